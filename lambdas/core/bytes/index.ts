@@ -1,0 +1,2 @@
+export { ByteReader, ByteUnderflowError } from './reader.ts';
+export { ByteWriter } from './writer.ts';

@@ -1,0 +1,115 @@
+/**
+ * JSON documents the operations return and the workflow passes between steps. int64 values
+ * are decimal strings so that offsets above 2^53 survive JSON, Step Functions and JavaScript.
+ */
+
+/** A signed 64-bit integer as a decimal string, e.g. "9007199254740993". */
+export type Int64String = string;
+
+export interface CoordinatorLocation {
+  groupId: string;
+  partition: number; // the __consumer_offsets partition the group hashes to
+  brokerId: number; // the leader of that partition
+  brokerHost: string; // "host:port"
+}
+
+/** Scan window: records whose append time is >= since (epoch ms), or from a start offset. */
+export interface ScanWindow {
+  since?: number; // epoch milliseconds
+  fromOffset?: Int64String;
+}
+
+export interface RecoveredOffset {
+  offset: Int64String;
+  leaderEpoch: number; // -1 when unknown
+  metadata: string;
+  commitTimestamp: Int64String;
+  /** Where in __consumer_offsets the winning record sits. */
+  logOffset: Int64String;
+  logTimestamp: Int64String;
+}
+
+/** topic -> partition (as a decimal string key) -> recovered offset; topics and partitions sorted. */
+export type RecoveredOffsets = Record<string, Record<string, RecoveredOffset>>;
+
+export interface ScanStats {
+  partition: number;
+  startOffset: Int64String;
+  endOffset: Int64String; // the log end captured when the scan started
+  nextOffset: Int64String; // where a resumed scan would continue
+  complete: boolean;
+  records: number;
+  bytes: number;
+  batches: number;
+  skipped: Record<string, number>; // reason -> count (unknown types, corrupt records, ...)
+  abortedRecords: number;
+  controlBatches: number;
+}
+
+export interface GroupOffsetsResult {
+  groupId: string;
+  offsetsPartition: number;
+  offsets: RecoveredOffsets;
+  /** What group metadata in the same window said about the group, when present. */
+  groupMetadata: GroupMetadataSummary | null;
+  scan: ScanStats;
+}
+
+export interface GroupMetadataSummary {
+  protocolType: string;
+  protocol: string | null;
+  state: 'Stable' | 'Empty' | 'Deleted' | 'Unknown';
+  generation: number;
+  members: number;
+  subscribedTopics: string[]; // from the consumer-protocol subscriptions, sorted
+  currentStateTimestamp: Int64String;
+}
+
+export interface AffectedGroup {
+  groupId: string;
+  topics: string[]; // topics with live committed offsets, sorted
+  protocolType: string | null;
+  state: string | null;
+  subscribedTopics: string[];
+  lastCommitTimestamp: Int64String | null;
+}
+
+export interface AffectedGroupsResult {
+  partition: number;
+  groups: AffectedGroup[]; // sorted by groupId
+  scan: ScanStats;
+}
+
+export type CompletenessIssueKind =
+  | 'MISSING_PARTITION' // subscribed/committed topic partition with no recovered offset
+  | 'BELOW_LOG_START' // retention deleted the data at that offset
+  | 'ABOVE_LOG_END'
+  | 'UNKNOWN_TOPIC'; // topic no longer exists
+
+export interface CompletenessIssue {
+  kind: CompletenessIssueKind;
+  topic: string;
+  partition: number | null;
+  offset: Int64String | null;
+  logStartOffset: Int64String | null;
+  logEndOffset: Int64String | null;
+  message: string;
+}
+
+export interface PartitionCheck {
+  topic: string;
+  partition: number;
+  offset: Int64String | null; // null when missing
+  logStartOffset: Int64String;
+  logEndOffset: Int64String;
+  lag: Int64String | null; // logEnd - offset, null when missing or invalid
+  status: 'OK' | 'MISSING' | 'BELOW_LOG_START' | 'ABOVE_LOG_END';
+}
+
+export interface CompletenessReport {
+  groupId: string;
+  complete: boolean; // no issues at all
+  partitions: PartitionCheck[]; // sorted by topic, partition
+  issues: CompletenessIssue[];
+  totalLag: Int64String;
+}
