@@ -25,35 +25,43 @@ export class ByteWriter {
   }
 
   writeInt8(value: number): this {
-    this.buffer.writeInt8(value, this.reserve(1));
+    const at = this.reserve(1);
+    this.buffer.writeInt8(value, at);
     return this;
   }
   writeUInt8(value: number): this {
-    this.buffer.writeUInt8(value, this.reserve(1));
+    const at = this.reserve(1);
+    this.buffer.writeUInt8(value, at);
     return this;
   }
   writeInt16(value: number): this {
-    this.buffer.writeInt16BE(value, this.reserve(2));
+    const at = this.reserve(2);
+    this.buffer.writeInt16BE(value, at);
     return this;
   }
   writeUInt16(value: number): this {
-    this.buffer.writeUInt16BE(value, this.reserve(2));
+    const at = this.reserve(2);
+    this.buffer.writeUInt16BE(value, at);
     return this;
   }
   writeInt32(value: number): this {
-    this.buffer.writeInt32BE(value, this.reserve(4));
+    const at = this.reserve(4);
+    this.buffer.writeInt32BE(value, at);
     return this;
   }
   writeUInt32(value: number): this {
-    this.buffer.writeUInt32BE(value >>> 0, this.reserve(4));
+    const at = this.reserve(4);
+    this.buffer.writeUInt32BE(value >>> 0, at);
     return this;
   }
   writeInt64(value: bigint): this {
-    this.buffer.writeBigInt64BE(value, this.reserve(8));
+    const at = this.reserve(8);
+    this.buffer.writeBigInt64BE(value, at);
     return this;
   }
   writeFloat64(value: number): this {
-    this.buffer.writeDoubleBE(value, this.reserve(8));
+    const at = this.reserve(8);
+    this.buffer.writeDoubleBE(value, at);
     return this;
   }
   writeBoolean(value: boolean): this {
