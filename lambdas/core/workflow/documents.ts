@@ -1,0 +1,463 @@
+/**
+ * The JSON documents the Step Functions workflow passes between its steps. Each handler in
+ * lambdas/handlers takes one `<Step>Input` and returns one `<Step>Output`; the CDK stack in lib/
+ * wires them with the data flow below. int64 values are decimal strings (model.ts).
+ *
+ * Suggested data flow (state paths; `request` is produced once by Diagnose and carried along):
+ *   execution input (ExecutionInput, raw JSON from console / CLI / EventBridge)
+ *   Diagnose       payload { input: $, executionArn: $$.Execution.Id, startTime: $$.Execution.StartTime }
+ *                  -> ResultPath $.diagnosis  (DiagnoseOutput, never offloaded: small by construction)
+ *   HasWork?       Choice on $.diagnosis.shards (empty -> Report with only request + diagnosis)
+ *   BlastRadius    Map, ItemsPath $.diagnosis.shards,
+ *                  ItemSelector { request: $.diagnosis.request, shard: $$.Map.Item.Value }
+ *                  -> ResultPath $.blastRadius (BlastRadiusOutput[])
+ *   ReadOffsets    Map, ItemsPath $.diagnosis.groups (Pass state may rebuild it with
+ *                  `$.blastRadius[*].groupsToRecover[*]`), ItemSelector
+ *                  { request: $.diagnosis.request, groupId: $$.Map.Item.Value }
+ *                  -> ResultPath $.groups (ReadOffsetsOutput[])
+ *   PlanTarget     payload { request: $.diagnosis.request, diagnosis: $.diagnosis, groups: $.groups }
+ *                  -> ResultPath $.plan (PlanTargetOutput: the plan itself always lives in S3)
+ *   AwaitApproval  .waitForTaskToken, payload { request, plan: $.plan, taskToken: $$.Task.Token }
+ *                  -> ResultPath $.approval (ApprovalDecision, the --task-output of send-task-success)
+ *   SeedOffsets    payload { request, plan: $.plan, approval: $.approval } -> ResultPath $.seed
+ *   Verify         payload { request, plan: $.plan, seed: $.seed } -> ResultPath $.verify
+ *   Report         payload { request, diagnosis, blastRadius, plan, approval, seed, verify } -> ReportOutput
+ *   NotifyFailure  (Catch target, ResultPath $.error) payload
+ *                  { executionArn: $$.Execution.Id, input: $$.Execution.Input, error: $.error, state: $$.State.Name }
+ *
+ * Any step output may instead be `{ artifact: ArtifactRef }` when it would exceed what a state
+ * can carry; consumers resolve it with lambdas/aws artifacts (handlers do this for you). The
+ * fields Map states route on (DiagnoseOutput.shards/groups, BlastRadiusOutput.groupsToRecover)
+ * always stay inline.
+ */
+import type {
+  AffectedGroupsResult,
+  CompletenessReport,
+  GroupOffsetsResult,
+  Int64String,
+} from '../model.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Shared pieces
+
+/** How the Lambdas reach the brokers: picks the GetBootstrapBrokers string and the client auth. */
+export type AuthMode = 'iam' | 'scram' | 'tls' | 'plaintext' | 'public-iam' | 'public-scram' | 'public-tls';
+export const AUTH_MODES: readonly AuthMode[] = [
+  'iam',
+  'scram',
+  'tls',
+  'plaintext',
+  'public-iam',
+  'public-scram',
+  'public-tls',
+];
+
+/** Where a large document was stored instead of travelling in the state. */
+export interface ArtifactRef {
+  bucket: string;
+  key: string;
+  bytes: number;
+  sha256: string; // of the stored bytes; the approval binds to the plan's hash
+}
+export interface ArtifactEnvelope {
+  artifact: ArtifactRef;
+}
+/** A document inline, or a reference to it in the artifacts bucket. */
+export type Stored<T> = T | ArtifactEnvelope;
+
+export type Verdict = 'COORDINATOR_FAILED' | 'HEALTHY' | 'INCONCLUSIVE';
+
+// ---------------------------------------------------------------------------------------------
+// Execution input (what a person types in the console or CLI, or what EventBridge sends)
+
+export interface ExecutionInput {
+  /** arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>; defaults to the stack's cluster. */
+  clusterArn?: string;
+  /** Groups known to be stuck. Omitted or empty: every group found on the failed shards. */
+  groups?: string[];
+  /** Window start: ISO-8601 or epoch ms. Use either since (+ optional until) or lookbackMinutes. */
+  since?: string | number;
+  /** Window end: ISO-8601 or epoch ms; defaults to the execution start. */
+  until?: string | number;
+  /** Window = [until - lookbackMinutes, until]; default 120 when neither since nor lookbackMinutes is given. */
+  lookbackMinutes?: number;
+  /** source group -> target group name; groups without an entry get a suggested name. */
+  targetNames?: Record<string, string>;
+  /** When a target already has committed offsets: false (default) blocks that group, true overwrites. */
+  overwriteExistingTargetOffsets?: boolean;
+  /** Defaults to the stack's configured auth mode. */
+  authMode?: AuthMode;
+  /** Who or what started the run; EventBridge sets source 'alarm'. */
+  trigger?: { source: 'console' | 'cli' | 'alarm'; alarmName?: string; alarmTime?: string };
+  /** Free text for the audit trail. */
+  comment?: string;
+}
+
+/** The validated, normalized execution input; every later step receives it. */
+export interface RecoveryRequest {
+  clusterArn: string;
+  region: string; // from the cluster ARN
+  groups: string[]; // sorted, unique; empty = all groups on the failed shards
+  window: { since: number; until: number }; // epoch ms, since < until
+  targetNames: Record<string, string>;
+  overwriteExistingTargetOffsets: boolean;
+  authMode: AuthMode;
+  executionArn: string;
+  trigger: { source: 'console' | 'cli' | 'alarm'; alarmName: string | null; alarmTime: string | null };
+  comment: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diagnose
+
+export interface DiagnoseInput {
+  input: unknown; // ExecutionInput, validated by the handler
+  executionArn: string;
+  startTime?: string; // ISO-8601, $$.Execution.StartTime; "until" defaults to it
+}
+
+export interface BrokerNode {
+  brokerId: number;
+  endpoints: string[]; // host names as ListNodes reports them
+}
+
+export interface ClusterSummary {
+  clusterArn: string;
+  clusterName: string;
+  state: string; // ACTIVE, UPDATING, ...
+  kafkaVersion: string;
+  brokerLogGroup: string;
+  brokers: BrokerNode[]; // sorted by brokerId
+  offsetsPartitionCount: number; // partitions of __consumer_offsets (live metadata)
+}
+
+/** Details of one "Replaying record ... failed" line (the epoch conflict behind the failure). */
+export interface ReplayingRecordDetail {
+  topicPartition: string; // the __consumer_offsets-N partition the record was replayed from
+  offset: Int64String | null;
+  conflictPartition: string | null; // "Cannot set the epoch of <this> ..."
+  requestedEpoch: number | null;
+  ownedEpoch: number | null;
+}
+
+/** What the broker logs say about one failed coordinator shard. */
+export interface LogFinding {
+  partition: number; // __consumer_offsets partition
+  brokerId: number | null; // from [GroupCoordinator id=N] or the Broker-<id> stream suffix
+  epoch: number | null;
+  firstSeen: string; // ISO-8601
+  lastSeen: string;
+  count: number;
+  sampleLine: string; // truncated to 1000 characters
+  logStream: string;
+  phrase: 'FAILED_TO_LOAD_METADATA' | 'ERROR_LOADING_OFFSETS';
+  replaying: ReplayingRecordDetail[]; // at most a few, de-duplicated
+}
+
+export interface LogSearchSummary {
+  logGroup: string;
+  window: { since: number; until: number };
+  pages: number;
+  events: number;
+  throttledRetries: number;
+  truncated: boolean; // stopped at the page cap
+}
+
+/** The live check of one group's coordinator. */
+export interface LiveCheck {
+  groupId: string;
+  partition: number; // __consumer_offsets partition the group hashes to
+  coordinator: { brokerId: number; host: string } | null; // null when FindCoordinator failed
+  findCoordinatorError: string | null;
+  groupCall: 'OK' | 'NOT_COORDINATOR' | 'COORDINATOR_LOAD_IN_PROGRESS' | 'COORDINATOR_NOT_AVAILABLE' | 'OTHER_ERROR';
+  groupCallError: string | null;
+  groupState: string | null;
+  members: number | null;
+}
+
+export interface Evidence {
+  kind: 'LOG' | 'LIVE' | 'METADATA';
+  message: string;
+  partition: number | null;
+  brokerId: number | null;
+}
+
+/** One failed coordinator shard: a BlastRadius Map item. */
+export interface FailedShard {
+  partition: number;
+  brokerId: number; // current leader of the partition
+  /** Requested groups that hash here; null = every group on the shard. */
+  groups: string[] | null;
+}
+
+export interface DiagnoseOutput {
+  request: RecoveryRequest;
+  cluster: ClusterSummary;
+  verdict: Verdict;
+  evidence: Evidence[];
+  findings: LogFinding[];
+  logSearch: LogSearchSummary;
+  liveChecks: LiveCheck[];
+  failingBrokers: number[]; // brokers with at least one failed shard, sorted
+  failedShards: number[]; // every failed __consumer_offsets partition, sorted
+  /** Shards to map (BlastRadius items); empty when there is nothing to recover. */
+  shards: FailedShard[];
+  /** Requested groups that hash to a failed shard (ReadOffsets items when groups were given). */
+  groups: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// BlastRadius (one Map iteration per failed shard)
+
+export interface BlastRadiusInput {
+  request: RecoveryRequest;
+  shard: FailedShard;
+}
+
+export interface BlastRadiusOutput {
+  partition: number;
+  brokerId: number;
+  /** Groups whose offsets will be read and recovered (ReadOffsets items); sorted. */
+  groupsToRecover: string[];
+  /** Every group with committed offsets on the shard in the window, recovered or not; sorted. */
+  affectedGroups: string[];
+  /** Application topics of the affected groups; sorted. */
+  topics: string[];
+  /** The full scan result (inline, or in S3 when large). */
+  detail: Stored<AffectedGroupsResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ReadOffsets (one Map iteration per group)
+
+export interface ReadOffsetsInput {
+  request: RecoveryRequest;
+  groupId: string;
+}
+
+export interface GroupRecovery {
+  groupId: string;
+  offsets: GroupOffsetsResult;
+  completeness: CompletenessReport;
+}
+
+export type ReadOffsetsOutput = Stored<GroupRecovery>;
+
+// ---------------------------------------------------------------------------------------------
+// PlanTarget
+
+export interface PlanTargetInput {
+  request: RecoveryRequest;
+  diagnosis: Pick<DiagnoseOutput, 'failingBrokers' | 'failedShards'>;
+  /** ReadOffsets Map output; nested arrays are flattened. */
+  groups: ReadOffsetsOutput[] | ReadOffsetsOutput[][];
+}
+
+export interface PlannedOffset {
+  topic: string;
+  partition: number;
+  offset: Int64String;
+  leaderEpoch: number;
+  metadata: string;
+  logStartOffset: Int64String | null;
+  logEndOffset: Int64String | null;
+  lag: Int64String | null;
+  status: 'OK' | 'BELOW_LOG_START' | 'ABOVE_LOG_END' | 'UNKNOWN';
+}
+
+export interface TargetOffsetDiff {
+  topic: string;
+  partition: number;
+  existing: Int64String | null;
+  planned: Int64String;
+  change: 'NEW' | 'SAME' | 'OVERWRITE';
+}
+
+export interface GroupPlan {
+  sourceGroup: string;
+  targetGroup: string;
+  targetNameSource: 'input' | 'suggested';
+  /** Where the target group's coordinator lives. */
+  target: { partition: number; brokerId: number; brokerHost: string };
+  targetState: { state: string | null; members: number };
+  offsets: PlannedOffset[]; // sorted by topic, partition
+  existingTargetOffsets: TargetOffsetDiff[]; // only partitions the target already has
+  /** A blocked group is shown in the plan but not seeded. */
+  blocked: boolean;
+  blockedReason: string | null;
+  warnings: string[];
+  totalLag: Int64String | null;
+}
+
+export interface RecoveryPlan {
+  planId: string;
+  executionArn: string;
+  clusterArn: string;
+  createdAt: string; // ISO-8601
+  window: { since: number; until: number };
+  overwriteExistingTargetOffsets: boolean;
+  groups: GroupPlan[]; // sorted by source group
+  warnings: string[];
+}
+
+export interface PlanSummary {
+  planId: string;
+  groups: { sourceGroup: string; targetGroup: string; partitions: number; blocked: boolean }[];
+  partitions: number;
+  blockedGroups: number;
+  warnings: number;
+}
+
+export interface PlanTargetOutput {
+  /** The plan is always stored in S3: it is part of the audit trail. */
+  plan: ArtifactRef;
+  planSha256: string;
+  summary: PlanSummary;
+}
+
+// ---------------------------------------------------------------------------------------------
+// AwaitApproval (.waitForTaskToken)
+
+export interface RequestApprovalInput {
+  request: RecoveryRequest;
+  plan: PlanTargetOutput;
+  taskToken: string;
+}
+
+export interface RequestApprovalOutput {
+  approvalId: string;
+  expiresAt: string;
+  messageId: string | null;
+  approvalRequest: ArtifactRef;
+}
+
+/** What the approver sends as --task-output (or what the approval endpoint sends for them). */
+export interface ApprovalDecision {
+  approved: true;
+  planSha256: string;
+  approvedBy: string;
+  approvedAt: string; // ISO-8601
+  channel: 'link' | 'cli' | 'console';
+  approvalId: string | null;
+  comment: string | null;
+}
+
+/** The failure error name the state machine sees when the approver rejects. */
+export const APPROVAL_REJECTED_ERROR = 'ApprovalRejected';
+
+// ---------------------------------------------------------------------------------------------
+// SeedOffsets
+
+export interface SeedOffsetsInput {
+  request: RecoveryRequest;
+  plan: PlanTargetOutput;
+  approval: ApprovalDecision;
+}
+
+export interface PartitionSeedError {
+  topic: string;
+  partition: number;
+  errorName: string;
+}
+
+export interface GroupSeedResult {
+  sourceGroup: string;
+  targetGroup: string;
+  coordinatorBrokerId: number | null;
+  status: 'SEEDED' | 'PARTIAL' | 'FAILED' | 'SKIPPED_BLOCKED';
+  committed: number;
+  errors: PartitionSeedError[];
+  error: string | null; // whole-request failure (NOT_COORDINATOR, unreachable, ...)
+}
+
+export interface SeedOffsetsOutput {
+  planSha256: string;
+  ok: boolean; // every non-blocked partition committed
+  groups: GroupSeedResult[];
+  approvalRecord: ArtifactRef;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verify
+
+export interface VerifyInput {
+  request: RecoveryRequest;
+  plan: PlanTargetOutput;
+  seed: SeedOffsetsOutput;
+}
+
+export interface OffsetMismatch {
+  topic: string;
+  partition: number;
+  expected: Int64String;
+  actual: Int64String | null; // null: the target has no offset for it
+}
+
+export interface GroupVerification {
+  targetGroup: string;
+  ok: boolean;
+  matched: number;
+  mismatches: OffsetMismatch[];
+  error: string | null;
+}
+
+export interface VerifyOutput {
+  ok: boolean;
+  groups: GroupVerification[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+export interface ReportInput {
+  request: RecoveryRequest;
+  diagnosis: DiagnoseOutput;
+  blastRadius?: BlastRadiusOutput[];
+  plan?: PlanTargetOutput;
+  approval?: ApprovalDecision;
+  seed?: SeedOffsetsOutput;
+  verify?: VerifyOutput;
+}
+
+export type Outcome = 'RECOVERED' | 'PARTIALLY_RECOVERED' | 'NOT_RECOVERED' | 'NOTHING_TO_RECOVER';
+
+export interface RecoveryReport {
+  executionArn: string;
+  clusterArn: string;
+  outcome: Outcome;
+  verdict: Verdict;
+  generatedAt: string;
+  /** Human-readable lines, also published to the topic. */
+  text: string;
+  groups: {
+    sourceGroup: string;
+    targetGroup: string | null;
+    seeded: GroupSeedResult['status'] | null;
+    verified: boolean | null;
+  }[];
+  affectedGroups: string[];
+  affectedTopics: string[];
+}
+
+export interface ReportOutput {
+  outcome: Outcome;
+  result: ArtifactRef;
+  summary: string; // first lines of the report text
+}
+
+// ---------------------------------------------------------------------------------------------
+// NotifyFailure (the Catch target)
+
+export interface NotifyFailureInput {
+  executionArn: string;
+  state?: string;
+  input?: unknown;
+  /** What Step Functions puts at the Catch ResultPath. */
+  error: { Error?: string; Cause?: string };
+}
+
+export interface NotifyFailureOutput {
+  notified: boolean;
+  messageId: string | null;
+  reason: string;
+}
