@@ -1,0 +1,47 @@
+import type { BrokerLogSink } from './broker-log.ts';
+import type { Cluster } from './cluster/cluster.ts';
+import type { ApiRegistry } from './server/registry.ts';
+
+/**
+ * The seam between the cluster (data plane) and the coordinator plug-in
+ * (`local/kafka/coordinator/index.ts`, which exports `installCoordinator`): the plug-in
+ * registers the group and transaction APIs in the registry, follows `__consumer_offsets`
+ * leadership through `cluster.onLeadershipChange`, writes its records through the partition
+ * logs and its failure lines through the broker-log sink, and hands back its faults.
+ */
+export interface CoordinatorEnv {
+  cluster: Cluster;
+  registry: ApiRegistry;
+  logs: BrokerLogSink;
+  /** partition count of `__consumer_offsets` */
+  offsetsPartitions: number;
+  /** partition count of `__transaction_state` */
+  transactionPartitions: number;
+  /** OffsetCommitValue version written for commits (3 by default; 1 and 4 imitate older/newer brokers) */
+  offsetCommitValueVersion: 1 | 3 | 4;
+}
+
+/** Options of failCoordinator; the plug-in documents the ones it understands. */
+export interface FailCoordinatorOptions {
+  /** print the pre-4.0 coordinator's `Error loading offsets from __consumer_offsets-P` line instead */
+  legacyLogLine?: boolean;
+  [option: string]: unknown;
+}
+
+export interface CoordinatorFaults {
+  /** the shard of `__consumer_offsets-partition` goes FAILED: group calls for it answer NOT_COORDINATOR */
+  failCoordinator(partition: number, options?: FailCoordinatorOptions): void | Promise<void>;
+  /** the shard reloads and serves again */
+  healCoordinator(partition: number): void | Promise<void>;
+  /** the shard answers COORDINATOR_LOAD_IN_PROGRESS for `durationMs` */
+  loadCoordinator?(partition: number, durationMs: number): void | Promise<void>;
+}
+
+export interface CoordinatorPlugin {
+  faults: CoordinatorFaults;
+  /** a JSON-able summary for GET /status (shard states, groups) */
+  status?(): unknown;
+  stop?(): void | Promise<void>;
+}
+
+export type InstallCoordinator = (env: CoordinatorEnv) => CoordinatorPlugin | Promise<CoordinatorPlugin>;

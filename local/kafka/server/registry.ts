@@ -1,0 +1,59 @@
+import type { RequestContext } from './context.ts';
+import { apiName } from '../protocol/api-keys.ts';
+
+/**
+ * A decoded request or response body: the schema engine's value (field names are the schema
+ * names with the first letter lower-cased; int64 as bigint; records as Buffer).
+ */
+export type ProtocolValue = Record<string, unknown>;
+
+/** Returned by a handler for requests Kafka does not answer (Produce with acks=0). */
+export const NO_RESPONSE: unique symbol = Symbol('no-response');
+export type HandlerResult = ProtocolValue | typeof NO_RESPONSE;
+
+export interface ApiHandler {
+  /** lowest version served; clients below it get UNSUPPORTED_VERSION */
+  minVersion: number;
+  /** highest version served; ApiVersions advertises [minVersion, maxVersion] */
+  maxVersion: number;
+  /**
+   * Answers one request. Requests of a connection are handled one at a time, in order (Kafka
+   * mutes a channel until its response is sent), so a handler may wait (long polls, rebalances)
+   * without reordering that connection. Throwing answers nothing and closes the connection.
+   */
+  handle(ctx: RequestContext, request: ProtocolValue): HandlerResult | Promise<HandlerResult>;
+}
+
+export interface RegisteredApi extends ApiHandler {
+  apiKey: number;
+}
+
+/**
+ * The APIs a cluster serves. The data plane registers its handlers at start; the coordinator
+ * plug-in (local/kafka/coordinator) registers the group and transaction APIs. Registering a key
+ * again replaces the handler, so a plug-in may take over an API (e.g. FindCoordinator).
+ * ApiVersions advertises exactly what is registered here.
+ */
+export class ApiRegistry {
+  private readonly handlers = new Map<number, RegisteredApi>();
+
+  registerApi(apiKey: number, handler: ApiHandler): void {
+    if (!Number.isInteger(handler.minVersion) || !Number.isInteger(handler.maxVersion) || handler.minVersion > handler.maxVersion) {
+      throw new RangeError(`${apiName(apiKey)}: minVersion ${handler.minVersion} must be an integer <= maxVersion ${handler.maxVersion}`);
+    }
+    this.handlers.set(apiKey, { apiKey, ...handler });
+  }
+
+  unregisterApi(apiKey: number): void {
+    this.handlers.delete(apiKey);
+  }
+
+  get(apiKey: number): RegisteredApi | undefined {
+    return this.handlers.get(apiKey);
+  }
+
+  /** Registered APIs sorted by key, as ApiVersions lists them. */
+  list(): RegisteredApi[] {
+    return [...this.handlers.values()].sort((a, b) => a.apiKey - b.apiKey);
+  }
+}
