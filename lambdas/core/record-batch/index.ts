@@ -1,0 +1,23 @@
+export { crc32c } from './crc32c.ts';
+export { decodeRecordBatches, readV2Header } from './decode.ts';
+export type { DecodeOptions } from './decode.ts';
+export { DataBatch } from './data-batch.ts';
+export type { RecordView } from './data-batch.ts';
+export { encodeRecordBatch, encodeControlBatch } from './encode.ts';
+export type { RecordBatchToEncode, RecordToEncode, ControlBatchToEncode, Int64Input } from './encode.ts';
+export { decodeControlMarker, encodeControlKey, encodeControlValue } from './control.ts';
+export type {
+  BatchHeader,
+  Compression,
+  ControlMarker,
+  ControlType,
+  CorruptBatch,
+  DecodeResult,
+  FramePosition,
+  KafkaRecord,
+  RecordBatch,
+  RecordHeader,
+  TimestampType,
+  UnsupportedCompressionBatch,
+  UnsupportedMagicBatch,
+} from './types.ts';
