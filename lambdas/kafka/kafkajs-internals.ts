@@ -1,0 +1,374 @@
+/**
+ * The only file that reaches into kafkajs's internal source (an upgrade of kafkajs touches this
+ * file and kafkajs-src.d.ts, nothing else). kafkajs's consumer always joins a group, so the
+ * scan goes through its lower layer instead: one kafkajs Broker (connection pool, ApiVersions
+ * negotiation, TLS, SASL) per broker address, and requests sent on its connections.
+ *
+ * kafkajs's response parsers throw on the first error code; here every response is decoded
+ * with kafkajs's decoder and handed back whole, so the port can see each partition's outcome.
+ * Fetch and OffsetCommit go out with our own codecs (fetch-codec.ts, offset-commit-codec.ts)
+ * through the same connection, so the record bytes reach core untouched.
+ */
+import Broker from 'kafkajs/src/broker/index.js';
+import loggers from 'kafkajs/src/loggers/index.js';
+import ConnectionPool from 'kafkajs/src/network/connectionPool.js';
+import defaultSocketFactory from 'kafkajs/src/network/socketFactory.js';
+import Encoder from 'kafkajs/src/protocol/encoder.js';
+import errorModule from 'kafkajs/src/protocol/error.js';
+import apiKeys from 'kafkajs/src/protocol/requests/apiKeys.js';
+import requestsModule from 'kafkajs/src/protocol/requests/index.js';
+import { RecoveryError, kafkaError } from '../core/errors.ts';
+import { toKafkajsSasl, type MskTokenSigner } from './auth.ts';
+import type { BrokerEndpoint, ValidatedKafkaConfig } from './config.ts';
+import { FETCH_API_KEY, FETCH_MAX_VERSION, FETCH_MIN_VERSION, decodeFetchResponse, encodeFetchRequest, type FetchRequestBody } from './fetch-codec.ts';
+import {
+  OFFSET_COMMIT_API_KEY,
+  OFFSET_COMMIT_MAX_VERSION,
+  OFFSET_COMMIT_MIN_VERSION,
+  decodeOffsetCommitResponse,
+  encodeOffsetCommitRequest,
+  type OffsetCommitRequestBody,
+} from './offset-commit-codec.ts';
+import { endpointKey, type KafkaErrorInfo, type KafkaWire, type WireGroup, type WireMetadata } from './wire.ts';
+
+const { requests } = requestsModule;
+
+/** kafkajs still uses pre-KIP names for a few codes; the rest of the project speaks Kafka's current names. */
+const CURRENT_ERROR_NAMES: Record<number, string> = {
+  [-1]: 'UNKNOWN_SERVER_ERROR',
+  6: 'NOT_LEADER_OR_FOLLOWER',
+  14: 'COORDINATOR_LOAD_IN_PROGRESS',
+  15: 'COORDINATOR_NOT_AVAILABLE',
+  16: 'NOT_COORDINATOR',
+};
+
+const errorsByCode = new Map(errorModule.errorCodes.map((entry) => [entry.code, entry]));
+
+/** Kafka's name, retriability and meaning of a broker error code. */
+export function describeKafkaErrorCode(code: number): KafkaErrorInfo {
+  const known = errorsByCode.get(code);
+  return {
+    name: CURRENT_ERROR_NAMES[code] ?? known?.type ?? `UNKNOWN_ERROR_CODE_${code}`,
+    retryable: known?.retriable ?? false,
+    message: known?.message ?? `the broker answered with error code ${code}`,
+  };
+}
+
+const CONNECTION_FAILURES = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSLockTimeout',
+  'KafkaJSTimeout',
+  'KafkaJSNoBrokerAvailableError',
+]);
+
+/** Maps whatever kafkajs threw into the project's RecoveryError vocabulary. */
+export function fromKafkajsError(error: unknown, at: BrokerEndpoint, action: string): RecoveryError {
+  if (error instanceof RecoveryError) return error;
+  const broker = endpointKey(at);
+  const failure = error as { name?: string; message?: string; type?: string; code?: number | string; retriable?: boolean };
+  const reason = failure.message ?? String(error);
+  if (failure.name !== undefined && CONNECTION_FAILURES.has(failure.name)) {
+    return new RecoveryError('KAFKA_UNAVAILABLE', `${action} failed: broker ${broker} is unreachable (${reason})`, {
+      retryable: true,
+      cause: error,
+      details: { broker },
+    });
+  }
+  if (failure.name === 'KafkaJSSASLAuthenticationError') {
+    return kafkaError('SASL_AUTHENTICATION_FAILED', 58, `${action} failed: authentication to ${broker} was refused (${reason}). Check the SASL mechanism and credentials`, {
+      details: { broker },
+    });
+  }
+  if (failure.name === 'KafkaJSServerDoesNotSupportApiKey' || failure.type === 'UNSUPPORTED_VERSION') {
+    return new RecoveryError('UNSUPPORTED', `${action} failed: broker ${broker} does not support the request (${reason})`, { cause: error, details: { broker } });
+  }
+  if (typeof failure.type === 'string' && typeof failure.code === 'number') {
+    const info = describeKafkaErrorCode(failure.code);
+    return kafkaError(info.name, failure.code, `${action} failed on ${broker}: ${info.name} (${reason})`, {
+      retryable: failure.retriable ?? info.retryable,
+      details: { broker },
+    });
+  }
+  // Socket-level errors that escape kafkajs's wrapping (ECONNRESET, EPIPE, TLS handshake).
+  if (typeof failure.code === 'string') {
+    return new RecoveryError('KAFKA_UNAVAILABLE', `${action} failed: connection to ${broker} broke (${failure.code}: ${reason})`, {
+      retryable: true,
+      cause: error,
+      details: { broker },
+    });
+  }
+  return new RecoveryError('KAFKA_ERROR', `${action} failed on ${broker}: ${reason}`, { cause: error, details: { broker, kafkaErrorName: 'CLIENT_ERROR' } });
+}
+
+export interface KafkajsWireOptions {
+  /** Receives kafkajs's own log lines (connection retries, protocol errors); silent when omitted. */
+  debugLog?: (line: { level: string; namespace: string; message: string; extra: Record<string, unknown> }) => void;
+  /** Replaces the MSK IAM token signer (tests). */
+  mskTokenSigner?: MskTokenSigner;
+  /** Replaces kafkajs's socket factory (tests that need to break sockets). */
+  socketFactory?: unknown;
+}
+
+type KafkajsProtocol = ReturnType<ReturnType<Broker['lookupRequest']>>;
+
+interface DecodedMetadata {
+  brokers: { nodeId: number; host: string; port: number; rack?: string | null }[];
+  clusterId?: string | null;
+  controllerId?: number;
+  topicMetadata: {
+    topicErrorCode: number;
+    topic: string;
+    isInternal?: boolean;
+    partitionMetadata: { partitionErrorCode: number; partitionId: number; leader: number; replicas: number[]; isr: number[] }[];
+  }[];
+}
+
+interface DecodedListOffsets {
+  responses: { topic: string; partitions: { partition: number; errorCode: number; timestamp?: string; offset?: string; offsets?: string[] }[] }[];
+}
+
+interface DecodedFindCoordinator {
+  errorCode: number;
+  errorMessage?: string | null;
+  coordinator: { nodeId: number; host: string; port: number };
+}
+
+interface DecodedDescribeGroups {
+  groups: { errorCode: number; groupId: string; state: string; protocolType: string; protocol: string; members: { memberId: string; clientId: string; clientHost: string }[] }[];
+}
+
+interface DecodedOffsetFetch {
+  errorCode?: number;
+  responses: { topic: string; partitions: { partition: number; offset: string; metadata: string | null; errorCode: number }[] }[];
+}
+
+/** Builds the KafkaWire over kafkajs brokers, one per address, created on first use. */
+export function createKafkajsWire(config: ValidatedKafkaConfig, options: KafkajsWireOptions = {}): KafkaWire {
+  const { debugLog } = options;
+  const logger = loggers.createLogger({
+    level: debugLog ? loggers.LEVELS.DEBUG : loggers.LEVELS.NOTHING,
+    logCreator: () => (entry) => {
+      const { message, ...extra } = entry.log;
+      debugLog?.({ level: entry.label, namespace: entry.namespace, message, extra });
+    },
+  });
+  const socketFactory = options.socketFactory ?? defaultSocketFactory();
+  const sasl = toKafkajsSasl(config.sasl, options.mskTokenSigner);
+  const brokers = new Map<string, Broker>();
+  let closed = false;
+
+  function brokerAt(at: BrokerEndpoint): Broker {
+    if (closed) throw new RecoveryError('KAFKA_UNAVAILABLE', 'the Kafka connection was closed; create a new port');
+    const key = endpointKey(at);
+    let broker = brokers.get(key);
+    if (!broker) {
+      const connectionPool = new ConnectionPool({
+        host: at.host,
+        port: at.port,
+        ssl: config.ssl,
+        sasl,
+        clientId: config.clientId,
+        socketFactory,
+        connectionTimeout: config.connectionTimeoutMs,
+        requestTimeout: config.requestTimeoutMs,
+        enforceRequestTimeout: true,
+        logger,
+      });
+      broker = new Broker({ connectionPool, logger, allowAutoTopicCreation: false, authenticationTimeout: config.connectionTimeoutMs * 2 });
+      brokers.set(key, broker);
+    }
+    return broker;
+  }
+
+  async function connected(at: BrokerEndpoint, action: string): Promise<Broker> {
+    const broker = brokerAt(at);
+    try {
+      if (!broker.isConnected()) await broker.connect();
+      return broker;
+    } catch (error) {
+      // A half-open pool would make the next call wait for kafkajs's lock instead of failing fast.
+      await broker.disconnect().catch(() => undefined);
+      throw fromKafkajsError(error, at, action);
+    }
+  }
+
+  async function send(broker: Broker, at: BrokerEndpoint, action: string, protocol: KafkajsProtocol): Promise<unknown> {
+    try {
+      return await broker.connectionPool.send(protocol);
+    } catch (error) {
+      if ((error as { name?: string }).name === 'KafkaJSConnectionClosedError') await broker.disconnect().catch(() => undefined);
+      throw fromKafkajsError(error, at, action);
+    }
+  }
+
+  /** A request built and decoded by kafkajs, with its throwing parser replaced by the identity. */
+  async function sendKafkajsRequest(at: BrokerEndpoint, apiName: string, args: Record<string, unknown>): Promise<unknown> {
+    const broker = await connected(at, apiName);
+    let protocol: KafkajsProtocol;
+    try {
+      protocol = broker.lookupRequest(apiKeys[apiName] as number, requests[apiName])(args);
+    } catch (error) {
+      throw fromKafkajsError(error, at, apiName);
+    }
+    return send(broker, at, apiName, {
+      request: protocol.request,
+      response: { decode: protocol.response.decode, parse: async (decoded: unknown) => decoded },
+      requestTimeout: protocol.requestTimeout,
+    });
+  }
+
+  /** Picks the highest version both sides speak, or reports the broker as too old or too new. */
+  function negotiate(broker: Broker, at: BrokerEndpoint, apiName: string, apiKey: number, ourMin: number, ourMax: number): number {
+    const range = broker.versions?.[apiKey];
+    const version = range ? Math.min(ourMax, range.maxVersion) : -1;
+    if (!range || version < Math.max(ourMin, range.minVersion)) {
+      const theirs = range ? `${range.minVersion}-${range.maxVersion}` : 'none';
+      throw new RecoveryError('UNSUPPORTED', `${apiName}: broker ${endpointKey(at)} supports versions ${theirs}, this tool speaks ${ourMin}-${ourMax}`, {
+        details: { broker: endpointKey(at), apiName },
+      });
+    }
+    return version;
+  }
+
+  /** A request whose body we encode and whose response body comes back as raw bytes. */
+  async function sendRaw(
+    at: BrokerEndpoint,
+    apiName: string,
+    apiKey: number,
+    versions: { min: number; max: number },
+    encode: (version: number) => Buffer,
+    requestTimeout?: number,
+  ): Promise<{ version: number; payload: Buffer }> {
+    const broker = await connected(at, apiName);
+    const version = negotiate(broker, at, apiName, apiKey, versions.min, versions.max);
+    const body = encode(version);
+    const payload = (await send(broker, at, apiName, {
+      request: { apiKey, apiVersion: version, apiName, encode: async () => new Encoder().writeBuffer(body) },
+      response: { decode: async (raw: Buffer) => raw, parse: async (raw: unknown) => raw },
+      requestTimeout,
+    })) as Buffer;
+    return { version, payload };
+  }
+
+  function malformed(at: BrokerEndpoint, apiName: string, error: unknown): RecoveryError {
+    return new RecoveryError('CORRUPT_DATA', `${apiName}: could not decode the response of broker ${endpointKey(at)}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+      details: { broker: endpointKey(at), apiName },
+    });
+  }
+
+  return {
+    async metadata(at, topics): Promise<WireMetadata> {
+      // kafkajs encodes an empty topic list as null, which Kafka reads as "every topic".
+      const decoded = (await sendKafkajsRequest(at, 'Metadata', { topics: topics ?? [], allowAutoTopicCreation: false })) as DecodedMetadata;
+      return {
+        clusterId: decoded.clusterId ?? null,
+        controllerId: decoded.controllerId ?? -1,
+        brokers: decoded.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null })),
+        topics: decoded.topicMetadata.map((t) => ({
+          name: t.topic,
+          errorCode: t.topicErrorCode,
+          isInternal: t.isInternal ?? t.topic.startsWith('__'),
+          partitions: t.partitionMetadata.map((p) => ({
+            partition: p.partitionId,
+            errorCode: p.partitionErrorCode,
+            leader: p.leader,
+            leaderEpoch: -1, // kafkajs stops at Metadata v6; leader epochs arrive in v7
+            replicas: p.replicas,
+            isr: p.isr,
+          })),
+        })),
+      };
+    },
+
+    async listOffsets(at, topic, partitions, isolationLevel) {
+      const decoded = (await sendKafkajsRequest(at, 'ListOffsets', {
+        isolationLevel,
+        topics: [{ topic, partitions: partitions.map((p) => ({ partition: p.partition, timestamp: p.timestamp.toString() })) }],
+      })) as DecodedListOffsets;
+      return decoded.responses
+        .filter((response) => response.topic === topic)
+        .flatMap((response) =>
+          response.partitions.map((p) => ({
+            partition: p.partition,
+            errorCode: p.errorCode,
+            offset: BigInt(p.offset ?? p.offsets?.[0] ?? '-1'),
+            timestamp: BigInt(p.timestamp ?? '-1'),
+          })),
+        );
+    },
+
+    async fetch(at, body: FetchRequestBody) {
+      const { version, payload } = await sendRaw(
+        at,
+        'Fetch',
+        FETCH_API_KEY,
+        { min: FETCH_MIN_VERSION, max: FETCH_MAX_VERSION },
+        (v) => encodeFetchRequest(v, body),
+        // The broker may hold a Fetch for maxWait before answering; that is not a timeout.
+        config.requestTimeoutMs + body.maxWaitMs,
+      );
+      try {
+        return decodeFetchResponse(version, payload);
+      } catch (error) {
+        throw malformed(at, 'Fetch', error);
+      }
+    },
+
+    async findCoordinator(at, groupId) {
+      const decoded = (await sendKafkajsRequest(at, 'GroupCoordinator', { groupId, coordinatorType: 0 })) as DecodedFindCoordinator;
+      return { errorCode: decoded.errorCode, errorMessage: decoded.errorMessage ?? null, ...decoded.coordinator };
+    },
+
+    async describeGroups(at, groupIds): Promise<WireGroup[]> {
+      const decoded = (await sendKafkajsRequest(at, 'DescribeGroups', { groupIds })) as DecodedDescribeGroups;
+      return decoded.groups.map((g) => ({
+        errorCode: g.errorCode,
+        groupId: g.groupId,
+        state: g.state,
+        protocolType: g.protocolType,
+        protocol: g.protocol,
+        members: g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost })),
+      }));
+    },
+
+    async offsetFetch(at, groupId, topics) {
+      // OffsetFetch v2+ reads a null topic list as "all"; kafkajs writes [] as null from v3 on (it always negotiates v4 with Kafka >= 2.0).
+      const decoded = (await sendKafkajsRequest(at, 'OffsetFetch', {
+        groupId,
+        topics: (topics ?? []).map((t) => ({ topic: t.topic, partitions: t.partitions.map((partition) => ({ partition })) })),
+      })) as DecodedOffsetFetch;
+      return {
+        errorCode: decoded.errorCode ?? 0,
+        topics: decoded.responses.map((r) => ({
+          topic: r.topic,
+          partitions: r.partitions.map((p) => ({ partition: p.partition, offset: BigInt(p.offset), metadata: p.metadata, errorCode: p.errorCode })),
+        })),
+      };
+    },
+
+    async offsetCommit(at, body: OffsetCommitRequestBody) {
+      const { version, payload } = await sendRaw(
+        at,
+        'OffsetCommit',
+        OFFSET_COMMIT_API_KEY,
+        { min: OFFSET_COMMIT_MIN_VERSION, max: OFFSET_COMMIT_MAX_VERSION },
+        (v) => encodeOffsetCommitRequest(v, body),
+      );
+      try {
+        return decodeOffsetCommitResponse(version, payload);
+      } catch (error) {
+        throw malformed(at, 'OffsetCommit', error);
+      }
+    },
+
+    async close() {
+      closed = true;
+      const all = [...brokers.values()];
+      brokers.clear();
+      await Promise.all(all.map((broker) => broker.disconnect().catch(() => undefined)));
+    },
+  };
+}
