@@ -147,10 +147,11 @@ export interface LogFinding {
   epoch: number | null;
   firstSeen: string; // ISO-8601
   lastSeen: string;
-  count: number;
+  count: number; // load-failure lines (0 when only the replay error was seen)
   sampleLine: string; // truncated to 1000 characters
   logStream: string;
-  phrase: 'FAILED_TO_LOAD_METADATA' | 'ERROR_LOADING_OFFSETS';
+  /** The strongest line seen: a load failure, or only the epoch-conflict replay error. */
+  phrase: 'FAILED_TO_LOAD_METADATA' | 'ERROR_LOADING_OFFSETS' | 'REPLAYING_RECORD_FAILED';
   replaying: ReplayingRecordDetail[]; // at most a few, de-duplicated
 }
 

@@ -1,0 +1,32 @@
+/**
+ * AWS SDK clients shared by every invocation of a warm Lambda container: created on first use,
+ * then reused (connection reuse, credential caching). Region comes from AWS_REGION, which
+ * Lambda sets. Functions in this folder take a client as a parameter; only handlers use these.
+ */
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { KafkaClient } from '@aws-sdk/client-kafka';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+
+function region(): string | undefined {
+  return process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'];
+}
+
+let msk: KafkaClient | undefined;
+let logs: CloudWatchLogsClient | undefined;
+let s3: S3Client | undefined;
+let sns: SNSClient | undefined;
+let sfn: SFNClient | undefined;
+let secrets: SecretsManagerClient | undefined;
+
+export const awsClients = {
+  msk: (): KafkaClient => (msk ??= new KafkaClient({ region: region() })),
+  // Our own backoff handles FilterLogEvents throttling; SDK retries on top would multiply waits.
+  logs: (): CloudWatchLogsClient => (logs ??= new CloudWatchLogsClient({ region: region(), maxAttempts: 1 })),
+  s3: (): S3Client => (s3 ??= new S3Client({ region: region() })),
+  sns: (): SNSClient => (sns ??= new SNSClient({ region: region() })),
+  sfn: (): SFNClient => (sfn ??= new SFNClient({ region: region() })),
+  secrets: (): SecretsManagerClient => (secrets ??= new SecretsManagerClient({ region: region() })),
+};
