@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { partitionForGroup } from '../../../lambdas/core/hash.ts';
+import { invalidInput } from '../../../lambdas/core/errors.ts';
+import type { BrokerLogSink } from '../broker-log.ts';
+import { CONSUMER_OFFSETS, type Cluster, type LeadershipChange, type PartitionState } from '../cluster/cluster.ts';
+import type { ShardLog } from './coordinator-records.ts';
+import { GroupShard, type ShardEnvironment } from './group-shard.ts';
+import { ErrorCode } from './kafka-error-codes.ts';
+import { coordinatorLogLines, LOADER_LOGGER, RUNTIME_LOGGER, type FailureMode } from './log-lines.ts';
+import { PartitionShardLog } from './partition-shard-log.ts';
+import { replayShard, type ReplayedOffsetCommit } from './replay.ts';
+import type { OffsetCommitValueVersion } from './record-codec.ts';
+
+export type ShardStatus = 'ACTIVE' | 'LOADING' | 'FAILED';
+
+export interface ShardSlot {
+  partition: number;
+  brokerId: number;
+  /** the partition leader epoch the shard was loaded at (Kafka's coordinator epoch) */
+  epoch: number;
+  status: ShardStatus;
+  shard: GroupShard;
+  cancelLoading: (() => void) | null;
+}
+
+export type ShardLookup = { ok: true; slot: ShardSlot } | { ok: false; errorCode: number };
+
+export interface GroupCoordinatorOptions {
+  cluster: Cluster;
+  logs: BrokerLogSink;
+  offsetsPartitions: number;
+  offsetCommitValueVersion: OffsetCommitValueVersion;
+  /** group.initial.rebalance.delay.ms (Kafka: 3000; short here so tests and demos stay quick) */
+  initialRebalanceDelayMs?: number;
+  minSessionTimeoutMs?: number;
+  maxSessionTimeoutMs?: number;
+  offsetsRetentionMs?: number;
+  /** how often Empty groups' offsets are checked for expiry (offsets.retention.check.interval.ms); 0 disables */
+  retentionCheckIntervalMs?: number;
+}
+
+
+/**
+ * Every group-coordinator shard of the cluster, each held by the broker leading its
+ * `__consumer_offsets` partition: loads by replay when leadership arrives, unloads when it
+ * leaves, and routes each group to its shard the way FindCoordinator promised.
+ */
+export class GroupCoordinator {
+  private readonly cluster: Cluster;
+  private readonly logs: BrokerLogSink;
+  readonly offsetsPartitions: number;
+  private readonly offsetCommitValueVersion: OffsetCommitValueVersion;
+  private readonly slots = new Map<number, ShardSlot>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly shardEnv: ShardEnvironment;
+  private unsubscribe: (() => void) | null = null;
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private readonly retentionCheckIntervalMs: number;
+
+  constructor(options: GroupCoordinatorOptions) {
+    this.cluster = options.cluster;
+    this.logs = options.logs;
+    this.offsetsPartitions = options.offsetsPartitions;
+    this.offsetCommitValueVersion = options.offsetCommitValueVersion;
+    this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 60_000;
+    this.shardEnv = {
+      now: () => Date.now(),
+      schedule: (delayMs, action) => this.schedule(delayMs, action),
+      newMemberId: (prefix) => `${prefix}-${randomUUID()}`,
+      initialRebalanceDelayMs: options.initialRebalanceDelayMs ?? 300,
+      minSessionTimeoutMs: options.minSessionTimeoutMs ?? 6_000,
+      maxSessionTimeoutMs: options.maxSessionTimeoutMs ?? 1_800_000,
+      offsetsRetentionMs: options.offsetsRetentionMs ?? 7 * 24 * 3600 * 1000,
+      maxMetadataBytes: 4096,
+    };
+  }
+
+  start(): void {
+    this.unsubscribe = this.cluster.onLeadershipChange((change) => this.onLeadershipChange(change));
+    const topic = this.cluster.topic(CONSUMER_OFFSETS);
+    for (const p of topic?.partitions ?? []) if (p.leader !== -1) this.loadShard(p);
+    if (this.retentionCheckIntervalMs > 0) {
+      this.retentionTimer = setInterval(() => this.expireOffsets(), this.retentionCheckIntervalMs);
+      this.retentionTimer.unref();
+    }
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
+    for (const slot of this.slots.values()) this.unloadSlot(slot, false);
+    this.slots.clear();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  partitionFor(groupId: string): number {
+    return partitionForGroup(groupId, this.offsetsPartitions);
+  }
+
+  /** The leader of the group's partition: what FindCoordinator names, whatever the shard's state. */
+  coordinatorBroker(groupId: string): number {
+    return this.cluster.partition(CONSUMER_OFFSETS, this.partitionFor(groupId))?.leader ?? -1;
+  }
+
+  /** The shard serving `groupId` on `brokerId`, or the error Kafka answers instead. */
+  lookup(brokerId: number, groupId: string): ShardLookup {
+    const slot = this.slots.get(this.partitionFor(groupId));
+    if (slot === undefined || slot.brokerId !== brokerId) return { ok: false, errorCode: ErrorCode.NOT_COORDINATOR };
+    if (slot.status === 'FAILED') return { ok: false, errorCode: ErrorCode.NOT_COORDINATOR };
+    if (slot.status === 'LOADING') return { ok: false, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS };
+    return { ok: true, slot };
+  }
+
+  /** Shards held by a broker (ListGroups answers for these). */
+  slotsOn(brokerId: number): ShardSlot[] {
+    return [...this.slots.values()].filter((s) => s.brokerId === brokerId).sort((a, b) => a.partition - b.partition);
+  }
+
+  slot(partition: number): ShardSlot | undefined {
+    return this.slots.get(partition);
+  }
+
+  /**
+   * The shard goes FAILED, as when a reload hits a record it cannot replay: its groups are
+   * dropped, every group call answers NOT_COORDINATOR, and the leader logs what Kafka logs.
+   */
+  failCoordinator(partition: number, mode: FailureMode = 'epoch-conflict'): void {
+    const slot = this.requireSlot(partition);
+    const conflict = this.lastCommitOf(slot);
+    this.unloadSlot(slot, true);
+    slot.status = 'FAILED';
+    const logger = this.logs.forBroker(slot.brokerId);
+    for (const line of coordinatorLogLines({ mode, brokerId: slot.brokerId, partition, epoch: slot.epoch, conflict })) {
+      logger.error(line.message, line.logger);
+    }
+  }
+
+  /** Reloads the shard in place (what a restart of the coordinator does once the cause is gone). */
+  healCoordinator(partition: number): void {
+    const slot = this.requireSlot(partition);
+    const p = this.cluster.partition(CONSUMER_OFFSETS, partition);
+    if (p === undefined) return;
+    this.unloadSlot(slot, false);
+    this.slots.delete(partition);
+    this.loadShard(p);
+  }
+
+  /** The shard answers COORDINATOR_LOAD_IN_PROGRESS for `durationMs`, then serves again. */
+  loadCoordinator(partition: number, durationMs: number): void {
+    if (!Number.isFinite(durationMs) || durationMs < 0) {
+      throw invalidInput('durationMs', `expected a duration in milliseconds >= 0, got ${String(durationMs)}`, 'Pass e.g. 5000.');
+    }
+    const slot = this.requireSlot(partition);
+    slot.cancelLoading?.();
+    slot.status = 'LOADING';
+    this.logs.forBroker(slot.brokerId).info(
+      `[GroupCoordinator id=${slot.brokerId}] Scheduling loading of metadata from ${CONSUMER_OFFSETS}-${partition} with epoch ${slot.epoch}`,
+      RUNTIME_LOGGER,
+    );
+    slot.cancelLoading = this.schedule(durationMs, () => {
+      slot.cancelLoading = null;
+      if (slot.status === 'LOADING') slot.status = 'ACTIVE';
+    });
+  }
+
+  status(): Array<{ partition: number; brokerId: number; epoch: number; status: ShardStatus; groups: number }> {
+    return [...this.slots.values()]
+      .sort((a, b) => a.partition - b.partition)
+      .map((s) => ({ partition: s.partition, brokerId: s.brokerId, epoch: s.epoch, status: s.status, groups: s.shard.list().length }));
+  }
+
+  expireOffsets(): number {
+    let expired = 0;
+    for (const slot of this.slots.values()) if (slot.status === 'ACTIVE') expired += slot.shard.expireOffsets();
+    return expired;
+  }
+
+  private onLeadershipChange(change: LeadershipChange): void {
+    if (change.topic !== CONSUMER_OFFSETS) return;
+    const existing = this.slots.get(change.partition);
+    if (existing !== undefined) {
+      this.unloadSlot(existing, false);
+      this.slots.delete(change.partition);
+      this.logs.forBroker(existing.brokerId).info(
+        `[GroupCoordinator id=${existing.brokerId}] Finished unloading metadata for ${CONSUMER_OFFSETS}-${change.partition} with epoch ${existing.epoch}.`,
+        RUNTIME_LOGGER,
+      );
+    }
+    if (change.reason === 'deleted' || change.leader === -1) return;
+    const p = this.cluster.partition(CONSUMER_OFFSETS, change.partition);
+    if (p !== undefined) this.loadShard(p);
+  }
+
+  private loadShard(p: PartitionState): void {
+    const started = Date.now();
+    const log: ShardLog = new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch);
+    const shard = new GroupShard(p.partition, p.leaderEpoch, log, this.shardEnv);
+    const slot: ShardSlot = { partition: p.partition, brokerId: p.leader, epoch: p.leaderEpoch, status: 'ACTIVE', shard, cancelLoading: null };
+    this.slots.set(p.partition, slot);
+    const result = shard.load();
+    if (result.records > 0) {
+      this.logs.forBroker(p.leader).info(
+        `[GroupCoordinator id=${p.leader}] Finished loading of metadata from ${CONSUMER_OFFSETS}-${p.partition} with epoch ${p.leaderEpoch} in ${Date.now() - started}ms where 0ms was spent in the scheduler. Loaded ${result.records} records which total to ${p.log.sizeInBytes} bytes from ${CONSUMER_OFFSETS}-${p.partition}`,
+        LOADER_LOGGER,
+      );
+    }
+  }
+
+  private unloadSlot(slot: ShardSlot, keepSlot: boolean): void {
+    slot.cancelLoading?.();
+    slot.cancelLoading = null;
+    slot.shard.unload(ErrorCode.NOT_COORDINATOR);
+    if (!keepSlot) slot.status = 'FAILED';
+  }
+
+  private lastCommitOf(slot: ShardSlot): ReplayedOffsetCommit | null {
+    const p = this.cluster.partition(CONSUMER_OFFSETS, slot.partition);
+    if (p === undefined) return null;
+    return replayShard(new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch).readBatches()).lastOffsetCommit;
+  }
+
+  private requireSlot(partition: number): ShardSlot {
+    if (!Number.isInteger(partition) || partition < 0 || partition >= this.offsetsPartitions) {
+      throw invalidInput('partition', `expected a ${CONSUMER_OFFSETS} partition 0-${this.offsetsPartitions - 1}, got ${String(partition)}`, 'Use the partition of the group (partitionForGroup).');
+    }
+    const slot = this.slots.get(partition);
+    if (slot === undefined) {
+      throw invalidInput('partition', `${CONSUMER_OFFSETS}-${partition} has no leader, so no shard is loaded`, 'Start a broker that replicates it first.');
+    }
+    return slot;
+  }
+
+  private schedule(delayMs: number, action: () => void): () => void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      action();
+    }, delayMs);
+    timer.unref();
+    this.timers.add(timer);
+    return () => {
+      clearTimeout(timer);
+      this.timers.delete(timer);
+    };
+  }
+}

@@ -1,0 +1,359 @@
+import { ClassicGroup, type GroupEnvironment, type JoinRequest, type JoinResult, type MemberSummary, type SyncRequest, type SyncResult } from './classic-group.ts';
+import type { CoordinatorRecord, ProducerIdentity, ShardLog } from './coordinator-records.ts';
+import { ErrorCode } from './kafka-error-codes.ts';
+import { OffsetStore, type StoredOffset } from './offset-store.ts';
+import { replayShard, type ReplayResult } from './replay.ts';
+
+/**
+ * One group-coordinator shard: the groups and offsets of one `__consumer_offsets` partition,
+ * held by that partition's leader. Every change is written to the partition first and applied
+ * to memory only when the write succeeded, so a reload by replay reproduces the same state.
+ */
+export interface ShardEnvironment {
+  now(): number;
+  schedule(delayMs: number, action: () => void): () => void;
+  newMemberId(prefix: string): string;
+  initialRebalanceDelayMs: number;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  /** offsets.retention.ms: how long an Empty group's offsets live after their commit */
+  offsetsRetentionMs: number;
+  /** offset.metadata.max.bytes */
+  maxMetadataBytes: number;
+}
+
+export interface OffsetToCommit {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  leaderEpoch: number;
+  metadata: string | null;
+}
+
+export interface CommitMember {
+  memberId: string;
+  generationId: number;
+  groupInstanceId: string | null;
+}
+
+export interface PartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+}
+
+export interface FetchedOffset {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  leaderEpoch: number;
+  metadata: string;
+  errorCode: number;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  errorCode: number;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: Array<MemberSummary & { metadata: Buffer }>;
+}
+
+export interface ListedGroup {
+  groupId: string;
+  protocolType: string;
+  state: string;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class GroupShard {
+  readonly partition: number;
+  readonly coordinatorEpoch: number;
+  private readonly log: ShardLog;
+  private readonly env: ShardEnvironment;
+  private readonly groups = new Map<string, ClassicGroup>();
+  private offsets = new OffsetStore();
+
+  constructor(partition: number, coordinatorEpoch: number, log: ShardLog, env: ShardEnvironment) {
+    this.partition = partition;
+    this.coordinatorEpoch = coordinatorEpoch;
+    this.log = log;
+    this.env = env;
+  }
+
+  /** Replays the partition; the shard serves the state it finds. */
+  load(): ReplayResult {
+    const result = replayShard(this.log.readBatches());
+    this.offsets = result.offsets;
+    for (const [groupId, value] of result.groups) this.groupFor(groupId).restore(value);
+    for (const groupId of result.offsets.groups()) this.groupFor(groupId);
+    return result;
+  }
+
+  /** Leadership moved away or the shard failed: parked requests get `errorCode`, state is dropped. */
+  unload(errorCode: number = ErrorCode.NOT_COORDINATOR): void {
+    for (const group of this.groups.values()) group.markDead(errorCode);
+    this.groups.clear();
+    this.offsets = new OffsetStore();
+  }
+
+  join(groupId: string, request: JoinRequest): Promise<JoinResult> {
+    return this.groupFor(groupId).join(request);
+  }
+
+  sync(groupId: string, request: SyncRequest): Promise<SyncResult> {
+    const group = this.groups.get(groupId);
+    if (group === undefined) {
+      return Promise.resolve({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, protocolType: null, protocolName: null, assignment: EMPTY });
+    }
+    return group.sync(request);
+  }
+
+  heartbeat(groupId: string, memberId: string, generationId: number, groupInstanceId: string | null): number {
+    const group = this.groups.get(groupId);
+    return group === undefined ? ErrorCode.UNKNOWN_MEMBER_ID : group.heartbeat(memberId, generationId, groupInstanceId);
+  }
+
+  leave(groupId: string, members: { memberId: string; groupInstanceId: string | null }[]): { errorCode: number; memberId: string }[] {
+    const group = this.groups.get(groupId);
+    return members.map((m) =>
+      group === undefined ? { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, memberId: m.memberId } : group.leave(m.memberId, m.groupInstanceId),
+    );
+  }
+
+  /**
+   * OffsetCommit. Returns one error per partition; a group-level refusal (wrong generation,
+   * unknown member) repeats on every partition, as Kafka answers it.
+   */
+  commitOffsets(groupId: string, member: CommitMember, offsets: OffsetToCommit[], retentionMs = -1): PartitionResult[] {
+    const existing = this.groups.get(groupId);
+    const group = existing ?? (member.generationId < 0 ? new ClassicGroup(groupId, this.groupEnvironment(groupId)) : undefined);
+    const groupError =
+      group === undefined ? ErrorCode.ILLEGAL_GENERATION : group.validateMemberCommit(member.memberId, member.generationId, member.groupInstanceId);
+    if (groupError !== ErrorCode.NONE) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: groupError }));
+    if (existing === undefined && group !== undefined) this.groups.set(groupId, group);
+    const now = BigInt(this.env.now());
+    const accepted: OffsetToCommit[] = [];
+    const results = offsets.map((o) => {
+      const tooLarge = o.metadata !== null && Buffer.byteLength(o.metadata, 'utf8') > this.env.maxMetadataBytes;
+      if (!tooLarge) accepted.push(o);
+      return { topic: o.topic, partition: o.partition, errorCode: tooLarge ? ErrorCode.OFFSET_METADATA_TOO_LARGE : ErrorCode.NONE };
+    });
+    if (accepted.length === 0) return results;
+    const values = accepted.map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      offset: o.offset,
+      leaderEpoch: o.leaderEpoch,
+      metadata: o.metadata ?? '',
+      commitTimestamp: now,
+      expireTimestamp: retentionMs >= 0 ? now + BigInt(retentionMs) : -1n,
+    }));
+    const baseOffset = this.write(
+      values.map((v) => ({ kind: 'offset', group: groupId, topic: v.topic, partition: v.partition, value: v })),
+      now,
+    );
+    if (baseOffset === null) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NOT_COORDINATOR }));
+    values.forEach((v, i) => this.offsets.commit(groupId, { ...v, recordOffset: baseOffset + BigInt(i) }));
+    return results;
+  }
+
+  /** TxnOffsetCommit: written in the producer's transactional batch, applied on its COMMIT marker. */
+  commitTransactionalOffsets(groupId: string, producer: ProducerIdentity, member: CommitMember, offsets: OffsetToCommit[]): PartitionResult[] {
+    const existing = this.groups.get(groupId);
+    if (existing !== undefined && (member.generationId >= 0 || member.memberId !== '')) {
+      const error = existing.validateMemberCommit(member.memberId, member.generationId, member.groupInstanceId);
+      if (error !== ErrorCode.NONE) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: error }));
+    }
+    if (existing === undefined) this.groups.set(groupId, new ClassicGroup(groupId, this.groupEnvironment(groupId)));
+    const now = BigInt(this.env.now());
+    const values: StoredOffset[] = offsets.map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      offset: o.offset,
+      leaderEpoch: o.leaderEpoch,
+      metadata: o.metadata ?? '',
+      commitTimestamp: now,
+      expireTimestamp: -1n,
+      recordOffset: -1n,
+    }));
+    const baseOffset = this.write(
+      values.map((v) => ({ kind: 'offset', group: groupId, topic: v.topic, partition: v.partition, value: v })),
+      now,
+      producer,
+    );
+    if (baseOffset === null) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NOT_COORDINATOR }));
+    values.forEach((v, i) => this.offsets.addPending(producer.producerId, groupId, { ...v, recordOffset: baseOffset + BigInt(i) }));
+    return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NONE }));
+  }
+
+  /** EndTxn reaching this partition: the marker is written, then pending offsets apply or vanish. */
+  completeTransaction(producer: ProducerIdentity, commit: boolean, coordinatorEpoch: number): number {
+    try {
+      this.log.appendControl(commit ? 'COMMIT' : 'ABORT', producer, coordinatorEpoch, BigInt(this.env.now()));
+    } catch {
+      return ErrorCode.NOT_COORDINATOR;
+    }
+    this.offsets.completeTransaction(producer.producerId, commit);
+    return ErrorCode.NONE;
+  }
+
+  /** OffsetFetch for one group; `topics` null means every partition the group has an offset for. */
+  fetchOffsets(groupId: string, topics: { topic: string; partitions: number[] }[] | null, requireStable: boolean): FetchedOffset[] {
+    const wanted =
+      topics === null
+        ? this.offsets.list(groupId).map((o) => ({ topic: o.topic, partition: o.partition }))
+        : topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
+    return wanted.map(({ topic, partition }) => {
+      if (requireStable && this.offsets.hasPending(groupId, topic, partition)) {
+        return { topic, partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+      }
+      const stored = this.offsets.get(groupId, topic, partition);
+      return stored === undefined
+        ? { topic, partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
+        : { topic, partition, offset: stored.offset, leaderEpoch: stored.leaderEpoch, metadata: stored.metadata, errorCode: ErrorCode.NONE };
+    });
+  }
+
+  /** OffsetDelete: only partitions of topics no member subscribes to may go. */
+  deleteOffsets(
+    groupId: string,
+    topics: { topic: string; partitions: number[] }[],
+    subscribedTopics: (group: ClassicGroup) => Set<string> | null,
+  ): { errorCode: number; partitions: PartitionResult[] } {
+    const group = this.groups.get(groupId);
+    if (group === undefined || group.state === 'Dead') return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
+    const subscribed = group.state === 'Empty' ? null : subscribedTopics(group);
+    if (group.state !== 'Empty' && subscribed === null) return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
+    const results: PartitionResult[] = [];
+    const tombstones: CoordinatorRecord[] = [];
+    for (const { topic, partitions } of topics) {
+      for (const partition of partitions) {
+        if (subscribed?.has(topic) === true) {
+          results.push({ topic, partition, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC });
+          continue;
+        }
+        results.push({ topic, partition, errorCode: ErrorCode.NONE });
+        if (this.offsets.get(groupId, topic, partition) !== undefined) {
+          tombstones.push({ kind: 'offset', group: groupId, topic, partition, value: null });
+        }
+      }
+    }
+    if (tombstones.length > 0) {
+      if (this.write(tombstones, BigInt(this.env.now())) === null) return { errorCode: ErrorCode.NOT_COORDINATOR, partitions: [] };
+      for (const t of tombstones) if (t.kind === 'offset') this.offsets.remove(groupId, t.topic, t.partition);
+    }
+    return { errorCode: ErrorCode.NONE, partitions: results };
+  }
+
+  /** DeleteGroups for one group: only an Empty group goes, with tombstones for its offsets and metadata. */
+  deleteGroup(groupId: string): number {
+    const group = this.groups.get(groupId);
+    if (group === undefined || group.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (group.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;
+    const records: CoordinatorRecord[] = this.offsets
+      .list(groupId)
+      .map((o) => ({ kind: 'offset', group: groupId, topic: o.topic, partition: o.partition, value: null }));
+    records.push({ kind: 'group', group: groupId, value: null });
+    if (this.write(records, BigInt(this.env.now())) === null) return ErrorCode.NOT_COORDINATOR;
+    this.offsets.removeGroup(groupId);
+    group.markDead();
+    this.groups.delete(groupId);
+    return ErrorCode.NONE;
+  }
+
+  describe(groupId: string): GroupDescription {
+    const group = this.groups.get(groupId);
+    if (group === undefined) {
+      return { groupId, errorCode: ErrorCode.NONE, state: 'Dead', protocolType: '', protocol: '', members: [] };
+    }
+    // Kafka shows member metadata and assignments only once the group is Stable.
+    const stable = group.state === 'Stable';
+    return {
+      groupId,
+      errorCode: ErrorCode.NONE,
+      state: group.state,
+      protocolType: group.protocolType ?? '',
+      protocol: stable ? (group.protocol ?? '') : '',
+      members: group.memberSummaries().map((m) => ({
+        ...m,
+        metadata: stable ? (m.protocols.find((p) => p.name === group.protocol)?.metadata ?? EMPTY) : EMPTY,
+        assignment: stable ? m.assignment : EMPTY,
+      })),
+    };
+  }
+
+  list(): ListedGroup[] {
+    return [...this.groups.values()]
+      .filter((g) => g.state !== 'Dead')
+      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state }));
+  }
+
+  hasGroup(groupId: string): boolean {
+    return this.groups.has(groupId);
+  }
+
+  committedOffsets(groupId: string): StoredOffset[] {
+    return this.offsets.list(groupId);
+  }
+
+  /**
+   * Offset retention: an Empty group's offsets older than the retention get tombstones, and a
+   * group left with neither members nor offsets is removed (its metadata tombstoned too).
+   */
+  expireOffsets(): number {
+    const now = BigInt(this.env.now());
+    let expired = 0;
+    for (const group of [...this.groups.values()]) {
+      if (group.state !== 'Empty' || this.offsets.hasPendingForGroup(group.groupId)) continue;
+      const stale = this.offsets.expired(group.groupId, now, BigInt(this.env.offsetsRetentionMs));
+      if (stale.length === 0) continue;
+      const records: CoordinatorRecord[] = stale.map((o) => ({ kind: 'offset', group: group.groupId, topic: o.topic, partition: o.partition, value: null }));
+      const emptied = stale.length === this.offsets.list(group.groupId).length;
+      if (emptied) records.push({ kind: 'group', group: group.groupId, value: null });
+      if (this.write(records, now) === null) return expired;
+      for (const o of stale) this.offsets.remove(group.groupId, o.topic, o.partition);
+      if (emptied) {
+        group.markDead();
+        this.groups.delete(group.groupId);
+      }
+      expired += stale.length;
+    }
+    return expired;
+  }
+
+  private groupFor(groupId: string): ClassicGroup {
+    let group = this.groups.get(groupId);
+    if (group === undefined) {
+      group = new ClassicGroup(groupId, this.groupEnvironment(groupId));
+      this.groups.set(groupId, group);
+    }
+    return group;
+  }
+
+  private groupEnvironment(groupId: string): GroupEnvironment {
+    return {
+      now: this.env.now,
+      schedule: this.env.schedule,
+      newMemberId: this.env.newMemberId,
+      initialRebalanceDelayMs: this.env.initialRebalanceDelayMs,
+      minSessionTimeoutMs: this.env.minSessionTimeoutMs,
+      maxSessionTimeoutMs: this.env.maxSessionTimeoutMs,
+      persist: (value) =>
+        this.write([{ kind: 'group', group: groupId, value }], BigInt(this.env.now())) === null
+          ? ErrorCode.NOT_COORDINATOR
+          : ErrorCode.NONE,
+    };
+  }
+
+  /** Appends to the partition; null when the write failed (the caller answers NOT_COORDINATOR). */
+  private write(records: CoordinatorRecord[], timestamp: bigint, producer?: ProducerIdentity): bigint | null {
+    try {
+      return this.log.appendRecords(records, timestamp, producer);
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import type { ReplayedOffsetCommit } from './replay.ts';
+
+/**
+ * The broker-log lines of a coordinator shard that failed to load, worded as Kafka's
+ * coordinator runtime (4.x, 'epoch-conflict') or the pre-4.0 GroupMetadataManager ('legacy')
+ * print them, with the real partition, record offset, topic-partition, epochs and broker id.
+ */
+export type FailureMode = 'epoch-conflict' | 'legacy';
+
+export interface FailureLineInput {
+  mode: FailureMode;
+  brokerId: number;
+  partition: number;
+  /** the coordinator epoch (partition leader epoch) of the load that failed */
+  epoch: number;
+  /** the record the replay stopped at; null when the partition holds no offset commit */
+  conflict: ReplayedOffsetCommit | null;
+}
+
+export interface CoordinatorLogLine {
+  message: string;
+  logger: string;
+}
+
+export const LOADER_LOGGER = 'org.apache.kafka.coordinator.common.runtime.CoordinatorLoaderImpl';
+export const RUNTIME_LOGGER = 'org.apache.kafka.coordinator.common.runtime.CoordinatorRuntime';
+export const LEGACY_LOGGER = 'kafka.coordinator.group.GroupMetadataManager';
+
+export function coordinatorLogLines(input: FailureLineInput): CoordinatorLogLine[] {
+  const tp = `__consumer_offsets-${input.partition}`;
+  if (input.mode === 'legacy') {
+    const cause =
+      input.conflict === null
+        ? `java.lang.IllegalStateException: Unexpected end of log while loading ${tp}`
+        : `java.lang.IllegalStateException: Unexpected unload of active group ${input.conflict.group} while loading partition ${tp}`;
+    return [
+      {
+        message: `[GroupMetadataManager brokerId=${input.brokerId}] Error loading offsets from ${tp}\n${cause}`,
+        logger: LEGACY_LOGGER,
+      },
+    ];
+  }
+  const lines: CoordinatorLogLine[] = [];
+  let reason = `java.lang.RuntimeException: Unexpected end of ${tp} at epoch ${input.epoch}`;
+  if (input.conflict !== null) {
+    const c = input.conflict;
+    const ownedAt = input.epoch + 1;
+    const conflict = `Cannot set the epoch of ${c.topic}-${c.partition} to ${input.epoch} because the partition is still owned at epoch ${ownedAt}`;
+    const record =
+      `CoordinatorRecord(key=OffsetCommitKey(group='${c.group}', topic='${c.topic}', partition=${c.partition}), ` +
+      `value=ApiMessageAndVersion(OffsetCommitValue(offset=${c.offset}, leaderEpoch=${c.leaderEpoch}, metadata='${c.metadata}', ` +
+      `commitTimestamp=${c.commitTimestamp}, expireTimestamp=-1)))`;
+    lines.push({
+      message: `[GroupCoordinator id=${input.brokerId}] Replaying record ${record} from ${tp} at offset ${c.logOffset} with producer id ${c.producerId} and producer epoch ${c.producerEpoch} failed due to: ${conflict}.`,
+      logger: LOADER_LOGGER,
+    });
+    reason = `java.lang.RuntimeException: ${conflict}.`;
+  }
+  lines.push({
+    message: `[GroupCoordinator id=${input.brokerId}] Failed to load metadata from ${tp} with epoch ${input.epoch} due to ${reason}`,
+    logger: RUNTIME_LOGGER,
+  });
+  return lines;
+}

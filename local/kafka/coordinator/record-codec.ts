@@ -1,0 +1,126 @@
+import {
+  decodeOffsetsRecord,
+  encodeGroupMetadataKey,
+  encodeGroupMetadataValue,
+  encodeOffsetCommitKey,
+  encodeOffsetCommitValue,
+} from '../../../lambdas/core/offsets-records/index.ts';
+import type { CoordinatorRecord } from './coordinator-records.ts';
+
+/** Versions Kafka 2.3-4.3 write for classic groups; offset commits follow the cluster option. */
+export const GROUP_METADATA_VALUE_VERSION = 3;
+export type OffsetCommitValueVersion = 1 | 3 | 4;
+
+export interface EncodedRecord {
+  key: Buffer;
+  value: Buffer | null;
+}
+
+/**
+ * Turns a coordinator record into the key and value bytes Kafka writes to `__consumer_offsets`,
+ * using the shared record encoders so the recovery scanner and this coordinator agree on every byte.
+ */
+export function encodeCoordinatorRecord(
+  record: CoordinatorRecord,
+  offsetCommitValueVersion: OffsetCommitValueVersion,
+): EncodedRecord {
+  switch (record.kind) {
+    case 'offset':
+      return {
+        key: encodeOffsetCommitKey({ group: record.group, topic: record.topic, partition: record.partition }),
+        value:
+          record.value === null
+            ? null
+            : encodeOffsetCommitValue(
+                {
+                  offset: record.value.offset,
+                  leaderEpoch: record.value.leaderEpoch,
+                  metadata: record.value.metadata,
+                  commitTimestamp: record.value.commitTimestamp,
+                  expireTimestamp: record.value.expireTimestamp,
+                },
+                offsetCommitValueVersion,
+              ),
+      };
+    case 'group':
+      return {
+        key: encodeGroupMetadataKey(record.group),
+        value:
+          record.value === null
+            ? null
+            : encodeGroupMetadataValue(
+                {
+                  protocolType: record.value.protocolType,
+                  generation: record.value.generation,
+                  protocol: record.value.protocol,
+                  leader: record.value.leader,
+                  currentStateTimestamp: record.value.currentStateTimestamp,
+                  members: record.value.members.map((m) => ({
+                    memberId: m.memberId,
+                    groupInstanceId: m.groupInstanceId,
+                    clientId: m.clientId,
+                    clientHost: m.clientHost,
+                    rebalanceTimeout: m.rebalanceTimeout,
+                    sessionTimeout: m.sessionTimeout,
+                    subscriptionBytes: m.subscription,
+                    assignmentBytes: m.assignment,
+                  })),
+                },
+                GROUP_METADATA_VALUE_VERSION,
+              ),
+      };
+    default:
+      throw new RangeError(`record type ${record.recordType} is not written by the classic group coordinator`);
+  }
+}
+
+/** The inverse, for replay: record types a classic coordinator does not own come back as `other`. */
+export function decodeCoordinatorRecord(key: Buffer | null, value: Buffer | null): CoordinatorRecord {
+  const decoded = decodeOffsetsRecord(key, value);
+  switch (decoded.kind) {
+    case 'offset-commit':
+      return {
+        kind: 'offset',
+        group: decoded.group,
+        topic: decoded.topic,
+        partition: decoded.partition,
+        value: decoded.tombstone
+          ? null
+          : {
+              offset: decoded.value.offset,
+              leaderEpoch: decoded.value.leaderEpoch,
+              metadata: decoded.value.metadata,
+              commitTimestamp: decoded.value.commitTimestamp,
+              expireTimestamp: decoded.value.expireTimestamp,
+            },
+      };
+    case 'group-metadata':
+      return {
+        kind: 'group',
+        group: decoded.group,
+        value: decoded.tombstone
+          ? null
+          : {
+              protocolType: decoded.value.protocolType,
+              generation: decoded.value.generation,
+              protocol: decoded.value.protocol,
+              leader: decoded.value.leader,
+              currentStateTimestamp: decoded.value.currentStateTimestamp,
+              members: decoded.value.members.map((m) => ({
+                memberId: m.memberId,
+                groupInstanceId: m.groupInstanceId,
+                clientId: m.clientId,
+                clientHost: m.clientHost,
+                rebalanceTimeout: m.rebalanceTimeout,
+                sessionTimeout: m.sessionTimeout,
+                subscription: m.subscriptionBytes,
+                assignment: m.assignmentBytes,
+              })),
+            },
+      };
+    case 'group-record':
+      return { kind: 'other', recordType: decoded.recordType };
+    default:
+      return { kind: 'other', recordType: decoded.recordType ?? -1 };
+  }
+}
