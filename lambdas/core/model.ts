@@ -44,6 +44,27 @@ export interface ScanStats {
   skipped: Record<string, number>; // reason -> count (unknown types, corrupt records, ...)
   abortedRecords: number;
   controlBatches: number;
+  /** Set when this scan continued an interrupted one: the offset it resumed at. */
+  resumedFrom?: Int64String;
+  fetches?: number;
+  /** Transient failures retried (dropped connections, stale leaders, an open transaction's wait). */
+  retries?: number;
+  metadataRefreshes?: number;
+  /** Times the log start moved past the scan position (retention) and the scan jumped forward. */
+  logStartResets?: number;
+  /** What an operator should know about this scan: clamped starts, skipped ranges, early stops. */
+  notes?: string[];
+}
+
+/**
+ * Where a scan stands, as carried by a SCAN_INTERRUPTED error's details (`details.position`):
+ * pass it back as `resumeFrom`, with the same sink, to continue where the scan stopped.
+ */
+export interface ScanPosition {
+  partition: number;
+  startOffset: Int64String;
+  nextOffset: Int64String;
+  endOffset: Int64String;
 }
 
 export interface GroupOffsetsResult {

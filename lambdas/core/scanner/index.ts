@@ -1,0 +1,7 @@
+export { scanOffsetsPartition } from './scan.ts';
+export type { ScanOptions, ScanSink } from './scan.ts';
+export type { ProgressListener, ScanProgress } from './progress.ts';
+export { DEFAULT_RETRY } from './retry.ts';
+export type { RetryPolicy } from './retry.ts';
+export { describeOffsetsTopic, requireOffsetsPartition } from './offsets-topic.ts';
+export type { OffsetsTopic } from './offsets-topic.ts';
