@@ -1,0 +1,82 @@
+import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConstruct } from 'constructs';
+import type { RecoveryConfig } from './config.ts';
+import { mskGroupArn, mskTopicArn, type MskClusterArnParts } from './msk-arns.ts';
+import { DEFAULT_SIZING, HANDLER_NAMES, type HandlerName } from './recovery-functions.ts';
+import { KAFKA_ACCESS } from './recovery-permissions.ts';
+
+/** cdk-nag v3 names its findings `<pack>::<rule>[<finding>]`. */
+const PACK = 'AwsSolutions::';
+
+export interface NagSubjects {
+  stack: Stack;
+  config: RecoveryConfig;
+  cluster: MskClusterArnParts;
+  functions: Record<HandlerName, lambda.Function>;
+  roles: Record<HandlerName, iam.Role>;
+  artifactsBucket: s3.IBucket;
+  signingKey: secretsmanager.ISecret;
+  stateMachineRole: iam.IRole;
+  starterRole: iam.IRole;
+}
+
+/**
+ * Every cdk-nag AwsSolutions finding this stack accepts, each on the narrowest construct and
+ * with the reason it is acceptable. Anything not listed here fails synthesis.
+ */
+export function acknowledgeFindings(subjects: NagSubjects): void {
+  const { stack, config, cluster, roles } = subjects;
+  const ack = (scope: IConstruct, finding: string, reason: string): void => {
+    Validations.of(scope).acknowledge({ id: PACK + finding, reason });
+  };
+
+  for (const name of HANDLER_NAMES) {
+    const role = roles[name];
+    ack(subjects.functions[name], 'AwsSolutions-L1',
+      'nodejs22.x is the runtime the bundles target (esbuild target node22) and the toolkit is tested on; move to the next LTS runtime together with the test matrix.');
+    ack(role, 'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, AWS requires Resource "*".');
+    ack(role, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.artifactsBucket)}.Arn>/*]`,
+      'Artifact keys are derived from the execution id at run time; GetObject/PutObject are limited to this one bucket, with no List or Delete.');
+    if (DEFAULT_SIZING[name].kafkaFacing) {
+      ack(role, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        'A Lambda in a VPC needs ec2:CreateNetworkInterface/DescribeNetworkInterfaces/DeleteNetworkInterface on "*"; the AWS managed policy is the documented minimal set for that.');
+    }
+    const access = KAFKA_ACCESS[name];
+    if (access && access.dataTopics !== 'none' && config.dataTopicPattern.includes('*')) {
+      ack(role, `AwsSolutions-IAM5[Resource::${mskTopicArn(cluster, config.dataTopicPattern)}]`,
+        'The topics of the stuck groups are only known during an incident; the pattern stays inside this one cluster (recovery:dataTopicPattern narrows it).');
+    }
+    if (access && access.sourceGroups !== 'none' && config.sourceGroupPattern.includes('*')) {
+      ack(role, `AwsSolutions-IAM5[Resource::${mskGroupArn(cluster, config.sourceGroupPattern)}]`,
+        'Diagnose only describes groups (FindCoordinator, DescribeGroups); which groups are stuck is known only during an incident, and the pattern stays inside this cluster.');
+    }
+    if (access && access.targetGroups !== 'none') {
+      ack(role, `AwsSolutions-IAM5[Resource::${mskGroupArn(cluster, `${config.targetGroupPrefix}*`)}]`,
+        'Target groups are new groups named at run time; writes are limited to the recovery:targetGroupPrefix name prefix.');
+    }
+  }
+  ack(roles.diagnose, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${cluster.region}:${cluster.account}:log-group:${config.brokerLogGroupName}:*]`,
+    'FilterLogEvents is authorized on the log group ARN with its ":*" suffix; this is the broker log group of this cluster only.');
+
+  for (const name of ['diagnose', 'blast-radius', 'read-offsets', 'plan-target', 'request-approval', 'seed-offsets', 'verify', 'report', 'notify-failure'] as const) {
+    ack(subjects.stateMachineRole, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.functions[name])}.Arn>:*]`,
+      'CDK grants lambda:InvokeFunction on the function and its versions (":*"); the state machine invokes only its own step functions.');
+  }
+  ack(subjects.stateMachineRole, 'AwsSolutions-IAM5[Resource::*]',
+    'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permissions.');
+  ack(subjects.starterRole, 'AwsSolutions-IAM5[Resource::*]',
+    'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permissions.');
+
+  ack(subjects.signingKey, 'AwsSolutions-SMG4',
+    'Rotating the link signing key invalidates every outstanding approval link; rotate it by hand between incidents (README "Operate").');
+}
+
+function logicalId(stack: Stack, construct: IConstruct): string {
+  const element = construct.node.defaultChild as CfnElement;
+  return stack.resolve(element.logicalId) as string;
+}

@@ -1,0 +1,201 @@
+import { Annotations, ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ENV } from '../lambdas/handlers/env.ts';
+import { AlarmTrigger } from './alarm-trigger.ts';
+import { ApprovalChannel } from './approval-channel.ts';
+import { ArtifactsBucket } from './artifacts-bucket.ts';
+import { resolveRecoveryConfig, type RecoveryConfig, type ResolvedRecoveryConfig } from './config.ts';
+import { acknowledgeFindings } from './nag-acknowledgements.ts';
+import { kafkaClusterStatements, mskControlPlaneStatement } from './recovery-permissions.ts';
+import { DEFAULT_SIZING, HANDLER_NAMES, RecoveryFunctions, type HandlerName, type KafkaNetwork } from './recovery-functions.ts';
+import { RecoveryStateMachine } from './recovery-state-machine.ts';
+
+export interface RecoveryStackProps extends StackProps {
+  /** Values here win over `recovery:*` context; anything left out falls back to the example. */
+  config?: Partial<RecoveryConfig>;
+  /** default: lambdas/handlers of this repository. */
+  handlersDir?: string;
+}
+
+/** Deploys the coordinator recovery runbook for one MSK cluster. */
+export class RecoveryStack extends Stack {
+  readonly settings: ResolvedRecoveryConfig;
+  readonly functions: RecoveryFunctions;
+  readonly runbook: RecoveryStateMachine;
+  readonly approval: ApprovalChannel;
+  readonly artifacts: ArtifactsBucket;
+  readonly trigger: AlarmTrigger;
+  readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: RecoveryStackProps = {}) {
+    const { config: configProps, handlersDir, ...stackProps } = props;
+    const settings = resolveRecoveryConfig((key) => scope.node.tryGetContext(key), configProps);
+    const { config, cluster } = settings;
+    // The stack must live where the cluster is: the IAM ARNs and the log group are regional.
+    super(scope, id, { env: { account: cluster.account, region: cluster.region }, ...stackProps });
+    this.settings = settings;
+    if (settings.exampleKeys.length > 0) {
+      Annotations.of(this).addWarningV2(
+        'coordinator-recovery:example-config',
+        `Using example values for ${settings.exampleKeys.join(', ')}; set them before deploying (README "Deploy").`,
+      );
+    }
+
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+    const stateMachineName = `${this.stackName}-runbook`.slice(0, 80);
+    const stateMachineArn = RecoveryStateMachine.arnForName(this, stateMachineName);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'coordinator-recovery artifacts, approval topic and link signing key',
+      enableKeyRotation: true,
+    });
+    this.artifacts = new ArtifactsBucket(this, 'Artifacts', { encryptionKey: this.key });
+
+    const network = this.importNetwork(config);
+    const approvalTimeout = Duration.hours(config.approvalTimeoutHours);
+    this.functions = new RecoveryFunctions(this, 'Functions', {
+      network,
+      logRetention,
+      ...(handlersDir ? { handlersDir } : {}),
+      environment: { [ENV.CLUSTER_ARN]: config.clusterArn },
+      functionEnvironment: this.kafkaEnvironment(config),
+    });
+    const fns = this.functions.functions;
+
+    this.approval = new ApprovalChannel(this, 'Approval', {
+      encryptionKey: this.key,
+      approverEmail: config.approverEmail,
+      endpointFunction: fns['approval-endpoint'],
+    });
+
+    const bucketName = this.artifacts.bucket.bucketName;
+    for (const name of HANDLER_NAMES) {
+      if (name !== 'notify-failure') fns[name].addEnvironment(ENV.ARTIFACTS_BUCKET, bucketName);
+    }
+    for (const name of ['request-approval', 'report', 'notify-failure'] as const) {
+      fns[name].addEnvironment(ENV.APPROVAL_TOPIC_ARN, this.approval.topic.topicArn);
+    }
+    for (const name of ['request-approval', 'approval-endpoint'] as const) {
+      fns[name].addEnvironment(ENV.STATE_MACHINE_ARN, stateMachineArn);
+      fns[name].addEnvironment(ENV.APPROVAL_SIGNING_SECRET_ARN, this.approval.signingKey.secretArn);
+    }
+    fns['request-approval'].addEnvironment(ENV.APPROVAL_ENDPOINT_URL, this.approval.endpointUrl.url);
+    fns['request-approval'].addEnvironment(ENV.APPROVAL_LINK_TTL_SECONDS, String(approvalTimeout.toSeconds()));
+    fns.diagnose.addEnvironment(ENV.DEFAULT_LOOKBACK_MINUTES, String(config.lookbackMinutes));
+
+    this.grantPermissions(settings, stateMachineArn);
+
+    this.runbook = new RecoveryStateMachine(this, 'Runbook', {
+      stateMachineName,
+      approvalTimeout,
+      logRetention,
+      functions: {
+        diagnose: fns.diagnose,
+        blastRadius: fns['blast-radius'],
+        readOffsets: fns['read-offsets'],
+        planTarget: fns['plan-target'],
+        requestApproval: fns['request-approval'],
+        seedOffsets: fns['seed-offsets'],
+        verify: fns.verify,
+        report: fns.report,
+        notifyFailure: fns['notify-failure'],
+      },
+    });
+
+    this.trigger = new AlarmTrigger(this, 'AlarmTrigger', {
+      brokerLogGroupName: config.brokerLogGroupName,
+      stateMachine: this.runbook.stateMachine,
+      clusterArn: config.clusterArn,
+      lookbackMinutes: config.lookbackMinutes,
+      alarmName: `${this.stackName}-coordinator-load-failures`,
+      logRetention,
+    });
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.runbook.stateMachine.stateMachineArn, description: 'Start recoveries here' });
+    new CfnOutput(this, 'ArtifactsBucketName', { value: bucketName, description: 'Plans, approvals and reports (the audit trail)' });
+    new CfnOutput(this, 'AlarmName', { value: this.trigger.alarm.alarmName });
+
+    acknowledgeFindings({
+      stack: this,
+      config,
+      cluster,
+      functions: fns,
+      roles: this.functions.roles,
+      artifactsBucket: this.artifacts.bucket,
+      signingKey: this.approval.signingKey,
+      stateMachineRole: this.runbook.stateMachine.role,
+      starterRole: this.trigger.starter.role,
+    });
+  }
+
+  private importNetwork(config: RecoveryConfig): KafkaNetwork {
+    const vpc = config.lookupVpc
+      ? ec2.Vpc.fromLookup(this, 'ClusterVpc', { vpcId: config.vpcId })
+      : ec2.Vpc.fromVpcAttributes(this, 'ClusterVpc', { vpcId: config.vpcId, availabilityZones: config.availabilityZones });
+    const subnets = config.subnetIds.map((subnetId, index) => ec2.Subnet.fromSubnetId(this, `ClusterSubnet${index}`, subnetId));
+    // Not mutable: the stack must never change the cluster's own security group.
+    const securityGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'ClusterSecurityGroup', config.securityGroupId, { mutable: false });
+    return { vpc, subnets, securityGroup };
+  }
+
+  private kafkaEnvironment(config: RecoveryConfig): Partial<Record<HandlerName, Record<string, string>>> {
+    const environment: Partial<Record<HandlerName, Record<string, string>>> = {};
+    for (const name of HANDLER_NAMES) {
+      if (!DEFAULT_SIZING[name].kafkaFacing) continue;
+      environment[name] = {
+        [ENV.AUTH_MODE]: config.authMode,
+        ...(config.scramSecretArn ? { [ENV.SCRAM_SECRET_ARN]: config.scramSecretArn } : {}),
+      };
+    }
+    return environment;
+  }
+
+  private grantPermissions(settings: ResolvedRecoveryConfig, stateMachineArn: string): void {
+    const { config, cluster } = settings;
+    const roles = this.functions.roles;
+    const objects = this.artifacts.bucket.arnForObjects('*');
+
+    for (const name of HANDLER_NAMES) {
+      const role = roles[name];
+      const policy = (statement: iam.PolicyStatement): void => {
+        role.addToPrincipalPolicy(statement);
+      };
+      if (DEFAULT_SIZING[name].kafkaFacing) {
+        for (const statement of kafkaClusterStatements(name, cluster, config)) policy(statement);
+        policy(mskControlPlaneStatement(config.clusterArn));
+        if (config.authMode === 'scram' && config.scramSecretArn) {
+          policy(new iam.PolicyStatement({ sid: 'ReadTheScramSecret', actions: ['secretsmanager:GetSecretValue'], resources: [config.scramSecretArn] }));
+          if (config.scramSecretKmsKeyArn) {
+            policy(new iam.PolicyStatement({ sid: 'DecryptTheScramSecret', actions: ['kms:Decrypt'], resources: [config.scramSecretKmsKeyArn] }));
+          }
+        }
+      }
+      // Every step reads earlier artifacts and stores its own; nobody lists or deletes.
+      policy(new iam.PolicyStatement({ sid: 'ReadAndWriteArtifacts', actions: ['s3:GetObject', 's3:PutObject'], resources: [objects] }));
+      policy(new iam.PolicyStatement({ sid: 'UseTheStackKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.keyArn] }));
+    }
+
+    roles.diagnose.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SearchTheBrokerLogs',
+        actions: ['logs:FilterLogEvents'],
+        resources: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${config.brokerLogGroupName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+    );
+    for (const name of ['request-approval', 'report', 'notify-failure'] as const) {
+      roles[name].addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishToTheApprovalTopic', actions: ['sns:Publish'], resources: [this.approval.topic.topicArn] }));
+    }
+    for (const name of ['request-approval', 'approval-endpoint'] as const) {
+      roles[name].addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ReadTheLinkSigningKey', actions: ['secretsmanager:GetSecretValue'], resources: [this.approval.signingKey.secretArn] }),
+      );
+    }
+    roles['approval-endpoint'].addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'AnswerTheApprovalTask', actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachineArn] }),
+    );
+  }
+}
