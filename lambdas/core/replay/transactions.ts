@@ -1,0 +1,98 @@
+/**
+ * Transactional offset commits (TxnOffsetCommit) wait per producer until that producer's
+ * transaction marker: COMMIT applies them, ABORT drops them, no marker means not committed.
+ */
+import type { AbortedTransaction } from '../ports.ts';
+import { OffsetTable } from './offset-table.ts';
+import type { PendingTransactionSummary, WinningOffset } from './types.ts';
+
+interface OpenTransaction {
+  firstLogOffset: bigint;
+  records: number;
+  commits: OffsetTable;
+}
+
+export class PendingTransactions {
+  private readonly open = new Map<bigint, OpenTransaction>();
+
+  add(producerId: bigint, group: string, topic: string, partition: number, entry: WinningOffset): void {
+    let txn = this.open.get(producerId);
+    if (txn === undefined) {
+      txn = { firstLogOffset: entry.logOffset, records: 0, commits: new OffsetTable() };
+      this.open.set(producerId, txn);
+    }
+    txn.records++;
+    txn.commits.set(group, topic, partition, entry);
+  }
+
+  /** A tombstone deletes the key everywhere, pending transactional commits included (as Kafka 3.7+ does). */
+  dropKey(group: string, topic: string, partition: number): void {
+    for (const txn of this.open.values()) txn.commits.delete(group, topic, partition);
+  }
+
+  /** Ends the producer's transaction and hands back what it wrote (undefined when nothing was open). */
+  close(producerId: bigint): { records: number; commits: OffsetTable } | undefined {
+    const txn = this.open.get(producerId);
+    if (txn === undefined) return undefined;
+    this.open.delete(producerId);
+    return txn;
+  }
+
+  summary(): PendingTransactionSummary[] {
+    return [...this.open.entries()]
+      .map(([producerId, txn]) => ({ producerId, records: txn.records, firstLogOffset: txn.firstLogOffset }))
+      .sort((a, b) => (a.firstLogOffset < b.firstLogOffset ? -1 : a.firstLogOffset > b.firstLogOffset ? 1 : 0));
+  }
+}
+
+/**
+ * The aborted-transaction list of a read_committed Fetch response, used the way Kafka's consumer
+ * uses it: once the log reaches an aborted transaction's first offset, that producer's
+ * transactional batches are dropped on sight until its ABORT marker. The markers alone would
+ * give the same result; the list lets an aborted transaction be dropped without being held.
+ */
+export class AbortedTransactionIndex {
+  private queue: AbortedTransaction[] = [];
+  private readonly known = new Map<bigint, Set<bigint>>();
+  private readonly abortedProducers = new Set<bigint>();
+
+  /** Adds a Fetch response's list; the same list may be passed again for every batch of that fetch. */
+  add(list: readonly AbortedTransaction[]): void {
+    let added = false;
+    for (const txn of list) {
+      let starts = this.known.get(txn.producerId);
+      if (starts === undefined) {
+        starts = new Set();
+        this.known.set(txn.producerId, starts);
+      }
+      if (starts.has(txn.firstOffset)) continue;
+      starts.add(txn.firstOffset);
+      this.queue.push({ producerId: txn.producerId, firstOffset: txn.firstOffset });
+      added = true;
+    }
+    if (added) this.queue.sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+  }
+
+  /** Call before deciding on a batch, with the batch's last offset. */
+  advanceTo(lastOffset: bigint): void {
+    let reached = 0;
+    while (reached < this.queue.length && this.queue[reached]!.firstOffset <= lastOffset) {
+      this.abortedProducers.add(this.queue[reached]!.producerId);
+      reached++;
+    }
+    if (reached > 0) this.queue = this.queue.slice(reached);
+  }
+
+  isAborted(producerId: bigint): boolean {
+    return this.abortedProducers.has(producerId);
+  }
+
+  /** The producer's marker (either kind) closes its transaction; forget the entries it closed. */
+  markerSeen(producerId: bigint, markerOffset: bigint): void {
+    this.abortedProducers.delete(producerId);
+    const starts = this.known.get(producerId);
+    if (starts === undefined) return;
+    for (const start of starts) if (start <= markerOffset) starts.delete(start);
+    if (starts.size === 0) this.known.delete(producerId);
+  }
+}
