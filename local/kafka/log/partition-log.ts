@@ -7,7 +7,7 @@ import {
   splitBatches,
   type BatchHeader,
 } from './batch-header.ts';
-import { patchLogAppendTime, firstOffsetAtOrAfter } from './record-ops.ts';
+import { patchLogAppendTime, firstOffsetAtOrAfter, compactBatches } from './record-ops.ts';
 
 /**
  * One partition's log: RecordBatch v2 frames in offset order, with the indexes Kafka keeps
@@ -65,6 +65,13 @@ export interface PartitionLogOptions {
   topic: string;
   partition: number;
   timestampType?: TimestampType;
+}
+
+export interface CompactionResult {
+  recordsBefore: number;
+  recordsAfter: number;
+  batchesBefore: number;
+  batchesAfter: number;
 }
 
 export type AppendListener = (log: PartitionLog, result: AppendResult) => void;
@@ -278,6 +285,23 @@ export class PartitionLog {
     const keepFrom = this.batchIndexFor(offset);
     this.replaceBatches(this.batches.slice(keepFrom));
     this.aborted = this.aborted.filter((t) => t.lastOffset >= offset);
+  }
+
+  /**
+   * Compaction on demand, as the log cleaner does for cleanup.policy=compact: for every key only
+   * the record with the highest offset survives (tombstones included), records of aborted
+   * transactions go, control batches stay, offsets keep their gaps, and batches are rewritten.
+   */
+  compact(): CompactionResult {
+    const before = this.batches;
+    const rewritten = compactBatches(before, this.aborted);
+    this.replaceBatches(rewritten);
+    return {
+      recordsBefore: before.reduce((n, b) => n + b.header.recordCount, 0),
+      recordsAfter: rewritten.reduce((n, b) => n + b.header.recordCount, 0),
+      batchesBefore: before.length,
+      batchesAfter: rewritten.length,
+    };
   }
 
   private replaceBatches(batches: StoredBatch[]): void {

@@ -1,0 +1,143 @@
+import { BrokerLogSink } from './broker-log.ts';
+import { Cluster, CONSUMER_OFFSETS, TRANSACTION_STATE } from './cluster/cluster.ts';
+import { registerDataPlaneApis } from './handlers/index.ts';
+import { BrokerServer } from './server/broker-server.ts';
+import { NetworkFaults } from './server/network-faults.ts';
+import { ApiRegistry } from './server/registry.ts';
+import { invalidInput } from '../../lambdas/core/errors.ts';
+import type { CoordinatorPlugin, InstallCoordinator } from './plugin.ts';
+import { ClusterFaults } from './faults.ts';
+
+export interface LocalClusterOptions {
+  /** broker count, ids 1..N (default 3) */
+  brokers?: number;
+  /** broker n listens on basePort+n-1; 0 = ports chosen by the OS (default) */
+  basePort?: number;
+  /** partitions of __consumer_offsets (default 50) */
+  offsetsPartitions?: number;
+  /** partitions of __transaction_state (default 50) */
+  transactionPartitions?: number;
+  /** SASL users by mechanism; when any is set, clients must authenticate */
+  sasl?: { plain?: Record<string, string>; scramSha512?: Record<string, string> };
+  /** OffsetCommitValue version the coordinator writes (default 3) */
+  offsetCommitValueVersion?: 1 | 3 | 4;
+  /** directory for one log file per broker (broker-N.log) */
+  logDir?: string;
+  /** the coordinator plug-in; default: local/kafka/coordinator when present; false = none */
+  coordinator?: InstallCoordinator | false;
+}
+
+export interface LocalCluster {
+  bootstrapServers: string[];
+  brokers: BrokerServer[];
+  cluster: Cluster;
+  faults: ClusterFaults;
+  logs: BrokerLogSink;
+  registry: ApiRegistry;
+  /** the loopback HTTP control endpoint, e.g. http://127.0.0.1:40123 */
+  controlUrl: string;
+  coordinator: CoordinatorPlugin | null;
+  stop(): Promise<void>;
+}
+
+function positiveInt(field: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw invalidInput(field, `expected an integer from 1 to ${max}, got ${String(value)}`, `Pass ${field} between 1 and ${max}.`);
+  }
+  return value;
+}
+
+export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const brokerCount = positiveInt('brokers', options.brokers ?? 3, 64);
+  const offsetsPartitions = positiveInt('offsetsPartitions', options.offsetsPartitions ?? 50, 1000);
+  const transactionPartitions = positiveInt('transactionPartitions', options.transactionPartitions ?? 50, 1000);
+  const basePort = options.basePort ?? 0;
+  if (!Number.isInteger(basePort) || basePort < 0 || basePort + brokerCount - 1 > 65535) {
+    throw invalidInput('basePort', `expected 0 or a port with room for ${brokerCount} brokers, got ${String(basePort)}`, 'Pass 0 to let the OS choose.');
+  }
+  const logs = new BrokerLogSink(options.logDir === undefined ? {} : { logDir: options.logDir });
+  const brokerIds = Array.from({ length: brokerCount }, (_, i) => i + 1);
+  const cluster = new Cluster({ brokerIds, logs });
+  const registry = new ApiRegistry();
+  const network = new NetworkFaults();
+  const saslUsers = options.sasl ?? {};
+  const saslRequired = Object.keys(saslUsers.plain ?? {}).length > 0 || Object.keys(saslUsers.scramSha512 ?? {}).length > 0;
+  const sasl = registerDataPlaneApis(registry, { offsetsPartitions, transactionPartitions, sasl: saslUsers });
+
+  const brokers = brokerIds.map(
+    (brokerId) =>
+      new BrokerServer({
+        brokerId,
+        cluster,
+        registry,
+        faults: network,
+        port: basePort === 0 ? 0 : basePort + brokerId - 1,
+        saslRequired,
+        rawSaslToken: sasl.rawToken,
+      }),
+  );
+  const started: BrokerServer[] = [];
+  try {
+    for (const broker of brokers) {
+      const port = await broker.start();
+      started.push(broker);
+      cluster.brokerStarted(broker.brokerId, port);
+      logs.forBroker(broker.brokerId).info(`[KafkaServer id=${broker.brokerId}] started`, 'kafka.server.KafkaServer');
+    }
+  } catch (error) {
+    await Promise.all(started.map((b) => b.stop()));
+    throw error;
+  }
+  const replication = Math.min(3, brokerCount);
+  cluster.createTopic(CONSUMER_OFFSETS, { partitions: offsetsPartitions, replicationFactor: replication, internal: true });
+  cluster.createTopic(TRANSACTION_STATE, { partitions: transactionPartitions, replicationFactor: replication, internal: true });
+
+  const coordinator = await loadCoordinator(options.coordinator, {
+    cluster,
+    registry,
+    logs,
+    offsetsPartitions,
+    transactionPartitions,
+    offsetCommitValueVersion: options.offsetCommitValueVersion ?? 3,
+  });
+  const faults = new ClusterFaults({ cluster, brokers, network, coordinator });
+  const { startControlServer } = await import('./control-server.ts');
+  const control = await startControlServer({ cluster, faults, brokers, coordinator });
+
+  let stopped = false;
+  return {
+    bootstrapServers: brokers.map((b) => `${b.host}:${b.port}`),
+    brokers,
+    cluster,
+    faults,
+    logs,
+    registry,
+    controlUrl: control.url,
+    coordinator,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await control.close();
+      await coordinator?.stop?.();
+      await Promise.all(brokers.map((b) => b.stop()));
+    },
+  };
+}
+
+async function loadCoordinator(
+  install: InstallCoordinator | false | undefined,
+  env: Parameters<InstallCoordinator>[0],
+): Promise<CoordinatorPlugin | null> {
+  if (install === false) return null;
+  if (install !== undefined) return install(env);
+  // The plug-in is built in parallel; until it exists the cluster runs without group APIs.
+  const specifier = './coordinator/index.ts';
+  let module: { installCoordinator?: InstallCoordinator };
+  try {
+    module = (await import(specifier)) as { installCoordinator?: InstallCoordinator };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('coordinator')) return null;
+    throw error;
+  }
+  return module.installCoordinator === undefined ? null : module.installCoordinator(env);
+}
