@@ -102,6 +102,17 @@ describe('offset commits', () => {
     expect(record.value.unknownTaggedFields).toEqual([[7, Buffer.alloc(300, 1)]]);
   });
 
+  it('reads each topic id right when ids repeat and alternate', () => {
+    const ids = ['5b1c4a6e-9d2f-4c3b-8a7e-0f1e2d3c4b5a', '5b1c4a6e-9d2f-4c3b-8a7e-0f1e2d3c4b5a', '5b1c4a6e-9d2f-4c3b-8a7e-0f1e2d3c4b5b', null, '00000000-0000-0000-0000-000000000001', '5b1c4a6e-9d2f-4c3b-8a7e-0f1e2d3c4b5a'];
+    for (const topicId of ids) {
+      const record = decodeOffsetsRecord(KEY, encodeOffsetCommitValue({ offset: 1n, metadata: '', commitTimestamp: 2n, topicId }, 4));
+      expect(record).toMatchObject({ kind: 'offset-commit', value: { topicId } });
+    }
+    // A zero UUID on the wire means "no topic id", as in Kafka.
+    const zero = Buffer.concat([encodeOffsetCommitValue({ offset: 1n, metadata: '', commitTimestamp: 2n }, 4).subarray(0, -1), Buffer.from([1, 0, 16]), Buffer.alloc(16)]);
+    expect(decodeOffsetsRecord(KEY, zero)).toMatchObject({ kind: 'offset-commit', value: { topicId: null } });
+  });
+
   it('treats a topicId of the wrong size, tags out of order and a null metadata as corrupt', () => {
     const shortTopicId = Buffer.concat([encodeOffsetCommitValue({ offset: 1n, metadata: '', commitTimestamp: 2n }, 4).subarray(0, -1), Buffer.from([1, 0, 2, 0xaa, 0xbb])]);
     expectSkipped(decodeOffsetsRecord(KEY, shortTopicId), 'CORRUPT_VALUE', 1);
