@@ -39,3 +39,4 @@ export {
 } from './consumer-protocol.ts';
 export { encodeGroupRecordKey, encodeGroupRecordValue } from './group-record.ts';
 export { isGroupRecordType, RECORD_TYPE_NAMES, REMOVED_RECORD_TYPES } from './record-types.ts';
+export { offsetsRecordToJson, type JsonValue } from './json.ts';
