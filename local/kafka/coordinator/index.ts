@@ -1,0 +1,82 @@
+import type { CoordinatorEnv, CoordinatorPlugin, FailCoordinatorOptions } from '../plugin.ts';
+import { invalidInput } from '../../../lambdas/core/errors.ts';
+import { registerAddPartitionsToTxnSchemas } from './add-partitions-to-txn-schema.ts';
+import { GroupCoordinator, type GroupCoordinatorOptions } from './group-coordinator.ts';
+import { describeGroupsApi, deleteGroupsApi, findCoordinatorApi, listGroupsApi } from './handlers/group-admin.ts';
+import { heartbeatApi, joinGroupApi, leaveGroupApi, syncGroupApi } from './handlers/group-membership.ts';
+import { offsetCommitApi, offsetDeleteApi, offsetFetchApi, txnOffsetCommitApi } from './handlers/offsets.ts';
+import { bindApi, type CoordinatorApi, type CoordinatorServices } from './handlers/services.ts';
+import { addOffsetsToTxnApi, addPartitionsToTxnApi, endTxnApi, initProducerIdApi } from './handlers/transactions.ts';
+import type { FailureMode } from './log-lines.ts';
+import { TransactionCoordinator } from './transaction-coordinator.ts';
+
+export { GroupCoordinator } from './group-coordinator.ts';
+export { TransactionCoordinator } from './transaction-coordinator.ts';
+export type { FailureMode } from './log-lines.ts';
+
+export const COORDINATOR_APIS: readonly CoordinatorApi[] = [
+  findCoordinatorApi,
+  joinGroupApi,
+  syncGroupApi,
+  heartbeatApi,
+  leaveGroupApi,
+  offsetCommitApi,
+  offsetFetchApi,
+  offsetDeleteApi,
+  listGroupsApi,
+  describeGroupsApi,
+  deleteGroupsApi,
+  initProducerIdApi,
+  addPartitionsToTxnApi,
+  addOffsetsToTxnApi,
+  txnOffsetCommitApi,
+  endTxnApi,
+];
+
+export type CoordinatorTuning = Omit<GroupCoordinatorOptions, 'cluster' | 'logs' | 'offsetsPartitions' | 'offsetCommitValueVersion'>;
+
+export interface CoordinatorFailOptions extends FailCoordinatorOptions {
+  /** 'epoch-conflict' (default): Kafka 4.x loader lines; 'legacy': the pre-4.0 GroupMetadataManager line */
+  mode?: FailureMode;
+}
+
+function failureMode(options: CoordinatorFailOptions | undefined): FailureMode {
+  const mode = options?.mode ?? (options?.legacyLogLine === true ? 'legacy' : 'epoch-conflict');
+  if (mode !== 'epoch-conflict' && mode !== 'legacy') {
+    throw invalidInput('mode', `unknown failure mode ${JSON.stringify(mode)}`, "Use 'epoch-conflict' or 'legacy'.");
+  }
+  return mode;
+}
+
+/**
+ * The plug-in entry point the cluster calls (local/kafka/plugin.ts): registers the group and
+ * transaction APIs, follows `__consumer_offsets` leadership and hands back the shard faults.
+ */
+export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTuning = {}): CoordinatorPlugin & {
+  groups: GroupCoordinator;
+  transactions: TransactionCoordinator;
+} {
+  registerAddPartitionsToTxnSchemas();
+  const groups = new GroupCoordinator({
+    ...tuning,
+    cluster: env.cluster,
+    logs: env.logs,
+    offsetsPartitions: env.offsetsPartitions,
+    offsetCommitValueVersion: env.offsetCommitValueVersion,
+  });
+  const transactions = new TransactionCoordinator(env.cluster, groups, env.logs, env.transactionPartitions);
+  const services: CoordinatorServices = { groups, transactions };
+  for (const api of COORDINATOR_APIS) env.registry.registerApi(api.apiKey, bindApi(api, services));
+  groups.start();
+  return {
+    groups,
+    transactions,
+    faults: {
+      failCoordinator: (partition, options) => groups.failCoordinator(partition, failureMode(options as CoordinatorFailOptions | undefined)),
+      healCoordinator: (partition) => groups.healCoordinator(partition),
+      loadCoordinator: (partition, durationMs) => groups.loadCoordinator(partition, durationMs),
+    },
+    status: () => ({ shards: groups.status(), transactions: transactions.status() }),
+    stop: () => groups.stop(),
+  };
+}
