@@ -1,0 +1,167 @@
+/**
+ * The diagnosis verdict: the broker logs say which coordinator shards failed to load, the live
+ * check says which still refuse group calls now. A log line alone can be stale (the shard may
+ * have reloaded since), and a NOT_COORDINATOR alone can be a leader move in flight, so the
+ * live check is repeated after a metadata refresh before a shard counts as failed.
+ */
+import { kafkaErrorName, isRecoveryError } from '../errors.ts';
+import type { KafkaPort } from '../ports.ts';
+import type { Evidence, FailedShard, LiveCheck, LogFinding, RecoveryRequest, Verdict } from './documents.ts';
+import { brokerAddress, partitionsLedBy, probeGroupFor, readCoordinatorLayout, shardOf, type CoordinatorLayout } from './cluster-layout.ts';
+
+const GROUP_CALL_ERRORS: ReadonlySet<string> = new Set(['NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE']);
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** FindCoordinator, then DescribeGroups on that coordinator: read-only, joins nothing. */
+export async function checkGroupLive(port: KafkaPort, layout: CoordinatorLayout, groupId: string): Promise<LiveCheck> {
+  const { partition } = shardOf(layout, groupId);
+  const check: LiveCheck = {
+    groupId,
+    partition,
+    coordinator: null,
+    findCoordinatorError: null,
+    groupCall: 'OK',
+    groupCallError: null,
+    groupState: null,
+    members: null,
+  };
+  try {
+    const coordinator = await port.findCoordinator(groupId);
+    check.coordinator = { brokerId: coordinator.nodeId, host: `${coordinator.host}:${coordinator.port}` };
+  } catch (error) {
+    check.findCoordinatorError = errorText(error);
+    check.groupCall = 'OTHER_ERROR';
+    return check;
+  }
+  try {
+    const description = await port.describeGroup(groupId);
+    check.groupState = description.state;
+    check.members = description.members.length;
+  } catch (error) {
+    const name = kafkaErrorName(error);
+    check.groupCall = name !== undefined && GROUP_CALL_ERRORS.has(name) ? (name as LiveCheck['groupCall']) : 'OTHER_ERROR';
+    check.groupCallError = isRecoveryError(error) ? `${name ?? error.code}: ${error.message}` : errorText(error);
+  }
+  return check;
+}
+
+/** Checks twice with a metadata refresh in between; the second answer wins. */
+export async function confirmGroupLive(port: KafkaPort, layout: CoordinatorLayout, groupId: string): Promise<LiveCheck> {
+  const first = await checkGroupLive(port, layout, groupId);
+  if (first.groupCall === 'OK') return first;
+  await port.refreshMetadata();
+  return checkGroupLive(port, layout, groupId);
+}
+
+export interface DiagnosisParts {
+  verdict: Verdict;
+  evidence: Evidence[];
+  liveChecks: LiveCheck[];
+  failingBrokers: number[];
+  failedShards: number[];
+  shards: FailedShard[];
+  groups: string[];
+  offsetsPartitionCount: number;
+}
+
+/**
+ * Live checks for: every requested group, one probe per shard the logs name (when no requested
+ * group covers it), then a probe of every other shard led by a broker found failing (one
+ * failure on a broker often comes with more).
+ */
+export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryRequest, findings: LogFinding[]): Promise<DiagnosisParts> {
+  const layout = await readCoordinatorLayout(port);
+  const evidence: Evidence[] = [];
+  const checksByPartition = new Map<number, LiveCheck[]>();
+  const liveChecks: LiveCheck[] = [];
+  const record = (check: LiveCheck): void => {
+    liveChecks.push(check);
+    checksByPartition.set(check.partition, [...(checksByPartition.get(check.partition) ?? []), check]);
+  };
+
+  for (const groupId of request.groups) record(await confirmGroupLive(port, layout, groupId));
+  const loggedPartitions = [...new Set(findings.map((f) => f.partition))].filter((p) => p < layout.partitionCount).sort((a, b) => a - b);
+  for (const partition of loggedPartitions) {
+    if (!checksByPartition.has(partition)) record(await confirmGroupLive(port, layout, probeGroupFor(partition, layout.partitionCount)));
+  }
+  const failedNow = (partition: number): boolean => (checksByPartition.get(partition) ?? []).some((c) => c.groupCall === 'NOT_COORDINATOR');
+  const failingBrokers = new Set<number>();
+  for (const partition of checksByPartition.keys()) {
+    const leader = layout.leaders.get(partition) ?? -1;
+    if (failedNow(partition) && leader >= 0) failingBrokers.add(leader);
+  }
+  for (const brokerId of [...failingBrokers]) {
+    for (const partition of partitionsLedBy(layout, brokerId)) {
+      if (!checksByPartition.has(partition)) record(await confirmGroupLive(port, layout, probeGroupFor(partition, layout.partitionCount)));
+    }
+  }
+
+  for (const finding of findings) {
+    evidence.push({
+      kind: 'LOG',
+      message: `${finding.phrase} for __consumer_offsets-${finding.partition} on broker ${finding.brokerId ?? '?'}: ${finding.count} line(s) between ${finding.firstSeen} and ${finding.lastSeen}${finding.epoch !== null ? `, epoch ${finding.epoch}` : ''}`,
+      partition: finding.partition,
+      brokerId: finding.brokerId,
+    });
+    if (finding.partition >= layout.partitionCount) {
+      evidence.push({
+        kind: 'METADATA',
+        message: `The logs name __consumer_offsets-${finding.partition}, but the topic has ${layout.partitionCount} partitions; ignored`,
+        partition: finding.partition,
+        brokerId: finding.brokerId,
+      });
+    }
+  }
+  for (const check of liveChecks) {
+    const who = check.groupId.startsWith('coordinator-recovery-probe-') ? `probe group ${check.groupId}` : `group ${check.groupId}`;
+    const where = check.coordinator ? `broker ${check.coordinator.brokerId} (${check.coordinator.host})` : 'no coordinator';
+    const outcome = check.findCoordinatorError
+      ? `FindCoordinator failed: ${check.findCoordinatorError}`
+      : check.groupCall === 'OK'
+        ? `DescribeGroups answered (state ${check.groupState}, ${check.members} member(s))`
+        : `DescribeGroups failed with ${check.groupCall}${check.groupCallError ? ` (${check.groupCallError})` : ''}`;
+    evidence.push({ kind: 'LIVE', message: `${who} -> __consumer_offsets-${check.partition} on ${where}: ${outcome}`, partition: check.partition, brokerId: check.coordinator?.brokerId ?? null });
+  }
+
+  const failedShards = [...checksByPartition.keys()].filter(failedNow).sort((a, b) => a - b);
+  for (const partition of loggedPartitions) {
+    const checks = checksByPartition.get(partition) ?? [];
+    if (checks.length > 0 && checks.every((c) => c.groupCall === 'OK')) {
+      evidence.push({
+        kind: 'LIVE',
+        message: `__consumer_offsets-${partition} failed to load according to the logs but answers group calls now (reloaded or moved to ${brokerAddress(layout, layout.leaders.get(partition) ?? -1)})`,
+        partition,
+        brokerId: layout.leaders.get(partition) ?? null,
+      });
+    }
+  }
+
+  const unresolved = liveChecks.some((c) => c.groupCall !== 'OK' && c.groupCall !== 'NOT_COORDINATOR');
+  let verdict: Verdict;
+  if (failedShards.length > 0) verdict = 'COORDINATOR_FAILED';
+  else if (unresolved) verdict = 'INCONCLUSIVE';
+  else verdict = 'HEALTHY';
+  if (verdict === 'HEALTHY' && findings.length === 0 && liveChecks.length === 0) {
+    evidence.push({ kind: 'LOG', message: 'No coordinator load failures in the broker logs for the window, and no groups were named to check', partition: null, brokerId: null });
+  }
+
+  const requestedOn = (partition: number): string[] => request.groups.filter((g) => shardOf(layout, g).partition === partition);
+  const shards: FailedShard[] = failedShards
+    .map((partition) => ({ partition, brokerId: layout.leaders.get(partition) ?? -1, groups: request.groups.length > 0 ? requestedOn(partition) : null }))
+    .filter((shard) => shard.groups === null || shard.groups.length > 0);
+  const groups = shards.flatMap((shard) => shard.groups ?? []).sort();
+
+  return {
+    verdict,
+    evidence,
+    liveChecks,
+    failingBrokers: [...failingBrokers].sort((a, b) => a - b),
+    failedShards,
+    shards,
+    groups,
+    offsetsPartitionCount: layout.partitionCount,
+  };
+}

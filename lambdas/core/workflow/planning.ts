@@ -1,0 +1,208 @@
+/**
+ * Target planning: for each recovered group, a target group on a healthy coordinator with no
+ * members, the offsets to give it, and what it already has. Nothing is written here.
+ */
+import { isRecoveryError, kafkaErrorName } from '../errors.ts';
+import type { CommittedOffsetEntry, KafkaPort } from '../ports.ts';
+import type { GroupPlan, GroupRecovery, PlanSummary, PlannedOffset, RecoveryPlan, RecoveryRequest, TargetOffsetDiff } from './documents.ts';
+import { brokerAddress, readCoordinatorLayout, shardOf, type CoordinatorLayout } from './cluster-layout.ts';
+
+export const MAX_SUGGESTION_ATTEMPTS = 200;
+const MAX_GROUP_ID_LENGTH = 249;
+
+export interface PlanningInput {
+  request: RecoveryRequest;
+  failedShards: number[];
+  failingBrokers: number[];
+  recoveries: GroupRecovery[];
+  planId: string;
+  now: Date;
+}
+
+interface TargetInspection {
+  state: string | null;
+  members: number;
+  existing: CommittedOffsetEntry[]; // only entries with an offset
+  error: string | null;
+}
+
+function shardProblem(layout: CoordinatorLayout, input: PlanningInput, name: string): string | null {
+  const { partition, leader } = shardOf(layout, name);
+  if (leader < 0) return `__consumer_offsets-${partition}, where "${name}" hashes, has no leader`;
+  if (input.failedShards.includes(partition)) return `"${name}" hashes to __consumer_offsets-${partition}, which is itself failed`;
+  if (input.failingBrokers.includes(leader)) return `"${name}" hashes to __consumer_offsets-${partition}, led by failing broker ${leader}`;
+  return null;
+}
+
+async function inspectTarget(port: KafkaPort, name: string): Promise<TargetInspection> {
+  try {
+    const description = await port.describeGroup(name);
+    const existing = (await port.fetchCommittedOffsets(name)).filter((entry) => entry.offset >= 0n);
+    return { state: description.state, members: description.members.length, existing, error: null };
+  } catch (error) {
+    const reason = kafkaErrorName(error) ?? (isRecoveryError(error) ? error.code : 'ERROR');
+    return { state: null, members: 0, existing: [], error: `${reason}: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+export function suggestedName(source: string, n: number): string {
+  const suffix = `-recovered-${n}`;
+  return `${source.slice(0, MAX_GROUP_ID_LENGTH - suffix.length)}${suffix}`;
+}
+
+function plannedOffsets(recovery: GroupRecovery): PlannedOffset[] {
+  const checks = new Map(recovery.completeness.partitions.map((c) => [`${c.topic}\u0000${c.partition}`, c]));
+  const result: PlannedOffset[] = [];
+  for (const [topic, partitions] of Object.entries(recovery.offsets.offsets)) {
+    for (const [partitionKey, recovered] of Object.entries(partitions)) {
+      const partition = Number(partitionKey);
+      const check = checks.get(`${topic}\u0000${partition}`);
+      result.push({
+        topic,
+        partition,
+        offset: recovered.offset,
+        leaderEpoch: recovered.leaderEpoch,
+        metadata: recovered.metadata,
+        logStartOffset: check?.logStartOffset ?? null,
+        logEndOffset: check?.logEndOffset ?? null,
+        lag: check?.lag ?? null,
+        status: check ? (check.status === 'MISSING' ? 'UNKNOWN' : check.status) : 'UNKNOWN',
+      });
+    }
+  }
+  return result.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+}
+
+export function diffTargetOffsets(planned: PlannedOffset[], existing: CommittedOffsetEntry[]): TargetOffsetDiff[] {
+  const current = new Map(existing.map((e) => [`${e.topic}\u0000${e.partition}`, e.offset]));
+  return planned
+    .filter((p) => current.has(`${p.topic}\u0000${p.partition}`))
+    .map((p) => {
+      const value = current.get(`${p.topic}\u0000${p.partition}`)!;
+      return { topic: p.topic, partition: p.partition, existing: value.toString(), planned: p.offset, change: value.toString() === p.offset ? 'SAME' : 'OVERWRITE' };
+    });
+}
+
+function sumLag(offsets: PlannedOffset[]): string | null {
+  if (offsets.length === 0 || offsets.some((o) => o.lag === null)) return null;
+  return offsets.reduce((total, o) => total + BigInt(o.lag!), 0n).toString();
+}
+
+async function chooseSuggestedTarget(
+  port: KafkaPort,
+  layout: CoordinatorLayout,
+  input: PlanningInput,
+  source: string,
+  taken: Set<string>,
+): Promise<{ name: string; inspection: TargetInspection } | { name: null; reason: string }> {
+  for (let n = 1; n <= MAX_SUGGESTION_ATTEMPTS; n++) {
+    const name = suggestedName(source, n);
+    if (taken.has(name) || shardProblem(layout, input, name) !== null) continue;
+    const inspection = await inspectTarget(port, name);
+    // A suggestion must be a fresh group: no error, no members, no offsets to argue about.
+    if (inspection.error === null && inspection.members === 0 && inspection.existing.length === 0) return { name, inspection };
+  }
+  return { name: null, reason: `no name "${source}-recovered-<n>" up to n=${MAX_SUGGESTION_ATTEMPTS} lands on a healthy, unused coordinator` };
+}
+
+async function planGroup(port: KafkaPort, layout: CoordinatorLayout, input: PlanningInput, recovery: GroupRecovery, taken: Set<string>): Promise<GroupPlan> {
+  const source = recovery.groupId;
+  const offsets = plannedOffsets(recovery);
+  const warnings: string[] = recovery.completeness.issues.map((issue) => issue.message);
+  if (!recovery.offsets.scan.complete) {
+    warnings.push(`The scan of __consumer_offsets-${recovery.offsets.offsetsPartition} stopped at offset ${recovery.offsets.scan.nextOffset} before the log end ${recovery.offsets.scan.endOffset}; later commits may be missing`);
+  }
+  const skippedTotal = Object.values(recovery.offsets.scan.skipped).reduce((a, b) => a + b, 0);
+  if (skippedTotal > 0) warnings.push(`${skippedTotal} record(s) in __consumer_offsets-${recovery.offsets.offsetsPartition} could not be decoded and were skipped`);
+
+  const given = input.request.targetNames[source];
+  let targetGroup: string;
+  let inspection: TargetInspection;
+  let blockedReason: string | null = null;
+  if (given !== undefined) {
+    targetGroup = given;
+    inspection = await inspectTarget(port, given);
+    const problem = shardProblem(layout, input, given);
+    if (problem !== null) blockedReason = `targetNames.${source}: ${problem}. Pick another name (a suggested name is used when you omit it)`;
+    else if (inspection.error !== null) blockedReason = `targetNames.${source}: the coordinator of "${given}" does not answer (${inspection.error}). Pick another name`;
+  } else {
+    const choice = await chooseSuggestedTarget(port, layout, input, source, taken);
+    if (choice.name === null) {
+      targetGroup = suggestedName(source, 1);
+      inspection = { state: null, members: 0, existing: [], error: null };
+      blockedReason = `${choice.reason}. Give targetNames.${source} explicitly`;
+    } else {
+      targetGroup = choice.name;
+      inspection = choice.inspection;
+    }
+  }
+  taken.add(targetGroup);
+
+  const existingTargetOffsets = diffTargetOffsets(offsets, inspection.existing);
+  const overwrites = existingTargetOffsets.filter((d) => d.change === 'OVERWRITE').length;
+  const plannedKeys = new Set(offsets.map((o) => `${o.topic}\u0000${o.partition}`));
+  const extra = inspection.existing.filter((e) => !plannedKeys.has(`${e.topic}\u0000${e.partition}`)).length;
+  if (extra > 0) warnings.push(`Target "${targetGroup}" already has offsets for ${extra} partition(s) outside the plan; they stay as they are`);
+
+  if (blockedReason === null && offsets.length === 0) {
+    blockedReason = `No committed offsets of "${source}" were found in the window; widen it (since / lookbackMinutes) and start a new execution`;
+  }
+  if (blockedReason === null && inspection.members > 0) {
+    blockedReason = `Target "${targetGroup}" has ${inspection.members} active member(s); stop its consumers or pick another target name`;
+  }
+  if (blockedReason === null && overwrites > 0 && !input.request.overwriteExistingTargetOffsets) {
+    blockedReason = `Target "${targetGroup}" already has different offsets for ${overwrites} partition(s) (see the diff); set overwriteExistingTargetOffsets to true or pick another target name`;
+  }
+  if (overwrites > 0 && input.request.overwriteExistingTargetOffsets) warnings.push(`${overwrites} existing offset(s) of "${targetGroup}" will be overwritten`);
+  const below = offsets.filter((o) => o.status === 'BELOW_LOG_START').length;
+  if (below > 0) warnings.push(`${below} offset(s) point below the log start (data deleted by retention); consumers will reset per auto.offset.reset there`);
+
+  const { partition, leader } = shardOf(layout, targetGroup);
+  return {
+    sourceGroup: source,
+    targetGroup,
+    targetNameSource: given !== undefined ? 'input' : 'suggested',
+    target: { partition, brokerId: leader, brokerHost: brokerAddress(layout, leader) },
+    targetState: { state: inspection.state, members: inspection.members },
+    offsets,
+    existingTargetOffsets,
+    blocked: blockedReason !== null,
+    blockedReason,
+    warnings,
+    totalLag: sumLag(offsets),
+  };
+}
+
+export async function planTargets(port: KafkaPort, input: PlanningInput): Promise<RecoveryPlan> {
+  const layout = await readCoordinatorLayout(port);
+  const recoveries = [...input.recoveries].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  // Source names and explicitly requested names are off limits for suggestions.
+  const taken = new Set<string>([...recoveries.map((r) => r.groupId), ...Object.values(input.request.targetNames)]);
+  const groups: GroupPlan[] = [];
+  for (const recovery of recoveries) groups.push(await planGroup(port, layout, input, recovery, taken));
+  const warnings: string[] = [];
+  const blocked = groups.filter((g) => g.blocked).length;
+  if (groups.length === 0) warnings.push('No group to recover: nothing will be written');
+  else if (blocked === groups.length) warnings.push('Every group is blocked: approving writes nothing');
+  else if (blocked > 0) warnings.push(`${blocked} of ${groups.length} group(s) are blocked and will not be seeded`);
+  return {
+    planId: input.planId,
+    executionArn: input.request.executionArn,
+    clusterArn: input.request.clusterArn,
+    createdAt: input.now.toISOString(),
+    window: input.request.window,
+    overwriteExistingTargetOffsets: input.request.overwriteExistingTargetOffsets,
+    groups,
+    warnings,
+  };
+}
+
+export function summarizePlan(plan: RecoveryPlan): PlanSummary {
+  return {
+    planId: plan.planId,
+    groups: plan.groups.map((g) => ({ sourceGroup: g.sourceGroup, targetGroup: g.targetGroup, partitions: g.offsets.length, blocked: g.blocked })),
+    partitions: plan.groups.filter((g) => !g.blocked).reduce((total, g) => total + g.offsets.length, 0),
+    blockedGroups: plan.groups.filter((g) => g.blocked).length,
+    warnings: plan.warnings.length + plan.groups.reduce((total, g) => total + g.warnings.length, 0),
+  };
+}

@@ -1,0 +1,102 @@
+/** The final report: what was wrong, what was recovered where, and what the operator does next. */
+import type {
+  ApprovalDecision,
+  BlastRadiusOutput,
+  DiagnoseOutput,
+  Outcome,
+  RecoveryPlan,
+  RecoveryReport,
+  RecoveryRequest,
+  SeedOffsetsOutput,
+  VerifyOutput,
+} from './documents.ts';
+
+export interface ReportParts {
+  request: RecoveryRequest;
+  diagnosis: DiagnoseOutput;
+  blastRadius: BlastRadiusOutput[];
+  plan: RecoveryPlan | null;
+  approval: ApprovalDecision | null;
+  seed: SeedOffsetsOutput | null;
+  verify: VerifyOutput | null;
+  now: Date;
+}
+
+export function decideOutcome(parts: Pick<ReportParts, 'plan' | 'seed' | 'verify'>): Outcome {
+  const plan = parts.plan;
+  if (!plan || plan.groups.length === 0) return 'NOTHING_TO_RECOVER';
+  const verified = new Set((parts.verify?.groups ?? []).filter((g) => g.ok).map((g) => g.targetGroup));
+  const recovered = plan.groups.filter((g) => !g.blocked && verified.has(g.targetGroup)).length;
+  if (recovered === plan.groups.length) return 'RECOVERED';
+  return recovered > 0 ? 'PARTIALLY_RECOVERED' : 'NOT_RECOVERED';
+}
+
+export function buildReport(parts: ReportParts): RecoveryReport {
+  const { request, diagnosis, plan, seed, verify } = parts;
+  const outcome = decideOutcome(parts);
+  const affectedGroups = [...new Set(parts.blastRadius.flatMap((b) => b.affectedGroups).concat(diagnosis.groups))].sort();
+  const affectedTopics = [...new Set(parts.blastRadius.flatMap((b) => b.topics))].sort();
+  const seedByTarget = new Map((seed?.groups ?? []).map((g) => [g.targetGroup, g]));
+  const verifyByTarget = new Map((verify?.groups ?? []).map((g) => [g.targetGroup, g]));
+
+  const groups = (plan?.groups ?? []).map((g) => ({
+    sourceGroup: g.sourceGroup,
+    targetGroup: g.targetGroup,
+    seeded: seedByTarget.get(g.targetGroup)?.status ?? null,
+    verified: verifyByTarget.get(g.targetGroup)?.ok ?? null,
+  }));
+
+  const lines: string[] = [
+    `Coordinator recovery report: ${outcome}`,
+    `Execution: ${request.executionArn}`,
+    `Cluster: ${request.clusterArn} (${diagnosis.cluster.clusterName}, Kafka ${diagnosis.cluster.kafkaVersion})`,
+    `Window: ${new Date(request.window.since).toISOString()} .. ${new Date(request.window.until).toISOString()}`,
+    `Diagnosis: ${diagnosis.verdict}; failed shards: ${diagnosis.failedShards.map((p) => `__consumer_offsets-${p}`).join(', ') || 'none'}; failing brokers: ${diagnosis.failingBrokers.join(', ') || 'none'}`,
+    `Broker-log lines: ${diagnosis.logSearch.events} in ${diagnosis.logSearch.pages} page(s)${diagnosis.logSearch.truncated ? ' (search stopped at the page cap)' : ''}`,
+    `Affected groups: ${affectedGroups.join(', ') || 'none found'}`,
+    `Affected topics: ${affectedTopics.join(', ') || 'none found'}`,
+  ];
+  if (parts.approval) lines.push(`Approved by ${parts.approval.approvedBy} at ${parts.approval.approvedAt} via ${parts.approval.channel}`);
+  lines.push('');
+  for (const g of plan?.groups ?? []) {
+    const seeded = seedByTarget.get(g.targetGroup);
+    const verified = verifyByTarget.get(g.targetGroup);
+    lines.push(`${g.sourceGroup} -> ${g.targetGroup}: ${g.blocked ? `blocked (${g.blockedReason})` : `${g.offsets.length} partition(s)`}`);
+    if (seeded) {
+      lines.push(`  seed: ${seeded.status}, ${seeded.committed} committed${seeded.error ? `, ${seeded.error}` : ''}`);
+      for (const e of seeded.errors.slice(0, 20)) lines.push(`    ${e.topic}-${e.partition}: ${e.errorName}`);
+    }
+    if (verified) {
+      lines.push(`  verify: ${verified.ok ? 'offsets match the plan' : `${verified.mismatches.length} mismatch(es)${verified.error ? `, ${verified.error}` : ''}`}`);
+      for (const m of verified.mismatches.slice(0, 20)) lines.push(`    ${m.topic}-${m.partition}: expected ${m.expected}, found ${m.actual ?? 'nothing'}`);
+    }
+    if (!g.blocked && verified?.ok) lines.push(`  next: restart the consumers of ${g.sourceGroup} with group.id = ${g.targetGroup}`);
+  }
+  lines.push('');
+  switch (outcome) {
+    case 'RECOVERED':
+      lines.push('Every group was recovered. Update routing, dashboards and lag alerts to the new group names, and report the broker failure to AWS support with the log lines above.');
+      break;
+    case 'PARTIALLY_RECOVERED':
+      lines.push('Some groups were not recovered; see the reasons above, fix them and start a new execution for those groups.');
+      break;
+    case 'NOT_RECOVERED':
+      lines.push('No group was recovered; see the reasons above. Nothing else was changed.');
+      break;
+    case 'NOTHING_TO_RECOVER':
+      lines.push(diagnosis.verdict === 'HEALTHY' ? 'The coordinators answer normally; nothing to recover.' : 'No group to recover was found; nothing was written.');
+      break;
+  }
+
+  return {
+    executionArn: request.executionArn,
+    clusterArn: request.clusterArn,
+    outcome,
+    verdict: diagnosis.verdict,
+    generatedAt: parts.now.toISOString(),
+    text: lines.join('\n'),
+    groups,
+    affectedGroups,
+    affectedTopics,
+  };
+}

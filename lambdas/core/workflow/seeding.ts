@@ -1,0 +1,65 @@
+/**
+ * Seeding: the only write of the whole runbook. Exactly the approved plan, one standalone
+ * OffsetCommit (generation -1, no member) per target group on its coordinator. Re-running is
+ * safe: a partition already at its planned offset is simply committed again, while a target
+ * that changed in any other way since planning is refused rather than overwritten.
+ */
+import { isRecoveryError, kafkaErrorName } from '../errors.ts';
+import type { KafkaPort } from '../ports.ts';
+import type { GroupPlan, GroupSeedResult, RecoveryPlan } from './documents.ts';
+
+function errorText(error: unknown): string {
+  const name = kafkaErrorName(error) ?? (isRecoveryError(error) ? error.code : undefined);
+  const message = error instanceof Error ? error.message : String(error);
+  return name ? `${name}: ${message}` : message;
+}
+
+/** Why the target no longer matches what the approver saw, or null when it still does. */
+async function targetDrift(port: KafkaPort, group: GroupPlan): Promise<string | null> {
+  const description = await port.describeGroup(group.targetGroup);
+  if (description.members.length > 0) {
+    return `target "${group.targetGroup}" now has ${description.members.length} active member(s); stop them and run SeedOffsets again`;
+  }
+  const topics = [...new Set(group.offsets.map((o) => o.topic))];
+  const current = new Map((await port.fetchCommittedOffsets(group.targetGroup, topics)).filter((e) => e.offset >= 0n).map((e) => [`${e.topic}\u0000${e.partition}`, e.offset.toString()]));
+  const approvedExisting = new Map(group.existingTargetOffsets.map((d) => [`${d.topic}\u0000${d.partition}`, d.existing]));
+  const changed = group.offsets.filter((o) => {
+    const key = `${o.topic}\u0000${o.partition}`;
+    const now = current.get(key) ?? null;
+    return now !== null && now !== o.offset && now !== (approvedExisting.get(key) ?? null);
+  });
+  if (changed.length > 0) {
+    const first = changed[0]!;
+    return `target "${group.targetGroup}" changed after the plan was made (${first.topic}-${first.partition} is now at ${current.get(`${first.topic}\u0000${first.partition}`)}, ${changed.length} partition(s) in all); start a new execution to plan again`;
+  }
+  return null;
+}
+
+export async function seedGroup(port: KafkaPort, group: GroupPlan): Promise<GroupSeedResult> {
+  const base = { sourceGroup: group.sourceGroup, targetGroup: group.targetGroup, coordinatorBrokerId: null as number | null };
+  if (group.blocked) return { ...base, status: 'SKIPPED_BLOCKED', committed: 0, errors: [], error: group.blockedReason };
+  try {
+    base.coordinatorBrokerId = (await port.findCoordinator(group.targetGroup)).nodeId;
+    const drift = await targetDrift(port, group);
+    if (drift !== null) return { ...base, status: 'FAILED', committed: 0, errors: [], error: drift };
+    const results = await port.commitOffsets(
+      group.targetGroup,
+      group.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: o.leaderEpoch, metadata: o.metadata })),
+    );
+    const errors = results.filter((r) => r.errorName !== null).map((r) => ({ topic: r.topic, partition: r.partition, errorName: r.errorName! }));
+    const answered = new Set(results.map((r) => `${r.topic}\u0000${r.partition}`));
+    for (const o of group.offsets) {
+      if (!answered.has(`${o.topic}\u0000${o.partition}`)) errors.push({ topic: o.topic, partition: o.partition, errorName: 'NO_RESPONSE' });
+    }
+    const committed = group.offsets.length - errors.length;
+    return { ...base, status: errors.length === 0 ? 'SEEDED' : committed > 0 ? 'PARTIAL' : 'FAILED', committed, errors, error: null };
+  } catch (error) {
+    return { ...base, status: 'FAILED', committed: 0, errors: [], error: errorText(error) };
+  }
+}
+
+export async function seedPlan(port: KafkaPort, plan: RecoveryPlan): Promise<GroupSeedResult[]> {
+  const results: GroupSeedResult[] = [];
+  for (const group of plan.groups) results.push(await seedGroup(port, group));
+  return results;
+}
