@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { RecoveryConfig } from '../../lib/config.ts';
+import { HANDLER_NAMES } from '../../lib/recovery-functions.ts';
+import { RecoveryStack } from '../../lib/recovery-stack.ts';
+
+export const REAL_HANDLERS_DIR = fileURLToPath(new URL('../../lambdas/handlers/', import.meta.url));
+/** Stand-ins with the real file names: template assertions do not look inside the code. */
+export const FIXTURE_HANDLERS_DIR = fileURLToPath(new URL('./fixtures/handlers/', import.meta.url));
+
+export function realHandlersPresent(): boolean {
+  return HANDLER_NAMES.every((name) => existsSync(join(REAL_HANDLERS_DIR, `${name}.ts`)));
+}
+
+export interface Synthesized {
+  stack: RecoveryStack;
+  template: Template;
+  json: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+  validationReport: ValidationReport;
+  dispose(): void;
+}
+
+export interface ValidationReport {
+  pluginReports: { pluginName: string; conclusion: string; violations: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[] }[];
+}
+
+/**
+ * One synthesis with the cdk-nag AwsSolutions pack registered, as bin/app.ts does. Bundling is
+ * skipped (`aws:cdk:bundling-stacks` = none) unless asked for: esbuild for ten Lambdas is the
+ * slow part and template assertions do not need the code.
+ */
+export function synthesize(options: { bundle?: boolean; config?: Partial<RecoveryConfig>; context?: Record<string, unknown>; handlersDir?: string } = {}): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), 'recovery-cdk-'));
+  const app = new App({
+    outdir,
+    context: { ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context },
+  });
+  const handlersDir = options.handlersDir ?? (realHandlersPresent() ? REAL_HANDLERS_DIR : FIXTURE_HANDLERS_DIR);
+  const stack = new RecoveryStack(app, 'CoordinatorRecovery', { handlersDir, ...(options.config ? { config: options.config } : {}) });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // Throws with the report when cdk-nag finds anything unacknowledged.
+  const assembly = app.synth();
+  const stackArtifact = assembly.getStackByName(stack.stackName);
+  const json = JSON.parse(readFileSync(stackArtifact.templateFullPath, 'utf8')) as Synthesized['json'];
+  const reportPath = join(assembly.directory, 'validation-report.json');
+  const validationReport = JSON.parse(readFileSync(reportPath, 'utf8')) as ValidationReport;
+  return {
+    stack,
+    template: Template.fromJSON(json),
+    json,
+    validationReport,
+    dispose: () => rmSync(outdir, { recursive: true, force: true }),
+  };
+}
+
+export function resourcesOfType(json: Synthesized['json'], type: string): Array<[string, Record<string, unknown>]> {
+  return Object.entries(json.Resources)
+    .filter(([, resource]) => resource.Type === type)
+    .map(([id, resource]) => [id, resource.Properties ?? {}]);
+}

@@ -1,0 +1,299 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { EXAMPLE_CONFIG } from '../../../lib/config.ts';
+import { COORDINATOR_FAILURE_PHRASES } from '../../../lib/alarm-trigger.ts';
+import { DEFAULT_SIZING, HANDLER_NAMES } from '../../../lib/recovery-functions.ts';
+import { resourcesOfType, synthesize, type Synthesized } from '../helpers.ts';
+
+const CLUSTER = 'orders-prod/6e1f8c2a-0b7d-4a1e-9d3c-5f2b8e7a1c40-3';
+const KAFKA_PREFIX = 'arn:aws:kafka:eu-west-1:123456789012:';
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Sid?: string };
+
+let synth: Synthesized;
+beforeAll(() => {
+  synth = synthesize();
+}, 120_000);
+afterAll(() => synth?.dispose());
+
+/** Lambda logical id by handler name, found through the RECOVERY_STEP variable each function carries. */
+function functionsByStep(): Map<string, { id: string; props: Record<string, unknown> }> {
+  const map = new Map<string, { id: string; props: Record<string, unknown> }>();
+  for (const [id, props] of resourcesOfType(synth.json, 'AWS::Lambda::Function')) {
+    const variables = (props['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    map.set(String(variables['RECOVERY_STEP']), { id, props });
+  }
+  return map;
+}
+
+/** Policy statements by the handler whose role they are attached to. */
+function statementsByStep(): Map<string, Statement[]> {
+  const roleToStep = new Map<string, string>();
+  for (const [step, { props }] of functionsByStep()) {
+    const role = props['Role'] as { 'Fn::GetAtt': [string, string] };
+    roleToStep.set(role['Fn::GetAtt'][0], step);
+  }
+  const result = new Map<string, Statement[]>();
+  for (const [, props] of resourcesOfType(synth.json, 'AWS::IAM::Policy')) {
+    const roles = (props['Roles'] as { Ref: string }[]).map((role) => role.Ref);
+    const step = roles.map((role) => roleToStep.get(role)).find((name) => name !== undefined);
+    if (!step) continue;
+    const statements = (props['PolicyDocument'] as { Statement: Statement[] }).Statement;
+    result.set(step, [...(result.get(step) ?? []), ...statements]);
+  }
+  return result;
+}
+
+function allStatements(): Statement[] {
+  return resourcesOfType(synth.json, 'AWS::IAM::Policy').flatMap(([, props]) => (props['PolicyDocument'] as { Statement: Statement[] }).Statement);
+}
+
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+describe('Lambda functions', () => {
+  it('has one function per handler, nodejs22.x on arm64 with active tracing', () => {
+    const steps = functionsByStep();
+    expect([...steps.keys()].sort()).toEqual([...HANDLER_NAMES].sort());
+    for (const { props } of steps.values()) {
+      expect(props['Runtime']).toBe('nodejs22.x');
+      expect(props['Architectures']).toEqual(['arm64']);
+      expect(props['Handler']).toBe('index.handler');
+      expect(props['TracingConfig']).toEqual({ Mode: 'Active' });
+    }
+  });
+
+  it('puts the Kafka-facing functions in the cluster subnets and security group, and the others outside the VPC', () => {
+    const inVpc: string[] = [];
+    for (const [step, { props }] of functionsByStep()) {
+      const vpcConfig = props['VpcConfig'] as { SubnetIds: string[]; SecurityGroupIds: string[] } | undefined;
+      if (vpcConfig) {
+        inVpc.push(step);
+        expect(vpcConfig.SubnetIds).toEqual(EXAMPLE_CONFIG.subnetIds);
+        expect(vpcConfig.SecurityGroupIds).toEqual([EXAMPLE_CONFIG.securityGroupId]);
+      }
+    }
+    expect(inVpc.sort()).toEqual(['blast-radius', 'diagnose', 'plan-target', 'read-offsets', 'seed-offsets', 'verify']);
+    expect(inVpc.sort()).toEqual(HANDLER_NAMES.filter((name) => DEFAULT_SIZING[name].kafkaFacing).sort());
+  });
+
+  it('sizes the scans larger and longer than the notifications', () => {
+    const steps = functionsByStep();
+    expect(steps.get('blast-radius')!.props['Timeout']).toBe(900);
+    expect(steps.get('read-offsets')!.props['MemorySize']).toBeGreaterThan(steps.get('report')!.props['MemorySize'] as number);
+    expect(steps.get('notify-failure')!.props['Timeout']).toBeLessThanOrEqual(60);
+  });
+
+  it('gives each function the environment lambdas/handlers/env.ts documents', () => {
+    const steps = functionsByStep();
+    const env = (step: string): Record<string, unknown> => (steps.get(step)!.props['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    for (const step of HANDLER_NAMES) {
+      expect(env(step)['CLUSTER_ARN']).toBe(EXAMPLE_CONFIG.clusterArn);
+      if (step !== 'notify-failure') expect(env(step)['ARTIFACTS_BUCKET']).toEqual({ Ref: expect.stringMatching(/^ArtifactsBucket/) });
+    }
+    for (const step of ['diagnose', 'blast-radius', 'read-offsets', 'plan-target', 'seed-offsets', 'verify']) {
+      expect(env(step)['AUTH_MODE']).toBe('iam');
+    }
+    expect(env('request-approval')).toMatchObject({
+      APPROVAL_TOPIC_ARN: { Ref: expect.stringMatching(/^ApprovalTopic/) },
+      APPROVAL_ENDPOINT_URL: { 'Fn::GetAtt': [expect.stringMatching(/^FunctionsApprovalEndpoint.*Url/), 'FunctionUrl'] },
+      APPROVAL_LINK_TTL_SECONDS: '86400',
+      STATE_MACHINE_ARN: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:eu-west-1:123456789012:stateMachine:CoordinatorRecovery-runbook']] },
+      APPROVAL_SIGNING_SECRET_ARN: { Ref: expect.stringMatching(/^ApprovalLinkSigningKey/) },
+    });
+    expect(env('approval-endpoint')['STATE_MACHINE_ARN']).toEqual(env('request-approval')['STATE_MACHINE_ARN']);
+    expect(env('diagnose')['DEFAULT_LOOKBACK_MINUTES']).toBe('120');
+    expect(env('report')['APPROVAL_TOPIC_ARN']).toBeDefined();
+    expect(env('notify-failure')['APPROVAL_TOPIC_ARN']).toBeDefined();
+  });
+
+  it('serves the approval endpoint through a function URL on approval-endpoint only', () => {
+    const urls = resourcesOfType(synth.json, 'AWS::Lambda::Url');
+    expect(urls).toHaveLength(1);
+    const [, url] = urls[0]!;
+    expect(url['AuthType']).toBe('NONE');
+    expect(url['TargetFunctionArn']).toEqual({ 'Fn::GetAtt': [functionsByStep().get('approval-endpoint')!.id, 'Arn'] });
+  });
+});
+
+describe('IAM', () => {
+  it('grants no wildcard action anywhere', () => {
+    for (const statement of allStatements()) {
+      for (const action of asList(statement.Action)) {
+        expect(action).not.toBe('*');
+        expect(action).not.toMatch(/:\*$/);
+      }
+    }
+  });
+
+  it('uses Resource "*" only for actions that have no resource-level permissions', () => {
+    const allowed = new Set([
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ]);
+    for (const statement of allStatements()) {
+      if (!asList(statement.Resource).includes('*')) continue;
+      for (const action of asList(statement.Action)) expect(allowed, `${action} on *`).toContain(action);
+    }
+  });
+
+  it('scopes the MSK data-plane actions to the cluster, __consumer_offsets and the group patterns', () => {
+    const byStep = statementsByStep();
+    const kafka = (step: string): Array<{ action: string; resource: string }> =>
+      (byStep.get(step) ?? []).flatMap((statement) =>
+        asList(statement.Action)
+          .filter((action) => action.startsWith('kafka-cluster:'))
+          .flatMap((action) => asList(statement.Resource as string).map((resource) => ({ action, resource }))),
+      );
+    const cluster = `${KAFKA_PREFIX}cluster/${CLUSTER}`;
+    const offsets = `${KAFKA_PREFIX}topic/${CLUSTER}/__consumer_offsets`;
+    const topics = `${KAFKA_PREFIX}topic/${CLUSTER}/*`;
+    const targets = `${KAFKA_PREFIX}group/${CLUSTER}/recovered-*`;
+    const sources = `${KAFKA_PREFIX}group/${CLUSTER}/*`;
+
+    for (const step of ['diagnose', 'blast-radius', 'read-offsets', 'plan-target', 'seed-offsets', 'verify']) {
+      expect(kafka(step)).toContainEqual({ action: 'kafka-cluster:Connect', resource: cluster });
+      for (const { resource } of kafka(step)) expect(resource.startsWith(KAFKA_PREFIX)).toBe(true);
+    }
+    for (const step of ['request-approval', 'approval-endpoint', 'report', 'notify-failure']) expect(kafka(step)).toEqual([]);
+
+    expect(kafka('blast-radius')).toContainEqual({ action: 'kafka-cluster:ReadData', resource: offsets });
+    expect(kafka('read-offsets')).toContainEqual({ action: 'kafka-cluster:ReadData', resource: offsets });
+    expect(kafka('diagnose')).toContainEqual({ action: 'kafka-cluster:DescribeGroup', resource: sources });
+    expect(kafka('seed-offsets')).toContainEqual({ action: 'kafka-cluster:AlterGroup', resource: targets });
+    expect(kafka('seed-offsets')).toContainEqual({ action: 'kafka-cluster:ReadData', resource: topics });
+
+    // Only SeedOffsets writes, and only to groups with the target prefix.
+    const alters = [...byStep.keys()].flatMap((step) => kafka(step).filter((grant) => grant.action === 'kafka-cluster:AlterGroup').map((grant) => ({ step, ...grant })));
+    expect(alters).toEqual([{ step: 'seed-offsets', action: 'kafka-cluster:AlterGroup', resource: targets }]);
+    // Nothing may read data from application topics before approval.
+    const dataReads = [...byStep.keys()].flatMap((step) => kafka(step).filter((grant) => grant.action === 'kafka-cluster:ReadData' && grant.resource !== offsets).map(() => step));
+    expect(dataReads).toEqual(['seed-offsets']);
+  });
+
+  it('scopes the MSK control plane, the broker logs, the topic, the secret and the task answers', () => {
+    const byStep = statementsByStep();
+    const find = (step: string, action: string): Statement | undefined => byStep.get(step)?.find((statement) => asList(statement.Action).includes(action));
+    for (const step of ['diagnose', 'blast-radius', 'read-offsets', 'plan-target', 'seed-offsets', 'verify']) {
+      expect(find(step, 'kafka:GetBootstrapBrokers')?.Resource).toBe(EXAMPLE_CONFIG.clusterArn);
+      expect(asList(find(step, 'kafka:ListNodes')!.Action)).toEqual(['kafka:DescribeClusterV2', 'kafka:ListNodes', 'kafka:GetBootstrapBrokers']);
+    }
+    expect(find('report', 'kafka:GetBootstrapBrokers')).toBeUndefined();
+
+    expect(find('diagnose', 'logs:FilterLogEvents')?.Resource).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:/aws/msk/orders-prod/broker:*']],
+    });
+    for (const step of HANDLER_NAMES.filter((name) => name !== 'diagnose')) expect(find(step, 'logs:FilterLogEvents')).toBeUndefined();
+
+    for (const step of ['request-approval', 'report', 'notify-failure']) {
+      expect(find(step, 'sns:Publish')?.Resource).toEqual({ Ref: expect.stringMatching(/^ApprovalTopic/) });
+    }
+    expect(find('seed-offsets', 'sns:Publish')).toBeUndefined();
+
+    const answer = find('approval-endpoint', 'states:SendTaskSuccess')!;
+    expect(asList(answer.Action).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
+    expect(answer.Resource).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:eu-west-1:123456789012:stateMachine:CoordinatorRecovery-runbook']],
+    });
+    for (const step of HANDLER_NAMES.filter((name) => name !== 'approval-endpoint')) expect(find(step, 'states:SendTaskSuccess')).toBeUndefined();
+
+    for (const step of HANDLER_NAMES) {
+      const s3 = find(step, 's3:GetObject')!;
+      expect(asList(s3.Action).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
+      expect(s3.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ArtifactsBucket/), 'Arn'] }, '/*']] });
+      expect(find(step, 'kms:Decrypt')?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
+    }
+  });
+
+  it('names the state machine the approval policy points at', () => {
+    synth.template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: 'CoordinatorRecovery-runbook' });
+  });
+});
+
+describe('storage, approval channel and alarm trigger', () => {
+  it('encrypts the artifacts bucket with the stack key, blocks public access, enforces SSL, versions, expires and logs access', () => {
+    synth.template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^ArtifactsAccessLogs') } },
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 365 }, Status: 'Enabled' })]) },
+    });
+    synth.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('^ArtifactsBucket') },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    synth.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('encrypts the approval topic, subscribes the approver and keeps the signing key in Secrets Manager', () => {
+    synth.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } });
+    synth.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: EXAMPLE_CONFIG.approverEmail });
+    synth.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+    });
+  });
+
+  it('counts both coordinator generations\' failure phrases on the broker log group and alarms on the first one', () => {
+    const [, filter] = resourcesOfType(synth.json, 'AWS::Logs::MetricFilter')[0]!;
+    expect(filter['LogGroupName']).toBe(EXAMPLE_CONFIG.brokerLogGroupName);
+    for (const phrase of COORDINATOR_FAILURE_PHRASES) expect(filter['FilterPattern']).toContain(`"${phrase}"`);
+    expect(filter['FilterPattern']).toBe(COORDINATOR_FAILURE_PHRASES.map((phrase) => `?"${phrase}"`).join(' '));
+    const transformation = (filter['MetricTransformations'] as Record<string, unknown>[])[0]!;
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'CoordinatorRecovery-coordinator-load-failures',
+      MetricName: transformation['MetricName'],
+      Namespace: transformation['MetricNamespace'],
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('starts the starter state machine on the alarm\'s ALARM state change with the window derived from the alarm time', () => {
+    const [[, rule]] = resourcesOfType(synth.json, 'AWS::Events::Rule') as [[string, Record<string, unknown>]];
+    const [alarmId] = resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm')[0]!;
+    expect(rule['EventPattern']).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      resources: [{ 'Fn::GetAtt': [alarmId, 'Arn'] }],
+      detail: { state: { value: ['ALARM'] } },
+    });
+    const [target] = rule['Targets'] as Record<string, unknown>[];
+    const [starterId] = resourcesOfType(synth.json, 'AWS::StepFunctions::StateMachine').find(([, props]) => props['StateMachineName'] === undefined)!;
+    expect(target!['Arn']).toEqual({ Ref: starterId });
+    expect(target!['InputTransformer']).toEqual({
+      InputPathsMap: { 'detail-alarmName': '$.detail.alarmName', 'detail-state-timestamp': '$.detail.state.timestamp', time: '$.time' },
+      InputTemplate: '{"alarmName":<detail-alarmName>,"alarmTime":<detail-state-timestamp>,"eventTime":<time>}',
+    });
+  });
+});
+
+describe('cdk-nag', () => {
+  it('leaves no unacknowledged AwsSolutions finding', () => {
+    const nag = synth.validationReport.pluginReports.find((report) => report.pluginName === 'AwsSolutions');
+    expect(nag, 'the AwsSolutions pack ran').toBeDefined();
+    expect(nag!.violations.map((violation) => `${violation.ruleName} ${violation.violatingConstructs.map((c) => c.constructPath).join(',')}`)).toEqual([]);
+    expect(nag!.conclusion).toBe('success');
+  });
+
+  it('reports the example values in use', () => {
+    expect(synth.stack.settings.exampleKeys).toEqual(
+      expect.arrayContaining(['recovery:clusterArn', 'recovery:vpcId', 'recovery:subnetIds', 'recovery:securityGroupId', 'recovery:brokerLogGroupName', 'recovery:approverEmail']),
+    );
+    expect(synth.stack.settings.exampleKeys).not.toContain('recovery:approvalTimeoutHours');
+  });
+});
