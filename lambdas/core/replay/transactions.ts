@@ -55,11 +55,15 @@ export class AbortedTransactionIndex {
   private queue: AbortedTransaction[] = [];
   private readonly known = new Map<bigint, Set<bigint>>();
   private readonly abortedProducers = new Set<bigint>();
+  /** Per producer, the offset of the last marker passed: list entries up to it are closed. */
+  private readonly lastMarker = new Map<bigint, bigint>();
 
   /** Adds a Fetch response's list; the same list may be passed again for every batch of that fetch. */
   add(list: readonly AbortedTransaction[]): void {
     let added = false;
     for (const txn of list) {
+      const closedUpTo = this.lastMarker.get(txn.producerId);
+      if (closedUpTo !== undefined && txn.firstOffset <= closedUpTo) continue;
       let starts = this.known.get(txn.producerId);
       if (starts === undefined) {
         starts = new Set();
@@ -87,9 +91,13 @@ export class AbortedTransactionIndex {
     return this.abortedProducers.has(producerId);
   }
 
-  /** The producer's marker (either kind) closes its transaction; forget the entries it closed. */
+  /**
+   * The producer's marker (either kind) closes its transaction. Entries it closed are forgotten,
+   * and ignored when a later call passes the same fetch's list again.
+   */
   markerSeen(producerId: bigint, markerOffset: bigint): void {
     this.abortedProducers.delete(producerId);
+    this.lastMarker.set(producerId, markerOffset);
     const starts = this.known.get(producerId);
     if (starts === undefined) return;
     for (const start of starts) if (start <= markerOffset) starts.delete(start);
