@@ -105,7 +105,9 @@ export type CompletenessIssueKind =
   | 'MISSING_PARTITION' // subscribed/committed topic partition with no recovered offset
   | 'BELOW_LOG_START' // retention deleted the data at that offset
   | 'ABOVE_LOG_END'
-  | 'UNKNOWN_TOPIC'; // topic no longer exists
+  | 'UNKNOWN_TOPIC' // topic no longer exists
+  | 'UNKNOWN_PARTITION' // the topic exists but no longer has that partition (recreated smaller)
+  | 'SCAN_INCOMPLETE'; // the scan stopped before the log end: newer commits may be missing
 
 export interface CompletenessIssue {
   kind: CompletenessIssueKind;
@@ -133,4 +135,6 @@ export interface CompletenessReport {
   partitions: PartitionCheck[]; // sorted by topic, partition
   issues: CompletenessIssue[];
   totalLag: Int64String;
+  /** Caveats that are not issues, e.g. no group metadata in the window to learn subscriptions from. */
+  notes?: string[];
 }
