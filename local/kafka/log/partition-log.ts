@@ -275,6 +275,12 @@ export class PartitionLog {
     return null;
   }
 
+  /** ListOffsets MAX_TIMESTAMP (-3): the first record carrying the largest timestamp, or null for an empty log. */
+  maxTimestampEntry(): { offset: number; timestamp: number } | null {
+    const max = this.runningMaxTimestamp[this.runningMaxTimestamp.length - 1];
+    return max === undefined ? null : this.offsetForTimestamp(max);
+  }
+
   /** Moves the log start forward (DeleteRecords, retention); whole batches below it are dropped. */
   deleteRecordsBefore(offset: number): void {
     if (offset > this.endOffset) {

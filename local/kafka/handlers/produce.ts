@@ -1,0 +1,64 @@
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { ApiHandler, ProtocolValue } from '../server/registry.ts';
+import { NO_RESPONSE } from '../server/registry.ts';
+import type { RequestContext } from '../server/context.ts';
+import { errorCodeOf, errorMessageOf, leaderPartition, topicNameFor } from './common.ts';
+
+interface ProducePartition {
+  index: number;
+  records: Buffer | null;
+}
+
+/**
+ * Produce v3-9 (RecordBatch v2 only). The leader appends each partition's batches and assigns
+ * offsets; acks=0 gets no response, as on Kafka. Idempotent sequences are accepted as sent
+ * (lenient), transactional batches are tracked by the log for the last stable offset.
+ */
+export const produceHandler: ApiHandler = {
+  minVersion: 3,
+  maxVersion: 9,
+  handle(ctx: RequestContext, request: ProtocolValue) {
+    const acks = request['acks'] as number;
+    const topics = request['topicData'] as Array<{ name?: string; topicId?: string; partitionData: ProducePartition[] }>;
+    const responses = topics.map((topic) => {
+      const name = topicNameFor(ctx.cluster, topic.name, topic.topicId) ?? topic.name ?? '';
+      return {
+        name,
+        topicId: topic.topicId,
+        partitionResponses: topic.partitionData.map((p) => producePartition(ctx, acks, name, p)),
+      };
+    });
+    if (acks === 0) return NO_RESPONSE;
+    return { responses, throttleTimeMs: 0 };
+  },
+};
+
+function producePartition(ctx: RequestContext, acks: number, topic: string, p: ProducePartition): ProtocolValue {
+  const failed = (errorCode: number, errorMessage: string | null = null): ProtocolValue => ({
+    index: p.index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage,
+  });
+  if (acks !== 0 && acks !== 1 && acks !== -1) return failed(ErrorCode.INVALID_REQUIRED_ACKS);
+  const state = leaderPartition(ctx.cluster, ctx.brokerId, topic, p.index);
+  if (typeof state === 'number') return failed(state);
+  if (p.records === null || p.records.length === 0) return failed(ErrorCode.CORRUPT_MESSAGE, 'empty record set');
+  try {
+    const result = state.log.append(p.records, { leaderEpoch: state.leaderEpoch });
+    return {
+      index: p.index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: BigInt(result.baseOffset),
+      logAppendTimeMs: BigInt(result.logAppendTime),
+      logStartOffset: BigInt(result.logStartOffset),
+      recordErrors: [],
+      errorMessage: null,
+    };
+  } catch (error) {
+    return failed(errorCodeOf(error), errorMessageOf(error));
+  }
+}
