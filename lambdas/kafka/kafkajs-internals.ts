@@ -82,7 +82,7 @@ export function fromKafkajsError(error: unknown, at: BrokerEndpoint, action: str
     });
   }
   if (failure.name === 'KafkaJSServerDoesNotSupportApiKey' || failure.type === 'UNSUPPORTED_VERSION') {
-    return new RecoveryError('UNSUPPORTED', `${action} failed: broker ${broker} does not support the request (${reason})`, { cause: error, details: { broker } });
+    return new RecoveryError('UNSUPPORTED', `${action} failed: broker ${broker} does not support ${action} (${reason})`, { cause: error, details: { broker } });
   }
   if (typeof failure.type === 'string' && typeof failure.code === 'number') {
     const info = describeKafkaErrorCode(failure.code);
@@ -205,14 +205,16 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
 
   /** A request built and decoded by kafkajs, with its throwing parser replaced by the identity. */
   async function sendKafkajsRequest(at: BrokerEndpoint, apiName: string, args: Record<string, unknown>): Promise<unknown> {
-    const broker = await connected(at, apiName);
+    // kafkajs still calls FindCoordinator by its pre-KIP-98 name; messages use Kafka's.
+    const action = apiName === 'GroupCoordinator' ? 'FindCoordinator' : apiName;
+    const broker = await connected(at, action);
     let protocol: KafkajsProtocol;
     try {
       protocol = broker.lookupRequest(apiKeys[apiName] as number, requests[apiName])(args);
     } catch (error) {
-      throw fromKafkajsError(error, at, apiName);
+      throw fromKafkajsError(error, at, action);
     }
-    return send(broker, at, apiName, {
+    return send(broker, at, action, {
       request: protocol.request,
       response: { decode: protocol.response.decode, parse: async (decoded: unknown) => decoded },
       requestTimeout: protocol.requestTimeout,
@@ -224,8 +226,8 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
     const range = broker.versions?.[apiKey];
     const version = range ? Math.min(ourMax, range.maxVersion) : -1;
     if (!range || version < Math.max(ourMin, range.minVersion)) {
-      const theirs = range ? `${range.minVersion}-${range.maxVersion}` : 'none';
-      throw new RecoveryError('UNSUPPORTED', `${apiName}: broker ${endpointKey(at)} supports versions ${theirs}, this tool speaks ${ourMin}-${ourMax}`, {
+      const theirs = range ? `only versions ${range.minVersion}-${range.maxVersion}` : 'no version at all';
+      throw new RecoveryError('UNSUPPORTED', `${apiName}: broker ${endpointKey(at)} supports ${theirs}; this tool needs one of ${ourMin}-${ourMax}`, {
         details: { broker: endpointKey(at), apiName },
       });
     }

@@ -59,7 +59,7 @@ export class WireKafkaPort implements KafkaPort {
         failures.push(endpointKey(endpoint));
       }
     }
-    throw new RecoveryError('KAFKA_UNAVAILABLE', `${action}: no broker answered (tried ${failures.join(', ')})${lastError ? `; last error: ${lastError.message}` : ''}`, {
+    throw new RecoveryError('KAFKA_UNAVAILABLE', `no broker answered ${action} (tried ${failures.join(', ')})${lastError ? `; last error: ${lastError.message}` : ''}`, {
       retryable: true,
       cause: lastError,
       details: { tried: failures },

@@ -1,0 +1,24 @@
+/**
+ * The operator CLI, installed as `coordinator-recovery` (bin/coordinator-recovery.js runs this
+ * file). Commands live in bin/cli/commands/; this file only wires the real process to them.
+ */
+import { readFileSync } from 'node:fs';
+import { createKafkaPort } from '../lambdas/kafka/index.ts';
+import { runCli } from './cli/run.ts';
+
+const exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  now: () => Date.now(),
+  readFile: (path) => readFileSync(path),
+  createPort: (config) =>
+    createKafkaPort(
+      config,
+      process.argv.includes('--debug')
+        ? { debugLog: (line) => process.stderr.write(`kafkajs ${line.level} [${line.namespace}] ${line.message} ${JSON.stringify(line.extra)}\n`) }
+        : {},
+    ),
+});
+process.exitCode = exitCode;

@@ -1,0 +1,59 @@
+import { checkCompleteness, readCommittedOffsets } from '../../../lambdas/core/operations/index.ts';
+import type { CompletenessReport, GroupOffsetsResult } from '../../../lambdas/core/model.ts';
+import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
+import type { Command } from '../command.ts';
+import { formatTimestamp, listOrDash, renderTable } from '../table.ts';
+import { SCAN_FLAGS, scanOptions, scanSummary, scanWindow } from './scan-flags.ts';
+
+export function renderOffsets(result: GroupOffsetsResult, report: CompletenessReport): string {
+  const lines: string[] = [];
+  const meta = result.groupMetadata;
+  lines.push(`group "${result.groupId}" (${CONSUMER_OFFSETS_TOPIC}-${result.offsetsPartition})`);
+  if (meta) {
+    lines.push(`group metadata: ${meta.protocolType || '-'}/${meta.protocol ?? '-'}, state ${meta.state}, generation ${meta.generation}, ${meta.members} member(s), subscribed ${listOrDash(meta.subscribedTopics)}`);
+  }
+  const checks = new Map(report.partitions.map((c) => [`${c.topic}\u0000${c.partition}`, c]));
+  const rows: string[][] = [];
+  for (const [topic, partitions] of Object.entries(result.offsets)) {
+    for (const [partition, entry] of Object.entries(partitions)) {
+      const check = checks.get(`${topic}\u0000${partition}`);
+      rows.push([topic, partition, entry.offset, check?.lag ?? '-', check?.status ?? '-', String(entry.leaderEpoch), formatTimestamp(entry.commitTimestamp), entry.logOffset]);
+    }
+  }
+  for (const check of report.partitions.filter((c) => c.offset === null)) {
+    rows.push([check.topic, String(check.partition), '-', '-', check.status, '-', '-', '-']);
+  }
+  lines.push(
+    rows.length === 0
+      ? 'no committed offsets found in the window'
+      : renderTable(['TOPIC', 'PARTITION', 'OFFSET', 'LAG', 'STATUS', 'EPOCH', 'COMMITTED AT', 'LOG OFFSET'], rows, { rightAlign: [1, 2, 3] }),
+  );
+  lines.push(
+    report.complete
+      ? `complete: every known partition has a valid offset; total lag ${report.totalLag}`
+      : `INCOMPLETE: ${report.issues.length} issue(s); total lag ${report.totalLag}`,
+  );
+  for (const issue of report.issues) lines.push(`  ${issue.kind}: ${issue.message}`);
+  lines.push(scanSummary(result.scan));
+  return lines.join('\n');
+}
+
+export const offsetsCommand: Command = {
+  name: 'offsets',
+  summary: `a group's last committed offsets, recovered from ${CONSUMER_OFFSETS_TOPIC}, with a completeness report`,
+  positionals: [{ name: 'group', description: 'consumer group id' }],
+  flags: { ...SCAN_FLAGS },
+  details: [
+    'Example: coordinator-recovery offsets orders-service --since 2024-05-01T00:00:00Z --bootstrap b-1.example:9092',
+    'STATUS: OK, MISSING (no offset recovered for a partition of a subscribed or committed topic),',
+    'BELOW_LOG_START (retention deleted that data), ABOVE_LOG_END. Read-only: nothing is committed.',
+  ].join('\n'),
+  async run(context, { positionals, flags }) {
+    const groupId = positionals[0] as string;
+    const window = scanWindow(flags, context.io.now());
+    const port = await context.port();
+    const result = await readCommittedOffsets(port, groupId, window, scanOptions(context));
+    const completeness = await checkCompleteness(port, result);
+    return { data: { offsets: result, completeness }, human: () => renderOffsets(result, completeness) };
+  },
+};

@@ -1,0 +1,38 @@
+/** The scan window flags shared by the commands that read __consumer_offsets. */
+import type { RecoveryScanOptions } from '../../../lambdas/core/operations/index.ts';
+import type { ScanStats } from '../../../lambdas/core/model.ts';
+import type { CommandContext, FlagDefinition, FlagValues } from '../command.ts';
+import { parseSince } from '../values.ts';
+
+export const SCAN_FLAGS: Record<string, FlagDefinition> = {
+  since: { type: 'string', placeholder: 'TIME', description: 'read records written since: ISO time, duration back from now (6h, 1h30m, 2d) or epoch ms; default: the whole retained log' },
+};
+
+export function scanWindow(flags: FlagValues, nowMs: number): { since?: number } {
+  return typeof flags['since'] === 'string' ? { since: parseSince(flags['since'], nowMs) } : {};
+}
+
+/** Progress on stderr while a long scan runs, so a person knows it is alive; results stay on stdout. */
+export function scanOptions(context: CommandContext): RecoveryScanOptions {
+  return {
+    onProgress: (p) => {
+      const span = p.end > 0n ? ` of ${p.end}` : '';
+      context.note(`scanning partition ${p.partition}: offset ${p.position}${span}, ${p.records} records, ${p.bytes} bytes`);
+    },
+    progressIntervalMs: 2000,
+  };
+}
+
+export function scanSummary(scan: ScanStats): string {
+  const skipped = Object.entries(scan.skipped).map(([reason, count]) => `${reason}=${count}`);
+  return [
+    `scanned partition ${scan.partition} offsets ${scan.startOffset}..${scan.endOffset}${scan.complete ? '' : ` (INCOMPLETE, resume at ${scan.nextOffset})`}`,
+    `${scan.records} records, ${scan.batches} batches, ${scan.bytes} bytes`,
+    scan.abortedRecords > 0 ? `${scan.abortedRecords} aborted` : '',
+    skipped.length > 0 ? `skipped ${skipped.join(' ')}` : '',
+    scan.retries ? `${scan.retries} retries` : '',
+  ]
+    .filter((part) => part.length > 0)
+    .join('; ')
+    .concat((scan.notes ?? []).map((note) => `\n  note: ${note}`).join(''));
+}
