@@ -1,0 +1,155 @@
+/**
+ * Decoding and replaying a `__consumer_offsets` partition in memory: the scan's hot path
+ * without the network. (a) a one-group read, (b) an all-groups scan, each over 1M and 5M
+ * records on the same 10,000 group/topic/partition keys, so memory that followed the records
+ * would show up as a 5x larger peak.
+ */
+import { crc32c, decodeRecordBatches } from '../../lambdas/core/record-batch/index.ts';
+import { OffsetsLogReplay } from '../../lambdas/core/replay/index.ts';
+import { collectGarbage, formatRate, MemorySampler, mib, perSecond } from '../measure.ts';
+import { buildOffsetsSegment, DEFAULT_SHAPE, rebaseSegment } from '../offsets-workload.ts';
+import type { OffsetsSegment } from '../offsets-workload.ts';
+import type { BenchCase, BenchOutcome } from '../types.ts';
+
+const PASSES_FOR = { '1M': 1, '5M': 5 } as const;
+const ONE_GROUP_FLOOR = 1_000_000;
+const ALL_GROUPS_FLOOR = 400_000;
+
+let cachedSegment: OffsetsSegment | undefined;
+
+function segment(): OffsetsSegment {
+  if (cachedSegment === undefined) {
+    const started = performance.now();
+    cachedSegment = buildOffsetsSegment(DEFAULT_SHAPE);
+    const s = cachedSegment;
+    console.log(
+      `workload: ${s.records.toLocaleString('en-US')} records in ${s.frames.length} batches, ${mib(s.bytes)} in ${s.fetches.length} fetches ` +
+        `of <= ${mib(s.shape.fetchBytes)}; ${s.distinctOffsetKeys.toLocaleString('en-US')} group/topic/partition keys over ${s.groups.length} groups ` +
+        `(built in ${((performance.now() - started) / 1000).toFixed(1)} s; longer logs replay it with rebased offsets)`,
+    );
+  }
+  return cachedSegment;
+}
+
+interface RunFigures {
+  records: number;
+  ms: number;
+  rate: number;
+  peakRss: number;
+  peakHeapUsed: number;
+  heapBaseline: number;
+  /** heapUsed after a full GC at the end, the replay still alive: what the state really holds. */
+  heapRetained: number;
+  liveOffsets: number;
+  groupsHeld: number;
+}
+
+function runReplay(s: OffsetsSegment, passes: number, group: string | undefined): RunFigures {
+  collectGarbage();
+  const heapBaseline = process.memoryUsage().heapUsed;
+  const sampler = new MemorySampler(8);
+  const replay = new OffsetsLogReplay(group === undefined ? {} : { group });
+  let ms = 0;
+  let records = 0;
+  for (let pass = 0; pass < passes; pass++) {
+    rebaseSegment(s, pass);
+    const started = performance.now();
+    for (const fetch of s.fetches) {
+      const decoded = decodeRecordBatches(fetch);
+      for (const batch of decoded.batches) {
+        replay.apply(batch);
+        if (batch.kind === 'records') records += batch.recordCount;
+      }
+      sampler.sample();
+    }
+    ms += performance.now() - started;
+  }
+  sampler.take();
+  rebaseSegment(s, 0);
+  collectGarbage();
+  const heapRetained = process.memoryUsage().heapUsed;
+  const stats = replay.stats();
+  if (stats.corruptBatches + stats.unsupportedBatches > 0 || replay.nextOffset !== s.offsetSpan * BigInt(passes)) {
+    throw new Error(`benchmark replay went wrong: ${JSON.stringify(stats, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+  }
+  return {
+    records,
+    ms,
+    rate: perSecond(records, ms),
+    peakRss: sampler.peakRss,
+    peakHeapUsed: sampler.peakHeapUsed,
+    heapBaseline,
+    heapRetained,
+    liveOffsets: replay.liveOffsetCount,
+    groupsHeld: replay.groups().length,
+  };
+}
+
+function printRun(label: string, f: RunFigures): void {
+  console.log(
+    `${label.padEnd(4)} ${f.records.toLocaleString('en-US').padStart(10)} records in ${(f.ms / 1000).toFixed(2)} s: ${formatRate(f.rate).padStart(22)}; ` +
+      `peak rss ${mib(f.peakRss)}, peak heapUsed ${mib(f.peakHeapUsed)} (+${mib(Math.max(0, f.peakHeapUsed - f.heapBaseline))} over the ` +
+      `${mib(f.heapBaseline)} before the run), retained after GC +${mib(Math.max(0, f.heapRetained - f.heapBaseline))}; offsets held ${f.liveOffsets.toLocaleString('en-US')} in ${f.groupsHeld} group(s)`,
+  );
+}
+
+function replayCase(name: string, description: string, group: () => string | undefined, floor: number): BenchCase {
+  return {
+    name,
+    description,
+    async run(): Promise<BenchOutcome> {
+      const s = segment();
+      const selected = group();
+      if (selected !== undefined) console.log(`group: ${selected}`);
+      // One unmeasured pass so the JIT has compiled the hot path before the figures count.
+      runReplay(s, 1, selected);
+      const figures: Record<string, RunFigures> = {};
+      for (const [label, passes] of Object.entries(PASSES_FOR)) {
+        figures[label] = runReplay(s, passes, selected);
+        printRun(label, figures[label]!);
+      }
+      const small = figures['1M']!;
+      const large = figures['5M']!;
+      const retained = (f: RunFigures) => Math.max(0, f.heapRetained - f.heapBaseline);
+      console.log(
+        `memory: 5x the records -> heap retained by the replay ${mib(retained(small))} -> ${mib(retained(large))}, ` +
+          `peak rss ${mib(small.peakRss)} -> ${mib(large.peakRss)} (the ${mib(s.bytes)} input is in both), ` +
+          `offsets held ${small.liveOffsets.toLocaleString('en-US')} -> ${large.liveOffsets.toLocaleString('en-US')} (bounded by the keys, not the records)`,
+      );
+      return { floors: [{ label: `${large.records.toLocaleString('en-US')} records`, value: large.rate, floor, unit: 'records/s' }] };
+    },
+  };
+}
+
+const codecCase: BenchCase = {
+  name: 'codec',
+  description: 'RecordBatch decoding alone (CRC-32C and record index, no replay) and CRC-32C throughput',
+  async run(): Promise<BenchOutcome> {
+    const s = segment();
+    for (let warm = 0; warm < 2; warm++) for (const fetch of s.fetches) decodeRecordBatches(fetch);
+    let started = performance.now();
+    let records = 0;
+    for (const fetch of s.fetches) {
+      for (const batch of decodeRecordBatches(fetch).batches) if (batch.kind === 'records') records += batch.recordCount;
+    }
+    const decodeMs = performance.now() - started;
+    started = performance.now();
+    let sink = 0;
+    for (const fetch of s.fetches) sink ^= crc32c(fetch);
+    const crcMs = performance.now() - started;
+    console.log(`decode: ${formatRate(perSecond(records, decodeMs))} (${((s.bytes / 1024 / 1024) / (decodeMs / 1000)).toFixed(0)} MiB/s)`);
+    console.log(`crc32c: ${((s.bytes / 1024 / 1024) / (crcMs / 1000)).toFixed(0)} MiB/s (checksum ${sink >>> 0})`);
+    return { floors: [] };
+  },
+};
+
+export const offsetsReplayCases: BenchCase[] = [
+  replayCase(
+    'one-group',
+    '(a) one-group read of __consumer_offsets: decode + read_committed replay filtered to one group',
+    () => segment().groups[Math.floor(segment().groups.length / 3)],
+    ONE_GROUP_FLOOR,
+  ),
+  replayCase('all-groups', '(b) all-groups scan of __consumer_offsets: decode + read_committed replay of every group', () => undefined, ALL_GROUPS_FLOOR),
+  codecCase,
+];
