@@ -66,16 +66,29 @@ interface EncodedRecordParts {
   bodySize: number;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+function toInt64(value: Int64Input, field: string): bigint {
+  let result: bigint | undefined;
+  if (typeof value === 'bigint') result = value;
+  else if (Number.isSafeInteger(value)) result = BigInt(value);
+  if (result === undefined || result < INT64_MIN || result > INT64_MAX) {
+    throw invalidInput(field, `${String(value)} is not an int64`, 'Pass a bigint (or a safe integer number).');
+  }
+  return result;
+}
+
 function bytesSize(bytes: Buffer | null): number {
   return bytes === null ? varintSize(-1) : varintSize(bytes.length) + bytes.length;
 }
 
-function measureRecord(record: RecordToEncode, index: number, baseTimestamp: bigint): EncodedRecordParts {
+function measureRecord(record: RecordToEncode, index: number, baseTimestamp: bigint, timestamp: bigint): EncodedRecordParts {
   const offsetDelta = record.offsetDelta ?? index;
   if (!Number.isInteger(offsetDelta) || offsetDelta < 0 || offsetDelta > 0x7fffffff) {
     throw invalidInput(`records[${index}].offsetDelta`, `${offsetDelta} is not an int32 >= 0`, 'Use the offset minus baseOffset.');
   }
-  const timestampDelta = Number(BigInt(record.timestamp) - baseTimestamp);
+  const timestampDelta = Number(timestamp - baseTimestamp);
   const headers = (record.headers ?? []).map((h) => ({ key: Buffer.from(h.key, 'utf8'), value: h.value }));
   let bodySize = 1 + varlongNumberSize(timestampDelta) + varintSize(offsetDelta) + bytesSize(record.key) + bytesSize(record.value);
   bodySize += varintSize(headers.length);
@@ -115,16 +128,15 @@ export function encodeRecordBatch(batch: RecordBatchToEncode): Buffer {
   if (compression !== 'none' && compression !== 'gzip') {
     throw invalidInput('compression', `'${String(compression)}' cannot be written`, "Use 'none' or 'gzip'.");
   }
-  const first = records[0];
-  const baseTimestamp = first === undefined ? BigInt(batch.maxTimestamp ?? -1) : BigInt(first.timestamp);
+  const baseOffset = toInt64(batch.baseOffset, 'baseOffset');
+  const timestamps = records.map((r, i) => toInt64(r.timestamp, `records[${i}].timestamp`));
+  const explicitMax = batch.maxTimestamp === undefined ? undefined : toInt64(batch.maxTimestamp, 'maxTimestamp');
+  const baseTimestamp = timestamps[0] ?? explicitMax ?? -1n;
   let maxTimestamp = baseTimestamp;
-  for (const r of records) {
-    const ts = BigInt(r.timestamp);
-    if (ts > maxTimestamp) maxTimestamp = ts;
-  }
-  if (batch.maxTimestamp !== undefined) maxTimestamp = BigInt(batch.maxTimestamp);
+  for (const ts of timestamps) if (ts > maxTimestamp) maxTimestamp = ts;
+  if (explicitMax !== undefined) maxTimestamp = explicitMax;
 
-  const parts = records.map((r, i) => measureRecord(r, i, baseTimestamp));
+  const parts = records.map((r, i) => measureRecord(r, i, baseTimestamp, timestamps[i]!));
   const lastOffsetDelta = batch.lastOffsetDelta ?? (parts.length === 0 ? 0 : parts[parts.length - 1]!.offsetDelta);
   for (const part of parts) {
     if (part.offsetDelta > lastOffsetDelta) {
@@ -148,7 +160,7 @@ export function encodeRecordBatch(batch: RecordBatchToEncode): Buffer {
   if (batch.isTransactional) attributes |= ATTR_TRANSACTIONAL;
   if (batch.isControl) attributes |= ATTR_CONTROL;
 
-  out.writeBigInt64BE(BigInt(batch.baseOffset), 0);
+  out.writeBigInt64BE(baseOffset, 0);
   out.writeInt32BE(out.length - LOG_OVERHEAD, 8);
   out.writeInt32BE(batch.partitionLeaderEpoch ?? -1, 12);
   out.writeInt8(2, 16);
@@ -156,7 +168,7 @@ export function encodeRecordBatch(batch: RecordBatchToEncode): Buffer {
   out.writeInt32BE(lastOffsetDelta, 23);
   out.writeBigInt64BE(baseTimestamp, 27);
   out.writeBigInt64BE(maxTimestamp, 35);
-  out.writeBigInt64BE(BigInt(batch.producerId ?? -1), 43);
+  out.writeBigInt64BE(toInt64(batch.producerId ?? -1n, 'producerId'), 43);
   out.writeInt16BE(batch.producerEpoch ?? -1, 51);
   out.writeInt32BE(batch.baseSequence ?? -1, 53);
   out.writeInt32BE(records.length, 57);

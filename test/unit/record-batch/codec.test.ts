@@ -168,6 +168,10 @@ describe('encodeRecordBatch / decodeRecordBatches round trip', () => {
     expect(() => encodeRecordBatch({ baseOffset: 0n, records: [{ key: null, value: null, timestamp: 0, offsetDelta: -1 }] })).toThrowError(
       /offsetDelta/,
     );
+    expect(() => encodeRecordBatch({ baseOffset: 0n, records: [{ key: null, value: null, timestamp: 1.5 }] })).toThrowError(
+      /records\[0\]\.timestamp/,
+    );
+    expect(() => encodeRecordBatch({ baseOffset: 2n ** 63n, records: [] })).toThrowError(/baseOffset/);
   });
 });
 

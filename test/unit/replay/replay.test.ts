@@ -123,6 +123,53 @@ describe('log shapes', () => {
     }
   });
 
+  it('follows a simulated Fetch loop: whole batches from the one holding the offset, partial tails, a mid-batch start', () => {
+    const log = new LogBuilder(1000n);
+    for (let i = 0; i < 12; i++) {
+      log.plain([commit('g', 't', i % 4, BigInt(i * 10)), commit('g', 't', (i + 1) % 4, BigInt(i * 10 + 1)), commit('h', 'u', 0, BigInt(i))]);
+      if (i % 3 === 0) log.gap(7n);
+    }
+    const placed = decodeRecordBatches(log.buffer()).batches.map((batch, i) => ({
+      first: batch.baseOffset,
+      last: batch.kind === 'records' ? batch.lastOffset : batch.baseOffset,
+      frame: log.frames[i]!,
+    }));
+    /** What a broker returns: from the batch holding `offset`, whole frames, the last one cut at maxBytes. */
+    const fetch = (offset: bigint, maxBytes: number): Buffer =>
+      Buffer.concat(placed.filter((p) => p.last >= offset).map((p) => p.frame)).subarray(0, maxBytes);
+
+    const startOffset = placed[2]!.first + 1n; // inside the third batch
+    const reference = new OffsetsLogReplay();
+    for (const batch of decodeRecordBatches(log.buffer()).batches) {
+      if (batch.kind === 'records' && batch.baseOffset >= placed[3]!.first) reference.apply(batch);
+    }
+    for (const maxBytes of [200, 333, 512]) {
+      const result = new OffsetsLogReplay({ startOffset });
+      let offset = startOffset;
+      let size = maxBytes;
+      let truncatedTails = 0;
+      while (offset < log.nextOffset) {
+        const decoded = decodeRecordBatches(fetch(offset, size));
+        if (decoded.truncatedTail) truncatedTails++;
+        if (decoded.nextOffset === undefined) {
+          size *= 2; // a batch larger than the fetch: ask for more, as the scanner does
+          continue;
+        }
+        for (const batch of decoded.batches) result.apply(batch);
+        offset = decoded.nextOffset;
+      }
+      // The part of the third batch at and after startOffset, then everything later.
+      expect(result.committedOffset('g', 't', 3)).toEqual(reference.committedOffset('g', 't', 3));
+      expect(result.nextOffset).toBe(log.nextOffset);
+      expect(truncatedTails).toBeGreaterThan(0);
+      expect(result.stats().alreadyApplied).toBe(1);
+      expect(offsetsByGroup(result)).toEqual({
+        ...offsetsByGroup(reference),
+        h: { 'u/0': '11' },
+      });
+    }
+  });
+
   it('ignores what a re-fetch delivers again and what lies below the start offset', () => {
     const log = new LogBuilder();
     log.plain([commit('g', 't', 0, 1n), commit('g', 't', 0, 2n), commit('g', 't', 0, 3n)]);
