@@ -126,9 +126,12 @@ export class GroupCoordinator {
    * The shard goes FAILED, as when a reload hits a record it cannot replay: its groups are
    * dropped, every group call answers NOT_COORDINATOR, and the leader logs what Kafka logs.
    */
-  failCoordinator(partition: number, mode: FailureMode = 'epoch-conflict'): void {
+  failCoordinator(partition: number, mode: FailureMode = 'epoch-conflict', groupId?: string): void {
     const slot = this.requireSlot(partition);
-    const conflict = this.lastCommitOf(slot);
+    if (groupId !== undefined && this.partitionFor(groupId) !== partition) {
+      throw invalidInput('group', `group ${groupId} maps to ${CONSUMER_OFFSETS}-${this.partitionFor(groupId)}, not ${partition}`, 'Name a group of this partition or leave it out.');
+    }
+    const conflict = this.conflictRecord(slot, groupId);
     this.unloadSlot(slot, true);
     slot.status = 'FAILED';
     const logger = this.logs.forBroker(slot.brokerId);
@@ -215,10 +218,13 @@ export class GroupCoordinator {
     if (!keepSlot) slot.status = 'FAILED';
   }
 
-  private lastCommitOf(slot: ShardSlot): ReplayedOffsetCommit | null {
+  /** The record the failed replay "stopped at": the newest live commit, of `groupId` when one is named. */
+  private conflictRecord(slot: ShardSlot, groupId: string | undefined): ReplayedOffsetCommit | null {
     const p = this.cluster.partition(CONSUMER_OFFSETS, slot.partition);
     if (p === undefined) return null;
-    return replayShard(new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch).readBatches()).lastOffsetCommit;
+    const replay = replayShard(new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch).readBatches());
+    if (groupId === undefined) return replay.lastOffsetCommit;
+    return replay.liveCommits.filter((c) => c.group === groupId).at(-1) ?? replay.lastOffsetCommit;
   }
 
   private requireSlot(partition: number): ShardSlot {

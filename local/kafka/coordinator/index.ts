@@ -38,6 +38,8 @@ export type CoordinatorTuning = Omit<GroupCoordinatorOptions, 'cluster' | 'logs'
 export interface CoordinatorFailOptions extends FailCoordinatorOptions {
   /** 'epoch-conflict' (default): Kafka 4.x loader lines; 'legacy': the pre-4.0 GroupMetadataManager line */
   mode?: FailureMode;
+  /** the group whose committed partition the log lines quote (default: the newest commit in the partition) */
+  group?: string;
 }
 
 function failureMode(options: CoordinatorFailOptions | undefined): FailureMode {
@@ -72,7 +74,10 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
     groups,
     transactions,
     faults: {
-      failCoordinator: (partition, options) => groups.failCoordinator(partition, failureMode(options as CoordinatorFailOptions | undefined)),
+      failCoordinator: (partition, options) => {
+        const failOptions = options as CoordinatorFailOptions | undefined;
+        groups.failCoordinator(partition, failureMode(failOptions), typeof failOptions?.group === 'string' ? failOptions.group : undefined);
+      },
       healCoordinator: (partition) => groups.healCoordinator(partition),
       loadCoordinator: (partition, durationMs) => groups.loadCoordinator(partition, durationMs),
     },

@@ -1,4 +1,4 @@
-import type { GroupMetadataRecordValue, LoggedBatch } from './coordinator-records.ts';
+import { topicPartitionKey, type GroupMetadataRecordValue, type LoggedBatch } from './coordinator-records.ts';
 import { OffsetStore } from './offset-store.ts';
 
 /** The last offset commit seen during replay: the fault injector quotes it in the broker log. */
@@ -21,6 +21,9 @@ export interface ReplayResult {
   groups: Map<string, GroupMetadataRecordValue>;
   records: number;
   skipped: number;
+  /** The newest applied offset-commit record of every partition still holding an offset, in log order. */
+  liveCommits: ReplayedOffsetCommit[];
+  /** The newest of those: the record a fault quotes when no group is named. */
   lastOffsetCommit: ReplayedOffsetCommit | null;
 }
 
@@ -36,10 +39,21 @@ export function replayShard(batches: Iterable<LoggedBatch>): ReplayResult {
   const groups = new Map<string, GroupMetadataRecordValue>();
   let records = 0;
   let skipped = 0;
-  let lastOffsetCommit: ReplayedOffsetCommit | null = null;
+  const live = new Map<string, ReplayedOffsetCommit>();
+  const pendingLive = new Map<bigint, Map<string, ReplayedOffsetCommit>>();
   for (const batch of batches) {
     if (batch.isControl) {
       offsets.completeTransaction(batch.producerId, batch.marker === 'COMMIT');
+      const decided = pendingLive.get(batch.producerId);
+      pendingLive.delete(batch.producerId);
+      if (batch.marker === 'COMMIT') {
+        for (const [key, commit] of decided ?? []) {
+          const current = live.get(key);
+          if (current !== undefined && current.logOffset > commit.logOffset) continue;
+          live.delete(key);
+          live.set(key, commit);
+        }
+      }
       continue;
     }
     for (const { offset: logOffset, record } of batch.records) {
@@ -54,14 +68,22 @@ export function replayShard(batches: Iterable<LoggedBatch>): ReplayResult {
         continue;
       }
       const { group, topic, partition, value } = record;
+      const key = `${group}\u0000${topicPartitionKey(topic, partition)}`;
       if (value === null) {
         offsets.remove(group, topic, partition);
+        live.delete(key);
         continue;
       }
       const stored = { ...value, topic, partition, recordOffset: logOffset };
       if (batch.isTransactional) offsets.addPending(batch.producerId, group, stored);
       else offsets.commit(group, stored);
-      lastOffsetCommit = {
+      let target = live;
+      if (batch.isTransactional) {
+        target = pendingLive.get(batch.producerId) ?? new Map<string, ReplayedOffsetCommit>();
+        pendingLive.set(batch.producerId, target);
+      }
+      target.delete(key);
+      target.set(key, {
         logOffset,
         group,
         topic,
@@ -72,8 +94,9 @@ export function replayShard(batches: Iterable<LoggedBatch>): ReplayResult {
         leaderEpoch: value.leaderEpoch,
         metadata: value.metadata,
         commitTimestamp: value.commitTimestamp,
-      };
+      });
     }
   }
-  return { offsets, groups, records, skipped, lastOffsetCommit };
+  const liveCommits = [...live.values()];
+  return { offsets, groups, records, skipped, liveCommits, lastOffsetCommit: liveCommits.at(-1) ?? null };
 }
