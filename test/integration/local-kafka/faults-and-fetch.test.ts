@@ -1,0 +1,166 @@
+import { connect } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { encodeControlBatch, encodeRecordBatch, decodeRecordBatches } from '../../../lambdas/core/record-batch/index.ts';
+import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
+import { ApiKey } from '../../../local/kafka/protocol/api-keys.ts';
+import { decodeResponse, encodeRequest } from '../../../local/kafka/protocol/codec.ts';
+import { ErrorCode } from '../../../local/kafka/protocol/error-codes.ts';
+import { RawClient } from './helpers.ts';
+
+type Body = Record<string, unknown>;
+
+describe('fetch semantics and faults', () => {
+  let local: LocalCluster;
+  const clients: RawClient[] = [];
+  let correlation = 100;
+
+  const call = async (brokerId: number, apiKey: number, apiVersion: number, body: Body): Promise<Body> => {
+    const b = local.brokers.find((x) => x.brokerId === brokerId)!;
+    const c = await RawClient.open(b.host, b.port);
+    clients.push(c);
+    const id = correlation++;
+    c.socket.write(encodeRequest({ apiKey, apiVersion, correlationId: id, clientId: 'raw' }, body));
+    await c.until(() => c.frames.length === 1 || c.closed);
+    if (c.frames.length === 0) throw new Error('connection closed without a response');
+    const decoded = decodeResponse(apiKey, apiVersion, c.frames[0]!);
+    expect(decoded.correlationId).toBe(id);
+    return decoded.body;
+  };
+
+  const fetchBody = (topic: string, partition: number, offset: bigint, extra: Body = {}): Body => ({
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+    forgottenTopicsData: [],
+    rackId: '',
+    ...extra,
+  });
+  const firstPartition = (response: Body): Body => ((response['responses'] as Body[])[0]!['partitions'] as Body[])[0]!;
+
+  beforeAll(async () => {
+    local = await startLocalCluster({ brokers: 3, offsetsPartitions: 3, transactionPartitions: 1, coordinator: false });
+    local.cluster.createTopic('data', { partitions: 1, replicationFactor: 3 });
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+    local.faults.clearNetworkFaults();
+  });
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  it('serves read_committed with the LSO and the aborted transactions, and errors outside the log', async () => {
+    const log = local.cluster.partition('data', 0)!.log;
+    const leader = local.cluster.partition('data', 0)!.leader;
+    log.append(encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.from('plain'), timestamp: 1 }] }));
+    log.append(encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.from('aborted'), timestamp: 2 }], producerId: 5, producerEpoch: 0, isTransactional: true }));
+    log.append(encodeControlBatch({ baseOffset: 0, producerId: 5, producerEpoch: 0, type: 'ABORT', timestamp: 3 }));
+    log.append(encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.from('open') , timestamp: 4 }], producerId: 6, producerEpoch: 0, isTransactional: true }));
+
+    const committed = firstPartition(await call(leader, ApiKey.Fetch, 11, fetchBody('data', 0, 0n, { isolationLevel: 1 })));
+    expect(committed).toMatchObject({ errorCode: 0, highWatermark: 4n, lastStableOffset: 3n, logStartOffset: 0n });
+    expect(committed['abortedTransactions']).toEqual([{ producerId: 5n, firstOffset: 1n }]);
+    const offsets = decodeRecordBatches(committed['records'] as Buffer).batches.map((b) => b.baseOffset);
+    expect(offsets).toEqual([0n, 1n, 2n]);
+
+    const uncommitted = firstPartition(await call(leader, ApiKey.Fetch, 4, fetchBody('data', 0, 0n)));
+    expect(uncommitted['abortedTransactions']).toBeNull();
+    expect(decodeRecordBatches(uncommitted['records'] as Buffer).batches).toHaveLength(4);
+
+    const outOfRange = firstPartition(await call(leader, ApiKey.Fetch, 11, fetchBody('data', 0, 99n)));
+    expect(outOfRange['errorCode']).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    const follower = local.cluster.partition('data', 0)!.replicas.find((r) => r !== leader)!;
+    const notLeader = firstPartition(await call(follower, ApiKey.Fetch, 12, fetchBody('data', 0, 0n)));
+    expect(notLeader['errorCode']).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  });
+
+  it('holds a long poll until an append wakes it', async () => {
+    local.cluster.createTopic('quiet', { partitions: 1 });
+    const leader = local.cluster.partition('quiet', 0)!.leader;
+    const pending = call(leader, ApiKey.Fetch, 11, fetchBody('quiet', 0, 0n, { maxWaitMs: 20_000 }));
+    setTimeout(() => local.cluster.partition('quiet', 0)!.log.append(encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.from('wake'), timestamp: 1 }] })), 100);
+    const started = Date.now();
+    const woke = firstPartition(await pending);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(decodeRecordBatches(woke['records'] as Buffer).batches).toHaveLength(1);
+  });
+
+  it('keeps a fetch session across incremental fetches', async () => {
+    const leader = local.cluster.partition('data', 0)!.leader;
+    const b = local.brokers.find((x) => x.brokerId === leader)!;
+    const c = await RawClient.open(b.host, b.port);
+    clients.push(c);
+    c.socket.write(encodeRequest({ apiKey: ApiKey.Fetch, apiVersion: 11, correlationId: 1, clientId: 'raw' }, fetchBody('data', 0, 0n, { sessionEpoch: 0 })));
+    await c.until(() => c.frames.length === 1);
+    const opened = decodeResponse(ApiKey.Fetch, 11, c.frames[0]!).body;
+    const sessionId = opened['sessionId'] as number;
+    expect(sessionId).toBeGreaterThan(0);
+    c.socket.write(encodeRequest({ apiKey: ApiKey.Fetch, apiVersion: 11, correlationId: 2, clientId: 'raw' }, { ...fetchBody('data', 0, 0n), sessionId, sessionEpoch: 1, topics: [] }));
+    await c.until(() => c.frames.length === 2);
+    const incremental = decodeResponse(ApiKey.Fetch, 11, c.frames[1]!).body;
+    expect(incremental['errorCode']).toBe(0);
+    expect(firstPartition(incremental)['partitionIndex']).toBe(0);
+    c.socket.write(encodeRequest({ apiKey: ApiKey.Fetch, apiVersion: 11, correlationId: 3, clientId: 'raw' }, { ...fetchBody('data', 0, 0n), sessionId, sessionEpoch: 7, topics: [] }));
+    await c.until(() => c.frames.length === 3);
+    expect(decodeResponse(ApiKey.Fetch, 11, c.frames[2]!).body['errorCode']).toBe(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
+  });
+
+  it('drops a connection in the middle of a Fetch response once', async () => {
+    const leader = local.cluster.partition('data', 0)!.leader;
+    local.faults.dropConnectionMidFetch({ topic: 'data', partition: 0, times: 1 });
+    await expect(call(leader, ApiKey.Fetch, 11, fetchBody('data', 0, 0n))).rejects.toThrow(/closed without a response/);
+    expect(firstPartition(await call(leader, ApiKey.Fetch, 11, fetchBody('data', 0, 0n)))['errorCode']).toBe(0);
+  });
+
+  it('slows responses of one API on one broker', async () => {
+    local.faults.slowResponses({ brokerId: 2, apiKey: ApiKey.Metadata, delayMs: 300 });
+    const started = Date.now();
+    await call(2, ApiKey.Metadata, 9, { topics: [], allowAutoTopicCreation: false });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('stops a broker (refused, leaders move) and starts it again (leaders return), through the control endpoint', async () => {
+    const p = local.cluster.partition('data', 0)!;
+    const leader = p.leader;
+    const port = local.brokers.find((b) => b.brokerId === leader)!.port;
+    const post = (path: string, body: Body) => fetch(`${local.controlUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    expect((await post('/faults/stop-broker', { id: leader })).status).toBe(200);
+    await expect(
+      new Promise((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port }, () => resolve(s.destroy()));
+        s.once('error', reject);
+      }),
+    ).rejects.toThrow(/ECONNREFUSED/);
+    expect(p.leader).not.toBe(leader);
+    expect(p.isr).not.toContain(leader);
+    const status = (await (await fetch(`${local.controlUrl}/status`)).json()) as { brokers: Array<{ id: number; running: boolean }> };
+    expect(status.brokers.find((b) => b.id === leader)!.running).toBe(false);
+    expect((await post('/faults/start-broker', { id: leader })).status).toBe(200);
+    expect(p.leader).toBe(leader);
+    expect(local.logs.lines(leader).some((l) => l.message.includes('shut down completed'))).toBe(true);
+    const bad = await post('/faults/stop-broker', { id: 'x' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/^id: expected an integer/);
+  });
+
+  it('moves a leader with ElectLeaders over the wire after a reassignment', async () => {
+    const p = local.cluster.partition('data', 0)!;
+    const target = p.replicas.find((r) => r !== p.leader)!;
+    const reassigned = await call(1, ApiKey.AlterPartitionReassignments, 0, {
+      timeoutMs: 1000,
+      topics: [{ name: 'data', partitions: [{ partitionIndex: 0, replicas: [target, ...p.replicas.filter((r) => r !== target)] }] }],
+    });
+    expect(((reassigned['responses'] as Body[])[0]!['partitions'] as Body[])[0]!['errorCode']).toBe(0);
+    const elected = await call(1, ApiKey.ElectLeaders, 2, { electionType: 0, topicPartitions: [{ topic: 'data', partitions: [0] }], timeoutMs: 1000 });
+    const result = ((elected['replicaElectionResults'] as Body[])[0]!['partitionResult'] as Body[])[0]!;
+    expect(result['errorCode']).toBe(0);
+    expect(p.leader).toBe(target);
+    const again = await call(1, ApiKey.ElectLeaders, 2, { electionType: 0, topicPartitions: [{ topic: 'data', partitions: [0] }], timeoutMs: 1000 });
+    expect(((again['replicaElectionResults'] as Body[])[0]!['partitionResult'] as Body[])[0]!['errorCode']).toBe(ErrorCode.ELECTION_NOT_NEEDED);
+  });
+});
