@@ -38,6 +38,7 @@ interface RunFigures {
   peakRss: number;
   peakHeapUsed: number;
   heapBaseline: number;
+  rssBaseline: number;
   /** heapUsed after a full GC at the end, the replay still alive: what the state really holds. */
   heapRetained: number;
   liveOffsets: number;
@@ -46,7 +47,7 @@ interface RunFigures {
 
 function runReplay(s: OffsetsSegment, passes: number, group: string | undefined): RunFigures {
   collectGarbage();
-  const heapBaseline = process.memoryUsage().heapUsed;
+  const { heapUsed: heapBaseline, rss: rssBaseline } = process.memoryUsage();
   const sampler = new MemorySampler(8);
   const replay = new OffsetsLogReplay(group === undefined ? {} : { group });
   let ms = 0;
@@ -79,16 +80,19 @@ function runReplay(s: OffsetsSegment, passes: number, group: string | undefined)
     peakRss: sampler.peakRss,
     peakHeapUsed: sampler.peakHeapUsed,
     heapBaseline,
+    rssBaseline,
     heapRetained,
     liveOffsets: replay.liveOffsetCount,
     groupsHeld: replay.groups().length,
   };
 }
 
-function printRun(label: string, f: RunFigures): void {
+function printRun(label: string, f: RunFigures, floor: number): void {
+  const verdict = f.rate >= floor ? 'met' : 'NOT MET';
   console.log(
-    `${label.padEnd(4)} ${f.records.toLocaleString('en-US').padStart(10)} records in ${(f.ms / 1000).toFixed(2)} s: ${formatRate(f.rate).padStart(22)}; ` +
-      `peak rss ${mib(f.peakRss)}, peak heapUsed ${mib(f.peakHeapUsed)} (+${mib(Math.max(0, f.peakHeapUsed - f.heapBaseline))} over the ` +
+    `${label.padEnd(4)} ${f.records.toLocaleString('en-US').padStart(10)} records in ${(f.ms / 1000).toFixed(2)} s: ${formatRate(f.rate).padStart(22)} ` +
+      `(floor ${floor.toLocaleString('en-US')}: ${verdict}); ` +
+      `peak rss ${mib(f.peakRss)} (${mib(f.rssBaseline)} before), peak heapUsed ${mib(f.peakHeapUsed)} (+${mib(Math.max(0, f.peakHeapUsed - f.heapBaseline))} over the ` +
       `${mib(f.heapBaseline)} before the run), retained after GC +${mib(Math.max(0, f.heapRetained - f.heapBaseline))}; offsets held ${f.liveOffsets.toLocaleString('en-US')} in ${f.groupsHeld} group(s)`,
   );
 }
@@ -106,7 +110,7 @@ function replayCase(name: string, description: string, group: () => string | und
       const figures: Record<string, RunFigures> = {};
       for (const [label, passes] of Object.entries(PASSES_FOR)) {
         figures[label] = runReplay(s, passes, selected);
-        printRun(label, figures[label]!);
+        printRun(label, figures[label]!, floor);
       }
       const small = figures['1M']!;
       const large = figures['5M']!;
