@@ -1,0 +1,138 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { partitionForGroup } from '../../../lambdas/core/hash.ts';
+import { BrokerLogSink } from '../../../local/kafka/broker-log.ts';
+import { Cluster, CONSUMER_OFFSETS, TRANSACTION_STATE } from '../../../local/kafka/cluster/cluster.ts';
+import { installCoordinator } from '../../../local/kafka/coordinator/index.ts';
+import { ErrorCode } from '../../../local/kafka/coordinator/kafka-error-codes.ts';
+import { ApiRegistry } from '../../../local/kafka/server/registry.ts';
+
+const OFFSETS_PARTITIONS = 6;
+const standalone = { memberId: '', generationId: -1, groupInstanceId: null };
+
+/** Two group ids that land on the same `__consumer_offsets` partition, and one that does not. */
+function groupsOnPartition(partition: number, count: number): string[] {
+  const found: string[] = [];
+  for (let i = 0; found.length < count; i++) if (partitionForGroup(`group-${i}`, OFFSETS_PARTITIONS) === partition) found.push(`group-${i}`);
+  return found;
+}
+
+describe('coordinator runtime on a cluster model', () => {
+  let cluster: Cluster;
+  let logs: BrokerLogSink;
+  let plugin: ReturnType<typeof installCoordinator>;
+
+  beforeEach(() => {
+    logs = new BrokerLogSink();
+    cluster = new Cluster({ brokerIds: [1, 2, 3], logs });
+    [1, 2, 3].forEach((id) => cluster.brokerStarted(id, 9000 + id));
+    cluster.createTopic(CONSUMER_OFFSETS, { partitions: OFFSETS_PARTITIONS, replicationFactor: 3 });
+    cluster.createTopic(TRANSACTION_STATE, { partitions: 4, replicationFactor: 3 });
+    cluster.createTopic('orders', { partitions: 3, replicationFactor: 2 });
+    plugin = installCoordinator(
+      { cluster, registry: new ApiRegistry(), logs, offsetsPartitions: OFFSETS_PARTITIONS, transactionPartitions: 4, offsetCommitValueVersion: 3 },
+      { retentionCheckIntervalMs: 0 },
+    );
+  });
+  afterEach(() => plugin.stop?.());
+
+  function shardFor(groupId: string) {
+    const leader = plugin.groups.coordinatorBroker(groupId);
+    const found = plugin.groups.lookup(leader, groupId);
+    if (!found.ok) throw new Error(`no shard for ${groupId}: ${found.errorCode}`);
+    return { leader, shard: found.slot.shard };
+  }
+
+  it('serves a group only on the leader of its partition', () => {
+    const [groupId] = groupsOnPartition(2, 1);
+    const leader = plugin.groups.coordinatorBroker(groupId!);
+    expect(leader).toBe(cluster.partition(CONSUMER_OFFSETS, 2)?.leader);
+    for (const broker of [1, 2, 3]) {
+      expect(plugin.groups.lookup(broker, groupId!).ok).toBe(broker === leader);
+    }
+    expect(plugin.groups.lookup(leader === 1 ? 2 : 1, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.NOT_COORDINATOR });
+  });
+
+  it('a leadership move unloads the shard and reloads it on the new leader from the log', () => {
+    const [groupId] = groupsOnPartition(1, 1);
+    const { leader, shard } = shardFor(groupId!);
+    shard.commitOffsets(groupId!, standalone, [{ topic: 'orders', partition: 0, offset: 42n, leaderEpoch: -1, metadata: 'x' }]);
+    const target = [1, 2, 3].find((b) => b !== leader)!;
+    cluster.moveLeader(CONSUMER_OFFSETS, 1, target);
+    expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.NOT_COORDINATOR });
+    const moved = shardFor(groupId!);
+    expect(moved.leader).toBe(target);
+    expect(moved.shard.fetchOffsets(groupId!, null, false)).toMatchObject([{ topic: 'orders', partition: 0, offset: 42n, metadata: 'x' }]);
+    expect(logs.lines(target).some((l) => l.text.includes(`Finished loading of metadata from __consumer_offsets-1 with epoch ${cluster.partition(CONSUMER_OFFSETS, 1)?.leaderEpoch}`))).toBe(true);
+  });
+
+  it('failCoordinator: NOT_COORDINATOR for the shard\'s groups only, the leader logs real values, FindCoordinator still names it', () => {
+    const [failing, sibling] = groupsOnPartition(4, 2);
+    const [other] = groupsOnPartition(5, 1);
+    const { leader, shard } = shardFor(failing!);
+    shard.commitOffsets(failing!, standalone, [{ topic: 'orders', partition: 2, offset: 7n, leaderEpoch: -1, metadata: '' }]);
+    const offsetsLog = cluster.partition(CONSUMER_OFFSETS, 4)!.log;
+    const recordOffset = offsetsLog.logEndOffset - 1;
+    const epoch = cluster.partition(CONSUMER_OFFSETS, 4)!.leaderEpoch;
+
+    plugin.faults.failCoordinator(4, { group: failing });
+
+    expect(plugin.groups.lookup(leader, failing!)).toEqual({ ok: false, errorCode: ErrorCode.NOT_COORDINATOR });
+    expect(plugin.groups.lookup(leader, sibling!)).toEqual({ ok: false, errorCode: ErrorCode.NOT_COORDINATOR });
+    expect(plugin.groups.coordinatorBroker(failing!)).toBe(leader);
+    const otherLeader = plugin.groups.coordinatorBroker(other!);
+    expect(plugin.groups.lookup(otherLeader, other!).ok).toBe(true);
+
+    const errors = logs.lines(leader).filter((l) => l.level === 'ERROR').map((l) => l.text);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(
+      new RegExp(
+        `^\\[\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3}\\] ERROR .*Replaying record .* from __consumer_offsets-4 at offset ${recordOffset} .*failed due to: ` +
+          `Cannot set the epoch of orders-2 to ${epoch} because the partition is still owned at epoch ${epoch + 1}\\. \\(org\\.apache\\.kafka\\.coordinator\\.common\\.runtime\\.CoordinatorLoaderImpl\\)$`,
+      ),
+    );
+    expect(errors[1]).toMatch(
+      new RegExp(`ERROR \\[GroupCoordinator id=${leader}\\] Failed to load metadata from __consumer_offsets-4 with epoch ${epoch} due to java\\.lang\\.RuntimeException: Cannot set the epoch`),
+    );
+    // The log itself is untouched: Fetch and ListOffsets keep serving it.
+    expect(offsetsLog.logEndOffset).toBe(recordOffset + 1);
+  });
+
+  it('legacy mode prints the older coordinator\'s line', () => {
+    const [groupId] = groupsOnPartition(0, 1);
+    const { leader } = shardFor(groupId!);
+    plugin.faults.failCoordinator(0, { mode: 'legacy' });
+    const errors = logs.lines(leader).filter((l) => l.level === 'ERROR').map((l) => l.text);
+    expect(errors[0]).toMatch(/ERROR \[GroupMetadataManager brokerId=\d\] Error loading offsets from __consumer_offsets-0\n/);
+    expect(() => plugin.faults.failCoordinator(0, { mode: 'sideways' })).toThrow(/mode/);
+  });
+
+  it('heal reloads the shard; a leadership move also clears FAILED on the new leader', () => {
+    const [groupId] = groupsOnPartition(3, 1);
+    const { leader, shard } = shardFor(groupId!);
+    shard.commitOffsets(groupId!, standalone, [{ topic: 'orders', partition: 1, offset: 9n, leaderEpoch: -1, metadata: '' }]);
+    plugin.faults.failCoordinator(3);
+    plugin.faults.healCoordinator(3);
+    expect(shardFor(groupId!).shard.fetchOffsets(groupId!, null, false)[0]?.offset).toBe(9n);
+
+    plugin.faults.failCoordinator(3);
+    const target = [1, 2, 3].find((b) => b !== leader)!;
+    cluster.moveLeader(CONSUMER_OFFSETS, 3, target);
+    expect(shardFor(groupId!).leader).toBe(target);
+    expect(shardFor(groupId!).shard.fetchOffsets(groupId!, null, false)[0]?.offset).toBe(9n);
+  });
+
+  it('loadCoordinator answers COORDINATOR_LOAD_IN_PROGRESS until the time is up', async () => {
+    const [groupId] = groupsOnPartition(5, 1);
+    const { leader } = shardFor(groupId!);
+    plugin.faults.loadCoordinator!(5, 60);
+    expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS });
+    const deadline = Date.now() + 5_000;
+    while (!plugin.groups.lookup(leader, groupId!).ok && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(plugin.groups.lookup(leader, groupId!).ok).toBe(true);
+  });
+
+  it('rejects faults on partitions that do not exist, naming the field', () => {
+    expect(() => plugin.faults.failCoordinator(OFFSETS_PARTITIONS)).toThrow(/partition/);
+    expect(() => plugin.faults.loadCoordinator!(0, -1)).toThrow(/durationMs/);
+  });
+});
