@@ -14,6 +14,7 @@ export const STATE = {
   blastRadius: 'BlastRadius',
   blastRadiusShard: 'MapShard',
   collectGroups: 'CollectGroupsToRecover',
+  dedupeGroups: 'EachGroupOnce',
   hasGroups: 'AnyGroupsToRecover',
   readOffsets: 'ReadOffsets',
   readGroupOffsets: 'ReadGroupOffsets',
@@ -145,13 +146,14 @@ export class RecoveryStateMachine extends Construct {
       state.addCatch(marker, { errors, resultPath: '$.error' });
     };
 
-    const invoke = (stateName: string, fn: lambda.IFunction, payload: Record<string, unknown>, resultPath: string, timeout: Duration): tasks.LambdaInvoke => {
+    // resultPath undefined: the result replaces the state (Map items), written as an omitted ResultPath.
+    const invoke = (stateName: string, fn: lambda.IFunction, payload: Record<string, unknown>, resultPath: string | undefined, timeout: Duration): tasks.LambdaInvoke => {
       const task = new tasks.LambdaInvoke(this, stateName, {
         lambdaFunction: fn,
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
         payload: sfn.TaskInput.fromObject(payload),
-        resultPath,
+        ...(resultPath ? { resultPath } : {}),
         // A little above the Lambda's own timeout, so a hung invocation cannot stall the run.
         taskTimeout: sfn.Timeout.duration(timeout),
       });
@@ -183,7 +185,7 @@ export class RecoveryStateMachine extends Construct {
       STATE.blastRadiusShard,
       fns.blastRadius,
       { request: sfn.JsonPath.objectAt('$.request'), shard: sfn.JsonPath.objectAt('$.shard') },
-      '$',
+      undefined,
       Duration.minutes(16),
     );
     const blastRadius = new sfn.Map(this, STATE.blastRadius, {
@@ -196,9 +198,15 @@ export class RecoveryStateMachine extends Construct {
     blastRadius.itemProcessor(shardTask);
     catchInto(blastRadius, STATE.blastRadius);
 
+    // An indefinite path yields a (possibly empty) list; intrinsic functions take only plain paths, hence two steps.
     const collectGroups = new sfn.Pass(this, STATE.collectGroups, {
-      comment: 'Groups to recover across all failed shards, each once',
-      parameters: { 'groups.$': 'States.ArrayUnique($.blastRadius[*].groupsToRecover[*])' },
+      comment: 'Groups to recover across all failed shards',
+      parameters: { 'groups.$': '$.blastRadius[*].groupsToRecover[*]' },
+      resultPath: '$.recover',
+    });
+    const dedupeGroups = new sfn.Pass(this, STATE.dedupeGroups, {
+      comment: 'A group is read once even when it was found on several shards',
+      parameters: { 'groups.$': 'States.ArrayUnique($.recover.groups)' },
       resultPath: '$.recover',
     });
 
@@ -206,7 +214,7 @@ export class RecoveryStateMachine extends Construct {
       STATE.readGroupOffsets,
       fns.readOffsets,
       { request: sfn.JsonPath.objectAt('$.request'), groupId: sfn.JsonPath.stringAt('$.groupId') },
-      '$',
+      undefined,
       Duration.minutes(16),
     );
     const readOffsets = new sfn.Map(this, STATE.readOffsets, {
@@ -289,12 +297,11 @@ export class RecoveryStateMachine extends Construct {
     );
     catchInto(verify, STATE.verify);
 
-    // Report takes the whole state: each path into it shapes the state into a ReportInput.
+    // Report takes the whole state (no Parameters): each path into it shapes the state into a ReportInput.
     const report = new tasks.LambdaInvoke(this, STATE.report, {
       lambdaFunction: fns.report,
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
-      payload: sfn.TaskInput.fromJsonPathAt('$'),
       taskTimeout: sfn.Timeout.duration(Duration.minutes(2)),
     });
     addTransientRetries(report);
@@ -330,7 +337,7 @@ export class RecoveryStateMachine extends Construct {
           .when(sfn.Condition.isPresent('$.diagnosis.shards[0]'), blastRadius)
           .otherwise(nothingToRecover),
       );
-    blastRadius.next(collectGroups).next(
+    blastRadius.next(collectGroups).next(dedupeGroups).next(
       new sfn.Choice(this, STATE.hasGroups)
         .when(sfn.Condition.isPresent('$.recover.groups[0]'), readOffsets)
         .otherwise(noGroups),
