@@ -2,4 +2,3 @@ export { affectedPartitions, coordinatorFor, offsetsPartitionFor, offsetsPartiti
 export { affectedGroups, readCommittedOffsets } from './recovery.ts';
 export { checkCompleteness } from './completeness.ts';
 export type { RecoveryScanOptions } from './replay-scan.ts';
-export { validateGroupId } from './validate.ts';

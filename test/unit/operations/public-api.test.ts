@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import * as core from '../../../lambdas/core/index.ts';
+import { InMemoryKafka } from '../../support/in-memory-kafka.ts';
+
+describe('lambdas/core/index.ts', () => {
+  it('exposes the operations, the scanner and the building blocks under one import', () => {
+    const expected = [
+      'offsetsPartitionFor',
+      'offsetsPartitionForCount',
+      'coordinatorFor',
+      'affectedPartitions',
+      'affectedGroups',
+      'readCommittedOffsets',
+      'checkCompleteness',
+      'scanOffsetsPartition',
+      'describeOffsetsTopic',
+      'partitionForGroup',
+      'decodeOffsetsRecord',
+      'decodeRecordBatches',
+      'encodeRecordBatch',
+      'OffsetsLogReplay',
+      'RecoveryError',
+      'invalidInput',
+      'kafkaErrorName',
+    ];
+    for (const name of expected) expect(typeof (core as Record<string, unknown>)[name], name).toBe('function');
+    expect(core.CONSUMER_OFFSETS_TOPIC).toBe('__consumer_offsets');
+  });
+
+  it('runs a recovery through the public entry alone', async () => {
+    const kafka = new InMemoryKafka({ offsetsPartitions: 3 });
+    const partition = core.offsetsPartitionForCount('orders-service', 3);
+    kafka.offsetsLog(partition).record({
+      key: core.encodeOffsetCommitKey({ group: 'orders-service', topic: 'orders', partition: 0 }),
+      value: core.encodeOffsetCommitValue({ offset: 42n, metadata: '', commitTimestamp: 1n }, 3),
+    });
+    const result = await core.readCommittedOffsets(kafka, 'orders-service');
+    expect(result.offsets).toEqual({ orders: { '0': expect.objectContaining({ offset: '42' }) } });
+  });
+});
