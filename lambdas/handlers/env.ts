@@ -27,8 +27,10 @@ export const ENV = {
   APPROVAL_LINK_TTL_SECONDS: 'APPROVAL_LINK_TTL_SECONDS',
   /** Default window when the input has neither since nor lookbackMinutes (default 120). */
   DEFAULT_LOOKBACK_MINUTES: 'DEFAULT_LOOKBACK_MINUTES',
-  /** Bytes a scan of one __consumer_offsets partition may read before stopping (optional). */
-  MAX_SCAN_BYTES: 'MAX_SCAN_BYTES',
+  /** SSE-KMS key for artifacts (optional; SSE-S3 when unset). */
+  ARTIFACTS_KMS_KEY_ID: 'ARTIFACTS_KMS_KEY_ID',
+  /** Seconds kept free before the Lambda timeout when a scan must stop (default 15). */
+  SCAN_SAFETY_MARGIN_SECONDS: 'SCAN_SAFETY_MARGIN_SECONDS',
   /** Provided by Lambda. */
   AWS_REGION: 'AWS_REGION',
 } as const;

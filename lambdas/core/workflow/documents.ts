@@ -462,3 +462,11 @@ export interface NotifyFailureOutput {
   messageId: string | null;
   reason: string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Errors handlers throw (the Lambda error type Step Functions matches in Retry / Catch)
+
+/** Thrown for transient Kafka / AWS failures: retry with backoff. */
+export const TRANSIENT_ERROR_NAME = 'TransientError';
+/** Every other handler error is named `RecoveryError.<code>`, e.g. RecoveryError.INVALID_INPUT. */
+export const RECOVERY_ERROR_NAME_PREFIX = 'RecoveryError.';

@@ -1,0 +1,181 @@
+/**
+ * Parsers for each step's input. Step Functions builds these from the state, but anyone can
+ * invoke a Lambda by hand while debugging, so every field is checked and named on error.
+ */
+import { invalidInput } from '../errors.ts';
+import type {
+  ApprovalDecision,
+  ArtifactRef,
+  BlastRadiusInput,
+  DiagnoseInput,
+  FailedShard,
+  NotifyFailureInput,
+  PlanTargetOutput,
+  ReadOffsetsInput,
+  ReadOffsetsOutput,
+  SeedOffsetsOutput,
+} from './documents.ts';
+import { optionalString, requireArray, requireInteger, requireObject, requireString, type JsonObject } from './fields.ts';
+import { parseRecoveryRequest, validateGroupId } from './input.ts';
+
+const FROM_STATE = 'The state machine passes it; when invoking by hand, copy it from the previous step output';
+
+export function parseDiagnoseInput(raw: unknown): DiagnoseInput {
+  const event = requireObject(raw, 'event', 'Invoke Diagnose with {"input": <execution input>, "executionArn": "..."}');
+  return {
+    input: event['input'] ?? {},
+    executionArn: requireString(event['executionArn'], 'executionArn', 'Pass $$.Execution.Id as executionArn in the Diagnose payload'),
+    startTime: optionalString(event['startTime'], 'startTime', 'Pass $$.Execution.StartTime or omit it'),
+  };
+}
+
+export function parseFailedShard(raw: unknown, field: string): FailedShard {
+  const shard = requireObject(raw, field, FROM_STATE);
+  const groups = shard['groups'];
+  return {
+    partition: requireInteger(shard['partition'], `${field}.partition`, 'Give the __consumer_offsets partition number', { min: 0, max: 100_000 }),
+    brokerId: requireInteger(shard['brokerId'], `${field}.brokerId`, 'Give the broker that leads the partition', { min: -1 }),
+    groups: groups === null || groups === undefined ? null : requireArray(groups, `${field}.groups`, FROM_STATE).map((g, i) => validateGroupId(g, `${field}.groups[${i}]`)),
+  };
+}
+
+export function parseBlastRadiusInput(raw: unknown): BlastRadiusInput {
+  const event = requireObject(raw, 'event', 'Invoke BlastRadius with {"request": ..., "shard": {...}}');
+  return { request: parseRecoveryRequest(event['request']), shard: parseFailedShard(event['shard'], 'shard') };
+}
+
+export function parseReadOffsetsInput(raw: unknown): ReadOffsetsInput {
+  const event = requireObject(raw, 'event', 'Invoke ReadOffsets with {"request": ..., "groupId": "..."}');
+  return { request: parseRecoveryRequest(event['request']), groupId: validateGroupId(event['groupId'], 'groupId') };
+}
+
+export function parseArtifactRef(raw: unknown, field: string): ArtifactRef {
+  const ref = requireObject(raw, field, FROM_STATE);
+  return {
+    bucket: requireString(ref['bucket'], `${field}.bucket`, FROM_STATE),
+    key: requireString(ref['key'], `${field}.key`, FROM_STATE),
+    bytes: requireInteger(ref['bytes'], `${field}.bytes`, FROM_STATE, { min: 0 }),
+    sha256: requireString(ref['sha256'], `${field}.sha256`, FROM_STATE),
+  };
+}
+
+/** Each item is a GroupRecovery inline or {artifact}; shape-checked lightly, fully when resolved. */
+export function parseReadOffsetsOutputs(raw: unknown, field: string): ReadOffsetsOutput[] {
+  const items = requireArray(raw, field, 'Pass the ReadOffsets Map output ($.groups)').flat();
+  return items.map((item, index) => {
+    const object = requireObject(item, `${field}[${index}]`, 'Pass the ReadOffsets Map output unchanged');
+    if ('artifact' in object) return { artifact: parseArtifactRef(object['artifact'], `${field}[${index}].artifact`) };
+    validateGroupId(object['groupId'], `${field}[${index}].groupId`);
+    requireObject(object['offsets'], `${field}[${index}].offsets`, 'Pass the ReadOffsets Map output unchanged');
+    requireObject(object['completeness'], `${field}[${index}].completeness`, 'Pass the ReadOffsets Map output unchanged');
+    return object as unknown as ReadOffsetsOutput;
+  });
+}
+
+function integerList(raw: unknown, field: string): number[] {
+  return requireArray(raw ?? [], field, FROM_STATE).map((v, i) => requireInteger(v, `${field}[${i}]`, FROM_STATE, { min: -1 }));
+}
+
+export function parsePlanTargetInput(raw: unknown): { request: ReturnType<typeof parseRecoveryRequest>; failedShards: number[]; failingBrokers: number[]; groups: ReadOffsetsOutput[] } {
+  const event = requireObject(raw, 'event', 'Invoke PlanTarget with {"request", "diagnosis", "groups"}');
+  const diagnosis = requireObject(event['diagnosis'], 'diagnosis', 'Pass the Diagnose output ($.diagnosis)');
+  return {
+    request: parseRecoveryRequest(event['request']),
+    failedShards: integerList(diagnosis['failedShards'], 'diagnosis.failedShards'),
+    failingBrokers: integerList(diagnosis['failingBrokers'], 'diagnosis.failingBrokers'),
+    groups: parseReadOffsetsOutputs(event['groups'], 'groups'),
+  };
+}
+
+export function parsePlanTargetOutput(raw: unknown, field = 'plan'): PlanTargetOutput {
+  const plan = requireObject(raw, field, 'Pass the PlanTarget output ($.plan)');
+  const summary = requireObject(plan['summary'], `${field}.summary`, 'Pass the PlanTarget output ($.plan)');
+  return {
+    plan: parseArtifactRef(plan['plan'], `${field}.plan`),
+    planSha256: requireString(plan['planSha256'], `${field}.planSha256`, 'Pass the PlanTarget output ($.plan)'),
+    summary: summary as unknown as PlanTargetOutput['summary'],
+  };
+}
+
+export function parseRequestApprovalInput(raw: unknown): { request: ReturnType<typeof parseRecoveryRequest>; plan: PlanTargetOutput; taskToken: string } {
+  const event = requireObject(raw, 'event', 'Invoke RequestApproval with {"request", "plan", "taskToken"}');
+  return {
+    request: parseRecoveryRequest(event['request']),
+    plan: parsePlanTargetOutput(event['plan']),
+    taskToken: requireString(event['taskToken'], 'taskToken', 'Use the .waitForTaskToken integration and pass $$.Task.Token as taskToken'),
+  };
+}
+
+/**
+ * The approver's --task-output. Only approved, planSha256 and approvedBy are required so that
+ * the CLI command stays short; the rest is filled in.
+ */
+export function parseApprovalDecision(raw: unknown, field = 'approval', now: Date = new Date()): ApprovalDecision {
+  const decision = requireObject(raw, field, 'Approve with --task-output \'{"approved":true,"planSha256":"<from the message>","approvedBy":"<your name>"}\'');
+  if (decision['approved'] !== true) {
+    throw invalidInput(`${field}.approved`, 'is not true', 'To approve send "approved": true; to reject use send-task-failure');
+  }
+  const channel = decision['channel'];
+  const approvedAt = optionalString(decision['approvedAt'], `${field}.approvedAt`, 'Give an ISO-8601 time or omit it');
+  if (approvedAt !== undefined && Number.isNaN(Date.parse(approvedAt))) {
+    throw invalidInput(`${field}.approvedAt`, `"${approvedAt}" is not a time`, 'Give an ISO-8601 time or omit it');
+  }
+  const approvedBy = requireString(decision['approvedBy'], `${field}.approvedBy`, 'Say who approves: "approvedBy": "<your name>"');
+  if (approvedBy === 'YOUR-NAME') throw invalidInput(`${field}.approvedBy`, 'still reads YOUR-NAME', 'Put your own name in the command before running it');
+  return {
+    approved: true,
+    planSha256: requireString(decision['planSha256'], `${field}.planSha256`, 'Copy the plan sha256 from the approval message'),
+    approvedBy,
+    approvedAt: approvedAt ?? now.toISOString(),
+    channel: channel === 'link' || channel === 'console' ? channel : 'cli',
+    approvalId: optionalString(decision['approvalId'], `${field}.approvalId`, 'Omit it') ?? null,
+    comment: optionalString(decision['comment'], `${field}.comment`, 'Give free text or omit it') ?? null,
+  };
+}
+
+export function parseSeedOffsetsInput(raw: unknown, now?: Date): { request: ReturnType<typeof parseRecoveryRequest>; plan: PlanTargetOutput; approval: ApprovalDecision } {
+  const event = requireObject(raw, 'event', 'Invoke SeedOffsets with {"request", "plan", "approval"}');
+  return {
+    request: parseRecoveryRequest(event['request']),
+    plan: parsePlanTargetOutput(event['plan']),
+    approval: parseApprovalDecision(event['approval'], 'approval', now),
+  };
+}
+
+function parseSeedOutput(raw: unknown, field: string): SeedOffsetsOutput {
+  const seed = requireObject(raw, field, 'Pass the SeedOffsets output ($.seed)');
+  requireString(seed['planSha256'], `${field}.planSha256`, 'Pass the SeedOffsets output ($.seed)');
+  requireArray(seed['groups'], `${field}.groups`, 'Pass the SeedOffsets output ($.seed)');
+  return seed as unknown as SeedOffsetsOutput;
+}
+
+export function parseVerifyInput(raw: unknown): { request: ReturnType<typeof parseRecoveryRequest>; plan: PlanTargetOutput; seed: SeedOffsetsOutput } {
+  const event = requireObject(raw, 'event', 'Invoke Verify with {"request", "plan", "seed"}');
+  return { request: parseRecoveryRequest(event['request']), plan: parsePlanTargetOutput(event['plan']), seed: parseSeedOutput(event['seed'], 'seed') };
+}
+
+export function parseReportInput(raw: unknown): JsonObject & { request: ReturnType<typeof parseRecoveryRequest> } {
+  const event = requireObject(raw, 'event', 'Invoke Report with {"request", "diagnosis", ...}');
+  const diagnosis = requireObject(event['diagnosis'], 'diagnosis', 'Pass the Diagnose output ($.diagnosis)');
+  requireString(diagnosis['verdict'], 'diagnosis.verdict', 'Pass the Diagnose output ($.diagnosis)');
+  requireObject(diagnosis['cluster'], 'diagnosis.cluster', 'Pass the Diagnose output ($.diagnosis)');
+  if (event['blastRadius'] !== undefined) requireArray(event['blastRadius'], 'blastRadius', 'Pass the BlastRadius Map output or omit it');
+  if (event['plan'] !== undefined) parsePlanTargetOutput(event['plan']);
+  if (event['seed'] !== undefined) parseSeedOutput(event['seed'], 'seed');
+  if (event['verify'] !== undefined) requireObject(event['verify'], 'verify', 'Pass the Verify output or omit it');
+  return { ...event, request: parseRecoveryRequest(event['request']) };
+}
+
+export function parseNotifyFailureInput(raw: unknown): NotifyFailureInput {
+  const event = requireObject(raw, 'event', 'Invoke NotifyFailure with {"executionArn", "error": {"Error", "Cause"}}');
+  const error = requireObject(event['error'], 'error', 'Use ResultPath $.error on the Catch and pass it as error');
+  return {
+    executionArn: requireString(event['executionArn'], 'executionArn', 'Pass $$.Execution.Id'),
+    state: optionalString(event['state'], 'state', 'Pass $$.State.Name or omit it'),
+    input: event['input'],
+    error: {
+      Error: typeof error['Error'] === 'string' ? error['Error'] : undefined,
+      Cause: typeof error['Cause'] === 'string' ? error['Cause'] : undefined,
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/** Diagnose: validate the execution input, search the broker logs, check coordinators live, give a verdict. */
+import type { DiagnoseOutput } from '../core/workflow/documents.ts';
+import { diagnoseCoordinators } from '../core/workflow/diagnosis.ts';
+import { validateExecutionInput } from '../core/workflow/input.ts';
+import { parseDiagnoseInput } from '../core/workflow/step-inputs.ts';
+import { searchBrokerLogs } from '../aws/broker-logs.ts';
+import { describeMskCluster, listBrokerNodes, requireBrokerLogGroup } from '../aws/msk.ts';
+import { ENV, optionalEnv } from './env.ts';
+import { configuredAuthMode, defineStep, withKafka, type HandlerDeps } from './runtime.ts';
+
+export function createHandler(overrides?: Partial<HandlerDeps>) {
+  return defineStep<DiagnoseOutput>('diagnose', overrides, async (event, deps) => {
+    const parsed = parseDiagnoseInput(event);
+    const lookback = optionalEnv(ENV.DEFAULT_LOOKBACK_MINUTES, deps.env);
+    const request = validateExecutionInput(parsed.input, {
+      executionArn: parsed.executionArn,
+      ...(parsed.startTime ? { startTime: parsed.startTime } : {}),
+      defaults: {
+        clusterArn: optionalEnv(ENV.CLUSTER_ARN, deps.env),
+        authMode: configuredAuthMode(deps.env),
+        ...(lookback ? { lookbackMinutes: Number(lookback) } : {}),
+      },
+      now: () => deps.now().getTime(),
+    });
+    const msk = deps.clients.msk();
+    const cluster = await describeMskCluster(msk, request.clusterArn);
+    const logGroup = requireBrokerLogGroup(cluster);
+    const brokers = await listBrokerNodes(msk, request.clusterArn);
+    const logs = await searchBrokerLogs(deps.clients.logs(), { logGroup, since: request.window.since, until: request.window.until });
+    deps.logger.info('broker log search', { ...logs.summary, findings: logs.findings.length });
+    const parts = await withKafka(deps, request, (port) => diagnoseCoordinators(port, request, logs.findings));
+    deps.logger.info('verdict', { verdict: parts.verdict, failedShards: parts.failedShards, failingBrokers: parts.failingBrokers });
+    return {
+      request,
+      cluster: {
+        clusterArn: cluster.clusterArn,
+        clusterName: cluster.clusterName,
+        state: cluster.state,
+        kafkaVersion: cluster.kafkaVersion,
+        brokerLogGroup: logGroup,
+        brokers,
+        offsetsPartitionCount: parts.offsetsPartitionCount,
+      },
+      verdict: parts.verdict,
+      evidence: parts.evidence,
+      findings: logs.findings,
+      logSearch: logs.summary,
+      liveChecks: parts.liveChecks,
+      failingBrokers: parts.failingBrokers,
+      failedShards: parts.failedShards,
+      shards: parts.shards,
+      groups: parts.groups,
+    };
+  });
+}
+
+export const handler = createHandler();

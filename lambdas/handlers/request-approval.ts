@@ -1,0 +1,70 @@
+/**
+ * RequestApproval (.waitForTaskToken): stores the plan reference and the task token, then sends
+ * the approver the readable plan, a signed single-use link and the exact CLI commands. The
+ * execution waits until someone calls SendTaskSuccess / SendTaskFailure or the timeout ends it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RecoveryPlan, RequestApprovalOutput } from '../core/workflow/documents.ts';
+import { approvalUrl } from '../core/workflow/approval-link.ts';
+import { renderApprovalMessage } from '../core/workflow/approval-message.ts';
+import { parseRequestApprovalInput } from '../core/workflow/step-inputs.ts';
+import { ARTIFACT_NAMES, artifactKey, getJson, putJson } from '../aws/artifacts.ts';
+import { fitSnsMessage, publishNotification } from '../aws/notifications.ts';
+import { getSecretString } from '../aws/secrets.ts';
+import { invalidInput } from '../core/errors.ts';
+import type { ApprovalRequestRecord } from './approval-store.ts';
+import { ENV, optionalEnv, requireEnv } from './env.ts';
+import { artifactStore, defineStep, type HandlerDeps } from './runtime.ts';
+
+const DEFAULT_LINK_TTL_SECONDS = 86_400;
+
+export function createHandler(overrides?: Partial<HandlerDeps>) {
+  return defineStep<RequestApprovalOutput>('request-approval', overrides, async (event, deps) => {
+    const { request, plan, taskToken } = parseRequestApprovalInput(event);
+    if (plan.plan.sha256 !== plan.planSha256) {
+      throw invalidInput('plan.planSha256', 'does not match plan.plan.sha256', 'Pass the PlanTarget output unchanged');
+    }
+    const store = artifactStore(deps);
+    const topicArn = requireEnv(ENV.APPROVAL_TOPIC_ARN, deps.env);
+    const document = await getJson<RecoveryPlan>(store.s3, plan.plan);
+    const ttl = Number(optionalEnv(ENV.APPROVAL_LINK_TTL_SECONDS, deps.env) ?? DEFAULT_LINK_TTL_SECONDS);
+    const now = deps.now();
+    const expiresAt = Math.floor(now.getTime() / 1000) + (Number.isFinite(ttl) && ttl > 0 ? Math.floor(ttl) : DEFAULT_LINK_TTL_SECONDS);
+    const approvalId = randomUUID();
+
+    const record: ApprovalRequestRecord = {
+      approvalId,
+      executionArn: request.executionArn,
+      taskToken,
+      plan: plan.plan,
+      planSha256: plan.planSha256,
+      region: request.region,
+      createdAt: now.toISOString(),
+      expiresAt,
+    };
+    const recordRef = await putJson(store, artifactKey(request.executionArn, ARTIFACT_NAMES.approvalRequest), record);
+
+    const endpoint = optionalEnv(ENV.APPROVAL_ENDPOINT_URL, deps.env);
+    let url: string | null = null;
+    if (endpoint) {
+      const key = await getSecretString(deps.clients.secrets(), requireEnv(ENV.APPROVAL_SIGNING_SECRET_ARN, deps.env));
+      url = approvalUrl(endpoint, { executionArn: request.executionArn, approvalId, expiresAt }, key);
+    }
+    const planLocation = `s3://${plan.plan.bucket}/${plan.plan.key}`;
+    const message = renderApprovalMessage({
+      plan: document,
+      planSha256: plan.planSha256,
+      planLocation,
+      taskToken,
+      region: request.region,
+      executionArn: request.executionArn,
+      approvalUrl: url,
+      expiresAt: new Date(expiresAt * 1000).toISOString(),
+    });
+    const messageId = await publishNotification(deps.clients.sns(), topicArn, message.subject, fitSnsMessage(message.text, planLocation));
+    deps.logger.info('approval requested', { approvalId, messageId, expiresAt, link: url !== null });
+    return { approvalId, expiresAt: new Date(expiresAt * 1000).toISOString(), messageId, approvalRequest: recordRef };
+  });
+}
+
+export const handler = createHandler();
