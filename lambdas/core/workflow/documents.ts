@@ -467,6 +467,6 @@ export interface NotifyFailureOutput {
 // Errors handlers throw (the Lambda error type Step Functions matches in Retry / Catch)
 
 /** Thrown for transient Kafka / AWS failures: retry with backoff. */
-export const TRANSIENT_ERROR_NAME = 'TransientError';
+export const TRANSIENT_ERROR_NAME = 'RetryableError';
 /** Every other handler error is named `RecoveryError.<code>`, e.g. RecoveryError.INVALID_INPUT. */
 export const RECOVERY_ERROR_NAME_PREFIX = 'RecoveryError.';
