@@ -109,7 +109,13 @@ export function resolveRecoveryConfig(readContext: ContextReader, overrides: Par
     if (value !== undefined) raw[key] = value;
   }
   const config = validate(raw);
-  const cluster = parseClusterArn(config.clusterArn, CONTEXT_PREFIX + 'clusterArn');
+  let cluster: MskClusterArnParts;
+  try {
+    cluster = parseClusterArn(config.clusterArn);
+  } catch {
+    throw configError('clusterArn', `has the value "${config.clusterArn}", which is not an MSK cluster ARN`,
+      'copy it from the MSK console or `aws kafka list-clusters-v2`: arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>');
+  }
   return { config, cluster, exampleKeys };
 }
 
