@@ -268,6 +268,9 @@ describe('record kinds', () => {
     });
     expect(result.stats().groupRecords).toBe(2);
     expect(offsetsByGroup(result)).toEqual({ 'new-style': { 't/0': '8' } });
+    const oneGroup = replay(log.buffer(), { group: 'new-style' });
+    expect(oneGroup.groupRecords('new-style')).toEqual(result.groupRecords('new-style'));
+    expect(replay(log.buffer(), { group: 'new' }).groupRecords('new-style')).toBeNull();
   });
 });
 
@@ -370,6 +373,15 @@ describe('time window (since)', () => {
     log.transactional(1n, [commit('g', 't', 0, 1n, { timestamp: since - 1n }), commit('g', 't', 1, 2n, { timestamp: since + 1n })]);
     log.marker(1n, 'COMMIT', since + 2n);
     expect(offsetsByGroup(replay(log.buffer(), { since }))).toEqual({ g: { 't/1': '2' } });
+  });
+
+  it('uses the broker append time of LogAppendTime batches for the window', () => {
+    const records = [commit('g', 't', 0, 1n, { timestamp: since - 100n })];
+    const early = encodeRecordBatch({ baseOffset: 0n, records, timestampType: 'log-append-time', maxTimestamp: since - 1n });
+    const late = encodeRecordBatch({ baseOffset: 1n, records: [commit('g', 't', 1, 2n, { timestamp: since - 100n })], timestampType: 'log-append-time', maxTimestamp: since });
+    const result = replay(Buffer.concat([early, late]), { since });
+    expect(offsetsByGroup(result)).toEqual({ g: { 't/1': '2' } });
+    expect(result.committedOffset('g', 't', 1)!.logTimestamp).toBe(since);
   });
 
   it('rejects a since that is not a time, naming the field', () => {
