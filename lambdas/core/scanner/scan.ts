@@ -153,6 +153,7 @@ class PartitionScan {
   private consume(result: FetchResult): void {
     const decoded = decodeRecordBatches(result.records);
     const before = this.next;
+    this.stallDelayMs = 0;
     for (const entry of decoded.batches) {
       if (entry.baseOffset >= this.end) {
         // Appended after the scan started (or the range up to the end was compacted away).
@@ -161,7 +162,6 @@ class PartitionScan {
       }
       this.consumeEntry(entry, result.abortedTransactions);
     }
-    this.stallDelayMs = 0;
     if (this.next > before) {
       this.stalls = 0;
       return;
@@ -222,7 +222,7 @@ class PartitionScan {
       );
     }
     if (decoded.truncatedTail) {
-      this.growFetchSize(result.records);
+      this.growFetchSize(result.records, decoded.bytesConsumed);
       return;
     }
     if (result.highWatermark <= this.next) {
@@ -246,9 +246,9 @@ class PartitionScan {
     this.stallDelayMs = backoffDelayMs(this.retry, this.stalls - 1);
   }
 
-  private growFetchSize(partial: Buffer): void {
+  private growFetchSize(records: Buffer, frameStart: number): void {
     // The partial frame's header says how big the whole batch is; ask for at least that much.
-    const needed = partial.length >= 12 ? 12 + partial.readInt32BE(8) : this.fetchSize * 2;
+    const needed = records.length - frameStart >= 12 ? 12 + records.readInt32BE(frameStart + 8) : this.fetchSize * 2;
     if (needed > this.maxBytesLimit || this.fetchSize >= this.maxBytesLimit) {
       throw this.interrupted(
         'SCAN_INTERRUPTED',
@@ -349,8 +349,8 @@ class PartitionScan {
     const position = this.position();
     return new RecoveryError(
       code,
-      `Scan of ${CONSUMER_OFFSETS_TOPIC}-${this.partition} stopped at offset ${this.next} (end ${this.end}): ${why}. ` +
-        'Resume with resumeFrom = error.details.position and the same sink.',
+      `Scan of ${CONSUMER_OFFSETS_TOPIC}-${this.partition} stopped at offset ${this.next} (end ${this.end}): ${why}.` +
+        (code === 'SCAN_INTERRUPTED' ? ' Resume with resumeFrom = error.details.position and the same sink.' : ''),
       {
         details: { partition: this.partition, position, stats: this.stats() },
         retryable: code === 'SCAN_INTERRUPTED',

@@ -107,6 +107,19 @@ describe('scanOffsetsPartition: reading the log', () => {
     expect(offsetOf(replay, 'g', 't', 2)).toBe(4n);
   });
 
+  it('reads gzip-compressed batches like plain ones', async () => {
+    const kafka = setup();
+    const log = kafka.offsetsLog(P);
+    log.batch([offsetCommit({ group: 'g', topic: 't', partition: 0, offset: 1n }), offsetCommit({ group: 'g', topic: 't', partition: 1, offset: 2n })], {
+      compression: 'gzip',
+    });
+    log.record(offsetCommit({ group: 'g', topic: 't', partition: 0, offset: 3n }), { compression: 'gzip' });
+    const { stats, replay } = await scan(kafka);
+    expect(stats).toMatchObject({ complete: true, records: 3, skipped: {} });
+    expect(offsetOf(replay, 'g', 't', 0)).toBe(3n);
+    expect(offsetOf(replay, 'g', 't', 1)).toBe(2n);
+  });
+
   it('handles log offsets beyond 2^31 and 2^53 and committed offsets up to 2^63 - 2 without precision loss', async () => {
     const kafka = setup();
     const partitionLog = kafka.log('__consumer_offsets', P);
