@@ -9,6 +9,7 @@ import { runCli } from './cli/run.ts';
 const exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
+  interactive: process.stderr.isTTY === true,
   stdin: process.stdin,
   env: process.env,
   now: () => Date.now(),

@@ -2,6 +2,7 @@
 // The npm `bin` entry: runs the TypeScript CLI through tsx (a runtime dependency), so an
 // installed package needs no build step. Exit code and signals pass straight through.
 import { spawn } from 'node:child_process';
+import process from 'node:process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -22,6 +22,8 @@ export interface PositionalDefinition {
 export interface CliIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
+  /** true when a person watches stderr (a TTY): progress lines are shown then, or with --debug. */
+  interactive: boolean;
   stdin: Readable;
   env: Record<string, string | undefined>;
   now(): number;
@@ -42,8 +44,10 @@ export interface CommandContext {
   debug: boolean;
   /** Connects on first call (so pure commands never need --bootstrap); closed by the runner. */
   port(): Promise<KafkaPort>;
-  /** A line about progress, on stderr, never mixed into results. */
+  /** A line for the operator on stderr, never mixed into results. */
   note(message: string): void;
+  /** Like note, but only when someone is watching (TTY) or --debug is on: progress chatter. */
+  progress(message: string): void;
 }
 
 export interface CommandResult {

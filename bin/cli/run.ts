@@ -35,6 +35,9 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
         return port;
       },
       note: (message) => io.stderr.write(`${message}\n`),
+      progress: (message) => {
+        if (io.interactive || parsed.debug) io.stderr.write(`${message}\n`);
+      },
     };
     try {
       const result = await parsed.command.run(context, parsed.input);

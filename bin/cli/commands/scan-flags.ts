@@ -17,7 +17,7 @@ export function scanOptions(context: CommandContext): RecoveryScanOptions {
   return {
     onProgress: (p) => {
       const span = p.end > 0n ? ` of ${p.end}` : '';
-      context.note(`scanning partition ${p.partition}: offset ${p.position}${span}, ${p.records} records, ${p.bytes} bytes`);
+      context.progress(`scanning partition ${p.partition}: offset ${p.position}${span}, ${p.records} records, ${p.bytes} bytes`);
     },
     progressIntervalMs: 2000,
   };
