@@ -7,6 +7,8 @@ import { ApiRegistry } from './server/registry.ts';
 import { invalidInput } from '../../lambdas/core/errors.ts';
 import type { CoordinatorPlugin, InstallCoordinator } from './plugin.ts';
 import { ClusterFaults } from './faults.ts';
+import { installCoordinator } from './coordinator/index.ts';
+import { startControlServer } from './control-server.ts';
 
 export interface LocalClusterOptions {
   /** broker count, ids 1..N (default 3) */
@@ -23,7 +25,7 @@ export interface LocalClusterOptions {
   offsetCommitValueVersion?: 1 | 3 | 4;
   /** directory for one log file per broker (broker-N.log) */
   logDir?: string;
-  /** the coordinator plug-in; default: local/kafka/coordinator when present; false = none */
+  /** the coordinator plug-in; default: local/kafka/coordinator; false = none (data plane only) */
   coordinator?: InstallCoordinator | false;
 }
 
@@ -101,7 +103,6 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     offsetCommitValueVersion: options.offsetCommitValueVersion ?? 3,
   });
   const faults = new ClusterFaults({ cluster, brokers, network, coordinator });
-  const { startControlServer } = await import('./control-server.ts');
   const control = await startControlServer({ cluster, faults, brokers, coordinator });
 
   let stopped = false;
@@ -129,15 +130,5 @@ async function loadCoordinator(
   env: Parameters<InstallCoordinator>[0],
 ): Promise<CoordinatorPlugin | null> {
   if (install === false) return null;
-  if (install !== undefined) return install(env);
-  // The plug-in is built in parallel; until it exists the cluster runs without group APIs.
-  const specifier = './coordinator/index.ts';
-  let module: { installCoordinator?: InstallCoordinator };
-  try {
-    module = (await import(specifier)) as { installCoordinator?: InstallCoordinator };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('coordinator')) return null;
-    throw error;
-  }
-  return module.installCoordinator === undefined ? null : module.installCoordinator(env);
+  return (install ?? installCoordinator)(env);
 }
