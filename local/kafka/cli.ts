@@ -58,7 +58,7 @@ async function call(url: string, method: 'GET' | 'POST', path: string, body?: un
   try {
     response = await fetch(`${url}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
   } catch (error) {
-    throw new Error(`cannot reach the cluster's control endpoint ${url}: ${(error as Error).message}`);
+    throw new Error(`cannot reach the cluster's control endpoint ${url}: ${(error as Error).message}`, { cause: error });
   }
   const payload = (await response.json()) as { error?: { message: string } };
   if (!response.ok) throw new Error(payload.error?.message ?? `HTTP ${response.status}`);
