@@ -2,7 +2,9 @@
  * One scan of a `__consumer_offsets` partition into an OffsetsLogReplay, and the translation
  * of the replay's findings into the JSON documents of model.ts.
  */
-import type { GroupMetadataSummary, RecoveredOffset, RecoveredOffsets, ScanStats } from '../model.ts';
+import { RecoveryError } from '../errors.ts';
+import type { GroupMetadataSummary, RecoveredOffset, RecoveredOffsets, ScanPosition, ScanStats } from '../model.ts';
+import { CONSUMER_OFFSETS_TOPIC } from '../ports.ts';
 import type { KafkaPort } from '../ports.ts';
 import { OffsetsLogReplay } from '../replay/index.ts';
 import type { ReplayCounts, WinningOffset } from '../replay/index.ts';
@@ -46,9 +48,30 @@ export async function replayPartition(
   const scanOptions: ScanOptions = { ...options, partition };
   if (window.since !== undefined) scanOptions.since = window.since;
   if (window.fromOffset !== undefined) scanOptions.fromOffset = window.fromOffset;
-  const stats = await scanOffsetsPartition(port, scanOptions, sink);
+  let stats: ScanStats;
+  try {
+    stats = await scanOffsetsPartition(port, scanOptions, sink);
+  } catch (error) {
+    throw withoutSinkResumeHint(error);
+  }
   const finished = replay ?? new OffsetsLogReplay(group === undefined ? {} : { group });
   return { replay: finished, scan: withReplayCounts(stats, finished) };
+}
+
+/**
+ * The scanner's resume position needs the same in-memory replay, which dies with this call; an
+ * operator's way forward is to run the (read-only) operation again.
+ */
+function withoutSinkResumeHint(error: unknown): unknown {
+  if (!(error instanceof RecoveryError) || error.code !== 'SCAN_INTERRUPTED' || !('position' in error.details)) return error;
+  const position = error.details['position'] as ScanPosition;
+  const reason = typeof error.details['reason'] === 'string' ? error.details['reason'] : error.message;
+  return new RecoveryError(
+    'SCAN_INTERRUPTED',
+    `Scan of ${CONSUMER_OFFSETS_TOPIC}-${position.partition} stopped at offset ${position.nextOffset} of ${position.endOffset}: ${reason}. ` +
+      'Nothing was written; run it again once the cluster answers (the scan starts over).',
+    { details: error.details, retryable: error.retryable, cause: error },
+  );
 }
 
 /** Adds what only the replay knows (record-level skips, aborted records, open transactions). */

@@ -341,7 +341,7 @@ class PartitionScan {
   private interrupted(code: 'SCAN_INTERRUPTED' | 'CORRUPT_DATA', why: string, cause?: unknown): RecoveryError {
     if (!this.started) {
       return new RecoveryError(code, `Scan of ${CONSUMER_OFFSETS_TOPIC}-${this.partition} could not start: ${why}.`, {
-        details: { partition: this.partition },
+        details: { partition: this.partition, reason: why },
         retryable: code === 'SCAN_INTERRUPTED',
         cause,
       });
@@ -352,7 +352,7 @@ class PartitionScan {
       `Scan of ${CONSUMER_OFFSETS_TOPIC}-${this.partition} stopped at offset ${this.next} (end ${this.end}): ${why}.` +
         (code === 'SCAN_INTERRUPTED' ? ' Resume with resumeFrom = error.details.position and the same sink.' : ''),
       {
-        details: { partition: this.partition, position, stats: this.stats() },
+        details: { partition: this.partition, reason: why, position, stats: this.stats() },
         retryable: code === 'SCAN_INTERRUPTED',
         cause,
       },

@@ -143,13 +143,17 @@ describe('readCommittedOffsets', () => {
     expect(kafka.calls).toEqual([]);
   });
 
-  it('passes scan failures through as resumable SCAN_INTERRUPTED errors', async () => {
+  it('turns scan failures into retryable SCAN_INTERRUPTED errors an operator can act on', async () => {
     const kafka = new InMemoryKafka({ offsetsPartitions: PARTITIONS });
     const [group] = groupsOn(6, 1) as [string];
     kafka.offsetsLog(6).record(offsetCommit({ group, topic: 't', partition: 0, offset: 1n }));
     kafka.faults.dropConnections = 10;
     await expect(readCommittedOffsets(kafka, group, {}, FAST)).rejects.toMatchObject({
       code: 'SCAN_INTERRUPTED',
+      retryable: true,
+      message:
+        'Scan of __consumer_offsets-6 stopped at offset 0 of 1: Fetch failed 3 times: connection to the leader of __consumer_offsets-6 was closed. ' +
+        'Nothing was written; run it again once the cluster answers (the scan starts over).',
       details: { position: { partition: 6, nextOffset: '0', endOffset: '1' } },
     });
   });

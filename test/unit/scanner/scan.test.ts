@@ -356,6 +356,37 @@ describe('scanOffsetsPartition: surviving the cluster', () => {
     expect(offsetOf(replay, 'g', 't', 2)).toBe(3n);
   });
 
+  it('steps past a frame with an impossible length, and fails with CORRUPT_DATA when it cannot', async () => {
+    const kafka = setup();
+    const log = kafka.offsetsLog(P);
+    log.record(offsetCommit({ group: 'g', topic: 't', partition: 0, offset: 1n }));
+    log.record(offsetCommit({ group: 'g', topic: 't', partition: 1, offset: 2n }));
+    log.record(offsetCommit({ group: 'g', topic: 't', partition: 2, offset: 3n }));
+    kafka.log('__consumer_offsets', P).batches[1]!.bytes.writeInt32BE(10, 8);
+    const { stats, replay } = await scan(kafka);
+    expect(stats).toMatchObject({ complete: true, skipped: { CORRUPT_BATCH: 1 } });
+    expect(offsetOf(replay, 'g', 't', 2)).toBe(3n);
+
+    // A damaged multi-record batch: the broker keeps answering with it, so the next batch cannot be found.
+    const stuck = setup();
+    stuck.offsetsLog(P).batch([offsetCommit({ group: 'g', topic: 't', partition: 0, offset: 1n }), offsetCommit({ group: 'g', topic: 't', partition: 1, offset: 2n })]);
+    stuck.offsetsLog(P).record(offsetCommit({ group: 'g', topic: 't', partition: 2, offset: 3n }));
+    stuck.log('__consumer_offsets', P).batches[0]!.bytes.writeInt32BE(10, 8);
+    const error = await scan(stuck).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CORRUPT_DATA', retryable: false, message: expect.stringMatching(/batch at offset 0 has an impossible frame length/) });
+  });
+
+  it('fails with a clear error, without a position, when it cannot even find the start', async () => {
+    const kafka = setup();
+    const flaky = Object.create(kafka) as InMemoryKafka;
+    flaky.listOffsets = async () => {
+      throw new RecoveryError('KAFKA_UNAVAILABLE', 'connection refused', { retryable: true });
+    };
+    const error = await scan(flaky).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SCAN_INTERRUPTED', message: expect.stringMatching(/could not start: ListOffsets \(latest\) failed 4 times: connection refused/) });
+    expect((error as RecoveryError).details['position']).toBeUndefined();
+  });
+
   it('reports progress, throttled, with a final report at the end', async () => {
     const kafka = setup();
     writeBusyLog(kafka);
