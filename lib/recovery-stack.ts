@@ -21,6 +21,9 @@ export interface RecoveryStackProps extends StackProps {
   handlersDir?: string;
 }
 
+/** Handlers that read or write the artifacts bucket (lambdas/handlers/README.md). */
+const ARTIFACT_USERS: readonly HandlerName[] = HANDLER_NAMES.filter((name) => name !== 'notify-failure');
+
 /** Deploys the coordinator recovery runbook for one MSK cluster. */
 export class RecoveryStack extends Stack {
   readonly settings: ResolvedRecoveryConfig;
@@ -73,8 +76,10 @@ export class RecoveryStack extends Stack {
     });
 
     const bucketName = this.artifacts.bucket.bucketName;
-    for (const name of HANDLER_NAMES) {
-      if (name !== 'notify-failure') fns[name].addEnvironment(ENV.ARTIFACTS_BUCKET, bucketName);
+    for (const name of ARTIFACT_USERS) {
+      fns[name].addEnvironment(ENV.ARTIFACTS_BUCKET, bucketName);
+      // Without it the handlers would ask for SSE-S3 and bypass the bucket's key.
+      fns[name].addEnvironment(ENV.ARTIFACTS_KMS_KEY_ID, this.key.keyArn);
     }
     for (const name of ['request-approval', 'report', 'notify-failure'] as const) {
       fns[name].addEnvironment(ENV.APPROVAL_TOPIC_ARN, this.approval.topic.topicArn);
@@ -174,8 +179,13 @@ export class RecoveryStack extends Stack {
           }
         }
       }
-      // Every step reads earlier artifacts and stores its own; nobody lists or deletes.
-      policy(new iam.PolicyStatement({ sid: 'ReadAndWriteArtifacts', actions: ['s3:GetObject', 's3:PutObject'], resources: [objects] }));
+      if (ARTIFACT_USERS.includes(name)) {
+        // Steps read earlier artifacts and store their own; nothing deletes.
+        policy(new iam.PolicyStatement({ sid: 'ReadAndWriteArtifacts', actions: ['s3:GetObject', 's3:PutObject'], resources: [objects] }));
+        // Without ListBucket S3 answers a missing key with 403 instead of 404, and "not there yet" becomes an error.
+        policy(new iam.PolicyStatement({ sid: 'TellMissingArtifacts', actions: ['s3:ListBucket'], resources: [this.artifacts.bucket.bucketArn] }));
+      }
+      // Artifacts, the encrypted topic and the signing key all use the stack key.
       policy(new iam.PolicyStatement({ sid: 'UseTheStackKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.keyArn] }));
     }
 

@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { APPROVAL_REJECTED_ERROR } from '../lambdas/core/workflow/documents.ts';
+import { APPROVAL_REJECTED_ERROR, TRANSIENT_ERROR_NAME } from '../lambdas/core/workflow/documents.ts';
 
 /** State names: the local runner and the tests address states by these. */
 export const STATE = {
@@ -45,10 +45,10 @@ export const LAMBDA_TRANSIENT_ERRORS = [
 ];
 
 /**
- * Error names the handlers give failures that a later attempt may not see: brokers restarting,
- * leaders moving, AWS throttling (RecoveryError with retryable=true surfaces under these names).
+ * The name handlers give failures a later attempt may not see (brokers restarting, leaders
+ * moving, AWS throttling); every other handler error is `RecoveryError.<code>` and not retried.
  */
-export const STEP_TRANSIENT_ERRORS = ['KAFKA_UNAVAILABLE', 'RetryableError'];
+export const STEP_TRANSIENT_ERRORS = [TRANSIENT_ERROR_NAME];
 
 /** The errors that mean "nobody said yes": the run ends with nothing written. */
 export const NOT_APPROVED_ERRORS = [APPROVAL_REJECTED_ERROR, 'States.Timeout', 'States.HeartbeatTimeout'];

@@ -9,12 +9,10 @@ import type { RecoveryConfig } from '../../lib/config.ts';
 import { HANDLER_NAMES } from '../../lib/recovery-functions.ts';
 import { RecoveryStack } from '../../lib/recovery-stack.ts';
 
-export const REAL_HANDLERS_DIR = fileURLToPath(new URL('../../lambdas/handlers/', import.meta.url));
-/** Stand-ins with the real file names: template assertions do not look inside the code. */
-export const FIXTURE_HANDLERS_DIR = fileURLToPath(new URL('./fixtures/handlers/', import.meta.url));
+export const HANDLERS_DIR = fileURLToPath(new URL('../../lambdas/handlers/', import.meta.url));
 
-export function realHandlersPresent(): boolean {
-  return HANDLER_NAMES.every((name) => existsSync(join(REAL_HANDLERS_DIR, `${name}.ts`)));
+export function missingHandlers(): string[] {
+  return HANDLER_NAMES.filter((name) => !existsSync(join(HANDLERS_DIR, `${name}.ts`)));
 }
 
 export interface Synthesized {
@@ -34,14 +32,13 @@ export interface ValidationReport {
  * skipped (`aws:cdk:bundling-stacks` = none) unless asked for: esbuild for ten Lambdas is the
  * slow part and template assertions do not need the code.
  */
-export function synthesize(options: { bundle?: boolean; config?: Partial<RecoveryConfig>; context?: Record<string, unknown>; handlersDir?: string } = {}): Synthesized {
+export function synthesize(options: { bundle?: boolean; config?: Partial<RecoveryConfig>; context?: Record<string, unknown> } = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'recovery-cdk-'));
   const app = new App({
     outdir,
     context: { ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context },
   });
-  const handlersDir = options.handlersDir ?? (realHandlersPresent() ? REAL_HANDLERS_DIR : FIXTURE_HANDLERS_DIR);
-  const stack = new RecoveryStack(app, 'CoordinatorRecovery', { handlersDir, ...(options.config ? { config: options.config } : {}) });
+  const stack = new RecoveryStack(app, 'CoordinatorRecovery', options.config ? { config: options.config } : {});
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // Throws with the report when cdk-nag finds anything unacknowledged.
   const assembly = app.synth();

@@ -291,14 +291,14 @@ describe('the runbook definition, executed locally', () => {
   it('notifies and fails when a group read fails, without planning or writing', async () => {
     const { calls, error, states } = await execute({
       [STATE.readGroupOffsets]: () => {
-        throw namedError('RecoveryError', 'KAFKA_ERROR: fetch failed');
+        throw namedError('RecoveryError.KAFKA_ERROR', 'fetch failed');
       },
     });
     expect(error).toBeDefined();
     expect(calls['PlanTarget']).toBeUndefined();
     expect(calls['SeedOffsets']).toBeUndefined();
     expect(calls['NotifyFailure']).toHaveLength(1);
-    expect(calls['NotifyFailure']![0]).toMatchObject({ state: 'ReadOffsets', error: { Error: 'RecoveryError' } });
+    expect(calls['NotifyFailure']![0]).toMatchObject({ state: 'ReadOffsets', error: { Error: 'RecoveryError.KAFKA_ERROR', Cause: 'fetch failed' } });
     expect(states.at(-1)).toBe(STATE.failed);
   });
 

@@ -88,7 +88,10 @@ describe('Lambda functions', () => {
     const env = (step: string): Record<string, unknown> => (steps.get(step)!.props['Environment'] as { Variables: Record<string, unknown> }).Variables;
     for (const step of HANDLER_NAMES) {
       expect(env(step)['CLUSTER_ARN']).toBe(EXAMPLE_CONFIG.clusterArn);
-      if (step !== 'notify-failure') expect(env(step)['ARTIFACTS_BUCKET']).toEqual({ Ref: expect.stringMatching(/^ArtifactsBucket/) });
+      if (step !== 'notify-failure') {
+        expect(env(step)['ARTIFACTS_BUCKET']).toEqual({ Ref: expect.stringMatching(/^ArtifactsBucket/) });
+        expect(env(step)['ARTIFACTS_KMS_KEY_ID']).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
+      }
     }
     for (const step of ['diagnose', 'blast-radius', 'read-offsets', 'plan-target', 'seed-offsets', 'verify']) {
       expect(env(step)['AUTH_MODE']).toBe('iam');
@@ -207,10 +210,18 @@ describe('IAM', () => {
     for (const step of HANDLER_NAMES.filter((name) => name !== 'approval-endpoint')) expect(find(step, 'states:SendTaskSuccess')).toBeUndefined();
 
     for (const step of HANDLER_NAMES) {
+      expect(find(step, 'kms:Decrypt')?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
+      if (step === 'notify-failure') {
+        expect(find(step, 's3:GetObject')).toBeUndefined();
+        continue;
+      }
       const s3 = find(step, 's3:GetObject')!;
       expect(asList(s3.Action).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
       expect(s3.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ArtifactsBucket/), 'Arn'] }, '/*']] });
-      expect(find(step, 'kms:Decrypt')?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
+      expect(find(step, 's3:ListBucket')?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ArtifactsBucket/), 'Arn'] });
+    }
+    for (const statement of allStatements()) {
+      for (const action of asList(statement.Action)) expect(action, 'nothing deletes artifacts').not.toMatch(/^s3:Delete/);
     }
   });
 
