@@ -4,10 +4,11 @@
  * under bench/cases/ and add it to `cases` below.
  */
 import { offsetsReplayCases } from './cases/offsets-replay.ts';
+import { localKafkaCases } from './local-kafka/cluster-load.ts';
 import { floorMet } from './types.ts';
 import type { BenchCase, FloorCheck } from './types.ts';
 
-const cases: BenchCase[] = [...offsetsReplayCases];
+const cases: BenchCase[] = [...offsetsReplayCases, ...localKafkaCases];
 
 async function main(args: string[]): Promise<number> {
   if (args.includes('--list') || args.includes('--help')) {
