@@ -3,6 +3,10 @@
  * without the network. (a) a one-group read, (b) an all-groups scan, each over 1M and 5M
  * records on the same 10,000 group/topic/partition keys, so memory that followed the records
  * would show up as a 5x larger peak.
+ *
+ * The floors are judged on CPU time (records per CPU-second of this process, GC threads
+ * included), because wall time on a machine shared with other work measures the neighbours;
+ * the wall-clock rate is printed beside it.
  */
 import { crc32c, decodeRecordBatches } from '../../lambdas/core/record-batch/index.ts';
 import { OffsetsLogReplay } from '../../lambdas/core/replay/index.ts';
@@ -33,8 +37,12 @@ function segment(): OffsetsSegment {
 
 interface RunFigures {
   records: number;
+  /** Wall-clock time and rate: what an operator waits for, noisy on a shared machine. */
   ms: number;
   rate: number;
+  /** CPU time the process used (all its threads, GC included) and records per CPU-second. */
+  cpuMs: number;
+  cpuRate: number;
   peakRss: number;
   peakHeapUsed: number;
   heapBaseline: number;
@@ -51,9 +59,11 @@ function runReplay(s: OffsetsSegment, passes: number, group: string | undefined)
   const sampler = new MemorySampler(8);
   const replay = new OffsetsLogReplay(group === undefined ? {} : { group });
   let ms = 0;
+  let cpuMs = 0;
   let records = 0;
   for (let pass = 0; pass < passes; pass++) {
     rebaseSegment(s, pass);
+    const cpuStarted = process.cpuUsage();
     const started = performance.now();
     for (const fetch of s.fetches) {
       const decoded = decodeRecordBatches(fetch);
@@ -64,6 +74,8 @@ function runReplay(s: OffsetsSegment, passes: number, group: string | undefined)
       sampler.sample();
     }
     ms += performance.now() - started;
+    const cpu = process.cpuUsage(cpuStarted);
+    cpuMs += (cpu.user + cpu.system) / 1000;
   }
   sampler.take();
   rebaseSegment(s, 0);
@@ -77,6 +89,8 @@ function runReplay(s: OffsetsSegment, passes: number, group: string | undefined)
     records,
     ms,
     rate: perSecond(records, ms),
+    cpuMs,
+    cpuRate: perSecond(records, cpuMs),
     peakRss: sampler.peakRss,
     peakHeapUsed: sampler.peakHeapUsed,
     heapBaseline,
@@ -88,12 +102,15 @@ function runReplay(s: OffsetsSegment, passes: number, group: string | undefined)
 }
 
 function printRun(label: string, f: RunFigures, floor: number): void {
-  const verdict = f.rate >= floor ? 'met' : 'NOT MET';
+  const verdict = f.cpuRate >= floor ? 'met' : 'NOT MET';
   console.log(
-    `${label.padEnd(4)} ${f.records.toLocaleString('en-US').padStart(10)} records in ${(f.ms / 1000).toFixed(2)} s: ${formatRate(f.rate).padStart(22)} ` +
-      `(floor ${floor.toLocaleString('en-US')}: ${verdict}); ` +
-      `peak rss ${mib(f.peakRss)} (${mib(f.rssBaseline)} before), peak heapUsed ${mib(f.peakHeapUsed)} (+${mib(Math.max(0, f.peakHeapUsed - f.heapBaseline))} over the ` +
-      `${mib(f.heapBaseline)} before the run), retained after GC +${mib(Math.max(0, f.heapRetained - f.heapBaseline))}; offsets held ${f.liveOffsets.toLocaleString('en-US')} in ${f.groupsHeld} group(s)`,
+    `${label.padEnd(4)} ${f.records.toLocaleString('en-US').padStart(10)} records: ${formatRate(f.cpuRate)} of CPU time ` +
+      `(${(f.cpuMs / 1000).toFixed(2)} s; floor ${floor.toLocaleString('en-US')}: ${verdict}), ${formatRate(f.rate)} of wall time (${(f.ms / 1000).toFixed(2)} s)`,
+  );
+  console.log(
+    `     memory: peak rss ${mib(f.peakRss)} (${mib(f.rssBaseline)} before), peak heapUsed ${mib(f.peakHeapUsed)} ` +
+      `(+${mib(Math.max(0, f.peakHeapUsed - f.heapBaseline))} over the ${mib(f.heapBaseline)} before the run), ` +
+      `retained after GC +${mib(Math.max(0, f.heapRetained - f.heapBaseline))}; offsets held ${f.liveOffsets.toLocaleString('en-US')} in ${f.groupsHeld} group(s)`,
   );
 }
 
@@ -120,7 +137,9 @@ function replayCase(name: string, description: string, group: () => string | und
           `peak rss ${mib(small.peakRss)} -> ${mib(large.peakRss)} (the ${mib(s.bytes)} input is in both), ` +
           `offsets held ${small.liveOffsets.toLocaleString('en-US')} -> ${large.liveOffsets.toLocaleString('en-US')} (bounded by the keys, not the records)`,
       );
-      return { floors: [{ label: `${large.records.toLocaleString('en-US')} records`, value: large.rate, floor, unit: 'records/s' }] };
+      return {
+        floors: [{ label: `${large.records.toLocaleString('en-US')} records, per CPU-second`, value: large.cpuRate, floor, unit: 'records/s' }],
+      };
     },
   };
 }

@@ -11,10 +11,12 @@ const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class OffsetTable {
   private readonly groups = new Map<string, TopicMap>();
-  private entries = 0;
 
+  /** Live entries; counted on demand, the hot path does not keep a tally. */
   get size(): number {
-    return this.entries;
+    let size = 0;
+    for (const topics of this.groups.values()) for (const partitions of topics.values()) size += partitions.size;
+    return size;
   }
 
   get(group: string, topic: string, partition: number): WinningOffset | undefined {
@@ -22,6 +24,32 @@ export class OffsetTable {
   }
 
   set(group: string, topic: string, partition: number, entry: WinningOffset): void {
+    this.partitionsOf(group, topic).set(partition, entry);
+  }
+
+  /**
+   * Stores the commit unless the held one has the same or a higher log offset; true when stored.
+   * The table takes ownership of `candidate` when the key is new; a held entry is updated in
+   * place, so each applied record costs one lookup chain and no extra object.
+   */
+  putIfNewer(group: string, topic: string, partition: number, candidate: WinningOffset): boolean {
+    const partitions = this.partitionsOf(group, topic);
+    const held = partitions.get(partition);
+    if (held === undefined) {
+      partitions.set(partition, candidate);
+      return true;
+    }
+    if (held.logOffset >= candidate.logOffset) return false;
+    held.offset = candidate.offset;
+    held.leaderEpoch = candidate.leaderEpoch;
+    held.metadata = candidate.metadata;
+    held.commitTimestamp = candidate.commitTimestamp;
+    held.logOffset = candidate.logOffset;
+    held.logTimestamp = candidate.logTimestamp;
+    return true;
+  }
+
+  private partitionsOf(group: string, topic: string): PartitionMap {
     let topics = this.groups.get(group);
     if (topics === undefined) {
       topics = new Map();
@@ -32,8 +60,7 @@ export class OffsetTable {
       partitions = new Map();
       topics.set(topic, partitions);
     }
-    if (!partitions.has(partition)) this.entries++;
-    partitions.set(partition, entry);
+    return partitions;
   }
 
   /** Removes the entry; empty topics and groups go too, so a fully tombstoned group disappears. */
@@ -41,7 +68,6 @@ export class OffsetTable {
     const topics = this.groups.get(group);
     const partitions = topics?.get(topic);
     if (topics === undefined || partitions === undefined || !partitions.delete(partition)) return false;
-    this.entries--;
     if (partitions.size === 0) topics.delete(topic);
     if (topics.size === 0) this.groups.delete(group);
     return true;
