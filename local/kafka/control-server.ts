@@ -96,6 +96,8 @@ async function route(deps: ControlServerDeps, method: string, url: URL, body: Bo
       return faults.moveLeader(int(body, 'partition')!, int(body, 'to')!, str(body, 'topic', true));
     case 'compact':
       return { partitions: faults.compact(str(body, 'topic')!) };
+    case 'delete-records':
+      return faults.deleteRecordsBefore(str(body, 'topic')!, int(body, 'partition')!, int(body, 'offset')!);
     case 'slow-responses':
       return faults.slowResponses({ brokerId: int(body, 'brokerId', true), apiKey: int(body, 'apiKey', true), delayMs: int(body, 'delayMs')! });
     case 'drop-fetch':

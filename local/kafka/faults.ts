@@ -99,6 +99,13 @@ export class ClusterFaults {
     return state.partitions.map((p) => p.log.compact());
   }
 
+  /** Moves the log start of one partition forward (retention or DeleteRecords): older offsets become out of range. */
+  deleteRecordsBefore(topic: string, partition: number, offset: number): { logStartOffset: number } {
+    const log = this.deps.cluster.requirePartition(topic, partition).log;
+    log.deleteRecordsBefore(offset);
+    return { logStartOffset: log.logStartOffset };
+  }
+
   slowResponses(rule: { brokerId?: number; apiKey?: number; delayMs: number }): SlowResponseRule {
     return this.deps.network.addSlowResponses(rule);
   }

@@ -29,7 +29,8 @@ export function fetchHandler(): ApiHandler {
       const deadline = Date.now() + maxWaitMs;
       for (;;) {
         const { responses, bytes, logs, failed } = readAll(ctx, resolved.partitions, isolation, maxBytes);
-        const done = bytes >= Math.max(1, minBytes) || failed || maxWaitMs === 0 || Date.now() >= deadline || ctx.signal.aborted;
+        // Kafka answers once minBytes are there (minBytes 0: at once), on an error, or at the deadline.
+        const done = bytes >= minBytes || failed || maxWaitMs === 0 || Date.now() >= deadline || ctx.signal.aborted;
         if (done || logs.length === 0) {
           return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: resolved.sessionId, responses };
         }
