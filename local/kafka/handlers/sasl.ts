@@ -94,7 +94,8 @@ export function saslHandlers(users: SaslUsers): { handshake: ApiHandler; authent
     connection.sasl.exchange = null;
     const attrs = attributes(text);
     const proofIndex = text.lastIndexOf(',p=');
-    if (attrs.get('r') !== exchange.nonce || proofIndex < 0) throw new SaslFailure('SCRAM client-final-message has a wrong nonce or no proof');
+    // Kafka only checks that the final nonce ends with the server's: librdkafka 2.0 sends its own nonce in front again.
+    if (!(attrs.get('r') ?? '').endsWith(exchange.nonce) || proofIndex < 0) throw new SaslFailure('Invalid client nonce in the final client message.');
     const credential = scram.get(exchange.user)!;
     const authMessage = `${exchange.clientFirstBare},${exchange.serverFirst},${text.slice(0, proofIndex)}`;
     const clientSignature = hmac(credential.storedKey, authMessage);
