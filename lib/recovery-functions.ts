@@ -142,6 +142,8 @@ export class RecoveryFunctions extends Construct {
           sourcesContent: false,
           minify: true,
           keepNames: true,
+          // The runtime's SDK is not on the ESM resolution path, and some dependencies need @aws-sdk packages it lacks.
+          bundleAwsSDK: true,
         },
         ...(network
           ? { vpc: network.vpc, vpcSubnets: { subnets: network.subnets }, securityGroups: [network.securityGroup] }

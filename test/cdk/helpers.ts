@@ -20,6 +20,8 @@ export interface Synthesized {
   template: Template;
   json: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
   validationReport: ValidationReport;
+  /** The cloud assembly directory (bundled assets live here). */
+  assemblyDir: string;
   dispose(): void;
 }
 
@@ -51,6 +53,7 @@ export function synthesize(options: { bundle?: boolean; config?: Partial<Recover
     template: Template.fromJSON(json),
     json,
     validationReport,
+    assemblyDir: assembly.directory,
     dispose: () => rmSync(outdir, { recursive: true, force: true }),
   };
 }
