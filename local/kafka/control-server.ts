@@ -98,6 +98,8 @@ async function route(deps: ControlServerDeps, method: string, url: URL, body: Bo
       return { partitions: faults.compact(str(body, 'topic')!) };
     case 'delete-records':
       return faults.deleteRecordsBefore(str(body, 'topic')!, int(body, 'partition')!, int(body, 'offset')!);
+    case 'retention':
+      return { partitions: faults.applyRetention(str(body, 'topic')!, int(body, 'retentionMs')!) };
     case 'slow-responses':
       return faults.slowResponses({ brokerId: int(body, 'brokerId', true), apiKey: int(body, 'apiKey', true), delayMs: int(body, 'delayMs')! });
     case 'drop-fetch':

@@ -106,6 +106,13 @@ export class ClusterFaults {
     return { logStartOffset: log.logStartOffset };
   }
 
+  /** Time retention on every partition of `topic`: batches older than `retentionMs` before now go. */
+  applyRetention(topic: string, retentionMs: number, now = Date.now()): Array<{ partition: number; logStartOffset: number }> {
+    const state = this.deps.cluster.topic(topic);
+    if (state === undefined) throw new RecoveryError('NOT_FOUND', `topic '${topic}' does not exist`, { details: { field: 'topic' } });
+    return state.partitions.map((p) => ({ partition: p.partition, logStartOffset: p.log.deleteBatchesOlderThan(now - retentionMs) }));
+  }
+
   slowResponses(rule: { brokerId?: number; apiKey?: number; delayMs: number }): SlowResponseRule {
     return this.deps.network.addSlowResponses(rule);
   }

@@ -46,6 +46,8 @@ function producePartition(ctx: RequestContext, acks: number, topic: string, p: P
   if (acks !== 0 && acks !== 1 && acks !== -1) return failed(ErrorCode.INVALID_REQUIRED_ACKS);
   const state = leaderPartition(ctx.cluster, ctx.brokerId, topic, p.index);
   if (typeof state === 'number') return failed(state);
+  // Only brokers write their internal topics (ReplicaManager refuses client appends).
+  if (ctx.cluster.topic(topic)?.internal === true) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   if (p.records === null || p.records.length === 0) return failed(ErrorCode.CORRUPT_MESSAGE, 'empty record set');
   try {
     const result = state.log.append(p.records, { leaderEpoch: state.leaderEpoch });

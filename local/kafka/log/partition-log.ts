@@ -294,6 +294,19 @@ export class PartitionLog {
   }
 
   /**
+   * Time retention (retention.ms): whole batches whose newest timestamp is older than
+   * `olderThan` (epoch ms) go from the front of the log, as Kafka deletes whole segments.
+   * Returns the new log start offset.
+   */
+  deleteBatchesOlderThan(olderThan: number): number {
+    let first = 0;
+    while (first < this.batches.length && this.batches[first]!.header.maxTimestamp < olderThan) first++;
+    const next = this.batches[first];
+    this.deleteRecordsBefore(next === undefined ? this.endOffset : Math.max(next.baseOffset, this.startOffset));
+    return this.startOffset;
+  }
+
+  /**
    * Compaction on demand, as the log cleaner does for cleanup.policy=compact: for every key only
    * the record with the highest offset survives (tombstones included), records of aborted
    * transactions go, control batches stay, offsets keep their gaps, and batches are rewritten.

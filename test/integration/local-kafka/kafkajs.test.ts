@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
 
 describe('kafkajs against the local cluster', () => {
@@ -54,6 +54,17 @@ describe('kafkajs against the local cluster', () => {
     expect(await admin.fetchTopicOffsetsByTimestamp('produced', 99_999)).toEqual([{ partition: 0, offset: '4' }]);
   });
 
+  it('refuses client writes to internal topics', async () => {
+    const producer = kafka.producer({ retry: { retries: 0 } });
+    await producer.connect();
+    try {
+      await expect(producer.send({ topic: '__consumer_offsets', messages: [{ value: 'x', partition: 0 }] })).rejects.toThrow(/operation on an invalid topic/);
+    } finally {
+      await producer.disconnect();
+    }
+    expect(local.cluster.partition('__consumer_offsets', 0)!.log.logEndOffset).toBe(0);
+  });
+
   it('deletes a topic', async () => {
     await admin.createTopics({ topics: [{ topic: 'doomed', numPartitions: 2 }] });
     await admin.deleteTopics({ topics: ['doomed'] });
@@ -91,7 +102,7 @@ describe('kafkajs SASL against the local cluster', () => {
     await local?.stop();
   });
 
-  const connectAs = async (sasl: { mechanism: 'plain' | 'scram-sha-512'; username: string; password: string }): Promise<string[]> => {
+  const connectAs = async (sasl: SASLOptions): Promise<string[]> => {
     const kafka = new Kafka({ clientId: 'sasl-test', brokers: local.bootstrapServers, sasl, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
     const admin = kafka.admin();
     try {

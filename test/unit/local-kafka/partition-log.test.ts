@@ -70,6 +70,16 @@ describe('PartitionLog', () => {
     expect(decodeAll(log.read(1, 100).records).map((r) => Number(r.offset))).toEqual([1]);
   });
 
+  it('applies time retention by whole batches', () => {
+    const log = new PartitionLog({ topic: 't', partition: 0 });
+    log.append(batch([rec('a', '1', 100), rec('b', '2', 150)]));
+    log.append(batch([rec('c', '3', 300)]));
+    expect(log.deleteBatchesOlderThan(120)).toBe(0); // the first batch still holds a record at 150
+    expect(log.deleteBatchesOlderThan(200)).toBe(2);
+    expect(log.deleteBatchesOlderThan(1000)).toBe(3);
+    expect(log.read(3, 100).records.length).toBe(0);
+  });
+
   it('finds offsets by timestamp inside CreateTime batches, and null past the newest record', () => {
     const log = new PartitionLog({ topic: 't', partition: 0 });
     log.append(batch([rec('a', '1', 100), rec('b', '2', 200)]));
