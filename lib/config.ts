@@ -40,7 +40,7 @@ export interface RecoveryConfig {
 export interface ResolvedRecoveryConfig {
   config: RecoveryConfig;
   cluster: MskClusterArnParts;
-  /** Context keys that fell back to the documented example value. */
+  /** Context keys whose value is still the documented example. */
   exampleKeys: string[];
 }
 
@@ -97,18 +97,17 @@ export function resolveRecoveryConfig(readContext: ContextReader, overrides: Par
   for (const key of Object.keys(EXAMPLE_CONFIG) as Array<keyof RecoveryConfig>) {
     const fromProps = overrides[key];
     const fromContext = readContext(CONTEXT_PREFIX + key);
-    if (fromProps !== undefined) raw[key] = fromProps;
-    else if (fromContext !== undefined) raw[key] = fromContext;
-    else {
-      raw[key] = EXAMPLE_CONFIG[key];
-      if (!DEFAULTED_KEYS.has(key)) exampleKeys.push(CONTEXT_PREFIX + key);
-    }
+    raw[key] = fromProps ?? fromContext ?? EXAMPLE_CONFIG[key];
   }
   for (const key of ['scramSecretArn', 'scramSecretKmsKeyArn'] as const) {
     const value = overrides[key] ?? readContext(CONTEXT_PREFIX + key);
     if (value !== undefined) raw[key] = value;
   }
   const config = validate(raw);
+  // Compared by value, so the example pasted from the README into cdk.json is still reported.
+  for (const key of Object.keys(EXAMPLE_CONFIG) as Array<keyof RecoveryConfig>) {
+    if (!DEFAULTED_KEYS.has(key) && JSON.stringify(config[key]) === JSON.stringify(EXAMPLE_CONFIG[key])) exampleKeys.push(CONTEXT_PREFIX + key);
+  }
   let cluster: MskClusterArnParts;
   try {
     cluster = parseClusterArn(config.clusterArn);

@@ -177,7 +177,10 @@ export class RecoveryStack extends Stack {
         role.addToPrincipalPolicy(statement);
       };
       if (DEFAULT_SIZING[name].kafkaFacing) {
-        for (const statement of kafkaClusterStatements(name, cluster, config)) policy(statement);
+        // MSK authorizes kafka-cluster:* only for IAM-authenticated clients; SCRAM and TLS use Kafka ACLs.
+        if (config.authMode === 'iam') {
+          for (const statement of kafkaClusterStatements(name, cluster, config)) policy(statement);
+        }
         policy(mskControlPlaneStatement(config.clusterArn));
         if (config.authMode === 'scram' && config.scramSecretArn) {
           policy(new iam.PolicyStatement({ sid: 'ReadTheScramSecret', actions: ['secretsmanager:GetSecretValue'], resources: [config.scramSecretArn] }));

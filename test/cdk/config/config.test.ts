@@ -50,6 +50,12 @@ describe('resolveRecoveryConfig', () => {
     expect(config.scramSecretArn).toMatch(/AmazonMSK_recovery/);
   });
 
+  it('still reports example values that were copied into the context', () => {
+    const { exampleKeys } = resolveRecoveryConfig(context({ 'recovery:vpcId': EXAMPLE_CONFIG.vpcId, 'recovery:approverEmail': 'real@example.org' }));
+    expect(exampleKeys).toContain('recovery:vpcId');
+    expect(exampleKeys).not.toContain('recovery:approverEmail');
+  });
+
   it('lets props win over context', () => {
     const { config } = resolveRecoveryConfig(context({ 'recovery:approverEmail': 'context@example.com' }), { approverEmail: 'props@example.com' });
     expect(config.approverEmail).toBe('props@example.com');
