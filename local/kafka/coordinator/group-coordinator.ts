@@ -150,13 +150,17 @@ export class GroupCoordinator {
     this.loadShard(p);
   }
 
-  /** The shard answers COORDINATOR_LOAD_IN_PROGRESS for `durationMs`, then serves again. */
+  /**
+   * A reload that takes `durationMs`: the shard's state is dropped at once, group calls answer
+   * COORDINATOR_LOAD_IN_PROGRESS meanwhile, and the shard then serves what replaying its
+   * partition gives (so a FAILED shard comes back loaded, as after a successful reload).
+   */
   loadCoordinator(partition: number, durationMs: number): void {
     if (!Number.isFinite(durationMs) || durationMs < 0) {
       throw invalidInput('durationMs', `expected a duration in milliseconds >= 0, got ${String(durationMs)}`, 'Pass e.g. 5000.');
     }
     const slot = this.requireSlot(partition);
-    slot.cancelLoading?.();
+    this.unloadSlot(slot, true);
     slot.status = 'LOADING';
     this.logs.forBroker(slot.brokerId).info(
       `[GroupCoordinator id=${slot.brokerId}] Scheduling loading of metadata from ${CONSUMER_OFFSETS}-${partition} with epoch ${slot.epoch}`,
@@ -164,7 +168,10 @@ export class GroupCoordinator {
     );
     slot.cancelLoading = this.schedule(durationMs, () => {
       slot.cancelLoading = null;
-      if (slot.status === 'LOADING') slot.status = 'ACTIVE';
+      const p = this.cluster.partition(CONSUMER_OFFSETS, partition);
+      if (this.slots.get(partition) !== slot || p === undefined) return;
+      this.slots.delete(partition);
+      this.loadShard(p);
     });
   }
 

@@ -82,6 +82,9 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
       loadCoordinator: (partition, durationMs) => groups.loadCoordinator(partition, durationMs),
     },
     status: () => ({ shards: groups.status(), transactions: transactions.status() }),
-    stop: () => groups.stop(),
+    stop: () => {
+      transactions.stop();
+      groups.stop();
+    },
   };
 }

@@ -20,6 +20,7 @@ interface TransactionMetadata {
   timeoutMs: number;
   state: TransactionState;
   partitions: Map<string, { topic: string; partition: number }>;
+  cancelTimeout: (() => void) | null;
 }
 
 export interface ProducerIdResult {
@@ -68,6 +69,7 @@ export class TransactionCoordinator {
         timeoutMs,
         state: 'Empty',
         partitions: new Map(),
+        cancelTimeout: null,
       };
       this.transactions.set(transactionalId, txn);
     } else {
@@ -109,7 +111,7 @@ export class TransactionCoordinator {
     }
     const txn = this.transactions.get(transactionalId)!;
     for (const p of partitions) txn.partitions.set(topicPartitionKey(p.topic, p.partition), p);
-    txn.state = 'Ongoing';
+    this.markOngoing(brokerId, txn);
     return partitions.map((p) => ({ ...p, errorCode: ErrorCode.NONE }));
   }
 
@@ -121,7 +123,7 @@ export class TransactionCoordinator {
     const txn = this.transactions.get(transactionalId)!;
     const partition = this.groups.partitionFor(groupId);
     txn.partitions.set(topicPartitionKey(CONSUMER_OFFSETS, partition), { topic: CONSUMER_OFFSETS, partition });
-    txn.state = 'Ongoing';
+    this.markOngoing(brokerId, txn);
     return ErrorCode.NONE;
   }
 
@@ -158,7 +160,38 @@ export class TransactionCoordinator {
     }));
   }
 
+  stop(): void {
+    for (const txn of this.transactions.values()) {
+      txn.cancelTimeout?.();
+      txn.cancelTimeout = null;
+    }
+  }
+
+  /**
+   * The first partition added starts the transaction's clock: past its timeout the coordinator
+   * aborts it and bumps the epoch, so the late producer is fenced, as Kafka does.
+   */
+  private markOngoing(brokerId: number, txn: TransactionMetadata): void {
+    if (txn.state === 'Ongoing') return;
+    txn.state = 'Ongoing';
+    const epoch = txn.producerEpoch;
+    const timer = setTimeout(() => {
+      txn.cancelTimeout = null;
+      if (txn.state !== 'Ongoing' || txn.producerEpoch !== epoch) return;
+      this.logs.forBroker(brokerId).info(
+        `[TransactionCoordinator id=${brokerId}] Aborting transaction ${txn.transactionalId} with producerId ${txn.producerId} and epoch ${txn.producerEpoch} since it exceeded its timeout of ${txn.timeoutMs} ms`,
+        TXN_LOGGER,
+      );
+      this.writeMarkers(brokerId, txn, false);
+      txn.producerEpoch += 1;
+    }, txn.timeoutMs);
+    timer.unref();
+    txn.cancelTimeout = () => clearTimeout(timer);
+  }
+
   private writeMarkers(brokerId: number, txn: TransactionMetadata, commit: boolean): void {
+    txn.cancelTimeout?.();
+    txn.cancelTimeout = null;
     const producer = { producerId: txn.producerId, producerEpoch: txn.producerEpoch };
     const coordinatorEpoch = this.cluster.partition(TRANSACTION_STATE, this.txnPartition(txn.transactionalId))?.leaderEpoch ?? 0;
     const now = BigInt(Date.now());

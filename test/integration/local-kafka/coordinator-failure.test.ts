@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { CONSUMER_OFFSETS } from '../../../local/kafka/cluster/cluster.ts';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
-import { killWatchedChildren, runToExit, watchProcess } from './coordinator-test-helpers.ts';
+import { dumpOffsetsPartition, killWatchedChildren, offsetsFromDump, runToExit, watchProcess } from './coordinator-test-helpers.ts';
 
 const OFFSETS_PARTITIONS = 12;
 const STUCK = 'sync';
@@ -69,6 +69,14 @@ describe('a FAILED coordinator shard, seen through kcat', () => {
     expect(debug).toMatch(new RegExp(`Group "${STUCK}" coordinator is 127\\.0\\.0\\.1:\\d+ id ${leader}`));
     expect(debug).not.toMatch(/assigned:/);
     expect(stuck.stdout().length).toBe(0);
+  });
+
+  it('Fetch and ListOffsets on the FAILED shard\'s partition keep working, so the offsets stay readable without the coordinator', async () => {
+    const dump = await dumpOffsetsPartition(bootstrap, stuckPartition);
+    const ends = Object.fromEntries(local.cluster.topic('events')!.partitions.map((p) => [`events-${p.partition}`, String(p.log.logEndOffset)]));
+    expect(offsetsFromDump(dump, STUCK)).toEqual(ends);
+    const latest = await runToExit('kcat', ['-b', bootstrap, '-Q', '-t', `__consumer_offsets:${stuckPartition}:-1`], 20_000);
+    expect(latest.stdout.toString().trim()).toBe(`__consumer_offsets [${stuckPartition}] offset ${local.cluster.partition(CONSUMER_OFFSETS, stuckPartition)!.log.logEndOffset}`);
   });
 
   it('moving the partition\'s leadership reloads the shard on a healthy broker and the group consumes again', async () => {

@@ -121,14 +121,16 @@ describe('coordinator runtime on a cluster model', () => {
     expect(shardFor(groupId!).shard.fetchOffsets(groupId!, null, false)[0]?.offset).toBe(9n);
   });
 
-  it('loadCoordinator answers COORDINATOR_LOAD_IN_PROGRESS until the time is up', async () => {
+  it('loadCoordinator answers COORDINATOR_LOAD_IN_PROGRESS until the time is up, then serves the replayed state', async () => {
     const [groupId] = groupsOnPartition(5, 1);
-    const { leader } = shardFor(groupId!);
+    const { leader, shard } = shardFor(groupId!);
+    shard.commitOffsets(groupId!, standalone, [{ topic: 'orders', partition: 0, offset: 3n, leaderEpoch: -1, metadata: '' }]);
+    plugin.faults.failCoordinator(5);
     plugin.faults.loadCoordinator!(5, 60);
     expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS });
     const deadline = Date.now() + 5_000;
     while (!plugin.groups.lookup(leader, groupId!).ok && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(plugin.groups.lookup(leader, groupId!).ok).toBe(true);
+    expect(shardFor(groupId!).shard.fetchOffsets(groupId!, null, false)).toMatchObject([{ offset: 3n }]);
   });
 
   it('rejects faults on partitions that do not exist, naming the field', () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { decodeRecordBatches } from '../../../lambdas/core/record-batch/index.ts';
 import { BrokerLogSink } from '../../../local/kafka/broker-log.ts';
@@ -104,5 +104,21 @@ describe('transaction coordinator', () => {
       { topic: 'orders', partition: 0, errorCode: ErrorCode.OPERATION_NOT_ATTEMPTED },
       { topic: 'nope', partition: 0, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION },
     ]);
+  });
+
+  it('aborts a transaction that outlives its timeout and fences the late producer', () => {
+    vi.useFakeTimers();
+    try {
+      const broker = coordinator();
+      const { producerId, producerEpoch } = plugin.transactions.initProducerId(broker, txnId, 1_000);
+      plugin.transactions.addPartitions(broker, txnId, producerId, producerEpoch, [{ topic: 'orders', partition: 1 }]);
+      vi.advanceTimersByTime(999);
+      expect(markers('orders', 1)).toEqual([]);
+      vi.advanceTimersByTime(2);
+      expect(markers('orders', 1)).toEqual([`ABORT:${producerId}`]);
+      expect(plugin.transactions.endTransaction(broker, txnId, producerId, producerEpoch, true)).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
