@@ -10,6 +10,15 @@ import { ClusterFaults } from './faults.ts';
 import { installCoordinator } from './coordinator/index.ts';
 import { startControlServer } from './control-server.ts';
 
+export { BrokerLogSink, formatBrokerLogLine, type BrokerLogLine, type BrokerLogger } from './broker-log.ts';
+export { Cluster, CONSUMER_OFFSETS, TRANSACTION_STATE, type LeadershipChange, type PartitionState, type TopicState } from './cluster/cluster.ts';
+export { PartitionLog, type IsolationLevel, type ReadResult } from './log/partition-log.ts';
+export type { ClusterFaults } from './faults.ts';
+export type { BrokerServer } from './server/broker-server.ts';
+export { ApiRegistry, NO_RESPONSE, type ApiHandler } from './server/registry.ts';
+export type { RequestContext } from './server/context.ts';
+export type { CoordinatorEnv, CoordinatorFaults, CoordinatorPlugin, InstallCoordinator } from './plugin.ts';
+
 export interface LocalClusterOptions {
   /** broker count, ids 1..N (default 3) */
   brokers?: number;

@@ -158,11 +158,12 @@ export class Cluster {
         log: new PartitionLog({ topic: name, partition, timestampType }),
       })),
     };
-    // Before any broker runs (cluster start) every replica is in sync.
-    for (const p of topic.partitions) if (p.isr.length === 0) p.isr = [...p.replicas];
+    // Before any broker runs (a cluster being assembled) every replica counts as in sync.
+    const noneRunning = this.runningBrokerIds().length === 0;
+    if (noneRunning) for (const p of topic.partitions) p.isr = [...p.replicas];
     this.topics.set(name, topic);
     for (const p of topic.partitions) {
-      const leader = p.isr.find((id) => this.brokers.get(id)?.running) ?? (this.runningBrokerIds().length === 0 ? p.replicas[0]! : -1);
+      const leader = p.isr.find((id) => this.brokers.get(id)?.running) ?? (noneRunning ? p.replicas[0]! : -1);
       this.changeLeader(p, leader, 'created');
     }
     return topic;
