@@ -4,6 +4,8 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { renderDefinition, stateMachineIds } from '../../../lib/definition.ts';
 import { LAMBDA_TRANSIENT_ERRORS, NOT_APPROVED_ERRORS, STATE } from '../../../lib/recovery-state-machine.ts';
 import { synthesize, type Synthesized } from '../helpers.ts';
+import { validateExecutionInput } from '../../../lambdas/core/workflow/input.ts';
+import { EXAMPLE_CONFIG } from '../../../lib/config.ts';
 
 type AslState = Record<string, unknown> & { Type: string };
 type Asl = { StartAt: string; States: Record<string, AslState> };
@@ -219,6 +221,64 @@ async function execute(handlers: Partial<Record<string, Handler>>): Promise<Run>
   }
   return { calls, states, functionNames, ...outcome };
 }
+
+describe('the alarm starter, executed locally', () => {
+  const alarmEvent = { alarmName: 'CoordinatorRecovery-coordinator-load-failures', alarmTime: '2026-11-24T17:04:40.985+0000', eventTime: '2026-11-24T17:04:41Z' };
+
+  async function runStarter(startRunbook: (input: unknown) => unknown, running: unknown[] = []): Promise<{ started: unknown[]; states: string[]; error?: Error }> {
+    const started: unknown[] = [];
+    const machine = new StateMachine(structuredClone(starter) as never, { validationOptions: { checkArn: false } });
+    const execution = machine.run(alarmEvent, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          ListRunningRuns: () => ({ Executions: running }) as never,
+          StartRunbook: (parameters: unknown) => {
+            started.push(parameters);
+            return startRunbook(parameters) as never;
+          },
+        },
+        retryIntervalOverrides: { ListRunningRuns: 0, StartRunbook: 0 },
+      },
+    });
+    let error: Error | undefined;
+    try {
+      await execution.result;
+    } catch (caught) {
+      error = caught as Error;
+    }
+    const states: string[] = [];
+    for await (const event of execution.eventLogs) if (event.type === 'StateEntered') states.push(event.state.name);
+    return { started, states, ...(error ? { error } : {}) };
+  }
+
+  it('starts the runbook once per alarm hour with an input the runbook accepts', async () => {
+    const { started, states, error } = await runStarter(() => ({ ExecutionArn: 'arn:x', StartDate: 'now' }));
+    expect(error).toBeUndefined();
+    expect(states.at(-1)).toBe('Started');
+    expect(started).toHaveLength(1);
+    const parameters = started[0] as { Name: string; Input: unknown };
+    expect(parameters.Name).toBe('alarm-2026-11-24T17');
+    // The runbook's own validation (Diagnose) must accept what the starter sends.
+    const request = validateExecutionInput(parameters.Input, { executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:r:alarm-2026-11-24T17', defaults: { clusterArn: EXAMPLE_CONFIG.clusterArn, authMode: EXAMPLE_CONFIG.authMode } });
+    expect(request.window).toEqual({ since: Date.parse('2026-11-24T17:04:41Z') - 120 * 60_000, until: Date.parse('2026-11-24T17:04:41Z') });
+    expect(request.trigger).toEqual({ source: 'alarm', alarmName: alarmEvent.alarmName, alarmTime: alarmEvent.alarmTime });
+  });
+
+  it('treats an execution that already exists for this hour as success', async () => {
+    const { states, error } = await runStarter(() => {
+      throw namedError('StepFunctions.ExecutionAlreadyExistsException', 'exists');
+    });
+    expect(error).toBeUndefined();
+    expect(states.at(-1)).toBe('AlreadyStarted');
+  });
+
+  it('does not start a second run while one is in progress', async () => {
+    const { started, states, error } = await runStarter(() => ({}), [{ name: 'console-run', status: 'RUNNING' }]);
+    expect(error).toBeUndefined();
+    expect(started).toEqual([]);
+    expect(states.at(-1)).toBe('RunAlreadyInProgress');
+  });
+});
 
 describe('the runbook definition, executed locally', () => {
   it('recovers: each shard and each distinct group once, approval with the task token, report with the whole story', async () => {
