@@ -8,7 +8,7 @@ import { GroupShard, type ShardEnvironment } from './group-shard.ts';
 import { ErrorCode } from './kafka-error-codes.ts';
 import { coordinatorLogLines, LOADER_LOGGER, RUNTIME_LOGGER, type FailureMode } from './log-lines.ts';
 import { PartitionShardLog } from './partition-shard-log.ts';
-import { replayShard, type ReplayedOffsetCommit } from './replay.ts';
+import { liveCommits, replayShard, type ReplayedOffsetCommit } from './replay.ts';
 import type { OffsetCommitValueVersion } from './record-codec.ts';
 
 export type ShardStatus = 'ACTIVE' | 'LOADING' | 'FAILED';
@@ -229,9 +229,8 @@ export class GroupCoordinator {
   private conflictRecord(slot: ShardSlot, groupId: string | undefined): ReplayedOffsetCommit | null {
     const p = this.cluster.partition(CONSUMER_OFFSETS, slot.partition);
     if (p === undefined) return null;
-    const replay = replayShard(new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch).readBatches());
-    if (groupId === undefined) return replay.lastOffsetCommit;
-    return replay.liveCommits.filter((c) => c.group === groupId).at(-1) ?? replay.lastOffsetCommit;
+    const commits = liveCommits(replayShard(new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch).readBatches()).offsets);
+    return (groupId === undefined ? undefined : commits.filter((c) => c.group === groupId).at(-1)) ?? commits.at(-1) ?? null;
   }
 
   private requireSlot(partition: number): ShardSlot {

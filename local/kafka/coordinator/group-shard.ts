@@ -156,7 +156,7 @@ export class GroupShard {
       now,
     );
     if (baseOffset === null) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NOT_COORDINATOR }));
-    values.forEach((v, i) => this.offsets.commit(groupId, { ...v, recordOffset: baseOffset + BigInt(i) }));
+    values.forEach((v, i) => this.offsets.commit(groupId, { ...v, recordOffset: baseOffset + BigInt(i), producerId: -1n, producerEpoch: -1 }));
     return results;
   }
 
@@ -178,6 +178,8 @@ export class GroupShard {
       commitTimestamp: now,
       expireTimestamp: -1n,
       recordOffset: -1n,
+      producerId: producer.producerId,
+      producerEpoch: producer.producerEpoch,
     }));
     const baseOffset = this.write(
       values.map((v) => ({ kind: 'offset', group: groupId, topic: v.topic, partition: v.partition, value: v })),

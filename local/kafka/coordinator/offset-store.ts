@@ -1,10 +1,13 @@
 import { topicPartitionKey, type OffsetCommitRecordValue } from './coordinator-records.ts';
 
-/** A committed offset plus the log offset of the record that carried it (for transactional ordering). */
+/** A committed offset plus where its record sits in the log (for transactional ordering and fault reports). */
 export interface StoredOffset extends OffsetCommitRecordValue {
   topic: string;
   partition: number;
   recordOffset: bigint;
+  /** the writing batch's producer: -1 for plain commits */
+  producerId: bigint;
+  producerEpoch: number;
 }
 
 type PartitionOffsets = Map<string, StoredOffset>;

@@ -55,18 +55,18 @@ export class PartitionShardLog implements ShardLog {
           };
           continue;
         }
-        yield {
+        const records: LoggedBatch & { isControl: false } = {
           isControl: false,
           baseOffset: batch.baseOffset,
           producerId: batch.producerId,
           producerEpoch: batch.producerEpoch,
           isTransactional: batch.isTransactional,
-          records: batch.records().map((r) => ({
-            offset: r.offset,
-            timestamp: r.timestamp,
-            record: decodeCoordinatorRecord(r.key, r.value),
-          })),
+          records: [],
         };
+        batch.forEachRecord((r) => {
+          records.records.push({ offset: r.offset, timestamp: r.timestamp, record: decodeCoordinatorRecord(r.key, r.value) });
+        });
+        yield records;
       }
     }
   }

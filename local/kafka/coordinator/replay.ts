@@ -1,5 +1,5 @@
-import { topicPartitionKey, type GroupMetadataRecordValue, type LoggedBatch } from './coordinator-records.ts';
-import { OffsetStore } from './offset-store.ts';
+import type { GroupMetadataRecordValue, LoggedBatch } from './coordinator-records.ts';
+import { OffsetStore, type StoredOffset } from './offset-store.ts';
 
 /** The last offset commit seen during replay: the fault injector quotes it in the broker log. */
 export interface ReplayedOffsetCommit {
@@ -21,10 +21,6 @@ export interface ReplayResult {
   groups: Map<string, GroupMetadataRecordValue>;
   records: number;
   skipped: number;
-  /** The newest applied offset-commit record of every partition still holding an offset, in log order. */
-  liveCommits: ReplayedOffsetCommit[];
-  /** The newest of those: the record a fault quotes when no group is named. */
-  lastOffsetCommit: ReplayedOffsetCommit | null;
 }
 
 /**
@@ -39,21 +35,9 @@ export function replayShard(batches: Iterable<LoggedBatch>): ReplayResult {
   const groups = new Map<string, GroupMetadataRecordValue>();
   let records = 0;
   let skipped = 0;
-  const live = new Map<string, ReplayedOffsetCommit>();
-  const pendingLive = new Map<bigint, Map<string, ReplayedOffsetCommit>>();
   for (const batch of batches) {
     if (batch.isControl) {
       offsets.completeTransaction(batch.producerId, batch.marker === 'COMMIT');
-      const decided = pendingLive.get(batch.producerId);
-      pendingLive.delete(batch.producerId);
-      if (batch.marker === 'COMMIT') {
-        for (const [key, commit] of decided ?? []) {
-          const current = live.get(key);
-          if (current !== undefined && current.logOffset > commit.logOffset) continue;
-          live.delete(key);
-          live.set(key, commit);
-        }
-      }
       continue;
     }
     for (const { offset: logOffset, record } of batch.records) {
@@ -68,35 +52,46 @@ export function replayShard(batches: Iterable<LoggedBatch>): ReplayResult {
         continue;
       }
       const { group, topic, partition, value } = record;
-      const key = `${group}\u0000${topicPartitionKey(topic, partition)}`;
       if (value === null) {
         offsets.remove(group, topic, partition);
-        live.delete(key);
         continue;
       }
-      const stored = { ...value, topic, partition, recordOffset: logOffset };
-      if (batch.isTransactional) offsets.addPending(batch.producerId, group, stored);
-      else offsets.commit(group, stored);
-      let target = live;
-      if (batch.isTransactional) {
-        target = pendingLive.get(batch.producerId) ?? new Map<string, ReplayedOffsetCommit>();
-        pendingLive.set(batch.producerId, target);
-      }
-      target.delete(key);
-      target.set(key, {
-        logOffset,
-        group,
+      const stored: StoredOffset = {
         topic,
         partition,
-        producerId: batch.producerId,
-        producerEpoch: batch.producerEpoch,
         offset: value.offset,
         leaderEpoch: value.leaderEpoch,
         metadata: value.metadata,
         commitTimestamp: value.commitTimestamp,
-      });
+        expireTimestamp: value.expireTimestamp,
+        recordOffset: logOffset,
+        producerId: batch.producerId,
+        producerEpoch: batch.producerEpoch,
+      };
+      if (batch.isTransactional) offsets.addPending(batch.producerId, group, stored);
+      else offsets.commit(group, stored);
     }
   }
-  const liveCommits = [...live.values()];
-  return { offsets, groups, records, skipped, liveCommits, lastOffsetCommit: liveCommits.at(-1) ?? null };
+  return { offsets, groups, records, skipped };
+}
+
+/** The record behind every offset the store holds, oldest first (what a failed load can quote). */
+export function liveCommits(offsets: OffsetStore): ReplayedOffsetCommit[] {
+  return offsets
+    .groups()
+    .flatMap((group) =>
+      offsets.list(group).map((o) => ({
+        logOffset: o.recordOffset,
+        group,
+        topic: o.topic,
+        partition: o.partition,
+        producerId: o.producerId,
+        producerEpoch: o.producerEpoch,
+        offset: o.offset,
+        leaderEpoch: o.leaderEpoch,
+        metadata: o.metadata,
+        commitTimestamp: o.commitTimestamp,
+      })),
+    )
+    .sort((a, b) => (a.logOffset < b.logOffset ? -1 : a.logOffset > b.logOffset ? 1 : 0));
 }

@@ -3,6 +3,7 @@ import { encodeConsumerSubscription } from '../../../lambdas/core/offsets-record
 import { GroupShard, type OffsetToCommit } from '../../../local/kafka/coordinator/group-shard.ts';
 import { ErrorCode } from '../../../local/kafka/coordinator/kafka-error-codes.ts';
 import { OffsetStore } from '../../../local/kafka/coordinator/offset-store.ts';
+import { liveCommits } from '../../../local/kafka/coordinator/replay.ts';
 import { MemoryShardLog, testShardEnvironment } from './helpers.ts';
 
 const standalone = { memberId: '', generationId: -1, groupInstanceId: null };
@@ -24,6 +25,8 @@ describe('offset store', () => {
     commitTimestamp: 0n,
     expireTimestamp: -1n,
     recordOffset,
+    producerId: -1n,
+    producerEpoch: -1,
   });
 
   it('applies a committed transaction only over offsets written earlier in the log', () => {
@@ -204,8 +207,9 @@ describe('group shard offsets', () => {
     expect(reloaded.fetchOffsets('g', null, true)[0]?.errorCode).toBe(ErrorCode.UNSTABLE_OFFSET_COMMIT);
     expect(reloaded.list().map((g) => g.groupId).sort()).toEqual(['g', 'live']);
     expect(reloaded.describe('live')).toMatchObject({ state: 'Stable', protocol: 'range', members: [{ memberId: joined.memberId }] });
-    expect(result.lastOffsetCommit).toMatchObject({ group: 'g', topic: 't', partition: 1, offset: 5n, producerId: 77n });
-    expect(result.liveCommits.map((c) => c.group)).not.toContain('h');
+    const commits = liveCommits(result.offsets);
+    expect(commits.at(-1)).toMatchObject({ group: 'g', topic: 't', partition: 1, offset: 5n, producerId: 77n, producerEpoch: 0 });
+    expect(commits.map((c) => c.group)).not.toContain('h');
     reloaded.unload();
   });
 });
