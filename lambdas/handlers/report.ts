@@ -20,6 +20,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
   return defineStep<ReportOutput>('report', overrides, async (event, deps) => {
     const input = parseReportInput(event);
     const request = input.request;
+    const store = artifactStore(deps);
     let plan: RecoveryPlan | null = null;
     if (input['plan'] !== undefined) plan = await loadPlan(deps, request, parsePlanTargetOutput(input['plan']));
     const report = buildReport({
@@ -32,7 +33,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       verify: (input['verify'] as VerifyOutput | undefined) ?? null,
       now: deps.now(),
     });
-    const result = await putJson(artifactStore(deps), artifactKey(request.executionArn, ARTIFACT_NAMES.result), report);
+    const result = await putJson(store, artifactKey(request.executionArn, ARTIFACT_NAMES.result), report);
     const topicArn = optionalEnv(ENV.APPROVAL_TOPIC_ARN, deps.env);
     if (topicArn) {
       const text = `${report.text}\n\nFull result: s3://${result.bucket}/${result.key}\n`;

@@ -4,6 +4,7 @@
  * have reloaded since), and a NOT_COORDINATOR alone can be a leader move in flight, so the
  * live check is repeated after a metadata refresh before a shard counts as failed.
  */
+import { describeGroupOrAbsent } from './group-calls.ts';
 import { kafkaErrorName, isRecoveryError } from '../errors.ts';
 import type { KafkaPort } from '../ports.ts';
 import type { Evidence, FailedShard, LiveCheck, LogFinding, RecoveryRequest, Verdict } from './documents.ts';
@@ -37,7 +38,7 @@ export async function checkGroupLive(port: KafkaPort, layout: CoordinatorLayout,
     return check;
   }
   try {
-    const description = await port.describeGroup(groupId);
+    const description = await describeGroupOrAbsent(port, groupId);
     check.groupState = description.state;
     check.members = description.members.length;
   } catch (error) {
@@ -149,6 +150,17 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
   }
 
   const requestedOn = (partition: number): string[] => request.groups.filter((g) => shardOf(layout, g).partition === partition);
+  for (const groupId of request.groups) {
+    const { partition } = shardOf(layout, groupId);
+    if (!failedShards.includes(partition)) {
+      evidence.push({
+        kind: 'LIVE',
+        message: `Group ${groupId} is not recovered: its coordinator shard __consumer_offsets-${partition} is not failed`,
+        partition,
+        brokerId: layout.leaders.get(partition) ?? null,
+      });
+    }
+  }
   const shards: FailedShard[] = failedShards
     .map((partition) => ({ partition, brokerId: layout.leaders.get(partition) ?? -1, groups: request.groups.length > 0 ? requestedOn(partition) : null }))
     .filter((shard) => shard.groups === null || shard.groups.length > 0);

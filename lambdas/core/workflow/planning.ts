@@ -2,6 +2,7 @@
  * Target planning: for each recovered group, a target group on a healthy coordinator with no
  * members, the offsets to give it, and what it already has. Nothing is written here.
  */
+import { describeGroupOrAbsent } from './group-calls.ts';
 import { isRecoveryError, kafkaErrorName } from '../errors.ts';
 import type { CommittedOffsetEntry, KafkaPort } from '../ports.ts';
 import type { GroupPlan, GroupRecovery, PlanSummary, PlannedOffset, RecoveryPlan, RecoveryRequest, TargetOffsetDiff } from './documents.ts';
@@ -36,7 +37,7 @@ function shardProblem(layout: CoordinatorLayout, input: PlanningInput, name: str
 
 async function inspectTarget(port: KafkaPort, name: string): Promise<TargetInspection> {
   try {
-    const description = await port.describeGroup(name);
+    const description = await describeGroupOrAbsent(port, name);
     const existing = (await port.fetchCommittedOffsets(name)).filter((entry) => entry.offset >= 0n);
     return { state: description.state, members: description.members.length, existing, error: null };
   } catch (error) {

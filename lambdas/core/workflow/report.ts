@@ -11,6 +11,8 @@ import type {
   VerifyOutput,
 } from './documents.ts';
 
+const MAX_EVIDENCE_LINES = 20;
+
 export interface ReportParts {
   request: RecoveryRequest;
   diagnosis: DiagnoseOutput;
@@ -51,11 +53,15 @@ export function buildReport(parts: ReportParts): RecoveryReport {
     `Execution: ${request.executionArn}`,
     `Cluster: ${request.clusterArn} (${diagnosis.cluster.clusterName}, Kafka ${diagnosis.cluster.kafkaVersion})`,
     `Window: ${new Date(request.window.since).toISOString()} .. ${new Date(request.window.until).toISOString()}`,
+    `Cluster state: ${diagnosis.cluster.state}`,
     `Diagnosis: ${diagnosis.verdict}; failed shards: ${diagnosis.failedShards.map((p) => `__consumer_offsets-${p}`).join(', ') || 'none'}; failing brokers: ${diagnosis.failingBrokers.join(', ') || 'none'}`,
     `Broker-log lines: ${diagnosis.logSearch.events} in ${diagnosis.logSearch.pages} page(s)${diagnosis.logSearch.truncated ? ' (search stopped at the page cap)' : ''}`,
     `Affected groups: ${affectedGroups.join(', ') || 'none found'}`,
     `Affected topics: ${affectedTopics.join(', ') || 'none found'}`,
   ];
+  const evidence = diagnosis.evidence.slice(0, MAX_EVIDENCE_LINES).map((e) => `  - ${e.message}`);
+  if (evidence.length > 0) lines.push('Evidence:', ...evidence);
+  if (diagnosis.evidence.length > MAX_EVIDENCE_LINES) lines.push(`  ... ${diagnosis.evidence.length - MAX_EVIDENCE_LINES} more in the result document`);
   if (parts.approval) lines.push(`Approved by ${parts.approval.approvedBy} at ${parts.approval.approvedAt} via ${parts.approval.channel}`);
   lines.push('');
   for (const g of plan?.groups ?? []) {
@@ -84,7 +90,10 @@ export function buildReport(parts: ReportParts): RecoveryReport {
       lines.push('No group was recovered; see the reasons above. Nothing else was changed.');
       break;
     case 'NOTHING_TO_RECOVER':
-      lines.push(diagnosis.verdict === 'HEALTHY' ? 'The coordinators answer normally; nothing to recover.' : 'No group to recover was found; nothing was written.');
+      if (diagnosis.verdict === 'HEALTHY') lines.push('The coordinators answer normally; nothing to recover.');
+      else if (diagnosis.verdict === 'INCONCLUSIVE') {
+        lines.push('The diagnosis was inconclusive (see the evidence): a coordinator could not be reached or answered with an unexpected error. Nothing was written; check connectivity from the Lambdas to the brokers and start a new execution.');
+      } else lines.push('No group with commits in the window was found on the failed shards; nothing was written. Widen the window to recover idle groups.');
       break;
   }
 

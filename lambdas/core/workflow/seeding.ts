@@ -4,6 +4,7 @@
  * safe: a partition already at its planned offset is simply committed again, while a target
  * that changed in any other way since planning is refused rather than overwritten.
  */
+import { describeGroupOrAbsent } from './group-calls.ts';
 import { isRecoveryError, kafkaErrorName } from '../errors.ts';
 import type { KafkaPort } from '../ports.ts';
 import type { GroupPlan, GroupSeedResult, RecoveryPlan } from './documents.ts';
@@ -16,7 +17,7 @@ function errorText(error: unknown): string {
 
 /** Why the target no longer matches what the approver saw, or null when it still does. */
 async function targetDrift(port: KafkaPort, group: GroupPlan): Promise<string | null> {
-  const description = await port.describeGroup(group.targetGroup);
+  const description = await describeGroupOrAbsent(port, group.targetGroup);
   if (description.members.length > 0) {
     return `target "${group.targetGroup}" now has ${description.members.length} active member(s); stop them and run SeedOffsets again`;
   }

@@ -159,6 +159,10 @@ export function parseReportInput(raw: unknown): JsonObject & { request: ReturnTy
   const diagnosis = requireObject(event['diagnosis'], 'diagnosis', 'Pass the Diagnose output ($.diagnosis)');
   requireString(diagnosis['verdict'], 'diagnosis.verdict', 'Pass the Diagnose output ($.diagnosis)');
   requireObject(diagnosis['cluster'], 'diagnosis.cluster', 'Pass the Diagnose output ($.diagnosis)');
+  requireObject(diagnosis['logSearch'], 'diagnosis.logSearch', 'Pass the Diagnose output ($.diagnosis)');
+  for (const list of ['evidence', 'groups', 'failedShards', 'failingBrokers'] as const) {
+    requireArray(diagnosis[list], `diagnosis.${list}`, 'Pass the Diagnose output ($.diagnosis)');
+  }
   if (event['blastRadius'] !== undefined) requireArray(event['blastRadius'], 'blastRadius', 'Pass the BlastRadius Map output or omit it');
   if (event['plan'] !== undefined) parsePlanTargetOutput(event['plan']);
   if (event['seed'] !== undefined) parseSeedOutput(event['seed'], 'seed');

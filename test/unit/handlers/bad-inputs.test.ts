@@ -11,7 +11,7 @@ import { createHandler as seedOffsets } from '../../../lambdas/handlers/seed-off
 import { createHandler as verify } from '../../../lambdas/handlers/verify.ts';
 import type { HandlerDeps, StepHandler } from '../../../lambdas/handlers/runtime.ts';
 import { RecoveryError } from '../../../lambdas/core/errors.ts';
-import { EXECUTION_ARN, request } from '../workflow/fixtures.ts';
+import { EXECUTION_ARN, healthyDiagnosis, request } from '../workflow/fixtures.ts';
 import { mocks, setUp, urlEvent, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -44,7 +44,8 @@ const cases: [string, Factory, unknown, string][] = [
   ['seed-offsets without approval', seedOffsets, { request: validRequest, plan }, 'approval'],
   ['verify without the seed output', verify, { request: validRequest, plan }, 'seed'],
   ['report without diagnosis', report, { request: validRequest }, 'diagnosis'],
-  ['report with a bad plan', report, { request: validRequest, diagnosis: { verdict: 'HEALTHY', cluster: {} }, plan: {} }, 'plan.summary'],
+  ['report with a bad plan', report, { request: validRequest, diagnosis: healthyDiagnosis(), plan: {} }, 'plan.summary'],
+  ['report with a cut-down diagnosis', report, { request: validRequest, diagnosis: { ...healthyDiagnosis(), evidence: undefined } }, 'diagnosis.evidence'],
   ['notify-failure without the error', notifyFailure, { executionArn: EXECUTION_ARN }, 'error'],
 ];
 
@@ -81,7 +82,7 @@ describe('bad input to every handler', () => {
 
   it('a missing environment variable is a CONFIGURATION error naming it', async () => {
     h.deps.env = { ...h.deps.env, ARTIFACTS_BUCKET: '' };
-    await expect(report(h.deps)({ request: validRequest, diagnosis: { verdict: 'HEALTHY', cluster: {}, groups: [], failedShards: [], failingBrokers: [], logSearch: { events: 0, pages: 1 } } })).rejects.toMatchObject({
+    await expect(report(h.deps)({ request: validRequest, diagnosis: healthyDiagnosis() })).rejects.toMatchObject({
       name: 'RecoveryError.CONFIGURATION',
       message: expect.stringContaining('ARTIFACTS_BUCKET'),
     });

@@ -15,7 +15,7 @@ import { createHandler as requestApproval } from '../../../lambdas/handlers/requ
 import { createHandler as seedOffsets } from '../../../lambdas/handlers/seed-offsets.ts';
 import { createHandler as verify } from '../../../lambdas/handlers/verify.ts';
 import { groupMetadata, offsetCommit } from '../../support/offsets-records.ts';
-import { EXECUTION_ARN } from '../workflow/fixtures.ts';
+import { EXECUTION_ARN, healthyDiagnosis } from '../workflow/fixtures.ts';
 import { NOW, TOPIC_ARN, mocks, setUp, urlEvent, type Harness } from './harness.ts';
 
 const SHARD = 4;
@@ -182,6 +182,17 @@ describe('the runbook through its handlers', () => {
     expect(Object.keys(stored.offsets.offsets['wide']!)).toHaveLength(3000);
     const plan = await planTarget(h.deps)({ request: diagnosis.request, diagnosis, groups: [[output]] });
     expect(plan.summary.groups[0]).toMatchObject({ sourceGroup: source, partitions: 3002 });
+  });
+});
+
+describe('report on the nothing-to-recover path', () => {
+  it('reports a healthy diagnosis with only request and diagnosis', async () => {
+    h = setUp();
+    const diagnosis = healthyDiagnosis();
+    const done = await report(h.deps)({ request: diagnosis.request, diagnosis });
+    expect(done.outcome).toBe('NOTHING_TO_RECOVER');
+    expect(done.summary).toContain('Coordinator recovery report: NOTHING_TO_RECOVER');
+    expect(JSON.parse(h.objects.get(`artifacts/${done.result.key}`)!).text).toContain('The coordinators answer normally; nothing to recover.');
   });
 });
 

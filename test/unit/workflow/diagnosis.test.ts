@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { kafkaError } from '../../../lambdas/core/errors.ts';
 import { diagnoseCoordinators } from '../../../lambdas/core/workflow/diagnosis.ts';
 import type { LogFinding } from '../../../lambdas/core/workflow/documents.ts';
 import { ShardFailingKafka, request } from './fixtures.ts';
@@ -41,6 +42,17 @@ describe('diagnoseCoordinators', () => {
     expect(result.liveChecks.find((c) => c.groupId === healthy)).toMatchObject({ groupCall: 'OK', groupState: 'Dead' });
     expect(result.evidence.some((e) => e.kind === 'LOG' && e.partition === 4)).toBe(true);
     expect(result.evidence.some((e) => e.kind === 'LIVE' && e.partition === sibling && /probe group/.test(e.message))).toBe(true);
+    expect(result.evidence.some((e) => e.message === `Group ${healthy} is not recovered: its coordinator shard __consumer_offsets-5 is not failed`)).toBe(true);
+  });
+
+  it('counts GROUP_ID_NOT_FOUND from a newer broker as an answering coordinator', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    kafka.describeGroup = async (groupId) => {
+      throw kafkaError('GROUP_ID_NOT_FOUND', 69, `group ${groupId} not found`);
+    };
+    const result = await diagnoseCoordinators(kafka, request(), [finding(3, 1)]);
+    expect(result.verdict).toBe('HEALTHY');
+    expect(result.liveChecks[0]).toMatchObject({ groupCall: 'OK', groupState: 'Dead', members: 0 });
   });
 
   it('maps every failed shard when no groups were named', async () => {

@@ -6,7 +6,7 @@ import { kafkaError } from '../../../lambdas/core/errors.ts';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import type { CommittedOffsetEntry, GroupDescription, OffsetToCommit, PartitionCommitResult } from '../../../lambdas/core/ports.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
-import type { GroupRecovery, RecoveryRequest } from '../../../lambdas/core/workflow/documents.ts';
+import type { DiagnoseOutput, GroupRecovery, RecoveryRequest } from '../../../lambdas/core/workflow/documents.ts';
 import { InMemoryKafka } from '../../support/in-memory-kafka.ts';
 
 export class ShardFailingKafka extends InMemoryKafka {
@@ -138,5 +138,22 @@ export function recovery(groupId: string, offsetsPartition: number, specs: Offse
       },
     },
     completeness: { groupId, complete: issues.length === 0, partitions, issues, totalLag: '0' },
+  };
+}
+
+/** A Diagnose output that found nothing wrong. */
+export function healthyDiagnosis(): DiagnoseOutput {
+  return {
+    request: request(),
+    cluster: { clusterArn: CLUSTER_ARN, clusterName: 'orders', state: 'ACTIVE', kafkaVersion: '3.9.x', brokerLogGroup: 'msk/broker-logs/orders', brokers: [], offsetsPartitionCount: 12 },
+    verdict: 'HEALTHY',
+    evidence: [],
+    findings: [],
+    logSearch: { logGroup: 'msk/broker-logs/orders', window: { since: 0, until: 1 }, pages: 1, events: 0, throttledRetries: 0, truncated: false },
+    liveChecks: [],
+    failingBrokers: [],
+    failedShards: [],
+    shards: [],
+    groups: [],
   };
 }

@@ -67,4 +67,20 @@ describe('report', () => {
     expect(report.text).toContain('Approved by ann at 2026-11-24T22:00:00Z via link');
     expect(report.text).toContain('next: restart the consumers of a with group.id = a-r');
   });
+
+  it('explains an inconclusive diagnosis instead of calling it healthy', () => {
+    const report = buildReport({
+      request: request(),
+      diagnosis: { ...diagnosis, verdict: 'INCONCLUSIVE', shards: [], evidence: [{ kind: 'LIVE', message: 'group a: FindCoordinator failed: connection refused', partition: 1, brokerId: null }] },
+      blastRadius: [],
+      plan: null,
+      approval: null,
+      seed: null,
+      verify: null,
+      now: new Date(),
+    });
+    expect(report.outcome).toBe('NOTHING_TO_RECOVER');
+    expect(report.text).toContain('  - group a: FindCoordinator failed: connection refused');
+    expect(report.text).toMatch(/inconclusive.*check connectivity/);
+  });
 });
