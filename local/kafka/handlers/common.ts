@@ -24,6 +24,16 @@ export function leaderPartition(cluster: Cluster, brokerId: number, topic: strin
   return p;
 }
 
+/**
+ * KIP-320 fencing: a client that names the leader epoch it saw in metadata gets
+ * FENCED_LEADER_EPOCH when that epoch is older than the leader's, UNKNOWN_LEADER_EPOCH when
+ * newer; -1 (or absent, before Fetch v9 / ListOffsets v4) skips the check.
+ */
+export function leaderEpochError(p: PartitionState, currentLeaderEpoch: number | undefined): number {
+  if (currentLeaderEpoch === undefined || currentLeaderEpoch < 0 || currentLeaderEpoch === p.leaderEpoch) return ErrorCode.NONE;
+  return currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
+}
+
 export function toBigInt(value: unknown): bigint {
   return typeof value === 'bigint' ? value : BigInt(value as number);
 }

@@ -6,6 +6,8 @@ export interface SessionPartition {
   partition: number;
   fetchOffset: number;
   maxBytes: number;
+  /** the leader epoch the client saw, -1 when it does not say */
+  currentLeaderEpoch: number;
 }
 
 interface Session {
@@ -24,9 +26,18 @@ export interface ResolvedFetch {
 
 /** The partitions a Fetch request names, in request order. */
 export function requestedPartitions(request: ProtocolValue): SessionPartition[] {
-  const topics = request['topics'] as Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number }> }>;
+  const topics = request['topics'] as Array<{
+    topic: string;
+    partitions: Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch?: number }>;
+  }>;
   return topics.flatMap((t) =>
-    t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, fetchOffset: Number(p.fetchOffset), maxBytes: p.partitionMaxBytes })),
+    t.partitions.map((p) => ({
+      topic: t.topic,
+      partition: p.partition,
+      fetchOffset: Number(p.fetchOffset),
+      maxBytes: p.partitionMaxBytes,
+      currentLeaderEpoch: p.currentLeaderEpoch ?? -1,
+    })),
   );
 }
 

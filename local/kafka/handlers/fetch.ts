@@ -2,7 +2,7 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import type { PartitionLog, IsolationLevel } from '../log/partition-log.ts';
 import type { ApiHandler, ProtocolValue } from '../server/registry.ts';
 import type { RequestContext } from '../server/context.ts';
-import { errorCodeOf, leaderPartition } from './common.ts';
+import { errorCodeOf, leaderEpochError, leaderPartition } from './common.ts';
 import { FetchSessions, type SessionPartition } from './fetch-sessions.ts';
 
 const EMPTY = Buffer.alloc(0);
@@ -55,6 +55,12 @@ function readAll(ctx: RequestContext, partitions: SessionPartition[], isolation:
     if (typeof state === 'number') {
       failed = true;
       answer({ errorCode: state, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, records: EMPTY });
+      continue;
+    }
+    const fenced = leaderEpochError(state, p.currentLeaderEpoch);
+    if (fenced !== ErrorCode.NONE) {
+      failed = true;
+      answer({ errorCode: fenced, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, records: EMPTY });
       continue;
     }
     const log = state.log;

@@ -1,7 +1,7 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { ApiHandler, ProtocolValue } from '../server/registry.ts';
 import type { RequestContext } from '../server/context.ts';
-import { leaderPartition, toNumber } from './common.ts';
+import { leaderEpochError, leaderPartition, toNumber } from './common.ts';
 import type { PartitionLog } from '../log/partition-log.ts';
 
 const EARLIEST = -2;
@@ -18,7 +18,7 @@ export const listOffsetsHandler: ApiHandler = {
   maxVersion: 7,
   handle(ctx: RequestContext, request: ProtocolValue) {
     const readCommitted = request['isolationLevel'] === 1;
-    const topics = request['topics'] as Array<{ name: string; partitions: Array<{ partitionIndex: number; timestamp: bigint }> }>;
+    const topics = request['topics'] as Array<{ name: string; partitions: Array<{ partitionIndex: number; timestamp: bigint; currentLeaderEpoch?: number }> }>;
     return {
       throttleTimeMs: 0,
       topics: topics.map((t) => ({
@@ -28,6 +28,8 @@ export const listOffsetsHandler: ApiHandler = {
           if (typeof state === 'number') {
             return { partitionIndex: p.partitionIndex, errorCode: state, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
           }
+          const fenced = leaderEpochError(state, p.currentLeaderEpoch);
+          if (fenced !== ErrorCode.NONE) return { partitionIndex: p.partitionIndex, errorCode: fenced, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
           const found = lookup(state.log, toNumber(p.timestamp), readCommitted);
           return {
             partitionIndex: p.partitionIndex,

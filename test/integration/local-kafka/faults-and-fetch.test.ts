@@ -74,9 +74,34 @@ describe('fetch semantics and faults', () => {
 
     const outOfRange = firstPartition(await call(leader, ApiKey.Fetch, 11, fetchBody('data', 0, 99n)));
     expect(outOfRange['errorCode']).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    const epoch = local.cluster.partition('data', 0)!.leaderEpoch;
+    const withEpoch = (e: number): Body => {
+      const body = fetchBody('data', 0, 0n);
+      ((body['topics'] as Body[])[0]!['partitions'] as Body[])[0]!['currentLeaderEpoch'] = e;
+      return body;
+    };
+    expect(firstPartition(await call(leader, ApiKey.Fetch, 11, withEpoch(epoch)))['errorCode']).toBe(0);
+    expect(firstPartition(await call(leader, ApiKey.Fetch, 11, withEpoch(epoch + 1)))['errorCode']).toBe(ErrorCode.UNKNOWN_LEADER_EPOCH);
     const follower = local.cluster.partition('data', 0)!.replicas.find((r) => r !== leader)!;
     const notLeader = firstPartition(await call(follower, ApiKey.Fetch, 12, fetchBody('data', 0, 0n)));
     expect(notLeader['errorCode']).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  });
+
+  it('fences Fetch and ListOffsets that name a leader epoch older than the current one', async () => {
+    local.cluster.createTopic('fenced', { partitions: 1, replicationFactor: 3 });
+    const p = local.cluster.partition('fenced', 0)!;
+    const staleEpoch = p.leaderEpoch;
+    local.cluster.moveLeader('fenced', 0, p.replicas[1]!);
+    expect(p.leaderEpoch).toBeGreaterThan(staleEpoch);
+    const body = fetchBody('fenced', 0, 0n);
+    ((body['topics'] as Body[])[0]!['partitions'] as Body[])[0]!['currentLeaderEpoch'] = staleEpoch;
+    expect(firstPartition(await call(p.leader, ApiKey.Fetch, 11, body))['errorCode']).toBe(ErrorCode.FENCED_LEADER_EPOCH);
+    const listed = await call(p.leader, ApiKey.ListOffsets, 4, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: 'fenced', partitions: [{ partitionIndex: 0, currentLeaderEpoch: staleEpoch, timestamp: -1n }] }],
+    });
+    expect(((listed['topics'] as Body[])[0]!['partitions'] as Body[])[0]!['errorCode']).toBe(ErrorCode.FENCED_LEADER_EPOCH);
   });
 
   it('holds a long poll until an append wakes it', async () => {
