@@ -29,8 +29,12 @@ export interface RecoveryConfig {
   /** How far back Diagnose searches the broker logs when the input gives no window. */
   lookbackMinutes: number;
   logRetentionDays: number;
-  /** Name prefix of the groups the runbook may write to (IAM kafka-cluster:AlterGroup). */
-  targetGroupPrefix: string;
+  /**
+   * IAM name pattern of the groups the runbook may write to (kafka-cluster:AlterGroup); `*` is
+   * a wildcard. The default matches the names PlanTarget suggests (`<source>-recovered-<n>`);
+   * target names given in the input must match it too.
+   */
+  targetGroupPattern: string;
   /** Which groups the runbook may describe and read; `*` is every group of this cluster. */
   sourceGroupPattern: string;
   /** Which topics the runbook may describe and commit offsets for; `*` is every topic of this cluster. */
@@ -60,7 +64,7 @@ export const EXAMPLE_CONFIG: RecoveryConfig = {
   approvalTimeoutHours: 24,
   lookbackMinutes: 120,
   logRetentionDays: 90,
-  targetGroupPrefix: 'recovered-',
+  targetGroupPattern: '*-recovered-*',
   sourceGroupPattern: '*',
   dataTopicPattern: '*',
 };
@@ -72,7 +76,7 @@ const DEFAULTED_KEYS = new Set<keyof RecoveryConfig>([
   'approvalTimeoutHours',
   'lookbackMinutes',
   'logRetentionDays',
-  'targetGroupPrefix',
+  'targetGroupPattern',
   'sourceGroupPattern',
   'dataTopicPattern',
   'availabilityZones',
@@ -139,8 +143,7 @@ function validate(raw: Record<keyof RecoveryConfig, unknown>): RecoveryConfig {
     approvalTimeoutHours: integer(raw.approvalTimeoutHours, 'approvalTimeoutHours', 1, MAX_APPROVAL_TIMEOUT_HOURS),
     lookbackMinutes: integer(raw.lookbackMinutes, 'lookbackMinutes', 1, 14 * 24 * 60),
     logRetentionDays: logRetention(raw.logRetentionDays),
-    targetGroupPrefix: requiredString(raw.targetGroupPrefix, 'targetGroupPrefix', /^[A-Za-z0-9._-]{1,200}$/,
-      'give a plain group-name prefix such as recovered- (no wildcards: the stack appends the IAM pattern)'),
+    targetGroupPattern: targetPattern(raw.targetGroupPattern),
     sourceGroupPattern: requiredString(raw.sourceGroupPattern, 'sourceGroupPattern', /^[A-Za-z0-9._*-]{1,249}$/, 'give a group name or a pattern ending in *'),
     dataTopicPattern: requiredString(raw.dataTopicPattern, 'dataTopicPattern', /^[A-Za-z0-9._*-]{1,249}$/, 'give a topic name or a pattern ending in *'),
   };
@@ -206,6 +209,14 @@ function integer(value: unknown, key: string, min: number, max: number): number 
 function oneOf<T extends string>(value: unknown, key: string, allowed: readonly T[]): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
   throw configError(key, `has the value "${String(value)}"`, `use one of ${allowed.join(', ')}`);
+}
+
+/** A pattern that matches every group would let the runbook overwrite the stuck groups themselves. */
+function targetPattern(value: unknown): string {
+  const fix = 'give a group name pattern that only recovery targets match, e.g. *-recovered-* (the names PlanTarget suggests)';
+  const pattern = requiredString(value, 'targetGroupPattern', /^[A-Za-z0-9._*-]{1,249}$/, fix);
+  if (pattern.replace(/\*/g, '') === '') throw configError('targetGroupPattern', `is "${pattern}", which matches every group`, fix);
+  return pattern;
 }
 
 function logRetention(value: unknown): number {

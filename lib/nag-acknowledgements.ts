@@ -57,9 +57,9 @@ export function acknowledgeFindings(subjects: NagSubjects): void {
       ack(role, `AwsSolutions-IAM5[Resource::${mskGroupArn(cluster, config.sourceGroupPattern)}]`,
         'Diagnose only describes groups (FindCoordinator, DescribeGroups); which groups are stuck is known only during an incident, and the pattern stays inside this cluster.');
     }
-    if (access && access.targetGroups !== 'none') {
-      ack(role, `AwsSolutions-IAM5[Resource::${mskGroupArn(cluster, `${config.targetGroupPrefix}*`)}]`,
-        'Target groups are new groups named at run time; writes are limited to the recovery:targetGroupPrefix name prefix.');
+    if (access && access.targetGroups !== 'none' && config.targetGroupPattern.includes('*')) {
+      ack(role, `AwsSolutions-IAM5[Resource::${mskGroupArn(cluster, config.targetGroupPattern)}]`,
+        'Target groups are new groups named at run time (<source>-recovered-<n>); access is limited to names matching recovery:targetGroupPattern.');
     }
   }
   ack(roles.diagnose, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${cluster.region}:${cluster.account}:log-group:${config.brokerLogGroupName}:*]`,

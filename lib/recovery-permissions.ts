@@ -30,7 +30,7 @@ export const KAFKA_ACCESS: Partial<Record<HandlerName, KafkaAccess>> = {
 };
 
 /** MSK IAM data-plane statements for one step; empty for non-Kafka steps. */
-export function kafkaClusterStatements(step: HandlerName, cluster: MskClusterArnParts, config: Pick<RecoveryConfig, 'targetGroupPrefix' | 'sourceGroupPattern' | 'dataTopicPattern'>): iam.PolicyStatement[] {
+export function kafkaClusterStatements(step: HandlerName, cluster: MskClusterArnParts, config: Pick<RecoveryConfig, 'targetGroupPattern' | 'sourceGroupPattern' | 'dataTopicPattern'>): iam.PolicyStatement[] {
   const access = KAFKA_ACCESS[step];
   if (!access) return [];
   const statements = [
@@ -73,7 +73,7 @@ export function kafkaClusterStatements(step: HandlerName, cluster: MskClusterArn
       new iam.PolicyStatement({
         sid: access.targetGroups === 'alter' ? 'SeedTargetGroups' : 'DescribeTargetGroups',
         actions: access.targetGroups === 'alter' ? ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'] : ['kafka-cluster:DescribeGroup'],
-        resources: [mskGroupArn(cluster, `${config.targetGroupPrefix}*`)],
+        resources: [mskGroupArn(cluster, config.targetGroupPattern)],
       }),
     );
   }

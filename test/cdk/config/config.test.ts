@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EXAMPLE_CONFIG, kafkaPortFor, resolveRecoveryConfig } from '../../../lib/config.ts';
 import { mskClusterArn, mskGroupArn, mskTopicArn, parseClusterArn } from '../../../lib/msk-arns.ts';
 import { RecoveryError } from '../../../lambdas/core/errors.ts';
+import { suggestedName } from '../../../lambdas/core/workflow/planning.ts';
 
 const context = (values: Record<string, unknown>) => (key: string): unknown => values[key];
 
@@ -74,7 +75,8 @@ describe('resolveRecoveryConfig', () => {
     [{ 'recovery:approvalTimeoutHours': '2.5' }, 'recovery:approvalTimeoutHours', /whole number/],
     [{ 'recovery:logRetentionDays': 10 }, 'recovery:logRetentionDays', /does not offer/],
     [{ 'recovery:lookupVpc': 'yes' }, 'recovery:lookupVpc', /true or false/],
-    [{ 'recovery:targetGroupPrefix': 'recovered-*' }, 'recovery:targetGroupPrefix', /no wildcards/],
+    [{ 'recovery:targetGroupPattern': '**' }, 'recovery:targetGroupPattern', /matches every group.*-recovered-/],
+    [{ 'recovery:targetGroupPattern': 'a b' }, 'recovery:targetGroupPattern', /\*-recovered-\*/],
     [{ 'recovery:brokerLogGroupName': '' }, 'recovery:brokerLogGroupName', /describe-cluster-v2/],
   ])('rejects %j naming %s and the fix', (values, key, fix) => {
     const error = configError(values);
@@ -82,6 +84,20 @@ describe('resolveRecoveryConfig', () => {
     expect(error.details['field']).toBe(key);
     expect(error.message).toContain(key);
     expect(error.message).toMatch(fix);
+  });
+});
+
+describe('the default target group pattern', () => {
+  // IAM matches `*` against any run of characters.
+  const iamMatches = (pattern: string, name: string): boolean => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name);
+
+  it('lets SeedOffsets write to the names PlanTarget suggests, and not to the source groups', () => {
+    const pattern = EXAMPLE_CONFIG.targetGroupPattern;
+    for (const source of ['billing', 'orders.v2', 'x']) {
+      expect(iamMatches(pattern, suggestedName(source, 1)), suggestedName(source, 1)).toBe(true);
+      expect(iamMatches(pattern, suggestedName(source, 7))).toBe(true);
+      expect(iamMatches(pattern, source)).toBe(false);
+    }
   });
 });
 

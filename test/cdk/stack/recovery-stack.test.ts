@@ -160,7 +160,7 @@ describe('IAM', () => {
     const cluster = `${KAFKA_PREFIX}cluster/${CLUSTER}`;
     const offsets = `${KAFKA_PREFIX}topic/${CLUSTER}/__consumer_offsets`;
     const topics = `${KAFKA_PREFIX}topic/${CLUSTER}/*`;
-    const targets = `${KAFKA_PREFIX}group/${CLUSTER}/recovered-*`;
+    const targets = `${KAFKA_PREFIX}group/${CLUSTER}/*-recovered-*`;
     const sources = `${KAFKA_PREFIX}group/${CLUSTER}/*`;
 
     for (const step of ['diagnose', 'blast-radius', 'read-offsets', 'plan-target', 'seed-offsets', 'verify']) {
