@@ -78,4 +78,27 @@ describe('kcat (librdkafka) consumer groups and kafka-python admin against the g
     expect(answer).toMatchObject({ state: 'Empty', protocol_type: 'consumer', error: 0 });
     expect(answer.offsets).toEqual(endOffsets());
   });
+
+  it('a kafka-python KafkaConsumer joins its own group, consumes and commits what kcat then reads back', async () => {
+    const group = 'py-consumers';
+    const script = [
+      'import json, sys',
+      'from kafka import KafkaConsumer',
+      'c = KafkaConsumer("orders", bootstrap_servers=sys.argv[1].split(","), group_id=sys.argv[2], auto_offset_reset="earliest",',
+      '  enable_auto_commit=False, consumer_timeout_ms=10000, session_timeout_ms=10000, heartbeat_interval_ms=1000)',
+      'seen = 0',
+      'for m in c:',
+      '    seen += 1',
+      '    if seen == int(sys.argv[3]): break',
+      'c.commit()',
+      'assigned = sorted(tp.partition for tp in c.assignment())',
+      'c.close()',
+      'print(json.dumps({"seen": seen, "assigned": assigned}))',
+    ].join('\n');
+    const result = await runToExit(PYTHON, ['-c', script, bootstrap, group, String(MESSAGES)], 40_000);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout.toString())).toEqual({ seen: MESSAGES, assigned: [0, 1, 2] });
+    const dump = await dumpOffsetsPartition(bootstrap, partitionForGroup(group, OFFSETS_PARTITIONS));
+    expect(offsetsFromDump(dump, group)).toEqual(endOffsets());
+  });
 });
