@@ -147,6 +147,8 @@ describe('the runbook through its handlers', () => {
     expect((await approvalEndpoint(h.deps)(urlEvent('POST', first.search.slice(1), 'decision=approve&approver=Ann'))).statusCode).toBe(410);
     expect(mocks.sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
     expect((await approvalEndpoint(h.deps)(urlEvent('PUT', first.search.slice(1)))).statusCode).toBe(405);
+    const otherMachine = { ...h.deps, env: { ...h.deps.env, STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:Other' } };
+    expect((await approvalEndpoint(otherMachine)(urlEvent('GET', first.search.slice(1)))).statusCode).toBe(403);
   });
 
   it('approves from the CLI output and refuses an approval of another plan', async () => {

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  affectedGroups,
   affectedPartitions,
   coordinatorFor,
   offsetsPartitionFor,
   offsetsPartitionForCount,
+  readCommittedOffsets,
 } from '../../../lambdas/core/operations/index.ts';
 import { InMemoryKafka } from '../../support/in-memory-kafka.ts';
 
@@ -102,5 +104,22 @@ describe('affectedPartitions', () => {
     expect(await affectedPartitions(kafka, 42)).toEqual([]);
     await expect(affectedPartitions(kafka, 1.5)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^brokerId:/) });
     await expect(affectedPartitions(kafka, '2' as unknown as number)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
+
+describe('every operation on a cluster without __consumer_offsets', () => {
+  it('fails with NOT_FOUND naming the topic, and reads or writes nothing else', async () => {
+    const kafka = new InMemoryKafka({ offsetsPartitions: 0 });
+    const calls: [string, () => Promise<unknown>][] = [
+      ['offsetsPartitionFor', () => offsetsPartitionFor(kafka, 'g')],
+      ['coordinatorFor', () => coordinatorFor(kafka, 'g')],
+      ['affectedPartitions', () => affectedPartitions(kafka, 1)],
+      ['affectedGroups', () => affectedGroups(kafka, 0)],
+      ['readCommittedOffsets', () => readCommittedOffsets(kafka, 'g')],
+    ];
+    for (const [name, call] of calls) {
+      await expect(call(), name).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/__consumer_offsets does not exist/) });
+    }
+    expect(new Set(kafka.calls)).toEqual(new Set(['metadata']));
   });
 });

@@ -55,6 +55,16 @@ describe('diagnoseCoordinators', () => {
     expect(result.liveChecks[0]).toMatchObject({ groupCall: 'OK', groupState: 'Dead', members: 0 });
   });
 
+  it('finds a failed shard from the live check alone when the logs have no line about it', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    kafka.failedShards.add(9);
+    const group = kafka.groupOnShard(9, 'quiet');
+    const result = await diagnoseCoordinators(kafka, request({ groups: [group] }), []);
+    expect(result.verdict).toBe('COORDINATOR_FAILED');
+    expect(result.shards).toEqual([{ partition: 9, brokerId: kafka.leaderOf(9), groups: [group] }]);
+    expect(result.evidence.filter((e) => e.kind === 'LOG')).toEqual([]);
+  });
+
   it('maps every failed shard when no groups were named', async () => {
     const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
     kafka.failedShards.add(7);
