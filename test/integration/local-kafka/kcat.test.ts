@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
-import { killChildren, runProcess } from './helpers.ts';
+import { spawn } from 'node:child_process';
+import { eventually, killChildren, runProcess } from './helpers.ts';
 
 describe('kcat (librdkafka) against the local cluster', () => {
   let local: LocalCluster;
@@ -51,4 +52,31 @@ describe('kcat (librdkafka) against the local cluster', () => {
     expect(await query(3000)).toBe('events [2] offset 2');
     expect(await query(9999)).toBe('events [2] offset -1');
   });
+
+  it('a tailing consumer follows a leader move and a stopped leader', async () => {
+    local.cluster.createTopic('moving', { partitions: 1, replicationFactor: 3 });
+    const kafka = new Kafka({ clientId: 'kcat-test', brokers: local.bootstrapServers, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    const tail = spawn('kcat', ['-b', bootstrap, '-u', '-C', '-t', 'moving', '-p', '0', '-o', 'beginning', '-f', '%o %s\n'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    tail.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await producer.send({ topic: 'moving', messages: [{ value: 'before', partition: 0 }] });
+      await eventually(() => (out.includes('0 before') ? true : undefined));
+      const p = local.cluster.partition('moving', 0)!;
+      local.faults.moveLeader(0, p.replicas[1]!, 'moving');
+      await producer.send({ topic: 'moving', messages: [{ value: 'after-move', partition: 0 }] });
+      await eventually(() => (out.includes('1 after-move') ? true : undefined));
+      const stopped = p.leader;
+      await local.faults.stopBroker(stopped);
+      await producer.send({ topic: 'moving', messages: [{ value: 'after-stop', partition: 0 }] });
+      await eventually(() => (out.includes('2 after-stop') ? true : undefined));
+      expect(out.trim().split('\n')).toEqual(['0 before', '1 after-move', '2 after-stop']);
+      await local.faults.startBroker(stopped);
+    } finally {
+      tail.kill('SIGKILL');
+      await producer.disconnect();
+    }
+  }, 60_000);
 });
