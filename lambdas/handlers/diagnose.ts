@@ -28,7 +28,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
     const brokers = await listBrokerNodes(msk, request.clusterArn);
     const logs = await searchBrokerLogs(deps.clients.logs(), { logGroup, since: request.window.since, until: request.window.until });
     deps.logger.info('broker log search', { ...logs.summary, findings: logs.findings.length });
-    const parts = await withKafka(deps, request, (port) => diagnoseCoordinators(port, request, logs.findings));
+    const parts = await withKafka(deps, request, (port) => diagnoseCoordinators(port, request, logs.findings, { sleep: deps.sleep }));
     deps.logger.info('verdict', { verdict: parts.verdict, failedShards: parts.failedShards, failingBrokers: parts.failingBrokers });
     return {
       request,

@@ -26,6 +26,7 @@ export interface HandlerDeps {
   clients: typeof awsClients;
   kafkaPort: (config: KafkaConnectionConfig) => KafkaPort;
   now: () => Date;
+  sleep: (ms: number) => Promise<void>;
   logger: Logger;
 }
 
@@ -37,6 +38,7 @@ export function resolveDeps(overrides: Partial<HandlerDeps> = {}): HandlerDeps {
     clients: overrides.clients ?? awsClients,
     kafkaPort: overrides.kafkaPort ?? ((config) => createKafkaPort(config)),
     now: overrides.now ?? (() => new Date()),
+    sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     logger: overrides.logger ?? sharedLogger,
   };
 }

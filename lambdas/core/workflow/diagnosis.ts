@@ -49,10 +49,20 @@ export async function checkGroupLive(port: KafkaPort, layout: CoordinatorLayout,
   return check;
 }
 
-/** Checks twice with a metadata refresh in between; the second answer wins. */
-export async function confirmGroupLive(port: KafkaPort, layout: CoordinatorLayout, groupId: string): Promise<LiveCheck> {
+export interface ConfirmOptions {
+  /** Pause before the second check, giving a leader move time to finish (default 1000 ms). */
+  confirmDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Checks twice, with a pause and a metadata refresh in between; the second answer wins. */
+export async function confirmGroupLive(port: KafkaPort, layout: CoordinatorLayout, groupId: string, options: ConfirmOptions = {}): Promise<LiveCheck> {
   const first = await checkGroupLive(port, layout, groupId);
   if (first.groupCall === 'OK') return first;
+  const delay = options.confirmDelayMs ?? 1000;
+  if (delay > 0) await (options.sleep ?? defaultSleep)(delay);
   await port.refreshMetadata();
   return checkGroupLive(port, layout, groupId);
 }
@@ -73,7 +83,7 @@ export interface DiagnosisParts {
  * group covers it), then a probe of every other shard led by a broker found failing (one
  * failure on a broker often comes with more).
  */
-export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryRequest, findings: LogFinding[]): Promise<DiagnosisParts> {
+export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryRequest, findings: LogFinding[], options: ConfirmOptions = {}): Promise<DiagnosisParts> {
   const layout = await readCoordinatorLayout(port);
   const evidence: Evidence[] = [];
   const checksByPartition = new Map<number, LiveCheck[]>();
@@ -83,10 +93,10 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
     checksByPartition.set(check.partition, [...(checksByPartition.get(check.partition) ?? []), check]);
   };
 
-  for (const groupId of request.groups) record(await confirmGroupLive(port, layout, groupId));
+  for (const groupId of request.groups) record(await confirmGroupLive(port, layout, groupId, options));
   const loggedPartitions = [...new Set(findings.map((f) => f.partition))].filter((p) => p < layout.partitionCount).sort((a, b) => a - b);
   for (const partition of loggedPartitions) {
-    if (!checksByPartition.has(partition)) record(await confirmGroupLive(port, layout, probeGroupFor(partition, layout.partitionCount)));
+    if (!checksByPartition.has(partition)) record(await confirmGroupLive(port, layout, probeGroupFor(partition, layout.partitionCount), options));
   }
   const failedNow = (partition: number): boolean => (checksByPartition.get(partition) ?? []).some((c) => c.groupCall === 'NOT_COORDINATOR');
   const failingBrokers = new Set<number>();
@@ -96,7 +106,7 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
   }
   for (const brokerId of [...failingBrokers]) {
     for (const partition of partitionsLedBy(layout, brokerId)) {
-      if (!checksByPartition.has(partition)) record(await confirmGroupLive(port, layout, probeGroupFor(partition, layout.partitionCount)));
+      if (!checksByPartition.has(partition)) record(await confirmGroupLive(port, layout, probeGroupFor(partition, layout.partitionCount), options));
     }
   }
 

@@ -125,7 +125,9 @@ async function planGroup(port: KafkaPort, layout: CoordinatorLayout, input: Plan
     inspection = await inspectTarget(port, given);
     const problem = shardProblem(layout, input, given);
     if (problem !== null) blockedReason = `targetNames.${source}: ${problem}. Pick another name (a suggested name is used when you omit it)`;
-    else if (inspection.error !== null) blockedReason = `targetNames.${source}: the coordinator of "${given}" does not answer (${inspection.error}). Pick another name`;
+    else if (inspection.error?.startsWith('GROUP_AUTHORIZATION_FAILED')) {
+      blockedReason = `targetNames.${source}: this runbook may not use group "${given}" (${inspection.error}). Pick a name its IAM policy or ACLs allow (the stack's target group pattern), or omit it for a suggested one`;
+    } else if (inspection.error !== null) blockedReason = `targetNames.${source}: the coordinator of "${given}" does not answer (${inspection.error}). Pick another name`;
   } else {
     const choice = await chooseSuggestedTarget(port, layout, input, source, taken);
     if (choice.name === null) {

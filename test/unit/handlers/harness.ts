@@ -103,6 +103,7 @@ export function setUp(env: Record<string, string> = {}): Harness {
         ...env,
       },
       now: () => NOW,
+      sleep: async () => {},
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
       kafkaPort: (config) => {
         connections.push(config);

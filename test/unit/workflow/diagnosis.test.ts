@@ -4,6 +4,9 @@ import { diagnoseCoordinators } from '../../../lambdas/core/workflow/diagnosis.t
 import type { LogFinding } from '../../../lambdas/core/workflow/documents.ts';
 import { ShardFailingKafka, request } from './fixtures.ts';
 
+const waits: number[] = [];
+const noWait = { sleep: async (ms: number) => void waits.push(ms) };
+
 function finding(partition: number, brokerId: number): LogFinding {
   return {
     partition,
@@ -29,7 +32,7 @@ describe('diagnoseCoordinators', () => {
     kafka.failedShards.add(4);
     kafka.failedShards.add(sibling);
 
-    const result = await diagnoseCoordinators(kafka, request({ groups: [healthy, stuck].sort() }), [finding(4, broker)]);
+    const result = await diagnoseCoordinators(kafka, request({ groups: [healthy, stuck].sort() }), [finding(4, broker)], noWait);
 
     expect(result.verdict).toBe('COORDINATOR_FAILED');
     expect(result.failedShards).toEqual([4, sibling].sort((a, b) => a - b));
@@ -50,7 +53,7 @@ describe('diagnoseCoordinators', () => {
     kafka.describeGroup = async (groupId) => {
       throw kafkaError('GROUP_ID_NOT_FOUND', 69, `group ${groupId} not found`);
     };
-    const result = await diagnoseCoordinators(kafka, request(), [finding(3, 1)]);
+    const result = await diagnoseCoordinators(kafka, request(), [finding(3, 1)], noWait);
     expect(result.verdict).toBe('HEALTHY');
     expect(result.liveChecks[0]).toMatchObject({ groupCall: 'OK', groupState: 'Dead', members: 0 });
   });
@@ -59,7 +62,7 @@ describe('diagnoseCoordinators', () => {
     const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
     kafka.failedShards.add(9);
     const group = kafka.groupOnShard(9, 'quiet');
-    const result = await diagnoseCoordinators(kafka, request({ groups: [group] }), []);
+    const result = await diagnoseCoordinators(kafka, request({ groups: [group] }), [], noWait);
     expect(result.verdict).toBe('COORDINATOR_FAILED');
     expect(result.shards).toEqual([{ partition: 9, brokerId: kafka.leaderOf(9), groups: [group] }]);
     expect(result.evidence.filter((e) => e.kind === 'LOG')).toEqual([]);
@@ -68,7 +71,7 @@ describe('diagnoseCoordinators', () => {
   it('maps every failed shard when no groups were named', async () => {
     const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
     kafka.failedShards.add(7);
-    const result = await diagnoseCoordinators(kafka, request(), [finding(7, kafka.leaderOf(7))]);
+    const result = await diagnoseCoordinators(kafka, request(), [finding(7, kafka.leaderOf(7))], noWait);
     expect(result.verdict).toBe('COORDINATOR_FAILED');
     expect(result.shards).toEqual([{ partition: 7, brokerId: kafka.leaderOf(7), groups: null }]);
     expect(result.groups).toEqual([]);
@@ -76,7 +79,7 @@ describe('diagnoseCoordinators', () => {
 
   it('calls a logged failure that answers now HEALTHY, with the evidence saying so', async () => {
     const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
-    const result = await diagnoseCoordinators(kafka, request(), [finding(3, 1)]);
+    const result = await diagnoseCoordinators(kafka, request(), [finding(3, 1)], noWait);
     expect(result.verdict).toBe('HEALTHY');
     expect(result.shards).toEqual([]);
     expect(result.evidence.some((e) => /answers group calls now/.test(e.message))).toBe(true);
@@ -86,14 +89,15 @@ describe('diagnoseCoordinators', () => {
     const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
     const group = kafka.groupOnShard(2, 'orders');
     kafka.transientFailures.set(2, 1);
-    const result = await diagnoseCoordinators(kafka, request({ groups: [group] }), []);
+    const result = await diagnoseCoordinators(kafka, request({ groups: [group] }), [], noWait);
     expect(result.verdict).toBe('HEALTHY');
     expect(kafka.calls).toContain('refreshMetadata');
+    expect(waits.at(-1)).toBe(1000);
   });
 
   it('is HEALTHY with an explanation when there are neither log lines nor groups', async () => {
     const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
-    const result = await diagnoseCoordinators(kafka, request(), []);
+    const result = await diagnoseCoordinators(kafka, request(), [], noWait);
     expect(result).toMatchObject({ verdict: 'HEALTHY', liveChecks: [], shards: [], failedShards: [] });
     expect(result.evidence[0]!.message).toMatch(/No coordinator load failures/);
   });
@@ -103,14 +107,14 @@ describe('diagnoseCoordinators', () => {
     kafka.findCoordinator = async () => {
       throw new Error('connection refused');
     };
-    const result = await diagnoseCoordinators(kafka, request({ groups: ['billing'] }), []);
+    const result = await diagnoseCoordinators(kafka, request({ groups: ['billing'] }), [], noWait);
     expect(result.verdict).toBe('INCONCLUSIVE');
     expect(result.liveChecks[0]).toMatchObject({ findCoordinatorError: 'connection refused', coordinator: null });
   });
 
   it('ignores log lines about partitions the topic does not have, and says so', async () => {
     const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
-    const result = await diagnoseCoordinators(kafka, request(), [finding(40, 1)]);
+    const result = await diagnoseCoordinators(kafka, request(), [finding(40, 1)], noWait);
     expect(result.verdict).toBe('HEALTHY');
     expect(result.evidence.some((e) => e.kind === 'METADATA' && e.partition === 40)).toBe(true);
   });
