@@ -23,6 +23,18 @@ export interface ShardSlot {
   cancelLoading: (() => void) | null;
 }
 
+/**
+ * What made a shard fail on a broker: while the quoted record is still the live commit of its
+ * partition, every load of the shard on that broker fails the same way (the seed: reboots do
+ * not fix it; moving leadership elsewhere does, and deleting the group's offsets lets the
+ * broker load cleanly again).
+ */
+interface ShardFailure {
+  brokerId: number;
+  mode: FailureMode;
+  conflict: ReplayedOffsetCommit | null;
+}
+
 export type ShardLookup = { ok: true; slot: ShardSlot } | { ok: false; errorCode: number };
 
 export interface GroupCoordinatorOptions {
@@ -51,6 +63,7 @@ export class GroupCoordinator {
   readonly offsetsPartitions: number;
   private readonly offsetCommitValueVersion: OffsetCommitValueVersion;
   private readonly slots = new Map<number, ShardSlot>();
+  private readonly failures = new Map<number, ShardFailure>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly shardEnv: ShardEnvironment;
   private unsubscribe: (() => void) | null = null;
@@ -131,18 +144,15 @@ export class GroupCoordinator {
     if (groupId !== undefined && this.partitionFor(groupId) !== partition) {
       throw invalidInput('group', `group ${groupId} maps to ${CONSUMER_OFFSETS}-${this.partitionFor(groupId)}, not ${partition}`, 'Name a group of this partition or leave it out.');
     }
-    const conflict = this.conflictRecord(slot, groupId);
-    this.unloadSlot(slot, true);
-    slot.status = 'FAILED';
-    const logger = this.logs.forBroker(slot.brokerId);
-    for (const line of coordinatorLogLines({ mode, brokerId: slot.brokerId, partition, epoch: slot.epoch, conflict })) {
-      logger.error(line.message, line.logger);
-    }
+    const failure: ShardFailure = { brokerId: slot.brokerId, mode, conflict: this.conflictRecord(slot, groupId) };
+    this.failures.set(partition, failure);
+    this.markFailed(slot, failure);
   }
 
-  /** Reloads the shard in place (what a restart of the coordinator does once the cause is gone). */
+  /** The cause is gone: the shard reloads in place and later loads on this broker succeed. */
   healCoordinator(partition: number): void {
     const slot = this.requireSlot(partition);
+    this.failures.delete(partition);
     const p = this.cluster.partition(CONSUMER_OFFSETS, partition);
     if (p === undefined) return;
     this.unloadSlot(slot, false);
@@ -153,7 +163,7 @@ export class GroupCoordinator {
   /**
    * A reload that takes `durationMs`: the shard's state is dropped at once, group calls answer
    * COORDINATOR_LOAD_IN_PROGRESS meanwhile, and the shard then serves what replaying its
-   * partition gives (so a FAILED shard comes back loaded, as after a successful reload).
+   * partition gives (a FAILED shard whose cause is still there fails again).
    */
   loadCoordinator(partition: number, durationMs: number): void {
     if (!Number.isFinite(durationMs) || durationMs < 0) {
@@ -175,10 +185,17 @@ export class GroupCoordinator {
     });
   }
 
-  status(): Array<{ partition: number; brokerId: number; epoch: number; status: ShardStatus; groups: number }> {
+  status(): Array<{ partition: number; brokerId: number; epoch: number; status: ShardStatus; groups: number; failsOnBroker: number | null }> {
     return [...this.slots.values()]
       .sort((a, b) => a.partition - b.partition)
-      .map((s) => ({ partition: s.partition, brokerId: s.brokerId, epoch: s.epoch, status: s.status, groups: s.shard.list().length }));
+      .map((s) => ({
+        partition: s.partition,
+        brokerId: s.brokerId,
+        epoch: s.epoch,
+        status: s.status,
+        groups: s.shard.list().length,
+        failsOnBroker: this.failures.get(s.partition)?.brokerId ?? null,
+      }));
   }
 
   expireOffsets(): number {
@@ -210,12 +227,37 @@ export class GroupCoordinator {
     const slot: ShardSlot = { partition: p.partition, brokerId: p.leader, epoch: p.leaderEpoch, status: 'ACTIVE', shard, cancelLoading: null };
     this.slots.set(p.partition, slot);
     const result = shard.load();
+    const failure = this.failures.get(p.partition);
+    if (failure !== undefined && failure.brokerId === p.leader) {
+      if (this.stillConflicting(shard, failure)) {
+        this.markFailed(slot, { ...failure });
+        return;
+      }
+      this.failures.delete(p.partition);
+    }
     if (result.records > 0) {
       this.logs.forBroker(p.leader).info(
         `[GroupCoordinator id=${p.leader}] Finished loading of metadata from ${CONSUMER_OFFSETS}-${p.partition} with epoch ${p.leaderEpoch} in ${Date.now() - started}ms where 0ms was spent in the scheduler. Loaded ${result.records} records which total to ${p.log.sizeInBytes} bytes from ${CONSUMER_OFFSETS}-${p.partition}`,
         LOADER_LOGGER,
       );
     }
+  }
+
+  private markFailed(slot: ShardSlot, failure: ShardFailure): void {
+    this.unloadSlot(slot, true);
+    slot.status = 'FAILED';
+    const logger = this.logs.forBroker(slot.brokerId);
+    const lines = coordinatorLogLines({ mode: failure.mode, brokerId: slot.brokerId, partition: slot.partition, epoch: slot.epoch, conflict: failure.conflict });
+    for (const line of lines) logger.error(line.message, line.logger);
+  }
+
+  /** The quoted record still holds its partition's offset (no later commit or tombstone replaced it). */
+  private stillConflicting(shard: GroupShard, failure: ShardFailure): boolean {
+    const conflict = failure.conflict;
+    if (conflict === null) return true;
+    return shard.committedOffsets(conflict.group).some(
+      (o) => o.topic === conflict.topic && o.partition === conflict.partition && o.recordOffset === conflict.logOffset,
+    );
   }
 
   private unloadSlot(slot: ShardSlot, keepSlot: boolean): void {

@@ -106,7 +106,7 @@ describe('coordinator runtime on a cluster model', () => {
     expect(() => plugin.faults.failCoordinator(0, { mode: 'sideways' })).toThrow(/mode/);
   });
 
-  it('heal reloads the shard; a leadership move also clears FAILED on the new leader', () => {
+  it('heal reloads the shard; a leadership move clears FAILED on the new leader', () => {
     const [groupId] = groupsOnPartition(3, 1);
     const { leader, shard } = shardFor(groupId!);
     shard.commitOffsets(groupId!, standalone, [{ topic: 'orders', partition: 1, offset: 9n, leaderEpoch: -1, metadata: '' }]);
@@ -121,16 +121,44 @@ describe('coordinator runtime on a cluster model', () => {
     expect(shardFor(groupId!).shard.fetchOffsets(groupId!, null, false)[0]?.offset).toBe(9n);
   });
 
+  it('the failure recurs when leadership returns to the broker, until the group\'s conflicting offsets are deleted (the seed\'s playbook)', () => {
+    const [groupId] = groupsOnPartition(3, 1);
+    const { leader, shard } = shardFor(groupId!);
+    shard.commitOffsets(groupId!, standalone, [{ topic: 'orders', partition: 1, offset: 9n, leaderEpoch: -1, metadata: '' }]);
+    plugin.faults.failCoordinator(3, { group: groupId });
+    const healthy = [1, 2, 3].find((b) => b !== leader)!;
+    const errorsOn = (broker: number): number => logs.lines(broker).filter((l) => l.level === 'ERROR').length;
+
+    cluster.moveLeader(CONSUMER_OFFSETS, 3, healthy);
+    cluster.moveLeader(CONSUMER_OFFSETS, 3, leader);
+    expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.NOT_COORDINATOR });
+    expect(errorsOn(leader)).toBe(4);
+    expect(plugin.groups.status().find((s) => s.partition === 3)).toMatchObject({ status: 'FAILED', failsOnBroker: leader });
+
+    // Step 2-4 of the playbook: load on a healthy broker, delete the group there, move back.
+    cluster.moveLeader(CONSUMER_OFFSETS, 3, healthy);
+    expect(shardFor(groupId!).shard.deleteGroup(groupId!)).toBe(ErrorCode.NONE);
+    cluster.moveLeader(CONSUMER_OFFSETS, 3, leader);
+    expect(plugin.groups.lookup(leader, groupId!).ok).toBe(true);
+    expect(errorsOn(leader)).toBe(4);
+    expect(plugin.groups.status().find((s) => s.partition === 3)).toMatchObject({ status: 'ACTIVE', failsOnBroker: null });
+  });
+
   it('loadCoordinator answers COORDINATOR_LOAD_IN_PROGRESS until the time is up, then serves the replayed state', async () => {
     const [groupId] = groupsOnPartition(5, 1);
     const { leader, shard } = shardFor(groupId!);
     shard.commitOffsets(groupId!, standalone, [{ topic: 'orders', partition: 0, offset: 3n, leaderEpoch: -1, metadata: '' }]);
-    plugin.faults.failCoordinator(5);
     plugin.faults.loadCoordinator!(5, 60);
     expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS });
     const deadline = Date.now() + 5_000;
     while (!plugin.groups.lookup(leader, groupId!).ok && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(shardFor(groupId!).shard.fetchOffsets(groupId!, null, false)).toMatchObject([{ offset: 3n }]);
+
+    // A reload on the broker where the shard failed fails again: reloading is no cure.
+    plugin.faults.failCoordinator(5);
+    plugin.faults.loadCoordinator!(5, 10);
+    while (plugin.groups.status().find((s) => s.partition === 5)?.status === 'LOADING' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.NOT_COORDINATOR });
   });
 
   it('rejects faults on partitions that do not exist, naming the field', () => {
