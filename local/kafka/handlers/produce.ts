@@ -1,3 +1,5 @@
+import { crc32c } from '../../../lambdas/core/record-batch/crc32c.ts';
+import { ATTRIBUTES_OFFSET, CRC_OFFSET, splitBatches } from '../log/batch-header.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { ApiHandler, ProtocolValue } from '../server/registry.ts';
 import { NO_RESPONSE } from '../server/registry.ts';
@@ -33,6 +35,22 @@ export const produceHandler: ApiHandler = {
   },
 };
 
+/** The broker checks every produced batch's CRC-32C before appending (LogValidator). */
+function firstCorruptBatch(records: Buffer): string | null {
+  let batches: ReturnType<typeof splitBatches>;
+  try {
+    batches = splitBatches(records);
+  } catch (error) {
+    return errorMessageOf(error);
+  }
+  for (const [index, { frame }] of batches.entries()) {
+    const stored = frame.readUInt32BE(CRC_OFFSET);
+    const computed = crc32c(frame, ATTRIBUTES_OFFSET, frame.length);
+    if (stored !== computed) return `Record batch ${index} is corrupt (stored crc = ${stored}, computed crc = ${computed})`;
+  }
+  return null;
+}
+
 function producePartition(ctx: RequestContext, acks: number, topic: string, p: ProducePartition): ProtocolValue {
   const failed = (errorCode: number, errorMessage: string | null = null): ProtocolValue => ({
     index: p.index,
@@ -50,6 +68,8 @@ function producePartition(ctx: RequestContext, acks: number, topic: string, p: P
   if (ctx.cluster.topic(topic)?.internal === true) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   if (p.records === null || p.records.length === 0) return failed(ErrorCode.CORRUPT_MESSAGE, 'empty record set');
   try {
+    const corrupt = firstCorruptBatch(p.records);
+    if (corrupt !== null) return failed(ErrorCode.CORRUPT_MESSAGE, corrupt);
     const result = state.log.append(p.records, { leaderEpoch: state.leaderEpoch });
     return {
       index: p.index,

@@ -104,6 +104,21 @@ describe('fetch semantics and faults', () => {
     expect(((listed['topics'] as Body[])[0]!['partitions'] as Body[])[0]!['errorCode']).toBe(ErrorCode.FENCED_LEADER_EPOCH);
   });
 
+  it('refuses a produced batch whose CRC does not match', async () => {
+    local.cluster.createTopic('crc', { partitions: 1 });
+    const leader = local.cluster.partition('crc', 0)!.leader;
+    const good = encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.from('intact'), timestamp: 1 }] });
+    const bad = Buffer.from(good);
+    bad.writeUInt8(bad.readUInt8(bad.length - 2) ^ 0xff, bad.length - 2);
+    const produce = (records: Buffer) =>
+      call(leader, ApiKey.Produce, 8, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 'crc', partitionData: [{ index: 0, records }] }] });
+    const refused = ((await produce(bad))['responses'] as Body[])[0]!['partitionResponses'] as Body[];
+    expect(refused[0]).toMatchObject({ errorCode: ErrorCode.CORRUPT_MESSAGE, baseOffset: -1n });
+    expect(refused[0]!['errorMessage']).toMatch(/is corrupt/);
+    const accepted = ((await produce(good))['responses'] as Body[])[0]!['partitionResponses'] as Body[];
+    expect(accepted[0]).toMatchObject({ errorCode: 0, baseOffset: 0n });
+  });
+
   it('holds a long poll until an append wakes it', async () => {
     local.cluster.createTopic('quiet', { partitions: 1 });
     const leader = local.cluster.partition('quiet', 0)!.leader;
