@@ -155,8 +155,16 @@ class PartitionScan {
     const before = this.next;
     this.stallDelayMs = 0;
     for (const entry of decoded.batches) {
-      if (entry.baseOffset >= this.end) {
-        // Appended after the scan started (or the range up to the end was compacted away).
+      // The CRC does not cover baseOffset: a frame placed beyond the leader's own high watermark
+      // is damaged, and believing it would end the scan early or skip real batches.
+      if (entry.baseOffset >= result.highWatermark && result.highWatermark >= 0n) {
+        this.countSkip('CORRUPT_BATCH');
+        this.note(`ignored a batch claiming offset ${entry.baseOffset}, beyond the high watermark ${result.highWatermark}: its header is damaged`);
+        continue;
+      }
+      // Appended after the scan started (or the range up to the end was compacted away). A corrupt
+      // frame's baseOffset is not covered by its CRC, so it never ends the scan on its own say-so.
+      if (entry.kind !== 'corrupt' && entry.baseOffset >= this.end) {
         this.next = this.end;
         return;
       }

@@ -387,6 +387,21 @@ describe('scanOffsetsPartition: surviving the cluster', () => {
     expect((error as RecoveryError).details['position']).toBeUndefined();
   });
 
+  it('does not let a damaged baseOffset (outside the CRC) end the scan early', async () => {
+    const kafka = setup();
+    const log = kafka.offsetsLog(P);
+    log.record(offsetCommit({ group: 'g', topic: 't', partition: 0, offset: 1n }));
+    log.record(offsetCommit({ group: 'g', topic: 't', partition: 1, offset: 2n }));
+    log.record(offsetCommit({ group: 'g', topic: 't', partition: 2, offset: 3n }));
+    kafka.log('__consumer_offsets', P).batches[1]!.bytes.writeBigInt64BE(2n ** 60n, 0);
+    const { stats, replay } = await scan(kafka);
+    expect(stats).toMatchObject({ complete: true, nextOffset: '3', skipped: { CORRUPT_BATCH: 1 } });
+    expect(stats.notes?.join('\n')).toMatch(/claiming offset 1152921504606846976, beyond the high watermark 3/);
+    expect(offsetOf(replay, 'g', 't', 0)).toBe(1n);
+    expect(offsetOf(replay, 'g', 't', 1)).toBeUndefined(); // lost with its header, and counted
+    expect(offsetOf(replay, 'g', 't', 2)).toBe(3n);
+  });
+
   it('reports progress, throttled, with a final report at the end', async () => {
     const kafka = setup();
     writeBusyLog(kafka);
