@@ -265,6 +265,17 @@ describe('scanOffsetsPartition: surviving the cluster', () => {
     expect((error as Error).message).toMatch(new RegExp(`__consumer_offsets-${P} stopped at offset 0 .*needs ${batchSize} bytes.*raise maxBytesLimit`));
   });
 
+  it('takes a first batch larger than maxBytes as modern brokers send it (whole), without growing the fetch', async () => {
+    const kafka = setup();
+    kafka.faults.sizeLimit = 'whole';
+    const big = Array.from({ length: 40 }, (_, i) => offsetCommit({ group: 'g', topic: 'orders', partition: i, offset: BigInt(i) }));
+    kafka.offsetsLog(P).batch(big);
+    kafka.offsetsLog(P).batch(big);
+    const { stats, replay } = await scan(kafka, { maxBytesPerFetch: 64 });
+    expect(stats).toMatchObject({ complete: true, fetches: 2, batches: 2, notes: [] });
+    expect(replay.committedOffsets('g')[0]!.partitions).toHaveLength(40);
+  });
+
   it('refreshes metadata and continues at the same offset when the leader moves mid-scan', async () => {
     const kafka = setup();
     writeBusyLog(kafka);
