@@ -27,7 +27,7 @@ export interface AlarmTriggerProps {
   lookbackMinutes: number;
   /** Namespace of the custom metric; default CoordinatorRecovery. */
   metricNamespace?: string;
-  /** default `<cluster name>-coordinator-load-failures`. */
+  /** Also names the metric, so two stacks in one account do not share a metric. */
   alarmName: string;
   logRetention?: logs.RetentionDays;
 }

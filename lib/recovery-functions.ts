@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -78,6 +78,26 @@ const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers/', import.meta.u
  */
 const ESM_REQUIRE_BANNER = "import { createRequire as __recoveryCreateRequire } from 'node:module'; const require = __recoveryCreateRequire(import.meta.url);";
 
+/** How every handler is bundled: local esbuild, one self-contained ESM file with a source map. */
+export const RECOVERY_BUNDLING: BundlingOptions = {
+  forceDockerBundling: false,
+  format: OutputFormat.ESM,
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  sourceMap: true,
+  sourcesContent: false,
+  minify: true,
+  keepNames: true,
+  // The runtime's SDK is not on the ESM resolution path, and some dependencies need @aws-sdk packages it lacks.
+  bundleAwsSDK: true,
+};
+
+/** The source file of one handler. */
+export function handlerEntry(name: HandlerName, handlersDir: string = HANDLERS_DIR): string {
+  return `${handlersDir}${handlersDir.endsWith('/') ? '' : '/'}${name}.ts`;
+}
+
 export class RecoveryFunctions extends Construct {
   readonly functions: Record<HandlerName, NodejsFunction>;
   readonly roles: Record<HandlerName, iam.Role>;
@@ -112,7 +132,7 @@ export class RecoveryFunctions extends Construct {
         role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
       }
       const fn = new NodejsFunction(this, constructId, {
-        entry: `${handlersDir}${handlersDir.endsWith('/') ? '' : '/'}${name}.ts`,
+        entry: handlerEntry(name, handlersDir),
         handler: 'handler',
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
@@ -132,19 +152,7 @@ export class RecoveryFunctions extends Construct {
           ...props.environment,
           ...props.functionEnvironment?.[name],
         },
-        bundling: {
-          forceDockerBundling: false,
-          format: OutputFormat.ESM,
-          target: 'node22',
-          mainFields: ['module', 'main'],
-          banner: ESM_REQUIRE_BANNER,
-          sourceMap: true,
-          sourcesContent: false,
-          minify: true,
-          keepNames: true,
-          // The runtime's SDK is not on the ESM resolution path, and some dependencies need @aws-sdk packages it lacks.
-          bundleAwsSDK: true,
-        },
+        bundling: RECOVERY_BUNDLING,
         ...(network
           ? { vpc: network.vpc, vpcSubnets: { subnets: network.subnets }, securityGroups: [network.securityGroup] }
           : {}),
