@@ -12,18 +12,29 @@ import { ApiKey } from '../../local/kafka/protocol/api-keys.ts';
 import { decodeResponse, encodeRequest } from '../../local/kafka/protocol/codec.ts';
 import { FrameDecoder } from '../../local/kafka/protocol/frame.ts';
 import { formatRate, mib, perSecond } from '../measure.ts';
-import { buildOffsetsSegment, DEFAULT_SHAPE } from '../offsets-workload.ts';
+import { buildOffsetsSegment, DEFAULT_SHAPE, type OffsetsSegment } from '../offsets-workload.ts';
 import type { BenchCase, BenchOutcome } from '../types.ts';
 
 const PARTITION = 0;
 const LOAD_FLOOR = 1_000_000; // records/s appended
 const RAW_SERVE_FLOOR = 200; // MiB/s to a client that does not decode
-const KCAT_SERVE_FLOOR = 20; // MiB/s to kcat, which formats every record
+const KCAT_SERVE_FLOOR = 200; // MiB per CPU-second of the cluster while kcat reads
 
 const mibPerSecond = (bytes: number, ms: number): number => bytes / 1024 / 1024 / (ms / 1000);
 
-async function loadPartition(local: LocalCluster): Promise<{ records: number; bytes: number; ms: number }> {
-  const segment = buildOffsetsSegment(DEFAULT_SHAPE);
+/**
+ * Runs `work` and adds the CPU time this process spent (all threads): the floors are judged on
+ * it, because wall time on a shared machine measures the neighbours. For the raw client the
+ * process is client and cluster together; for kcat it is the cluster alone.
+ */
+async function withCpu<T>(work: () => Promise<T>): Promise<T & { cpuMs: number }> {
+  const started = process.cpuUsage();
+  const result = await work();
+  const used = process.cpuUsage(started);
+  return { ...result, cpuMs: (used.user + used.system) / 1000 };
+}
+
+async function loadPartition(local: LocalCluster, segment: OffsetsSegment): Promise<{ records: number; bytes: number; ms: number }> {
   const log = local.cluster.requirePartition('__consumer_offsets', PARTITION).log;
   const started = performance.now();
   let records = 0;
@@ -108,20 +119,30 @@ function serveKcat(local: LocalCluster, expected: number): Promise<{ records: nu
 async function run(): Promise<BenchOutcome> {
   const local = await startLocalCluster({ brokers: 3, offsetsPartitions: 50, coordinator: false });
   try {
-    const load = await loadPartition(local);
-    const loadRate = perSecond(load.records, load.ms);
-    console.log(`load: ${load.records.toLocaleString('en-US')} records, ${mib(load.bytes)} in ${(load.ms / 1000).toFixed(2)} s = ${formatRate(loadRate)}`);
-    const raw = await serveRaw(local);
-    const rawRate = mibPerSecond(raw.bytes, raw.ms);
-    console.log(`fetch (raw client, read_committed): ${mib(raw.bytes)} in ${(raw.ms / 1000).toFixed(2)} s = ${rawRate.toFixed(0)} MiB/s`);
-    const kcat = await serveKcat(local, load.records);
-    const kcatRate = mibPerSecond(load.bytes, kcat.ms);
-    console.log(`fetch (kcat, every record printed): ${kcat.records.toLocaleString('en-US')} records in ${(kcat.ms / 1000).toFixed(2)} s = ${kcatRate.toFixed(1)} MiB/s, ${formatRate(perSecond(kcat.records, kcat.ms))}`);
+    const segment = buildOffsetsSegment(DEFAULT_SHAPE);
+    const load = await withCpu(() => loadPartition(local, segment));
+    const loadRate = perSecond(load.records, load.cpuMs);
+    console.log(
+      `load: ${load.records.toLocaleString('en-US')} records, ${mib(load.bytes)}: ${formatRate(loadRate)} of CPU time (${(load.cpuMs / 1000).toFixed(2)} s), ` +
+        `${formatRate(perSecond(load.records, load.ms))} of wall time (${(load.ms / 1000).toFixed(2)} s)`,
+    );
+    const raw = await withCpu(() => serveRaw(local));
+    const rawRate = mibPerSecond(raw.bytes, raw.cpuMs);
+    console.log(
+      `fetch to a raw client (read_committed, 1 MiB per request): ${mib(raw.bytes)}: ${rawRate.toFixed(0)} MiB per CPU-second (client and cluster), ` +
+        `${mibPerSecond(raw.bytes, raw.ms).toFixed(0)} MiB/s of wall time (${(raw.ms / 1000).toFixed(2)} s)`,
+    );
+    const kcat = await withCpu(() => serveKcat(local, load.records));
+    const kcatRate = mibPerSecond(load.bytes, kcat.cpuMs);
+    console.log(
+      `fetch to kcat (every record printed): ${kcat.records.toLocaleString('en-US')} records: ${kcatRate.toFixed(0)} MiB per cluster CPU-second, ` +
+        `${mibPerSecond(load.bytes, kcat.ms).toFixed(1)} MiB/s and ${formatRate(perSecond(kcat.records, kcat.ms))} of wall time (${(kcat.ms / 1000).toFixed(2)} s)`,
+    );
     return {
       floors: [
-        { label: 'bulk load', value: loadRate, floor: LOAD_FLOOR, unit: 'records/s' },
-        { label: 'fetch to a raw client', value: rawRate, floor: RAW_SERVE_FLOOR, unit: 'MiB/s' },
-        { label: 'fetch to kcat', value: kcatRate, floor: KCAT_SERVE_FLOOR, unit: 'MiB/s' },
+        { label: 'bulk load, per CPU-second', value: loadRate, floor: LOAD_FLOOR, unit: 'records/s' },
+        { label: 'fetch to a raw client, per CPU-second', value: rawRate, floor: RAW_SERVE_FLOOR, unit: 'MiB/s' },
+        { label: 'fetch to kcat, per cluster CPU-second', value: kcatRate, floor: KCAT_SERVE_FLOOR, unit: 'MiB/s' },
       ],
     };
   } finally {

@@ -99,10 +99,11 @@ export function decodeRequestBody(header: RequestHeader, reader: ByteReader): Pr
 }
 
 /** A whole response frame (size prefix, header, body) for `apiKey` at `version`. */
-export function encodeResponse(apiKey: number, version: number, correlationId: number, body: ProtocolBody): Buffer {
+export function encodeResponse(apiKey: number, version: number, correlationId: number, body: ProtocolBody, sizeHint = 0): Buffer {
   const schema = responseSchema(apiKey);
   if (schema === undefined) throw new RangeError(`no response schema for API key ${apiKey}`);
-  const writer = new ByteWriter(256);
+  // A hint (e.g. the record bytes of a Fetch) saves the writer from growing by copies.
+  const writer = new ByteWriter(Math.max(256, sizeHint + 1024));
   writer.writeInt32(0); // size, patched below
   writer.writeInt32(correlationId);
   if (responseHeaderVersion(apiKey, version) >= 1) writer.writeUnsignedVarint(0);

@@ -164,17 +164,19 @@ export class BrokerServer {
     if (response === NO_RESPONSE) return { bytes: null, cutFetch: false };
     // An ApiVersions answer to a version we do not serve is a v0 body (the client can read it).
     const responseVersion = header.apiKey === ApiKey.ApiVersions && !supported ? 0 : header.apiVersion;
-    const bytes = encodeResponse(header.apiKey, responseVersion, header.correlationId, response);
-    const cutFetch = header.apiKey === ApiKey.Fetch && faults.takeDropFetch(this.brokerId, partitionsWithData(response));
+    const withData = header.apiKey === ApiKey.Fetch ? partitionsWithData(response) : [];
+    const recordBytes = withData.reduce((n, p) => n + p.bytes, 0);
+    const bytes = encodeResponse(header.apiKey, responseVersion, header.correlationId, response, recordBytes);
+    const cutFetch = withData.length > 0 && faults.takeDropFetch(this.brokerId, withData);
     return { bytes, cutFetch };
   }
 }
 
-function partitionsWithData(response: ProtocolValue): Array<{ topic: string; partition: number }> {
-  const out: Array<{ topic: string; partition: number }> = [];
+function partitionsWithData(response: ProtocolValue): Array<{ topic: string; partition: number; bytes: number }> {
+  const out: Array<{ topic: string; partition: number; bytes: number }> = [];
   for (const topic of (response['responses'] as Array<{ topic?: string; partitions: Array<{ partitionIndex: number; records: Buffer | null }> }>) ?? []) {
     for (const p of topic.partitions) {
-      if (p.records !== null && p.records.length > 0) out.push({ topic: topic.topic ?? '', partition: p.partitionIndex });
+      if (p.records !== null && p.records.length > 0) out.push({ topic: topic.topic ?? '', partition: p.partitionIndex, bytes: p.records.length });
     }
   }
   return out;
