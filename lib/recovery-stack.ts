@@ -41,6 +41,8 @@ export class RecoveryStack extends Stack {
     // The stack must live where the cluster is: the IAM ARNs and the log group are regional.
     super(scope, id, { env: { account: cluster.account, region: cluster.region }, ...stackProps });
     this.settings = settings;
+    // S3 log delivery through a bucket policy instead of the legacy LogDeliveryWrite ACL.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     if (settings.exampleKeys.length > 0) {
       Annotations.of(this).addWarningV2(
         'coordinator-recovery:example-config',

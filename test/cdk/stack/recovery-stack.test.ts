@@ -244,6 +244,13 @@ describe('storage, approval channel and alarm trigger', () => {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
     synth.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    // Access logs arrive through a bucket policy for the logging service, not an ACL.
+    const [logsId, logsBucket] = resourcesOfType(synth.json, 'AWS::S3::Bucket').find(([id]) => id.startsWith('ArtifactsAccessLogs'))!;
+    expect(logsBucket['AccessControl']).toBeUndefined();
+    synth.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logsId },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' })]) },
+    });
   });
 
   it('encrypts the approval topic, subscribes the approver and keeps the signing key in Secrets Manager', () => {
