@@ -2,7 +2,7 @@
 import type { BlastRadiusOutput } from '../core/workflow/documents.ts';
 import { parseBlastRadiusInput } from '../core/workflow/step-inputs.ts';
 import { affectedGroups } from '../core/operations/index.ts';
-import { artifactKey, storeIfLarge } from '../aws/artifacts.ts';
+import { artifactKey, putJson } from '../aws/artifacts.ts';
 import { artifactStore, defineStep, scanDeadline, withKafka, type HandlerDeps } from './runtime.ts';
 
 export function createHandler(overrides?: Partial<HandlerDeps>) {
@@ -23,7 +23,8 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       groupsToRecover,
       affectedGroups: all,
       topics,
-      detail: await storeIfLarge(artifactStore(deps), artifactKey(request.executionArn, `blast-radius/partition-${shard.partition}.json`), result),
+      // Always by reference: the Map gathers every shard's output into one state.
+      detail: { artifact: await putJson(artifactStore(deps), artifactKey(request.executionArn, `blast-radius/partition-${shard.partition}.json`), result) },
     };
   });
 }

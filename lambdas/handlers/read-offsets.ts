@@ -2,7 +2,7 @@
 import type { GroupRecovery, ReadOffsetsOutput } from '../core/workflow/documents.ts';
 import { parseReadOffsetsInput } from '../core/workflow/step-inputs.ts';
 import { checkCompleteness, readCommittedOffsets } from '../core/operations/index.ts';
-import { artifactKey, storeIfLarge } from '../aws/artifacts.ts';
+import { artifactKey, putJson } from '../aws/artifacts.ts';
 import { artifactStore, defineStep, scanDeadline, withKafka, type HandlerDeps } from './runtime.ts';
 
 export function createHandler(overrides?: Partial<HandlerDeps>) {
@@ -19,7 +19,8 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       complete: recovery.completeness.complete,
       issues: recovery.completeness.issues.length,
     });
-    return storeIfLarge(artifactStore(deps), artifactKey(request.executionArn, `read-offsets/${encodeURIComponent(groupId)}.json`), recovery);
+    // Always by reference: the Map gathers every group's output into one state.
+    return { artifact: await putJson(artifactStore(deps), artifactKey(request.executionArn, `read-offsets/${encodeURIComponent(groupId)}.json`), recovery) };
   });
 }
 

@@ -3,7 +3,8 @@ import { invalidInput } from '../core/errors.ts';
 import type { SeedOffsetsOutput } from '../core/workflow/documents.ts';
 import { seedPlan } from '../core/workflow/seeding.ts';
 import { parseSeedOffsetsInput } from '../core/workflow/step-inputs.ts';
-import { ARTIFACT_NAMES, artifactKey, getJsonIfExists, putJsonIfAbsent, serializeDocument, sha256Hex } from '../aws/artifacts.ts';
+import { ARTIFACT_NAMES, artifactKey, getJsonIfExists, putJson, putJsonIfAbsent, serializeDocument, sha256Hex } from '../aws/artifacts.ts';
+import { capSeedResult } from '../core/workflow/inline-limits.ts';
 import { loadPlan } from './plan-loader.ts';
 import { artifactStore, defineStep, withKafka, type HandlerDeps } from './runtime.ts';
 
@@ -31,8 +32,9 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
 
     const groups = await withKafka(deps, request, (port) => seedPlan(port, document));
     const ok = groups.every((g) => g.status === 'SEEDED' || g.status === 'SKIPPED_BLOCKED');
+    const fullResult = await putJson(store, artifactKey(request.executionArn, 'seed-result.json'), { planSha256: plan.planSha256, ok, groups });
     deps.logger.info('seeded', { ok, groups: groups.map((g) => ({ target: g.targetGroup, status: g.status, committed: g.committed, errors: g.errors.length })) });
-    return { planSha256: plan.planSha256, ok, groups, approvalRecord };
+    return { planSha256: plan.planSha256, ok, groups: groups.map((g) => capSeedResult(g)), approvalRecord, fullResult };
   });
 }
 

@@ -28,7 +28,9 @@
  * Any step output may instead be `{ artifact: ArtifactRef }` when it would exceed what a state
  * can carry; consumers resolve it with lambdas/aws artifacts (handlers do this for you). The
  * fields Map states route on (DiagnoseOutput.shards/groups, BlastRadiusOutput.groupsToRecover)
- * always stay inline.
+ * always stay inline. Map results are aggregated into one state, so Map items keep their bulk
+ * in S3 always (BlastRadiusOutput.detail, ReadOffsetsOutput), and SeedOffsets / Verify cap the
+ * per-partition lists they return (full lists in S3, counts inline).
  */
 import type {
   AffectedGroupsResult,
@@ -367,7 +369,8 @@ export interface GroupSeedResult {
   coordinatorBrokerId: number | null;
   status: 'SEEDED' | 'PARTIAL' | 'FAILED' | 'SKIPPED_BLOCKED';
   committed: number;
-  errors: PartitionSeedError[];
+  errors: PartitionSeedError[]; // at most MAX_INLINE_PARTITION_ENTRIES in the step output
+  errorCount?: number; // all partition errors, when `errors` was cut
   error: string | null; // whole-request failure (NOT_COORDINATOR, unreachable, ...)
 }
 
@@ -376,7 +379,12 @@ export interface SeedOffsetsOutput {
   ok: boolean; // every non-blocked partition committed
   groups: GroupSeedResult[];
   approvalRecord: ArtifactRef;
+  /** The uncut result (every partition error). */
+  fullResult?: ArtifactRef;
 }
+
+/** Per-partition lists longer than this are cut in step outputs (the full list is in S3). */
+export const MAX_INLINE_PARTITION_ENTRIES = 50;
 
 // ---------------------------------------------------------------------------------------------
 // Verify
@@ -398,13 +406,16 @@ export interface GroupVerification {
   targetGroup: string;
   ok: boolean;
   matched: number;
-  mismatches: OffsetMismatch[];
+  mismatches: OffsetMismatch[]; // at most MAX_INLINE_PARTITION_ENTRIES in the step output
+  mismatchCount?: number; // all mismatches, when `mismatches` was cut
   error: string | null;
 }
 
 export interface VerifyOutput {
   ok: boolean;
   groups: GroupVerification[];
+  /** The uncut result (every mismatch); set by the handler. */
+  fullResult?: ArtifactRef;
 }
 
 // ---------------------------------------------------------------------------------------------

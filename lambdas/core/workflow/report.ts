@@ -69,11 +69,11 @@ export function buildReport(parts: ReportParts): RecoveryReport {
     const verified = verifyByTarget.get(g.targetGroup);
     lines.push(`${g.sourceGroup} -> ${g.targetGroup}: ${g.blocked ? `blocked (${g.blockedReason})` : `${g.offsets.length} partition(s)`}`);
     if (seeded) {
-      lines.push(`  seed: ${seeded.status}, ${seeded.committed} committed${seeded.error ? `, ${seeded.error}` : ''}`);
+      lines.push(`  seed: ${seeded.status}, ${seeded.committed} committed${seeded.error ? `, ${seeded.error}` : ''}${seeded.errorCount ? `, ${seeded.errorCount} partition error(s)` : ''}`);
       for (const e of seeded.errors.slice(0, 20)) lines.push(`    ${e.topic}-${e.partition}: ${e.errorName}`);
     }
     if (verified) {
-      lines.push(`  verify: ${verified.ok ? 'offsets match the plan' : `${verified.mismatches.length} mismatch(es)${verified.error ? `, ${verified.error}` : ''}`}`);
+      lines.push(`  verify: ${verified.ok ? 'offsets match the plan' : `${verified.mismatchCount ?? verified.mismatches.length} mismatch(es)${verified.error ? `, ${verified.error}` : ''}`}`);
       for (const m of verified.mismatches.slice(0, 20)) lines.push(`    ${m.topic}-${m.partition}: expected ${m.expected}, found ${m.actual ?? 'nothing'}`);
     }
     if (!g.blocked && verified?.ok) lines.push(`  next: restart the consumers of ${g.sourceGroup} with group.id = ${g.targetGroup}`);

@@ -113,7 +113,12 @@ describe('the runbook through its handlers', () => {
     expect(again.ok).toBe(true);
 
     const verified = await verify(h.deps)({ request: diagnosis.request, plan, seed });
-    expect(verified).toEqual({ ok: true, groups: [{ targetGroup: target, ok: true, matched: 2, mismatches: [], error: null }] });
+    expect(verified).toEqual({
+      ok: true,
+      groups: [{ targetGroup: target, ok: true, matched: 2, mismatches: [], error: null }],
+      fullResult: expect.objectContaining({ key: 'executions/CoordinatorRecovery/run-1/verify-result.json' }),
+    });
+    expect(seed.fullResult?.key).toBe('executions/CoordinatorRecovery/run-1/seed-result.json');
 
     const done = await report(h.deps)({ request: diagnosis.request, diagnosis, blastRadius: [], plan, approval, seed, verify: verified });
     expect(done.outcome).toBe('RECOVERED');
