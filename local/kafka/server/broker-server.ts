@@ -104,7 +104,7 @@ export class BrokerServer {
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
     const id = `${socket.localAddress}:${socket.localPort}-${socket.remoteAddress}:${socket.remotePort}-${this.connectionCounter++}`;
-    const connection = new Connection(this, socket, id);
+    const connection = new Connection(this, socket, id, this.options.maxFrameBytes);
     this.connections.add(connection);
     socket.once('close', () => this.connections.delete(connection));
   }
@@ -194,6 +194,7 @@ class Connection {
     private readonly broker: BrokerServer,
     private readonly socket: Socket,
     id: string,
+    maxFrameBytes: number | undefined,
   ) {
     this.info = {
       id,
@@ -201,7 +202,7 @@ class Connection {
       remotePort: socket.remotePort ?? 0,
       sasl: { mechanism: null, principal: null, exchange: null, rawTokens: false },
     };
-    this.decoder = new FrameDecoder();
+    this.decoder = new FrameDecoder(maxFrameBytes);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
