@@ -67,6 +67,10 @@ function producePartition(ctx: RequestContext, acks: number, topic: string, p: P
   // Only brokers write their internal topics (ReplicaManager refuses client appends).
   if (ctx.cluster.topic(topic)?.internal === true) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   if (p.records === null || p.records.length === 0) return failed(ErrorCode.CORRUPT_MESSAGE, 'empty record set');
+  const minIsr = Number(ctx.cluster.topic(topic)?.configs['min.insync.replicas'] ?? '1');
+  if (acks === -1 && state.isr.length < minIsr) {
+    return failed(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR [${state.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic}-${p.index}`);
+  }
   try {
     const corrupt = firstCorruptBatch(p.records);
     if (corrupt !== null) return failed(ErrorCode.CORRUPT_MESSAGE, corrupt);

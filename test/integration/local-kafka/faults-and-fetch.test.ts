@@ -119,6 +119,22 @@ describe('fetch semantics and faults', () => {
     expect(accepted[0]).toMatchObject({ errorCode: 0, baseOffset: 0n });
   });
 
+  it('refuses acks=-1 while the ISR is below min.insync.replicas, and takes acks=1', async () => {
+    local.cluster.createTopic('durable', { partitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '3' } });
+    const p = local.cluster.partition('durable', 0)!;
+    const follower = p.replicas.find((r) => r !== p.leader)!;
+    await local.faults.stopBroker(follower);
+    try {
+      const records = encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.from('x'), timestamp: 1 }] });
+      const produce = async (acks: number) =>
+        (((await call(p.leader, ApiKey.Produce, 8, { transactionalId: null, acks, timeoutMs: 1000, topicData: [{ name: 'durable', partitionData: [{ index: 0, records }] }] }))['responses'] as Body[])[0]!['partitionResponses'] as Body[])[0]!;
+      expect((await produce(-1))['errorCode']).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+      expect(await produce(1)).toMatchObject({ errorCode: 0, baseOffset: 0n });
+    } finally {
+      await local.faults.startBroker(follower);
+    }
+  });
+
   it('holds a long poll until an append wakes it', async () => {
     local.cluster.createTopic('quiet', { partitions: 1 });
     const leader = local.cluster.partition('quiet', 0)!.leader;
