@@ -13,11 +13,10 @@ export const STATE = {
   hasFailedShards: 'AnyFailedShards',
   blastRadius: 'BlastRadius',
   blastRadiusShard: 'MapShard',
-  collectGroups: 'CollectGroupsToRecover',
-  dedupeGroups: 'EachGroupOnce',
-  hasGroups: 'AnyGroupsToRecover',
   readOffsets: 'ReadOffsets',
+  readShardGroups: 'ReadShardGroups',
   readGroupOffsets: 'ReadGroupOffsets',
+  hasPlannedGroups: 'AnythingToApprove',
   planTarget: 'PlanTarget',
   keepPlan: 'KeepPlan',
   awaitApproval: 'AwaitApproval',
@@ -25,7 +24,7 @@ export const STATE = {
   verify: 'Verify',
   report: 'Report',
   nothingToRecover: 'NothingToRecover',
-  noGroupsToRecover: 'NoGroupsToRecover',
+  nothingToApprove: 'NothingToApprove',
   outcome: 'RecoveredCompletely',
   succeeded: 'Done',
   incomplete: 'RecoveryIncomplete',
@@ -198,18 +197,9 @@ export class RecoveryStateMachine extends Construct {
     blastRadius.itemProcessor(shardTask);
     catchInto(blastRadius, STATE.blastRadius);
 
-    // An indefinite path yields a (possibly empty) list; intrinsic functions take only plain paths, hence two steps.
-    const collectGroups = new sfn.Pass(this, STATE.collectGroups, {
-      comment: 'Groups to recover across all failed shards',
-      parameters: { 'groups.$': '$.blastRadius[*].groupsToRecover[*]' },
-      resultPath: '$.recover',
-    });
-    const dedupeGroups = new sfn.Pass(this, STATE.dedupeGroups, {
-      comment: 'A group is read once even when it was found on several shards',
-      parameters: { 'groups.$': 'States.ArrayUnique($.recover.groups)' },
-      resultPath: '$.recover',
-    });
-
+    // Nested Maps (shards, then each shard's groups) instead of flattening with `[*]`: only
+    // definite paths, which every interpreter evaluates alike, and an empty shard is just [].
+    // A group hashes to exactly one shard, so no group is read twice.
     const groupTask = invoke(
       STATE.readGroupOffsets,
       fns.readOffsets,
@@ -217,14 +207,21 @@ export class RecoveryStateMachine extends Construct {
       undefined,
       Duration.minutes(16),
     );
-    const readOffsets = new sfn.Map(this, STATE.readOffsets, {
-      comment: 'One raw-log read per group',
-      itemsPath: '$.recover.groups',
+    const readShardGroups = new sfn.Map(this, STATE.readShardGroups, {
+      comment: 'One raw-log read per group of this shard',
+      itemsPath: '$.groups',
       itemSelector: { 'request.$': '$.request', 'groupId.$': '$$.Map.Item.Value' },
       maxConcurrency: props.groupConcurrency ?? 4,
+    });
+    readShardGroups.itemProcessor(groupTask);
+    const readOffsets = new sfn.Map(this, STATE.readOffsets, {
+      comment: 'Shards one at a time, so at most groupConcurrency reads run at once',
+      itemsPath: '$.blastRadius',
+      itemSelector: { 'request.$': '$.request', 'groups.$': '$$.Map.Item.Value.groupsToRecover' },
+      maxConcurrency: 1,
       resultPath: '$.groups',
     });
-    readOffsets.itemProcessor(groupTask);
+    readOffsets.itemProcessor(readShardGroups);
     catchInto(readOffsets, STATE.readOffsets);
 
     const planTarget = invoke(
@@ -236,6 +233,7 @@ export class RecoveryStateMachine extends Construct {
           failingBrokers: sfn.JsonPath.listAt('$.diagnosis.failingBrokers'),
           failedShards: sfn.JsonPath.listAt('$.diagnosis.failedShards'),
         },
+        // Per shard, per group; PlanTarget flattens.
         groups: sfn.JsonPath.listAt('$.groups'),
       },
       '$.plan',
@@ -325,10 +323,11 @@ export class RecoveryStateMachine extends Construct {
       parameters: { 'request.$': '$.request', 'diagnosis.$': '$.diagnosis' },
     });
     nothingToRecover.next(report);
-    const noGroups = new sfn.Pass(this, STATE.noGroupsToRecover, {
-      parameters: { 'request.$': '$.request', 'diagnosis.$': '$.diagnosis', 'blastRadius.$': '$.blastRadius' },
+    // Failed shards without groups to recover make an empty plan: reported, never sent for approval.
+    const nothingToApprove = new sfn.Pass(this, STATE.nothingToApprove, {
+      parameters: { 'request.$': '$.request', 'diagnosis.$': '$.diagnosis', 'blastRadius.$': '$.blastRadius', 'plan.$': '$.plan' },
     });
-    noGroups.next(report);
+    nothingToApprove.next(report);
 
     const definition = diagnose
       .next(normalize)
@@ -337,12 +336,12 @@ export class RecoveryStateMachine extends Construct {
           .when(sfn.Condition.isPresent('$.diagnosis.shards[0]'), blastRadius)
           .otherwise(nothingToRecover),
       );
-    blastRadius.next(collectGroups).next(dedupeGroups).next(
-      new sfn.Choice(this, STATE.hasGroups)
-        .when(sfn.Condition.isPresent('$.recover.groups[0]'), readOffsets)
-        .otherwise(noGroups),
+    blastRadius.next(readOffsets).next(planTarget).next(
+      new sfn.Choice(this, STATE.hasPlannedGroups)
+        .when(sfn.Condition.isPresent('$.plan.summary.groups[0]'), keepPlan)
+        .otherwise(nothingToApprove),
     );
-    readOffsets.next(planTarget).next(keepPlan).next(awaitApproval).next(seedOffsets).next(verify).next(report);
+    keepPlan.next(awaitApproval).next(seedOffsets).next(verify).next(report);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,

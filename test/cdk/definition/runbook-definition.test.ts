@@ -63,11 +63,9 @@ describe('the synthesized definitions', () => {
     expect(runbook.StartAt).toBe('Diagnose');
     expect(next('Diagnose')).toBe(STATE.normalize);
     expect(next(STATE.normalize)).toBe(STATE.hasFailedShards);
-    expect(next('BlastRadius')).toBe(STATE.collectGroups);
-    expect(next(STATE.collectGroups)).toBe(STATE.dedupeGroups);
-    expect(next(STATE.dedupeGroups)).toBe(STATE.hasGroups);
+    expect(next('BlastRadius')).toBe('ReadOffsets');
     expect(next('ReadOffsets')).toBe('PlanTarget');
-    expect(next('PlanTarget')).toBe(STATE.keepPlan);
+    expect(next('PlanTarget')).toBe(STATE.hasPlannedGroups);
     expect(next(STATE.keepPlan)).toBe('AwaitApproval');
     expect(next('AwaitApproval')).toBe('SeedOffsets');
     expect(next('SeedOffsets')).toBe('Verify');
@@ -75,7 +73,12 @@ describe('the synthesized definitions', () => {
     expect(runbook.States['BlastRadius']!.Type).toBe('Map');
     expect(runbook.States['BlastRadius']!['ItemsPath']).toBe('$.diagnosis.shards');
     expect(runbook.States['ReadOffsets']!.Type).toBe('Map');
-    expect(runbook.States['ReadOffsets']!['ItemsPath']).toBe('$.recover.groups');
+    expect(runbook.States['ReadOffsets']!['ItemsPath']).toBe('$.blastRadius');
+    const perShard = (runbook.States['ReadOffsets']!['ItemProcessor'] as Asl).States[STATE.readShardGroups]!;
+    expect(perShard.Type).toBe('Map');
+    expect(perShard['ItemsPath']).toBe('$.groups');
+    // Only definite paths: no `[*]` projections, which interpreters disagree on.
+    expect(JSON.stringify(runbook)).not.toContain('[*]');
   });
 
   it('waits for the approval task token for 24 hours by default', () => {
@@ -150,7 +153,7 @@ describe('the synthesized definitions', () => {
 // that records its input: proves the paths, Choices, Maps and intrinsic functions fit together.
 
 const REQUEST = { clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/orders-prod/x-1', groups: [], window: { since: 1, until: 2 } };
-const PLAN = { plan: { bucket: 'b', key: 'plans/p.json', bytes: 10, sha256: 'abc' }, planSha256: 'abc', summary: { planId: 'p', groups: [], partitions: 3, blockedGroups: 0, warnings: 0 } };
+const PLAN = { plan: { bucket: 'b', key: 'plans/p.json', bytes: 10, sha256: 'abc' }, planSha256: 'abc', summary: { planId: 'p', groups: [{ sourceGroup: 'billing', targetGroup: 'billing-recovered-1', partitions: 3, blocked: false }], partitions: 3, blockedGroups: 0, warnings: 0 } };
 
 type Calls = Record<string, unknown[]>;
 type Handler = (input: unknown, attempt: number) => unknown;
@@ -177,7 +180,7 @@ async function execute(handlers: Partial<Record<string, Handler>>): Promise<Run>
     Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7, 9], shards: [{ partition: 7, brokerId: 2, groups: null }, { partition: 9, brokerId: 2, groups: null }], groups: [] }),
     [STATE.blastRadiusShard]: (input) => {
       const partition = (input as { shard: { partition: number } }).shard.partition;
-      return { partition, brokerId: 2, groupsToRecover: partition === 7 ? ['billing', 'orders'] : ['orders', 'search'], affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } };
+      return { partition, brokerId: 2, groupsToRecover: partition === 7 ? ['billing', 'orders'] : ['search'], affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } };
     },
     [STATE.readGroupOffsets]: (input) => ({ artifact: { ...PLAN.plan, key: `groups/${(input as { groupId: string }).groupId}.json` } }),
     PlanTarget: () => PLAN,
@@ -281,7 +284,7 @@ describe('the alarm starter, executed locally', () => {
 });
 
 describe('the runbook definition, executed locally', () => {
-  it('recovers: each shard and each distinct group once, approval with the task token, report with the whole story', async () => {
+  it('recovers: each shard and each of its groups once, approval with the task token, report with the whole story', async () => {
     const { calls, result, error, states, functionNames } = await execute({});
     expect(error).toBeUndefined();
     expect(result).toEqual({ outcome: 'RECOVERED', result: PLAN.plan, summary: 'summary line' });
@@ -297,7 +300,8 @@ describe('the runbook definition, executed locally', () => {
     const plan = calls['PlanTarget']![0] as { groups: unknown[]; diagnosis: unknown; request: unknown };
     expect(plan.request).toEqual(REQUEST);
     expect(plan.diagnosis).toEqual({ failingBrokers: [2], failedShards: [7, 9] });
-    expect(plan.groups).toHaveLength(3);
+    const ref = (group: string) => ({ artifact: { ...PLAN.plan, key: `groups/${group}.json` } });
+    expect(plan.groups).toEqual([[ref('billing'), ref('orders')], [ref('search')]]);
     expect(calls['AwaitApproval']).toEqual([{ request: REQUEST, plan: PLAN, taskToken: 'token-1' }]);
     expect(functionNames).toEqual([expect.stringMatching(/:function:FunctionsRequestApproval/)]);
     expect(calls['SeedOffsets']![0]).toMatchObject({ request: REQUEST, plan: PLAN, approval: { approved: true, approvedBy: 'alice' } });
@@ -318,15 +322,30 @@ describe('the runbook definition, executed locally', () => {
     expect(Object.keys(calls['Report']![0] as object).sort()).toEqual(['diagnosis', 'request']);
   });
 
-  it('routes to the report without reading offsets when the failed shards hold no groups to recover', () => {
-    // Not executed locally: for a wildcard projection that matches nothing AWS yields [], while
-    // aws-local-stepfunctions 3 fails the state; the routing is checked on the definition instead.
-    expect(runbook.States[STATE.collectGroups]!['Parameters']).toEqual({ 'groups.$': '$.blastRadius[*].groupsToRecover[*]' });
-    const choice = runbook.States[STATE.hasGroups] as unknown as { Choices: { Variable: string; IsPresent: boolean; Next: string }[]; Default: string };
-    expect(choice.Choices).toEqual([{ Variable: '$.recover.groups[0]', IsPresent: true, Next: 'ReadOffsets' }]);
-    expect(choice.Default).toBe(STATE.noGroupsToRecover);
-    expect(runbook.States[STATE.noGroupsToRecover]!['Parameters']).toEqual({ 'request.$': '$.request', 'diagnosis.$': '$.diagnosis', 'blastRadius.$': '$.blastRadius' });
-    expect(runbook.States[STATE.noGroupsToRecover]!['Next']).toBe('Report');
+  it('reports without asking for approval when the failed shards hold no groups to recover', async () => {
+    const { calls, result, error, states } = await execute({
+      [STATE.blastRadiusShard]: (input) => ({ partition: (input as { shard: { partition: number } }).shard.partition, brokerId: 2, groupsToRecover: [], affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } }),
+      PlanTarget: () => ({ ...PLAN, summary: { ...PLAN.summary, groups: [], partitions: 0 } }),
+      Report: () => ({ outcome: 'NOTHING_TO_RECOVER', result: PLAN.plan, summary: 'nothing' }),
+    });
+    expect(error).toBeUndefined();
+    expect(result).toMatchObject({ outcome: 'NOTHING_TO_RECOVER' });
+    expect(calls[STATE.readGroupOffsets]).toBeUndefined();
+    expect((calls['PlanTarget']![0] as { groups: unknown }).groups).toEqual([[], []]);
+    expect(calls['AwaitApproval']).toBeUndefined();
+    expect(states).toContain(STATE.nothingToApprove);
+    expect(Object.keys(calls['Report']![0] as object).sort()).toEqual(['blastRadius', 'diagnosis', 'plan', 'request']);
+  });
+
+  it('handles a single shard with a single group', async () => {
+    const { calls, error } = await execute({
+      Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: ['billing'] }], groups: ['billing'] }),
+      [STATE.blastRadiusShard]: () => ({ partition: 7, brokerId: 2, groupsToRecover: ['billing'], affectedGroups: ['billing'], topics: ['invoices'], detail: { artifact: PLAN.plan } }),
+    });
+    expect(error).toBeUndefined();
+    expect(calls[STATE.readGroupOffsets]).toEqual([{ request: REQUEST, groupId: 'billing' }]);
+    expect((calls['PlanTarget']![0] as { groups: unknown }).groups).toEqual([[{ artifact: { ...PLAN.plan, key: 'groups/billing.json' } }]]);
+    expect(calls['SeedOffsets']).toHaveLength(1);
   });
 
   it('ends with nothing written when the approver rejects, after notifying why', async () => {
