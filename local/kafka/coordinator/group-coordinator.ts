@@ -85,6 +85,7 @@ export class GroupCoordinator {
       maxSessionTimeoutMs: options.maxSessionTimeoutMs ?? 1_800_000,
       offsetsRetentionMs: options.offsetsRetentionMs ?? 7 * 24 * 3600 * 1000,
       maxMetadataBytes: 4096,
+      expireTimestampOnEveryCommit: options.offsetCommitValueVersion === 1,
     };
   }
 

@@ -20,6 +20,11 @@ export interface ShardEnvironment {
   offsetsRetentionMs: number;
   /** offset.metadata.max.bytes */
   maxMetadataBytes: number;
+  /**
+   * Brokers before 2.1 (OffsetCommitValue v1) stamped every commit with an expiry of commit time
+   * plus the retention; later ones only when the request asked for a retention.
+   */
+  expireTimestampOnEveryCommit?: boolean;
 }
 
 export interface OffsetToCommit {
@@ -149,7 +154,7 @@ export class GroupShard {
       leaderEpoch: o.leaderEpoch,
       metadata: o.metadata ?? '',
       commitTimestamp: now,
-      expireTimestamp: retentionMs >= 0 ? now + BigInt(retentionMs) : -1n,
+      expireTimestamp: this.expireTimestamp(now, retentionMs),
     }));
     const baseOffset = this.write(
       values.map((v) => ({ kind: 'offset', group: groupId, topic: v.topic, partition: v.partition, value: v })),
@@ -324,6 +329,11 @@ export class GroupShard {
       expired += stale.length;
     }
     return expired;
+  }
+
+  private expireTimestamp(now: bigint, retentionMs: number): bigint {
+    if (retentionMs >= 0) return now + BigInt(retentionMs);
+    return this.env.expireTimestampOnEveryCommit === true ? now + BigInt(this.env.offsetsRetentionMs) : -1n;
   }
 
   private groupFor(groupId: string): ClassicGroup {
