@@ -125,6 +125,10 @@ export class ClassicGroup {
   get memberCount(): number {
     return this.members.size;
   }
+  /** Never had a generation, a member or a pending member: a failed first JoinGroup leaves this. */
+  get isPristine(): boolean {
+    return this.stateValue === 'Empty' && this.generation === 0 && this.members.size === 0 && this.pendingMembers.size === 0;
+  }
   hasMember(memberId: string): boolean {
     return this.members.has(memberId);
   }

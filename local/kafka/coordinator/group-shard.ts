@@ -104,8 +104,12 @@ export class GroupShard {
     this.offsets = new OffsetStore();
   }
 
-  join(groupId: string, request: JoinRequest): Promise<JoinResult> {
-    return this.groupFor(groupId).join(request);
+  async join(groupId: string, request: JoinRequest): Promise<JoinResult> {
+    const group = this.groupFor(groupId);
+    const result = await group.join(request);
+    // A refused first join must not leave a phantom group behind for ListGroups.
+    if (group.isPristine && !this.offsets.hasOffsets(groupId) && this.groups.get(groupId) === group) this.groups.delete(groupId);
+    return result;
   }
 
   sync(groupId: string, request: SyncRequest): Promise<SyncResult> {

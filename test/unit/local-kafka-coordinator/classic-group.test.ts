@@ -137,6 +137,9 @@ describe('classic group state machine', () => {
     expect(sync.errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
     const badSession = await shard.join('g', joinRequest({ sessionTimeoutMs: 10 }));
     expect(badSession.errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
+    // A refused join to a group that never existed leaves nothing behind.
+    expect((await shard.join('never', joinRequest({ protocolType: '' }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect(shard.list().map((g) => g.groupId)).toEqual(['g']);
   });
 
   it('selects the protocol every member supports, by the members\' preference', async () => {
