@@ -18,6 +18,9 @@ export interface BrokerLogSearchOptions {
   streamPrefix?: string;
   /** Pages followed at most; the summary says when the cap cut the search short. */
   maxPages?: number;
+  /** Epoch ms after which no further page is requested (the caller's own time limit). */
+  deadline?: number;
+  clock?: () => number;
   backoff?: BackoffOptions;
 }
 
@@ -39,7 +42,8 @@ export async function searchBrokerLogs(logs: CloudWatchLogsClient, options: Brok
   let nextToken: string | undefined;
 
   for (;;) {
-    if (pages >= maxPages) {
+    // A partial answer in time beats a complete one after the Lambda was killed.
+    if (pages >= maxPages || (options.deadline !== undefined && pages > 0 && (options.clock ?? Date.now)() >= options.deadline)) {
       truncated = true;
       break;
     }

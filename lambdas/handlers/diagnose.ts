@@ -8,8 +8,11 @@ import { describeMskCluster, listBrokerNodes, requireBrokerLogGroup } from '../a
 import { ENV, optionalEnv } from './env.ts';
 import { configuredAuthMode, defineStep, withKafka, type HandlerDeps } from './runtime.ts';
 
+/** Time kept for the live checks after the log search, out of the Lambda's remaining time. */
+const LIVE_CHECK_RESERVE_MS = 90_000;
+
 export function createHandler(overrides?: Partial<HandlerDeps>) {
-  return defineStep<DiagnoseOutput>('diagnose', overrides, async (event, deps) => {
+  return defineStep<DiagnoseOutput>('diagnose', overrides, async (event, deps, context) => {
     const parsed = parseDiagnoseInput(event);
     const lookback = optionalEnv(ENV.DEFAULT_LOOKBACK_MINUTES, deps.env);
     const request = validateExecutionInput(parsed.input, {
@@ -26,7 +29,13 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
     const cluster = await describeMskCluster(msk, request.clusterArn);
     const logGroup = requireBrokerLogGroup(cluster);
     const brokers = await listBrokerNodes(msk, request.clusterArn);
-    const logs = await searchBrokerLogs(deps.clients.logs(), { logGroup, since: request.window.since, until: request.window.until });
+    const remaining = context?.getRemainingTimeInMillis?.();
+    const logs = await searchBrokerLogs(deps.clients.logs(), {
+      logGroup,
+      since: request.window.since,
+      until: request.window.until,
+      ...(remaining !== undefined ? { deadline: Date.now() + remaining - LIVE_CHECK_RESERVE_MS } : {}),
+    });
     deps.logger.info('broker log search', { ...logs.summary, findings: logs.findings.length });
     const parts = await withKafka(deps, request, (port) => diagnoseCoordinators(port, request, logs.findings, { sleep: deps.sleep }));
     deps.logger.info('verdict', { verdict: parts.verdict, failedShards: parts.failedShards, failingBrokers: parts.failingBrokers });

@@ -11,8 +11,8 @@
  *   BlastRadius    Map, ItemsPath $.diagnosis.shards,
  *                  ItemSelector { request: $.diagnosis.request, shard: $$.Map.Item.Value }
  *                  -> ResultPath $.blastRadius (BlastRadiusOutput[])
- *   ReadOffsets    Map, ItemsPath $.diagnosis.groups (Pass state may rebuild it with
- *                  `$.blastRadius[*].groupsToRecover[*]`), ItemSelector
+ *   ReadOffsets    Map over the groups to recover (a Pass state collects
+ *                  `$.blastRadius[*].groupsToRecover[*]`, de-duplicated), ItemSelector
  *                  { request: $.diagnosis.request, groupId: $$.Map.Item.Value }
  *                  -> ResultPath $.groups (ReadOffsetsOutput[])
  *   PlanTarget     payload { request: $.diagnosis.request, diagnosis: $.diagnosis, groups: $.groups }

@@ -13,6 +13,7 @@ import type {
   PlanTargetOutput,
   ReadOffsetsInput,
   ReadOffsetsOutput,
+  RecoveryRequest,
   SeedOffsetsOutput,
 } from './documents.ts';
 import { optionalString, requireArray, requireInteger, requireObject, requireString, type JsonObject } from './fields.ts';
@@ -76,7 +77,7 @@ function integerList(raw: unknown, field: string): number[] {
   return requireArray(raw ?? [], field, FROM_STATE).map((v, i) => requireInteger(v, `${field}[${i}]`, FROM_STATE, { min: -1 }));
 }
 
-export function parsePlanTargetInput(raw: unknown): { request: ReturnType<typeof parseRecoveryRequest>; failedShards: number[]; failingBrokers: number[]; groups: ReadOffsetsOutput[] } {
+export function parsePlanTargetInput(raw: unknown): { request: RecoveryRequest; failedShards: number[]; failingBrokers: number[]; groups: ReadOffsetsOutput[] } {
   const event = requireObject(raw, 'event', 'Invoke PlanTarget with {"request", "diagnosis", "groups"}');
   const diagnosis = requireObject(event['diagnosis'], 'diagnosis', 'Pass the Diagnose output ($.diagnosis)');
   return {
@@ -97,7 +98,7 @@ export function parsePlanTargetOutput(raw: unknown, field = 'plan'): PlanTargetO
   };
 }
 
-export function parseRequestApprovalInput(raw: unknown): { request: ReturnType<typeof parseRecoveryRequest>; plan: PlanTargetOutput; taskToken: string } {
+export function parseRequestApprovalInput(raw: unknown): { request: RecoveryRequest; plan: PlanTargetOutput; taskToken: string } {
   const event = requireObject(raw, 'event', 'Invoke RequestApproval with {"request", "plan", "taskToken"}');
   return {
     request: parseRecoveryRequest(event['request']),
@@ -133,7 +134,7 @@ export function parseApprovalDecision(raw: unknown, field = 'approval', now: Dat
   };
 }
 
-export function parseSeedOffsetsInput(raw: unknown, now?: Date): { request: ReturnType<typeof parseRecoveryRequest>; plan: PlanTargetOutput; approval: ApprovalDecision } {
+export function parseSeedOffsetsInput(raw: unknown, now?: Date): { request: RecoveryRequest; plan: PlanTargetOutput; approval: ApprovalDecision } {
   const event = requireObject(raw, 'event', 'Invoke SeedOffsets with {"request", "plan", "approval"}');
   return {
     request: parseRecoveryRequest(event['request']),
@@ -149,12 +150,12 @@ function parseSeedOutput(raw: unknown, field: string): SeedOffsetsOutput {
   return seed as unknown as SeedOffsetsOutput;
 }
 
-export function parseVerifyInput(raw: unknown): { request: ReturnType<typeof parseRecoveryRequest>; plan: PlanTargetOutput; seed: SeedOffsetsOutput } {
+export function parseVerifyInput(raw: unknown): { request: RecoveryRequest; plan: PlanTargetOutput; seed: SeedOffsetsOutput } {
   const event = requireObject(raw, 'event', 'Invoke Verify with {"request", "plan", "seed"}');
   return { request: parseRecoveryRequest(event['request']), plan: parsePlanTargetOutput(event['plan']), seed: parseSeedOutput(event['seed'], 'seed') };
 }
 
-export function parseReportInput(raw: unknown): JsonObject & { request: ReturnType<typeof parseRecoveryRequest> } {
+export function parseReportInput(raw: unknown): JsonObject & { request: RecoveryRequest } {
   const event = requireObject(raw, 'event', 'Invoke Report with {"request", "diagnosis", ...}');
   const diagnosis = requireObject(event['diagnosis'], 'diagnosis', 'Pass the Diagnose output ($.diagnosis)');
   requireString(diagnosis['verdict'], 'diagnosis.verdict', 'Pass the Diagnose output ($.diagnosis)');

@@ -129,3 +129,15 @@ describe('searchBrokerLogs', () => {
     expect(result.summary.events).toBe(1);
   });
 });
+
+describe('searchBrokerLogs deadline', () => {
+  it('stops paging at the deadline and marks the result truncated', async () => {
+    let n = 0;
+    logsMock.on(FilterLogEventsCommand).callsFake(async () => ({ events: [], nextToken: `t-${n++}` }));
+    let now = 1000;
+    const result = await searchBrokerLogs(client, { ...window, deadline: 1003, clock: () => now++, backoff: recordingBackoff() });
+    expect(result.summary).toMatchObject({ truncated: true });
+    // The first page is always read; then the clock reads 1000, 1001, 1002 (go on) and 1003 (stop).
+    expect(result.summary.pages).toBe(4);
+  });
+});
