@@ -38,6 +38,10 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
     });
     deps.logger.info('broker log search', { ...logs.summary, findings: logs.findings.length });
     const parts = await withKafka(deps, request, (port) => diagnoseCoordinators(port, request, logs.findings, { sleep: deps.sleep }));
+    if (cluster.state !== 'ACTIVE') {
+      // MAINTENANCE / REBOOTING_BROKER / UPDATING explain transient NOT_COORDINATOR answers.
+      parts.evidence.unshift({ kind: 'METADATA', message: `The cluster is ${cluster.state}, not ACTIVE; coordinators move while brokers restart`, partition: null, brokerId: null });
+    }
     deps.logger.info('verdict', { verdict: parts.verdict, failedShards: parts.failedShards, failingBrokers: parts.failingBrokers });
     return {
       request,

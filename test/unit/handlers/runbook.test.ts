@@ -72,6 +72,7 @@ describe('the runbook through its handlers', () => {
     expect(diagnosis.findings).toHaveLength(1);
     expect(diagnosis.logSearch.pages).toBe(2);
     expect(diagnosis.request.trigger).toEqual({ source: 'alarm', alarmName: 'coordinator-failed', alarmTime: null });
+    expect(diagnosis.evidence.filter((e) => e.kind === 'METADATA')).toEqual([]);
     expect(h.connections[0]).toEqual({ brokers: ['b-1.orders:9098', 'b-2.orders:9098'], ssl: true, sasl: { mechanism: 'aws-msk-iam', region: 'us-east-1' } });
 
     const document = storedPlan(plan);
@@ -165,6 +166,18 @@ describe('the runbook through its handlers', () => {
     });
     const seed = await seedOffsets(h.deps)({ request: diagnosis.request, plan, approval: { approved: true, planSha256: plan.planSha256, approvedBy: 'ann', channel: 'cli' } });
     expect(seed.ok).toBe(true);
+  });
+
+  it('notes a cluster that is not ACTIVE in the evidence', async () => {
+    mocks.msk.on(DescribeClusterV2Command).resolves({
+      ClusterInfo: {
+        ClusterType: 'PROVISIONED',
+        State: 'REBOOTING_BROKER',
+        Provisioned: { BrokerNodeGroupInfo: undefined, NumberOfBrokerNodes: 3, LoggingInfo: { BrokerLogs: { CloudWatchLogs: { Enabled: true, LogGroup: 'g' } } } },
+      },
+    });
+    const diagnosis = await diagnose(h.deps)({ input: {}, executionArn: EXECUTION_ARN, startTime: NOW.toISOString() });
+    expect(diagnosis.evidence[0]).toEqual({ kind: 'METADATA', message: 'The cluster is REBOOTING_BROKER, not ACTIVE; coordinators move while brokers restart', partition: null, brokerId: null });
   });
 
   it('uses the SCRAM secret for scram and says how to turn broker logs on when they are off', async () => {
