@@ -19,6 +19,8 @@ export interface RecoveryStackProps extends StackProps {
   config?: Partial<RecoveryConfig>;
   /** default: lambdas/handlers of this repository. */
   handlersDir?: string;
+  /** Heartbeat on the approval wait; default none (the approval timeout alone ends the wait). */
+  approvalHeartbeat?: Duration;
 }
 
 /** Handlers that read or write the artifacts bucket (lambdas/handlers/README.md). */
@@ -35,7 +37,7 @@ export class RecoveryStack extends Stack {
   readonly key: kms.Key;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps = {}) {
-    const { config: configProps, handlersDir, ...stackProps } = props;
+    const { config: configProps, handlersDir, approvalHeartbeat, ...stackProps } = props;
     const settings = resolveRecoveryConfig((key) => scope.node.tryGetContext(key), configProps);
     const { config, cluster } = settings;
     // The stack must live where the cluster is: the IAM ARNs and the log group are regional.
@@ -99,6 +101,7 @@ export class RecoveryStack extends Stack {
     this.runbook = new RecoveryStateMachine(this, 'Runbook', {
       stateMachineName,
       approvalTimeout,
+      ...(approvalHeartbeat ? { approvalHeartbeat } : {}),
       logRetention,
       functions: {
         diagnose: fns.diagnose,

@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { RecoveryConfig } from '../../lib/config.ts';
 import { HANDLER_NAMES } from '../../lib/recovery-functions.ts';
-import { RecoveryStack } from '../../lib/recovery-stack.ts';
+import { RecoveryStack, type RecoveryStackProps } from '../../lib/recovery-stack.ts';
 
 export const HANDLERS_DIR = fileURLToPath(new URL('../../lambdas/handlers/', import.meta.url));
 
@@ -34,13 +34,13 @@ export interface ValidationReport {
  * skipped (`aws:cdk:bundling-stacks` = none) unless asked for: esbuild for ten Lambdas is the
  * slow part and template assertions do not need the code.
  */
-export function synthesize(options: { bundle?: boolean; config?: Partial<RecoveryConfig>; context?: Record<string, unknown> } = {}): Synthesized {
+export function synthesize(options: { bundle?: boolean; config?: Partial<RecoveryConfig>; context?: Record<string, unknown>; props?: Omit<RecoveryStackProps, 'config'> } = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'recovery-cdk-'));
   const app = new App({
     outdir,
     context: { ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context },
   });
-  const stack = new RecoveryStack(app, 'CoordinatorRecovery', options.config ? { config: options.config } : {});
+  const stack = new RecoveryStack(app, 'CoordinatorRecovery', { ...options.props, ...(options.config ? { config: options.config } : {}) });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // Throws with the report when cdk-nag finds anything unacknowledged.
   const assembly = app.synth();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Duration } from 'aws-cdk-lib';
 import { resourcesOfType, synthesize, type Synthesized } from '../helpers.ts';
 
 const SCRAM_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_recovery-AbCdEf';
@@ -6,7 +7,10 @@ const SCRAM_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-839
 
 let synth: Synthesized;
 beforeAll(() => {
-  synth = synthesize({ config: { authMode: 'scram', scramSecretArn: SCRAM_SECRET, scramSecretKmsKeyArn: SCRAM_KEY, approvalTimeoutHours: 4 } });
+  synth = synthesize({
+    config: { authMode: 'scram', scramSecretArn: SCRAM_SECRET, scramSecretKmsKeyArn: SCRAM_KEY, approvalTimeoutHours: 4 },
+    props: { approvalHeartbeat: Duration.hours(1) },
+  });
 }, 120_000);
 afterAll(() => synth?.dispose());
 
@@ -31,9 +35,11 @@ describe('a SCRAM cluster', () => {
     }
   });
 
-  it('waits for approval as long as configured, and links expire with the wait', () => {
+  it('waits for approval as long as configured, with the configured heartbeat, and links expire with the wait', () => {
     synth.template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { APPROVAL_LINK_TTL_SECONDS: String(4 * 3600) } } });
     const [, machine] = resourcesOfType(synth.json, 'AWS::StepFunctions::StateMachine').find(([, props]) => props['StateMachineName'])!;
-    expect(JSON.stringify(machine['DefinitionString'])).toContain('\\"TimeoutSeconds\\":14400');
+    const definition = JSON.stringify(machine['DefinitionString']);
+    expect(definition).toContain('\\"TimeoutSeconds\\":14400');
+    expect(definition).toContain('\\"HeartbeatSeconds\\":3600');
   });
 });
