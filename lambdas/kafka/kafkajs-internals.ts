@@ -182,14 +182,24 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
     return broker;
   }
 
+  /**
+   * Throws the broker's kafkajs objects away after a transport failure. kafkajs keeps the bytes
+   * of a half-received response in its Connection across reconnects, so the next response on
+   * a reused Connection would be framed wrongly (and time out); a fresh Broker starts clean.
+   */
+  async function discard(at: BrokerEndpoint, broker: Broker): Promise<void> {
+    const key = endpointKey(at);
+    if (brokers.get(key) === broker) brokers.delete(key);
+    await broker.disconnect().catch(() => undefined);
+  }
+
   async function connected(at: BrokerEndpoint, action: string): Promise<Broker> {
     const broker = brokerAt(at);
     try {
       if (!broker.isConnected()) await broker.connect();
       return broker;
     } catch (error) {
-      // A half-open pool would make the next call wait for kafkajs's lock instead of failing fast.
-      await broker.disconnect().catch(() => undefined);
+      await discard(at, broker);
       throw fromKafkajsError(error, at, action);
     }
   }
@@ -198,8 +208,9 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
     try {
       return await broker.connectionPool.send(protocol);
     } catch (error) {
-      if ((error as { name?: string }).name === 'KafkaJSConnectionClosedError') await broker.disconnect().catch(() => undefined);
-      throw fromKafkajsError(error, at, action);
+      const mapped = fromKafkajsError(error, at, action);
+      if (mapped.code === 'KAFKA_UNAVAILABLE') await discard(at, broker);
+      throw mapped;
     }
   }
 
