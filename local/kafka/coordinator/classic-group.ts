@@ -73,6 +73,8 @@ export interface GroupEnvironment {
   initialRebalanceDelayMs: number;
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
+  /** the broker-log line Kafka's coordinator prints at each rebalance step */
+  info?: (message: string) => void;
 }
 
 interface Member extends MemberSummary {
@@ -298,7 +300,7 @@ export class ClassicGroup {
     }
     const member = this.members.get(id);
     if (member === undefined) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, memberId };
-    this.removeMember(member);
+    this.removeMember(member, `Removing member ${id} on LeaveGroup`);
     return { errorCode: ErrorCode.NONE, memberId: id };
   }
 
@@ -390,7 +392,7 @@ export class ClassicGroup {
         this.extendInitialDelay();
         this.tryCompleteJoin();
       } else {
-        this.prepareRebalance();
+        this.prepareRebalance(`Adding new member ${memberId} with group instance id ${request.groupInstanceId ?? 'null'}`);
       }
     });
   }
@@ -403,11 +405,11 @@ export class ClassicGroup {
       member.sessionTimeoutMs = request.sessionTimeoutMs;
       member.joinCallback = resolve;
       if (this.stateValue === 'PreparingRebalance') this.tryCompleteJoin();
-      else this.prepareRebalance();
+      else this.prepareRebalance(`Updating metadata for member ${member.memberId} during ${this.stateValue}`);
     });
   }
 
-  private prepareRebalance(): void {
+  private prepareRebalance(reason: string): void {
     if (this.stateValue === 'CompletingRebalance') {
       for (const member of this.members.values()) {
         member.assignment = EMPTY;
@@ -418,6 +420,9 @@ export class ClassicGroup {
     this.cancelSyncTimer?.();
     this.cancelSyncTimer = null;
     const wasEmpty = this.stateValue === 'Empty';
+    this.env.info?.(
+      `Preparing to rebalance group ${this.groupId} in state PreparingRebalance with old generation ${this.generation} (reason: ${reason}).`,
+    );
     this.setState('PreparingRebalance');
     this.cancelJoinTimer?.();
     if (wasEmpty && this.env.initialRebalanceDelayMs > 0) {
@@ -480,6 +485,7 @@ export class ClassicGroup {
       this.protocolName = null;
       this.leaderId = null;
       this.setState('Empty');
+      this.env.info?.(`Group ${this.groupId} with generation ${this.generation} is now empty.`);
       this.env.persist(this.snapshot());
       return;
     }
@@ -488,6 +494,7 @@ export class ClassicGroup {
       this.leaderId = this.members.keys().next().value ?? null;
     }
     this.setState('CompletingRebalance');
+    this.env.info?.(`Stabilized group ${this.groupId} generation ${this.generation} with ${this.members.size} members.`);
     for (const member of this.members.values()) {
       const callback = member.joinCallback;
       member.joinCallback = null;
@@ -500,11 +507,15 @@ export class ClassicGroup {
       if (this.stateValue !== 'CompletingRebalance' || this.generation !== generation) return;
       // Members that never sent SyncGroup are gone; the rest rebalance without them.
       for (const member of [...this.members.values()]) if (member.syncCallback === null) this.dropMember(member);
-      this.prepareRebalance();
+      this.prepareRebalance('Removing members that did not send SyncGroup within the rebalance timeout');
     });
   }
 
   private completeSync(assignments: { memberId: string; assignment: Buffer }[]): void {
+    const staticCount = [...this.members.values()].filter((m) => m.groupInstanceId !== null).length;
+    this.env.info?.(
+      `Assignment received from leader ${this.leaderId ?? ''} for group ${this.groupId} for generation ${this.generation}. The group has ${this.members.size} members, ${staticCount} of which are static.`,
+    );
     const byMember = new Map(assignments.map((a) => [a.memberId, a.assignment]));
     for (const member of this.members.values()) member.assignment = byMember.get(member.memberId) ?? EMPTY;
     const errorCode = this.env.persist(this.snapshot());
@@ -514,7 +525,7 @@ export class ClassicGroup {
         member.syncCallback?.(this.syncFailure(errorCode));
         member.syncCallback = null;
       }
-      this.prepareRebalance();
+      this.prepareRebalance(`Error ${errorCode} when storing group assignment during SyncGroup`);
       return;
     }
     this.cancelSyncTimer?.();
@@ -527,12 +538,12 @@ export class ClassicGroup {
     }
   }
 
-  private removeMember(member: Member): void {
+  private removeMember(member: Member, reason: string): void {
     this.dropMember(member);
     switch (this.stateValue) {
       case 'Stable':
       case 'CompletingRebalance':
-        this.prepareRebalance();
+        this.prepareRebalance(reason);
         break;
       case 'PreparingRebalance':
         this.tryCompleteJoin();
@@ -567,7 +578,8 @@ export class ClassicGroup {
         this.scheduleSessionExpiry(member);
         return;
       }
-      this.removeMember(member);
+      this.env.info?.(`Member ${member.memberId} in group ${this.groupId} has failed, removing it from the group.`);
+      this.removeMember(member, `removing member ${member.memberId} on heartbeat expiration`);
     });
   }
 

@@ -11,6 +11,8 @@ import { PartitionShardLog } from './partition-shard-log.ts';
 import { liveCommits, replayShard, type ReplayedOffsetCommit } from './replay.ts';
 import type { OffsetCommitValueVersion } from './record-codec.ts';
 
+const GROUP_LOGGER = 'org.apache.kafka.coordinator.group.GroupMetadataManager';
+
 export type ShardStatus = 'ACTIVE' | 'LOADING' | 'FAILED';
 
 export interface ShardSlot {
@@ -224,7 +226,12 @@ export class GroupCoordinator {
   private loadShard(p: PartitionState): void {
     const started = Date.now();
     const log: ShardLog = new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch);
-    const shard = new GroupShard(p.partition, p.leaderEpoch, log, this.shardEnv);
+    const logger = this.logs.forBroker(p.leader);
+    const prefix = `[GroupCoordinator id=${p.leader} topic=${CONSUMER_OFFSETS} partition=${p.partition}] `;
+    const shard = new GroupShard(p.partition, p.leaderEpoch, log, {
+      ...this.shardEnv,
+      info: (message) => logger.info(prefix + message, GROUP_LOGGER),
+    });
     const slot: ShardSlot = { partition: p.partition, brokerId: p.leader, epoch: p.leaderEpoch, status: 'ACTIVE', shard, cancelLoading: null };
     this.slots.set(p.partition, slot);
     const result = shard.load();

@@ -25,6 +25,8 @@ export interface ShardEnvironment {
    * plus the retention; later ones only when the request asked for a retention.
    */
   expireTimestampOnEveryCommit?: boolean;
+  /** where the shard's groups print their rebalance lines (the leader's broker log) */
+  info?: (message: string) => void;
 }
 
 export interface OffsetToCommit {
@@ -357,6 +359,7 @@ export class GroupShard {
       initialRebalanceDelayMs: this.env.initialRebalanceDelayMs,
       minSessionTimeoutMs: this.env.minSessionTimeoutMs,
       maxSessionTimeoutMs: this.env.maxSessionTimeoutMs,
+      ...(this.env.info === undefined ? {} : { info: this.env.info }),
       persist: (value) =>
         this.write([{ kind: 'group', group: groupId, value }], BigInt(this.env.now())) === null
           ? ErrorCode.NOT_COORDINATOR

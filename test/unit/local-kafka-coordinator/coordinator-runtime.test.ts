@@ -161,6 +161,26 @@ describe('coordinator runtime on a cluster model', () => {
     expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.NOT_COORDINATOR });
   });
 
+  it('the leader\'s broker log follows each rebalance step of its groups', async () => {
+    const [groupId] = groupsOnPartition(1, 1);
+    const { leader, shard } = shardFor(groupId!);
+    const joined = await shard.join(groupId!, {
+      memberId: '', groupInstanceId: null, clientId: 'c', clientHost: '/127.0.0.1', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000,
+      protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], requireKnownMemberId: false,
+    });
+    await shard.sync(groupId!, { memberId: joined.memberId, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] });
+    shard.leave(groupId!, [{ memberId: joined.memberId, groupInstanceId: null }]);
+    const lines = logs.lines(leader).map((l) => l.text).filter((t) => t.includes(`group ${groupId}`) || t.includes(`Group ${groupId}`));
+    const prefix = `INFO \\[GroupCoordinator id=${leader} topic=__consumer_offsets partition=1\\] `;
+    expect(lines.map((l) => l.replace(/^\[[^\]]+\] /, ''))).toEqual([
+      expect.stringMatching(new RegExp(`^${prefix}Preparing to rebalance group ${groupId} in state PreparingRebalance with old generation 0 \\(reason: Adding new member c-`)),
+      expect.stringMatching(new RegExp(`^${prefix}Stabilized group ${groupId} generation 1 with 1 members\\.`)),
+      expect.stringMatching(new RegExp(`^${prefix}Assignment received from leader c-.* for group ${groupId} for generation 1\\. The group has 1 members, 0 of which are static\\.`)),
+      expect.stringMatching(new RegExp(`^${prefix}Preparing to rebalance group ${groupId} in state PreparingRebalance with old generation 1 \\(reason: Removing member c-.* on LeaveGroup\\)`)),
+      expect.stringMatching(new RegExp(`^${prefix}Group ${groupId} with generation 2 is now empty\\.`)),
+    ]);
+  });
+
   it('rejects faults on partitions that do not exist, naming the field', () => {
     expect(() => plugin.faults.failCoordinator(OFFSETS_PARTITIONS)).toThrow(/partition/);
     expect(() => plugin.faults.loadCoordinator!(0, -1)).toThrow(/durationMs/);
