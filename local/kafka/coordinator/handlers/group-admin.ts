@@ -1,7 +1,7 @@
 import { ApiKey } from '../../protocol/api-keys.ts';
 import type { RequestContext } from '../../server/context.ts';
 import { ErrorCode } from '../kafka-error-codes.ts';
-import { int, list, str, type CoordinatorApi, type CoordinatorServices } from './services.ts';
+import { int, strings, str, type CoordinatorApi, type CoordinatorServices } from './services.ts';
 
 /** FindCoordinator, ListGroups, DescribeGroups and DeleteGroups. */
 
@@ -41,7 +41,7 @@ export const findCoordinatorApi: CoordinatorApi = {
   handle(services, ctx, request) {
     const keyType = int(request['keyType'], KEY_TYPE_GROUP);
     if (ctx.apiVersion >= 4) {
-      const coordinators = (list(request['coordinatorKeys']) as unknown as string[]).map((key) =>
+      const coordinators = strings(request['coordinatorKeys']).map((key) =>
         findCoordinator(services, ctx, key, keyType),
       );
       return { throttleTimeMs: 0, coordinators };
@@ -63,8 +63,8 @@ export const listGroupsApi: CoordinatorApi = {
   minVersion: 0,
   maxVersion: 5,
   handle({ groups }, ctx, request) {
-    const states = new Set((list(request['statesFilter']) as unknown as string[]).map((s) => s.toLowerCase()));
-    const types = new Set((list(request['typesFilter']) as unknown as string[]).map((t) => t.toLowerCase()));
+    const states = new Set(strings(request['statesFilter']).map((s) => s.toLowerCase()));
+    const types = new Set(strings(request['typesFilter']).map((t) => t.toLowerCase()));
     let errorCode: number = ErrorCode.NONE;
     const listed: { groupId: string; protocolType: string; groupState: string; groupType: string }[] = [];
     for (const slot of groups.slotsOn(ctx.brokerId)) {
@@ -89,7 +89,7 @@ export const describeGroupsApi: CoordinatorApi = {
   minVersion: 0,
   maxVersion: 6,
   handle({ groups }, ctx, request) {
-    const described = (list(request['groups']) as unknown as string[]).map((groupId) => {
+    const described = strings(request['groups']).map((groupId) => {
       const empty = { groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648, errorMessage: null };
       const found = groups.lookup(ctx.brokerId, groupId);
       if (!found.ok) return { ...empty, errorCode: found.errorCode };
@@ -124,7 +124,7 @@ export const deleteGroupsApi: CoordinatorApi = {
   minVersion: 0,
   maxVersion: 2,
   handle({ groups }, ctx, request) {
-    const results = (list(request['groupsNames']) as unknown as string[]).map((groupId) => {
+    const results = strings(request['groupsNames']).map((groupId) => {
       const found = groups.lookup(ctx.brokerId, groupId);
       return { groupId, errorCode: found.ok ? found.slot.shard.deleteGroup(groupId) : found.errorCode };
     });

@@ -4,7 +4,7 @@ import type { ProtocolValue } from '../../server/registry.ts';
 import type { RequestContext } from '../../server/context.ts';
 import type { FetchedOffset, OffsetToCommit, PartitionResult } from '../group-shard.ts';
 import { ErrorCode } from '../kafka-error-codes.ts';
-import { int, list, long, nullableStr, str, type CoordinatorApi, type CoordinatorServices } from './services.ts';
+import { int, ints, list, long, nullableStr, str, type CoordinatorApi, type CoordinatorServices } from './services.ts';
 
 /** OffsetCommit, OffsetFetch, OffsetDelete and TxnOffsetCommit. */
 
@@ -134,7 +134,7 @@ function fetchedTopics(fetched: FetchedOffset[], groupError: number | null): Pro
 
 function requestedTopics(value: unknown): TopicPartitionsIn[] | null {
   if (value === null || value === undefined) return null;
-  return list(value).map((t) => ({ topic: str(t['name']), partitions: list(t['partitionIndexes']) as unknown as number[] }));
+  return list(value).map((t) => ({ topic: str(t['name']), partitions: ints(t['partitionIndexes']) }));
 }
 
 /** One group's answer: the offsets, or a group-level error (with the requested partitions for v0-1). */

@@ -55,6 +55,14 @@ export function list(value: unknown): ProtocolValue[] {
   return Array.isArray(value) ? (value as ProtocolValue[]) : [];
 }
 
+export function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+export function ints(value: unknown): number[] {
+  return Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [];
+}
+
 export function buffer(value: unknown): Buffer {
   return Buffer.isBuffer(value) ? value : Buffer.alloc(0);
 }

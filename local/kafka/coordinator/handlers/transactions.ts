@@ -1,5 +1,5 @@
 import { ApiKey } from '../../protocol/api-keys.ts';
-import { int, list, long, nullableStr, str, type CoordinatorApi } from './services.ts';
+import { int, ints, list, long, nullableStr, str, type CoordinatorApi } from './services.ts';
 
 /** InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn and EndTxn. */
 
@@ -20,7 +20,7 @@ export const addPartitionsToTxnApi: CoordinatorApi = {
   maxVersion: 3,
   handle({ transactions }, ctx, request) {
     const partitions = list(request['v3AndBelowTopics']).flatMap((t) =>
-      (list(t['partitions']) as unknown as number[]).map((partition) => ({ topic: str(t['name']), partition })),
+      ints(t['partitions']).map((partition) => ({ topic: str(t['name']), partition })),
     );
     const results = transactions.addPartitions(
       ctx.brokerId,
