@@ -1,0 +1,185 @@
+/**
+ * S3 stand-in (restXml, path-style `/<bucket>/<key>`): PutObject, GetObject and HeadObject in
+ * memory, for the buckets it was given. PutObject honours `If-None-Match: *` (412
+ * PreconditionFailed when the key exists, the atomic claim the approval links rely on) and
+ * `If-Match`, decodes `aws-chunked` bodies and checks an `x-amz-checksum-crc32` the SDK sends.
+ * Server-side-encryption headers are recorded and echoed; nothing is encrypted.
+ */
+import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import { ServiceError, xmlEscape, type StandinHandler, type StandinRequest, type StandinResponse } from './http-service.ts';
+
+export interface StoredObject {
+  body: Buffer;
+  contentType: string;
+  etag: string;
+  lastModified: Date;
+  serverSideEncryption: string | null;
+  kmsKeyId: string | null;
+}
+
+export class S3Standin {
+  readonly handler: StandinHandler;
+  private readonly buckets = new Map<string, Map<string, StoredObject>>();
+
+  constructor(bucketNames: string[]) {
+    for (const name of bucketNames) this.buckets.set(name, new Map());
+    this.handler = (request) => this.route(request);
+  }
+
+  createBucket(name: string): void {
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw new Error(`not a valid S3 bucket name: ${name}`);
+    if (!this.buckets.has(name)) this.buckets.set(name, new Map());
+  }
+
+  /** An object's text, or undefined; for tests and the demo. */
+  readText(bucket: string, key: string): string | undefined {
+    return this.buckets.get(bucket)?.get(key)?.body.toString('utf8');
+  }
+
+  keys(bucket: string): string[] {
+    return [...(this.buckets.get(bucket)?.keys() ?? [])].sort();
+  }
+
+  object(bucket: string, key: string): StoredObject | undefined {
+    return this.buckets.get(bucket)?.get(key);
+  }
+
+  private route(request: StandinRequest): StandinResponse {
+    const [bucketPart, ...keyParts] = request.path.slice(1).split('/');
+    const bucketName = decodeURIComponent(bucketPart ?? '');
+    const key = keyParts.map((part) => decodeURIComponent(part)).join('/');
+    if (bucketName === '') throw new ServiceError('NotImplemented', 501, 'the stand-in does not list buckets');
+    const bucket = this.buckets.get(bucketName);
+    if (!bucket) throw new ServiceError('NoSuchBucket', 404, 'The specified bucket does not exist', { BucketName: bucketName });
+    if (key === '') throw new ServiceError('NotImplemented', 501, 'the stand-in answers object operations only (path-style /<bucket>/<key>)');
+    switch (request.method) {
+      case 'PUT':
+        return this.put(bucket, key, request);
+      case 'GET':
+      case 'HEAD':
+        return this.get(bucket, key, request);
+      default:
+        throw new ServiceError('MethodNotAllowed', 405, `The specified method ${request.method} is not allowed against this resource.`);
+    }
+  }
+
+  private put(bucket: Map<string, StoredObject>, key: string, request: StandinRequest): StandinResponse {
+    if (request.query.has('uploads') || request.query.has('uploadId') || request.headers['x-amz-copy-source']) {
+      throw new ServiceError('NotImplemented', 501, 'the stand-in implements single-request PutObject only');
+    }
+    const existing = bucket.get(key);
+    const ifNoneMatch = header(request, 'if-none-match');
+    if (ifNoneMatch !== undefined) {
+      if (ifNoneMatch !== '*') throw new ServiceError('NotImplemented', 501, 'PutObject supports If-None-Match: * only', { Header: 'If-None-Match' });
+      if (existing) throw new ServiceError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
+    }
+    const ifMatch = header(request, 'if-match');
+    if (ifMatch !== undefined) {
+      if (!existing) throw new ServiceError('NoSuchKey', 404, 'The specified key does not exist.', { Key: key });
+      if (ifMatch !== existing.etag) throw new ServiceError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' });
+    }
+    const chunked = (header(request, 'content-encoding') ?? '').split(',').map((s) => s.trim()).includes('aws-chunked');
+    const { bytes, trailers } = chunked ? decodeAwsChunked(request.body) : { bytes: request.body, trailers: new Map<string, string>() };
+    const crcHeader = header(request, 'x-amz-checksum-crc32') ?? trailers.get('x-amz-checksum-crc32');
+    if (crcHeader !== undefined) {
+      const expected = Buffer.alloc(4);
+      expected.writeUInt32BE(crc32(bytes) >>> 0);
+      if (expected.toString('base64') !== crcHeader) {
+        throw new ServiceError('BadDigest', 400, 'The CRC32 you specified did not match the calculated checksum.');
+      }
+    }
+    const sse = header(request, 'x-amz-server-side-encryption') ?? null;
+    const object: StoredObject = {
+      body: Buffer.from(bytes),
+      contentType: header(request, 'content-type') ?? 'binary/octet-stream',
+      etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
+      // S3 timestamps have second precision (Last-Modified is an HTTP date).
+      lastModified: new Date(Math.floor(Date.now() / 1000) * 1000),
+      serverSideEncryption: sse,
+      kmsKeyId: header(request, 'x-amz-server-side-encryption-aws-kms-key-id') ?? null,
+    };
+    bucket.set(key, object);
+    return { status: 200, headers: { etag: object.etag, ...encryptionHeaders(object) } };
+  }
+
+  private get(bucket: Map<string, StoredObject>, key: string, request: StandinRequest): StandinResponse {
+    const object = bucket.get(key);
+    if (!object) throw new ServiceError('NoSuchKey', 404, 'The specified key does not exist.', { Key: key });
+    const ifNoneMatch = header(request, 'if-none-match');
+    if (ifNoneMatch !== undefined && (ifNoneMatch === '*' || ifNoneMatch === object.etag)) {
+      return { status: 304, headers: { etag: object.etag } };
+    }
+    return {
+      status: 200,
+      headers: {
+        'content-type': object.contentType,
+        etag: object.etag,
+        'last-modified': object.lastModified.toUTCString(),
+        'accept-ranges': 'bytes',
+        ...encryptionHeaders(object),
+        // HEAD answers announce the length of the body they do not send.
+        ...(request.method === 'HEAD' ? { 'content-length': String(object.body.length) } : {}),
+      },
+      body: object.body,
+    };
+  }
+}
+
+function header(request: StandinRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function encryptionHeaders(object: StoredObject): Record<string, string> {
+  return {
+    ...(object.serverSideEncryption ? { 'x-amz-server-side-encryption': object.serverSideEncryption } : {}),
+    ...(object.kmsKeyId ? { 'x-amz-server-side-encryption-aws-kms-key-id': object.kmsKeyId } : {}),
+  };
+}
+
+/**
+ * `aws-chunked` content encoding: `<hex size>[;chunk-signature=...]\r\n<data>\r\n` repeated,
+ * a zero-size chunk, then trailer headers (`x-amz-checksum-crc32:...`) and a blank line.
+ */
+export function decodeAwsChunked(raw: Buffer): { bytes: Buffer; trailers: Map<string, string> } {
+  const parts: Buffer[] = [];
+  const trailers = new Map<string, string>();
+  let at = 0;
+  const readLine = (): string => {
+    const end = raw.indexOf('\r\n', at);
+    if (end < 0) throw new ServiceError('IncompleteBody', 400, 'aws-chunked body ends inside a chunk header');
+    const line = raw.subarray(at, end).toString('latin1');
+    at = end + 2;
+    return line;
+  };
+  for (;;) {
+    const sizeText = readLine().split(';', 1)[0]!.trim();
+    const size = Number.parseInt(sizeText, 16);
+    if (!/^[0-9a-fA-F]+$/.test(sizeText) || !Number.isFinite(size)) throw new ServiceError('InvalidRequest', 400, `aws-chunked: bad chunk size ${JSON.stringify(sizeText)}`);
+    if (size === 0) break;
+    if (at + size + 2 > raw.length) throw new ServiceError('IncompleteBody', 400, 'aws-chunked body is shorter than its chunk sizes');
+    parts.push(raw.subarray(at, at + size));
+    at += size + 2;
+  }
+  while (at < raw.length) {
+    const line = readLine();
+    if (line === '') break;
+    const colon = line.indexOf(':');
+    if (colon > 0) trailers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+  return { bytes: Buffer.concat(parts), trailers };
+}
+
+export function s3Error(error: ServiceError, request: StandinRequest): StandinResponse {
+  const extra = Object.entries(error.extra)
+    .map(([name, value]) => `<${name}>${xmlEscape(String(value))}</${name}>`)
+    .join('');
+  return {
+    status: error.status,
+    headers: { 'content-type': 'application/xml' },
+    body:
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${xmlEscape(error.code)}</Code><Message>${xmlEscape(error.message)}</Message>` +
+      `${extra}<RequestId>${request.requestId}</RequestId></Error>`,
+  };
+}
