@@ -57,8 +57,15 @@ describe('Lambda bundles (esbuild, no Docker)', () => {
     const target = join(isolated, 'index.mjs');
     copyFileSync(join(assetDir, 'index.mjs'), target);
     copyFileSync(join(assetDir, 'index.mjs.map'), `${target}.map`);
-    const module = (await import(pathToFileURL(target).href)) as { handler: (event: unknown) => Promise<unknown> };
-    expect(typeof module.handler).toBe('function');
-    await expect(module.handler({})).rejects.toMatchObject({ name: 'RecoveryError.INVALID_INPUT' });
+    const previousLevel = process.env['POWERTOOLS_LOG_LEVEL'];
+    process.env['POWERTOOLS_LOG_LEVEL'] = 'SILENT';
+    try {
+      const module = (await import(pathToFileURL(target).href)) as { handler: (event: unknown) => Promise<unknown> };
+      expect(typeof module.handler).toBe('function');
+      await expect(module.handler({})).rejects.toMatchObject({ name: 'RecoveryError.INVALID_INPUT' });
+    } finally {
+      if (previousLevel === undefined) delete process.env['POWERTOOLS_LOG_LEVEL'];
+      else process.env['POWERTOOLS_LOG_LEVEL'] = previousLevel;
+    }
   });
 });

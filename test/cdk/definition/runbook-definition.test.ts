@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { renderDefinition, stateMachineIds } from '../../../lib/definition.ts';
+import { renderDefinition, stateMachineIds, taskHandlers } from '../../../lib/definition.ts';
 import { LAMBDA_TRANSIENT_ERRORS, NOT_APPROVED_ERRORS, STATE } from '../../../lib/recovery-state-machine.ts';
 import { synthesize, type Synthesized } from '../helpers.ts';
 import { validateExecutionInput } from '../../../lambdas/core/workflow/input.ts';
@@ -121,6 +121,20 @@ describe('the synthesized definitions', () => {
     }
     expect(runbook.States[STATE.notApproved]!.Type).toBe('Fail');
     expect(runbook.States[STATE.failed]!.Type).toBe('Fail');
+  });
+
+  it('maps every Task state to the handler it invokes', () => {
+    expect(taskHandlers(synth.json, runbook as never)).toEqual({
+      Diagnose: 'diagnose',
+      [STATE.blastRadiusShard]: 'blast-radius',
+      [STATE.readGroupOffsets]: 'read-offsets',
+      PlanTarget: 'plan-target',
+      AwaitApproval: 'request-approval',
+      SeedOffsets: 'seed-offsets',
+      Verify: 'verify',
+      Report: 'report',
+      NotifyFailure: 'notify-failure',
+    });
   });
 
   it('invokes the Lambdas directly so the local runner can map Resource ARNs to handlers', () => {
