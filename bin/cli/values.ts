@@ -33,11 +33,11 @@ export function parseSince(value: string, nowMs: number, flag = '--since'): numb
   return since;
 }
 
-export function parseInteger(value: string, flag: string, { min = 0, max = 2_147_483_647 }: { min?: number; max?: number } = {}): number {
+export function parseInteger(value: string, flag: string, { min = 0, max = 2_147_483_647, example = min }: { min?: number; max?: number; example?: number } = {}): number {
   const text = value.trim();
   const number = /^-?\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(number) || number < min || number > max) {
-    throw invalidInput(flag, `"${value}" is not a whole number from ${min} to ${max}`, `Pass e.g. ${flag} ${min}`);
+    throw invalidInput(flag, `"${value}" is not a whole number from ${min} to ${max}`, `Pass e.g. ${flag} ${example}`);
   }
   return number;
 }

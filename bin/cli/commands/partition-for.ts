@@ -16,7 +16,7 @@ export const partitionForCommand: Command = {
     let partitionCount: number | null = null;
     let partition: number;
     if (typeof flags['partitions'] === 'string') {
-      partitionCount = parseInteger(flags['partitions'], '--partitions', { min: 1 });
+      partitionCount = parseInteger(flags['partitions'], '--partitions', { min: 1, example: 50 });
       partition = offsetsPartitionForCount(groupId, partitionCount);
     } else {
       partition = await offsetsPartitionFor(await context.port(), groupId);

@@ -12,7 +12,7 @@ export const partitionsCommand: Command = {
   details: 'Example: coordinator-recovery partitions --broker 2 --bootstrap b-1.example:9092',
   async run(context, { flags }) {
     if (typeof flags['broker'] !== 'string') throw invalidInput('--broker', 'is required', 'Pass the node id of the broker, e.g. --broker 2');
-    const brokerId = parseInteger(flags['broker'], '--broker');
+    const brokerId = parseInteger(flags['broker'], '--broker', { example: 2 });
     const partitions = await affectedPartitions(await context.port(), brokerId);
     return {
       data: { brokerId, partitions },
