@@ -255,6 +255,11 @@ export class GroupCoordinator {
     this.unloadSlot(slot, true);
     slot.status = 'FAILED';
     const logger = this.logs.forBroker(slot.brokerId);
+    // A failure is a load that went wrong, so the broker log shows the load starting first.
+    logger.info(
+      `[GroupCoordinator id=${slot.brokerId}] Scheduling loading of metadata from ${CONSUMER_OFFSETS}-${slot.partition} with epoch ${slot.epoch}`,
+      RUNTIME_LOGGER,
+    );
     const lines = coordinatorLogLines({ mode: failure.mode, brokerId: slot.brokerId, partition: slot.partition, epoch: slot.epoch, conflict: failure.conflict });
     for (const line of lines) logger.error(line.message, line.logger);
   }
