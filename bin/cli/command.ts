@@ -141,7 +141,8 @@ function argumentError(error: Error & { code?: string }, command: Command) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return invalidInput(flag, `is not an option of ${command.name}`, help);
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return invalidInput(flag, error.message.includes('argument missing') ? 'needs a value' : 'takes no value', help);
+      if (error.message.includes('ambiguous')) return invalidInput(flag, 'has a value starting with "-"', `Write it as ${flag}=VALUE if that is meant. ${help}`);
+      return invalidInput(flag, error.message.includes('does not take') ? 'takes no value' : 'needs a value', help);
     default:
       return invalidInput(flag, error.message, help);
   }

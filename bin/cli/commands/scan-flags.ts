@@ -1,15 +1,26 @@
 /** The scan window flags shared by the commands that read __consumer_offsets. */
 import type { RecoveryScanOptions } from '../../../lambdas/core/operations/index.ts';
-import type { ScanStats } from '../../../lambdas/core/model.ts';
+import { invalidInput } from '../../../lambdas/core/errors.ts';
+import type { ScanStats, ScanWindow } from '../../../lambdas/core/model.ts';
 import type { CommandContext, FlagDefinition, FlagValues } from '../command.ts';
 import { parseSince } from '../values.ts';
 
 export const SCAN_FLAGS: Record<string, FlagDefinition> = {
   since: { type: 'string', placeholder: 'TIME', description: 'read records written since: ISO time, duration back from now (6h, 1h30m, 2d) or epoch ms; default: the whole retained log' },
+  'from-offset': { type: 'string', placeholder: 'N', description: 'start at this __consumer_offsets log offset instead (with --since, the later start wins)' },
 };
 
-export function scanWindow(flags: FlagValues, nowMs: number): { since?: number } {
-  return typeof flags['since'] === 'string' ? { since: parseSince(flags['since'], nowMs) } : {};
+export function scanWindow(flags: FlagValues, nowMs: number): ScanWindow {
+  const window: ScanWindow = {};
+  if (typeof flags['since'] === 'string') window.since = parseSince(flags['since'], nowMs);
+  const fromOffset = flags['from-offset'];
+  if (typeof fromOffset === 'string') {
+    if (!/^\d{1,19}$/.test(fromOffset.trim()) || BigInt(fromOffset.trim()) > 2n ** 63n - 1n) {
+      throw invalidInput('--from-offset', `"${fromOffset}" is not a log offset`, 'Pass a whole number >= 0, e.g. --from-offset 120000');
+    }
+    window.fromOffset = BigInt(fromOffset.trim()).toString();
+  }
+  return window;
 }
 
 /** Progress on stderr while a long scan runs, so a person knows it is alive; results stay on stdout. */

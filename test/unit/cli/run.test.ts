@@ -83,6 +83,11 @@ describe('bad input exits 2 with one line naming the flag', () => {
     [['groups', '--partition', 'x', '--bootstrap', 'a:1'], '--partition:'],
     [['groups', '--partition', '1', '--since', 'last tuesday', '--bootstrap', 'a:1'], '--since:'],
     [['offsets', 'g', '--since', '1h', '--bootstrap', 'nohost'], '--bootstrap: "nohost" is not a host:port'],
+    [['offsets', 'g', '--from-offset', '-5', '--bootstrap', 'a:1'], '--from-offset: has a value starting with "-"'],
+    [['offsets', 'g', '--from-offset=-5', '--bootstrap', 'a:1'], '--from-offset: "-5" is not a log offset'],
+    [['offsets', 'g', '--since', '--bootstrap', 'a:1'], '--since: has a value starting with "-"'],
+    [['offsets', 'g', '--json=yes'], '--json: takes no value'],
+    [['offsets', 'g', '--since'], '--since: needs a value'],
   ])('%j', async (argv, message) => {
     const io = fakeIo({ port: metadataOnlyPort() });
     expect(await runCli(argv, io)).toBe(2);
