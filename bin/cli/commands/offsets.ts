@@ -13,16 +13,27 @@ export function renderOffsets(result: GroupOffsetsResult, report: CompletenessRe
     lines.push(`group metadata: ${meta.protocolType || '-'}/${meta.protocol ?? '-'}, state ${meta.state}, generation ${meta.generation}, ${meta.members} member(s), subscribed ${listOrDash(meta.subscribedTopics)}`);
   }
   const checks = new Map(report.partitions.map((c) => [`${c.topic}\u0000${c.partition}`, c]));
-  const rows: string[][] = [];
+  const keys = new Map<string, { topic: string; partition: number }>();
+  for (const check of report.partitions) keys.set(`${check.topic}\u0000${check.partition}`, { topic: check.topic, partition: check.partition });
   for (const [topic, partitions] of Object.entries(result.offsets)) {
-    for (const [partition, entry] of Object.entries(partitions)) {
-      const check = checks.get(`${topic}\u0000${partition}`);
-      rows.push([topic, partition, entry.offset, check?.lag ?? '-', check?.status ?? '-', String(entry.leaderEpoch), formatTimestamp(entry.commitTimestamp), entry.logOffset]);
-    }
+    for (const partition of Object.keys(partitions)) keys.set(`${topic}\u0000${partition}`, { topic, partition: Number(partition) });
   }
-  for (const check of report.partitions.filter((c) => c.offset === null)) {
-    rows.push([check.topic, String(check.partition), '-', '-', check.status, '-', '-', '-']);
-  }
+  const rows = [...keys]
+    .sort(([, a], [, b]) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
+    .map(([key, { topic, partition }]) => {
+      const entry = result.offsets[topic]?.[String(partition)];
+      const check = checks.get(key);
+      return [
+        topic,
+        String(partition),
+        entry?.offset ?? '-',
+        check?.lag ?? '-',
+        check?.status ?? 'UNCHECKED',
+        entry ? String(entry.leaderEpoch) : '-',
+        formatTimestamp(entry?.commitTimestamp),
+        entry?.logOffset ?? '-',
+      ];
+    });
   lines.push(
     rows.length === 0
       ? 'no committed offsets found in the window'

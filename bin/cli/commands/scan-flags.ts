@@ -37,7 +37,7 @@ export function scanOptions(context: CommandContext): RecoveryScanOptions {
 export function scanSummary(scan: ScanStats): string {
   const skipped = Object.entries(scan.skipped).map(([reason, count]) => `${reason}=${count}`);
   return [
-    `scanned partition ${scan.partition} offsets ${scan.startOffset}..${scan.endOffset}${scan.complete ? '' : ` (INCOMPLETE, resume at ${scan.nextOffset})`}`,
+    `scanned partition ${scan.partition} offsets ${scan.startOffset}..${scan.endOffset}${scan.complete ? '' : ` (INCOMPLETE: stopped at ${scan.nextOffset})`}`,
     `${scan.records} records, ${scan.batches} batches, ${scan.bytes} bytes`,
     scan.abortedRecords > 0 ? `${scan.abortedRecords} aborted` : '',
     skipped.length > 0 ? `skipped ${skipped.join(' ')}` : '',
