@@ -21,6 +21,10 @@ interface Target {
   filter?: (fileName: string) => boolean;
 }
 
+function isCoreProtocolSchema(fileName: string): boolean {
+  return /^(ConsumerProtocol|ControlRecordType|EndTxnMarker)/.test(fileName);
+}
+
 export const targets: Target[] = [
   {
     source: 'coordinator',
@@ -32,12 +36,13 @@ export const targets: Target[] = [
     source: 'protocol',
     output: 'lambdas/core/schema/consumer-protocol-schemas.generated.ts',
     exportName: 'consumerProtocolSchemas',
-    filter: (name) => /^(ConsumerProtocol|ControlRecordType|EndTxnMarker)/.test(name),
+    filter: isCoreProtocolSchema,
   },
   {
     source: 'protocol',
     output: 'local/kafka/protocol/protocol-schemas.generated.ts',
     exportName: 'protocolSchemas',
+    filter: (name) => !isCoreProtocolSchema(name),
   },
 ];
 

@@ -294,101 +294,6 @@ const definitions: Record<string, RawMessageSchema> = {
   ],
   "apiKey": 18
  },
- "ConsumerProtocolAssignment": {
-  "name": "ConsumerProtocolAssignment",
-  "type": "data",
-  "validVersions": "0-3",
-  "flexibleVersions": "none",
-  "fields": [
-   {
-    "name": "AssignedPartitions",
-    "type": "[]TopicPartition",
-    "versions": "0+",
-    "fields": [
-     {
-      "name": "Topic",
-      "type": "string",
-      "versions": "0+"
-     },
-     {
-      "name": "Partitions",
-      "type": "[]int32",
-      "versions": "0+"
-     }
-    ]
-   },
-   {
-    "name": "UserData",
-    "type": "bytes",
-    "versions": "0+",
-    "nullableVersions": "0+",
-    "default": "null"
-   }
-  ]
- },
- "ConsumerProtocolSubscription": {
-  "name": "ConsumerProtocolSubscription",
-  "type": "data",
-  "validVersions": "0-3",
-  "flexibleVersions": "none",
-  "fields": [
-   {
-    "name": "Topics",
-    "type": "[]string",
-    "versions": "0+"
-   },
-   {
-    "name": "UserData",
-    "type": "bytes",
-    "versions": "0+",
-    "nullableVersions": "0+",
-    "default": "null"
-   },
-   {
-    "name": "OwnedPartitions",
-    "type": "[]TopicPartition",
-    "versions": "1+",
-    "fields": [
-     {
-      "name": "Topic",
-      "type": "string",
-      "versions": "1+"
-     },
-     {
-      "name": "Partitions",
-      "type": "[]int32",
-      "versions": "1+"
-     }
-    ]
-   },
-   {
-    "name": "GenerationId",
-    "type": "int32",
-    "versions": "2+",
-    "default": "-1"
-   },
-   {
-    "name": "RackId",
-    "type": "string",
-    "versions": "3+",
-    "nullableVersions": "3+",
-    "default": "null"
-   }
-  ]
- },
- "ControlRecordTypeSchema": {
-  "name": "ControlRecordTypeSchema",
-  "type": "data",
-  "validVersions": "0",
-  "flexibleVersions": "none",
-  "fields": [
-   {
-    "name": "Type",
-    "type": "int16",
-    "versions": "0+"
-   }
-  ]
- },
  "CreateTopicsRequest": {
   "name": "CreateTopicsRequest",
   "type": "request",
@@ -1161,19 +1066,6 @@ const definitions: Record<string, RawMessageSchema> = {
    }
   ],
   "apiKey": 43
- },
- "EndTxnMarker": {
-  "name": "EndTxnMarker",
-  "type": "data",
-  "validVersions": "0",
-  "flexibleVersions": "none",
-  "fields": [
-   {
-    "name": "CoordinatorEpoch",
-    "type": "int32",
-    "versions": "0+"
-   }
-  ]
  },
  "EndTxnRequest": {
   "name": "EndTxnRequest",

@@ -83,7 +83,7 @@ describe('schema engine on the golden vectors', () => {
 });
 
 describe('schema engine on every protocol and coordinator schema', () => {
-  const all = { ...protocolSchemas, ...coordinatorSchemas };
+  const all = { ...protocolSchemas, ...coordinatorSchemas, ...consumerProtocolSchemas };
   it('encodes the default message of every valid version and decodes it back to the same bytes', () => {
     let checked = 0;
     for (const schema of Object.values(all)) {
