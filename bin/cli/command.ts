@@ -65,6 +65,8 @@ export interface Command {
   flags: Record<string, FlagDefinition>;
   /** Extra help: examples, what the output means. */
   details?: string;
+  /** Never contacts a cluster: help leaves the connection flags out. */
+  offline?: boolean;
   /** Returns nothing when the command wrote its own output (streaming commands). */
   run(context: CommandContext, input: CommandInput): Promise<CommandResult | void>;
 }
@@ -169,7 +171,8 @@ export function commandHelp(command: Command, sharedFlags: Record<string, FlagDe
     for (const p of command.positionals) lines.push(`  <${p.name}>  ${p.description}`);
   }
   if (Object.keys(command.flags).length > 0) lines.push('', 'Options:', ...flagLines(command.flags));
-  lines.push('', 'Connection:', ...flagLines(sharedFlags), '', 'Output:', ...flagLines(OUTPUT_FLAGS));
+  if (!command.offline) lines.push('', 'Connection:', ...flagLines(sharedFlags));
+  lines.push('', 'Output:', ...flagLines(OUTPUT_FLAGS));
   if (command.details) lines.push('', command.details);
   return `${lines.join('\n')}\n`;
 }

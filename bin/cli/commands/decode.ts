@@ -40,6 +40,7 @@ export const decodeCommand: Command = {
   summary: 'decode raw __consumer_offsets records: JSON lines {"key": hex, "value": hex|null} on stdin, one JSON object per line on stdout',
   positionals: [],
   flags: {},
+  offline: true,
   details: [
     'Example (kcat): kcat -C -b host:9092 -t __consumer_offsets -p 12 -e -f \'{"key":"%K","value":"%S"}\\n\' ...',
     'bytes must be hex; int64 values come out as decimal strings; a bad line yields {"line": N, "error": ...}.',

@@ -63,6 +63,9 @@ describe('help', () => {
     expect(io.out()).toContain('--partition P');
     expect(io.out()).toContain('--since TIME');
     expect(io.out()).toContain('--sasl-mechanism');
+    const offline = fakeIo();
+    await runCli(['decode', '--help'], offline);
+    expect(offline.out()).not.toContain('--bootstrap');
     const viaHelp = fakeIo();
     await runCli(['help', 'groups'], viaHelp);
     expect(viaHelp.out()).toBe(io.out());
