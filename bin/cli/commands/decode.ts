@@ -42,8 +42,9 @@ export const decodeCommand: Command = {
   flags: {},
   offline: true,
   details: [
-    'Example (kcat): kcat -C -b host:9092 -t __consumer_offsets -p 12 -e -f \'{"key":"%K","value":"%S"}\\n\' ...',
-    'bytes must be hex; int64 values come out as decimal strings; a bad line yields {"line": N, "error": ...}.',
+    'Example: echo \'{"key":"000100066f726465727300066f726465727300000000","value":null}\' | coordinator-recovery decode',
+    'Keys and values are hex (convert raw bytes from a dump with e.g. xxd -p); int64 values come out as',
+    'decimal strings; a bad line yields {"line": N, "error": ...} and the rest still decodes.',
   ].join('\n'),
   async run(context) {
     const lines = createInterface({ input: context.io.stdin, crlfDelay: Infinity });
