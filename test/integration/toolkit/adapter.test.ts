@@ -9,7 +9,7 @@ import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import type { KafkaPort } from '../../../lambdas/core/ports.ts';
 import { createKafkaPort } from '../../../lambdas/kafka/index.ts';
 import type { LocalCluster } from '../../../local/kafka/index.ts';
-import { OFFSETS_PARTITIONS, consumeAll, createTopic, produce, realClient, startCluster } from './helpers.ts';
+import { OFFSETS_PARTITIONS, consumeAll, createTopic, produce, realClient, startCluster, waitFor } from './helpers.ts';
 
 let cluster: LocalCluster;
 let kafka: Kafka;
@@ -148,6 +148,26 @@ describe('standalone commit to an empty group', () => {
       expect(seen[0]?.partitions.find((p) => p.partition === 2)?.offset).toBe('3');
     } finally {
       await admin.disconnect();
+    }
+  });
+});
+
+describe('close', () => {
+  it('closes every connection it opened, on every broker', async () => {
+    // A cluster of its own, so that no other client's connections are counted.
+    const quiet = await startCluster();
+    try {
+      const connections = () => quiet.brokers.reduce((n, b) => n + b.connectionCount, 0);
+      const own = createKafkaPort({ brokers: quiet.bootstrapServers });
+      // Touch every broker: metadata, then a Fetch from each partition leader.
+      const partitions = (await own.metadata(['__consumer_offsets'])).topics[0]?.partitions ?? [];
+      for (const p of partitions) await own.fetch({ topic: '__consumer_offsets', partition: p.partition, offset: 0n, maxBytes: 1024, isolation: 'read_committed', maxWaitMs: 0 });
+      expect(quiet.brokers.every((b) => b.connectionCount > 0)).toBe(true);
+      await own.close();
+      await waitFor('the brokers to see the connections close', () => (connections() === 0 ? true : undefined), 5000);
+      await expect(own.metadata()).rejects.toMatchObject({ code: 'KAFKA_UNAVAILABLE' });
+    } finally {
+      await quiet.stop();
     }
   });
 });
