@@ -1,0 +1,274 @@
+/**
+ * The local runbook: the state machine definition CDK synthesizes, executed by
+ * aws-local-stepfunctions, with every Lambda task running its handler from lambdas/handlers in
+ * this process against the AWS stand-ins, and the approval task waiting for a real
+ * SendTaskSuccess / SendTaskFailure on the Step Functions stand-in.
+ */
+import { randomUUID } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { RecoveryConfig } from '../../lib/config.ts';
+import type { HandlerName } from '../../lib/recovery-functions.ts';
+import type { AwsStandins } from '../aws/index.ts';
+import { EnvironmentResolver } from './environment.ts';
+import { startFunctionUrl, type FunctionUrlResult, type RunningFunctionUrl } from './function-url.ts';
+import { clientsFromEnvironment, invokeLikeLambda, loadHandler, type LocalClients, type LocalFunction } from './lambda-runtime.ts';
+import { lambdaTasks, synthesizeRunbook, type AslDefinition, type SynthesizedRunbook } from './synthesize.ts';
+
+export { synthesizeRunbook, lambdaTasks, type AslDefinition, type SynthesizedRunbook } from './synthesize.ts';
+export { clientsFromEnvironment, LambdaTaskError } from './lambda-runtime.ts';
+export { startFunctionUrl } from './function-url.ts';
+
+// aws-local-stepfunctions 3 calls Promise.withResolvers, which Node only has from 22 on.
+if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
+  Object.assign(Promise, {
+    withResolvers<T>() {
+      let resolve!: (value: T) => void;
+      let reject!: (reason: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+export interface LocalRunbookOptions {
+  aws: AwsStandins;
+  /** Stack configuration over the example; clusterArn and brokerLogGroupName default to the stand-ins'. */
+  config?: Partial<RecoveryConfig>;
+  /**
+   * Variables set on every function over the synthesized ones. The stack allows only iam, scram
+   * and tls; the local cluster speaks plaintext, so AUTH_MODE defaults to plaintext here.
+   */
+  environment?: Record<string, string>;
+  /** Pause before each Retry attempt (the definition's 2-10 s intervals are for AWS); default 200 ms. */
+  retryIntervalMs?: number;
+  /** Handler log level (powertools): default SILENT, DEBUG/INFO to watch a run. */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Reuse a synthesis (it takes seconds) across runbooks of the same configuration. */
+  synthesized?: SynthesizedRunbook;
+}
+
+export type ExecutionOutcome = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string };
+
+export interface TaskInvocation {
+  state: string;
+  handler: HandlerName;
+  input: unknown;
+  output?: unknown;
+  error?: { name: string; cause: string };
+}
+
+export interface LocalExecution {
+  executionArn: string;
+  taskToken: string;
+  /** Settles when the execution ends; never rejects. */
+  done: Promise<ExecutionOutcome>;
+  /** Top-level states entered so far, in order. */
+  states: string[];
+  /** Every Lambda invocation so far, Map items included. */
+  invocations: TaskInvocation[];
+  abort(): void;
+}
+
+export interface StartOptions {
+  /** Execution name (default: a random one). */
+  name?: string;
+  /** Ends the approval wait with States.Timeout after this long (default: the state's TimeoutSeconds). */
+  approvalTimeoutMs?: number;
+}
+
+export interface LocalRunbook {
+  stateMachineArn: string;
+  definition: AslDefinition;
+  /** The approval endpoint's function URL (the signed links point here). */
+  approvalEndpointUrl: string;
+  artifactsBucket: string;
+  approvalTopicArn: string;
+  /** The environment a function runs with (stand-in endpoints and resources resolved). */
+  environmentOf(handler: HandlerName): Record<string, string>;
+  start(input: unknown, options?: StartOptions): LocalExecution;
+  close(): Promise<void>;
+}
+
+export async function createLocalRunbook(options: LocalRunbookOptions): Promise<LocalRunbook> {
+  const { aws } = options;
+  const synthesized =
+    options.synthesized ??
+    synthesizeRunbook({ clusterArn: aws.clusterArn, brokerLogGroupName: aws.logGroupName, ...options.config });
+  const { definition, region, account } = synthesized;
+  if (region !== aws.region || account !== aws.account) {
+    throw new Error(`the stack deploys to ${region}/${account} but the stand-ins serve ${aws.region}/${aws.account}; start them with the cluster's region and account`);
+  }
+  const stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:${synthesized.stateMachineName}`;
+
+  let approvalEndpoint: ((event: never) => Promise<unknown>) | undefined;
+  const functionUrl: RunningFunctionUrl = await startFunctionUrl(async (event) => {
+    if (!approvalEndpoint) return { statusCode: 503, body: 'not ready' };
+    return (await approvalEndpoint(event as never)) as FunctionUrlResult;
+  });
+
+  const clients: LocalClients[] = [];
+  try {
+    const resolver = new EnvironmentResolver({ aws, template: synthesized.template, region, account, functionUrl: functionUrl.url });
+    const functions = new Map<string, LocalFunction>();
+    for (const fn of synthesized.functions.values()) {
+      functions.set(fn.logicalId, {
+        logicalId: fn.logicalId,
+        handler: fn.handler,
+        timeoutSeconds: fn.timeoutSeconds,
+        memorySize: fn.memorySize,
+        region,
+        account,
+        environment: {
+          ...resolver.resolveAll(fn.environment),
+          ...(fn.environment['AUTH_MODE'] !== undefined ? { AUTH_MODE: 'plaintext' } : {}),
+          ...aws.environment(),
+          ...options.environment,
+        },
+      });
+    }
+    const byHandler = (handler: HandlerName): LocalFunction => {
+      const fn = [...functions.values()].find((f) => f.handler === handler);
+      if (!fn) throw new Error(`the synthesized stack has no ${handler} function`);
+      return fn;
+    };
+    const logLevel = options.logLevel ?? 'SILENT';
+    const handlers = new Map<string, (event: unknown) => Promise<unknown>>();
+    for (const fn of functions.values()) {
+      const fnClients = clientsFromEnvironment(fn.environment);
+      clients.push(fnClients);
+      handlers.set(fn.logicalId, await loadHandler(fn, fnClients, logLevel));
+    }
+    approvalEndpoint = handlers.get(byHandler('approval-endpoint').logicalId) as typeof approvalEndpoint;
+    const tasks = lambdaTasks(definition);
+    const retryIntervalMs = options.retryIntervalMs ?? 200;
+    const artifactsBucket = byHandler('diagnose').environment['ARTIFACTS_BUCKET'] ?? '';
+    const approvalTopicArn = byHandler('request-approval').environment['APPROVAL_TOPIC_ARN'] ?? '';
+
+    const start = (input: unknown, startOptions: StartOptions = {}): LocalExecution => {
+      const name = startOptions.name ?? randomUUID();
+      const executionArn = `arn:aws:states:${region}:${account}:execution:${synthesized.stateMachineName}:${name}`;
+      const taskToken = randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, '');
+      const invocations: TaskInvocation[] = [];
+      const states: string[] = [];
+      const aborter = new AbortController();
+
+      const localHandlers = Object.fromEntries(
+        tasks.map(({ state, logicalId, waitForTaskToken }) => {
+          const fn = functions.get(logicalId);
+          const run = handlers.get(logicalId);
+          if (!fn || !run) throw new Error(`Task ${state} invokes ${logicalId}, which is not a Lambda of the synthesized stack`);
+          return [
+            state,
+            async (parameters: unknown): Promise<unknown> => {
+              // lambda:invoke integrations hand the function only the Payload field.
+              const isIntegration = !/:function:/.test(String(definitionResource(definition, state)));
+              const event = isIntegration ? (parameters as { Payload?: unknown }).Payload : parameters;
+              const invocation: TaskInvocation = { state, handler: fn.handler, input: event };
+              invocations.push(invocation);
+              try {
+                const output = await invokeLikeLambda(run, event);
+                if (!waitForTaskToken) {
+                  invocation.output = output;
+                  return isIntegration ? { ExecutedVersion: '$LATEST', Payload: output, StatusCode: 200 } : output;
+                }
+                // The invocation only sent the request; the task's result is what the approver sends back.
+                const answer = await aws.sfn.waitForTask(taskToken, {
+                  signal: aborter.signal,
+                  ...(startOptions.approvalTimeoutMs !== undefined ? { timeoutMs: startOptions.approvalTimeoutMs } : {}),
+                });
+                if (answer.status === 'SUCCEEDED') {
+                  invocation.output = answer.output;
+                  return answer.output;
+                }
+                throw namedError(answer.error, answer.cause);
+              } catch (error) {
+                const failure = error as Error;
+                invocation.error = { name: failure.name, cause: failure.message };
+                throw error;
+              }
+            },
+          ];
+        }),
+      );
+      const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
+      const execution = machine.run(input as never, {
+        overrides: {
+          taskResourceLocalHandlers: localHandlers as never,
+          retryIntervalOverrides: Object.fromEntries(tasks.map(({ state }) => [state, retryIntervalMs])),
+        },
+        context: {
+          Execution: { Id: executionArn, Name: name, Input: input, StartTime: new Date().toISOString(), RoleArn: `arn:aws:iam::${account}:role/local` },
+          StateMachine: { Id: stateMachineArn, Name: synthesized.stateMachineName },
+          Task: { Token: taskToken },
+        } as never,
+      });
+      const logging = (async () => {
+        for await (const event of execution.eventLogs) {
+          const entered = event as { type: string; index?: number; state?: { name: string } };
+          if (entered.type === 'StateEntered' && entered.index === undefined && entered.state) states.push(entered.state.name);
+        }
+      })();
+      const done = (async (): Promise<ExecutionOutcome> => {
+        try {
+          const output = await execution.result;
+          return { status: 'SUCCEEDED', output };
+        } catch (error) {
+          const cause = (error as { cause?: unknown }).cause;
+          const failure = cause instanceof Error ? cause : (error as Error);
+          return { status: 'FAILED', error: failure.name, cause: failure.message };
+        } finally {
+          aborter.abort();
+          await logging.catch(() => undefined);
+        }
+      })();
+      return {
+        executionArn,
+        taskToken,
+        done,
+        states,
+        invocations,
+        abort: () => {
+          aborter.abort();
+          execution.abort();
+        },
+      };
+    };
+
+    return {
+      stateMachineArn,
+      definition,
+      approvalEndpointUrl: functionUrl.url,
+      artifactsBucket,
+      approvalTopicArn,
+      environmentOf: (handler) => ({ ...byHandler(handler).environment }),
+      start,
+      close: async () => {
+        for (const c of clients) c.destroy();
+        await functionUrl.close();
+      },
+    };
+  } catch (error) {
+    for (const c of clients) c.destroy();
+    await functionUrl.close();
+    throw error;
+  }
+}
+
+function definitionResource(definition: AslDefinition, state: string): string | undefined {
+  for (const [name, body] of Object.entries(definition.States)) {
+    if (name === state) return body.Resource;
+    const processor = body.ItemProcessor ?? body.Iterator;
+    const inner = processor ? definitionResource(processor, state) : undefined;
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
+}
+
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}

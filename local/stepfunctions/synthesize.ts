@@ -1,0 +1,123 @@
+/**
+ * Synthesizes the very stack `bin/app.ts` deploys (without bundling the Lambdas: the runner
+ * imports their source) and pulls out what a local run needs: the runbook's ASL as deployed,
+ * and per Lambda its handler, timeout, memory and environment as CloudFormation holds it.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import type { RecoveryConfig } from '../../lib/config.ts';
+import { renderDefinition, stateMachineIds } from '../../lib/definition.ts';
+import { HANDLER_NAMES, type HandlerName } from '../../lib/recovery-functions.ts';
+import { RecoveryStack } from '../../lib/recovery-stack.ts';
+import { STATE } from '../../lib/recovery-state-machine.ts';
+
+export type CfnValue = string | number | boolean | { [fn: string]: unknown };
+
+export interface CfnTemplate {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+}
+
+export interface SynthesizedFunction {
+  logicalId: string;
+  handler: HandlerName;
+  timeoutSeconds: number;
+  memorySize: number;
+  /** Environment.Variables as in the template: strings or intrinsic functions */
+  environment: Record<string, CfnValue>;
+}
+
+export interface AslState {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  ItemProcessor?: AslDefinition;
+  Iterator?: AslDefinition;
+  [field: string]: unknown;
+}
+
+export interface AslDefinition {
+  StartAt: string;
+  States: Record<string, AslState>;
+  [field: string]: unknown;
+}
+
+export interface SynthesizedRunbook {
+  template: CfnTemplate;
+  definition: AslDefinition;
+  stateMachineName: string;
+  region: string;
+  account: string;
+  functions: Map<string, SynthesizedFunction>;
+}
+
+/** The variable recovery-functions.ts sets on every Lambda to name its handler file. */
+const STEP_VARIABLE = 'RECOVERY_STEP';
+
+export function synthesizeRunbook(config: Partial<RecoveryConfig>, stackName = 'CoordinatorRecovery'): SynthesizedRunbook {
+  const outdir = mkdtempSync(join(tmpdir(), 'local-runbook-cdk-'));
+  try {
+    // Bundling is skipped: esbuild for ten Lambdas is slow and the runner imports the sources.
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new RecoveryStack(app, stackName, { config });
+    const assembly = app.synth();
+    const template = JSON.parse(readFileSync(assembly.getStackByName(stack.stackName).templateFullPath, 'utf8')) as CfnTemplate;
+    const { region, account } = stack.settings.cluster;
+    const runbookId = stateMachineIds(template).find((id) => {
+      const definition = renderDefinition(template, id, { region, account }) as unknown as AslDefinition;
+      return definition.StartAt === STATE.diagnose;
+    });
+    if (runbookId === undefined) throw new Error(`the synthesized stack has no state machine starting at ${STATE.diagnose}`);
+    const definition = renderDefinition(template, runbookId, { region, account }) as unknown as AslDefinition;
+    const stateMachineName = String(template.Resources[runbookId]!.Properties?.['StateMachineName'] ?? runbookId);
+    return { template, definition, stateMachineName, region, account, functions: lambdaFunctions(template) };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function lambdaFunctions(template: CfnTemplate): Map<string, SynthesizedFunction> {
+  const functions = new Map<string, SynthesizedFunction>();
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const properties = resource.Properties ?? {};
+    const environment = ((properties['Environment'] as { Variables?: Record<string, CfnValue> } | undefined)?.Variables ?? {});
+    const step = environment[STEP_VARIABLE];
+    // Functions CDK adds for itself (custom resources) carry no step and are not part of a run.
+    if (typeof step !== 'string') continue;
+    if (!(HANDLER_NAMES as readonly string[]).includes(step)) throw new Error(`Lambda ${logicalId} names an unknown handler ${step}`);
+    functions.set(logicalId, {
+      logicalId,
+      handler: step as HandlerName,
+      timeoutSeconds: Number(properties['Timeout'] ?? 3),
+      memorySize: Number(properties['MemorySize'] ?? 128),
+      environment,
+    });
+  }
+  return functions;
+}
+
+/** Every Task state, Map item processors included, with the Lambda logical id it invokes. */
+export function lambdaTasks(definition: AslDefinition): Array<{ state: string; logicalId: string; waitForTaskToken: boolean }> {
+  const tasks: Array<{ state: string; logicalId: string; waitForTaskToken: boolean }> = [];
+  for (const [state, body] of Object.entries(definition.States)) {
+    const processor = body.ItemProcessor ?? body.Iterator;
+    if (processor) tasks.push(...lambdaTasks(processor));
+    if (body.Type !== 'Task' || body.Resource === undefined) continue;
+    const direct = /^arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:([^:]+)$/.exec(body.Resource);
+    if (direct) {
+      tasks.push({ state, logicalId: direct[1]!, waitForTaskToken: false });
+      continue;
+    }
+    if (/^arn:aws[a-z-]*:states:::lambda:invoke(\.waitForTaskToken)?$/.test(body.Resource)) {
+      const functionName = String(body.Parameters?.['FunctionName'] ?? '');
+      const match = /function:([^:]+)/.exec(functionName);
+      if (!match) throw new Error(`Task ${state} invokes ${functionName}, which is not a function of this stack`);
+      tasks.push({ state, logicalId: match[1]!, waitForTaskToken: body.Resource.endsWith('.waitForTaskToken') });
+      continue;
+    }
+    throw new Error(`Task ${state} uses ${body.Resource}; the local runner maps only Lambda tasks`);
+  }
+  return tasks;
+}

@@ -1,0 +1,135 @@
+/**
+ * The whole incident on one machine: a consumer group's coordinator shard FAILED on the local
+ * cluster, the runbook CDK synthesizes run by the local runner with every handler against the
+ * AWS stand-ins, a human decision through the real channels (the signed link, the CLI's
+ * SendTaskFailure), and a consumer on the target group that resumes exactly where the failed
+ * group stopped.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SFNClient, SendTaskFailureCommand } from '@aws-sdk/client-sfn';
+import type { Consumer } from 'kafkajs';
+import { partitionForGroup } from '../../lambdas/core/hash.ts';
+import type { DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput, SeedOffsetsOutput, VerifyOutput } from '../../lambdas/core/workflow/documents.ts';
+import { createLocalRunbook, type LocalExecution, type LocalRunbook } from '../../local/stepfunctions/index.ts';
+import { approvalMailParts, committedOffsets, OFFSETS_PARTITIONS, produce, startConsumer, startIncidentEnvironment, waitFor, type Incident } from './incident.ts';
+
+const GROUP = 'billing';
+const EARLY = Array.from({ length: 30 }, (_, i) => `early-${i}`);
+const LATE = Array.from({ length: 10 }, (_, i) => `late-${i}`);
+
+let incident: Incident;
+let runbook: LocalRunbook;
+let failedShard: number;
+const consumers: Consumer[] = [];
+
+beforeAll(async () => {
+  incident = await startIncidentEnvironment();
+  runbook = await createLocalRunbook({ aws: incident.aws });
+
+  // Before the incident: billing consumed everything there was and committed it.
+  await produce(incident.producer, EARLY);
+  const before = await startConsumer(incident.kafka, GROUP);
+  await waitFor('billing to consume the early messages', () => (before.values.length >= EARLY.length ? true : undefined));
+  await before.consumer.disconnect();
+  const committed = await committedOffsets(incident.kafka, GROUP);
+  const ends = incident.local.cluster.topic('orders')!.partitions.map((p) => String(p.log.logEndOffset));
+  expect(Object.values(committed)).toEqual(ends);
+
+  // The incident: the shard fails; what arrives afterwards is what billing has not consumed.
+  failedShard = partitionForGroup(GROUP, OFFSETS_PARTITIONS);
+  await incident.local.faults.failCoordinator(failedShard, { group: GROUP });
+  await produce(incident.producer, LATE);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
+  await runbook?.close();
+  await incident?.stop();
+});
+
+function invocationOutput<T>(execution: LocalExecution, state: string): T {
+  const invocation = execution.invocations.find((i) => i.state === state && i.output !== undefined);
+  if (!invocation) throw new Error(`${state} was not invoked successfully; invocations: ${execution.invocations.map((i) => `${i.state}${i.error ? ` (${i.error.name})` : ''}`).join(', ')}`);
+  return invocation.output as T;
+}
+
+async function approvalMail(execution: LocalExecution) {
+  return incident.aws.sns.waitForMessage((m) => m.message.includes(execution.taskToken), { timeoutMs: 45_000 });
+}
+
+describe('the coordinator recovery runbook, run locally end to end', () => {
+  it('ends with nothing written when the approver rejects with the CLI command from the mail', async () => {
+    const execution = runbook.start({ groups: [GROUP], comment: 'INC-1 rehearsal' }, { name: 'rejected-run' });
+    const mail = await approvalMail(execution);
+    expect(mail.topicArn).toBe(runbook.approvalTopicArn);
+    const { taskToken } = approvalMailParts(mail);
+    expect(taskToken).toBe(execution.taskToken);
+
+    // What `aws stepfunctions send-task-failure` sends.
+    const sfn = new SFNClient(incident.aws.clientConfig('sfn'));
+    await sfn.send(new SendTaskFailureCommand({ taskToken, error: 'ApprovalRejected', cause: 'Rejected by bob: wrong window' }));
+    sfn.destroy();
+
+    const outcome = await execution.done;
+    expect(outcome).toEqual({ status: 'FAILED', error: 'ApprovalRejected', cause: 'Rejected by bob: wrong window' });
+    expect(execution.states.slice(-3)).toEqual(['NotifyFailure', 'WhyDidItStop', 'NotApproved']);
+    expect(execution.invocations.map((i) => i.state)).not.toContain('SeedOffsets');
+    const plan = invocationOutput<PlanTargetOutput>(execution, 'PlanTarget');
+    const target = plan.summary.groups.find((g) => g.sourceGroup === GROUP)!.targetGroup;
+    expect(Object.values(await committedOffsets(incident.kafka, target)).every((offset) => offset === '-1')).toBe(true);
+    const notice = await incident.aws.sns.waitForMessage((m) => m.message.includes('rejected by the approver') && m.message.includes(execution.executionArn));
+    expect(notice.message).toContain('Rejected by bob: wrong window');
+  }, 60_000);
+
+  it('diagnoses, maps, reads, plans, waits for the link approval, seeds, verifies and reports; the target group resumes where billing stopped', async () => {
+    const execution = runbook.start({ groups: [GROUP], comment: 'INC-1' }, { name: 'approved-run' });
+    const { link } = approvalMailParts(await approvalMail(execution));
+
+    // The approver opens the link (GET changes nothing), then submits the form.
+    const page = await fetch(link);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(GROUP);
+    expect(execution.invocations.map((i) => i.state)).not.toContain('SeedOffsets');
+    const decision = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&approver=alice&comment=go' });
+    expect(decision.status).toBe(200);
+    expect(await decision.text()).toContain('Approved');
+
+    const outcome = await execution.done;
+    expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
+    expect((outcome as { output: ReportOutput }).output.outcome).toBe('RECOVERED');
+    expect(execution.states.at(-1)).toBe('Done');
+
+    const diagnosis = invocationOutput<DiagnoseOutput>(execution, 'Diagnose');
+    expect(diagnosis.verdict).toBe('COORDINATOR_FAILED');
+    expect(diagnosis.failedShards).toEqual([failedShard]);
+    expect(diagnosis.findings.map((f) => f.partition)).toContain(failedShard);
+    expect(diagnosis.findings[0]!.logStream).toMatch(/^orders-local-Broker-\d+$/);
+    expect(diagnosis.liveChecks.find((c) => c.groupId === GROUP)?.groupCall).toBe('NOT_COORDINATOR');
+    expect(invocationOutput<{ groupsToRecover: string[] }>(execution, 'MapShard').groupsToRecover).toContain(GROUP);
+
+    const planOutput = invocationOutput<PlanTargetOutput>(execution, 'PlanTarget');
+    const plan = JSON.parse(incident.aws.s3.readText(planOutput.plan.bucket, planOutput.plan.key)!) as RecoveryPlan;
+    const groupPlan = plan.groups.find((g) => g.sourceGroup === GROUP)!;
+    expect(groupPlan.blocked).toBe(false);
+    expect(partitionForGroup(groupPlan.targetGroup, OFFSETS_PARTITIONS)).not.toBe(failedShard);
+    const seed = invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets');
+    expect(seed.ok).toBe(true);
+    expect(seed.groups).toEqual([expect.objectContaining({ sourceGroup: GROUP, targetGroup: groupPlan.targetGroup, status: 'SEEDED', committed: 3 })]);
+    expect(invocationOutput<VerifyOutput>(execution, 'Verify')).toMatchObject({ ok: true, groups: [{ targetGroup: groupPlan.targetGroup, ok: true, matched: 3 }] });
+
+    const report = await incident.aws.sns.waitForMessage((m) => m.subject === 'Coordinator recovery: RECOVERED');
+    expect(report.message).toContain(groupPlan.targetGroup);
+    const prefix = `executions/${runbook.stateMachineArn.split(':').at(-1)}/approved-run/`;
+    const stored = incident.aws.s3.keys(runbook.artifactsBucket).filter((k) => k.startsWith(prefix));
+    expect(stored).toEqual(expect.arrayContaining([`${prefix}plan.json`, `${prefix}approval.json`, `${prefix}result.json`]));
+    expect(JSON.parse(incident.aws.s3.readText(runbook.artifactsBucket, `${prefix}approval.json`)!)).toMatchObject({ approvedBy: 'alice', channel: 'link' });
+
+    // The restarted consumers: fromBeginning would replay everything if the seed were missing.
+    const after = await startConsumer(incident.kafka, groupPlan.targetGroup);
+    consumers.push(after.consumer);
+    await waitFor('the target group to consume what billing had not', () => (LATE.every((v) => after.values.includes(v)) ? true : undefined));
+    // Per partition the old messages come first, so a replay would show before the late ones.
+    expect(after.values.filter((v) => v.startsWith('early-'))).toEqual([]);
+    expect([...after.values].sort()).toEqual([...LATE].sort());
+  }, 60_000);
+});
