@@ -6,8 +6,9 @@
  *
  * kafkajs's response parsers throw on the first error code; here every response is decoded
  * with kafkajs's decoder and handed back whole, so the port can see each partition's outcome.
- * Fetch and OffsetCommit go out with our own codecs (fetch-codec.ts, offset-commit-codec.ts)
- * through the same connection, so the record bytes reach core untouched.
+ * Fetch, OffsetFetch and OffsetCommit go out with our own codecs (fetch-codec.ts,
+ * offset-fetch-codec.ts, offset-commit-codec.ts) through the same connection: the record bytes
+ * reach core untouched, and the versions that carry leader epochs are used.
  */
 import Broker from 'kafkajs/src/broker/index.js';
 import loggers from 'kafkajs/src/loggers/index.js';
@@ -21,6 +22,14 @@ import { RecoveryError, kafkaError } from '../core/errors.ts';
 import { toKafkajsSasl, type MskTokenSigner } from './auth.ts';
 import type { BrokerEndpoint, ValidatedKafkaConfig } from './config.ts';
 import { FETCH_API_KEY, FETCH_MAX_VERSION, FETCH_MIN_VERSION, decodeFetchResponse, encodeFetchRequest, type FetchRequestBody } from './fetch-codec.ts';
+import {
+  OFFSET_FETCH_ALL_TOPICS_VERSION,
+  OFFSET_FETCH_API_KEY,
+  OFFSET_FETCH_MAX_VERSION,
+  OFFSET_FETCH_MIN_VERSION,
+  decodeOffsetFetchResponse,
+  encodeOffsetFetchRequest,
+} from './offset-fetch-codec.ts';
 import {
   OFFSET_COMMIT_API_KEY,
   OFFSET_COMMIT_MAX_VERSION,
@@ -137,11 +146,6 @@ interface DecodedFindCoordinator {
 
 interface DecodedDescribeGroups {
   groups: { errorCode: number; groupId: string; state: string; protocolType: string; protocol: string; members: { memberId: string; clientId: string; clientHost: string }[] }[];
-}
-
-interface DecodedOffsetFetch {
-  errorCode?: number;
-  responses: { topic: string; partitions: { partition: number; offset: string; metadata: string | null; errorCode: number }[] }[];
 }
 
 /** Builds the KafkaWire over kafkajs brokers, one per address, created on first use. */
@@ -348,18 +352,19 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
     },
 
     async offsetFetch(at, groupId, topics) {
-      // OffsetFetch v2+ reads a null topic list as "all"; kafkajs writes [] as null from v3 on (it always negotiates v4 with Kafka >= 2.0).
-      const decoded = (await sendKafkajsRequest(at, 'OffsetFetch', {
-        groupId,
-        topics: (topics ?? []).map((t) => ({ topic: t.topic, partitions: t.partitions.map((partition) => ({ partition })) })),
-      })) as DecodedOffsetFetch;
-      return {
-        errorCode: decoded.errorCode ?? 0,
-        topics: decoded.responses.map((r) => ({
-          topic: r.topic,
-          partitions: r.partitions.map((p) => ({ partition: p.partition, offset: BigInt(p.offset), metadata: p.metadata, errorCode: p.errorCode })),
-        })),
-      };
+      const { version, payload } = await sendRaw(
+        at,
+        'OffsetFetch',
+        OFFSET_FETCH_API_KEY,
+        // Asking for all topics needs v2; naming them works from v1.
+        { min: topics === null ? OFFSET_FETCH_ALL_TOPICS_VERSION : OFFSET_FETCH_MIN_VERSION, max: OFFSET_FETCH_MAX_VERSION },
+        (v) => encodeOffsetFetchRequest(v, { groupId, topics }),
+      );
+      try {
+        return decodeOffsetFetchResponse(version, payload);
+      } catch (error) {
+        throw malformed(at, 'OffsetFetch', error);
+      }
     },
 
     async offsetCommit(at, body: OffsetCommitRequestBody) {

@@ -265,8 +265,7 @@ export class WireKafkaPort implements KafkaPort {
         if (p.errorCode !== NONE) {
           throw this.brokerError(p.errorCode, `OffsetFetch for group ${groupId} on ${topic.topic}-${p.partition}`, { groupId, topic: topic.topic, partition: p.partition });
         }
-        // kafkajs stops at OffsetFetch v4; the committed leader epoch arrives in v5.
-        entries.push({ topic: topic.topic, partition: p.partition, offset: p.offset, leaderEpoch: -1, metadata: p.metadata });
+        entries.push({ topic: topic.topic, partition: p.partition, offset: p.offset, leaderEpoch: p.leaderEpoch, metadata: p.metadata });
       }
     }
     return entries.sort((a, b) => compareText(a.topic, b.topic) || a.partition - b.partition);

@@ -58,7 +58,7 @@ export interface WireGroup {
 
 export interface WireOffsetFetch {
   errorCode: number;
-  topics: { topic: string; partitions: { partition: number; offset: bigint; metadata: string | null; errorCode: number }[] }[];
+  topics: { topic: string; partitions: { partition: number; offset: bigint; leaderEpoch: number; metadata: string | null; errorCode: number }[] }[];
 }
 
 /** ListOffsets special timestamps. */

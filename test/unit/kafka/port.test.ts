@@ -166,12 +166,13 @@ describe('group calls', () => {
     wire.committed = {
       errorCode: 0,
       topics: [
-        { topic: 'orders', partitions: [{ partition: 1, offset: 2n ** 53n + 1n, metadata: '', errorCode: 0 }, { partition: 0, offset: -1n, metadata: null, errorCode: 0 }] },
-        { topic: 'audit', partitions: [{ partition: 0, offset: 5n, metadata: 'm', errorCode: 0 }] },
+        { topic: 'orders', partitions: [{ partition: 1, offset: 2n ** 53n + 1n, leaderEpoch: 7, metadata: '', errorCode: 0 }, { partition: 0, offset: -1n, leaderEpoch: -1, metadata: null, errorCode: 0 }] },
+        { topic: 'audit', partitions: [{ partition: 0, offset: 5n, leaderEpoch: -1, metadata: 'm', errorCode: 0 }] },
       ],
     };
     const entries = await port.fetchCommittedOffsets('payments');
     expect(entries.map((e) => `${e.topic}-${e.partition}=${e.offset}`)).toEqual(['audit-0=5', 'orders-0=-1', 'orders-1=9007199254740993']);
+    expect(entries[2]?.leaderEpoch).toBe(7);
     expect(wire.callsTo('offsetFetch')[0]?.args).toEqual({ groupId: 'payments', topics: null });
 
     await port.fetchCommittedOffsets('payments', ['orders', 'gone']);
