@@ -76,6 +76,12 @@ export class CloudWatchLogsStandin {
     this.emptyPagesNext += count;
   }
 
+  /** Drops throttling and empty pages still pending. */
+  clearInjectedFaults(): void {
+    this.throttleNext = 0;
+    this.emptyPagesNext = 0;
+  }
+
   private requireGroup(input: Record<string, unknown>): void {
     const name = optionalString(input, 'logGroupName');
     const identifier = optionalString(input, 'logGroupIdentifier');

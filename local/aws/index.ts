@@ -5,7 +5,7 @@
  * config), a region and dummy credentials.
  */
 import { randomUUID } from 'node:crypto';
-import type { LocalCluster } from '../kafka/index.ts';
+import type { BrokerLogSink } from '../kafka/broker-log.ts';
 import { awsJsonError } from './aws-json.ts';
 import { CloudWatchLogsStandin } from './cloudwatch-logs.ts';
 import { startHttpService, type RunningService } from './http-service.ts';
@@ -24,8 +24,8 @@ export { StepFunctionsStandin, type TaskOutcome } from './step-functions.ts';
 export { parseFilterPattern, matchesFilter, FilterPatternError, type FilterPattern } from './filter-pattern.ts';
 
 export interface AwsStandinsOptions {
-  /** The local cluster to describe: its brokers and its broker-log sink. */
-  cluster: Pick<LocalCluster, 'brokers' | 'logs'>;
+  /** The local cluster to describe: its brokers and its broker-log sink (a LocalCluster fits). */
+  cluster: { brokers: ReadonlyArray<{ brokerId: number; host: string; port: number }>; logs: BrokerLogSink };
   region?: string;
   account?: string;
   /** MSK cluster name (default local-kafka) */
@@ -41,6 +41,10 @@ export interface AwsStandinsOptions {
   topics?: string[];
   /** Secrets Manager secrets (ARN -> SecretString) */
   secrets?: Record<string, string>;
+  /** FilterLogEvents page size before `limit` (AWS: up to 10000 events or 1 MB); small values exercise paging. */
+  logsPageSize?: number;
+  /** ListNodes page size when the caller gives no maxResults (AWS: 10). */
+  nodesPageSize?: number;
 }
 
 export type StandinService = 'logs' | 'kafka' | 's3' | 'sns' | 'sfn' | 'secretsManager';
@@ -100,6 +104,7 @@ export async function startAwsStandins(options: AwsStandinsOptions): Promise<Aws
     brokerIds: () => options.cluster.brokers.map((b) => b.brokerId),
     region,
     account,
+    ...(options.logsPageSize !== undefined ? { pageSize: options.logsPageSize } : {}),
   });
   const msk = new MskStandin({
     clusterArn,
@@ -109,6 +114,7 @@ export async function startAwsStandins(options: AwsStandinsOptions): Promise<Aws
     listener: options.listener ?? 'plaintext',
     brokerLogGroup: options.brokerLogs === false ? null : logGroupName,
     createdAt: new Date(),
+    ...(options.nodesPageSize !== undefined ? { nodesPageSize: options.nodesPageSize } : {}),
   });
   const s3 = new S3Standin(options.buckets ?? []);
   const sns = new SnsStandin(options.topics ?? []);
