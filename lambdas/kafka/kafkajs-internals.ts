@@ -200,7 +200,10 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
   async function connected(at: BrokerEndpoint, action: string): Promise<Broker> {
     const broker = brokerAt(at);
     try {
-      if (!broker.isConnected()) await broker.connect();
+      // Always through connect(): its lock makes a concurrent caller wait for the handshake
+      // (ApiVersions, SASL) in progress; isConnected() turns true as soon as the socket is
+      // up, before the broker can build requests ("Broker not connected").
+      await broker.connect();
       return broker;
     } catch (error) {
       await discard(at, broker);

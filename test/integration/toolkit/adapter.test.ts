@@ -51,6 +51,24 @@ describe('metadata', () => {
   });
 });
 
+describe('concurrency', () => {
+  it('makes a call that arrives during another call\'s connection handshake wait for it', async () => {
+    // A slow ApiVersions holds the handshake open after the socket is up: the window in which
+    // a second caller must not use the half-initialised connection.
+    const slow = cluster.faults.slowResponses({ apiKey: 18, delayMs: 300 });
+    const fresh = createKafkaPort({ brokers: cluster.bootstrapServers });
+    try {
+      const first = fresh.metadata();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const [metadata, again] = await Promise.all([first, fresh.metadata()]);
+      expect(again.brokers).toEqual(metadata.brokers);
+    } finally {
+      cluster.faults.clearNetworkFault(slow.id);
+      await fresh.close();
+    }
+  });
+});
+
 describe('offsets of a data topic', () => {
   it('lists earliest, latest and by timestamp', async () => {
     expect((await port.listOffsets('orders', [0, 1, 2], { kind: 'latest' })).map((o) => o.offset)).toEqual([4n, 4n, 4n]);
