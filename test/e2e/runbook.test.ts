@@ -6,7 +6,7 @@
  * group stopped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SFNClient, SendTaskFailureCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { Consumer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
 import type { DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput, SeedOffsetsOutput, VerifyOutput } from '../../lambdas/core/workflow/documents.ts';
@@ -57,6 +57,26 @@ async function approvalMail(execution: LocalExecution) {
   return incident.aws.sns.waitForMessage((m) => m.message.includes(execution.taskToken), { timeoutMs: 45_000 });
 }
 
+async function plannedTarget(execution: LocalExecution): Promise<string> {
+  await approvalMail(execution);
+  const plan = invocationOutput<PlanTargetOutput>(execution, 'PlanTarget');
+  return plan.summary.groups.find((g) => g.sourceGroup === GROUP)!.targetGroup;
+}
+
+async function expectNoOffsets(groupId: string): Promise<void> {
+  expect(Object.values(await committedOffsets(incident.kafka, groupId)).every((offset) => offset === '-1')).toBe(true);
+}
+
+/** A consumer on `groupId` reads exactly what billing had not consumed when its shard failed. */
+async function expectResumesWhereBillingStopped(groupId: string): Promise<void> {
+  const after = await startConsumer(incident.kafka, groupId);
+  consumers.push(after.consumer);
+  await waitFor(`${groupId} to consume what billing had not`, () => (LATE.every((v) => after.values.includes(v)) ? true : undefined));
+  // Per partition the old messages come first (fromBeginning), so a replay would show before the late ones.
+  expect(after.values.filter((v) => v.startsWith('early-'))).toEqual([]);
+  expect([...after.values].sort()).toEqual([...LATE].sort());
+}
+
 describe('the coordinator recovery runbook, run locally end to end', () => {
   it('ends with nothing written when the approver rejects with the CLI command from the mail', async () => {
     const execution = runbook.start({ groups: [GROUP], comment: 'INC-1 rehearsal' }, { name: 'rejected-run' });
@@ -74,9 +94,7 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect(outcome).toEqual({ status: 'FAILED', error: 'ApprovalRejected', cause: 'Rejected by bob: wrong window' });
     expect(execution.states.slice(-3)).toEqual(['NotifyFailure', 'WhyDidItStop', 'NotApproved']);
     expect(execution.invocations.map((i) => i.state)).not.toContain('SeedOffsets');
-    const plan = invocationOutput<PlanTargetOutput>(execution, 'PlanTarget');
-    const target = plan.summary.groups.find((g) => g.sourceGroup === GROUP)!.targetGroup;
-    expect(Object.values(await committedOffsets(incident.kafka, target)).every((offset) => offset === '-1')).toBe(true);
+    await expectNoOffsets(await plannedTarget(execution));
     const notice = await incident.aws.sns.waitForMessage((m) => m.message.includes('rejected by the approver') && m.message.includes(execution.executionArn));
     expect(notice.message).toContain('Rejected by bob: wrong window');
   }, 60_000);
@@ -125,11 +143,36 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect(JSON.parse(incident.aws.s3.readText(runbook.artifactsBucket, `${prefix}approval.json`)!)).toMatchObject({ approvedBy: 'alice', channel: 'link' });
 
     // The restarted consumers: fromBeginning would replay everything if the seed were missing.
-    const after = await startConsumer(incident.kafka, groupPlan.targetGroup);
-    consumers.push(after.consumer);
-    await waitFor('the target group to consume what billing had not', () => (LATE.every((v) => after.values.includes(v)) ? true : undefined));
-    // Per partition the old messages come first, so a replay would show before the late ones.
-    expect(after.values.filter((v) => v.startsWith('early-'))).toEqual([]);
-    expect([...after.values].sort()).toEqual([...LATE].sort());
+    await expectResumesWhereBillingStopped(groupPlan.targetGroup);
+  }, 60_000);
+
+  it('an approval that never comes ends the run at the timeout, notified, with nothing written', async () => {
+    const execution = runbook.start({ groups: [GROUP] }, { name: 'unanswered-run', approvalTimeoutMs: 300 });
+    const target = await plannedTarget(execution);
+    const outcome = await execution.done;
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    expect(execution.states.at(-1)).toBe('NotApproved');
+    expect(execution.invocations.map((i) => i.state)).not.toContain('SeedOffsets');
+    await expectNoOffsets(target);
+    await incident.aws.sns.waitForMessage((m) => m.message.includes('no approval before the timeout') && m.message.includes(execution.executionArn));
+  }, 60_000);
+
+  it('the CLI approval printed in the mail works too, into a fresh target', async () => {
+    const execution = runbook.start({ groups: [GROUP] }, { name: 'cli-approved-run' });
+    const mail = await approvalMail(execution);
+    const target = await plannedTarget(execution);
+    // The suggestion skips groups that already hold offsets (the earlier run's target).
+    expect(Object.values(await committedOffsets(incident.kafka, target)).every((offset) => offset === '-1')).toBe(true);
+    const command = /aws stepfunctions send-task-success .*--task-output '([^']+)'/.exec(mail.message);
+    expect(command, mail.message).not.toBeNull();
+    const taskOutput = command![1]!.replace('YOUR-NAME', 'carol');
+    const sfn = new SFNClient(incident.aws.clientConfig('sfn'));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: approvalMailParts(mail).taskToken, output: taskOutput }));
+    sfn.destroy();
+    const outcome = await execution.done;
+    expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
+    expect((outcome as { output: ReportOutput }).output.outcome).toBe('RECOVERED');
+    expect(invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets').groups[0]).toMatchObject({ targetGroup: target, status: 'SEEDED' });
+    await expectResumesWhereBillingStopped(target);
   }, 60_000);
 });
