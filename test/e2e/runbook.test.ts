@@ -10,8 +10,9 @@ import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-
 import type { Consumer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
 import type { DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput, SeedOffsetsOutput, VerifyOutput } from '../../lambdas/core/workflow/documents.ts';
+import { STATE } from '../../lib/recovery-state-machine.ts';
 import { createLocalRunbook, type LocalExecution, type LocalRunbook } from '../../local/stepfunctions/index.ts';
-import { approvalMailParts, committedOffsets, OFFSETS_PARTITIONS, produce, startConsumer, startIncidentEnvironment, waitFor, type Incident } from './incident.ts';
+import { approvalMailParts, committedOffsets, groupOnAnotherShard, OFFSETS_PARTITIONS, produce, startConsumer, startIncidentEnvironment, waitFor, type Incident } from './incident.ts';
 
 const GROUP = 'billing';
 const EARLY = Array.from({ length: 30 }, (_, i) => `early-${i}`);
@@ -92,7 +93,7 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
 
     const outcome = await execution.done;
     expect(outcome).toEqual({ status: 'FAILED', error: 'ApprovalRejected', cause: 'Rejected by bob: wrong window' });
-    expect(execution.states.slice(-3)).toEqual(['NotifyFailure', 'WhyDidItStop', 'NotApproved']);
+    expect(execution.states.slice(-3)).toEqual([STATE.notifyFailure, STATE.failureKind, STATE.notApproved]);
     expect(execution.invocations.map((i) => i.state)).not.toContain('SeedOffsets');
     await expectNoOffsets(await plannedTarget(execution));
     const notice = await incident.aws.sns.waitForMessage((m) => m.message.includes('rejected by the approver') && m.message.includes(execution.executionArn));
@@ -115,7 +116,7 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     const outcome = await execution.done;
     expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
     expect((outcome as { output: ReportOutput }).output.outcome).toBe('RECOVERED');
-    expect(execution.states.at(-1)).toBe('Done');
+    expect(execution.states.at(-1)).toBe(STATE.succeeded);
 
     const diagnosis = invocationOutput<DiagnoseOutput>(execution, 'Diagnose');
     expect(diagnosis.verdict).toBe('COORDINATOR_FAILED');
@@ -151,10 +152,20 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     const target = await plannedTarget(execution);
     const outcome = await execution.done;
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
-    expect(execution.states.at(-1)).toBe('NotApproved');
+    expect(execution.states.at(-1)).toBe(STATE.notApproved);
     expect(execution.invocations.map((i) => i.state)).not.toContain('SeedOffsets');
     await expectNoOffsets(target);
     await incident.aws.sns.waitForMessage((m) => m.message.includes('no approval before the timeout') && m.message.includes(execution.executionArn));
+  }, 60_000);
+
+  it('a group on a healthy shard: nothing to recover, no approval asked, the report says so', async () => {
+    const healthy = groupOnAnotherShard('shipping', GROUP);
+    const execution = runbook.start({ groups: [healthy] }, { name: 'healthy-run' });
+    const outcome = await execution.done;
+    expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
+    expect((outcome as { output: ReportOutput }).output.outcome).toBe('NOTHING_TO_RECOVER');
+    expect(execution.invocations.map((i) => i.state)).toEqual(['Diagnose', 'Report']);
+    expect(execution.states).toContain(STATE.nothingToRecover);
   }, 60_000);
 
   it('the CLI approval printed in the mail works too, into a fresh target', async () => {
