@@ -37,6 +37,7 @@ interface PageCursor {
 }
 
 const MAX_LIMIT = 10_000;
+const MAX_PAGE_BYTES = 1024 * 1024;
 
 export function brokerStreamName(clusterName: string, brokerId: number): string {
   return `${clusterName}-Broker-${brokerId}`;
@@ -156,7 +157,7 @@ export class CloudWatchLogsStandin {
       .filter((line) => cursor === null || after(line, cursor))
       .filter((line) => matchesFilter(filter, line.text))
       .sort(byTimeThenSequence);
-    const page = matching.slice(0, pageSize);
+    const page = firstPage(matching, pageSize);
     const last = page.at(-1);
     return {
       events: page.map((line) => ({
@@ -167,7 +168,7 @@ export class CloudWatchLogsStandin {
         eventId: eventId(line),
       })),
       searchedLogStreams,
-      ...(matching.length > pageSize && last ? { nextToken: encodeToken({ t: last.timestamp, s: last.sequence, q: queryHash }) } : {}),
+      ...(matching.length > page.length && last ? { nextToken: encodeToken({ t: last.timestamp, s: last.sequence, q: queryHash }) } : {}),
     };
   }
 
@@ -213,6 +214,18 @@ export class CloudWatchLogsStandin {
       });
     return { logStreams: streams };
   }
+}
+
+/** A page holds at most `pageSize` events and 1 MB of messages, as FilterLogEvents pages do (never less than one event). */
+function firstPage(matching: BrokerLogLine[], pageSize: number): BrokerLogLine[] {
+  let bytes = 0;
+  let count = 0;
+  for (const line of matching) {
+    bytes += Buffer.byteLength(line.text);
+    if (count >= pageSize || (count > 0 && bytes > MAX_PAGE_BYTES)) break;
+    count += 1;
+  }
+  return matching.slice(0, count);
 }
 
 function byTimeThenSequence(a: BrokerLogLine, b: BrokerLogLine): number {

@@ -41,6 +41,42 @@ export interface StandinResponse {
 
 export type StandinHandler = (request: StandinRequest) => Promise<StandinResponse> | StandinResponse;
 
+/**
+ * What a request must be signed for. Signatures are not verified (the credentials are dummies),
+ * but an unsigned request, or one scoped to another region or service, is refused as AWS
+ * refuses it: a client pointed at the wrong region fails here as it would on AWS.
+ */
+export interface SigningScope {
+  region: string;
+  /** the SigV4 service name: logs, kafka, s3, sns, states, secretsmanager */
+  service: string;
+  /** error codes the service uses: [unsigned, wrong scope] */
+  errors?: { missing: [code: string, status: number]; scope: [code: string, status: number] };
+}
+
+const DEFAULT_SIGNING_ERRORS: Required<SigningScope>['errors'] = {
+  missing: ['MissingAuthenticationTokenException', 403],
+  scope: ['InvalidSignatureException', 403],
+};
+
+export function checkSignature(request: StandinRequest, scope: SigningScope): void {
+  const errors = scope.errors ?? DEFAULT_SIGNING_ERRORS;
+  const header = request.headers['authorization'];
+  const credential =
+    (typeof header === 'string' ? /^AWS4-HMAC-SHA256 Credential=([^,\s]+)/.exec(header)?.[1] : undefined) ?? request.query.get('X-Amz-Credential') ?? undefined;
+  if (credential === undefined) {
+    throw new ServiceError(errors.missing[0], errors.missing[1], 'Request is missing Authentication Token (a SigV4 Authorization header)');
+  }
+  const [, , region, service, terminator] = credential.split('/');
+  if (region !== scope.region || service !== scope.service || terminator !== 'aws4_request') {
+    throw new ServiceError(
+      errors.scope[0],
+      errors.scope[1],
+      `Credential should be scoped to a valid region and service: expected ${scope.region}/${scope.service}, got ${region ?? '?'}/${service ?? '?'}`,
+    );
+  }
+}
+
 export interface RunningService {
   /** e.g. http://127.0.0.1:40123 */
   url: string;
@@ -70,6 +106,7 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
 export async function startHttpService(
   handler: StandinHandler,
   renderError: (error: ServiceError, request: StandinRequest) => StandinResponse,
+  signing?: SigningScope,
 ): Promise<RunningService> {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -93,6 +130,7 @@ export async function startHttpService(
     let response: StandinResponse;
     try {
       request.body = await readBody(req);
+      if (signing) checkSignature(request, signing);
       response = await handler(request);
     } catch (error) {
       const serviceError =

@@ -131,12 +131,12 @@ export async function startAwsStandins(options: AwsStandinsOptions): Promise<Aws
   let endpoints: Record<StandinService, string>;
   try {
     endpoints = {
-      logs: await start([logs.handler, awsJsonError('1.1')]),
-      kafka: await start([msk.handler, mskError]),
-      s3: await start([s3.handler, s3Error]),
-      sns: await start([sns.handler, snsError]),
-      sfn: await start([sfn.handler, awsJsonError('1.0')]),
-      secretsManager: await start([secrets.handler, awsJsonError('1.1')]),
+      logs: await start([logs.handler, awsJsonError('1.1'), { region, service: 'logs' }]),
+      kafka: await start([msk.handler, mskError, { region, service: 'kafka', errors: { missing: ['UnauthorizedException', 401], scope: ['UnauthorizedException', 401] } }]),
+      s3: await start([s3.handler, s3Error, { region, service: 's3', errors: { missing: ['AccessDenied', 403], scope: ['AuthorizationHeaderMalformed', 400] } }]),
+      sns: await start([sns.handler, snsError, { region, service: 'sns', errors: { missing: ['MissingAuthenticationToken', 403], scope: ['SignatureDoesNotMatch', 403] } }]),
+      sfn: await start([sfn.handler, awsJsonError('1.0'), { region, service: 'states' }]),
+      secretsManager: await start([secrets.handler, awsJsonError('1.1'), { region, service: 'secretsmanager' }]),
     };
   } catch (error) {
     await Promise.all(started.map((s) => s.close()));

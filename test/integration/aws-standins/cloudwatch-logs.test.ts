@@ -183,6 +183,25 @@ describe('FilterLogEvents semantics on a sink with a fixed clock', () => {
     aws.logs.clearInjectedFaults();
   });
 
+  it('cuts pages at 1 MB of messages, never below one event', async () => {
+    const big = 'x'.repeat(400 * 1024);
+    for (const at of [20, 21, 22]) line(1, at, 'INFO', `bulk ${big}`);
+    const first = await logs.send(new FilterLogEventsCommand({ logGroupName: aws.logGroupName, filterPattern: 'bulk', limit: 10 }));
+    expect(first.events).toHaveLength(2);
+    const rest = await logs.send(new FilterLogEventsCommand({ logGroupName: aws.logGroupName, filterPattern: 'bulk', limit: 10, nextToken: first.nextToken }));
+    expect(rest.events?.map((e) => e.timestamp)).toEqual([T0 + 22_000]);
+    expect(rest.nextToken).toBeUndefined();
+  });
+
+  it('refuses unsigned requests and clients scoped to another region', async () => {
+    const unsigned = await fetch(aws.endpoints.logs, { method: 'POST', headers: { 'x-amz-target': 'Logs_20140328.FilterLogEvents', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
+    const elsewhere = new CloudWatchLogsClient({ ...aws.clientConfig('logs'), region: 'us-east-1', maxAttempts: 1 });
+    await expect(elsewhere.send(new FilterLogEventsCommand({ logGroupName: aws.logGroupName }))).rejects.toMatchObject({ name: 'InvalidSignatureException' });
+    elsewhere.destroy();
+  });
+
   it('answers InvalidParameterException for bad and unsupported patterns and parameters', async () => {
     for (const filterPattern of ['foo-bar', '"unterminated', '?a b', '{ $.level = "ERROR" }', '[ip, user]', '%ERR.R%']) {
       await expect(logs.send(new FilterLogEventsCommand({ logGroupName: aws.logGroupName, filterPattern })), filterPattern).rejects.toMatchObject({
