@@ -28,12 +28,16 @@ const LEADER_NOT_AVAILABLE = 5;
 const STALE_LEADERSHIP = new Set([3, 5, 6, 74, 75]); // UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH
 const INT32_MAX = 2_147_483_647;
 const DEFAULT_FETCH_WAIT_MS = 500;
+/** How long a broker that did not answer stays at the back of the list for cluster-wide calls. */
+const UNREACHABLE_MEMORY_MS = 60_000;
 
 export type DescribeErrorCode = (code: number) => KafkaErrorInfo;
 
 export class WireKafkaPort implements KafkaPort {
   private readonly brokersById = new Map<number, BrokerInfo>();
   private readonly topics = new Map<string, TopicInfo>();
+  /** endpoint key -> when it last failed to answer */
+  private readonly unreachableAt = new Map<string, number>();
 
   constructor(
     private readonly config: ValidatedKafkaConfig,
@@ -43,20 +47,30 @@ export class WireKafkaPort implements KafkaPort {
 
   // ---- routing ----
 
-  /** Known brokers first (they answered before), then the bootstrap list; the first that answers wins. */
+  /**
+   * Known brokers first (they answered before), then the bootstrap list; the first that answers
+   * wins. Brokers that just failed go to the back: in an incident one is often down, and a
+   * silent one costs a connection timeout on every call.
+   */
   private async onAnyBroker<T>(action: string, call: (at: BrokerEndpoint) => Promise<T>): Promise<T> {
     const candidates = new Map<string, BrokerEndpoint>();
     for (const broker of this.brokersById.values()) candidates.set(endpointKey(broker), { host: broker.host, port: broker.port });
     for (const endpoint of this.config.bootstrap) candidates.set(endpointKey(endpoint), endpoint);
+    const now = Date.now();
+    const recentlyFailed = (key: string) => now - (this.unreachableAt.get(key) ?? -Infinity) < UNREACHABLE_MEMORY_MS;
+    const ordered = [...candidates].sort(([a], [b]) => Number(recentlyFailed(a)) - Number(recentlyFailed(b)));
     const failures: string[] = [];
     let lastError: RecoveryError | undefined;
-    for (const endpoint of candidates.values()) {
+    for (const [key, endpoint] of ordered) {
       try {
-        return await call(endpoint);
+        const answer = await call(endpoint);
+        this.unreachableAt.delete(key);
+        return answer;
       } catch (error) {
         if (!isRecoveryError(error) || error.code !== 'KAFKA_UNAVAILABLE') throw error;
+        this.unreachableAt.set(key, Date.now());
         lastError = error;
-        failures.push(endpointKey(endpoint));
+        failures.push(key);
       }
     }
     throw new RecoveryError('KAFKA_UNAVAILABLE', `no broker answered ${action} (tried ${failures.join(', ')})${lastError ? `; last error: ${lastError.message}` : ''}`, {

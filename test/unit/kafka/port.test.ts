@@ -62,6 +62,19 @@ describe('metadata', () => {
     expect(error.message).toContain('seed-a:9092');
   });
 
+  it('tries a broker that just failed last', async () => {
+    await port.metadata(); // learns b1 and b2
+    wire.down.add('b1:9092');
+    wire.down.add('b2:9092');
+    await port.metadata();
+    await port.metadata();
+    const tried = wire.callsTo('metadata').slice(1).map((c) => c.at);
+    // Second call: walks past the dead brokers to a seed; third call: the seed that answered first.
+    expect(tried.slice(0, 3).sort()).toEqual(['b1:9092', 'b2:9092', 'seed-a:9092']);
+    expect(tried[3]).toBe('seed-a:9092');
+    expect(tried).toHaveLength(4);
+  });
+
   it('refreshMetadata asks the cluster again and picks up a moved leader', async () => {
     expect((await port.metadata(['orders'])).topics[0]?.partitions[0]?.leader).toBe(2);
     wire.topics.set('orders', partitions([1, 1]));
