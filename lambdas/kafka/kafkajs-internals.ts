@@ -6,9 +6,9 @@
  *
  * kafkajs's response parsers throw on the first error code; here every response is decoded
  * with kafkajs's decoder and handed back whole, so the port can see each partition's outcome.
- * Fetch, OffsetFetch and OffsetCommit go out with our own codecs (fetch-codec.ts,
- * offset-fetch-codec.ts, offset-commit-codec.ts) through the same connection: the record bytes
- * reach core untouched, and the versions that carry leader epochs are used.
+ * Metadata, Fetch, OffsetFetch and OffsetCommit go out with our own codecs (*-codec.ts)
+ * through the same connection: the record bytes reach core untouched, and the versions that
+ * carry leader epochs are used (kafkajs stops short of them).
  */
 import Broker from 'kafkajs/src/broker/index.js';
 import loggers from 'kafkajs/src/loggers/index.js';
@@ -22,6 +22,7 @@ import { RecoveryError, kafkaError } from '../core/errors.ts';
 import { toKafkajsSasl, type MskTokenSigner } from './auth.ts';
 import type { BrokerEndpoint, ValidatedKafkaConfig } from './config.ts';
 import { FETCH_API_KEY, FETCH_MAX_VERSION, FETCH_MIN_VERSION, decodeFetchResponse, encodeFetchRequest, type FetchRequestBody } from './fetch-codec.ts';
+import { METADATA_API_KEY, METADATA_MAX_VERSION, METADATA_MIN_VERSION, decodeMetadataResponse, encodeMetadataRequest } from './metadata-codec.ts';
 import {
   OFFSET_FETCH_ALL_TOPICS_VERSION,
   OFFSET_FETCH_API_KEY,
@@ -121,18 +122,6 @@ export interface KafkajsWireOptions {
 }
 
 type KafkajsProtocol = ReturnType<ReturnType<Broker['lookupRequest']>>;
-
-interface DecodedMetadata {
-  brokers: { nodeId: number; host: string; port: number; rack?: string | null }[];
-  clusterId?: string | null;
-  controllerId?: number;
-  topicMetadata: {
-    topicErrorCode: number;
-    topic: string;
-    isInternal?: boolean;
-    partitionMetadata: { partitionErrorCode: number; partitionId: number; leader: number; replicas: number[]; isr: number[] }[];
-  }[];
-}
 
 interface DecodedListOffsets {
   responses: { topic: string; partitions: { partition: number; errorCode: number; timestamp?: string; offset?: string; offsets?: string[] }[] }[];
@@ -281,26 +270,14 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
 
   return {
     async metadata(at, topics): Promise<WireMetadata> {
-      // kafkajs encodes an empty topic list as null, which Kafka reads as "every topic".
-      const decoded = (await sendKafkajsRequest(at, 'Metadata', { topics: topics ?? [], allowAutoTopicCreation: false })) as DecodedMetadata;
-      return {
-        clusterId: decoded.clusterId ?? null,
-        controllerId: decoded.controllerId ?? -1,
-        brokers: decoded.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null })),
-        topics: decoded.topicMetadata.map((t) => ({
-          name: t.topic,
-          errorCode: t.topicErrorCode,
-          isInternal: t.isInternal ?? t.topic.startsWith('__'),
-          partitions: t.partitionMetadata.map((p) => ({
-            partition: p.partitionId,
-            errorCode: p.partitionErrorCode,
-            leader: p.leader,
-            leaderEpoch: -1, // kafkajs stops at Metadata v6; leader epochs arrive in v7
-            replicas: p.replicas,
-            isr: p.isr,
-          })),
-        })),
-      };
+      const { version, payload } = await sendRaw(at, 'Metadata', METADATA_API_KEY, { min: METADATA_MIN_VERSION, max: METADATA_MAX_VERSION }, (v) =>
+        encodeMetadataRequest(v, topics),
+      );
+      try {
+        return decodeMetadataResponse(version, payload);
+      } catch (error) {
+        throw malformed(at, 'Metadata', error);
+      }
     },
 
     async listOffsets(at, topic, partitions, isolationLevel) {

@@ -46,6 +46,8 @@ describe('metadata', () => {
     const offsets = metadata.topics.find((t) => t.name === '__consumer_offsets');
     expect(offsets?.isInternal).toBe(true);
     expect(offsets?.partitions).toHaveLength(OFFSETS_PARTITIONS);
+    // Metadata v7+ carries the leader epoch.
+    expect(offsets?.partitions.every((p) => p.leaderEpoch >= 0)).toBe(true);
     expect((await port.metadata(['orders', 'never-created'])).topics.map((t) => t.name)).toEqual(['orders']);
     expect((await port.metadata()).topics.some((t) => t.name === 'never-created')).toBe(false);
   });
@@ -211,14 +213,17 @@ describe('faults', () => {
   });
 
   it('follows a leader move after refreshMetadata', async () => {
-    const before = (await port.metadata(['orders'])).topics[0]?.partitions[1]?.leader as number;
+    const initially = (await port.metadata(['orders'])).topics[0]?.partitions[1];
+    const before = initially?.leader as number;
     const to = before === 3 ? 1 : before + 1;
     cluster.faults.moveLeader(1, to, 'orders');
     const stale = await failure(port.fetch({ topic: 'orders', partition: 1, offset: 0n, maxBytes: 1 << 16, isolation: 'read_committed', maxWaitMs: 0 }));
     expect(kafkaErrorName(stale)).toBe('NOT_LEADER_OR_FOLLOWER');
     expect(stale.retryable).toBe(true);
     await port.refreshMetadata();
-    expect((await port.metadata(['orders'])).topics[0]?.partitions[1]?.leader).toBe(to);
+    const moved = (await port.metadata(['orders'])).topics[0]?.partitions[1];
+    expect(moved?.leader).toBe(to);
+    expect(moved?.leaderEpoch).toBeGreaterThan(initially?.leaderEpoch as number);
     const result = await port.fetch({ topic: 'orders', partition: 1, offset: 0n, maxBytes: 1 << 16, isolation: 'read_committed', maxWaitMs: 0 });
     expect(result.highWatermark).toBe(4n);
   });
