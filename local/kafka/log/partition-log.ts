@@ -341,6 +341,11 @@ export class PartitionLog {
     return () => this.listeners.delete(listener);
   }
 
+  /** How many append listeners wait on this log (a parked long poll is one): lets callers wait by condition. */
+  get appendListenerCount(): number {
+    return this.listeners.size;
+  }
+
   private name(): string {
     return `${this.topic}-${this.partition}`;
   }

@@ -5,6 +5,7 @@ import type { Cluster } from '../cluster/cluster.ts';
 import { ApiKey, apiName } from '../protocol/api-keys.ts';
 import { decodeRequestBody, decodeRequestHeader, encodeResponse, requestSchema } from '../protocol/codec.ts';
 import { FrameDecoder, frame as sizePrefixed } from '../protocol/frame.ts';
+import { RecoveryError } from '../../../lambdas/core/errors.ts';
 import { isValidVersion } from '../../../lambdas/core/schema/index.ts';
 import type { ConnectionInfo, RequestContext } from './context.ts';
 import type { NetworkFaults } from './network-faults.ts';
@@ -47,6 +48,7 @@ export class BrokerServer {
   private readonly connections = new Set<Connection>();
   private boundPort: number;
   private connectionCounter = 0;
+  private everBound = false;
 
   constructor(options: BrokerServerOptions) {
     this.options = options;
@@ -74,13 +76,21 @@ export class BrokerServer {
   async start(): Promise<number> {
     if (this.server !== null) return this.boundPort;
     const server = createServer((socket) => this.accept(socket));
+    const restart = this.everBound;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (error: NodeJS.ErrnoException): void => {
+        // An OS-chosen port is free for any socket on the machine while its broker is stopped.
+        if (restart && error.code === 'EADDRINUSE') {
+          reject(new RecoveryError('CONFIGURATION', `broker ${this.brokerId} cannot listen on ${this.host}:${this.boundPort} again: another socket took the port while the broker was stopped`, { cause: error }));
+        } else reject(error);
+      };
+      server.once('error', failed);
       server.listen({ host: this.host, port: this.boundPort, exclusive: true }, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve();
       });
     });
+    this.everBound = true;
     server.on('error', (error) => this.log.error(`[SocketServer nodeId=${this.brokerId}] listener error: ${error.message}`, SOCKET_SERVER));
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('listener has no TCP address');

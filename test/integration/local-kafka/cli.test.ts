@@ -25,9 +25,14 @@ describe('npm run local CLI', () => {
   it('runs a cluster, drives it by its state file, and leaves nothing behind on SIGTERM', async () => {
     up = spawn(process.execPath, [...tsxArgs, 'up', '--brokers', '2', '--port', '0', '--offsets-partitions', '4'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    const exited = new Promise<number | null>((resolve) => up!.on('exit', (code) => resolve(code)));
+    // 'close', not 'exit': only then has every byte the process wrote to stdout been read.
+    const exited = new Promise<number | null>((resolve) => up!.on('close', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no bootstrap line; got: ${out}`)), 30_000);
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`up exited (${code}) before printing its addresses; got: ${out}`));
+      });
       up!.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.split('\n').length > 2) {

@@ -43,17 +43,19 @@ describe('group coordinator across a broker stop and start', () => {
     expect(await committed()).toEqual(expected);
 
     await local.faults.stopBroker(before);
-    const during = local.cluster.partition(CONSUMER_OFFSETS, partition)!.leader;
-    expect(during).not.toBe(before);
-    expect(await committed()).toEqual(expected);
-    expect(local.logs.lines(during).some((l) => l.text.includes(`Finished loading of metadata from __consumer_offsets-${partition}`))).toBe(true);
+    try {
+      const during = local.cluster.partition(CONSUMER_OFFSETS, partition)!.leader;
+      expect(during).not.toBe(before);
+      expect(await committed()).toEqual(expected);
+      expect(local.logs.lines(during).some((l) => l.text.includes(`Finished loading of metadata from __consumer_offsets-${partition}`))).toBe(true);
 
-    // The group keeps working on the new coordinator: new messages are consumed from the committed position.
-    expect((await runToExit('kcat', ['-b', bootstrap, '-P', '-t', 'jobs', '-p', '0', '-K', ':'], 20_000, 'late:late-job\n')).code).toBe(0);
-    const resumed = await runToExit('kcat', ['-b', bootstrap, '-G', GROUP, '-e', '-f', '%s\\n', 'jobs'], 40_000);
-    expect(resumed.stdout.toString().trim()).toBe('late-job');
-
-    await local.faults.startBroker(before);
+      // The group keeps working on the new coordinator: new messages are consumed from the committed position.
+      expect((await runToExit('kcat', ['-b', bootstrap, '-P', '-t', 'jobs', '-p', '0', '-K', ':'], 20_000, 'late:late-job\n')).code).toBe(0);
+      const resumed = await runToExit('kcat', ['-b', bootstrap, '-G', GROUP, '-e', '-f', '%s\\n', 'jobs'], 40_000);
+      expect(resumed.stdout.toString().trim()).toBe('late-job');
+    } finally {
+      await local.faults.startBroker(before);
+    }
     expect(local.cluster.partition(CONSUMER_OFFSETS, partition)!.leader).toBe(before);
     const after = { ...expected, 'jobs-0': String(local.cluster.partition('jobs', 0)!.log.logEndOffset) };
     expect(await committed()).toEqual(after);

@@ -5,7 +5,7 @@ import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index
 import { ApiKey } from '../../../local/kafka/protocol/api-keys.ts';
 import { decodeResponse, encodeRequest } from '../../../local/kafka/protocol/codec.ts';
 import { ErrorCode } from '../../../local/kafka/protocol/error-codes.ts';
-import { RawClient } from './helpers.ts';
+import { eventually, RawClient } from './helpers.ts';
 
 type Body = Record<string, unknown>;
 
@@ -46,9 +46,11 @@ describe('fetch semantics and faults', () => {
     local = await startLocalCluster({ brokers: 3, offsetsPartitions: 3, transactionPartitions: 1, coordinator: false });
     local.cluster.createTopic('data', { partitions: 1, replicationFactor: 3 });
   });
-  afterEach(() => {
+  // The tests share one cluster: whatever a test broke (network faults, a stopped broker) is undone before the next.
+  afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
     local.faults.clearNetworkFaults();
+    for (const b of local.brokers) if (!b.running) await local.faults.startBroker(b.brokerId);
   });
   afterAll(async () => {
     await local?.stop();
@@ -138,11 +140,13 @@ describe('fetch semantics and faults', () => {
   it('holds a long poll until an append wakes it', async () => {
     local.cluster.createTopic('quiet', { partitions: 1 });
     const leader = local.cluster.partition('quiet', 0)!.leader;
-    const pending = call(leader, ApiKey.Fetch, 11, fetchBody('quiet', 0, 0n, { maxWaitMs: 20_000 }));
-    setTimeout(() => local.cluster.partition('quiet', 0)!.log.append(encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.from('wake'), timestamp: 1 }] })), 100);
-    const started = Date.now();
+    const log = local.cluster.partition('quiet', 0)!.log;
+    const pending = call(leader, ApiKey.Fetch, 11, fetchBody('quiet', 0, 0n, { maxWaitMs: 25_000 }));
+    // Append only once the fetch is parked on the log, so the test is about the wake-up, whatever the machine's speed.
+    await eventually(() => (log.appendListenerCount > 0 ? true : undefined));
+    log.append(encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.from('wake'), timestamp: 1 }] }));
+    // Unwoken, the poll would run out its 25 s and answer empty; the record proves the append ended it.
     const woke = firstPartition(await pending);
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(decodeRecordBatches(woke['records'] as Buffer).batches).toHaveLength(1);
   });
 

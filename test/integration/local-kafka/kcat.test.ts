@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
-import { spawn } from 'node:child_process';
-import { eventually, killChildren, runProcess } from './helpers.ts';
+import { killWatchedChildren, watchProcess } from './coordinator-test-helpers.ts';
+import { killChildren, runProcess } from './helpers.ts';
 
 describe('kcat (librdkafka) against the local cluster', () => {
   let local: LocalCluster;
@@ -16,6 +16,7 @@ describe('kcat (librdkafka) against the local cluster', () => {
 
   afterAll(async () => {
     killChildren();
+    killWatchedChildren();
     await local?.stop();
   });
 
@@ -58,25 +59,26 @@ describe('kcat (librdkafka) against the local cluster', () => {
     const kafka = new Kafka({ clientId: 'kcat-test', brokers: local.bootstrapServers, logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
-    const tail = spawn('kcat', ['-b', bootstrap, '-u', '-C', '-t', 'moving', '-p', '0', '-o', 'beginning', '-f', '%o %s\n'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    tail.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const tail = watchProcess('kcat', ['-b', bootstrap, '-u', '-C', '-t', 'moving', '-p', '0', '-o', 'beginning', '-f', '%o %s\n']);
+    const shows = (line: string) => tail.until((out) => out.includes(line), 30_000);
+    let stopped: number | undefined;
     try {
       await producer.send({ topic: 'moving', messages: [{ value: 'before', partition: 0 }] });
-      await eventually(() => (out.includes('0 before') ? true : undefined));
+      await shows('0 before');
       const p = local.cluster.partition('moving', 0)!;
       local.faults.moveLeader(0, p.replicas[1]!, 'moving');
       await producer.send({ topic: 'moving', messages: [{ value: 'after-move', partition: 0 }] });
-      await eventually(() => (out.includes('1 after-move') ? true : undefined));
-      const stopped = p.leader;
+      await shows('1 after-move');
+      stopped = p.leader;
       await local.faults.stopBroker(stopped);
       await producer.send({ topic: 'moving', messages: [{ value: 'after-stop', partition: 0 }] });
-      await eventually(() => (out.includes('2 after-stop') ? true : undefined));
-      expect(out.trim().split('\n')).toEqual(['0 before', '1 after-move', '2 after-stop']);
-      await local.faults.startBroker(stopped);
+      await shows('2 after-stop');
+      expect(tail.stdout().toString().trim().split('\n')).toEqual(['0 before', '1 after-move', '2 after-stop']);
     } finally {
-      tail.kill('SIGKILL');
+      tail.kill();
       await producer.disconnect();
+      // Later tests expect every broker up, whatever happened above.
+      if (stopped !== undefined) await local.faults.startBroker(stopped);
     }
   }, 60_000);
 });
