@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { RecoveryError, invalidInput, kafkaError } from '../../../lambdas/core/errors.ts';
+import { RecoveryError, invalidInput } from '../../../lambdas/core/errors.ts';
+import { clusterError } from '../protocol/error-codes.ts';
 import { PartitionLog, type TimestampType } from '../log/partition-log.ts';
 import type { BrokerLogSink } from '../broker-log.ts';
 import { topicConfigDefaults } from './topic-configs.ts';
@@ -123,21 +124,21 @@ export class Cluster {
   requirePartition(topic: string, partition: number): PartitionState {
     const state = this.partition(topic, partition);
     if (state === undefined) {
-      throw kafkaError('UNKNOWN_TOPIC_OR_PARTITION', 3, `${topic}-${partition} does not exist`);
+      throw clusterError('UNKNOWN_TOPIC_OR_PARTITION', `${topic}-${partition} does not exist`);
     }
     return state;
   }
 
   createTopic(name: string, options: CreateTopicOptions): TopicState {
     if (!TOPIC_NAME.test(name) || name === '.' || name === '..') {
-      throw kafkaError('INVALID_TOPIC_EXCEPTION', 17, `topic name '${name}' is not legal: use up to 249 of [a-zA-Z0-9._-]`);
+      throw clusterError('INVALID_TOPIC_EXCEPTION', `topic name '${name}' is not legal: use up to 249 of [a-zA-Z0-9._-]`);
     }
-    if (this.topics.has(name)) throw kafkaError('TOPIC_ALREADY_EXISTS', 36, `topic '${name}' already exists`);
+    if (this.topics.has(name)) throw clusterError('TOPIC_ALREADY_EXISTS', `topic '${name}' already exists`);
     const assignment = options.assignment ?? this.spreadReplicas(options.partitions, options.replicationFactor ?? Math.min(3, this.brokers.size));
-    if (assignment.length < 1) throw kafkaError('INVALID_PARTITIONS', 37, `topic '${name}': the partition count must be at least 1`);
+    if (assignment.length < 1) throw clusterError('INVALID_PARTITIONS', `topic '${name}': the partition count must be at least 1`);
     for (const replicas of assignment) {
       if (replicas.length === 0 || new Set(replicas).size !== replicas.length || replicas.some((id) => !this.brokers.has(id))) {
-        throw kafkaError('INVALID_REPLICA_ASSIGNMENT', 39, `topic '${name}': replicas ${JSON.stringify(replicas)} must be distinct existing brokers`);
+        throw clusterError('INVALID_REPLICA_ASSIGNMENT', `topic '${name}': replicas ${JSON.stringify(replicas)} must be distinct existing brokers`);
       }
     }
     const configs = { ...topicConfigDefaults(name), ...(options.configs ?? {}) };
@@ -171,7 +172,7 @@ export class Cluster {
 
   deleteTopic(name: string): void {
     const topic = this.topics.get(name);
-    if (topic === undefined) throw kafkaError('UNKNOWN_TOPIC_OR_PARTITION', 3, `topic '${name}' does not exist`);
+    if (topic === undefined) throw clusterError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' does not exist`);
     this.topics.delete(name);
     for (const p of topic.partitions) {
       this.emit({ topic: name, partition: p.partition, previousLeader: p.leader, leader: -1, leaderEpoch: p.leaderEpoch + 1, reason: 'deleted' });
@@ -182,10 +183,10 @@ export class Cluster {
   spreadReplicas(partitions: number, replicationFactor: number): number[][] {
     const ids = [...this.brokers.keys()].sort((a, b) => a - b);
     if (!Number.isInteger(partitions) || partitions < 1) {
-      throw kafkaError('INVALID_PARTITIONS', 37, `the partition count ${partitions} must be at least 1`);
+      throw clusterError('INVALID_PARTITIONS', `the partition count ${partitions} must be at least 1`);
     }
     if (!Number.isInteger(replicationFactor) || replicationFactor < 1 || replicationFactor > ids.length) {
-      throw kafkaError('INVALID_REPLICATION_FACTOR', 38, `replication factor ${replicationFactor} must be between 1 and ${ids.length} (the broker count)`);
+      throw clusterError('INVALID_REPLICATION_FACTOR', `replication factor ${replicationFactor} must be between 1 and ${ids.length} (the broker count)`);
     }
     return Array.from({ length: partitions }, (_, p) =>
       Array.from({ length: replicationFactor }, (_, r) => ids[(p + r) % ids.length]!),
@@ -244,12 +245,12 @@ export class Cluster {
   reassignPartition(topic: string, partition: number, replicas: number[] | null): void {
     const p = this.requirePartition(topic, partition);
     if (replicas === null) {
-      if (p.targetReplicas === null) throw kafkaError('NO_REASSIGNMENT_IN_PROGRESS', 85, `${topic}-${partition} has no reassignment to cancel`);
+      if (p.targetReplicas === null) throw clusterError('NO_REASSIGNMENT_IN_PROGRESS', `${topic}-${partition} has no reassignment to cancel`);
       p.targetReplicas = null;
       return;
     }
     if (replicas.length === 0 || new Set(replicas).size !== replicas.length || replicas.some((id) => !this.brokers.has(id))) {
-      throw kafkaError('INVALID_REPLICA_ASSIGNMENT', 39, `${topic}-${partition}: replicas ${JSON.stringify(replicas)} must be distinct existing brokers`);
+      throw clusterError('INVALID_REPLICA_ASSIGNMENT', `${topic}-${partition}: replicas ${JSON.stringify(replicas)} must be distinct existing brokers`);
     }
     p.replicas = [...replicas];
     p.isr = replicas.filter((id) => this.brokers.get(id)?.running);

@@ -1,4 +1,4 @@
-import { ErrorCode } from './kafka-error-codes.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import type { GroupMetadataRecordValue } from './coordinator-records.ts';
 
 /**

@@ -5,7 +5,7 @@ import type { BrokerLogSink } from '../broker-log.ts';
 import { CONSUMER_OFFSETS, type Cluster, type LeadershipChange, type PartitionState } from '../cluster/cluster.ts';
 import type { ShardLog } from './coordinator-records.ts';
 import { GroupShard, type ShardEnvironment } from './group-shard.ts';
-import { ErrorCode } from './kafka-error-codes.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { coordinatorLogLines, LOADER_LOGGER, RUNTIME_LOGGER, type FailureMode } from './log-lines.ts';
 import { PartitionShardLog } from './partition-shard-log.ts';
 import { liveCommits, replayShard, type ReplayedOffsetCommit } from './replay.ts';

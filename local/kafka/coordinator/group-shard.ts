@@ -1,6 +1,6 @@
 import { ClassicGroup, type GroupEnvironment, type JoinRequest, type JoinResult, type MemberSummary, type SyncRequest, type SyncResult } from './classic-group.ts';
 import type { CoordinatorRecord, ProducerIdentity, ShardLog } from './coordinator-records.ts';
-import { ErrorCode } from './kafka-error-codes.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { OffsetStore, type StoredOffset } from './offset-store.ts';
 import { replayShard, type ReplayResult } from './replay.ts';
 

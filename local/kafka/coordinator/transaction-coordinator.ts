@@ -3,7 +3,7 @@ import type { BrokerLogSink } from '../broker-log.ts';
 import { CONSUMER_OFFSETS, TRANSACTION_STATE, type Cluster } from '../cluster/cluster.ts';
 import { topicPartitionKey } from './coordinator-records.ts';
 import type { GroupCoordinator } from './group-coordinator.ts';
-import { ErrorCode } from './kafka-error-codes.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { appendControlMarker } from './partition-shard-log.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { kafkaError } from '../../../lambdas/core/errors.ts';
+import { clusterError } from '../protocol/error-codes.ts';
 import {
   ATTR_LOG_APPEND_TIME,
   isControlBatch,
@@ -130,9 +130,9 @@ export class PartitionLog {
     try {
       parsed = splitBatches(records);
     } catch (error) {
-      throw kafkaError('CORRUPT_MESSAGE', 2, `${this.name()}: ${(error as Error).message}`);
+      throw clusterError('CORRUPT_MESSAGE', `${this.name()}: ${(error as Error).message}`);
     }
-    if (parsed.length === 0) throw kafkaError('CORRUPT_MESSAGE', 2, `${this.name()}: empty record set`);
+    if (parsed.length === 0) throw clusterError('CORRUPT_MESSAGE', `${this.name()}: empty record set`);
     const timestampType = options.timestampType ?? this.timestampType;
     const now = options.now ?? Date.now();
     const baseOffset = this.endOffset;
@@ -207,11 +207,7 @@ export class PartitionLog {
    */
   read(offset: number, maxBytes: number, isolation: IsolationLevel = 'read_uncommitted'): ReadResult {
     if (offset < this.startOffset || offset > this.endOffset) {
-      throw kafkaError(
-        'OFFSET_OUT_OF_RANGE',
-        1,
-        `${this.name()}: offset ${offset} is outside [${this.startOffset}, ${this.endOffset}]`,
-      );
+      throw clusterError('OFFSET_OUT_OF_RANGE', `${this.name()}: offset ${offset} is outside [${this.startOffset}, ${this.endOffset}]`);
     }
     const lastStableOffset = this.lastStableOffset;
     const limit = isolation === 'read_committed' ? lastStableOffset : this.endOffset;
@@ -284,7 +280,7 @@ export class PartitionLog {
   /** Moves the log start forward (DeleteRecords, retention); whole batches below it are dropped. */
   deleteRecordsBefore(offset: number): void {
     if (offset > this.endOffset) {
-      throw kafkaError('OFFSET_OUT_OF_RANGE', 1, `${this.name()}: cannot delete before ${offset}, the log ends at ${this.endOffset}`);
+      throw clusterError('OFFSET_OUT_OF_RANGE', `${this.name()}: cannot delete before ${offset}, the log ends at ${this.endOffset}`);
     }
     if (offset <= this.startOffset) return;
     this.startOffset = offset;

@@ -1,7 +1,13 @@
-/** Kafka protocol error codes the cluster answers with (org.apache.kafka.common.protocol.Errors). */
+import { kafkaError, type RecoveryError } from '../../../lambdas/core/errors.ts';
+
+/**
+ * Every Kafka protocol error code the local cluster answers with, data plane and coordinators
+ * alike (org.apache.kafka.common.protocol.Errors). Clients switch on these numbers, so each must
+ * be Kafka's wire value; this is the cluster's only table of them.
+ */
 export const ErrorCode = {
-  NONE: 0,
   UNKNOWN_SERVER_ERROR: -1,
+  NONE: 0,
   OFFSET_OUT_OF_RANGE: 1,
   CORRUPT_MESSAGE: 2,
   UNKNOWN_TOPIC_OR_PARTITION: 3,
@@ -10,6 +16,7 @@ export const ErrorCode = {
   NOT_LEADER_OR_FOLLOWER: 6,
   REQUEST_TIMED_OUT: 7,
   MESSAGE_TOO_LARGE: 10,
+  OFFSET_METADATA_TOO_LARGE: 12,
   COORDINATOR_LOAD_IN_PROGRESS: 14,
   COORDINATOR_NOT_AVAILABLE: 15,
   NOT_COORDINATOR: 16,
@@ -18,9 +25,12 @@ export const ErrorCode = {
   NOT_ENOUGH_REPLICAS: 19,
   INVALID_REQUIRED_ACKS: 21,
   ILLEGAL_GENERATION: 22,
+  INCONSISTENT_GROUP_PROTOCOL: 23,
   INVALID_GROUP_ID: 24,
   UNKNOWN_MEMBER_ID: 25,
+  INVALID_SESSION_TIMEOUT: 26,
   REBALANCE_IN_PROGRESS: 27,
+  INVALID_COMMIT_OFFSET_SIZE: 28,
   TOPIC_AUTHORIZATION_FAILED: 29,
   GROUP_AUTHORIZATION_FAILED: 30,
   CLUSTER_AUTHORIZATION_FAILED: 31,
@@ -41,25 +51,34 @@ export const ErrorCode = {
   INVALID_PRODUCER_EPOCH: 47,
   INVALID_TXN_STATE: 48,
   INVALID_PRODUCER_ID_MAPPING: 49,
+  INVALID_TRANSACTION_TIMEOUT: 50,
+  CONCURRENT_TRANSACTIONS: 51,
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 53,
   SECURITY_DISABLED: 54,
+  OPERATION_NOT_ATTEMPTED: 55,
   SASL_AUTHENTICATION_FAILED: 58,
   UNKNOWN_PRODUCER_ID: 59,
   REASSIGNMENT_IN_PROGRESS: 60,
-  INVALID_FETCH_SESSION_EPOCH: 71,
+  NON_EMPTY_GROUP: 68,
+  GROUP_ID_NOT_FOUND: 69,
   FETCH_SESSION_ID_NOT_FOUND: 70,
+  INVALID_FETCH_SESSION_EPOCH: 71,
   FENCED_LEADER_EPOCH: 74,
   UNKNOWN_LEADER_EPOCH: 75,
+  MEMBER_ID_REQUIRED: 79,
   PREFERRED_LEADER_NOT_AVAILABLE: 80,
-  GROUP_ID_NOT_FOUND: 69,
-  NON_EMPTY_GROUP: 68,
+  FENCED_INSTANCE_ID: 82,
   ELECTION_NOT_NEEDED: 84,
   NO_REASSIGNMENT_IN_PROGRESS: 85,
+  GROUP_SUBSCRIBED_TO_TOPIC: 86,
+  UNSTABLE_OFFSET_COMMIT: 88,
+  PRODUCER_FENCED: 90,
   UNKNOWN_TOPIC_ID: 100,
   INCONSISTENT_TOPIC_ID: 103,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
+export type ErrorCodeValue = (typeof ErrorCode)[ErrorName];
 
 const namesByCode = new Map<number, ErrorName>(
   (Object.entries(ErrorCode) as [ErrorName, number][]).map(([name, code]) => [code, name]),
@@ -67,4 +86,9 @@ const namesByCode = new Map<number, ErrorName>(
 
 export function errorName(code: number): string {
   return namesByCode.get(code) ?? `ERROR_${code}`;
+}
+
+/** A KAFKA_ERROR RecoveryError for `name`, its number taken from the table (handlers answer with it). */
+export function clusterError(name: ErrorName, message: string): RecoveryError {
+  return kafkaError(name, ErrorCode[name], message);
 }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeConsumerAssignment, encodeConsumerSubscription } from '../../../lambdas/core/offsets-records/index.ts';
 import type { JoinRequest, JoinResult } from '../../../local/kafka/coordinator/classic-group.ts';
 import { GroupShard } from '../../../local/kafka/coordinator/group-shard.ts';
-import { ErrorCode } from '../../../local/kafka/coordinator/kafka-error-codes.ts';
+import { ErrorCode } from '../../../local/kafka/protocol/error-codes.ts';
 import { MemoryShardLog, testShardEnvironment } from './helpers.ts';
 
 const subscription = (topics: string[]): Buffer => encodeConsumerSubscription({ topics }, 0);

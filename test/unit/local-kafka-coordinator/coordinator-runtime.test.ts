@@ -3,7 +3,7 @@ import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { BrokerLogSink } from '../../../local/kafka/broker-log.ts';
 import { Cluster, CONSUMER_OFFSETS, TRANSACTION_STATE } from '../../../local/kafka/cluster/cluster.ts';
 import { installCoordinator } from '../../../local/kafka/coordinator/index.ts';
-import { ErrorCode } from '../../../local/kafka/coordinator/kafka-error-codes.ts';
+import { ErrorCode } from '../../../local/kafka/protocol/error-codes.ts';
 import { ApiRegistry } from '../../../local/kafka/server/registry.ts';
 
 const OFFSETS_PARTITIONS = 6;

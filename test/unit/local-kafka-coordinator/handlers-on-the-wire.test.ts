@@ -4,7 +4,7 @@ import { encodeConsumerSubscription } from '../../../lambdas/core/offsets-record
 import { BrokerLogSink } from '../../../local/kafka/broker-log.ts';
 import { Cluster, CONSUMER_OFFSETS, TRANSACTION_STATE } from '../../../local/kafka/cluster/cluster.ts';
 import { COORDINATOR_APIS, installCoordinator } from '../../../local/kafka/coordinator/index.ts';
-import { ErrorCode } from '../../../local/kafka/coordinator/kafka-error-codes.ts';
+import { ErrorCode } from '../../../local/kafka/protocol/error-codes.ts';
 import { ApiKey } from '../../../local/kafka/protocol/api-keys.ts';
 import { decodeRequestBody, decodeRequestHeader, decodeResponse, encodeRequest, encodeResponse } from '../../../local/kafka/protocol/codec.ts';
 import type { RequestContext } from '../../../local/kafka/server/context.ts';

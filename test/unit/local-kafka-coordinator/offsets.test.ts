@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeConsumerSubscription } from '../../../lambdas/core/offsets-records/index.ts';
 import { GroupShard, type OffsetToCommit } from '../../../local/kafka/coordinator/group-shard.ts';
-import { ErrorCode } from '../../../local/kafka/coordinator/kafka-error-codes.ts';
+import { ErrorCode } from '../../../local/kafka/protocol/error-codes.ts';
 import { OffsetStore } from '../../../local/kafka/coordinator/offset-store.ts';
 import { liveCommits } from '../../../local/kafka/coordinator/replay.ts';
 import { MemoryShardLog, testShardEnvironment } from './helpers.ts';

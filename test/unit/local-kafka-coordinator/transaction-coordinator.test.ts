@@ -4,7 +4,7 @@ import { decodeRecordBatches } from '../../../lambdas/core/record-batch/index.ts
 import { BrokerLogSink } from '../../../local/kafka/broker-log.ts';
 import { Cluster, CONSUMER_OFFSETS, TRANSACTION_STATE } from '../../../local/kafka/cluster/cluster.ts';
 import { installCoordinator } from '../../../local/kafka/coordinator/index.ts';
-import { ErrorCode } from '../../../local/kafka/coordinator/kafka-error-codes.ts';
+import { ErrorCode } from '../../../local/kafka/protocol/error-codes.ts';
 import { ApiRegistry } from '../../../local/kafka/server/registry.ts';
 
 describe('transaction coordinator', () => {

@@ -1,6 +1,6 @@
 import { ApiKey } from '../../protocol/api-keys.ts';
 import type { RequestContext } from '../../server/context.ts';
-import { ErrorCode } from '../kafka-error-codes.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import { int, strings, str, type CoordinatorApi, type CoordinatorServices } from './services.ts';
 
 /** FindCoordinator, ListGroups, DescribeGroups and DeleteGroups. */

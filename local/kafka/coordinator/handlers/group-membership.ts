@@ -1,5 +1,5 @@
 import { ApiKey } from '../../protocol/api-keys.ts';
-import { ErrorCode } from '../kafka-error-codes.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import { buffer, clientHost, int, list, nullableStr, str, type CoordinatorApi } from './services.ts';
 
 /** JoinGroup, SyncGroup, Heartbeat and LeaveGroup of classic groups. */

@@ -3,7 +3,7 @@ import { ApiKey } from '../../protocol/api-keys.ts';
 import type { ProtocolValue } from '../../server/registry.ts';
 import type { RequestContext } from '../../server/context.ts';
 import type { FetchedOffset, OffsetToCommit, PartitionResult } from '../group-shard.ts';
-import { ErrorCode } from '../kafka-error-codes.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import { int, ints, list, long, nullableStr, str, type CoordinatorApi, type CoordinatorServices } from './services.ts';
 
 /** OffsetCommit, OffsetFetch, OffsetDelete and TxnOffsetCommit. */
