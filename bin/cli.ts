@@ -6,7 +6,15 @@ import { readFileSync } from 'node:fs';
 import { createKafkaPort } from '../lambdas/kafka/index.ts';
 import { runCli } from './cli/run.ts';
 
+// First Ctrl-C: stop the scan cleanly and report where it stopped; second: leave at once.
+const interrupt = new AbortController();
+process.once('SIGINT', () => {
+  interrupt.abort();
+  process.once('SIGINT', () => process.exit(130));
+});
+
 const exitCode = await runCli(process.argv.slice(2), {
+  signal: interrupt.signal,
   stdout: process.stdout,
   stderr: process.stderr,
   interactive: process.stderr.isTTY === true,

@@ -29,6 +29,8 @@ export interface CliIo {
   now(): number;
   readFile(path: string): Buffer;
   createPort(config: KafkaConnectionConfig): KafkaPort;
+  /** Aborted when the operator interrupts (Ctrl-C): long scans stop and say where. */
+  signal?: AbortSignal;
 }
 
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;

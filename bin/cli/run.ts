@@ -9,6 +9,8 @@ import { stringifyJson } from './json.ts';
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
+/** The shell's code for "stopped by SIGINT". */
+export const EXIT_INTERRUPTED = 130;
 
 /** Errors caused by what the operator typed; everything else is a runtime failure. */
 const BAD_INPUT_CODES = new Set(['INVALID_INPUT', 'PARTITION_OUT_OF_RANGE']);
@@ -47,7 +49,8 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
       await port?.close().catch(() => undefined);
     }
   } catch (error) {
-    return reportFailure(error, io, { debug, json, commandName });
+    const exitCode = reportFailure(error, io, { debug, json, commandName });
+    return io.signal?.aborted ? EXIT_INTERRUPTED : exitCode;
   }
 }
 

@@ -31,6 +31,7 @@ export function scanOptions(context: CommandContext): RecoveryScanOptions {
       context.progress(`scanning partition ${p.partition}: offset ${p.position}${span}, ${p.records} records, ${p.bytes} bytes`);
     },
     progressIntervalMs: 2000,
+    ...(context.io.signal ? { signal: context.io.signal } : {}),
   };
 }
 
