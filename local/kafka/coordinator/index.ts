@@ -1,6 +1,5 @@
 import type { CoordinatorEnv, CoordinatorPlugin, FailCoordinatorOptions } from '../plugin.ts';
 import { invalidInput } from '../../../lambdas/core/errors.ts';
-import { registerAddPartitionsToTxnSchemas } from './add-partitions-to-txn-schema.ts';
 import { GroupCoordinator, type GroupCoordinatorOptions } from './group-coordinator.ts';
 import { describeGroupsApi, deleteGroupsApi, findCoordinatorApi, listGroupsApi } from './handlers/group-admin.ts';
 import { heartbeatApi, joinGroupApi, leaveGroupApi, syncGroupApi } from './handlers/group-membership.ts';
@@ -58,7 +57,6 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
   groups: GroupCoordinator;
   transactions: TransactionCoordinator;
 } {
-  registerAddPartitionsToTxnSchemas();
   const groups = new GroupCoordinator({
     ...tuning,
     cluster: env.cluster,

@@ -1,6 +1,7 @@
 import { ByteReader, ByteWriter } from '../../../lambdas/core/bytes/index.ts';
 import { isFlexible, isValidVersion, readMessage, writeMessage, type MessageSchema } from '../../../lambdas/core/schema/index.ts';
 import { protocolSchemas } from './protocol-schemas.generated.ts';
+import { supplementarySchemas } from './supplementary-schemas.ts';
 import { ApiKey, apiName, apiNameOf } from './api-keys.ts';
 
 /**
@@ -30,14 +31,19 @@ export class RequestDecodeError extends Error {
   }
 }
 
+/** A schema by name ('FetchRequest'): the generated registry first, then the supplement. */
+export function protocolSchema(name: string): MessageSchema | undefined {
+  return protocolSchemas[name] ?? supplementarySchemas[name];
+}
+
 export function requestSchema(apiKey: number): MessageSchema | undefined {
   const name = apiNameOf(apiKey);
-  return name === undefined ? undefined : protocolSchemas[`${name}Request`];
+  return name === undefined ? undefined : protocolSchema(`${name}Request`);
 }
 
 export function responseSchema(apiKey: number): MessageSchema | undefined {
   const name = apiNameOf(apiKey);
-  return name === undefined ? undefined : protocolSchemas[`${name}Response`];
+  return name === undefined ? undefined : protocolSchema(`${name}Response`);
 }
 
 export function isFlexibleVersion(apiKey: number, version: number): boolean {

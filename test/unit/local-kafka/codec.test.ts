@@ -8,8 +8,12 @@ import {
   encodeRequest,
   encodeResponse,
   requestHeaderVersion,
+  protocolSchema,
+  requestSchema,
   responseHeaderVersion,
 } from '../../../local/kafka/protocol/codec.ts';
+import { protocolSchemas } from '../../../local/kafka/protocol/protocol-schemas.generated.ts';
+import { supplementarySchemas } from '../../../local/kafka/protocol/supplementary-schemas.ts';
 
 describe('protocol codec', () => {
   it('chooses header versions by flexibility, ApiVersions responses always v0', () => {
@@ -54,5 +58,46 @@ describe('protocol codec', () => {
     expect(() => decodeRequestBody(header, reader)).toThrow(/Metadata v4 body is malformed/);
     expect(() => decodeRequestHeader(Buffer.alloc(5))).toThrow(/shorter than a request header/);
     expect(new ByteReader(cut).readInt16()).toBe(ApiKey.Metadata);
+  });
+
+  describe('AddPartitionsToTxn v0-3, from the supplement', () => {
+    const request = {
+      v3AndBelowTransactionalId: 'tx',
+      v3AndBelowProducerId: 7n,
+      v3AndBelowProducerEpoch: 2,
+      v3AndBelowTopics: [{ name: 'ab', partitions: [0, 3] }],
+    };
+
+    it('is found by the codec while the generated registry stays as generated', () => {
+      expect(protocolSchemas['AddPartitionsToTxnRequest']).toBeUndefined();
+      expect(requestSchema(ApiKey.AddPartitionsToTxn)?.name).toBe('AddPartitionsToTxnRequest');
+      expect(protocolSchema('AddPartitionsToTxnResponse')).toBe(supplementarySchemas['AddPartitionsToTxnResponse']);
+      expect(protocolSchema('FetchRequest')).toBe(protocolSchemas['FetchRequest']);
+    });
+
+    it('writes the v0 request body in the classic layout', () => {
+      const frame = encodeRequest({ apiKey: ApiKey.AddPartitionsToTxn, apiVersion: 0, correlationId: 1, clientId: null }, request);
+      // size, key 24, version 0, correlation 1, null client id, then the body
+      const body = frame.subarray(4 + 2 + 2 + 4 + 2);
+      expect(body.toString('hex')).toBe(
+        [
+          '0002', '7478', // transactional_id "tx"
+          '0000000000000007', // producer_id
+          '0002', // producer_epoch
+          '00000001', '0002', '6162', // one topic "ab"
+          '00000002', '00000000', '00000003', // partitions [0, 3]
+        ].join(''),
+      );
+    });
+
+    it('round-trips v3 (flexible) requests and responses', () => {
+      const frame = encodeRequest({ apiKey: ApiKey.AddPartitionsToTxn, apiVersion: 3, correlationId: 9, clientId: 'c' }, request);
+      const { header, reader } = decodeRequestHeader(frame.subarray(4));
+      expect(header.headerVersion).toBe(2);
+      expect(decodeRequestBody(header, reader)).toMatchObject(request);
+      const response = { throttleTimeMs: 0, resultsByTopicV3AndBelow: [{ name: 'ab', resultsByPartition: [{ partitionIndex: 3, partitionErrorCode: 51 }] }] };
+      const encoded = encodeResponse(ApiKey.AddPartitionsToTxn, 3, 9, response);
+      expect(decodeResponse(ApiKey.AddPartitionsToTxn, 3, encoded.subarray(4)).body).toMatchObject(response);
+    });
   });
 });
