@@ -124,10 +124,7 @@ export class OffsetsLogReplay {
     }
     this.aborted.advanceTo(batch.lastOffset);
     if (batch.isControl) this.applyControl(batch);
-    else if (batch.isTransactional && this.aborted.isAborted(batch.producerId)) {
-      this.counts.records += batch.recordCount;
-      this.counts.abortedRecords += batch.recordCount;
-    } else this.applyData(batch);
+    else this.applyData(batch, batch.isTransactional && this.aborted.isAborted(batch.producerId));
     this.position = batch.lastOffset + 1n;
   }
 
@@ -175,7 +172,12 @@ export class OffsetsLogReplay {
     });
   }
 
-  private applyData(batch: DataBatch): void {
+  /**
+   * `abortedByList`: the fetch's aborted list already says this transaction aborted. Its records
+   * are still classified like any other (group filter, window, tombstones), so abortedRecords
+   * counts the same offset commits whether the list or the ABORT marker decided.
+   */
+  private applyData(batch: DataBatch, abortedByList: boolean): void {
     const count = batch.recordCount;
     const prefix = this.groupPrefix;
     const data = batch.data;
@@ -198,11 +200,11 @@ export class OffsetsLogReplay {
         }
       }
       const record = decodeOffsetsRecord(batch.keyAt(i), batch.valueAt(i));
-      this.applyRecord(record, batch, i, transactional);
+      this.applyRecord(record, batch, i, transactional, abortedByList);
     }
   }
 
-  private applyRecord(record: OffsetsRecord, batch: DataBatch, index: number, transactional: boolean): void {
+  private applyRecord(record: OffsetsRecord, batch: DataBatch, index: number, transactional: boolean, abortedByList: boolean): void {
     if (record.kind === 'skipped') {
       this.countSkip(record.reason);
       return;
@@ -234,7 +236,8 @@ export class OffsetsLogReplay {
           logTimestamp: batch.timestampAt(index),
         };
         if (transactional) {
-          this.pending.add(batch.producerId, record.group, record.topic, record.partition, entry);
+          if (abortedByList) this.counts.abortedRecords++;
+          else this.pending.add(batch.producerId, record.group, record.topic, record.partition, entry);
           return;
         }
         // Log order makes a plain commit the newest; the check keeps a replayed batch harmless.

@@ -84,7 +84,10 @@ export interface ReplayCounts {
   transactionalRecordsCommitted: number;
   /** Committed transactional offsets that lost to a commit with a higher log offset. */
   transactionalRecordsSuperseded: number;
-  /** Transactional records dropped because their transaction was aborted. */
+  /**
+   * Offset commits (of the replayed group, inside the window) dropped because their transaction
+   * aborted, counted alike whether the fetch's aborted list or the ABORT marker said so.
+   */
   abortedRecords: number;
   corruptBatches: number;
   unsupportedBatches: number;

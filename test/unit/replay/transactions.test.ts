@@ -154,6 +154,31 @@ describe('interleaved producers', () => {
     expect(result.groups()).toEqual([]);
   });
 
+  it('counts aborted records alike whether the aborted list or the ABORT marker decides', () => {
+    const log = new LogBuilder();
+    const first = log.transactional(9n, [commit('g', 't', 0, 5n), commit('other', 't', 0, 6n), commit('g', 't', 1, 7n)]);
+    log.transactional(9n, [commit('g', 't', 2, 8n, { timestamp: T0 - 10n })]);
+    log.marker(9n, 'ABORT');
+    const list = [{ producerId: 9n, firstOffset: first }];
+    const counted = (options: { group?: string; since?: bigint }) => ({
+      byMarker: replay(log.buffer(), options).stats(),
+      byList: replay(log.buffer(), options, list).stats(),
+    });
+    for (const [options, aborted] of [
+      [{}, 4],
+      [{ group: 'g' }, 3],
+      [{ group: 'other' }, 1],
+      // A commit outside the window is counted as such, not as aborted, either way.
+      [{ group: 'g', since: T0 }, 2],
+    ] as const) {
+      const { byMarker, byList } = counted(options);
+      expect({ options, aborted: byMarker.abortedRecords }).toEqual({ options, aborted });
+      expect({ options, aborted: byList.abortedRecords }).toEqual({ options, aborted });
+      expect(byList.outsideWindow).toBe(byMarker.outsideWindow);
+      expect(byList.otherGroups).toBe(byMarker.otherGroups);
+    }
+  });
+
   it('applies a tombstone to pending transactional offsets of the same key too', () => {
     const log = new LogBuilder();
     log.plain([commit('g', 't', 0, 1n)]);
