@@ -143,6 +143,8 @@ export function saslHandlers(users: SaslUsers): { handshake: ApiHandler; authent
             `[SocketServer listenerType=BROKER, nodeId=${ctx.brokerId}] Failed authentication with /${ctx.connection.remoteAddress} (channelId=${ctx.connection.id}) (${error.message})`,
             'org.apache.kafka.common.network.Selector',
           );
+          // Kafka answers the failure, then closes the channel: the client must reconnect to try again.
+          ctx.closeAfterResponse(`SASL authentication failed (${error.message})`);
           return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: error.message, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
         }
       },

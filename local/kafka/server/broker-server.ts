@@ -3,15 +3,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrokerLogger } from '../broker-log.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { ApiKey, apiName } from '../protocol/api-keys.ts';
-import { decodeRequestBody, decodeRequestHeader, encodeResponse, requestSchema } from '../protocol/codec.ts';
+import { decodeRequestBody, decodeRequestHeader, encodeResponse, requestSchema, responseSchema, type RequestHeader } from '../protocol/codec.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { FrameDecoder, frame as sizePrefixed } from '../protocol/frame.ts';
 import { RecoveryError } from '../../../lambdas/core/errors.ts';
-import { isValidVersion } from '../../../lambdas/core/schema/index.ts';
+import { inRange, isValidVersion, type MessageSchema } from '../../../lambdas/core/schema/index.ts';
 import type { ConnectionInfo, RequestContext } from './context.ts';
 import type { NetworkFaults } from './network-faults.ts';
-import { NO_RESPONSE, type ApiRegistry, type ProtocolValue } from './registry.ts';
+import { NO_RESPONSE, type ApiRegistry, type HandlerResult, type ProtocolValue } from './registry.ts';
 
 const SOCKET_SERVER = 'kafka.network.SocketServer';
+const KAFKA_APIS = 'kafka.server.KafkaApis';
 const PROCESSOR = 'kafka.network.Processor';
 
 /** APIs a client may call before it has authenticated (Kafka's SaslServerAuthenticator rules). */
@@ -34,6 +36,15 @@ export interface BrokerServerOptions {
 
 /** Thrown to close a connection with a reason that goes to the broker log. */
 class CloseConnection extends Error {}
+
+interface ServeResult {
+  /** the response frame; null when there is none to send */
+  bytes: Buffer | null;
+  /** cut this Fetch response in the middle (a network fault) */
+  cutFetch: boolean;
+  /** close the connection once the response is sent, for this reason */
+  closeReason: string | null;
+}
 
 /**
  * One broker's listener. Frames are handled one at a time per connection, so pipelined
@@ -128,8 +139,16 @@ export class BrokerServer {
     connection.destroy();
   }
 
+  /** @internal used by Connection: a handler asked to close after its response */
+  closeAfterResponse(connection: Connection, reason: string): void {
+    this.log.info(
+      `[SocketServer listenerType=BROKER, nodeId=${this.brokerId}] Closing socket connection to /${connection.info.remoteAddress} (channelId=${connection.info.id}) after its response: ${reason}`,
+      PROCESSOR,
+    );
+  }
+
   /** @internal the whole life of one request; returns the bytes to send (null = nothing) */
-  async serve(connection: Connection, frame: Buffer): Promise<{ bytes: Buffer | null; cutFetch: boolean }> {
+  async serve(connection: Connection, frame: Buffer): Promise<ServeResult> {
     const { cluster, registry, faults } = this.options;
     const sasl = connection.info.sasl;
     if (sasl.rawTokens) {
@@ -137,7 +156,7 @@ export class BrokerServer {
       if (handler === undefined) throw new CloseConnection('raw SASL token received but SASL is not configured');
       sasl.rawTokens = false;
       const answer = await handler(connection.info, frame);
-      return { bytes: sizePrefixed(answer), cutFetch: false };
+      return { bytes: sizePrefixed(answer), cutFetch: false, closeReason: null };
     }
     const { header, reader } = decodeRequestHeader(frame);
     const api = registry.get(header.apiKey);
@@ -156,6 +175,7 @@ export class BrokerServer {
     const request: ProtocolValue =
       supported && isValidVersion(schema, header.apiVersion) ? decodeRequestBody(header, reader) : { _unsupportedVersion: true };
     const controller = connection.abort;
+    let closeReason: string | null = null;
     const ctx: RequestContext = {
       brokerId: this.brokerId,
       cluster,
@@ -167,19 +187,54 @@ export class BrokerServer {
       log: this.log,
       flexible: header.headerVersion >= 2,
       signal: controller.signal,
+      closeAfterResponse: (reason) => {
+        closeReason = reason;
+      },
     };
-    const response = await api.handle(ctx, request);
+    let response: HandlerResult;
+    try {
+      response = await api.handle(ctx, request);
+    } catch (error) {
+      response = this.unexpectedError(header, error);
+    }
     const delay = faults.responseDelayMs(this.brokerId, header.apiKey);
     if (delay > 0) await sleep(delay, undefined, { signal: controller.signal }).catch(() => undefined);
-    if (response === NO_RESPONSE) return { bytes: null, cutFetch: false };
+    if (response === NO_RESPONSE) return { bytes: null, cutFetch: false, closeReason };
     // An ApiVersions answer to a version we do not serve is a v0 body (the client can read it).
     const responseVersion = header.apiKey === ApiKey.ApiVersions && !supported ? 0 : header.apiVersion;
     const withData = header.apiKey === ApiKey.Fetch ? partitionsWithData(response) : [];
     const recordBytes = withData.reduce((n, p) => n + p.bytes, 0);
     const bytes = encodeResponse(header.apiKey, responseVersion, header.correlationId, response, recordBytes);
     const cutFetch = withData.length > 0 && faults.takeDropFetch(this.brokerId, withData);
-    return { bytes, cutFetch };
+    return { bytes, cutFetch, closeReason };
   }
+
+  /**
+   * A handler failed in a way it did not answer itself. As Kafka's request handler does, the
+   * failure goes to the broker log and the client gets UNKNOWN_SERVER_ERROR when the response
+   * has a top-level error code at this version; otherwise the connection is closed.
+   */
+  private unexpectedError(header: RequestHeader, error: unknown): ProtocolValue {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    this.log.error(
+      `[KafkaApi-${this.brokerId}] Unexpected error handling request RequestHeader(apiKey=${constantName(apiName(header.apiKey))}, apiVersion=${header.apiVersion}, clientId=${header.clientId}, correlationId=${header.correlationId}): ${reason}`,
+      KAFKA_APIS,
+    );
+    if (!hasTopLevelErrorCode(responseSchema(header.apiKey), header.apiVersion)) {
+      throw new CloseConnection(`${apiName(header.apiKey)} v${header.apiVersion} failed unexpectedly and its response has no error code to carry it (${reason})`);
+    }
+    // Every other field takes its schema default.
+    return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR };
+  }
+}
+
+/** Kafka's ApiKeys constant for an API name: OffsetCommit -> OFFSET_COMMIT. */
+function constantName(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+function hasTopLevelErrorCode(schema: MessageSchema | undefined, version: number): boolean {
+  return schema?.root.fields.some((f) => f.name === 'errorCode' && !f.isArray && inRange(f.versions, version)) ?? false;
 }
 
 function partitionsWithData(response: ProtocolValue): Array<{ topic: string; partition: number; bytes: number }> {
@@ -238,7 +293,7 @@ class Connection {
     try {
       while (!this.closed && this.queue.length > 0) {
         const frame = this.queue.shift()!;
-        let result: { bytes: Buffer | null; cutFetch: boolean };
+        let result: ServeResult;
         try {
           result = await this.broker.serve(this, frame);
         } catch (error) {
@@ -246,7 +301,17 @@ class Connection {
           if (!this.closed) this.broker.closeWithReason(this, reason);
           return;
         }
-        if (this.closed || result.bytes === null) continue;
+        if (this.closed) return;
+        if (result.closeReason !== null) {
+          this.broker.closeAfterResponse(this, result.closeReason);
+          const close = (): void => this.destroy();
+          if (result.bytes === null) close();
+          else this.socket.end(result.bytes, close);
+          this.closed = true;
+          this.abort.abort();
+          return;
+        }
+        if (result.bytes === null) continue;
         if (result.cutFetch) {
           this.socket.end(result.bytes.subarray(0, Math.max(1, result.bytes.length >>> 1)), () => this.destroy());
           this.closed = true;

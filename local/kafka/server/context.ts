@@ -39,4 +39,9 @@ export interface RequestContext {
   flexible: boolean;
   /** aborted when the connection closes or the broker stops: long polls stop waiting */
   signal: AbortSignal;
+  /**
+   * Closes the connection once this request's response is sent, with `reason` in the broker
+   * log (Kafka closes a channel whose SASL authentication failed, after answering it).
+   */
+  closeAfterResponse(reason: string): void;
 }

@@ -78,4 +78,44 @@ describe('bad requests close only their connection', () => {
     expect(body['apiKeys']).toContainEqual({ apiKey: ApiKey.ApiVersions, minVersion: 0, maxVersion: 3 });
     expect(c.closed).toBe(false);
   });
+
+  describe('a handler that throws', () => {
+    const boom = { minVersion: 0, maxVersion: 6, handle: (): never => { throw new TypeError('boom in the handler'); } };
+    const errorLines = (): string[] => local.logs.lines(1).filter((l) => l.level === 'ERROR').map((l) => l.message);
+
+    it('answers UNKNOWN_SERVER_ERROR when the response has a top-level error code, logs why, and keeps the connection', async () => {
+      local.registry.registerApi(ApiKey.Heartbeat, boom);
+      try {
+        const c = await open();
+        c.socket.write(encodeRequest({ apiKey: ApiKey.Heartbeat, apiVersion: 4, correlationId: 31, clientId: 'raw' }, { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null }));
+        await c.until(() => c.frames.length === 1 || c.closed);
+        const { correlationId, body } = decodeResponse(ApiKey.Heartbeat, 4, c.frames[0]!);
+        expect(correlationId).toBe(31);
+        expect(body).toMatchObject({ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, throttleTimeMs: 0 });
+        expect(errorLines().at(-1)).toMatch(/Unexpected error handling request RequestHeader\(apiKey=HEARTBEAT, apiVersion=4, clientId=raw, correlationId=31\): TypeError: boom in the handler/);
+        // The same connection still serves.
+        c.socket.write(metadataRequest(32));
+        await c.until(() => c.frames.length === 2 || c.closed);
+        expect(c.frames[1]!.readInt32BE(0)).toBe(32);
+      } finally {
+        local.registry.unregisterApi(ApiKey.Heartbeat);
+      }
+    });
+
+    it('closes the connection with the reason logged when the response has no top-level error code', async () => {
+      const original = local.registry.get(ApiKey.DeleteTopics)!;
+      local.registry.registerApi(ApiKey.DeleteTopics, boom);
+      try {
+        const c = await open();
+        c.socket.write(encodeRequest({ apiKey: ApiKey.DeleteTopics, apiVersion: 4, correlationId: 41, clientId: 'raw' }, { topicNames: ['t'], timeoutMs: 1000 }));
+        await c.until(() => c.closed);
+        expect(c.frames).toEqual([]);
+        expect(errorLines().at(-1)).toMatch(/apiKey=DELETE_TOPICS.*boom in the handler/);
+        expect(closeReasons().at(-1)).toMatch(/DeleteTopics v4 failed unexpectedly and its response has no error code/);
+        await stillServing();
+      } finally {
+        local.registry.registerApi(ApiKey.DeleteTopics, original);
+      }
+    });
+  });
 });

@@ -53,6 +53,7 @@ describe('coordinator handlers through the wire codec', () => {
       log: logs.forBroker(brokerId),
       flexible: header.headerVersion >= 2,
       signal: new AbortController().signal,
+      closeAfterResponse: () => undefined,
     } satisfies RequestContext;
     const response = await registry.get(apiKey)!.handle(ctx, request);
     const encoded = encodeResponse(apiKey, version, header.correlationId, response as ProtocolValue);
