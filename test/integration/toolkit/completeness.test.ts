@@ -138,7 +138,7 @@ describe('offsets set by hand', () => {
       'exports-1': { status: 'ABOVE_LOG_END', offset: '50', lag: null, logStartOffset: '0', logEndOffset: '5' },
     });
     expect(report.issues.map((i) => i.kind)).toEqual(['ABOVE_LOG_END']);
-    expect(report.notes.join('\n')).toMatch(/no group metadata/);
+    expect(report.notes?.join('\n')).toMatch(/no group metadata/);
   });
 });
 
