@@ -99,34 +99,3 @@ function arnFor(logicalId: string, template: CfnTemplate, env: Required<RenderOp
       throw new Error(`cannot render a reference to ${logicalId} (${type ?? 'not in the template'})`);
   }
 }
-
-/**
- * Which handler (lambdas/handlers/<name>.ts) each Task state invokes, found through the
- * RECOVERY_STEP variable every recovery function carries: a local runner can map the synthesized
- * definition's states to handler modules without knowing logical ids. Covers Map item processors.
- */
-export function taskHandlers(template: CfnTemplate, definition: Record<string, unknown>): Record<string, string> {
-  const stepByFunction = new Map<string, string>();
-  for (const [id, resource] of Object.entries(template.Resources)) {
-    if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const variables = (resource.Properties?.['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables;
-    const step = variables?.['RECOVERY_STEP'];
-    if (typeof step === 'string') stepByFunction.set(id, step);
-  }
-  const result: Record<string, string> = {};
-  const visit = (states: Record<string, Record<string, unknown>>): void => {
-    for (const [name, state] of Object.entries(states)) {
-      if (state['Type'] === 'Task') {
-        const parameters = state['Parameters'] as { FunctionName?: unknown } | undefined;
-        const arn = String(typeof parameters?.FunctionName === 'string' ? parameters.FunctionName : state['Resource']);
-        const functionId = /:function:([^:]+)$/.exec(arn)?.[1];
-        const step = functionId === undefined ? undefined : stepByFunction.get(functionId);
-        if (step !== undefined) result[name] = step;
-      }
-      const processor = (state['ItemProcessor'] ?? state['Iterator']) as { States?: Record<string, Record<string, unknown>> } | undefined;
-      if (processor?.States) visit(processor.States);
-    }
-  };
-  visit((definition['States'] ?? {}) as Record<string, Record<string, unknown>>);
-  return result;
-}

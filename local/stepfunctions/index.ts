@@ -5,33 +5,19 @@
  * SendTaskSuccess / SendTaskFailure on the Step Functions stand-in.
  */
 import { randomUUID } from 'node:crypto';
-import { StateMachine } from 'aws-local-stepfunctions';
 import type { RecoveryConfig } from '../../lib/config.ts';
 import type { HandlerName } from '../../lib/recovery-functions.ts';
 import type { AwsStandins } from '../aws/index.ts';
 import { EnvironmentResolver } from './environment.ts';
 import { startFunctionUrl, type FunctionUrlResult, type RunningFunctionUrl } from './function-url.ts';
 import { clientsFromEnvironment, invokeLikeLambda, loadHandler, type LocalClients, type LocalFunction } from './lambda-runtime.ts';
+import { runDefinition, type ExecutionOutcome, type TaskFunction } from './run-definition.ts';
 import { lambdaTasks, synthesizeRunbook, type AslDefinition, type SynthesizedRunbook } from './synthesize.ts';
 
-export { synthesizeRunbook, lambdaTasks, type AslDefinition, type SynthesizedRunbook } from './synthesize.ts';
+export { synthesizeRunbook, lambdaTasks, type AslDefinition, type LambdaTask, type SynthesizedRunbook } from './synthesize.ts';
+export { runDefinition, taskResources, type DefinitionRun, type ExecutionOutcome, type RunDefinitionOptions, type TaskFunction } from './run-definition.ts';
 export { clientsFromEnvironment, LambdaTaskError } from './lambda-runtime.ts';
 export { startFunctionUrl } from './function-url.ts';
-
-// aws-local-stepfunctions 3 calls Promise.withResolvers, which Node only has from 22 on.
-if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
-  Object.assign(Promise, {
-    withResolvers<T>() {
-      let resolve!: (value: T) => void;
-      let reject!: (reason: unknown) => void;
-      const promise = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      return { promise, resolve, reject };
-    },
-  });
-}
 
 export interface LocalRunbookOptions {
   aws: AwsStandins;
@@ -49,8 +35,6 @@ export interface LocalRunbookOptions {
   /** Reuse a synthesis (it takes seconds) across runbooks of the same configuration. */
   synthesized?: SynthesizedRunbook;
 }
-
-export type ExecutionOutcome = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string };
 
 export interface TaskInvocation {
   state: string;
@@ -152,83 +136,57 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
       const executionArn = `arn:aws:states:${region}:${account}:execution:${synthesized.stateMachineName}:${name}`;
       const taskToken = randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, '');
       const invocations: TaskInvocation[] = [];
-      const states: string[] = [];
       const aborter = new AbortController();
 
-      const localHandlers = Object.fromEntries(
+      const localTasks: Record<string, TaskFunction> = Object.fromEntries(
         tasks.map(({ state, logicalId, waitForTaskToken }) => {
           const fn = functions.get(logicalId);
           const run = handlers.get(logicalId);
           if (!fn || !run) throw new Error(`Task ${state} invokes ${logicalId}, which is not a Lambda of the synthesized stack`);
-          return [
-            state,
-            async (parameters: unknown): Promise<unknown> => {
-              // lambda:invoke integrations hand the function only the Payload field.
-              const isIntegration = !/:function:/.test(String(definitionResource(definition, state)));
-              const event = isIntegration ? (parameters as { Payload?: unknown }).Payload : parameters;
-              const invocation: TaskInvocation = { state, handler: fn.handler, input: event };
-              invocations.push(invocation);
-              try {
-                const output = await invokeLikeLambda(run, event);
-                if (!waitForTaskToken) {
-                  invocation.output = output;
-                  return isIntegration ? { ExecutedVersion: '$LATEST', Payload: output, StatusCode: 200 } : output;
-                }
-                // The invocation only sent the request; the task's result is what the approver sends back.
-                const answer = await aws.sfn.waitForTask(taskToken, {
-                  signal: aborter.signal,
-                  ...(startOptions.approvalTimeoutMs !== undefined ? { timeoutMs: startOptions.approvalTimeoutMs } : {}),
-                });
-                if (answer.status === 'SUCCEEDED') {
-                  invocation.output = answer.output;
-                  return answer.output;
-                }
-                throw namedError(answer.error, answer.cause);
-              } catch (error) {
-                const failure = error as Error;
-                invocation.error = { name: failure.name, cause: failure.message };
-                throw error;
+          const task = async (event: unknown): Promise<unknown> => {
+            const invocation: TaskInvocation = { state, handler: fn.handler, input: event };
+            invocations.push(invocation);
+            try {
+              const output = await invokeLikeLambda(run, event);
+              if (!waitForTaskToken) {
+                invocation.output = output;
+                return output;
               }
-            },
-          ];
+              // The invocation only sent the request; the task's result is what the approver sends back.
+              const answer = await aws.sfn.waitForTask(taskToken, {
+                signal: aborter.signal,
+                ...(startOptions.approvalTimeoutMs !== undefined ? { timeoutMs: startOptions.approvalTimeoutMs } : {}),
+              });
+              if (answer.status === 'SUCCEEDED') {
+                invocation.output = answer.output;
+                return answer.output;
+              }
+              throw namedError(answer.error, answer.cause);
+            } catch (error) {
+              const failure = error as Error;
+              invocation.error = { name: failure.name, cause: failure.message };
+              throw error;
+            }
+          };
+          return [state, task];
         }),
       );
-      const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
-      const execution = machine.run(input as never, {
-        overrides: {
-          taskResourceLocalHandlers: localHandlers as never,
-          retryIntervalOverrides: Object.fromEntries(tasks.map(({ state }) => [state, retryIntervalMs])),
-        },
+      const execution = runDefinition(definition, input, {
+        tasks: localTasks,
+        retryIntervalMs,
         context: {
           Execution: { Id: executionArn, Name: name, Input: input, StartTime: new Date().toISOString(), RoleArn: `arn:aws:iam::${account}:role/local` },
           StateMachine: { Id: stateMachineArn, Name: synthesized.stateMachineName },
           Task: { Token: taskToken },
-        } as never,
+        },
       });
-      const logging = (async () => {
-        for await (const event of execution.eventLogs) {
-          const entered = event as { type: string; index?: number; state?: { name: string } };
-          if (entered.type === 'StateEntered' && entered.index === undefined && entered.state) states.push(entered.state.name);
-        }
-      })();
-      const done = (async (): Promise<ExecutionOutcome> => {
-        try {
-          const output = await execution.result;
-          return { status: 'SUCCEEDED', output };
-        } catch (error) {
-          const cause = (error as { cause?: unknown }).cause;
-          const failure = cause instanceof Error ? cause : (error as Error);
-          return { status: 'FAILED', error: failure.name, cause: failure.message };
-        } finally {
-          aborter.abort();
-          await logging.catch(() => undefined);
-        }
-      })();
+      // A pending approval wait must not outlive the execution.
+      const done = execution.done.finally(() => aborter.abort());
       return {
         executionArn,
         taskToken,
         done,
-        states,
+        states: execution.states,
         invocations,
         abort: () => {
           aborter.abort();
@@ -255,16 +213,6 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
     await functionUrl.close();
     throw error;
   }
-}
-
-function definitionResource(definition: AslDefinition, state: string): string | undefined {
-  for (const [name, body] of Object.entries(definition.States)) {
-    if (name === state) return body.Resource;
-    const processor = body.ItemProcessor ?? body.Iterator;
-    const inner = processor ? definitionResource(processor, state) : undefined;
-    if (inner !== undefined) return inner;
-  }
-  return undefined;
 }
 
 function namedError(name: string, message: string): Error {

@@ -45,11 +45,16 @@ export interface AslDefinition {
 
 export interface SynthesizedRunbook {
   template: CfnTemplate;
+  /** The runbook as deployed. */
   definition: AslDefinition;
+  /** The alarm trigger's starter state machine as deployed. */
+  starter: AslDefinition;
   stateMachineName: string;
   region: string;
   account: string;
   functions: Map<string, SynthesizedFunction>;
+  /** Task state (Map items included) -> the handler its Lambda runs. */
+  taskHandlers: Record<string, HandlerName>;
 }
 
 /** The variable recovery-functions.ts sets on every Lambda to name its handler file. */
@@ -64,14 +69,21 @@ export function synthesizeRunbook(config: Partial<RecoveryConfig>, stackName = '
     const assembly = app.synth();
     const template = JSON.parse(readFileSync(assembly.getStackByName(stack.stackName).templateFullPath, 'utf8')) as CfnTemplate;
     const { region, account } = stack.settings.cluster;
-    const runbookId = stateMachineIds(template).find((id) => {
-      const definition = renderDefinition(template, id, { region, account }) as unknown as AslDefinition;
-      return definition.StartAt === STATE.diagnose;
-    });
-    if (runbookId === undefined) throw new Error(`the synthesized stack has no state machine starting at ${STATE.diagnose}`);
-    const definition = renderDefinition(template, runbookId, { region, account }) as unknown as AslDefinition;
-    const stateMachineName = String(template.Resources[runbookId]!.Properties?.['StateMachineName'] ?? runbookId);
-    return { template, definition, stateMachineName, region, account, functions: lambdaFunctions(template) };
+    const definitions = stateMachineIds(template).map((id) => ({ id, asl: renderDefinition(template, id, { region, account }) as unknown as AslDefinition }));
+    const runbook = definitions.find(({ asl }) => asl.StartAt === STATE.diagnose);
+    const starter = definitions.find(({ asl }) => asl.StartAt !== STATE.diagnose);
+    if (runbook === undefined || starter === undefined || definitions.length !== 2) {
+      throw new Error(`expected the runbook (starting at ${STATE.diagnose}) and the alarm starter, found ${definitions.map(({ asl }) => asl.StartAt).join(', ')}`);
+    }
+    const stateMachineName = String(template.Resources[runbook.id]!.Properties?.['StateMachineName'] ?? runbook.id);
+    const functions = lambdaFunctions(template);
+    const taskHandlers: Record<string, HandlerName> = {};
+    for (const { state, logicalId } of lambdaTasks(runbook.asl)) {
+      const fn = functions.get(logicalId);
+      if (!fn) throw new Error(`Task ${state} invokes ${logicalId}, which is not a recovery Lambda of the stack`);
+      taskHandlers[state] = fn.handler;
+    }
+    return { template, definition: runbook.asl, starter: starter.asl, stateMachineName, region, account, functions, taskHandlers };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -98,9 +110,15 @@ function lambdaFunctions(template: CfnTemplate): Map<string, SynthesizedFunction
   return functions;
 }
 
+export interface LambdaTask {
+  state: string;
+  logicalId: string;
+  waitForTaskToken: boolean;
+}
+
 /** Every Task state, Map item processors included, with the Lambda logical id it invokes. */
-export function lambdaTasks(definition: AslDefinition): Array<{ state: string; logicalId: string; waitForTaskToken: boolean }> {
-  const tasks: Array<{ state: string; logicalId: string; waitForTaskToken: boolean }> = [];
+export function lambdaTasks(definition: AslDefinition): LambdaTask[] {
+  const tasks: LambdaTask[] = [];
   for (const [state, body] of Object.entries(definition.States)) {
     const processor = body.ItemProcessor ?? body.Iterator;
     if (processor) tasks.push(...lambdaTasks(processor));

@@ -1,9 +1,7 @@
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StateMachine } from 'aws-local-stepfunctions';
-import { renderDefinition, stateMachineIds, taskHandlers } from '../../../lib/definition.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_TRANSIENT_ERRORS, NOT_APPROVED_ERRORS, STATE } from '../../../lib/recovery-state-machine.ts';
-import { synthesize, type Synthesized } from '../helpers.ts';
+import { runDefinition, synthesizeRunbook, type ExecutionOutcome, type SynthesizedRunbook } from '../../../local/stepfunctions/index.ts';
 import { validateExecutionInput } from '../../../lambdas/core/workflow/input.ts';
 import { EXAMPLE_CONFIG } from '../../../lib/config.ts';
 
@@ -11,35 +9,17 @@ type AslState = Record<string, unknown> & { Type: string };
 type Asl = { StartAt: string; States: Record<string, AslState> };
 type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errorsText: (separator?: string) => string };
 
-// aws-local-stepfunctions 3 calls Promise.withResolvers (Node 22); the project also runs on Node 20.
-if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
-  Object.assign(Promise, {
-    withResolvers<T>() {
-      let resolve!: (value: T) => void;
-      let reject!: (reason: unknown) => void;
-      const promise = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      return { promise, resolve, reject };
-    },
-  });
-}
-
 const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
 
-let synth: Synthesized;
+// The stack as `cdk synth` builds it with the example configuration (cdk-nag is checked in test/cdk/stack).
+let synth: SynthesizedRunbook;
 let runbook: Asl;
 let starter: Asl;
 beforeAll(() => {
-  synth = synthesize();
-  for (const id of stateMachineIds(synth.json)) {
-    const definition = renderDefinition(synth.json, id, { region: 'eu-west-1' }) as Asl;
-    if (definition.StartAt === STATE.diagnose) runbook = definition;
-    else starter = definition;
-  }
+  synth = synthesizeRunbook({});
+  runbook = synth.definition as unknown as Asl;
+  starter = synth.starter as unknown as Asl;
 }, 120_000);
-afterAll(() => synth?.dispose());
 
 /** Every state, including those inside Map item processors. */
 function allStates(definition: Asl): Array<[string, AslState]> {
@@ -56,6 +36,17 @@ describe('the synthesized definitions', () => {
       expect(result.errorsText('\n')).toBe('');
       expect(result.isValid).toBe(true);
     }
+  });
+
+  it('would fail asl-validator if a transition, a path or an ARN were broken (the check is not vacuous)', () => {
+    const broken = (change: (definition: Asl) => void): boolean => {
+      const copy = structuredClone(runbook);
+      change(copy);
+      return aslValidator(copy, { checkPaths: true, checkArn: true }).isValid;
+    };
+    expect(broken((d) => void (d.States[STATE.verify]!['Next'] = 'NoSuchState'))).toBe(false);
+    expect(broken((d) => void (d.States[STATE.blastRadius]!['ItemsPath'] = 'diagnosis.shards'))).toBe(false);
+    expect(broken((d) => void (d.States[STATE.planTarget]!['Resource'] = 'lambda:plan-target'))).toBe(false);
   });
 
   it('runs the steps in the runbook order', () => {
@@ -124,7 +115,7 @@ describe('the synthesized definitions', () => {
   });
 
   it('maps every Task state to the handler it invokes', () => {
-    expect(taskHandlers(synth.json, runbook as never)).toEqual({
+    expect(synth.taskHandlers).toEqual({
       Diagnose: 'diagnose',
       [STATE.blastRadiusShard]: 'blast-radius',
       [STATE.readGroupOffsets]: 'read-offsets',
@@ -138,7 +129,7 @@ describe('the synthesized definitions', () => {
   });
 
   it('invokes the Lambdas directly so the local runner can map Resource ARNs to handlers', () => {
-    const lambdaIds = new Set(Object.entries(synth.json.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([id]) => id));
+    const lambdaIds = new Set(Object.entries(synth.template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([id]) => id));
     for (const [name, state] of allStates(runbook).filter(([, s]) => s.Type === 'Task' && s['Resource'] !== 'arn:aws:states:::lambda:invoke.waitForTaskToken')) {
       const match = /^arn:aws:lambda:eu-west-1:123456789012:function:(.+)$/.exec(String(state['Resource']));
       expect(match, `${name} resource`).not.toBeNull();
@@ -163,11 +154,12 @@ describe('the synthesized definitions', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Running the very definition with aws-local-stepfunctions, every Task replaced by a stand-in
-// that records its input: proves the paths, Choices, Maps and intrinsic functions fit together.
+// Running the very definition with local/stepfunctions, every Task replaced by a stand-in that
+// records its input: proves the paths, Choices, Maps and intrinsic functions fit together.
 
 const REQUEST = { clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/orders-prod/x-1', groups: [], window: { since: 1, until: 2 } };
 const PLAN = { plan: { bucket: 'b', key: 'plans/p.json', bytes: 10, sha256: 'abc' }, planSha256: 'abc', summary: { planId: 'p', groups: [{ sourceGroup: 'billing', targetGroup: 'billing-recovered-1', partitions: 3, blocked: false }], partitions: 3, blockedGroups: 0, warnings: 0 } };
+const EXECUTION_ID = 'arn:aws:states:eu-west-1:123456789012:execution:runbook:test';
 
 type Calls = Record<string, unknown[]>;
 type Handler = (input: unknown, attempt: number) => unknown;
@@ -180,12 +172,9 @@ function namedError(name: string, message: string): Error {
 
 interface Run {
   calls: Calls;
-  result?: unknown;
-  error?: Error;
+  outcome: ExecutionOutcome;
   /** Top-level states in the order they were entered. */
   states: string[];
-  /** FunctionName of each AwaitApproval invocation. */
-  functionNames: string[];
 }
 
 async function execute(handlers: Partial<Record<string, Handler>>): Promise<Run> {
@@ -205,72 +194,46 @@ async function execute(handlers: Partial<Record<string, Handler>>): Promise<Run>
     NotifyFailure: () => ({ notified: true, messageId: 'm1', reason: 'r' }),
   };
   const attempts: Record<string, number> = {};
-  const functionNames: string[] = [];
-  const taskResourceLocalHandlers = Object.fromEntries(
+  const tasks = Object.fromEntries(
     Object.keys(defaults).map((state) => [
       state,
-      async (parameters: unknown) => {
-        // The optimized lambda:invoke integration hands the Lambda only its Payload.
-        const input = state === 'AwaitApproval' ? (parameters as { Payload: unknown }).Payload : parameters;
-        if (state === 'AwaitApproval') functionNames.push((parameters as { FunctionName: string }).FunctionName);
-        (calls[state] ??= []).push(input);
+      (event: unknown) => {
+        (calls[state] ??= []).push(event);
         attempts[state] = (attempts[state] ?? 0) + 1;
-        return (handlers[state] ?? defaults[state]!)(input, attempts[state]) as never;
+        return (handlers[state] ?? defaults[state]!)(event, attempts[state]);
       },
     ]),
   );
-  const retryIntervalOverrides = Object.fromEntries(Object.keys(defaults).map((state) => [state, 0]));
-  const machine = new StateMachine(structuredClone(runbook) as never, { validationOptions: { checkArn: false } });
   const input = { clusterArn: REQUEST.clusterArn, lookbackMinutes: 60 };
-  const execution = machine.run(input, {
-    overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
-    context: { Execution: { Id: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:test', Input: input, StartTime: '2026-11-24T00:00:00Z' }, Task: { Token: 'token-1' } } as never,
+  const run = runDefinition(synth.definition, input, {
+    tasks,
+    context: { Execution: { Id: EXECUTION_ID, Input: input, StartTime: '2026-11-24T00:00:00Z' }, Task: { Token: 'token-1' } },
   });
-  let outcome: Pick<Run, 'result' | 'error'>;
-  try {
-    outcome = { result: await execution.result };
-  } catch (error) {
-    outcome = { error: error as Error };
-  }
-  const states: string[] = [];
-  for await (const event of execution.eventLogs) {
-    if (event.type === 'StateEntered' && event.index === undefined) states.push(event.state.name);
-  }
-  return { calls, states, functionNames, ...outcome };
+  const outcome = await run.done;
+  return { calls, outcome, states: run.states };
 }
 
 describe('the alarm starter, executed locally', () => {
   const alarmEvent = { alarmName: 'CoordinatorRecovery-coordinator-load-failures', alarmTime: '2026-11-24T17:04:40.985+0000', eventTime: '2026-11-24T17:04:41Z' };
 
-  async function runStarter(startRunbook: (input: unknown) => unknown, running: unknown[] = []): Promise<{ started: unknown[]; states: string[]; error?: Error }> {
+  async function runStarter(startRunbook: (input: unknown) => unknown, running: unknown[] = []): Promise<{ started: unknown[]; states: string[]; outcome: ExecutionOutcome }> {
     const started: unknown[] = [];
-    const machine = new StateMachine(structuredClone(starter) as never, { validationOptions: { checkArn: false } });
-    const execution = machine.run(alarmEvent, {
-      overrides: {
-        taskResourceLocalHandlers: {
-          ListRunningRuns: () => ({ Executions: running }) as never,
-          StartRunbook: (parameters: unknown) => {
-            started.push(parameters);
-            return startRunbook(parameters) as never;
-          },
+    const run = runDefinition(synth.starter, alarmEvent, {
+      tasks: {
+        ListRunningRuns: () => ({ Executions: running }),
+        StartRunbook: (parameters: unknown) => {
+          started.push(parameters);
+          return startRunbook(parameters);
         },
-        retryIntervalOverrides: { ListRunningRuns: 0, StartRunbook: 0 },
       },
     });
-    let error: Error | undefined;
-    try {
-      await execution.result;
-    } catch (caught) {
-      error = caught as Error;
-    }
-    const states: string[] = [];
-    for await (const event of execution.eventLogs) if (event.type === 'StateEntered') states.push(event.state.name);
-    return { started, states, ...(error ? { error } : {}) };
+    const outcome = await run.done;
+    return { started, states: run.states, outcome };
   }
 
   it('starts the runbook once per alarm hour with an input the runbook accepts', async () => {
-    const { started, states, error } = await runStarter(() => ({ ExecutionArn: 'arn:x', StartDate: 'now' }));
-    expect(error).toBeUndefined();
+    const { started, states, outcome } = await runStarter(() => ({ ExecutionArn: 'arn:x', StartDate: 'now' }));
+    expect(outcome.status).toBe('SUCCEEDED');
     expect(states.at(-1)).toBe('Started');
     expect(started).toHaveLength(1);
     const parameters = started[0] as { Name: string; Input: unknown };
@@ -282,16 +245,16 @@ describe('the alarm starter, executed locally', () => {
   });
 
   it('treats an execution that already exists for this hour as success', async () => {
-    const { states, error } = await runStarter(() => {
+    const { states, outcome } = await runStarter(() => {
       throw namedError('StepFunctions.ExecutionAlreadyExistsException', 'exists');
     });
-    expect(error).toBeUndefined();
+    expect(outcome.status).toBe('SUCCEEDED');
     expect(states.at(-1)).toBe('AlreadyStarted');
   });
 
   it('does not start a second run while one is in progress', async () => {
-    const { started, states, error } = await runStarter(() => ({}), [{ name: 'console-run', status: 'RUNNING' }]);
-    expect(error).toBeUndefined();
+    const { started, states, outcome } = await runStarter(() => ({}), [{ name: 'console-run', status: 'RUNNING' }]);
+    expect(outcome.status).toBe('SUCCEEDED');
     expect(started).toEqual([]);
     expect(states.at(-1)).toBe('RunAlreadyInProgress');
   });
@@ -299,11 +262,10 @@ describe('the alarm starter, executed locally', () => {
 
 describe('the runbook definition, executed locally', () => {
   it('recovers: each shard and each of its groups once, approval with the task token, report with the whole story', async () => {
-    const { calls, result, error, states, functionNames } = await execute({});
-    expect(error).toBeUndefined();
-    expect(result).toEqual({ outcome: 'RECOVERED', result: PLAN.plan, summary: 'summary line' });
+    const { calls, outcome, states } = await execute({});
+    expect(outcome).toEqual({ status: 'SUCCEEDED', output: { outcome: 'RECOVERED', result: PLAN.plan, summary: 'summary line' } });
     expect(calls['Diagnose']).toEqual([
-      { input: { clusterArn: REQUEST.clusterArn, lookbackMinutes: 60 }, executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:test', startTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+      { input: { clusterArn: REQUEST.clusterArn, lookbackMinutes: 60 }, executionArn: EXECUTION_ID, startTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
     ]);
     expect(calls[STATE.blastRadiusShard]).toEqual([
       { request: REQUEST, shard: { partition: 7, brokerId: 2, groups: null } },
@@ -317,7 +279,6 @@ describe('the runbook definition, executed locally', () => {
     const ref = (group: string) => ({ artifact: { ...PLAN.plan, key: `groups/${group}.json` } });
     expect(plan.groups).toEqual([[ref('billing'), ref('orders')], [ref('search')]]);
     expect(calls['AwaitApproval']).toEqual([{ request: REQUEST, plan: PLAN, taskToken: 'token-1' }]);
-    expect(functionNames).toEqual([expect.stringMatching(/:function:FunctionsRequestApproval/)]);
     expect(calls['SeedOffsets']![0]).toMatchObject({ request: REQUEST, plan: PLAN, approval: { approved: true, approvedBy: 'alice' } });
     expect(calls['Verify']![0]).toMatchObject({ request: REQUEST, plan: PLAN, seed: { ok: true } });
     const report = calls['Report']![0] as Record<string, unknown>;
@@ -327,23 +288,21 @@ describe('the runbook definition, executed locally', () => {
   });
 
   it('reports "nothing to recover" without scanning when no shard failed', async () => {
-    const { calls, result, error } = await execute({
+    const { calls, outcome } = await execute({
       Diagnose: () => ({ request: REQUEST, verdict: 'HEALTHY', failingBrokers: [], failedShards: [], shards: [], groups: [] }),
     });
-    expect(error).toBeUndefined();
-    expect(result).toMatchObject({ outcome: 'NOTHING_TO_RECOVER' });
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'NOTHING_TO_RECOVER' } });
     expect(calls[STATE.blastRadiusShard]).toBeUndefined();
     expect(Object.keys(calls['Report']![0] as object).sort()).toEqual(['diagnosis', 'request']);
   });
 
   it('reports without asking for approval when the failed shards hold no groups to recover', async () => {
-    const { calls, result, error, states } = await execute({
+    const { calls, outcome, states } = await execute({
       [STATE.blastRadiusShard]: (input) => ({ partition: (input as { shard: { partition: number } }).shard.partition, brokerId: 2, groupsToRecover: [], affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } }),
       PlanTarget: () => ({ ...PLAN, summary: { ...PLAN.summary, groups: [], partitions: 0 } }),
       Report: () => ({ outcome: 'NOTHING_TO_RECOVER', result: PLAN.plan, summary: 'nothing' }),
     });
-    expect(error).toBeUndefined();
-    expect(result).toMatchObject({ outcome: 'NOTHING_TO_RECOVER' });
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'NOTHING_TO_RECOVER' } });
     expect(calls[STATE.readGroupOffsets]).toBeUndefined();
     expect((calls['PlanTarget']![0] as { groups: unknown }).groups).toEqual([[], []]);
     expect(calls['AwaitApproval']).toBeUndefined();
@@ -352,28 +311,28 @@ describe('the runbook definition, executed locally', () => {
   });
 
   it('handles a single shard with a single group', async () => {
-    const { calls, error } = await execute({
+    const { calls, outcome } = await execute({
       Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: ['billing'] }], groups: ['billing'] }),
       [STATE.blastRadiusShard]: () => ({ partition: 7, brokerId: 2, groupsToRecover: ['billing'], affectedGroups: ['billing'], topics: ['invoices'], detail: { artifact: PLAN.plan } }),
     });
-    expect(error).toBeUndefined();
+    expect(outcome.status).toBe('SUCCEEDED');
     expect(calls[STATE.readGroupOffsets]).toEqual([{ request: REQUEST, groupId: 'billing' }]);
     expect((calls['PlanTarget']![0] as { groups: unknown }).groups).toEqual([[{ artifact: { ...PLAN.plan, key: 'groups/billing.json' } }]]);
     expect(calls['SeedOffsets']).toHaveLength(1);
   });
 
   it('ends with nothing written when the approver rejects, after notifying why', async () => {
-    const { calls, error, states } = await execute({
+    const { calls, outcome, states } = await execute({
       AwaitApproval: () => {
         throw namedError('ApprovalRejected', 'rejected by bob: wrong target');
       },
     });
-    expect(error?.message).toContain('rejected by bob: wrong target');
+    expect(outcome).toEqual({ status: 'FAILED', error: 'ApprovalRejected', cause: 'rejected by bob: wrong target' });
     expect(states.slice(-4)).toEqual(['AwaitApprovalNotApproved', 'NotifyFailure', STATE.failureKind, STATE.notApproved]);
     expect(calls['SeedOffsets']).toBeUndefined();
     expect(calls['NotifyFailure']).toEqual([
       {
-        executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:test',
+        executionArn: EXECUTION_ID,
         state: 'AwaitApproval',
         input: { clusterArn: REQUEST.clusterArn, lookbackMinutes: 60 },
         error: { Error: 'ApprovalRejected', Cause: 'rejected by bob: wrong target' },
@@ -382,12 +341,12 @@ describe('the runbook definition, executed locally', () => {
   });
 
   it('notifies and fails when a group read fails, without planning or writing', async () => {
-    const { calls, error, states } = await execute({
+    const { calls, outcome, states } = await execute({
       [STATE.readGroupOffsets]: () => {
         throw namedError('RecoveryError.KAFKA_ERROR', 'fetch failed');
       },
     });
-    expect(error).toBeDefined();
+    expect(outcome).toEqual({ status: 'FAILED', error: 'RecoveryError.KAFKA_ERROR', cause: 'fetch failed' });
     expect(calls['PlanTarget']).toBeUndefined();
     expect(calls['SeedOffsets']).toBeUndefined();
     expect(calls['NotifyFailure']).toHaveLength(1);
@@ -396,7 +355,7 @@ describe('the runbook definition, executed locally', () => {
   });
 
   it('retries a step after a transient Lambda error', async () => {
-    const { calls, error } = await execute({
+    const { calls, outcome } = await execute({
       Diagnose: (input, attempt) => {
         if (attempt === 1) throw namedError('Lambda.ServiceException', 'try again');
         return {
@@ -410,14 +369,14 @@ describe('the runbook definition, executed locally', () => {
         };
       },
     });
-    expect(error).toBeUndefined();
+    expect(outcome.status).toBe('SUCCEEDED');
     expect(calls['Diagnose']).toHaveLength(2);
     expect(calls['NotifyFailure']).toBeUndefined();
   });
 
   it('fails visibly when the report says the recovery is incomplete', async () => {
-    const { calls, error, states } = await execute({ Verify: () => ({ ok: false, groups: [] }) });
-    expect(error?.message).toContain('summary line');
+    const { calls, outcome, states } = await execute({ Verify: () => ({ ok: false, groups: [] }) });
+    expect(outcome).toEqual({ status: 'FAILED', error: 'RecoveryIncomplete', cause: 'summary line' });
     expect(states.at(-1)).toBe(STATE.incomplete);
     expect(calls['Report']).toHaveLength(1);
     expect(calls['NotifyFailure']).toBeUndefined();

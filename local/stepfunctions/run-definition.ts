@@ -1,0 +1,116 @@
+/**
+ * Runs an Amazon States Language definition with aws-local-stepfunctions, every Task state
+ * answered by a local function. The one place that knows how that library is driven: its
+ * Node 22 requirement, how a `lambda:invoke` integration hands the function only its Payload
+ * and wraps the result, pauses between retries, and how an execution's end is reported.
+ */
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { AslDefinition } from './synthesize.ts';
+
+// aws-local-stepfunctions 3 calls Promise.withResolvers, which Node only has from 22 on.
+if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
+  Object.assign(Promise, {
+    withResolvers<T>() {
+      let resolve!: (value: T) => void;
+      let reject!: (reason: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+/**
+ * Answers one Task state. For a Lambda task it receives the event the function would get and
+ * returns what the function returns (for `.waitForTaskToken`, what the token's answer carries);
+ * for any other service it receives the resolved Parameters and returns the service's result.
+ * A thrown error's `name` is the error Retry and Catch match on, its message the Cause.
+ */
+export type TaskFunction = (event: unknown) => unknown;
+
+export type ExecutionOutcome = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string };
+
+export interface RunDefinitionOptions {
+  /** By Task state name, Map item processors included; a Task without one fails the run. */
+  tasks: Record<string, TaskFunction>;
+  /** The context object (`$$`): Execution, StateMachine, Task.Token. */
+  context?: Record<string, unknown>;
+  /** Pause before each Retry attempt instead of the definition's interval; default 0. */
+  retryIntervalMs?: number;
+}
+
+export interface DefinitionRun {
+  /** Settles when the execution ends; never rejects. */
+  done: Promise<ExecutionOutcome>;
+  /** Top-level states entered so far, in order. */
+  states: string[];
+  abort(): void;
+}
+
+const LAMBDA_INTEGRATION = /^arn:aws[a-z-]*:states:::lambda:invoke(\.waitForTaskToken)?$/;
+
+export function runDefinition(definition: AslDefinition, input: unknown, options: RunDefinitionOptions): DefinitionRun {
+  const resources = taskResources(definition);
+  const missing = [...resources.keys()].filter((state) => options.tasks[state] === undefined);
+  if (missing.length > 0) throw new Error(`no local function for Task state(s) ${missing.join(', ')}`);
+
+  const localHandlers = Object.fromEntries(
+    Object.entries(options.tasks).map(([state, task]) => {
+      const resource = resources.get(state);
+      if (resource === undefined) throw new Error(`${state} is not a Task state of this definition`);
+      const integration = LAMBDA_INTEGRATION.exec(resource);
+      return [
+        state,
+        async (parameters: unknown): Promise<unknown> => {
+          if (!integration) return task(parameters);
+          const output = await task((parameters as { Payload?: unknown }).Payload);
+          // The request-response integration wraps the function's result; a task token's answer is the result itself.
+          return integration[1] ? output : { ExecutedVersion: '$LATEST', Payload: output, StatusCode: 200 };
+        },
+      ];
+    }),
+  );
+  const retryIntervalMs = options.retryIntervalMs ?? 0;
+  const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
+  const execution = machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: localHandlers as never,
+      retryIntervalOverrides: Object.fromEntries([...resources.keys()].map((state) => [state, retryIntervalMs])),
+    },
+    ...(options.context ? { context: options.context as never } : {}),
+  });
+
+  const states: string[] = [];
+  const logging = (async () => {
+    for await (const event of execution.eventLogs) {
+      const entered = event as { type: string; index?: number; state?: { name: string } };
+      if (entered.type === 'StateEntered' && entered.index === undefined && entered.state) states.push(entered.state.name);
+    }
+  })();
+  const done = (async (): Promise<ExecutionOutcome> => {
+    try {
+      return { status: 'SUCCEEDED', output: await execution.result };
+    } catch (error) {
+      // The library wraps the failing state's error (a Fail state's Error/Cause, or the task's) in an ExecutionError.
+      const cause = (error as { cause?: unknown }).cause;
+      const failure = cause instanceof Error ? cause : (error as Error);
+      return { status: 'FAILED', error: failure.name, cause: failure.message };
+    } finally {
+      await logging.catch(() => undefined);
+    }
+  })();
+  return { done, states, abort: () => execution.abort() };
+}
+
+/** Task state name -> Resource, Map item processors included. */
+export function taskResources(definition: AslDefinition): Map<string, string> {
+  const resources = new Map<string, string>();
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type === 'Task' && state.Resource !== undefined) resources.set(name, state.Resource);
+    const processor = state.ItemProcessor ?? state.Iterator;
+    if (processor) for (const [inner, resource] of taskResources(processor)) resources.set(inner, resource);
+  }
+  return resources;
+}
