@@ -144,6 +144,29 @@ function replayCase(name: string, description: string, group: () => string | und
   };
 }
 
+/**
+ * The other half of "memory grows with keys, not records": the same 1M records over 10x fewer
+ * and 10x more group/topic/partition keys. What the replay retains should follow the keys.
+ */
+const memoryByKeysCase: BenchCase = {
+  name: 'memory-by-keys',
+  description: 'all-groups replay of 1M records over 1,000, 10,000 and 100,000 keys: retained memory follows the keys',
+  async run(): Promise<BenchOutcome> {
+    for (const groups of [50, 500, 5000]) {
+      const s = groups === DEFAULT_SHAPE.groups ? segment() : buildOffsetsSegment({ ...DEFAULT_SHAPE, groups });
+      runReplay(s, 1, undefined);
+      const f = runReplay(s, 1, undefined);
+      const retained = Math.max(0, f.heapRetained - f.heapBaseline);
+      console.log(
+        `${s.distinctOffsetKeys.toLocaleString('en-US').padStart(7)} keys: ${f.records.toLocaleString('en-US')} records, heap retained by the replay ${mib(retained)} ` +
+          `(${Math.round(retained / Math.max(1, f.liveOffsets))} bytes per offset held), offsets held ${f.liveOffsets.toLocaleString('en-US')} in ${f.groupsHeld} groups, ` +
+          `peak heapUsed +${mib(Math.max(0, f.peakHeapUsed - f.heapBaseline))}; ${formatRate(f.cpuRate)} of CPU time`,
+      );
+    }
+    return { floors: [] };
+  },
+};
+
 const codecCase: BenchCase = {
   name: 'codec',
   description: 'RecordBatch decoding alone (CRC-32C and record index, no replay) and CRC-32C throughput',
@@ -174,5 +197,6 @@ export const offsetsReplayCases: BenchCase[] = [
     ONE_GROUP_FLOOR,
   ),
   replayCase('all-groups', '(b) all-groups scan of __consumer_offsets: decode + read_committed replay of every group', () => undefined, ALL_GROUPS_FLOOR),
+  memoryByKeysCase,
   codecCase,
 ];
