@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { Consumer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
-import type { DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput, SeedOffsetsOutput, VerifyOutput } from '../../lambdas/core/workflow/documents.ts';
+import type { BlastRadiusOutput, DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput, SeedOffsetsOutput, VerifyOutput } from '../../lambdas/core/workflow/documents.ts';
+import { suggestedName } from '../../lambdas/core/workflow/planning.ts';
 import { STATE } from '../../lib/recovery-state-machine.ts';
 import { createLocalRunbook, type LocalExecution, type LocalRunbook } from '../../local/stepfunctions/index.ts';
 import { approvalMailParts, committedOffsets, groupOnAnotherShard, OFFSETS_PARTITIONS, produce, startConsumer, startIncidentEnvironment, waitFor, type Incident } from './incident.ts';
@@ -185,5 +186,31 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect((outcome as { output: ReportOutput }).output.outcome).toBe('RECOVERED');
     expect(invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets').groups[0]).toMatchObject({ targetGroup: target, status: 'SEEDED' });
     await expectResumesWhereBillingStopped(target);
+  }, 60_000);
+
+  it('a failed shard that holds no groups: the Maps yield empty lists, the report says nothing to recover, no approval asked', async () => {
+    // A shard neither billing nor the targets the runs above planned hash to, led by another broker than billing's
+    // shard (the probes of a failing broker's other shards must not find billing).
+    const leaderOf = (partition: number): number => incident.local.cluster.partition('__consumer_offsets', partition)!.leader;
+    const used = new Set([GROUP, ...Array.from({ length: 5 }, (_, i) => suggestedName(GROUP, i + 1))].map((g) => partitionForGroup(g, OFFSETS_PARTITIONS)));
+    const empty = Array.from({ length: OFFSETS_PARTITIONS }, (_, p) => p).find((p) => !used.has(p) && leaderOf(p) !== leaderOf(failedShard));
+    expect(empty, 'an unused shard on another broker').toBeDefined();
+    // The window opens after billing's failure, so only this shard's log lines are in it.
+    const since = Date.now() - 1;
+    await incident.local.faults.failCoordinator(empty!);
+    try {
+      const execution = runbook.start({ since }, { name: 'empty-shard-run' });
+      const outcome = await execution.done;
+      expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
+      expect((outcome as { output: ReportOutput }).output.outcome).toBe('NOTHING_TO_RECOVER');
+      expect(invocationOutput<DiagnoseOutput>(execution, 'Diagnose')).toMatchObject({ verdict: 'COORDINATOR_FAILED', failedShards: [empty] });
+      expect(invocationOutput<BlastRadiusOutput>(execution, STATE.blastRadiusShard)).toMatchObject({ partition: empty, groupsToRecover: [] });
+      expect(execution.invocations.map((i) => i.state)).toEqual(['Diagnose', STATE.blastRadiusShard, 'PlanTarget', 'Report']);
+      expect(execution.invocations.find((i) => i.state === 'PlanTarget')!.input).toMatchObject({ groups: [[]] });
+      expect(execution.states).toEqual(expect.arrayContaining([STATE.readOffsets, STATE.nothingToApprove]));
+      expect(execution.states).not.toContain(STATE.awaitApproval);
+    } finally {
+      await incident.local.faults.healCoordinator(empty!);
+    }
   }, 60_000);
 });

@@ -3,27 +3,27 @@
  * lambdas/handlers takes one `<Step>Input` and returns one `<Step>Output`; the CDK stack in lib/
  * wires them with the data flow below. int64 values are decimal strings (model.ts).
  *
- * Suggested data flow (state paths; `request` is produced once by Diagnose and carried along):
+ * Data flow as lib/recovery-state-machine.ts wires it (state paths; `request` is produced once by
+ * Diagnose and carried along):
  *   execution input (ExecutionInput, raw JSON from console / CLI / EventBridge)
  *   Diagnose       payload { input: $, executionArn: $$.Execution.Id, startTime: $$.Execution.StartTime }
  *                  -> ResultPath $.diagnosis  (DiagnoseOutput, never offloaded: small by construction)
- *   HasWork?       Choice on $.diagnosis.shards (empty -> Report with only request + diagnosis)
- *   BlastRadius    Map, ItemsPath $.diagnosis.shards,
- *                  ItemSelector { request: $.diagnosis.request, shard: $$.Map.Item.Value }
+ *   AnyFailedShards  Choice on $.diagnosis.shards[0] (none -> Report with only request + diagnosis)
+ *   BlastRadius    Map, ItemsPath $.diagnosis.shards, ItemSelector { request, shard: $$.Map.Item.Value }
  *                  -> ResultPath $.blastRadius (BlastRadiusOutput[])
- *   ReadOffsets    Map over the groups to recover (a Pass state collects
- *                  `$.blastRadius[*].groupsToRecover[*]`, de-duplicated), ItemSelector
- *                  { request: $.diagnosis.request, groupId: $$.Map.Item.Value }
- *                  -> ResultPath $.groups (ReadOffsetsOutput[])
- *   PlanTarget     payload { request: $.diagnosis.request, diagnosis: $.diagnosis, groups: $.groups }
+ *   ReadOffsets    Map over $.blastRadius (one shard at a time), each a Map over that shard's
+ *                  groupsToRecover with ItemSelector { request, groupId: $$.Map.Item.Value }
+ *                  -> ResultPath $.groups (ReadOffsetsOutput[][], per shard; an empty shard is [])
+ *   PlanTarget     payload { request, diagnosis: { failingBrokers, failedShards }, groups: $.groups }
  *                  -> ResultPath $.plan (PlanTargetOutput: the plan itself always lives in S3)
+ *   AnythingToApprove  Choice on $.plan.summary.groups[0] (none -> Report without approval)
  *   AwaitApproval  .waitForTaskToken, payload { request, plan: $.plan, taskToken: $$.Task.Token }
  *                  -> ResultPath $.approval (ApprovalDecision, the --task-output of send-task-success)
  *   SeedOffsets    payload { request, plan: $.plan, approval: $.approval } -> ResultPath $.seed
  *   Verify         payload { request, plan: $.plan, seed: $.seed } -> ResultPath $.verify
- *   Report         payload { request, diagnosis, blastRadius, plan, approval, seed, verify } -> ReportOutput
+ *   Report         the whole state { request, diagnosis, blastRadius?, plan?, approval?, seed?, verify? } -> ReportOutput
  *   NotifyFailure  (Catch target, ResultPath $.error) payload
- *                  { executionArn: $$.Execution.Id, input: $$.Execution.Input, error: $.error, state: $$.State.Name }
+ *                  { executionArn: $$.Execution.Id, input: $$.Execution.Input, error: $.error, state: <failed step> }
  *
  * Any step output may instead be `{ artifact: ArtifactRef }` when it would exceed what a state
  * can carry; consumers resolve it with lambdas/aws artifacts (handlers do this for you). The
