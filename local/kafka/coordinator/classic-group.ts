@@ -175,8 +175,8 @@ export class ClassicGroup {
         rebalanceTimeoutMs: record.rebalanceTimeout >= 0 ? record.rebalanceTimeout : record.sessionTimeout,
         sessionTimeoutMs: record.sessionTimeout,
         protocolType: value.protocolType,
-        protocols: [{ name: value.protocol ?? '', metadata: record.subscription }],
-        assignment: record.assignment,
+        protocols: [{ name: value.protocol ?? '', metadata: record.subscriptionBytes }],
+        assignment: record.assignmentBytes,
         joinCallback: null,
         syncCallback: null,
         cancelSessionTimer: null,
@@ -690,8 +690,8 @@ export class ClassicGroup {
         clientHost: m.clientHost,
         rebalanceTimeout: m.rebalanceTimeoutMs,
         sessionTimeout: m.sessionTimeoutMs,
-        subscription: m.protocols.find((p) => p.name === this.protocolName)?.metadata ?? EMPTY,
-        assignment: m.assignment,
+        subscriptionBytes: m.protocols.find((p) => p.name === this.protocolName)?.metadata ?? EMPTY,
+        assignmentBytes: m.assignment,
       })),
     };
   }

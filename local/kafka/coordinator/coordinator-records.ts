@@ -20,8 +20,9 @@ export interface GroupMemberRecord {
   clientHost: string;
   rebalanceTimeout: number;
   sessionTimeout: number;
-  subscription: Buffer;
-  assignment: Buffer;
+  /** the member's metadata for the group's chosen protocol (named as core's records name it) */
+  subscriptionBytes: Buffer;
+  assignmentBytes: Buffer;
 }
 
 export interface GroupMetadataRecordValue {

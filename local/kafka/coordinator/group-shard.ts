@@ -153,21 +153,9 @@ export class GroupShard {
       return { topic: o.topic, partition: o.partition, errorCode: tooLarge ? ErrorCode.OFFSET_METADATA_TOO_LARGE : ErrorCode.NONE };
     });
     if (accepted.length === 0) return results;
-    const values = accepted.map((o) => ({
-      topic: o.topic,
-      partition: o.partition,
-      offset: o.offset,
-      leaderEpoch: o.leaderEpoch,
-      metadata: o.metadata ?? '',
-      commitTimestamp: now,
-      expireTimestamp: this.expireTimestamp(now, retentionMs),
-    }));
-    const baseOffset = this.write(
-      values.map((v) => ({ kind: 'offset', group: groupId, topic: v.topic, partition: v.partition, value: v })),
-      now,
-    );
-    if (baseOffset === null) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NOT_COORDINATOR }));
-    values.forEach((v, i) => this.offsets.commit(groupId, { ...v, recordOffset: baseOffset + BigInt(i), producerId: -1n, producerEpoch: -1 }));
+    const stored = this.writeOffsets(groupId, accepted, now, this.expireTimestamp(now, retentionMs));
+    if (stored === null) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NOT_COORDINATOR }));
+    for (const offset of stored) this.offsets.commit(groupId, offset);
     return results;
   }
 
@@ -180,25 +168,10 @@ export class GroupShard {
     }
     if (existing === undefined) this.groups.set(groupId, new ClassicGroup(groupId, this.groupEnvironment(groupId)));
     const now = BigInt(this.env.now());
-    const values: StoredOffset[] = offsets.map((o) => ({
-      topic: o.topic,
-      partition: o.partition,
-      offset: o.offset,
-      leaderEpoch: o.leaderEpoch,
-      metadata: o.metadata ?? '',
-      commitTimestamp: now,
-      expireTimestamp: -1n,
-      recordOffset: -1n,
-      producerId: producer.producerId,
-      producerEpoch: producer.producerEpoch,
-    }));
-    const baseOffset = this.write(
-      values.map((v) => ({ kind: 'offset', group: groupId, topic: v.topic, partition: v.partition, value: v })),
-      now,
-      producer,
-    );
-    if (baseOffset === null) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NOT_COORDINATOR }));
-    values.forEach((v, i) => this.offsets.addPending(producer.producerId, groupId, { ...v, recordOffset: baseOffset + BigInt(i) }));
+    // TxnOffsetCommit carries no retention time, so no expire timestamp; pending until the COMMIT marker.
+    const stored = this.writeOffsets(groupId, offsets, now, -1n, producer);
+    if (stored === null) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NOT_COORDINATOR }));
+    for (const offset of stored) this.offsets.addPending(producer.producerId, groupId, offset);
     return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NONE }));
   }
 
@@ -368,6 +341,34 @@ export class GroupShard {
   }
 
   /** Appends to the partition; null when the write failed (the caller answers NOT_COORDINATOR). */
+  /**
+   * Writes offset commits to the partition in one batch (transactional when `producer` is set):
+   * the offsets as stored, with their record offsets, or null when the partition refused them.
+   */
+  private writeOffsets(groupId: string, offsets: OffsetToCommit[], now: bigint, expireTimestamp: bigint, producer?: ProducerIdentity): StoredOffset[] | null {
+    const values = offsets.map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      offset: o.offset,
+      leaderEpoch: o.leaderEpoch,
+      metadata: o.metadata ?? '',
+      commitTimestamp: now,
+      expireTimestamp,
+    }));
+    const baseOffset = this.write(
+      values.map((v) => ({ kind: 'offset', group: groupId, topic: v.topic, partition: v.partition, value: v })),
+      now,
+      producer,
+    );
+    if (baseOffset === null) return null;
+    return values.map((v, i) => ({
+      ...v,
+      recordOffset: baseOffset + BigInt(i),
+      producerId: producer?.producerId ?? -1n,
+      producerEpoch: producer?.producerEpoch ?? -1,
+    }));
+  }
+
   private write(records: CoordinatorRecord[], timestamp: bigint, producer?: ProducerIdentity): bigint | null {
     try {
       return this.log.appendRecords(records, timestamp, producer);

@@ -1,7 +1,7 @@
 import type { CoordinatorEnv, CoordinatorPlugin, FailCoordinatorOptions } from '../plugin.ts';
 import { invalidInput } from '../../../lambdas/core/errors.ts';
 import { GroupCoordinator, type GroupCoordinatorOptions } from './group-coordinator.ts';
-import { describeGroupsApi, deleteGroupsApi, findCoordinatorApi, listGroupsApi } from './handlers/group-admin.ts';
+import { describeGroupsApi, deleteGroupsApi, listGroupsApi } from './handlers/group-admin.ts';
 import { heartbeatApi, joinGroupApi, leaveGroupApi, syncGroupApi } from './handlers/group-membership.ts';
 import { offsetCommitApi, offsetDeleteApi, offsetFetchApi, txnOffsetCommitApi } from './handlers/offsets.ts';
 import { bindApi, type CoordinatorApi, type CoordinatorServices } from './handlers/services.ts';
@@ -14,7 +14,6 @@ export { TransactionCoordinator } from './transaction-coordinator.ts';
 export type { FailureMode } from './log-lines.ts';
 
 export const COORDINATOR_APIS: readonly CoordinatorApi[] = [
-  findCoordinatorApi,
   joinGroupApi,
   syncGroupApi,
   heartbeatApi,

@@ -48,26 +48,7 @@ export function encodeCoordinatorRecord(
         value:
           record.value === null
             ? null
-            : encodeGroupMetadataValue(
-                {
-                  protocolType: record.value.protocolType,
-                  generation: record.value.generation,
-                  protocol: record.value.protocol,
-                  leader: record.value.leader,
-                  currentStateTimestamp: record.value.currentStateTimestamp,
-                  members: record.value.members.map((m) => ({
-                    memberId: m.memberId,
-                    groupInstanceId: m.groupInstanceId,
-                    clientId: m.clientId,
-                    clientHost: m.clientHost,
-                    rebalanceTimeout: m.rebalanceTimeout,
-                    sessionTimeout: m.sessionTimeout,
-                    subscriptionBytes: m.subscription,
-                    assignmentBytes: m.assignment,
-                  })),
-                },
-                GROUP_METADATA_VALUE_VERSION,
-              ),
+            : encodeGroupMetadataValue(record.value, GROUP_METADATA_VALUE_VERSION),
       };
     default:
       throw new RangeError(`record type ${record.recordType} is not written by the classic group coordinator`);
@@ -113,8 +94,8 @@ export function decodeCoordinatorRecord(key: Buffer | null, value: Buffer | null
                 clientHost: m.clientHost,
                 rebalanceTimeout: m.rebalanceTimeout,
                 sessionTimeout: m.sessionTimeout,
-                subscription: m.subscriptionBytes,
-                assignment: m.assignmentBytes,
+                subscriptionBytes: m.subscriptionBytes,
+                assignmentBytes: m.assignmentBytes,
               })),
             },
       };

@@ -31,7 +31,7 @@ export interface RegisteredApi extends ApiHandler {
 /**
  * The APIs a cluster serves. The data plane registers its handlers at start; the coordinator
  * plug-in (local/kafka/coordinator) registers the group and transaction APIs. Registering a key
- * again replaces the handler, so a plug-in may take over an API (e.g. FindCoordinator).
+ * again replaces the handler, so a plug-in may take over an API the data plane serves.
  * ApiVersions advertises exactly what is registered here.
  */
 export class ApiRegistry {

@@ -93,7 +93,7 @@ describe('classic group state machine', () => {
     expect(written).toHaveLength(2);
     const last = written.at(-1);
     expect(last?.kind === 'group' && last.value?.generation).toBe(2);
-    expect(last?.kind === 'group' && last.value?.members.map((m) => m.assignment.equals(assignment('orders', m.memberId === a.memberId ? [0] : [1])))).toEqual([true, true]);
+    expect(last?.kind === 'group' && last.value?.members.map((m) => m.assignmentBytes.equals(assignment('orders', m.memberId === a.memberId ? [0] : [1])))).toEqual([true, true]);
   });
 
   it('removes a member whose session expires and writes the Empty group', async () => {

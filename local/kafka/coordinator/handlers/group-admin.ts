@@ -1,63 +1,12 @@
 import { ApiKey } from '../../protocol/api-keys.ts';
-import type { RequestContext } from '../../server/context.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import { int, strings, str, type CoordinatorApi, type CoordinatorServices } from './services.ts';
-
-/** FindCoordinator, ListGroups, DescribeGroups and DeleteGroups. */
-
-const KEY_TYPE_GROUP = 0;
-const KEY_TYPE_TRANSACTION = 1;
-
-interface Coordinator {
-  key: string;
-  nodeId: number;
-  host: string;
-  port: number;
-  errorCode: number;
-  errorMessage: string | null;
-}
+import { strings, type CoordinatorApi } from './services.ts';
 
 /**
- * The leader of the key's partition, whatever its shard's state: a FAILED shard is still
- * named, which is exactly why clients loop between FindCoordinator and NOT_COORDINATOR.
+ * ListGroups, DescribeGroups and DeleteGroups. FindCoordinator is the data plane's
+ * (`local/kafka/handlers/find-coordinator.ts`): it names the partition leader whatever the
+ * shard's state, from the cluster model alone.
  */
-function findCoordinator(services: CoordinatorServices, ctx: RequestContext, key: string, keyType: number): Coordinator {
-  const missing = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
-  if (keyType !== KEY_TYPE_GROUP && keyType !== KEY_TYPE_TRANSACTION) {
-    return missing(ErrorCode.INVALID_REQUEST, `Unsupported key type ${keyType}`);
-  }
-  const nodeId = keyType === KEY_TYPE_GROUP ? services.groups.coordinatorBroker(key) : services.transactions.coordinatorBroker(key);
-  const broker = nodeId === -1 ? undefined : ctx.cluster.brokers.get(nodeId);
-  if (broker === undefined || !broker.running) {
-    return missing(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
-  }
-  return { key, nodeId, host: broker.host, port: broker.port, errorCode: ErrorCode.NONE, errorMessage: null };
-}
-
-export const findCoordinatorApi: CoordinatorApi = {
-  apiKey: ApiKey.FindCoordinator,
-  minVersion: 0,
-  maxVersion: 4,
-  handle(services, ctx, request) {
-    const keyType = int(request['keyType'], KEY_TYPE_GROUP);
-    if (ctx.apiVersion >= 4) {
-      const coordinators = strings(request['coordinatorKeys']).map((key) =>
-        findCoordinator(services, ctx, key, keyType),
-      );
-      return { throttleTimeMs: 0, coordinators };
-    }
-    const found = findCoordinator(services, ctx, str(request['key']), keyType);
-    return {
-      throttleTimeMs: 0,
-      errorCode: found.errorCode,
-      errorMessage: found.errorMessage,
-      nodeId: found.nodeId,
-      host: found.host,
-      port: found.port,
-    };
-  },
-};
-
 export const listGroupsApi: CoordinatorApi = {
   apiKey: ApiKey.ListGroups,
   minVersion: 0,

@@ -1,6 +1,6 @@
 import { ApiKey } from '../../protocol/api-keys.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import { buffer, clientHost, int, list, nullableStr, str, type CoordinatorApi } from './services.ts';
+import { buffer, clientHost, int, list, namedGroupShard, nullableStr, str, type CoordinatorApi } from './services.ts';
 
 /** JoinGroup, SyncGroup, Heartbeat and LeaveGroup of classic groups. */
 
@@ -24,12 +24,11 @@ export const joinGroupApi: CoordinatorApi = {
       memberId,
       members: [],
     });
-    if (groupId === '') return failure(ErrorCode.INVALID_GROUP_ID);
-    const found = groups.lookup(ctx.brokerId, groupId);
+    const found = namedGroupShard(groups, ctx, groupId);
     if (!found.ok) return failure(found.errorCode);
     const sessionTimeoutMs = int(request['sessionTimeoutMs']);
     const rebalanceTimeoutMs = int(request['rebalanceTimeoutMs'], -1);
-    const result = await found.slot.shard.join(groupId, {
+    const result = await found.shard.join(groupId, {
       memberId,
       groupInstanceId: nullableStr(request['groupInstanceId']),
       clientId: ctx.clientId ?? '',
@@ -62,10 +61,9 @@ export const syncGroupApi: CoordinatorApi = {
   async handle({ groups }, ctx, request) {
     const groupId = str(request['groupId']);
     const failure = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: EMPTY });
-    if (groupId === '') return failure(ErrorCode.INVALID_GROUP_ID);
-    const found = groups.lookup(ctx.brokerId, groupId);
+    const found = namedGroupShard(groups, ctx, groupId);
     if (!found.ok) return failure(found.errorCode);
-    const result = await found.slot.shard.sync(groupId, {
+    const result = await found.shard.sync(groupId, {
       memberId: str(request['memberId']),
       groupInstanceId: nullableStr(request['groupInstanceId']),
       generationId: int(request['generationId'], -1),
@@ -83,10 +81,9 @@ export const heartbeatApi: CoordinatorApi = {
   maxVersion: 4,
   handle({ groups }, ctx, request) {
     const groupId = str(request['groupId']);
-    if (groupId === '') return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID };
-    const found = groups.lookup(ctx.brokerId, groupId);
+    const found = namedGroupShard(groups, ctx, groupId);
     if (!found.ok) return { throttleTimeMs: 0, errorCode: found.errorCode };
-    const errorCode = found.slot.shard.heartbeat(
+    const errorCode = found.shard.heartbeat(
       groupId,
       str(request['memberId']),
       int(request['generationId'], -1),
@@ -107,10 +104,9 @@ export const leaveGroupApi: CoordinatorApi = {
       ctx.apiVersion >= 3
         ? list(request['members']).map((m) => ({ memberId: str(m['memberId']), groupInstanceId: nullableStr(m['groupInstanceId']) }))
         : [{ memberId: str(request['memberId']), groupInstanceId: null }];
-    if (groupId === '') return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
-    const found = groups.lookup(ctx.brokerId, groupId);
+    const found = namedGroupShard(groups, ctx, groupId);
     if (!found.ok) return { throttleTimeMs: 0, errorCode: found.errorCode, members: [] };
-    const results = found.slot.shard.leave(groupId, members);
+    const results = found.shard.leave(groupId, members);
     const memberResponses = results.map((r, i) => ({
       memberId: r.memberId,
       groupInstanceId: members[i]?.groupInstanceId ?? null,

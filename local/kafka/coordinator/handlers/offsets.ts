@@ -2,9 +2,21 @@ import { decodeConsumerSubscription } from '../../../../lambdas/core/offsets-rec
 import { ApiKey } from '../../protocol/api-keys.ts';
 import type { ProtocolValue } from '../../server/registry.ts';
 import type { RequestContext } from '../../server/context.ts';
-import type { FetchedOffset, OffsetToCommit, PartitionResult } from '../group-shard.ts';
+import type { CommitMember, FetchedOffset, GroupShard, OffsetToCommit, PartitionResult } from '../group-shard.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import { int, ints, list, long, nullableStr, str, type CoordinatorApi, type CoordinatorServices } from './services.ts';
+import {
+  groupByTopic,
+  int,
+  ints,
+  list,
+  long,
+  namedGroupShard,
+  nullableStr,
+  str,
+  transactionalProducer,
+  type CoordinatorApi,
+  type CoordinatorServices,
+} from './services.ts';
 
 /** OffsetCommit, OffsetFetch, OffsetDelete and TxnOffsetCommit. */
 
@@ -25,18 +37,9 @@ function offsetsToCommit(topics: ProtocolValue[]): OffsetToCommit[] {
   );
 }
 
-/** Groups per-partition results back into the request's topic order. */
+/** Per-partition results back into per-topic lists, in request order. */
 function byTopic(results: PartitionResult[]): ProtocolValue[] {
-  const topics = new Map<string, ProtocolValue[]>();
-  for (const r of results) {
-    let partitions = topics.get(r.topic);
-    if (partitions === undefined) {
-      partitions = [];
-      topics.set(r.topic, partitions);
-    }
-    partitions.push({ partitionIndex: r.partition, errorCode: r.errorCode });
-  }
-  return [...topics].map(([name, partitions]) => ({ name, partitions }));
+  return groupByTopic(results, (r) => ({ partitionIndex: r.partition, errorCode: r.errorCode })).map(([name, partitions]) => ({ name, partitions }));
 }
 
 /** Kafka's request handler refuses partitions that do not exist before the coordinator sees them. */
@@ -59,77 +62,81 @@ function inRequestOrder(offsets: OffsetToCommit[], results: PartitionResult[]): 
   return offsets.map((o) => byKey.get(key(o.topic, o.partition)) ?? { topic: o.topic, partition: o.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
 }
 
-export const offsetCommitApi: CoordinatorApi = {
+interface CommitFlavour {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+  /** the request field carrying the member's generation */
+  generationField: string;
+  /** a refusal of the whole request once the group is found (TxnOffsetCommit: the producer's epoch) */
+  refuse?: (services: CoordinatorServices, request: ProtocolValue) => number;
+  commit: (shard: GroupShard, groupId: string, member: CommitMember, offsets: OffsetToCommit[], request: ProtocolValue) => PartitionResult[];
+}
+
+/**
+ * OffsetCommit and TxnOffsetCommit: group-level errors answer every partition, partitions that
+ * do not exist are refused before the shard sees them, results come back in request order.
+ */
+function commitApi(flavour: CommitFlavour): CoordinatorApi {
+  return {
+    apiKey: flavour.apiKey,
+    minVersion: flavour.minVersion,
+    maxVersion: flavour.maxVersion,
+    handle(services, ctx, request) {
+      const groupId = str(request['groupId']);
+      const offsets = offsetsToCommit(list(request['topics']));
+      const failAll = (errorCode: number) => ({
+        throttleTimeMs: 0,
+        topics: byTopic(offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode }))),
+      });
+      const found = namedGroupShard(services.groups, ctx, groupId);
+      if (!found.ok) return failAll(found.errorCode);
+      const refusal = flavour.refuse?.(services, request) ?? ErrorCode.NONE;
+      if (refusal !== ErrorCode.NONE) return failAll(refusal);
+      const { known, unknown } = splitUnknown(ctx, offsets);
+      const member = {
+        memberId: str(request['memberId']),
+        generationId: int(request[flavour.generationField], -1),
+        groupInstanceId: nullableStr(request['groupInstanceId']),
+      };
+      const committed = known.length === 0 ? [] : flavour.commit(found.shard, groupId, member, known, request);
+      return { throttleTimeMs: 0, topics: byTopic(inRequestOrder(offsets, [...committed, ...unknown])) };
+    },
+  };
+}
+
+export const offsetCommitApi = commitApi({
   apiKey: ApiKey.OffsetCommit,
   minVersion: 2,
   maxVersion: 8,
-  handle({ groups }, ctx, request) {
-    const groupId = str(request['groupId']);
-    const offsets = offsetsToCommit(list(request['topics']));
-    const failAll = (errorCode: number) => ({
-      throttleTimeMs: 0,
-      topics: byTopic(offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode }))),
-    });
-    if (groupId === '') return failAll(ErrorCode.INVALID_GROUP_ID);
-    const found = groups.lookup(ctx.brokerId, groupId);
-    if (!found.ok) return failAll(found.errorCode);
-    const { known, unknown } = splitUnknown(ctx, offsets);
-    const member = {
-      memberId: str(request['memberId']),
-      generationId: int(request['generationIdOrMemberEpoch'], -1),
-      groupInstanceId: nullableStr(request['groupInstanceId']),
-    };
-    const retention = long(request['retentionTimeMs']);
-    const committed = known.length === 0 ? [] : found.slot.shard.commitOffsets(groupId, member, known, Number(retention));
-    return { throttleTimeMs: 0, topics: byTopic(inRequestOrder(offsets, [...committed, ...unknown])) };
-  },
-};
+  generationField: 'generationIdOrMemberEpoch',
+  commit: (shard, groupId, member, offsets, request) => shard.commitOffsets(groupId, member, offsets, Number(long(request['retentionTimeMs']))),
+});
 
-export const txnOffsetCommitApi: CoordinatorApi = {
+export const txnOffsetCommitApi = commitApi({
   apiKey: ApiKey.TxnOffsetCommit,
   minVersion: 0,
   maxVersion: 3,
-  handle({ groups, transactions }, ctx, request) {
-    const groupId = str(request['groupId']);
-    const offsets = offsetsToCommit(list(request['topics']));
-    const failAll = (errorCode: number) => ({
-      throttleTimeMs: 0,
-      topics: byTopic(offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode }))),
-    });
-    if (groupId === '') return failAll(ErrorCode.INVALID_GROUP_ID);
-    const found = groups.lookup(ctx.brokerId, groupId);
-    if (!found.ok) return failAll(found.errorCode);
-    const producer = { producerId: long(request['producerId']), producerEpoch: int(request['producerEpoch'], -1) };
-    const producerError = transactions.validateProducer(producer.producerId, producer.producerEpoch, str(request['transactionalId']));
-    if (producerError !== ErrorCode.NONE) return failAll(producerError);
-    const { known, unknown } = splitUnknown(ctx, offsets);
-    const member = {
-      memberId: str(request['memberId']),
-      generationId: int(request['generationId'], -1),
-      groupInstanceId: nullableStr(request['groupInstanceId']),
-    };
-    const committed = known.length === 0 ? [] : found.slot.shard.commitTransactionalOffsets(groupId, producer, member, known);
-    return { throttleTimeMs: 0, topics: byTopic(inRequestOrder(offsets, [...committed, ...unknown])) };
+  generationField: 'generationId',
+  refuse: ({ transactions }, request) => {
+    const { transactionalId, producerId, producerEpoch } = transactionalProducer(request);
+    return transactions.validateProducer(producerId, producerEpoch, transactionalId);
   },
-};
+  commit: (shard, groupId, member, offsets, request) => {
+    const { producerId, producerEpoch } = transactionalProducer(request);
+    return shard.commitTransactionalOffsets(groupId, { producerId, producerEpoch }, member, offsets);
+  },
+});
 
 function fetchedTopics(fetched: FetchedOffset[], groupError: number | null): ProtocolValue[] {
-  const topics = new Map<string, ProtocolValue[]>();
-  for (const f of fetched) {
-    let partitions = topics.get(f.topic);
-    if (partitions === undefined) {
-      partitions = [];
-      topics.set(f.topic, partitions);
-    }
-    partitions.push({
-      partitionIndex: f.partition,
-      committedOffset: groupError === null ? f.offset : -1n,
-      committedLeaderEpoch: groupError === null ? f.leaderEpoch : -1,
-      metadata: groupError === null ? f.metadata : '',
-      errorCode: groupError ?? f.errorCode,
-    });
-  }
-  return [...topics].map(([name, partitions]) => ({ name, partitions }));
+  const topics = groupByTopic(fetched, (f) => ({
+    partitionIndex: f.partition,
+    committedOffset: groupError === null ? f.offset : -1n,
+    committedLeaderEpoch: groupError === null ? f.leaderEpoch : -1,
+    metadata: groupError === null ? f.metadata : '',
+    errorCode: groupError ?? f.errorCode,
+  }));
+  return topics.map(([name, partitions]) => ({ name, partitions }));
 }
 
 function requestedTopics(value: unknown): TopicPartitionsIn[] | null {
@@ -193,10 +200,9 @@ export const offsetDeleteApi: CoordinatorApi = {
       topic: str(t['name']),
       partitions: list(t['partitions']).map((p) => int(p['partitionIndex'])),
     }));
-    if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, throttleTimeMs: 0, topics: [] };
-    const found = groups.lookup(ctx.brokerId, groupId);
+    const found = namedGroupShard(groups, ctx, groupId);
     if (!found.ok) return { errorCode: found.errorCode, throttleTimeMs: 0, topics: [] };
-    const result = found.slot.shard.deleteOffsets(groupId, topics, (group) => group.subscribedTopics(subscribedTopics));
+    const result = found.shard.deleteOffsets(groupId, topics, (group) => group.subscribedTopics(subscribedTopics));
     return { errorCode: result.errorCode, throttleTimeMs: 0, topics: byTopic(result.partitions) };
   },
 };

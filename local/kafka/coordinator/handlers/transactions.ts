@@ -1,5 +1,5 @@
 import { ApiKey } from '../../protocol/api-keys.ts';
-import { int, ints, list, long, nullableStr, str, type CoordinatorApi } from './services.ts';
+import { groupByTopic, int, ints, list, nullableStr, str, transactionalProducer, type CoordinatorApi } from './services.ts';
 
 /** InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn and EndTxn. */
 
@@ -22,22 +22,12 @@ export const addPartitionsToTxnApi: CoordinatorApi = {
     const partitions = list(request['v3AndBelowTopics']).flatMap((t) =>
       ints(t['partitions']).map((partition) => ({ topic: str(t['name']), partition })),
     );
-    const results = transactions.addPartitions(
-      ctx.brokerId,
-      str(request['v3AndBelowTransactionalId']),
-      long(request['v3AndBelowProducerId']),
-      int(request['v3AndBelowProducerEpoch'], -1),
-      partitions,
-    );
-    const topics = new Map<string, { partitionIndex: number; partitionErrorCode: number }[]>();
-    for (const r of results) {
-      const entries = topics.get(r.topic) ?? [];
-      entries.push({ partitionIndex: r.partition, partitionErrorCode: r.errorCode });
-      topics.set(r.topic, entries);
-    }
+    const producer = transactionalProducer(request, 'v3AndBelow');
+    const results = transactions.addPartitions(ctx.brokerId, producer.transactionalId, producer.producerId, producer.producerEpoch, partitions);
+    const topics = groupByTopic(results, (r) => ({ partitionIndex: r.partition, partitionErrorCode: r.errorCode }));
     return {
       throttleTimeMs: 0,
-      resultsByTopicV3AndBelow: [...topics].map(([name, resultsByPartition]) => ({ name, resultsByPartition })),
+      resultsByTopicV3AndBelow: topics.map(([name, resultsByPartition]) => ({ name, resultsByPartition })),
     };
   },
 };
@@ -47,13 +37,8 @@ export const addOffsetsToTxnApi: CoordinatorApi = {
   minVersion: 0,
   maxVersion: 3,
   handle({ transactions }, ctx, request) {
-    const errorCode = transactions.addOffsets(
-      ctx.brokerId,
-      str(request['transactionalId']),
-      long(request['producerId']),
-      int(request['producerEpoch'], -1),
-      str(request['groupId']),
-    );
+    const { transactionalId, producerId, producerEpoch } = transactionalProducer(request);
+    const errorCode = transactions.addOffsets(ctx.brokerId, transactionalId, producerId, producerEpoch, str(request['groupId']));
     return { throttleTimeMs: 0, errorCode };
   },
 };
@@ -63,13 +48,8 @@ export const endTxnApi: CoordinatorApi = {
   minVersion: 0,
   maxVersion: 3,
   handle({ transactions }, ctx, request) {
-    const errorCode = transactions.endTransaction(
-      ctx.brokerId,
-      str(request['transactionalId']),
-      long(request['producerId']),
-      int(request['producerEpoch'], -1),
-      request['committed'] === true,
-    );
+    const { transactionalId, producerId, producerEpoch } = transactionalProducer(request);
+    const errorCode = transactions.endTransaction(ctx.brokerId, transactionalId, producerId, producerEpoch, request['committed'] === true);
     return { throttleTimeMs: 0, errorCode };
   },
 };
