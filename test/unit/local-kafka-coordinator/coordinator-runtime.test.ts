@@ -16,6 +16,15 @@ function groupsOnPartition(partition: number, count: number): string[] {
   return found;
 }
 
+/** Waits for `condition` on real timers, each wait with its own bound, failing with what it waited for. */
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('coordinator runtime on a cluster model', () => {
   let cluster: Cluster;
   let logs: BrokerLogSink;
@@ -150,14 +159,13 @@ describe('coordinator runtime on a cluster model', () => {
     shard.commitOffsets(groupId!, standalone, [{ topic: 'orders', partition: 0, offset: 3n, leaderEpoch: -1, metadata: '' }]);
     plugin.faults.loadCoordinator!(5, 60);
     expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS });
-    const deadline = Date.now() + 5_000;
-    while (!plugin.groups.lookup(leader, groupId!).ok && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until(() => plugin.groups.lookup(leader, groupId!).ok, 'the timed load to finish');
     expect(shardFor(groupId!).shard.fetchOffsets(groupId!, null, false)).toMatchObject([{ offset: 3n }]);
 
     // A reload on the broker where the shard failed fails again: reloading is no cure.
     plugin.faults.failCoordinator(5);
     plugin.faults.loadCoordinator!(5, 10);
-    while (plugin.groups.status().find((s) => s.partition === 5)?.status === 'LOADING' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until(() => plugin.groups.status().find((s) => s.partition === 5)?.status !== 'LOADING', 'the reload to finish');
     expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.NOT_COORDINATOR });
   });
 
