@@ -54,8 +54,10 @@ export function parsePartitionList(values: readonly string[], flag: string): num
         if (to < from) throw invalidInput(flag, `range "${part}" runs backwards`, `Write it low-high, e.g. ${to}-${from}`);
         if (to - from > 10_000) throw invalidInput(flag, `range "${part}" is too wide`, 'Name at most 10000 partitions');
         for (let p = from; p <= to; p++) partitions.add(p);
-      } else {
+      } else if (/^\s*\d+\s*$/.test(part)) {
         partitions.add(parseInteger(part, flag));
+      } else {
+        throw invalidInput(flag, `"${part}" is not a partition number or range`, `Pass e.g. ${flag} 7, ${flag} 3,7,12 or ${flag} 0-4`);
       }
     }
   }

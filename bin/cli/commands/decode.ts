@@ -1,6 +1,9 @@
 import { createInterface } from 'node:readline';
 import { decodeOffsetsRecord, offsetsRecordToJson } from '../../../lambdas/core/offsets-records/index.ts';
+import { invalidInput } from '../../../lambdas/core/errors.ts';
 import type { Command } from '../command.ts';
+import { KCAT_FORMAT, readKcatFrames } from '../kcat-frames.ts';
+import type { KcatFrame } from '../kcat-frames.ts';
 
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 
@@ -35,28 +38,61 @@ export function decodeLine(text: string, lineNumber: number): Record<string, unk
   }
 }
 
+/** One kcat frame -> one output object; like decodeLine, never throws. */
+export function decodeFrame(frame: KcatFrame): Record<string, unknown> {
+  // Named apart from the decoded record's own topic partition.
+  const where = { logPartition: frame.partition, logOffset: frame.offset };
+  if (frame.key === null) return { ...where, error: `partition ${frame.partition} offset ${frame.offset}: the record has no key; every __consumer_offsets record has one` };
+  return { ...where, ...offsetsRecordToJson(decodeOffsetsRecord(frame.key, frame.value, { decodeGroupRecordValues: true })) };
+}
+
+const FORMATS = ['json', 'kcat'] as const;
+
 export const decodeCommand: Command = {
   name: 'decode',
-  summary: 'decode raw __consumer_offsets records: JSON lines {"key": hex, "value": hex|null} on stdin, one JSON object per line on stdout',
+  summary: 'decode raw __consumer_offsets records: JSON lines {"key": hex, "value": hex|null} (or kcat output) on stdin, one JSON object per line on stdout',
   positionals: [],
-  flags: {},
+  flags: {
+    format: {
+      type: 'string',
+      placeholder: 'json|kcat',
+      description: `stdin holds JSON lines (default) or what kcat prints with -f '${KCAT_FORMAT}'`,
+    },
+  },
   offline: true,
   details: [
-    'Example: echo \'{"key":"000100066f726465727300066f726465727300000000","value":null}\' | coordinator-recovery decode',
-    'Keys and values are hex (convert raw bytes from a dump with e.g. xxd -p); int64 values come out as',
-    'decimal strings; a bad line yields {"line": N, "error": ...} and the rest still decodes.',
+    'Examples:',
+    '  echo \'{"key":"000100066f726465727300066f726465727300000000","value":null}\' | coordinator-recovery decode',
+    `  kcat -b BROKER:9092 -C -t __consumer_offsets -p 12 -o beginning -e -q -f '${KCAT_FORMAT}' | coordinator-recovery decode --format kcat`,
+    'JSON lines carry keys and values as hex (from a dump: xxd -p). kcat output carries each record\'s',
+    'partition and offset, which come out as logPartition and logOffset. int64 values are decimal strings.',
+    'A bad line yields {"line": N, "error": ...} and the rest still decodes; kcat input not in the format',
+    'above ends with one {"error": ...} saying where.',
   ].join('\n'),
-  async run(context) {
-    const lines = createInterface({ input: context.io.stdin, crlfDelay: Infinity });
-    let lineNumber = 0;
+  async run(context, { flags }) {
+    const format = flags['format'] ?? 'json';
+    if (typeof format !== 'string' || !(FORMATS as readonly string[]).includes(format)) {
+      throw invalidInput('--format', `"${String(format)}" is not an input format`, `Pass --format json (JSON lines, the default) or --format kcat (kcat -f '${KCAT_FORMAT}')`);
+    }
+    let inputs = 0;
     let failed = 0;
-    for await (const text of lines) {
-      lineNumber += 1;
-      if (text.trim().length === 0) continue;
-      const decoded = decodeLine(text, lineNumber);
+    const emit = (decoded: Record<string, unknown>): void => {
       if ('error' in decoded) failed += 1;
       context.io.stdout.write(`${JSON.stringify(decoded)}\n`);
+    };
+    if (format === 'kcat') {
+      for await (const frame of readKcatFrames(context.io.stdin)) {
+        inputs += 1;
+        emit('error' in frame ? { error: frame.error } : decodeFrame(frame));
+      }
+    } else {
+      const lines = createInterface({ input: context.io.stdin, crlfDelay: Infinity });
+      for await (const text of lines) {
+        inputs += 1;
+        if (text.trim().length > 0) emit(decodeLine(text, inputs));
+      }
     }
-    if (failed > 0) context.note(`${failed} of ${lineNumber} line(s) could not be decoded; see their "error" fields`);
+    const unit = format === 'kcat' ? 'record(s)' : 'line(s)';
+    if (failed > 0) context.note(`${failed} of ${inputs} ${unit} could not be decoded; see their "error" fields`);
   },
 };

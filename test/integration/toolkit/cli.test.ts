@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer, Kafka } from 'kafkajs';
 import { runCli } from '../../../bin/cli/run.ts';
 import type { CliIo } from '../../../bin/cli/command.ts';
+import { KCAT_FORMAT } from '../../../bin/cli/kcat-frames.ts';
 import { offsetsPartitionForCount } from '../../../lambdas/core/operations/index.ts';
 import { decodeRecordBatches } from '../../../lambdas/core/record-batch/index.ts';
 import { createKafkaPort } from '../../../lambdas/kafka/index.ts';
@@ -44,7 +45,7 @@ async function cli(argv: string[], stdin: string[] = []): Promise<{ code: number
 }
 
 /** The npm bin as a child process; asynchronous, because the cluster answers from this process. */
-function shim(argv: string[], stdin = ''): Promise<{ code: number | null; out: string; err: string }> {
+function shim(argv: string[], stdin: string | Buffer = ''): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...argv], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, KAFKA_BOOTSTRAP: bootstrap } });
     let out = '';
@@ -169,5 +170,28 @@ describe('the installed bin', () => {
     expect(decoded).toHaveLength(lines.length);
     const commits = decoded.filter((d) => d['kind'] === 'offset-commit' && d['group'] === GROUP);
     expect(commits.map((c) => (c['value'] as { offset: string }).offset)).toContain('3');
+  });
+
+  it('decodes what kcat reads from __consumer_offsets, with the format the help gives', async () => {
+    const partition = offsetsPartitionForCount(GROUP, OFFSETS_PARTITIONS);
+    const raw = await new Promise<Buffer>((resolve, reject) => {
+      const kcat = spawn('kcat', ['-b', bootstrap, '-C', '-t', '__consumer_offsets', '-p', String(partition), '-o', 'beginning', '-e', '-q', '-f', KCAT_FORMAT], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const chunks: Buffer[] = [];
+      let err = '';
+      kcat.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+      kcat.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      kcat.on('error', reject);
+      kcat.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`kcat exited ${code}: ${err}`))));
+    });
+    const result = await shim(['decode', '--format', 'kcat'], raw);
+    expect(result.code, result.err).toBe(0);
+    expect(result.err).toBe('');
+    const decoded = result.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(decoded.every((d) => d['logPartition'] === partition && typeof d['logOffset'] === 'string')).toBe(true);
+    const commits = decoded.filter((d) => d['kind'] === 'offset-commit' && d['group'] === GROUP && d['tombstone'] === false);
+    expect(commits.map((c) => [c['topic'], c['partition'], (c['value'] as { offset: string }).offset])).toContainEqual(['invoices', 0, '3']);
+    expect(decoded.some((d) => d['kind'] === 'group-metadata' && d['group'] === GROUP)).toBe(true);
   });
 });

@@ -53,6 +53,7 @@ describe('parseInteger and parsePartitionList', () => {
     expect(parsePartitionList(['12', '3,7', '0-2', '7'], '--partition')).toEqual([0, 1, 2, 3, 7, 12]);
     expect(invalid(() => parsePartitionList(['5-2'], '--partition')).message).toContain('backwards');
     expect(invalid(() => parsePartitionList(['a'], '--partition')).details['field']).toBe('--partition');
+    expect(invalid(() => parsePartitionList(['1-x'], '--partition')).message).toMatch(/"1-x" is not a partition number or range.*0-4/);
   });
 });
 
