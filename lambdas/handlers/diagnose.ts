@@ -15,6 +15,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
   return defineStep<DiagnoseOutput>('diagnose', overrides, async (event, deps, context) => {
     const parsed = parseDiagnoseInput(event);
     const lookback = optionalEnv(ENV.DEFAULT_LOOKBACK_MINUTES, deps.env);
+    const targetGroupPattern = optionalEnv(ENV.TARGET_GROUP_PATTERN, deps.env);
     const request = validateExecutionInput(parsed.input, {
       executionArn: parsed.executionArn,
       ...(parsed.startTime ? { startTime: parsed.startTime } : {}),
@@ -22,6 +23,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
         clusterArn: optionalEnv(ENV.CLUSTER_ARN, deps.env),
         authMode: configuredAuthMode(deps.env),
         ...(lookback ? { lookbackMinutes: Number(lookback) } : {}),
+        ...(targetGroupPattern ? { targetGroupPattern } : {}),
       },
       now: () => deps.now().getTime(),
     });

@@ -4,6 +4,7 @@
  */
 import { invalidInput } from '../errors.ts';
 import { AUTH_MODES, type AuthMode, type ExecutionInput, type RecoveryRequest } from './documents.ts';
+import { matchesNamePattern } from './name-pattern.ts';
 import { describeValue, optionalBoolean, optionalString, requireObject, requireString, rejectUnknownKeys, type JsonObject } from './fields.ts';
 
 export const DEFAULT_LOOKBACK_MINUTES = 120;
@@ -31,7 +32,11 @@ export interface ExecutionInputContext {
   executionArn: string;
   /** ISO-8601 execution start ($$.Execution.StartTime); the default window end. */
   startTime?: string;
-  defaults: { clusterArn?: string; authMode?: AuthMode; lookbackMinutes?: number };
+  /**
+   * targetGroupPattern: the stack's recovery:targetGroupPattern; target names outside it would
+   * be refused by IAM (or, with SCRAM/TLS, escape the guard that keeps the runbook off other groups).
+   */
+  defaults: { clusterArn?: string; authMode?: AuthMode; lookbackMinutes?: number; targetGroupPattern?: string };
   now?: () => number;
 }
 
@@ -68,7 +73,7 @@ function parseGroups(value: unknown): string[] {
   return [...new Set(groups)].sort();
 }
 
-function parseTargetNames(value: unknown, groups: string[]): Record<string, string> {
+function parseTargetNames(value: unknown, groups: string[], pattern: string | undefined): Record<string, string> {
   if (value === undefined || value === null) return {};
   const map = requireObject(value, 'targetNames', 'Write "targetNames": {"source-group": "new-group-name"}');
   const result: Record<string, string> = {};
@@ -77,6 +82,13 @@ function parseTargetNames(value: unknown, groups: string[]): Record<string, stri
     validateGroupId(source, `targetNames key "${source}"`);
     const name = validateGroupId(target, `targetNames.${source}`);
     if (name === source) throw invalidInput(`targetNames.${source}`, 'is the broken group itself', 'Name a new group; the broken one cannot take commits');
+    if (pattern !== undefined && !matchesNamePattern(name, pattern)) {
+      throw invalidInput(
+        `targetNames.${source}`,
+        `"${name}" is outside the groups this stack may write to (recovery:targetGroupPattern "${pattern}")`,
+        `Pick a name that matches it, e.g. "${source}-recovered-1", omit it for a suggested one, or redeploy with a wider recovery:targetGroupPattern`,
+      );
+    }
     const clash = targets.get(name);
     if (clash !== undefined) throw invalidInput(`targetNames.${source}`, `"${name}" is also the target of "${clash}"`, 'Give each source group its own target name');
     if (groups.length > 0 && !groups.includes(source)) {
@@ -165,7 +177,7 @@ export function validateExecutionInput(raw: unknown, context: ExecutionInputCont
   const region = CLUSTER_ARN_PATTERN.exec(clusterArn)![1]!;
 
   const groups = parseGroups(input['groups']);
-  const targetNames = parseTargetNames(input['targetNames'], groups);
+  const targetNames = parseTargetNames(input['targetNames'], groups, context.defaults.targetGroupPattern);
   const overwrite = optionalBoolean(input['overwriteExistingTargetOffsets'], 'overwriteExistingTargetOffsets', 'Use true to overwrite offsets a target group already has, false (default) to stop') ?? false;
   const comment = optionalString(input['comment'], 'comment', 'Give free text or omit it') ?? null;
 

@@ -3,6 +3,7 @@ import { EXAMPLE_CONFIG, kafkaPortFor, resolveRecoveryConfig } from '../../../li
 import { mskClusterArn, mskGroupArn, mskTopicArn, parseClusterArn } from '../../../lib/msk-arns.ts';
 import { RecoveryError } from '../../../lambdas/core/errors.ts';
 import { suggestedName } from '../../../lambdas/core/workflow/planning.ts';
+import { matchesNamePattern } from '../../../lambdas/core/workflow/name-pattern.ts';
 
 const context = (values: Record<string, unknown>) => (key: string): unknown => values[key];
 
@@ -88,8 +89,8 @@ describe('resolveRecoveryConfig', () => {
 });
 
 describe('the default target group pattern', () => {
-  // IAM matches `*` against any run of characters.
-  const iamMatches = (pattern: string, name: string): boolean => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name);
+  // The same matcher Diagnose applies to target names in the input.
+  const iamMatches = (pattern: string, name: string): boolean => matchesNamePattern(name, pattern);
 
   it('lets SeedOffsets write to the names PlanTarget suggests, and not to the source groups', () => {
     const pattern = EXAMPLE_CONFIG.targetGroupPattern;

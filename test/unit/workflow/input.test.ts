@@ -99,6 +99,17 @@ describe('validateExecutionInput', () => {
     expect(found.message).toMatch(/this stack serves/);
   });
 
+  it('refuses target names outside the stack\'s target group pattern, naming the field and a name that fits', () => {
+    const guarded = { ...context, defaults: { authMode: 'iam' as const, targetGroupPattern: '*-recovered-*' } };
+    const found = fieldOf({ clusterArn: CLUSTER_ARN, targetNames: { billing: 'billing-v2' } }, guarded);
+    expect(found.field).toBe('targetNames.billing');
+    expect(found.message).toMatch(/recovery:targetGroupPattern "\*-recovered-\*".*"billing-recovered-1"/);
+    expect(validateExecutionInput({ clusterArn: CLUSTER_ARN, targetNames: { billing: 'billing-recovered-7' } }, guarded).targetNames).toEqual({ billing: 'billing-recovered-7' });
+    const single = { ...context, defaults: { authMode: 'iam' as const, targetGroupPattern: 'billing-r?' } };
+    expect(validateExecutionInput({ clusterArn: CLUSTER_ARN, targetNames: { billing: 'billing-r2' } }, single).targetNames).toEqual({ billing: 'billing-r2' });
+    expect(fieldOf({ clusterArn: CLUSTER_ARN, targetNames: { billing: 'billing-r22' } }, single).field).toBe('targetNames.billing');
+  });
+
   it('asks for an auth mode when the stack sets none', () => {
     expect(fieldOf({ clusterArn: CLUSTER_ARN }, { ...context, defaults: {} }).field).toBe('authMode');
   });
