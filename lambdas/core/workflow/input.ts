@@ -15,7 +15,8 @@ export const CLUSTER_ARN_PATTERN = /^arn:aws[a-z-]*:kafka:([a-z0-9-]+):(\d{12}):
 /** Kafka group ids may be almost anything; these limits keep names usable in S3 keys, IAM and shells. */
 const GROUP_ID_PATTERN = /^[A-Za-z0-9._\-:]{1,249}$/;
 
-const EXECUTION_INPUT_KEYS = [
+/** Every field the execution input may have; anything else is refused with a "did you mean" hint. */
+export const EXECUTION_INPUT_KEYS = [
   'clusterArn',
   'groups',
   'since',
