@@ -40,11 +40,14 @@ export function renderOffsets(result: GroupOffsetsResult, report: CompletenessRe
       : renderTable(['TOPIC', 'PARTITION', 'OFFSET', 'LAG', 'STATUS', 'EPOCH', 'COMMITTED AT', 'LOG OFFSET'], rows, { rightAlign: [1, 2, 3] }),
   );
   lines.push(
-    report.complete
-      ? `complete: every known partition has a valid offset; total lag ${report.totalLag}`
-      : `INCOMPLETE: ${report.issues.length} issue(s); total lag ${report.totalLag}`,
+    !report.complete
+      ? `INCOMPLETE: ${report.issues.length} issue(s); total lag ${report.totalLag}`
+      : report.partitions.length === 0
+        ? 'nothing to check: no committed offset and no subscribed topic in the window (is the group id right? a wider --since?)'
+        : `complete: every known partition has a valid offset; total lag ${report.totalLag}`,
   );
   for (const issue of report.issues) lines.push(`  ${issue.kind}: ${issue.message}`);
+  for (const note of report.notes ?? []) lines.push(`  note: ${note}`);
   lines.push(scanSummary(result.scan));
   return lines.join('\n');
 }

@@ -1,4 +1,6 @@
-import { offsetsPartitionFor, offsetsPartitionForCount } from '../../../lambdas/core/operations/index.ts';
+import { offsetsPartitionForCount } from '../../../lambdas/core/operations/index.ts';
+import { validateGroupId } from '../../../lambdas/core/operations/validate.ts';
+import { describeOffsetsTopic } from '../../../lambdas/core/scanner/index.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
 import type { Command } from '../command.ts';
 import { parseInteger } from '../values.ts';
@@ -12,19 +14,17 @@ export const partitionForCommand: Command = {
   },
   details: 'Example: coordinator-recovery partition-for orders-service --partitions 50',
   async run(context, { positionals, flags }) {
-    const groupId = positionals[0] as string;
-    let partitionCount: number | null = null;
-    let partition: number;
-    if (typeof flags['partitions'] === 'string') {
-      partitionCount = parseInteger(flags['partitions'], '--partitions', { min: 1, example: 50 });
-      partition = offsetsPartitionForCount(groupId, partitionCount);
-    } else {
-      partition = await offsetsPartitionFor(await context.port(), groupId);
-    }
-    const data = { groupId, partition, partitionCount, source: partitionCount === null ? 'cluster metadata' : '--partitions' };
+    // Checked before the cluster is asked anything.
+    const groupId = validateGroupId(positionals[0], '<group>');
+    const given = typeof flags['partitions'] === 'string';
+    const partitionCount = given
+      ? parseInteger(flags['partitions'] as string, '--partitions', { min: 1, example: 50 })
+      : (await describeOffsetsTopic(await context.port())).partitionCount;
+    const partition = offsetsPartitionForCount(groupId, partitionCount);
+    const source = given ? '--partitions' : 'cluster metadata';
     return {
-      data,
-      human: () => `group "${groupId}" -> ${CONSUMER_OFFSETS_TOPIC}-${partition}${partitionCount === null ? ' (partition count from cluster metadata)' : ` (of ${partitionCount} partitions)`}`,
+      data: { groupId, partition, partitionCount, source },
+      human: () => `group "${groupId}" -> ${CONSUMER_OFFSETS_TOPIC}-${partition} (of ${partitionCount} partitions, count from ${source})`,
     };
   },
 };

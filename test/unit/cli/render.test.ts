@@ -68,6 +68,18 @@ describe('renderOffsets', () => {
   });
 });
 
+describe('renderOffsets for a group with nothing recovered', () => {
+  it('says there was nothing to check instead of calling it complete, and shows the report notes', () => {
+    const empty: GroupOffsetsResult = { ...result, offsets: {}, groupMetadata: null };
+    const note = 'no group metadata in the scanned window';
+    const text = renderOffsets(empty, { groupId: 'orders-service', complete: true, partitions: [], issues: [], totalLag: '0', notes: [note] });
+    expect(text).toContain('no committed offsets found in the window');
+    expect(text).toContain('nothing to check: no committed offset and no subscribed topic in the window');
+    expect(text).not.toContain('complete: every known partition');
+    expect(text).toContain(`  note: ${note}`);
+  });
+});
+
 describe('renderGroups', () => {
   it('prints one table per partition and says when a partition has no groups', () => {
     const results: AffectedGroupsResult[] = [
