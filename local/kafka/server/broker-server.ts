@@ -48,8 +48,9 @@ interface ServeResult {
 
 /**
  * One broker's listener. Frames are handled one at a time per connection, so pipelined
- * requests are answered in order; a bad frame, an unknown API or version, or a handler failure
- * closes that connection only, with the reason in the broker log.
+ * requests are answered in order; a bad frame or an unknown API or version closes that
+ * connection only, with the reason in the broker log. A handler that throws is answered
+ * UNKNOWN_SERVER_ERROR where the response can carry it, else its connection is closed.
  */
 export class BrokerServer {
   readonly brokerId: number;

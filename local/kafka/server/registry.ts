@@ -19,7 +19,9 @@ export interface ApiHandler {
   /**
    * Answers one request. Requests of a connection are handled one at a time, in order (Kafka
    * mutes a channel until its response is sent), so a handler may wait (long polls, rebalances)
-   * without reordering that connection. Throwing answers nothing and closes the connection.
+   * without reordering that connection. Throwing is an unexpected failure: it is logged and
+   * answered UNKNOWN_SERVER_ERROR when the response has a top-level errorCode, otherwise the
+   * connection is closed; errors a client should see belong in the returned body.
    */
   handle(ctx: RequestContext, request: ProtocolValue): HandlerResult | Promise<HandlerResult>;
 }
