@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAMBDA_TRANSIENT_ERRORS, NOT_APPROVED_ERRORS, STATE } from '../../../lib/recovery-state-machine.ts';
+import { LAMBDA_TRANSIENT_ERRORS, NOT_APPROVED_ERRORS, STATE, STEP_TRANSIENT_ERRORS } from '../../../lib/recovery-state-machine.ts';
 import { runDefinition, synthesizeRunbook, type ExecutionOutcome, type SynthesizedRunbook } from '../../../local/stepfunctions/index.ts';
 import { validateExecutionInput } from '../../../lambdas/core/workflow/input.ts';
 import { EXAMPLE_CONFIG } from '../../../lib/config.ts';
@@ -109,6 +109,12 @@ describe('the synthesized definitions', () => {
       expect(lambdaRetry, `${name} retries Lambda service errors`).toBeDefined();
       expect(lambdaRetry!.ErrorEquals).toEqual(LAMBDA_TRANSIENT_ERRORS);
       expect(lambdaRetry!.BackoffRate).toBeGreaterThan(1);
+      // Transient Kafka and AWS failures inside a step (RetryableError) are retried with backoff,
+      // except the approval, whose only failures are a decision or the timeout.
+      const stepRetry = retries.find((retry) => retry.ErrorEquals.includes(STEP_TRANSIENT_ERRORS[0]!));
+      if (name === STATE.awaitApproval) expect(stepRetry, `${name} does not retry step errors`).toBeUndefined();
+      else expect(stepRetry?.BackoffRate, `${name} retries RetryableError with backoff`).toBeGreaterThan(1);
+      for (const retry of retries) expect(retry.ErrorEquals.filter((error) => error.startsWith('RecoveryError.') || error === 'States.ALL'), `${name} retries no definite failure`).toEqual([]);
     }
     expect(runbook.States[STATE.notApproved]!.Type).toBe('Fail');
     expect(runbook.States[STATE.failed]!.Type).toBe('Fail');
