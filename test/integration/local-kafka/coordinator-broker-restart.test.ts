@@ -3,7 +3,8 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { CONSUMER_OFFSETS } from '../../../local/kafka/cluster/cluster.ts';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
-import { dumpOffsetsPartition, killWatchedChildren, offsetsFromDump, runToExit } from './coordinator-test-helpers.ts';
+import { dumpOffsetsPartition, offsetsFromDump } from './coordinator-test-helpers.ts';
+import { killChildren, runProcess } from './helpers.ts';
 
 const OFFSETS_PARTITIONS = 5;
 const GROUP = 'restart-readers';
@@ -19,15 +20,15 @@ describe('group coordinator across a broker stop and start', () => {
     bootstrap = local.bootstrapServers.join(',');
     local.cluster.createTopic('jobs', { partitions: 2 });
     const input = Array.from({ length: 10 }, (_, i) => `j${i}:job-${i}`).join('\n') + '\n';
-    expect((await runToExit('kcat', ['-b', bootstrap, '-P', '-t', 'jobs', '-K', ':'], 20_000, input)).code).toBe(0);
-    expect((await runToExit('kcat', ['-b', bootstrap, '-G', GROUP, '-o', 'beginning', '-e', 'jobs'], 40_000)).code).toBe(0);
+    expect((await runProcess('kcat', ['-b', bootstrap, '-P', '-t', 'jobs', '-K', ':'], { timeoutMs: 20_000, input })).code).toBe(0);
+    expect((await runProcess('kcat', ['-b', bootstrap, '-G', GROUP, '-o', 'beginning', '-e', 'jobs'], { timeoutMs: 40_000 })).code).toBe(0);
     admin = new Kafka({ clientId: 'restart-test', brokers: local.bootstrapServers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
   });
 
   afterAll(async () => {
     await admin?.disconnect().catch(() => undefined);
-    killWatchedChildren();
+    killChildren();
     await local?.stop();
   });
 
@@ -50,9 +51,9 @@ describe('group coordinator across a broker stop and start', () => {
       expect(local.logs.lines(during).some((l) => l.text.includes(`Finished loading of metadata from __consumer_offsets-${partition}`))).toBe(true);
 
       // The group keeps working on the new coordinator: new messages are consumed from the committed position.
-      expect((await runToExit('kcat', ['-b', bootstrap, '-P', '-t', 'jobs', '-p', '0', '-K', ':'], 20_000, 'late:late-job\n')).code).toBe(0);
-      const resumed = await runToExit('kcat', ['-b', bootstrap, '-G', GROUP, '-e', '-f', '%s\\n', 'jobs'], 40_000);
-      expect(resumed.stdout.toString().trim()).toBe('late-job');
+      expect((await runProcess('kcat', ['-b', bootstrap, '-P', '-t', 'jobs', '-p', '0', '-K', ':'], { timeoutMs: 20_000, input: 'late:late-job\n' })).code).toBe(0);
+      const resumed = await runProcess('kcat', ['-b', bootstrap, '-G', GROUP, '-e', '-f', '%s\\n', 'jobs'], { timeoutMs: 40_000 });
+      expect(resumed.stdout.trim()).toBe('late-job');
     } finally {
       await local.faults.startBroker(before);
     }

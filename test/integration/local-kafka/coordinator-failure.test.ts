@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { CONSUMER_OFFSETS } from '../../../local/kafka/cluster/cluster.ts';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
-import { dumpOffsetsPartition, killWatchedChildren, offsetsFromDump, runToExit, watchProcess } from './coordinator-test-helpers.ts';
+import { dumpOffsetsPartition, offsetsFromDump } from './coordinator-test-helpers.ts';
+import { killChildren, runProcess, watchProcess } from './helpers.ts';
 
 const OFFSETS_PARTITIONS = 12;
 const STUCK = 'sync';
@@ -24,7 +25,7 @@ describe('a FAILED coordinator shard, seen through kcat', () => {
     bootstrap = local.bootstrapServers.join(',');
     local.cluster.createTopic('events', { partitions: 3 });
     const input = Array.from({ length: 20 }, (_, i) => `k${i}:event-${i}`).join('\n') + '\n';
-    expect((await runToExit('kcat', ['-b', bootstrap, '-P', '-t', 'events', '-K', ':'], 20_000, input)).code).toBe(0);
+    expect((await runProcess('kcat', ['-b', bootstrap, '-P', '-t', 'events', '-K', ':'], { timeoutMs: 20_000, input })).code).toBe(0);
     stuckPartition = partitionForGroup(STUCK, OFFSETS_PARTITIONS);
     leader = local.cluster.partition(CONSUMER_OFFSETS, stuckPartition)!.leader;
     // Another group on the same coordinator broker, on a different shard.
@@ -36,11 +37,11 @@ describe('a FAILED coordinator shard, seen through kcat', () => {
       }
     }
     // The stuck group had a healthy past: it consumed and committed before the failure.
-    expect((await runToExit('kcat', ['-b', bootstrap, '-G', STUCK, '-o', 'beginning', '-e', 'events'], 40_000)).code).toBe(0);
+    expect((await runProcess('kcat', ['-b', bootstrap, '-G', STUCK, '-o', 'beginning', '-e', 'events'], { timeoutMs: 40_000 })).code).toBe(0);
   });
 
   afterAll(async () => {
-    killWatchedChildren();
+    killChildren();
     await local?.stop();
   });
 
@@ -55,12 +56,12 @@ describe('a FAILED coordinator shard, seen through kcat', () => {
       const failure = err.search(/JoinGroup.*Not coordinator/);
       return failure >= 0 && err.slice(failure).includes('Received FindCoordinatorResponse') && /JoinGroup.*Not coordinator[\s\S]*JoinGroup.*Not coordinator/.test(err);
     };
-    const healthyRun = runToExit('kcat', ['-b', bootstrap, '-G', healthy, '-o', 'beginning', '-e', '-f', '%s\\n', 'events'], 40_000);
+    const healthyRun = runProcess('kcat', ['-b', bootstrap, '-G', healthy, '-o', 'beginning', '-e', '-f', '%s\\n', 'events'], { timeoutMs: 40_000 });
 
     await stuck.until(joinFailedThenFound, 40_000);
     const other = await healthyRun;
     expect(other.code).toBe(0);
-    expect(other.stdout.toString().trim().split('\n')).toHaveLength(20);
+    expect(other.stdout.trim().split('\n')).toHaveLength(20);
 
     stuck.kill();
     await stuck.exited();
@@ -75,18 +76,18 @@ describe('a FAILED coordinator shard, seen through kcat', () => {
     const dump = await dumpOffsetsPartition(bootstrap, stuckPartition);
     const ends = Object.fromEntries(local.cluster.topic('events')!.partitions.map((p) => [`events-${p.partition}`, String(p.log.logEndOffset)]));
     expect(offsetsFromDump(dump, STUCK)).toEqual(ends);
-    const latest = await runToExit('kcat', ['-b', bootstrap, '-Q', '-t', `__consumer_offsets:${stuckPartition}:-1`], 20_000);
-    expect(latest.stdout.toString().trim()).toBe(`__consumer_offsets [${stuckPartition}] offset ${local.cluster.partition(CONSUMER_OFFSETS, stuckPartition)!.log.logEndOffset}`);
+    const latest = await runProcess('kcat', ['-b', bootstrap, '-Q', '-t', `__consumer_offsets:${stuckPartition}:-1`], { timeoutMs: 20_000 });
+    expect(latest.stdout.trim()).toBe(`__consumer_offsets [${stuckPartition}] offset ${local.cluster.partition(CONSUMER_OFFSETS, stuckPartition)!.log.logEndOffset}`);
   });
 
   it('moving the partition\'s leadership reloads the shard on a healthy broker and the group consumes again', async () => {
     const target = [1, 2, 3].find((b) => b !== leader)!;
     local.cluster.moveLeader(CONSUMER_OFFSETS, stuckPartition, target);
     const input = Array.from({ length: 5 }, (_, i) => `late-${i}:late-${i}`).join('\n') + '\n';
-    expect((await runToExit('kcat', ['-b', bootstrap, '-P', '-t', 'events', '-K', ':'], 20_000, input)).code).toBe(0);
-    const resumed = await runToExit('kcat', ['-b', bootstrap, '-G', STUCK, '-e', '-f', '%s\\n', 'events'], 40_000);
+    expect((await runProcess('kcat', ['-b', bootstrap, '-P', '-t', 'events', '-K', ':'], { timeoutMs: 20_000, input })).code).toBe(0);
+    const resumed = await runProcess('kcat', ['-b', bootstrap, '-G', STUCK, '-e', '-f', '%s\\n', 'events'], { timeoutMs: 40_000 });
     expect(resumed.code).toBe(0);
     // It resumes from its committed offsets: only the new messages, nothing replayed.
-    expect(resumed.stdout.toString().trim().split('\n').sort()).toEqual(['late-0', 'late-1', 'late-2', 'late-3', 'late-4']);
+    expect(resumed.stdout.trim().split('\n').sort()).toEqual(['late-0', 'late-1', 'late-2', 'late-3', 'late-4']);
   });
 });

@@ -1,87 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { decodeOffsetsRecord, type OffsetsRecord } from '../../../lambdas/core/offsets-records/index.ts';
+import { runProcess } from './helpers.ts';
 
-/**
- * Helpers for the coordinator's conformance tests: child processes whose output is watched
- * while they run (a stuck consumer never exits on its own), and the binary-safe dump of a
- * `__consumer_offsets` partition through kcat.
- */
-const children = new Set<ChildProcess>();
-
-export interface WatchedProcess {
-  stdout(): Buffer;
-  stderr(): string;
-  /** Resolves when `predicate` holds on the output so far; rejects after `timeoutMs` or on exit without it. */
-  until(predicate: (stdout: string, stderr: string) => boolean, timeoutMs: number): Promise<void>;
-  exited(): Promise<number | null>;
-  kill(): void;
-}
-
-export function watchProcess(command: string, args: string[], input = ''): WatchedProcess {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  children.add(child);
-  const out: Buffer[] = [];
-  let err = '';
-  let exitCode: number | null | undefined;
-  const listeners = new Set<() => void>();
-  const notify = (): void => listeners.forEach((l) => l());
-  child.stdout!.on('data', (d: Buffer) => {
-    out.push(d);
-    notify();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    err += d.toString();
-    notify();
-  });
-  const exit = new Promise<number | null>((resolve) => {
-    child.on('close', (code) => {
-      exitCode = code;
-      children.delete(child);
-      notify();
-      resolve(code);
-    });
-  });
-  child.on('error', () => undefined);
-  child.stdin!.end(input);
-  return {
-    stdout: () => Buffer.concat(out),
-    stderr: () => err,
-    until(predicate, timeoutMs) {
-      return new Promise<void>((resolve, reject) => {
-        const check = (): void => {
-          if (predicate(Buffer.concat(out).toString(), err)) finish(resolve);
-          else if (exitCode !== undefined) finish(() => reject(new Error(`${command} exited (${exitCode}) before the condition held; stderr tail: ${err.slice(-2000)}`)));
-        };
-        const timer = setTimeout(() => finish(() => reject(new Error(`condition not met within ${timeoutMs} ms; stderr tail: ${err.slice(-2000)}`))), timeoutMs);
-        const finish = (then: () => void): void => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          then();
-        };
-        listeners.add(check);
-        check();
-      });
-    },
-    exited: () => exit,
-    kill: () => {
-      child.kill('SIGKILL');
-    },
-  };
-}
-
-export async function runToExit(command: string, args: string[], timeoutMs: number, input = ''): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
-  const child = watchProcess(command, args, input);
-  const timer = setTimeout(() => child.kill(), timeoutMs);
-  const code = await child.exited();
-  clearTimeout(timer);
-  return { code, stdout: child.stdout(), stderr: child.stderr() };
-}
-
-export function killWatchedChildren(): void {
-  for (const child of children) child.kill('SIGKILL');
-  children.clear();
-}
-
+/** Helpers for the coordinator's conformance tests: the binary-safe dump of a `__consumer_offsets` partition through kcat. */
 export interface DumpedRecord {
   offset: number;
   key: Buffer | null;
@@ -91,13 +11,13 @@ export interface DumpedRecord {
 
 /** `kcat -C -t __consumer_offsets -p P` with length-prefixed key and value, decoded by the recovery codec. */
 export async function dumpOffsetsPartition(bootstrap: string, partition: number, isolation: 'read_committed' | 'read_uncommitted' = 'read_uncommitted'): Promise<DumpedRecord[]> {
-  const result = await runToExit(
-    'kcat',
-    ['-b', bootstrap, '-C', '-t', '__consumer_offsets', '-p', String(partition), '-o', 'beginning', '-e', '-X', `isolation.level=${isolation}`, '-f', '%o %K %S\\n%k%s'],
-    20_000,
-  );
+  const result = await runProcess(
+      'kcat',
+      ['-b', bootstrap, '-C', '-t', '__consumer_offsets', '-p', String(partition), '-o', 'beginning', '-e', '-X', `isolation.level=${isolation}`, '-f', '%o %K %S\\n%k%s'],
+      { timeoutMs: 20_000 },
+    );
   if (result.code !== 0) throw new Error(`kcat dump failed (${result.code}): ${result.stderr}`);
-  const bytes = result.stdout;
+  const bytes = result.stdoutBytes;
   const records: DumpedRecord[] = [];
   let at = 0;
   while (at < bytes.length) {

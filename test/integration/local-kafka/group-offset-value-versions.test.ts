@@ -1,14 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
-import { dumpOffsetsPartition, killWatchedChildren, offsetsFromDump, runToExit } from './coordinator-test-helpers.ts';
+import { dumpOffsetsPartition, offsetsFromDump } from './coordinator-test-helpers.ts';
+import { killChildren, runProcess } from './helpers.ts';
 
 /** A cluster can imitate older brokers (value v1, with expireTimestamp) and 4.1+ brokers (flexible v4). */
 describe.each([1, 4] as const)('offset commits written as OffsetCommitValue v%i', (valueVersion) => {
   let local: LocalCluster | undefined;
 
   afterEach(async () => {
-    killWatchedChildren();
+    killChildren();
     await local?.stop();
   });
 
@@ -16,9 +17,9 @@ describe.each([1, 4] as const)('offset commits written as OffsetCommitValue v%i'
     local = await startLocalCluster({ brokers: 1, offsetsPartitions: 3, transactionPartitions: 1, offsetCommitValueVersion: valueVersion });
     const bootstrap = local.bootstrapServers.join(',');
     local.cluster.createTopic('ticks', { partitions: 2, replicationFactor: 1 });
-    expect((await runToExit('kcat', ['-b', bootstrap, '-P', '-t', 'ticks', '-K', ':'], 20_000, 'a:1\nb:2\nc:3\nd:4\n')).code).toBe(0);
+    expect((await runProcess('kcat', ['-b', bootstrap, '-P', '-t', 'ticks', '-K', ':'], { timeoutMs: 20_000, input: 'a:1\nb:2\nc:3\nd:4\n' })).code).toBe(0);
     const group = `v${valueVersion}-readers`;
-    expect((await runToExit('kcat', ['-b', bootstrap, '-G', group, '-o', 'beginning', '-e', 'ticks'], 40_000)).code).toBe(0);
+    expect((await runProcess('kcat', ['-b', bootstrap, '-G', group, '-o', 'beginning', '-e', 'ticks'], { timeoutMs: 40_000 })).code).toBe(0);
 
     const dump = await dumpOffsetsPartition(bootstrap, partitionForGroup(group, 3));
     const commits = dump.flatMap((r) => (r.decoded.kind === 'offset-commit' && !r.decoded.tombstone ? [r.decoded.value] : []));

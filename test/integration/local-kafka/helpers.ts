@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { FrameDecoder } from '../../../local/kafka/protocol/frame.ts';
 
@@ -6,38 +6,95 @@ export interface ProcessResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
+  /** stdout as bytes, for binary output (kcat dumps of record keys and values) */
+  stdoutBytes: Buffer;
   stderr: string;
   timedOut: boolean;
 }
 
-const running = new Set<ReturnType<typeof spawn>>();
+export interface WatchedProcess {
+  stdout(): Buffer;
+  stderr(): string;
+  /** Resolves when `predicate` holds on the output so far; rejects after `timeoutMs` or on exit without it. */
+  until(predicate: (stdout: string, stderr: string) => boolean, timeoutMs: number): Promise<void>;
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(): void;
+}
 
-/** Runs a real client with a hard timeout; the process is killed when it overstays. */
-export function runProcess(command: string, args: string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, options.timeoutMs ?? 20_000);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      running.delete(child);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      running.delete(child);
-      resolve({ code, signal, stdout, stderr, timedOut });
-    });
-    child.stdin.end(options.input ?? '');
+/** Every child a test started and that still runs: killChildren() ends them whatever the test did. */
+const running = new Set<ChildProcess>();
+
+/** Starts a real client whose output is watched while it runs (a stuck consumer never exits on its own). */
+export function watchProcess(command: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): WatchedProcess {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
+  running.add(child);
+  const out: Buffer[] = [];
+  let err = '';
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const listeners = new Set<() => void>();
+  const notify = (): void => listeners.forEach((l) => l());
+  child.stdout!.on('data', (d: Buffer) => {
+    out.push(d);
+    notify();
   });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+    notify();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    const ended = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (exit !== undefined) return;
+      exit = { code, signal };
+      running.delete(child);
+      notify();
+      resolve(exit);
+    };
+    // 'close', not 'exit': only then has all of the output been read.
+    child.on('close', ended);
+    child.on('error', (error) => {
+      err += `${command} failed to start: ${error.message}`;
+      ended(null, null);
+    });
+  });
+  child.stdin!.end(options.input ?? '');
+  return {
+    stdout: () => Buffer.concat(out),
+    stderr: () => err,
+    until(predicate, timeoutMs) {
+      return new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (predicate(Buffer.concat(out).toString(), err)) finish(resolve);
+          else if (exit !== undefined) finish(() => reject(new Error(`${command} exited (${exit!.code}) before the condition held; stderr tail: ${err.slice(-2000)}`)));
+        };
+        const timer = setTimeout(() => finish(() => reject(new Error(`condition not met within ${timeoutMs} ms; stderr tail: ${err.slice(-2000)}`))), timeoutMs);
+        const finish = (then: () => void): void => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          then();
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    exited: () => exited,
+    kill: () => {
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Runs a real client to its end with a hard timeout; the process is killed when it overstays. */
+export async function runProcess(command: string, args: string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessResult> {
+  const child = watchProcess(command, args, options);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill();
+  }, options.timeoutMs ?? 20_000);
+  const { code, signal } = await child.exited();
+  clearTimeout(timer);
+  const stdoutBytes = child.stdout();
+  return { code, signal, stdout: stdoutBytes.toString(), stdoutBytes, stderr: child.stderr(), timedOut };
 }
 
 /** Kills every child still running (afterAll/afterEach). */

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
-import { dumpOffsetsPartition, killWatchedChildren, offsetsFromDump } from './coordinator-test-helpers.ts';
+import { dumpOffsetsPartition, offsetsFromDump } from './coordinator-test-helpers.ts';
+import { killChildren } from './helpers.ts';
 
 const OFFSETS_PARTITIONS = 8;
 
@@ -28,7 +29,7 @@ describe('kafkajs consumer groups and admin against the group coordinator', () =
     for (const consumer of consumers) await consumer.disconnect().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
     await admin?.disconnect().catch(() => undefined);
-    killWatchedChildren();
+    killChildren();
     await local?.stop();
   });
 

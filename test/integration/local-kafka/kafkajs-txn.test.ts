@@ -4,7 +4,8 @@ import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { decodeRecordBatches } from '../../../lambdas/core/record-batch/index.ts';
 import { CONSUMER_OFFSETS } from '../../../local/kafka/cluster/cluster.ts';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
-import { dumpOffsetsPartition, killWatchedChildren, offsetsFromDump, runToExit } from './coordinator-test-helpers.ts';
+import { dumpOffsetsPartition, offsetsFromDump } from './coordinator-test-helpers.ts';
+import { killChildren, runProcess } from './helpers.ts';
 
 const OFFSETS_PARTITIONS = 6;
 const GROUP = 'txn-readers';
@@ -28,7 +29,7 @@ describe('kafkajs transactions with offsets against the transaction and group co
   afterAll(async () => {
     await producer?.disconnect().catch(() => undefined);
     await admin?.disconnect().catch(() => undefined);
-    killWatchedChildren();
+    killChildren();
     await local?.stop();
   });
 
@@ -80,8 +81,8 @@ describe('kafkajs transactions with offsets against the transaction and group co
     expect(offsetsFromDump(stable, GROUP)).toEqual({ 'source-0': '7', 'source-1': '2' });
     expect(stable).toHaveLength(2);
 
-    const sink = await runToExit('kcat', ['-b', bootstrap, '-C', '-t', 'sink', '-o', 'beginning', '-e', '-X', 'isolation.level=read_committed', '-f', '%s\\n'], 20_000);
-    expect(sink.stdout.toString().trim()).toBe('committed');
+    const sink = await runProcess('kcat', ['-b', bootstrap, '-C', '-t', 'sink', '-o', 'beginning', '-e', '-X', 'isolation.level=read_committed', '-f', '%s\\n'], { timeoutMs: 20_000 });
+    expect(sink.stdout.trim()).toBe('committed');
   });
 
   it('the offsets survive a coordinator reload (replay applies only the committed transaction)', async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
-import { dumpOffsetsPartition, killWatchedChildren, offsetsFromDump, runToExit } from './coordinator-test-helpers.ts';
-import { PYTHON } from './helpers.ts';
+import { dumpOffsetsPartition, offsetsFromDump } from './coordinator-test-helpers.ts';
+import { killChildren, PYTHON, runProcess } from './helpers.ts';
 
 const OFFSETS_PARTITIONS = 10;
 const MESSAGES = 30;
@@ -16,12 +16,12 @@ describe('kcat (librdkafka) consumer groups and kafka-python admin against the g
     bootstrap = local.bootstrapServers.join(',');
     local.cluster.createTopic('orders', { partitions: 3 });
     const input = Array.from({ length: MESSAGES }, (_, i) => `key-${i}:value-${i}`).join('\n') + '\n';
-    const produced = await runToExit('kcat', ['-b', bootstrap, '-P', '-t', 'orders', '-K', ':'], 20_000, input);
+    const produced = await runProcess('kcat', ['-b', bootstrap, '-P', '-t', 'orders', '-K', ':'], { timeoutMs: 20_000, input });
     expect(produced.code).toBe(0);
   });
 
   afterAll(async () => {
-    killWatchedChildren();
+    killChildren();
     await local?.stop();
   });
 
@@ -32,13 +32,13 @@ describe('kcat (librdkafka) consumer groups and kafka-python admin against the g
     const group = 'kcat-orders';
     // The test counts commit records: only the commit kcat makes as it closes may happen, not an
     // interval commit that a slow machine would let fire mid-way.
-    const consumed = await runToExit(
+    const consumed = await runProcess(
       'kcat',
       ['-b', bootstrap, '-G', group, '-X', 'auto.commit.interval.ms=600000', '-o', 'beginning', '-e', '-f', '%p:%o %k=%s\\n', 'orders'],
-      40_000,
+      { timeoutMs: 40_000 },
     );
     expect(consumed.code).toBe(0);
-    const lines = consumed.stdout.toString().trim().split('\n');
+    const lines = consumed.stdout.trim().split('\n');
     expect(lines).toHaveLength(MESSAGES);
     expect(new Set(lines.map((l) => l.split(' ')[1]))).toEqual(new Set(Array.from({ length: MESSAGES }, (_, i) => `key-${i}=value-${i}`)));
     expect(consumed.stderr).toMatch(new RegExp(`Group ${group} rebalanced .*assigned: orders \\[0\\], orders \\[1\\], orders \\[2\\]`));
@@ -59,7 +59,7 @@ describe('kcat (librdkafka) consumer groups and kafka-python admin against the g
 
   it('kafka-python KafkaAdminClient lists, describes and reads the offsets the clients committed', async () => {
     const group = 'kcat-listed';
-    const consumed = await runToExit('kcat', ['-b', bootstrap, '-G', group, '-o', 'beginning', '-e', 'orders'], 40_000);
+    const consumed = await runProcess('kcat', ['-b', bootstrap, '-G', group, '-o', 'beginning', '-e', 'orders'], { timeoutMs: 40_000 });
     expect(consumed.code).toBe(0);
     const script = [
       'import json, sys',
@@ -72,9 +72,9 @@ describe('kcat (librdkafka) consumer groups and kafka-python admin against the g
       'print(json.dumps({"groups": groups, "state": described.state, "protocol_type": described.protocol_type, "error": described.error_code,',
       '  "offsets": {"%s-%d" % (tp.topic, tp.partition): str(om.offset) for tp, om in offsets.items()}}))',
     ].join('\n');
-    const result = await runToExit(PYTHON, ['-c', script, bootstrap, group], 40_000);
+    const result = await runProcess(PYTHON, ['-c', script, bootstrap, group], { timeoutMs: 40_000 });
     expect(result.code, result.stderr).toBe(0);
-    const answer = JSON.parse(result.stdout.toString()) as { groups: [string, string][]; state: string; protocol_type: string; error: number; offsets: Record<string, string> };
+    const answer = JSON.parse(result.stdout) as { groups: [string, string][]; state: string; protocol_type: string; error: number; offsets: Record<string, string> };
     expect(answer.groups).toContainEqual([group, 'consumer']);
     expect(answer.groups).toContainEqual(['kcat-orders', 'consumer']);
     expect(answer).toMatchObject({ state: 'Empty', protocol_type: 'consumer', error: 0 });
@@ -97,9 +97,9 @@ describe('kcat (librdkafka) consumer groups and kafka-python admin against the g
       'c.close()',
       'print(json.dumps({"seen": seen, "assigned": assigned}))',
     ].join('\n');
-    const result = await runToExit(PYTHON, ['-c', script, bootstrap, group, String(MESSAGES)], 40_000);
+    const result = await runProcess(PYTHON, ['-c', script, bootstrap, group, String(MESSAGES)], { timeoutMs: 40_000 });
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout.toString())).toEqual({ seen: MESSAGES, assigned: [0, 1, 2] });
+    expect(JSON.parse(result.stdout)).toEqual({ seen: MESSAGES, assigned: [0, 1, 2] });
     const dump = await dumpOffsetsPartition(bootstrap, partitionForGroup(group, OFFSETS_PARTITIONS));
     expect(offsetsFromDump(dump, group)).toEqual(endOffsets());
   });

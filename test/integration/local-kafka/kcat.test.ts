@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
-import { killWatchedChildren, watchProcess } from './coordinator-test-helpers.ts';
-import { killChildren, runProcess } from './helpers.ts';
+import { killChildren, runProcess, watchProcess } from './helpers.ts';
 
 describe('kcat (librdkafka) against the local cluster', () => {
   let local: LocalCluster;
@@ -16,7 +15,6 @@ describe('kcat (librdkafka) against the local cluster', () => {
 
   afterAll(async () => {
     killChildren();
-    killWatchedChildren();
     await local?.stop();
   });
 
