@@ -10,6 +10,10 @@
  * through the same connection: the record bytes reach core untouched, and the versions that
  * carry leader epochs are used (kafkajs stops short of them).
  */
+// Referenced, not only included by this repo's tsconfig, so a project type-checking this
+// package from node_modules sees the declarations too (an ambient file cannot be imported).
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./kafkajs-src.d.ts" />
 import Broker from 'kafkajs/src/broker/index.js';
 import loggers from 'kafkajs/src/loggers/index.js';
 import ConnectionPool from 'kafkajs/src/network/connectionPool.js';

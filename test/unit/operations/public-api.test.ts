@@ -37,4 +37,11 @@ describe('lambdas/core/index.ts', () => {
     const result = await core.readCommittedOffsets(kafka, 'orders-service');
     expect(result.offsets).toEqual({ orders: { '0': expect.objectContaining({ offset: '42' }) } });
   });
+
+  it('is what the package name resolves to (package.json exports), with the Kafka adapter beside it', async () => {
+    const viaName = (await import('coordinator-recovery')) as Record<string, unknown>;
+    expect(viaName['readCommittedOffsets']).toBe(core.readCommittedOffsets);
+    const kafka = (await import('coordinator-recovery/kafka')) as Record<string, unknown>;
+    expect(typeof kafka['createKafkaPort']).toBe('function');
+  });
 });
