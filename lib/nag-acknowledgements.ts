@@ -40,10 +40,8 @@ export function acknowledgeFindings(subjects: NagSubjects): void {
       'nodejs22.x is the runtime the bundles target (esbuild target node22) and the toolkit is tested on; move to the next LTS runtime together with the test matrix.');
     ack(role, 'AwsSolutions-IAM5[Resource::*]',
       'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, AWS requires Resource "*".');
-    if (name !== 'notify-failure') {
-      ack(role, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.artifactsBucket)}.Arn>/*]`,
-        'Artifact keys are derived from the execution id at run time; GetObject/PutObject are limited to this one bucket, with no Delete.');
-    }
+    ack(role, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.artifactsBucket)}.Arn>/*]`,
+      'Artifact keys are derived from the execution id at run time; GetObject/PutObject (NotifyFailure: PutObject only) are limited to this one bucket, with no Delete.');
     if (DEFAULT_SIZING[name].kafkaFacing) {
       ack(role, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
         'A Lambda in a VPC needs ec2:CreateNetworkInterface/DescribeNetworkInterfaces/DeleteNetworkInterface on "*"; the AWS managed policy is the documented minimal set for that.');

@@ -23,8 +23,10 @@ export interface RecoveryStackProps extends StackProps {
   approvalHeartbeat?: Duration;
 }
 
-/** Handlers that read or write the artifacts bucket (lambdas/handlers/README.md). */
+/** Handlers that read and write the artifacts bucket (lambdas/handlers/README.md). */
 const ARTIFACT_USERS: readonly HandlerName[] = HANDLER_NAMES.filter((name) => name !== 'notify-failure');
+/** NotifyFailure only adds failure.json, the end of the audit trail for runs without a report. */
+const ARTIFACT_WRITERS: readonly HandlerName[] = ['notify-failure'];
 
 /** Deploys the coordinator recovery runbook for one MSK cluster. */
 export class RecoveryStack extends Stack {
@@ -80,7 +82,7 @@ export class RecoveryStack extends Stack {
     });
 
     const bucketName = this.artifacts.bucket.bucketName;
-    for (const name of ARTIFACT_USERS) {
+    for (const name of [...ARTIFACT_USERS, ...ARTIFACT_WRITERS]) {
       fns[name].addEnvironment(ENV.ARTIFACTS_BUCKET, bucketName);
       // Without it the handlers would ask for SSE-S3 and bypass the bucket's key.
       fns[name].addEnvironment(ENV.ARTIFACTS_KMS_KEY_ID, this.key.keyArn);
@@ -200,6 +202,9 @@ export class RecoveryStack extends Stack {
         policy(new iam.PolicyStatement({ sid: 'ReadAndWriteArtifacts', actions: ['s3:GetObject', 's3:PutObject'], resources: [objects] }));
         // Without ListBucket S3 answers a missing key with 403 instead of 404, and "not there yet" becomes an error.
         policy(new iam.PolicyStatement({ sid: 'TellMissingArtifacts', actions: ['s3:ListBucket'], resources: [this.artifacts.bucket.bucketArn] }));
+      }
+      if (ARTIFACT_WRITERS.includes(name)) {
+        policy(new iam.PolicyStatement({ sid: 'RecordTheFailure', actions: ['s3:PutObject'], resources: [objects] }));
       }
       // Artifacts, the encrypted topic and the signing key all use the stack key.
       policy(new iam.PolicyStatement({ sid: 'UseTheStackKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.keyArn] }));

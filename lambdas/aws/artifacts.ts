@@ -36,6 +36,8 @@ export const ARTIFACT_NAMES = {
   approvalRequest: 'approval-request.json',
   approval: 'approval.json',
   result: 'result.json',
+  /** Why a run ended without a report: rejected, timed out or failed (written by NotifyFailure). */
+  failure: 'failure.json',
 } as const;
 
 export function artifactKey(executionArn: string, name: string): string {

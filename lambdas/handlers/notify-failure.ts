@@ -1,10 +1,11 @@
 /** NotifyFailure (the Catch target): tells the approver list why the run ended and that nothing unapproved was written. */
-import type { NotifyFailureOutput } from '../core/workflow/documents.ts';
+import type { FailureRecord, NotifyFailureOutput } from '../core/workflow/documents.ts';
 import { APPROVAL_REJECTED_ERROR } from '../core/workflow/documents.ts';
 import { parseNotifyFailureInput } from '../core/workflow/step-inputs.ts';
+import { ARTIFACT_NAMES, artifactKey, putJson } from '../aws/artifacts.ts';
 import { fitSnsMessage, publishNotification } from '../aws/notifications.ts';
 import { ENV, optionalEnv, requireEnv } from './env.ts';
-import { defineStep, type HandlerDeps } from './runtime.ts';
+import { artifactStore, defineStep, type HandlerDeps } from './runtime.ts';
 
 /** Lambda failures arrive as Cause = '{"errorType":..,"errorMessage":..,"trace":[..]}'; people need only the message. */
 export function failureReason(error: { Error?: string; Cause?: string }): string {
@@ -45,8 +46,22 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       'Offsets are committed only in SeedOffsets, after approval; a failure before it leaves Kafka untouched.',
     ].join('\n');
     const topicArn = optionalEnv(ENV.FAILURE_TOPIC_ARN, deps.env) ?? requireEnv(ENV.APPROVAL_TOPIC_ARN, deps.env);
+    // People hear first; the record for the audit trail follows (a rejected or failed run has no report).
     const messageId = await publishNotification(deps.clients.sns(), topicArn, `Coordinator recovery ${what}`, fitSnsMessage(text, input.executionArn));
-    return { notified: true, messageId, reason };
+    let failureRecord = null;
+    if (optionalEnv(ENV.ARTIFACTS_BUCKET, deps.env) !== undefined) {
+      const record: FailureRecord = {
+        executionArn: input.executionArn,
+        state: input.state ?? null,
+        error: errorName,
+        reason,
+        summary: what,
+        notifiedAt: deps.now().toISOString(),
+        input: input.input ?? null,
+      };
+      failureRecord = await putJson(artifactStore(deps), artifactKey(input.executionArn, ARTIFACT_NAMES.failure), record);
+    }
+    return { notified: true, messageId, reason, failureRecord };
   });
 }
 

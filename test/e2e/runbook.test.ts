@@ -99,6 +99,15 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     await expectNoOffsets(await plannedTarget(execution));
     const notice = await incident.aws.sns.waitForMessage((m) => m.message.includes('rejected by the approver') && m.message.includes(execution.executionArn));
     expect(notice.message).toContain('Rejected by bob: wrong window');
+    // The audit trail: the plan that was shown, and why the run ended without a report.
+    const prefix = `executions/${runbook.stateMachineArn.split(':').at(-1)}/rejected-run/`;
+    expect(incident.aws.s3.keys(runbook.artifactsBucket).filter((k) => k.startsWith(prefix))).toEqual(expect.arrayContaining([`${prefix}plan.json`, `${prefix}failure.json`]));
+    expect(JSON.parse(incident.aws.s3.readText(runbook.artifactsBucket, `${prefix}failure.json`)!)).toMatchObject({
+      state: STATE.awaitApproval,
+      error: 'ApprovalRejected',
+      reason: 'Rejected by bob: wrong window',
+      input: { groups: [GROUP], comment: 'INC-1 rehearsal' },
+    });
   }, 60_000);
 
   it('diagnoses, maps, reads, plans, waits for the link approval, seeds, verifies and reports; the target group resumes where billing stopped', async () => {

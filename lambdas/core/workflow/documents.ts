@@ -472,6 +472,21 @@ export interface NotifyFailureOutput {
   notified: boolean;
   messageId: string | null;
   reason: string;
+  /** failure.json in the artifacts bucket: the audit trail's end for runs without a report; null when no bucket is configured. */
+  failureRecord: ArtifactRef | null;
+}
+
+/** What NotifyFailure stores as failure.json. */
+export interface FailureRecord {
+  executionArn: string;
+  /** The step where the run stopped. */
+  state: string | null;
+  error: string;
+  reason: string;
+  /** The notice's headline, e.g. "rejected by the approver; nothing was written". */
+  summary: string;
+  notifiedAt: string;
+  input: unknown;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -88,10 +88,8 @@ describe('Lambda functions', () => {
     const env = (step: string): Record<string, unknown> => (steps.get(step)!.props['Environment'] as { Variables: Record<string, unknown> }).Variables;
     for (const step of HANDLER_NAMES) {
       expect(env(step)['CLUSTER_ARN']).toBe(EXAMPLE_CONFIG.clusterArn);
-      if (step !== 'notify-failure') {
-        expect(env(step)['ARTIFACTS_BUCKET']).toEqual({ Ref: expect.stringMatching(/^ArtifactsBucket/) });
-        expect(env(step)['ARTIFACTS_KMS_KEY_ID']).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
-      }
+      expect(env(step)['ARTIFACTS_BUCKET']).toEqual({ Ref: expect.stringMatching(/^ArtifactsBucket/) });
+      expect(env(step)['ARTIFACTS_KMS_KEY_ID']).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
     }
     for (const step of ['diagnose', 'blast-radius', 'read-offsets', 'plan-target', 'seed-offsets', 'verify']) {
       expect(env(step)['AUTH_MODE']).toBe('iam');
@@ -232,7 +230,12 @@ describe('IAM', () => {
     for (const step of HANDLER_NAMES) {
       expect(find(step, 'kms:Decrypt')?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
       if (step === 'notify-failure') {
+        // It only records why a run ended: no reading, no listing.
         expect(find(step, 's3:GetObject')).toBeUndefined();
+        expect(find(step, 's3:ListBucket')).toBeUndefined();
+        const put = find(step, 's3:PutObject')!;
+        expect(asList(put.Action)).toEqual(['s3:PutObject']);
+        expect(put.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ArtifactsBucket/), 'Arn'] }, '/*']] });
         continue;
       }
       const s3 = find(step, 's3:GetObject')!;

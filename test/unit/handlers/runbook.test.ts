@@ -224,7 +224,21 @@ describe('notify-failure', () => {
       state: 'SeedOffsets',
       error: { Error: 'RecoveryError.KAFKA_ERROR', Cause: JSON.stringify({ errorType: 'RecoveryError.KAFKA_ERROR', errorMessage: 'NOT_COORDINATOR on target', trace: ['x'] }) },
     });
-    expect(result).toEqual({ notified: true, messageId: 'msg-1', reason: 'NOT_COORDINATOR on target' });
+    expect(result).toEqual({
+      notified: true,
+      messageId: 'msg-1',
+      reason: 'NOT_COORDINATOR on target',
+      failureRecord: expect.objectContaining({ bucket: 'artifacts', key: 'executions/CoordinatorRecovery/run-1/failure.json' }),
+    });
+    // The audit trail of a run that ends without a report.
+    expect(JSON.parse(h.objects.get('artifacts/executions/CoordinatorRecovery/run-1/failure.json')!)).toMatchObject({
+      executionArn: EXECUTION_ARN,
+      state: 'SeedOffsets',
+      error: 'RecoveryError.KAFKA_ERROR',
+      reason: 'NOT_COORDINATOR on target',
+      summary: 'failed in SeedOffsets: RecoveryError.KAFKA_ERROR',
+      notifiedAt: NOW.toISOString(),
+    });
     const input = mocks.sns.commandCalls(PublishCommand)[0]!.args[0].input;
     expect(input.Subject).toBe('Coordinator recovery failed in SeedOffsets: RecoveryError.KAFKA_ERROR');
     expect(input.Message).toContain('Reason: NOT_COORDINATOR on target');
@@ -239,5 +253,10 @@ describe('notify-failure', () => {
     expect(calls.map((c) => c.TopicArn)).toEqual(['arn:aws:sns:us-east-1:123456789012:failures', 'arn:aws:sns:us-east-1:123456789012:failures']);
     expect(calls[0]!.Subject).toBe('Coordinator recovery no approval before the timeout; nothing was written');
     expect(calls[1]!.Subject).toBe('Coordinator recovery rejected by the approver; nothing was written');
+
+    h = setUp({ ARTIFACTS_BUCKET: '' });
+    const withoutBucket = await notifyFailure(h.deps)({ executionArn: EXECUTION_ARN, error: { Error: 'ApprovalRejected', Cause: 'Rejected by Bo' } });
+    expect(withoutBucket).toMatchObject({ notified: true, failureRecord: null });
+    expect(mocks.s3.calls()).toHaveLength(0);
   });
 });
