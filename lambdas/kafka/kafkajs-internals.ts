@@ -246,42 +246,40 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
   }
 
   /** A request whose body we encode and whose response body comes back as raw bytes. */
-  async function sendRaw(
+  /** One request with our own codec: negotiate the version, encode, send, decode (a bad body is CORRUPT_DATA). */
+  async function exchange<T>(
     at: BrokerEndpoint,
-    apiName: string,
-    apiKey: number,
-    versions: { min: number; max: number },
+    api: { name: string; key: number; min: number; max: number },
     encode: (version: number) => Buffer,
+    decode: (version: number, payload: Buffer) => T,
     requestTimeout?: number,
-  ): Promise<{ version: number; payload: Buffer }> {
-    const broker = await connected(at, apiName);
-    const version = negotiate(broker, at, apiName, apiKey, versions.min, versions.max);
+  ): Promise<T> {
+    const broker = await connected(at, api.name);
+    const version = negotiate(broker, at, api.name, api.key, api.min, api.max);
     const body = encode(version);
-    const payload = (await send(broker, at, apiName, {
-      request: { apiKey, apiVersion: version, apiName, encode: async () => new Encoder().writeBuffer(body) },
+    const payload = (await send(broker, at, api.name, {
+      request: { apiKey: api.key, apiVersion: version, apiName: api.name, encode: async () => new Encoder().writeBuffer(body) },
       response: { decode: async (raw: Buffer) => raw, parse: async (raw: unknown) => raw },
       requestTimeout,
     })) as Buffer;
-    return { version, payload };
-  }
-
-  function malformed(at: BrokerEndpoint, apiName: string, error: unknown): RecoveryError {
-    return new RecoveryError('CORRUPT_DATA', `${apiName}: could not decode the response of broker ${endpointKey(at)}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-      details: { broker: endpointKey(at), apiName },
-    });
+    try {
+      return decode(version, payload);
+    } catch (error) {
+      throw new RecoveryError('CORRUPT_DATA', `${api.name}: could not decode the response of broker ${endpointKey(at)}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+        details: { broker: endpointKey(at), apiName: api.name },
+      });
+    }
   }
 
   return {
     async metadata(at, topics): Promise<WireMetadata> {
-      const { version, payload } = await sendRaw(at, 'Metadata', METADATA_API_KEY, { min: METADATA_MIN_VERSION, max: METADATA_MAX_VERSION }, (v) =>
-        encodeMetadataRequest(v, topics),
+      return exchange(
+        at,
+        { name: 'Metadata', key: METADATA_API_KEY, min: METADATA_MIN_VERSION, max: METADATA_MAX_VERSION },
+        (v) => encodeMetadataRequest(v, topics),
+        decodeMetadataResponse,
       );
-      try {
-        return decodeMetadataResponse(version, payload);
-      } catch (error) {
-        throw malformed(at, 'Metadata', error);
-      }
     },
 
     async listOffsets(at, topic, partitions, isolationLevel) {
@@ -302,20 +300,14 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
     },
 
     async fetch(at, body: FetchRequestBody) {
-      const { version, payload } = await sendRaw(
+      return exchange(
         at,
-        'Fetch',
-        FETCH_API_KEY,
-        { min: FETCH_MIN_VERSION, max: FETCH_MAX_VERSION },
+        { name: 'Fetch', key: FETCH_API_KEY, min: FETCH_MIN_VERSION, max: FETCH_MAX_VERSION },
         (v) => encodeFetchRequest(v, body),
+        decodeFetchResponse,
         // The broker may hold a Fetch for maxWait before answering; that is not a timeout.
         config.requestTimeoutMs + body.maxWaitMs,
       );
-      try {
-        return decodeFetchResponse(version, payload);
-      } catch (error) {
-        throw malformed(at, 'Fetch', error);
-      }
     },
 
     async findCoordinator(at, groupId) {
@@ -336,34 +328,22 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
     },
 
     async offsetFetch(at, groupId, topics) {
-      const { version, payload } = await sendRaw(
+      return exchange(
         at,
-        'OffsetFetch',
-        OFFSET_FETCH_API_KEY,
         // Asking for all topics needs v2; naming them works from v1.
-        { min: topics === null ? OFFSET_FETCH_ALL_TOPICS_VERSION : OFFSET_FETCH_MIN_VERSION, max: OFFSET_FETCH_MAX_VERSION },
+        { name: 'OffsetFetch', key: OFFSET_FETCH_API_KEY, min: topics === null ? OFFSET_FETCH_ALL_TOPICS_VERSION : OFFSET_FETCH_MIN_VERSION, max: OFFSET_FETCH_MAX_VERSION },
         (v) => encodeOffsetFetchRequest(v, { groupId, topics }),
+        decodeOffsetFetchResponse,
       );
-      try {
-        return decodeOffsetFetchResponse(version, payload);
-      } catch (error) {
-        throw malformed(at, 'OffsetFetch', error);
-      }
     },
 
     async offsetCommit(at, body: OffsetCommitRequestBody) {
-      const { version, payload } = await sendRaw(
+      return exchange(
         at,
-        'OffsetCommit',
-        OFFSET_COMMIT_API_KEY,
-        { min: OFFSET_COMMIT_MIN_VERSION, max: OFFSET_COMMIT_MAX_VERSION },
+        { name: 'OffsetCommit', key: OFFSET_COMMIT_API_KEY, min: OFFSET_COMMIT_MIN_VERSION, max: OFFSET_COMMIT_MAX_VERSION },
         (v) => encodeOffsetCommitRequest(v, body),
+        decodeOffsetCommitResponse,
       );
-      try {
-        return decodeOffsetCommitResponse(version, payload);
-      } catch (error) {
-        throw malformed(at, 'OffsetCommit', error);
-      }
     },
 
     async close() {
