@@ -124,6 +124,22 @@ describe('coordinator handlers through the wire codec', () => {
     expect(all).toMatchObject({ errorCode: 0, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 12n }] }] });
   });
 
+  it('an empty group id is INVALID_GROUP_ID for the membership and commit APIs, on every partition named', async () => {
+    const protocols = [{ name: 'range', metadata: encodeConsumerSubscription({ topics: ['orders'] }, 0) }];
+    const topics = [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }, { partitionIndex: 1, committedOffset: 2n, committedMetadata: null }] }];
+    const refusedPartitions = [{ name: 'orders', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.INVALID_GROUP_ID }, { partitionIndex: 1, errorCode: ErrorCode.INVALID_GROUP_ID }] }];
+    const invalid = { errorCode: ErrorCode.INVALID_GROUP_ID };
+    expect(await call(ApiKey.JoinGroup, 5, { groupId: '', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', protocolType: 'consumer', protocols })).toMatchObject(invalid);
+    expect(await call(ApiKey.SyncGroup, 3, { groupId: '', generationId: 1, memberId: 'm', assignments: [] })).toMatchObject(invalid);
+    expect(await call(ApiKey.Heartbeat, 3, { groupId: '', generationId: 1, memberId: 'm' })).toMatchObject(invalid);
+    expect(await call(ApiKey.LeaveGroup, 3, { groupId: '', members: [{ memberId: 'm', groupInstanceId: null }] })).toMatchObject(invalid);
+    expect(await call(ApiKey.OffsetDelete, 0, { groupId: '', topics: [{ name: 'orders', partitions: [{ partitionIndex: 0 }] }] })).toMatchObject(invalid);
+    const committed = await call(ApiKey.OffsetCommit, 8, { groupId: '', generationIdOrMemberEpoch: -1, memberId: '', topics });
+    expect(committed['topics']).toMatchObject(refusedPartitions);
+    const transactional = await call(ApiKey.TxnOffsetCommit, 3, { transactionalId: 't', groupId: '', producerId: 1n, producerEpoch: 0, generationId: -1, memberId: '', topics });
+    expect(transactional['topics']).toMatchObject(refusedPartitions);
+  });
+
   it('OffsetFetch v8 answers several groups, each with its own error', async () => {
     const groups = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
     const broker = 1;
