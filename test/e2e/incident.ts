@@ -8,20 +8,11 @@ import { partitionForGroup } from '../../lambdas/core/hash.ts';
 import { startAwsStandins, type AwsStandins, type PublishedMessage } from '../../local/aws/index.ts';
 import { startLocalCluster, type LocalCluster } from '../../local/kafka/index.ts';
 
+// Bounded polling, the same as the toolkit integration tests use.
+export { waitFor } from '../integration/toolkit/helpers.ts';
+
 export const OFFSETS_PARTITIONS = 12;
 export const TOPIC = 'orders';
-
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 20;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 2, 250);
-  }
-}
 
 export interface Incident {
   local: LocalCluster;
