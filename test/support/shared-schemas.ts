@@ -5,8 +5,16 @@ import { fileURLToPath } from 'node:url';
 /** ../shared/kafka-schemas beside the repository root. */
 export const sharedSchemasDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'kafka-schemas');
 
+export interface RecordVector {
+  name: string;
+  description: string;
+  keyHex: string;
+  valueHex: string | null;
+  expect: Record<string, unknown>;
+}
+
 export interface VectorsFile {
-  records: Array<{ name: string; keyHex: string; valueHex: string | null; expect: Record<string, unknown> }>;
+  records: RecordVector[];
   transactionScenarios: { scenarios: Array<Record<string, unknown>> };
   hashVectors: Array<Record<string, unknown>>;
 }

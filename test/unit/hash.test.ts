@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { javaStringHashCode, kafkaAbs, partitionForGroup } from '../../lambdas/core/hash.ts';
 import { RecoveryError } from '../../lambdas/core/errors.ts';
+import { loadVectors } from '../support/shared-schemas.ts';
 
 interface HashVector {
   groupId: string;
@@ -13,9 +13,7 @@ interface HashVector {
   wrongAnswersANaiveImplementationGives?: Record<string, number>;
 }
 
-// The shared reference folder sits next to the repository root.
-const vectorsUrl = new URL('../../../shared/kafka-schemas/vectors.json', import.meta.url);
-const hashVectors = (JSON.parse(readFileSync(vectorsUrl, 'utf8')) as { hashVectors: HashVector[] }).hashVectors;
+const hashVectors = loadVectors().hashVectors as unknown as HashVector[];
 
 describe('javaStringHashCode / kafkaAbs / partitionForGroup against vectors.json', () => {
   it('has vectors to check', () => {

@@ -4,26 +4,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer, Kafka } from 'kafkajs';
-import { kafkaErrorName, type RecoveryError } from '../../../lambdas/core/errors.ts';
+import { kafkaErrorName } from '../../../lambdas/core/errors.ts';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import type { KafkaPort } from '../../../lambdas/core/ports.ts';
 import { createKafkaPort } from '../../../lambdas/kafka/index.ts';
 import type { LocalCluster } from '../../../local/kafka/index.ts';
 import { OFFSETS_PARTITIONS, consumeAll, createTopic, produce, realClient, startCluster, waitFor } from './helpers.ts';
+import { failure } from '../../support/rejection.ts';
 
 let cluster: LocalCluster;
 let kafka: Kafka;
 let port: KafkaPort;
 let consumer: Consumer | undefined;
 
-async function failure(promise: Promise<unknown>): Promise<RecoveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as RecoveryError;
-  }
-  throw new Error('expected a failure');
-}
 
 beforeAll(async () => {
   cluster = await startCluster();

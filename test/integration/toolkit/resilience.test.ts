@@ -4,21 +4,14 @@
  * through the adapter.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaErrorName, type RecoveryError } from '../../../lambdas/core/errors.ts';
+import { kafkaErrorName } from '../../../lambdas/core/errors.ts';
 import { offsetsPartitionFor, readCommittedOffsets } from '../../../lambdas/core/operations/index.ts';
 import type { KafkaPort } from '../../../lambdas/core/ports.ts';
 import { createKafkaPort } from '../../../lambdas/kafka/index.ts';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
 import { OFFSETS_PARTITIONS, consumeAll, createTopic, produce, realClient, startCluster } from './helpers.ts';
+import { failure } from '../../support/rejection.ts';
 
-async function failure(promise: Promise<unknown>): Promise<RecoveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as RecoveryError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('network faults', () => {
   let cluster: LocalCluster;

@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { decodeLine } from '../../../bin/cli/commands/decode.ts';
 import { runCli } from '../../../bin/cli/run.ts';
 import { encodeOffsetCommitKey, encodeOffsetCommitValue } from '../../../lambdas/core/offsets-records/index.ts';
+import { loadVectors } from '../../support/shared-schemas.ts';
 import { fakeIo } from './fake-io.ts';
 
-const vectors = JSON.parse(readFileSync(new URL('../../../../shared/kafka-schemas/vectors.json', import.meta.url), 'utf8')) as unknown;
 
 const key = encodeOffsetCommitKey({ group: 'payments', topic: 'orders', partition: 3 }).toString('hex');
 const value = encodeOffsetCommitValue({ offset: 2n ** 63n - 2n, leaderEpoch: 4, metadata: 'm', commitTimestamp: 2n ** 53n + 1n }, 3).toString('hex');
@@ -41,7 +40,7 @@ describe('decodeLine', () => {
   });
 
   it('decodes every record vector of the shared golden file to its expected group and offset', () => {
-    const records = (vectors as { records: { name: string; keyHex: string; valueHex: string | null; expect: Record<string, unknown> }[] }).records;
+    const records = loadVectors().records;
     expect(records.length).toBeGreaterThan(0);
     for (const vector of records) {
       const decoded = decodeLine(JSON.stringify({ key: vector.keyHex, value: vector.valueHex }), 1);

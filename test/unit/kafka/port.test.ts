@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { kafkaErrorName, type RecoveryError } from '../../../lambdas/core/errors.ts';
+import { kafkaErrorName } from '../../../lambdas/core/errors.ts';
 import { validateKafkaConfig } from '../../../lambdas/kafka/config.ts';
 import { describeKafkaErrorCode } from '../../../lambdas/kafka/kafkajs-internals.ts';
 import { WireKafkaPort } from '../../../lambdas/kafka/port.ts';
 import { FakeWire } from './fake-wire.ts';
+import { failure } from '../../support/rejection.ts';
 
 let wire: FakeWire;
 let port: WireKafkaPort;
@@ -12,14 +13,6 @@ function partitions(leaders: number[], extra: Partial<{ logStart: bigint; logEnd
   return leaders.map((leader) => ({ leader, logStart: extra.logStart ?? 0n, logEnd: extra.logEnd ?? 100n }));
 }
 
-async function failure(promise: Promise<unknown>): Promise<RecoveryError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as RecoveryError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeEach(() => {
   wire = new FakeWire();

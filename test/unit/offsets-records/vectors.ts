@@ -1,19 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { loadVectors, sharedSchemasDir } from '../../support/shared-schemas.ts';
+import type { RecordVector } from '../../support/shared-schemas.ts';
 
-/** Typed access to ../shared/kafka-schemas/vectors.json (the shared folder sits next to the repository). */
+export type { RecordVector } from '../../support/shared-schemas.ts';
 
-export interface RecordVector {
-  name: string;
-  description: string;
-  keyHex: string;
-  valueHex: string | null;
-  expect: Record<string, unknown>;
-}
-
-const vectorsUrl = new URL('../../../../shared/kafka-schemas/vectors.json', import.meta.url);
-
-export const recordVectors: RecordVector[] = (JSON.parse(readFileSync(vectorsUrl, 'utf8')) as { records: RecordVector[] })
-  .records;
+export const recordVectors: RecordVector[] = loadVectors().records;
 
 export function keyOf(vector: RecordVector): Buffer {
   return Buffer.from(vector.keyHex, 'hex');
@@ -23,4 +14,4 @@ export function valueOf(vector: RecordVector): Buffer | null {
   return vector.valueHex === null ? null : Buffer.from(vector.valueHex, 'hex');
 }
 
-export const schemaDirUrl = new URL('../../../../shared/kafka-schemas/coordinator/', import.meta.url);
+export const schemaDirUrl = pathToFileURL(`${sharedSchemasDir}/coordinator/`);
