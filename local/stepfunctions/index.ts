@@ -15,7 +15,7 @@ import { runDefinition, type ExecutionOutcome, type TaskFunction } from './run-d
 import { lambdaTasks, synthesizeRunbook, type AslDefinition, type SynthesizedRunbook } from './synthesize.ts';
 
 export { synthesizeRunbook, lambdaTasks, type AslDefinition, type LambdaTask, type SynthesizedRunbook } from './synthesize.ts';
-export { runDefinition, taskResources, type DefinitionRun, type ExecutionOutcome, type RunDefinitionOptions, type TaskFunction } from './run-definition.ts';
+export { runDefinition, taskResources, taskStates, type DefinitionRun, type ExecutionOutcome, type RunDefinitionOptions, type TaskFunction } from './run-definition.ts';
 export { clientsFromEnvironment, LambdaTaskError } from './lambda-runtime.ts';
 export { startFunctionUrl } from './function-url.ts';
 

@@ -5,7 +5,7 @@
  * and wraps the result, pauses between retries, and how an execution's end is reported.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { AslDefinition } from './synthesize.ts';
+import type { AslDefinition, AslState } from './synthesize.ts';
 
 // aws-local-stepfunctions 3 calls Promise.withResolvers, which Node only has from 22 on.
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
@@ -104,13 +104,16 @@ export function runDefinition(definition: AslDefinition, input: unknown, options
   return { done, states, abort: () => execution.abort() };
 }
 
+/** Every Task state with its body, Map item processors included. */
+export function taskStates(definition: AslDefinition): Array<[string, AslState]> {
+  return Object.entries(definition.States).flatMap(([name, state]) => {
+    const processor = state.ItemProcessor ?? state.Iterator;
+    const inner = processor ? taskStates(processor) : [];
+    return state.Type === 'Task' ? [[name, state] as [string, AslState], ...inner] : inner;
+  });
+}
+
 /** Task state name -> Resource, Map item processors included. */
 export function taskResources(definition: AslDefinition): Map<string, string> {
-  const resources = new Map<string, string>();
-  for (const [name, state] of Object.entries(definition.States)) {
-    if (state.Type === 'Task' && state.Resource !== undefined) resources.set(name, state.Resource);
-    const processor = state.ItemProcessor ?? state.Iterator;
-    if (processor) for (const [inner, resource] of taskResources(processor)) resources.set(inner, resource);
-  }
-  return resources;
+  return new Map(taskStates(definition).flatMap(([name, state]) => (state.Resource === undefined ? [] : [[name, state.Resource] as [string, string]])));
 }

@@ -12,6 +12,7 @@ import { renderDefinition, stateMachineIds } from '../../lib/definition.ts';
 import { HANDLER_NAMES, type HandlerName } from '../../lib/recovery-functions.ts';
 import { RecoveryStack } from '../../lib/recovery-stack.ts';
 import { STATE } from '../../lib/recovery-state-machine.ts';
+import { taskStates } from './run-definition.ts';
 
 export type CfnValue = string | number | boolean | { [fn: string]: unknown };
 
@@ -118,24 +119,16 @@ export interface LambdaTask {
 
 /** Every Task state, Map item processors included, with the Lambda logical id it invokes. */
 export function lambdaTasks(definition: AslDefinition): LambdaTask[] {
-  const tasks: LambdaTask[] = [];
-  for (const [state, body] of Object.entries(definition.States)) {
-    const processor = body.ItemProcessor ?? body.Iterator;
-    if (processor) tasks.push(...lambdaTasks(processor));
-    if (body.Type !== 'Task' || body.Resource === undefined) continue;
-    const direct = /^arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:([^:]+)$/.exec(body.Resource);
-    if (direct) {
-      tasks.push({ state, logicalId: direct[1]!, waitForTaskToken: false });
-      continue;
-    }
-    if (/^arn:aws[a-z-]*:states:::lambda:invoke(\.waitForTaskToken)?$/.test(body.Resource)) {
+  return taskStates(definition).map(([state, body]) => {
+    const resource = body.Resource ?? '';
+    const direct = /^arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:([^:]+)$/.exec(resource);
+    if (direct) return { state, logicalId: direct[1]!, waitForTaskToken: false };
+    if (/^arn:aws[a-z-]*:states:::lambda:invoke(\.waitForTaskToken)?$/.test(resource)) {
       const functionName = String(body.Parameters?.['FunctionName'] ?? '');
       const match = /function:([^:]+)/.exec(functionName);
       if (!match) throw new Error(`Task ${state} invokes ${functionName}, which is not a function of this stack`);
-      tasks.push({ state, logicalId: match[1]!, waitForTaskToken: body.Resource.endsWith('.waitForTaskToken') });
-      continue;
+      return { state, logicalId: match[1]!, waitForTaskToken: resource.endsWith('.waitForTaskToken') };
     }
-    throw new Error(`Task ${state} uses ${body.Resource}; the local runner maps only Lambda tasks`);
-  }
-  return tasks;
+    throw new Error(`Task ${state} uses ${resource || 'no Resource'}; the local runner maps only Lambda tasks`);
+  });
 }
