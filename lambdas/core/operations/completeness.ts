@@ -109,13 +109,13 @@ interface PartitionOutcome {
 }
 
 function checkPartition(topic: string, partition: number, entry: RecoveredOffset | undefined, logStart: bigint, logEnd: bigint): PartitionOutcome {
+  // Both the partition check and its issue carry where the partition stands.
   const base = { topic, partition, logStartOffset: logStart.toString(), logEndOffset: logEnd.toString() };
-  const issueBase = { topic, partition, logStartOffset: logStart.toString(), logEndOffset: logEnd.toString() };
   if (entry === undefined) {
     return {
       partition: { ...base, offset: null, lag: null, status: 'MISSING' },
       issue: {
-        ...issueBase,
+        ...base,
         kind: 'MISSING_PARTITION',
         offset: null,
         message: `no committed offset recovered for ${topic}-${partition}: a consumer would start there from auto.offset.reset`,
@@ -128,7 +128,7 @@ function checkPartition(topic: string, partition: number, entry: RecoveredOffset
     return {
       partition: { ...base, offset: entry.offset, lag: null, status: 'BELOW_LOG_START' },
       issue: {
-        ...issueBase,
+        ...base,
         kind: 'BELOW_LOG_START',
         offset: entry.offset,
         message: `${topic}-${partition}: offset ${offset} is below the log start ${logStart}; retention deleted ${logStart - offset} message(s) the group had not consumed`,
@@ -140,7 +140,7 @@ function checkPartition(topic: string, partition: number, entry: RecoveredOffset
     return {
       partition: { ...base, offset: entry.offset, lag: null, status: 'ABOVE_LOG_END' },
       issue: {
-        ...issueBase,
+        ...base,
         kind: 'ABOVE_LOG_END',
         offset: entry.offset,
         message: `${topic}-${partition}: offset ${offset} is beyond the log end ${logEnd} (topic recreated or truncated?)`,
