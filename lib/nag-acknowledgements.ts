@@ -73,7 +73,7 @@ export function acknowledgeFindings(subjects: NagSubjects): void {
     'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permissions.');
 
   ack(subjects.signingKey, 'AwsSolutions-SMG4',
-    'Rotating the link signing key invalidates every outstanding approval link; rotate it by hand between incidents (README "Operate").');
+    'Rotating the link signing key invalidates every outstanding approval link; rotate it by hand between incidents (README "Approve or reject").');
 }
 
 function logicalId(stack: Stack, construct: IConstruct): string {

@@ -50,7 +50,7 @@ export class RecoveryStack extends Stack {
     if (settings.exampleKeys.length > 0) {
       Annotations.of(this).addWarningV2(
         'coordinator-recovery:example-config',
-        `Using example values for ${settings.exampleKeys.join(', ')}; set them before deploying (README "Deploy").`,
+        `Using example values for ${settings.exampleKeys.join(', ')}; set them before deploying (README "Deploy on AWS").`,
       );
     }
 

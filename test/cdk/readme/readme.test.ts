@@ -2,7 +2,7 @@
  * The README's AWS sections are instructions people paste into a terminal during an incident;
  * these checks keep every name and sample in them true to the code.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { APPROVAL_REJECTED_ERROR } from '../../../lambdas/core/workflow/documents.ts';
 import { EXECUTION_INPUT_KEYS, validateExecutionInput } from '../../../lambdas/core/workflow/input.ts';
@@ -87,5 +87,15 @@ describe('README "What the report says"', () => {
     const report = section('What the report says');
     for (const outcome of ['RECOVERED', 'PARTIALLY_RECOVERED', 'NOT_RECOVERED', 'NOTHING_TO_RECOVER']) expect(report).toContain(`\`${outcome}\``);
     expect(report).toContain(`\`${STATE.incomplete}\``);
+  });
+});
+
+describe('README sections the code points to', () => {
+  it('exist, so an error message or acknowledgement never sends someone to a missing section', () => {
+    const roots = ['../../../lib/', '../../../bin/'].map((dir) => new URL(dir, import.meta.url));
+    const files = roots.flatMap((root) => readdirSync(root).filter((name) => name.endsWith('.ts')).map((name) => readFileSync(new URL(name, root), 'utf8')));
+    const pointers = [...new Set(files.flatMap((text) => [...text.matchAll(/README "([^"]+)"/g)].map((m) => m[1]!)))];
+    expect(pointers.length).toBeGreaterThan(0);
+    for (const title of pointers) expect(README, title).toContain(`\n## ${title}\n`);
   });
 });
