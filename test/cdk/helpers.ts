@@ -1,19 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { RecoveryConfig } from '../../lib/config.ts';
-import { HANDLER_NAMES } from '../../lib/recovery-functions.ts';
 import { RecoveryStack, type RecoveryStackProps } from '../../lib/recovery-stack.ts';
-
-export const HANDLERS_DIR = fileURLToPath(new URL('../../lambdas/handlers/', import.meta.url));
-
-export function missingHandlers(): string[] {
-  return HANDLER_NAMES.filter((name) => !existsSync(join(HANDLERS_DIR, `${name}.ts`)));
-}
 
 export interface Synthesized {
   stack: RecoveryStack;
@@ -25,21 +17,26 @@ export interface Synthesized {
   dispose(): void;
 }
 
+export interface NagFinding {
+  ruleName: string;
+  severity: string;
+  violatingConstructs: { constructPath: string }[];
+  /** Set on acknowledged (suppressed) findings. */
+  reason?: string;
+}
+
 export interface ValidationReport {
-  pluginReports: { pluginName: string; conclusion: string; violations: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[] }[];
+  pluginReports: { pluginName: string; conclusion: string; violations: NagFinding[]; suppressedViolations?: NagFinding[] }[];
 }
 
 /**
  * One synthesis with the cdk-nag AwsSolutions pack registered, as bin/app.ts does. Bundling is
- * skipped (`aws:cdk:bundling-stacks` = none) unless asked for: esbuild for ten Lambdas is the
- * slow part and template assertions do not need the code.
+ * skipped (`aws:cdk:bundling-stacks` = none): esbuild for ten Lambdas is the slow part, template
+ * assertions do not need the code, and test/cdk/bundling runs esbuild once for real.
  */
-export function synthesize(options: { bundle?: boolean; config?: Partial<RecoveryConfig>; context?: Record<string, unknown>; props?: Omit<RecoveryStackProps, 'config'> } = {}): Synthesized {
+export function synthesize(options: { config?: Partial<RecoveryConfig>; props?: Omit<RecoveryStackProps, 'config'> } = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'recovery-cdk-'));
-  const app = new App({
-    outdir,
-    context: { ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context },
-  });
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new RecoveryStack(app, 'CoordinatorRecovery', { ...options.props, ...(options.config ? { config: options.config } : {}) });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // Throws with the report when cdk-nag finds anything unacknowledged.
