@@ -6,15 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-
-/**
- * What brokers print when a coordinator shard fails to load: the first is the current group
- * coordinator, the second the older generation (GroupMetadataManager).
- */
-export const COORDINATOR_FAILURE_PHRASES = [
-  'Failed to load metadata from __consumer_offsets-',
-  'Error loading offsets from __consumer_offsets-',
-];
+import { COORDINATOR_FAILURE_PHRASES } from '../lambdas/core/workflow/log-phrases.ts';
 
 export interface AlarmTriggerProps {
   /** The cluster's broker log group (Provisioned.LoggingInfo.BrokerLogs.CloudWatchLogs). */

@@ -6,9 +6,9 @@
  * An epoch conflict also prints a "Replaying record ... failed" line just before.
  */
 import type { LogFinding, ReplayingRecordDetail } from '../core/workflow/documents.ts';
+import { ERROR_LOADING_PHRASE, FAILED_TO_LOAD_PHRASE } from '../core/workflow/log-phrases.ts';
 
-export const FAILED_TO_LOAD_PHRASE = 'Failed to load metadata from __consumer_offsets-';
-export const ERROR_LOADING_PHRASE = 'Error loading offsets from __consumer_offsets-';
+export { ERROR_LOADING_PHRASE, FAILED_TO_LOAD_PHRASE };
 export const REPLAYING_PHRASE = 'Replaying record';
 
 /** CloudWatch Logs filter pattern matching any of the phrases (`?` = OR of quoted terms). */

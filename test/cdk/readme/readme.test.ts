@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { APPROVAL_REJECTED_ERROR } from '../../../lambdas/core/workflow/documents.ts';
 import { EXECUTION_INPUT_KEYS, validateExecutionInput } from '../../../lambdas/core/workflow/input.ts';
 import { parseApprovalDecision } from '../../../lambdas/core/workflow/step-inputs.ts';
-import { COORDINATOR_FAILURE_PHRASES } from '../../../lib/alarm-trigger.ts';
+import { COORDINATOR_FAILURE_PHRASES } from '../../../lambdas/core/workflow/log-phrases.ts';
 import { CONTEXT_PREFIX, EXAMPLE_CONFIG } from '../../../lib/config.ts';
 import { STATE } from '../../../lib/recovery-state-machine.ts';
 

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { EXAMPLE_CONFIG } from '../../../lib/config.ts';
-import { COORDINATOR_FAILURE_PHRASES } from '../../../lib/alarm-trigger.ts';
+import { COORDINATOR_FAILURE_PHRASES } from '../../../lambdas/core/workflow/log-phrases.ts';
 import { DEFAULT_SIZING, HANDLER_NAMES } from '../../../lib/recovery-functions.ts';
+import { matchesFilter, parseFilterPattern } from '../../../local/aws/filter-pattern.ts';
+import { coordinatorLogLines } from '../../../local/kafka/coordinator/log-lines.ts';
 import { resourcesOfType, synthesize, type Synthesized } from '../helpers.ts';
 
 const CLUSTER = 'orders-prod/6e1f8c2a-0b7d-4a1e-9d3c-5f2b8e7a1c40-3';
@@ -303,6 +305,16 @@ describe('storage, approval channel and alarm trigger', () => {
     expect(filter['LogGroupName']).toBe(EXAMPLE_CONFIG.brokerLogGroupName);
     for (const phrase of COORDINATOR_FAILURE_PHRASES) expect(filter['FilterPattern']).toContain(`"${phrase}"`);
     expect(filter['FilterPattern']).toBe(COORDINATOR_FAILURE_PHRASES.map((phrase) => `?"${phrase}"`).join(' '));
+    // Evaluated as CloudWatch Logs does (the stand-in's matcher), on the lines brokers of both generations print.
+    const pattern = parseFilterPattern(filter['FilterPattern'] as string);
+    const conflict = { group: 'billing', topic: 'orders', partition: 0, offset: 10n, leaderEpoch: 3, metadata: '', commitTimestamp: 1n, logOffset: 7n, producerId: -1n, producerEpoch: -1 };
+    const [replaying, failed] = coordinatorLogLines({ mode: 'epoch-conflict', brokerId: 2, partition: 7, epoch: 4, conflict });
+    const [legacy] = coordinatorLogLines({ mode: 'legacy', brokerId: 2, partition: 7, epoch: 4, conflict: null });
+    expect(matchesFilter(pattern, failed!.message)).toBe(true);
+    expect(matchesFilter(pattern, legacy!.message)).toBe(true);
+    // The replay line precedes the failure line; counting it too would double the alarm metric.
+    expect(matchesFilter(pattern, replaying!.message)).toBe(false);
+    expect(matchesFilter(pattern, '[GroupCoordinator id=2] Finished loading offsets and group metadata from __consumer_offsets-7 in 12 milliseconds')).toBe(false);
     const transformation = (filter['MetricTransformations'] as Record<string, unknown>[])[0]!;
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'CoordinatorRecovery-coordinator-load-failures',
