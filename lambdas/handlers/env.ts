@@ -29,7 +29,7 @@ export const ENV = {
   DEFAULT_LOOKBACK_MINUTES: 'DEFAULT_LOOKBACK_MINUTES',
   /** SSE-KMS key for artifacts (optional; SSE-S3 when unset). */
   ARTIFACTS_KMS_KEY_ID: 'ARTIFACTS_KMS_KEY_ID',
-  /** recovery:targetGroupPattern; Diagnose refuses target names outside it (optional: no check when unset). */
+  /** recovery:targetGroupPattern; Diagnose refuses target names outside it, PlanTarget suggests only names inside it (no limit when unset). */
   TARGET_GROUP_PATTERN: 'TARGET_GROUP_PATTERN',
   /** Seconds kept free before the Lambda timeout when a scan must stop (default 15). */
   SCAN_SAFETY_MARGIN_SECONDS: 'SCAN_SAFETY_MARGIN_SECONDS',

@@ -7,6 +7,7 @@ import { isRecoveryError, kafkaErrorName } from '../errors.ts';
 import type { CommittedOffsetEntry, KafkaPort } from '../ports.ts';
 import type { GroupPlan, GroupRecovery, PlanSummary, PlannedOffset, RecoveryPlan, RecoveryRequest, TargetOffsetDiff } from './documents.ts';
 import { brokerAddress, readCoordinatorLayout, shardOf, type CoordinatorLayout } from './cluster-layout.ts';
+import { matchesNamePattern } from './name-pattern.ts';
 
 export const MAX_SUGGESTION_ATTEMPTS = 200;
 const MAX_GROUP_ID_LENGTH = 249;
@@ -18,6 +19,8 @@ export interface PlanningInput {
   recoveries: GroupRecovery[];
   planId: string;
   now: Date;
+  /** recovery:targetGroupPattern: the only groups the runbook may write to; no limit when absent. */
+  targetGroupPattern?: string;
 }
 
 interface TargetInspection {
@@ -96,9 +99,15 @@ async function chooseSuggestedTarget(
   source: string,
   taken: Set<string>,
 ): Promise<{ name: string; inspection: TargetInspection } | { name: null; reason: string }> {
+  const pattern = input.targetGroupPattern;
+  // A custom pattern may admit no suggestion at all; say so instead of probing 200 names IAM refuses.
+  if (pattern !== undefined && !matchesNamePattern(suggestedName(source, 1), pattern) && !matchesNamePattern(suggestedName(source, 2), pattern)) {
+    return { name: null, reason: `the suggested names "${source}-recovered-<n>" are outside recovery:targetGroupPattern "${pattern}"` };
+  }
   for (let n = 1; n <= MAX_SUGGESTION_ATTEMPTS; n++) {
     const name = suggestedName(source, n);
     if (taken.has(name) || shardProblem(layout, input, name) !== null) continue;
+    if (pattern !== undefined && !matchesNamePattern(name, pattern)) continue;
     const inspection = await inspectTarget(port, name);
     // A suggestion must be a fresh group: no error, no members, no offsets to argue about.
     if (inspection.error === null && inspection.members === 0 && inspection.existing.length === 0) return { name, inspection };
@@ -124,7 +133,11 @@ async function planGroup(port: KafkaPort, layout: CoordinatorLayout, input: Plan
     targetGroup = given;
     inspection = await inspectTarget(port, given);
     const problem = shardProblem(layout, input, given);
-    if (problem !== null) blockedReason = `targetNames.${source}: ${problem}. Pick another name (a suggested name is used when you omit it)`;
+    const pattern = input.targetGroupPattern;
+    // Diagnose refuses such names already; a request edited by hand between steps must not get further.
+    if (pattern !== undefined && !matchesNamePattern(given, pattern)) {
+      blockedReason = `targetNames.${source}: "${given}" is outside recovery:targetGroupPattern "${pattern}". Pick a name that matches it, or omit it for a suggested one`;
+    } else if (problem !== null) blockedReason = `targetNames.${source}: ${problem}. Pick another name (a suggested name is used when you omit it)`;
     else if (inspection.error?.startsWith('GROUP_AUTHORIZATION_FAILED')) {
       blockedReason = `targetNames.${source}: this runbook may not use group "${given}" (${inspection.error}). Pick a name its IAM policy or ACLs allow (the stack's target group pattern), or omit it for a suggested one`;
     } else if (inspection.error !== null) blockedReason = `targetNames.${source}: the coordinator of "${given}" does not answer (${inspection.error}). Pick another name`;

@@ -105,7 +105,7 @@ describe('Lambda functions', () => {
     });
     expect(env('approval-endpoint')['STATE_MACHINE_ARN']).toEqual(env('request-approval')['STATE_MACHINE_ARN']);
     expect(env('diagnose')['DEFAULT_LOOKBACK_MINUTES']).toBe('120');
-    expect(env('diagnose')['TARGET_GROUP_PATTERN']).toBe(EXAMPLE_CONFIG.targetGroupPattern);
+    for (const step of ['diagnose', 'plan-target']) expect(env(step)['TARGET_GROUP_PATTERN']).toBe(EXAMPLE_CONFIG.targetGroupPattern);
     expect(env('report')['APPROVAL_TOPIC_ARN']).toBeDefined();
     expect(env('notify-failure')['APPROVAL_TOPIC_ARN']).toBeDefined();
   });

@@ -24,8 +24,9 @@ function sourceRecovery(source: string, shard: number) {
   ]);
 }
 
-async function plan(kafka: ShardFailingKafka, source: string, brokenShard: number, failingBroker: number, overrides: Parameters<typeof request>[0] = {}): Promise<RecoveryPlan> {
+async function plan(kafka: ShardFailingKafka, source: string, brokenShard: number, failingBroker: number, overrides: Parameters<typeof request>[0] = {}, targetGroupPattern?: string): Promise<RecoveryPlan> {
   return planTargets(kafka, {
+    ...(targetGroupPattern ? { targetGroupPattern } : {}),
     request: request({ groups: [source], ...overrides }),
     failedShards: [brokenShard],
     failingBrokers: [failingBroker],
@@ -55,6 +56,24 @@ describe('planTargets', () => {
     ]);
     expect(group.warnings.some((w) => /below the log start/.test(w))).toBe(true);
     expect(summarizePlan(result)).toEqual({ planId: 'plan-1', groups: [{ sourceGroup: source, targetGroup: group.targetGroup, partitions: 3, blocked: false }], partitions: 3, blockedGroups: 0, warnings: 1 });
+  });
+
+  it('keeps suggestions and given names inside the stack\'s target group pattern', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const inside = await plan(kafka, source, brokenShard, failingBroker, {}, `${source}-recovered-?`);
+    expect(inside.groups[0]).toMatchObject({ blocked: false, targetGroup: expect.stringMatching(new RegExp(`^${source}-recovered-\\d$`)) });
+
+    const groupCalls = (from: number): string[] => kafka.calls.slice(from).filter((call) => call === 'describeGroup' || call === 'fetchCommittedOffsets');
+    expect(groupCalls(0).length, 'a suggestion is inspected').toBeGreaterThan(0);
+    const before = kafka.calls.length;
+    const outside = await plan(kafka, source, brokenShard, failingBroker, {}, 'recovery-*');
+    expect(outside.groups[0]!.blocked).toBe(true);
+    expect(outside.groups[0]!.blockedReason).toMatch(/outside recovery:targetGroupPattern "recovery-\*"\. Give targetNames\./);
+    // Told at once, without probing names IAM would refuse.
+    expect(groupCalls(before)).toEqual([]);
+
+    const given = await plan(kafka, source, brokenShard, failingBroker, { targetNames: { [source]: 'elsewhere' } }, '*-recovered-*');
+    expect(given.groups[0]!.blockedReason).toMatch(new RegExp(`^targetNames\\.${source}: "elsewhere" is outside recovery:targetGroupPattern`));
   });
 
   it('blocks a given target that lands on the failing broker', async () => {
