@@ -65,7 +65,7 @@ beforeAll(async () => {
 
   // Offsets an operator set by hand on an empty group: one beyond the log end.
   const results = await port.commitOffsets(HAND_SET, [
-    { topic: 'exports', partition: 0, offset: 3n },
+    { topic: 'exports', partition: 0, offset: 3n, leaderEpoch: 0, metadata: 'set by hand, INC-4711' },
     { topic: 'exports', partition: 1, offset: 50n },
   ]);
   expect(results.every((r) => r.errorName === null)).toBe(true);
@@ -132,6 +132,12 @@ describe('offsets set by hand', () => {
   it('flags an offset beyond the log end and checks only the topics committed to when no metadata exists', async () => {
     const recovered = await readCommittedOffsets(port, HAND_SET);
     expect(recovered.groupMetadata).toBeNull();
+    // Each entry says what was committed and where in __consumer_offsets the record sits.
+    const entry = recovered.offsets['exports']?.['0'];
+    expect(entry).toMatchObject({ offset: '3', leaderEpoch: 0, metadata: 'set by hand, INC-4711' });
+    expect(Number(entry?.commitTimestamp)).toBeGreaterThan(Date.now() - 600_000);
+    expect(BigInt(entry?.logOffset ?? '-1')).toBeGreaterThanOrEqual(0n);
+    expect(Number(entry?.logTimestamp)).toBeGreaterThan(Date.now() - 600_000);
     const report = await checkCompleteness(port, recovered);
     expect(byPartition(report)).toEqual({
       'exports-0': { status: 'OK', offset: '3', lag: '2', logStartOffset: '0', logEndOffset: '5' },
