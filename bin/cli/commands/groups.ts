@@ -1,10 +1,10 @@
-import { affectedGroups } from '../../../lambdas/core/operations/index.ts';
+import { affectedGroups, affectedPartitions } from '../../../lambdas/core/operations/index.ts';
 import { invalidInput } from '../../../lambdas/core/errors.ts';
 import type { AffectedGroupsResult } from '../../../lambdas/core/model.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
 import type { Command } from '../command.ts';
 import { formatTimestamp, listOrDash, renderTable } from '../table.ts';
-import { parsePartitionList } from '../values.ts';
+import { parseInteger, parsePartitionList } from '../values.ts';
 import { SCAN_FLAGS, scanOptions, scanSummary, scanWindow } from './scan-flags.ts';
 
 export function renderGroups(results: readonly AffectedGroupsResult[]): string {
@@ -29,17 +29,33 @@ export const groupsCommand: Command = {
   positionals: [],
   flags: {
     partition: { type: 'string', multiple: true, placeholder: 'P', description: 'partition(s): 7, 3,7,12 or 0-4; repeatable' },
+    broker: { type: 'string', placeholder: 'N', description: 'instead of --partition: every partition broker N leads (its blast radius)' },
     ...SCAN_FLAGS,
   },
-  details: 'Example: coordinator-recovery groups --partition 12 --since 6h --bootstrap b-1.example:9092',
+  details: [
+    'Example: coordinator-recovery groups --partition 12 --since 6h --bootstrap b-1.example:9092',
+    '         coordinator-recovery groups --broker 2 --since 6h --bootstrap b-1.example:9092',
+  ].join('\n'),
   async run(context, { flags }) {
     const values = flags['partition'];
-    if (!Array.isArray(values) || values.length === 0) throw invalidInput('--partition', 'is required', 'Pass e.g. --partition 12 (see the partitions command for a broker\'s list)');
-    const partitions = parsePartitionList(values, '--partition');
+    const named = Array.isArray(values) && values.length > 0;
+    const broker = flags['broker'];
+    if (named === (typeof broker === 'string')) {
+      throw invalidInput(named ? '--broker' : '--partition', named ? 'cannot be combined with --partition' : 'is required (or --broker)', 'Pass e.g. --partition 12, or --broker 2 for every partition that broker leads');
+    }
+    const brokerId = typeof broker === 'string' ? parseInteger(broker, '--broker', { example: 2 }) : null;
+    const listed = named ? parsePartitionList(values, '--partition') : null;
     const window = scanWindow(flags, context.io.now());
     const port = await context.port();
+    const partitions = listed ?? (await affectedPartitions(port, brokerId as number));
     const results: AffectedGroupsResult[] = [];
     for (const partition of partitions) results.push(await affectedGroups(port, partition, window, scanOptions(context)));
-    return { data: results, human: () => renderGroups(results) };
+    return {
+      data: results,
+      human: () =>
+        results.length === 0
+          ? `broker ${brokerId} leads no ${CONSUMER_OFFSETS_TOPIC} partition (unknown broker, or it leads none right now): no groups to list`
+          : renderGroups(results),
+    };
   },
 };

@@ -104,6 +104,16 @@ describe('commands in-process through the adapter', () => {
     expect(human.out).toMatch(new RegExp(`${GROUP}\\s+invoices\\s+consumer`));
   });
 
+  it('groups --broker scans every partition the broker leads: from blast radius to groups in one step', async () => {
+    const coordinator = JSON.parse((await cli(['coordinator', GROUP, '--bootstrap', bootstrap, '--json'])).out) as { brokerId: number; partition: number };
+    const leads = JSON.parse((await cli(['partitions', '--broker', String(coordinator.brokerId), '--bootstrap', bootstrap, '--json'])).out) as { partitions: number[] };
+    const result = await cli(['groups', '--broker', String(coordinator.brokerId), '--bootstrap', bootstrap, '--json']);
+    expect(result.code, result.err).toBe(0);
+    const results = JSON.parse(result.out) as { partition: number; groups: { groupId: string }[] }[];
+    expect(results.map((r) => r.partition)).toEqual(leads.partitions);
+    expect(results.find((r) => r.partition === coordinator.partition)?.groups.map((g) => g.groupId)).toContain(GROUP);
+  });
+
   it('offsets prints the recovered offsets and the completeness report', async () => {
     const json = await cli(['offsets', GROUP, '--since', '1h', '--bootstrap', bootstrap, '--json']);
     expect(json.code).toBe(0);

@@ -86,6 +86,9 @@ describe('bad input exits 2 with one line naming the flag', () => {
     [['partitions', '--broker', '1.5', '--bootstrap', 'a:1'], '--broker:'],
     [['groups', '--partition', 'x', '--bootstrap', 'a:1'], '--partition:'],
     [['groups', '--partition', '1', '--since', 'last tuesday', '--bootstrap', 'a:1'], '--since:'],
+    [['groups', '--bootstrap', 'a:1'], '--partition: is required (or --broker)'],
+    [['groups', '--partition', '1', '--broker', '2', '--bootstrap', 'a:1'], '--broker: cannot be combined with --partition'],
+    [['groups', '--broker', 'two', '--bootstrap', 'a:1'], '--broker: "two" is not a whole number'],
     [['offsets', 'g', '--since', '1h', '--bootstrap', 'nohost'], '--bootstrap: "nohost" is not a host:port'],
     [['offsets', 'g', '--from-offset', '-5', '--bootstrap', 'a:1'], '--from-offset: has a value starting with "-"'],
     [['offsets', 'g', '--from-offset=-5', '--bootstrap', 'a:1'], '--from-offset: "-5" is not a log offset'],
@@ -129,6 +132,15 @@ describe('commands', () => {
     const location = JSON.parse(json.out());
     expect(location.brokerHost).toBe(`b${location.brokerId}.example:9092`);
     expect(human.out()).toContain(`__consumer_offsets-${location.partition}`);
+  });
+
+  it('groups --broker with a broker that leads nothing scans nothing and says so', async () => {
+    const io = fakeIo({ port: metadataOnlyPort() });
+    expect(await runCli(['groups', '--broker', '9', '--bootstrap', 'b1.example:9092'], io)).toBe(0);
+    expect(io.out()).toContain('broker 9 leads no __consumer_offsets partition');
+    const json = fakeIo({ port: metadataOnlyPort() });
+    expect(await runCli(['groups', '--broker', '9', '--bootstrap', 'b1.example:9092', '--json'], json)).toBe(0);
+    expect(JSON.parse(json.out())).toEqual([]);
   });
 
   it('partitions --broker lists what the broker leads, and an unknown broker leads nothing', async () => {
