@@ -31,13 +31,19 @@ async function main(): Promise<never> {
   }
 
   const controller = new AbortController();
+  let firstSignalAt = 0;
   const onSignal = (): void => {
-    process.stderr.write('\nStopping: Ctrl-C again leaves at once.\n');
-    controller.abort();
-    process.once('SIGINT', () => exit(130));
+    if (firstSignalAt === 0) {
+      firstSignalAt = Date.now();
+      process.stderr.write('\nStopping: Ctrl-C again leaves at once.\n');
+      controller.abort();
+      return;
+    }
+    // The terminal signals the whole process group and tsx relays it too: one Ctrl-C can arrive twice.
+    if (Date.now() - firstSignalAt > 500) exit(130);
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   // With --json stdout carries only the summary; the story goes to stderr.
   const out = options.json ? process.stderr : process.stdout;

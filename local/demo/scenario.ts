@@ -168,7 +168,7 @@ async function playIncident(env: DemoEnvironment, options: RunDemoOptions, repor
         const seedInvoked = execution.invocations.some((i) => i.handler === 'seed-offsets');
         emit({ type: 'not-approved', finalState: execution.states.at(-1) ?? '', error: finalOutcome.error, cause: finalOutcome.cause, targetGroup: plan.targetGroup, targetOffsets, seedInvoked });
         const nothingWritten = targetOffsets === 0 && !seedInvoked;
-        return { ...base, ok: nothingWritten, outcome: 'NOT_APPROVED', approved: false, seeded: null, verified: null, reportOutcome: null, nothingWritten, resume: null };
+        return { ok: nothingWritten, outcome: 'NOT_APPROVED', ...base, approved: false, seeded: null, verified: null, reportOutcome: null, nothingWritten, resume: null };
       }
 
       if (finalOutcome.status !== 'SUCCEEDED' || watch.facts.report?.outcome !== 'RECOVERED') throw runbookStopped(finalOutcome, 'after the approval');
@@ -178,9 +178,9 @@ async function playIncident(env: DemoEnvironment, options: RunDemoOptions, repor
       const seed = watch.facts.seed?.groups.find((g) => g.sourceGroup === GROUP);
       const verified = watch.facts.verify?.groups.find((g) => g.targetGroup === plan.targetGroup)?.ok ?? false;
       return {
-        ...base,
         ok: resume.ok && verified,
         outcome: 'RECOVERED',
+        ...base,
         approved: true,
         seeded: seed?.status === 'SEEDED',
         verified,
