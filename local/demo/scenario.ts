@@ -140,7 +140,7 @@ async function playIncident(env: DemoEnvironment, options: RunDemoOptions, repor
       emit({ type: 'approval-request', subject: mail.subject ?? '', message: mail.message });
 
       const answer: ApprovalAnswer = options.assumeYes
-        ? { approved: true, by: 'demo --yes', reason: 'approved by --yes' }
+        ? { approved: true, by: 'demo --yes', reason: 'non-interactive run' }
         : await reporter.confirm({ targetGroup: plan.targetGroup, planSha256: watch.facts.planOutput.planSha256 }, signal);
       await submitDecision(mail.message, answer);
       emit({ type: 'decision', approved: answer.approved, by: answer.by, reason: answer.reason });
