@@ -56,8 +56,12 @@ export class RunbookWatch {
   }
 
   private flushInvocations(): void {
+    // A task's output belongs under its own state's heading; a poll can see a state entered and
+    // its task finished at once, so hold the output until that heading is out.
+    const headingsToCome = new Set(this.execution.states.slice(this.statesSeen));
     for (const invocation of this.execution.invocations) {
-      if (this.invocationsSeen.has(invocation) || (invocation.output === undefined && invocation.error === undefined)) continue;
+      if (this.invocationsSeen.has(invocation) || headingsToCome.has(invocation.state)) continue;
+      if (invocation.output === undefined && invocation.error === undefined) continue;
       this.invocationsSeen.add(invocation);
       this.describe(invocation);
     }
