@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as core from '../../../lambdas/core/index.ts';
+import * as workflow from '../../../lambdas/core/workflow/index.ts';
 import { InMemoryKafka } from '../../support/in-memory-kafka.ts';
 
 describe('lambdas/core/index.ts', () => {
@@ -43,5 +44,38 @@ describe('lambdas/core/index.ts', () => {
     expect(viaName['readCommittedOffsets']).toBe(core.readCommittedOffsets);
     const kafka = (await import('coordinator-recovery/kafka')) as Record<string, unknown>;
     expect(typeof kafka['createKafkaPort']).toBe('function');
+    const viaSubpath = (await import('coordinator-recovery/workflow')) as Record<string, unknown>;
+    expect(viaSubpath['planTargets']).toBe(workflow.planTargets);
+  });
+
+  it('leaves the runbook workflow to its own subpath', () => {
+    for (const name of ['planTargets', 'validateExecutionInput', 'buildReport', 'renderApprovalMessage', 'seedPlan']) {
+      expect((core as Record<string, unknown>)[name], name).toBeUndefined();
+    }
+  });
+});
+
+describe('lambdas/core/workflow/index.ts', () => {
+  it('exposes the step logic and documents, not the handlers\' plumbing', () => {
+    const expected = [
+      'validateExecutionInput',
+      'parseRecoveryRequest',
+      'parseDiagnoseInput',
+      'diagnoseCoordinators',
+      'planTargets',
+      'renderPlanText',
+      'renderApprovalMessage',
+      'signApprovalLink',
+      'checkApprovalLink',
+      'seedPlan',
+      'verifyPlan',
+      'buildReport',
+    ];
+    for (const name of expected) expect(typeof (workflow as Record<string, unknown>)[name], name).toBe('function');
+    expect(workflow.APPROVAL_REJECTED_ERROR).toBe('ApprovalRejected');
+    expect(workflow.COORDINATOR_FAILURE_PHRASES.length).toBeGreaterThan(0);
+    for (const name of ['requireString', 'capSeedResult', 'matchesNamePattern', 'readCoordinatorLayout', 'renderApprovalPage']) {
+      expect((workflow as Record<string, unknown>)[name], name).toBeUndefined();
+    }
   });
 });
