@@ -4,7 +4,8 @@ import { encodeConsumerSubscription } from '../../../lambdas/core/offsets-record
 import { BrokerLogSink } from '../../../local/kafka/broker-log.ts';
 import { Cluster, CONSUMER_OFFSETS, TRANSACTION_STATE } from '../../../local/kafka/cluster/cluster.ts';
 import { COORDINATOR_APIS, installCoordinator } from '../../../local/kafka/coordinator/index.ts';
-import { findCoordinatorHandler } from '../../../local/kafka/handlers/find-coordinator.ts';
+import { FetchSessions } from '../../../local/kafka/handlers/fetch-sessions.ts';
+import { findCoordinatorApi } from '../../../local/kafka/handlers/find-coordinator.ts';
 import { ErrorCode } from '../../../local/kafka/protocol/error-codes.ts';
 import { ApiKey } from '../../../local/kafka/protocol/api-keys.ts';
 import { decodeRequestBody, decodeRequestHeader, decodeResponse, encodeRequest, encodeResponse } from '../../../local/kafka/protocol/codec.ts';
@@ -33,7 +34,7 @@ describe('coordinator handlers through the wire codec', () => {
     cluster.createTopic('orders', { partitions: 2, replicationFactor: 3 });
     registry = new ApiRegistry();
     // FindCoordinator is the data plane's; clients reach the coordinator through it.
-    registry.registerApi(ApiKey.FindCoordinator, findCoordinatorHandler);
+    registry.registerAll([findCoordinatorApi], { registry, fetchSessions: new FetchSessions(), brokerConfigs: () => ({}) });
     plugin = installCoordinator(
       { cluster, registry, logs, offsetsPartitions: OFFSETS_PARTITIONS, transactionPartitions: 2, offsetCommitValueVersion: 3 },
       { retentionCheckIntervalMs: 0, initialRebalanceDelayMs: 0 },
