@@ -1,8 +1,8 @@
 /**
  * The runbook's step logic and JSON documents, published as `coordinator-recovery/workflow` for
  * code that reads the runbook's artifacts (plan, report, failure record) or drives the steps
- * itself. Internal plumbing (field validators, inline caps, name patterns, the
- * cluster layout probe) stays unexported.
+ * itself. The internal plumbing (field validators, inline caps, name patterns, the cluster
+ * layout probe) stays unexported.
  */
 export * from './documents.ts';
 export * from './input.ts';
