@@ -1,10 +1,28 @@
 /**
- * Turns a synthesized state machine's DefinitionString (a CloudFormation Fn::Join of strings and
- * references) into the plain Amazon States Language object, so the local runner and the tests
- * execute and validate exactly what CDK deploys.
+ * Amazon States Language as the local runner sees it: the shape of a definition, the renderer
+ * that turns a synthesized state machine's DefinitionString (a CloudFormation Fn::Join of strings
+ * and references) into the plain ASL object, so the local runner and the tests execute and
+ * validate exactly what CDK deploys, and the walk over its Task states.
  */
 
-type CfnTemplate = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+export interface CfnTemplate {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+}
+
+export interface AslState {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  ItemProcessor?: AslDefinition;
+  Iterator?: AslDefinition;
+  [field: string]: unknown;
+}
+
+export interface AslDefinition {
+  StartAt: string;
+  States: Record<string, AslState>;
+  [field: string]: unknown;
+}
 
 export interface RenderOptions {
   region?: string;
@@ -25,7 +43,7 @@ export function stateMachineIds(template: CfnTemplate): string[] {
  * `arn:aws:lambda:<region>:<account>:function:Diagnose1234`), so callers can map Task
  * resources back to the constructs they came from.
  */
-export function renderDefinition(template: CfnTemplate, stateMachineId: string, options: RenderOptions = {}): Record<string, unknown> {
+export function renderDefinition(template: CfnTemplate, stateMachineId: string, options: RenderOptions = {}): AslDefinition {
   const resource = template.Resources[stateMachineId];
   if (!resource || resource.Type !== 'AWS::StepFunctions::StateMachine') {
     throw new Error(`${stateMachineId} is not a state machine in this template; found ${stateMachineIds(template).join(', ') || 'none'}`);
@@ -36,7 +54,7 @@ export function renderDefinition(template: CfnTemplate, stateMachineId: string, 
     partition: options.partition ?? 'aws',
   });
   if (typeof text !== 'string') throw new Error(`${stateMachineId} has no DefinitionString`);
-  return JSON.parse(text) as Record<string, unknown>;
+  return JSON.parse(text) as AslDefinition;
 }
 
 function resolve(value: unknown, template: CfnTemplate, env: Required<RenderOptions>): unknown {
@@ -98,4 +116,18 @@ function arnFor(logicalId: string, template: CfnTemplate, env: Required<RenderOp
     default:
       throw new Error(`cannot render a reference to ${logicalId} (${type ?? 'not in the template'})`);
   }
+}
+
+/** Every Task state with its body, Map item processors included. */
+export function taskStates(definition: AslDefinition): Array<[string, AslState]> {
+  return Object.entries(definition.States).flatMap(([name, state]) => {
+    const processor = state.ItemProcessor ?? state.Iterator;
+    const inner = processor ? taskStates(processor) : [];
+    return state.Type === 'Task' ? [[name, state] as [string, AslState], ...inner] : inner;
+  });
+}
+
+/** Task state name -> Resource, Map item processors included. */
+export function taskResources(definition: AslDefinition): Map<string, string> {
+  return new Map(taskStates(definition).flatMap(([name, state]) => (state.Resource === undefined ? [] : [[name, state.Resource] as [string, string]])));
 }
