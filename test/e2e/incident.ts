@@ -10,7 +10,7 @@ import type { PublishedMessage } from '../../local/aws/index.ts';
 import { OFFSETS_PARTITIONS, startIncidentEnvironment, type IncidentEnvironment } from '../../local/incident/environment.ts';
 
 // Bounded polling, the same as the toolkit integration tests use.
-export { waitFor } from '../integration/toolkit/helpers.ts';
+export { waitFor } from '../integration/kafka/helpers.ts';
 export { OFFSETS_PARTITIONS };
 
 export const TOPIC = 'orders';
