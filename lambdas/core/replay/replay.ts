@@ -88,6 +88,8 @@ export class OffsetsLogReplay {
   private readonly aborted = new AbortedTransactionIndex();
   private readonly metadata = new Map<string, GroupMetadataState>();
   private readonly deletions = new Map<string, GroupDeletion>();
+  /** The last metadata with members per group: an Empty group's metadata no longer says what it subscribed to. */
+  private readonly memberships = new Map<string, GroupMetadataState>();
   private readonly groupRecordsSeen = new Map<string, { typeNames: Set<string>; records: number; lastLogOffset: bigint }>();
   private readonly unreadable: UnreadableRange[] = [];
   private readonly counts = emptyCounts();
@@ -250,10 +252,12 @@ export class OffsetsLogReplay {
         if (record.tombstone) {
           this.counts.groupMetadataTombstones++;
           this.metadata.delete(record.group);
+          this.memberships.delete(record.group);
           this.deletions.set(record.group, { logOffset, logTimestamp });
         } else {
           this.counts.groupMetadataRecords++;
           this.metadata.set(record.group, { value: record.value, logOffset, logTimestamp });
+          if (record.value.members.length > 0) this.memberships.set(record.group, { value: record.value, logOffset, logTimestamp });
           this.deletions.delete(record.group);
         }
         return;
@@ -296,6 +300,11 @@ export class OffsetsLogReplay {
   /** The latest classic group metadata, or null when none was seen or the last one was a tombstone. */
   groupMetadata(group: string): GroupMetadataState | null {
     return this.metadata.get(group) ?? null;
+  }
+
+  /** The latest classic group metadata that had members (since the last tombstone), or null. */
+  lastMetadataWithMembers(group: string): GroupMetadataState | null {
+    return this.memberships.get(group) ?? null;
   }
 
   /** Set when the group's last group-metadata record was a tombstone. */
