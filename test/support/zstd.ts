@@ -1,10 +1,6 @@
-/** A real zstd compressor (the zstd reference library compiled to WebAssembly) for writing test and local-cluster batches. */
-import zstdWasm from '@bokuweb/zstd-wasm';
+/** A real zstd compressor (the zstd reference library compiled to WebAssembly), as the local cluster uses it. */
+import { offsetsTopicCompression } from '../../local/kafka/offsets-compression.ts';
 
-let ready: Promise<void> | undefined;
-
-export async function zstdCompressor(level = 3): Promise<(records: Buffer) => Buffer> {
-  ready ??= zstdWasm.init();
-  await ready;
-  return (records) => Buffer.from(zstdWasm.compress(records, level));
+export async function zstdCompressor(): Promise<(records: Buffer) => Buffer> {
+  return (await offsetsTopicCompression('zstd')).compress!;
 }
