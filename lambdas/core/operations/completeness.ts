@@ -55,12 +55,40 @@ export async function checkCompleteness(port: KafkaPort, result: GroupOffsetsRes
     );
   }
 
-  const infos = topics.length === 0 ? new Map<string, TopicInfo>() : await describeTopics(port, topics);
+  let infos = new Map<string, TopicInfo>();
+  let metadataError: string | null = null;
+  try {
+    if (topics.length > 0) infos = await describeTopics(port, topics);
+  } catch (error) {
+    if (isRecoveryError(error) && error.code === 'INVALID_INPUT') throw error;
+    // No broker answers Metadata: every recovered offset is still returned, none is validated.
+    metadataError = describeFailure(error);
+  }
   const partitions: PartitionCheck[] = [];
   let totalLag = 0n;
 
   for (const topic of topics) {
     const recovered = result.offsets[topic] ?? {};
+    if (metadataError !== null) {
+      const numbers = Object.keys(recovered).map(Number).sort((x, y) => x - y);
+      for (const partition of numbers) {
+        const check = uncheckedPartition(topic, partition, recovered[String(partition)], metadataError);
+        partitions.push(check.partition);
+        issues.push(check.issue!);
+      }
+      if (numbers.length === 0) {
+        issues.push({
+          kind: 'UNCHECKED_PARTITION',
+          topic,
+          partition: null,
+          offset: null,
+          logStartOffset: null,
+          logEndOffset: null,
+          message: `topic ${topic}: its partitions could not be listed (${metadataError}), so none of them is checked; check again once the cluster answers`,
+        });
+      }
+      continue;
+    }
     const info = infos.get(topic);
     if (info === undefined) {
       const count = Object.keys(recovered).length;

@@ -54,7 +54,7 @@ export async function findSubscription(lookup: SubscriptionLookup): Promise<Subs
   const found = before.membership.last;
   if (found !== null) {
     const where = found.logOffset >= windowStart ? 'in the window, before the group became Empty' : 'before the window';
-    const note = `the window's group metadata has no members; the subscription comes from the group metadata at __consumer_offsets-${lookup.partition} offset ${found.logOffset} (${new Date(Number(found.logTimestamp)).toISOString()}), ${where}`;
+    const note = `the window holds no group metadata with members; the subscription comes from the group metadata at __consumer_offsets-${lookup.partition} offset ${found.logOffset} (${new Date(Number(found.logTimestamp)).toISOString()}), ${where}`;
     return fromMetadata(found.logOffset >= windowStart ? 'window' : 'before-window', found, committedBefore, note);
   }
   if (!before.scan.complete) {
