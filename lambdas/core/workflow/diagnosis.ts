@@ -4,11 +4,12 @@
  * have reloaded since), and a NOT_COORDINATOR alone can be a leader move in flight, so the
  * live check is repeated after a metadata refresh before a shard counts as failed.
  */
-import { describeGroupOrAbsent } from './group-calls.ts';
+import { describeGroupOrAbsent } from '../operations/group-calls.ts';
+import { probeGroupFor } from '../operations/shard-probe.ts';
 import { kafkaErrorName, isRecoveryError } from '../errors.ts';
 import type { KafkaPort } from '../ports.ts';
 import type { Evidence, FailedShard, LiveCheck, LogFinding, RecoveryRequest, Verdict } from './documents.ts';
-import { brokerAddress, partitionsLedBy, probeGroupFor, readCoordinatorLayout, shardOf, type CoordinatorLayout } from './cluster-layout.ts';
+import { brokerAddress, partitionsLedBy, readCoordinatorLayout, shardOf, type CoordinatorLayout } from './cluster-layout.ts';
 
 const GROUP_CALL_ERRORS: ReadonlySet<string> = new Set(['NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE']);
 

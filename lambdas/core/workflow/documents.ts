@@ -35,6 +35,7 @@
 import type {
   AffectedGroupsResult,
   CompletenessReport,
+  CoordinatorCheck,
   GroupOffsetsResult,
   Int64String,
 } from '../model.ts';
@@ -166,17 +167,8 @@ export interface LogSearchSummary {
   truncated: boolean; // stopped at the page cap
 }
 
-/** The live check of one group's coordinator. */
-export interface LiveCheck {
-  groupId: string;
-  partition: number; // __consumer_offsets partition the group hashes to
-  coordinator: { brokerId: number; host: string } | null; // null when FindCoordinator failed
-  findCoordinatorError: string | null;
-  groupCall: 'OK' | 'NOT_COORDINATOR' | 'COORDINATOR_LOAD_IN_PROGRESS' | 'COORDINATOR_NOT_AVAILABLE' | 'OTHER_ERROR';
-  groupCallError: string | null;
-  groupState: string | null;
-  members: number | null;
-}
+/** The live check of one group's coordinator (a requested group, or a probe group standing for a shard). */
+export type LiveCheck = CoordinatorCheck;
 
 export interface Evidence {
   kind: 'LOG' | 'LIVE' | 'METADATA';

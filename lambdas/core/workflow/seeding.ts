@@ -4,7 +4,7 @@
  * safe: a partition already at its planned offset is simply committed again, while a target
  * that changed in any other way since planning is refused rather than overwritten.
  */
-import { describeGroupOrAbsent } from './group-calls.ts';
+import { describeGroupOrAbsent } from '../operations/group-calls.ts';
 import { isRecoveryError, kafkaErrorName } from '../errors.ts';
 import type { KafkaPort } from '../ports.ts';
 import type { GroupPlan, GroupSeedResult, RecoveryPlan } from './documents.ts';
