@@ -10,6 +10,8 @@ import { configuredAuthMode, defineStep, withKafka, type HandlerDeps } from './r
 
 /** Time kept for the live checks after the log search, out of the Lambda's remaining time. */
 const LIVE_CHECK_RESERVE_MS = 90_000;
+/** Time kept after the last shard probe for the verdict and the answer to Step Functions. */
+const PROBE_RESERVE_MS = 10_000;
 
 export function createHandler(overrides?: Partial<HandlerDeps>) {
   return defineStep<DiagnoseOutput>('diagnose', overrides, async (event, deps, context) => {
@@ -39,7 +41,13 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       ...(remaining !== undefined ? { deadline: Date.now() + remaining - LIVE_CHECK_RESERVE_MS } : {}),
     });
     deps.logger.info('broker log search', { ...logs.summary, findings: logs.findings.length });
-    const parts = await withKafka(deps, request, (port) => diagnoseCoordinators(port, request, logs.findings, { sleep: deps.sleep }));
+    const parts = await withKafka(deps, request, (port) =>
+      diagnoseCoordinators(port, request, logs.findings, {
+        sleep: deps.sleep,
+        logSearch: logs.summary,
+        ...(remaining !== undefined ? { deadline: Date.now() + remaining - PROBE_RESERVE_MS } : {}),
+      }),
+    );
     if (cluster.state !== 'ACTIVE') {
       // MAINTENANCE / REBOOTING_BROKER / UPDATING explain transient NOT_COORDINATOR answers.
       parts.evidence.unshift({ kind: 'METADATA', message: `The cluster is ${cluster.state}, not ACTIVE; coordinators move while brokers restart`, partition: null, brokerId: null });

@@ -164,8 +164,12 @@ export interface LogSearchSummary {
   pages: number;
   events: number;
   throttledRetries: number;
-  truncated: boolean; // stopped at the page cap
+  truncated: boolean; // the window was not read to its end
+  /** What cut the search short: the page cap, or the time kept for the live checks; null when it read the whole window. */
+  stoppedBy: LogSearchStop | null;
 }
+
+export type LogSearchStop = 'PAGE_CAP' | 'DEADLINE';
 
 /** The live check of one group's coordinator (a requested group, or a probe group standing for a shard). */
 export type LiveCheck = CoordinatorCheck;

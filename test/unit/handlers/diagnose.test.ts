@@ -1,0 +1,48 @@
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import type { Context } from 'aws-lambda';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { kafkaError } from '../../../lambdas/core/errors.ts';
+import { createHandler as diagnose } from '../../../lambdas/handlers/diagnose.ts';
+import { EXECUTION_ARN } from '../workflow/fixtures.ts';
+import { NOW, mocks, setUp, type Harness } from './harness.ts';
+
+let h: Harness;
+const event = { input: { lookbackMinutes: 120 }, executionArn: EXECUTION_ARN, startTime: NOW.toISOString() };
+// Less than the 90 s Diagnose keeps for the live checks: the log search stops after its first page.
+const shortOnTime = { getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+
+beforeEach(() => {
+  h = setUp();
+  let page = 0;
+  mocks.logs.on(FilterLogEventsCommand).callsFake(async () => ({ events: [], nextToken: `page-${++page}` }));
+});
+
+describe('Diagnose on a log search cut short', () => {
+  it('is INCONCLUSIVE, not HEALTHY, when the named group answers but not every shard does, and says the deadline stopped the search', async () => {
+    const group = h.kafka.groupOnShard(2, 'orders');
+    const describe = h.kafka.describeGroup.bind(h.kafka);
+    h.kafka.describeGroup = async (groupId) => {
+      if (h.kafka.shardOf(groupId) === 9) throw kafkaError('COORDINATOR_LOAD_IN_PROGRESS', 14, 'loading', { retryable: true });
+      return describe(groupId);
+    };
+    const result = await diagnose(h.deps)({ ...event, input: { ...event.input, groups: [group] } }, shortOnTime);
+    expect(result.logSearch).toMatchObject({ pages: 1, truncated: true, stoppedBy: 'DEADLINE' });
+    expect(result.liveChecks.find((c) => c.groupId === group)).toMatchObject({ groupCall: 'OK' });
+    expect(result.verdict).toBe('INCONCLUSIVE');
+    expect(result.evidence.some((e) => /stopped at its deadline/.test(e.message))).toBe(true);
+  });
+
+  it('is HEALTHY only after every shard answered the probe', async () => {
+    const result = await diagnose(h.deps)(event, shortOnTime);
+    expect(result.logSearch.stoppedBy).toBe('DEADLINE');
+    expect(result.verdict).toBe('HEALTHY');
+    expect(result.liveChecks.map((c) => c.partition)).toEqual([...Array(12).keys()]);
+  });
+
+  it('finds the FAILED shard by probing when the cut-short search saw no line about it', async () => {
+    h.kafka.failedShards.add(5);
+    const result = await diagnose(h.deps)(event, shortOnTime);
+    expect(result.verdict).toBe('COORDINATOR_FAILED');
+    expect(result.shards).toEqual([{ partition: 5, brokerId: h.kafka.leaderOf(5), groups: null }]);
+  });
+});
