@@ -1,6 +1,6 @@
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeClusterV2Command } from '@aws-sdk/client-kafka';
-import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { SFNServiceException, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApprovalDecision, DiagnoseOutput, GroupRecovery, PlanTargetOutput, RecoveryPlan } from '../../../lambdas/core/workflow/documents.ts';
@@ -136,6 +136,26 @@ describe('the runbook through its handlers', () => {
     expect(response.statusCode).toBe(200);
     expect(mocks.sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input).toEqual({ taskToken: 'TOKEN-9', error: 'ApprovalRejected', cause: 'Rejected by Bo: wrong window' });
     expect(h.kafka.calls).not.toContain('commitOffsets');
+  });
+
+  it('gives the link back when Step Functions does not take the decision, so the second press approves', async () => {
+    const { diagnosis, plan } = await runToPlan();
+    await requestApproval(h.deps)({ request: diagnosis.request, plan, taskToken: 'TOKEN-7' });
+    const query = new URL(/https:\/\/approve\S+/.exec(mocks.sns.commandCalls(PublishCommand)[0]!.args[0].input.Message!)![0]).search.slice(1);
+    const unavailable = new SFNServiceException({ name: 'ServiceUnavailable', $fault: 'server', message: 'try later', $metadata: { httpStatusCode: 503 } });
+    mocks.sfn.on(SendTaskSuccessCommand).rejectsOnce(unavailable).resolves({});
+    const endpoint = approvalEndpoint(h.deps);
+
+    const first = await endpoint(urlEvent('POST', query, 'decision=approve&approver=Ann'));
+    expect(first.statusCode).toBe(503);
+    expect(first.body).toContain('the link still works');
+    expect([...h.objects.keys()].filter((k) => k.includes('approval-consumed') || k.includes('approval-decision-'))).toEqual([]);
+
+    const second = await endpoint(urlEvent('POST', query, 'decision=approve&approver=Ann'));
+    expect(second.statusCode).toBe(200);
+    expect(mocks.sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(2);
+    expect([...h.objects.keys()].some((k) => k.includes('approval-decision-'))).toBe(true);
+    expect((await endpoint(urlEvent('POST', query, 'decision=approve&approver=Ann'))).statusCode).toBe(409);
   });
 
   it('refuses tampered, expired and superseded links', async () => {
