@@ -18,7 +18,7 @@ export interface RecoveryConfig {
   /** A security group the brokers accept client traffic from (usually the cluster's own). */
   securityGroupId: string;
   authMode: KafkaAuthMode;
-  /** AmazonMSK_* secret with the SCRAM user; required when authMode is scram. */
+  /** AmazonMSK_* secret with the SCRAM user; required when authMode is scram, with its key below. */
   scramSecretArn?: string;
   /** The customer managed key that encrypts the SCRAM secret (MSK requires one). */
   scramSecretKmsKeyArn?: string;
@@ -149,6 +149,10 @@ function validate(raw: Record<keyof RecoveryConfig, unknown>): RecoveryConfig {
   };
   if (scramSecretArn !== undefined) config.scramSecretArn = scramSecretArn;
   const kmsKey = optionalString(raw.scramSecretKmsKeyArn, 'scramSecretKmsKeyArn', /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'give the key ARN (not an alias) that encrypts the SCRAM secret');
+  if (authMode === 'scram' && kmsKey === undefined) {
+    // MSK accepts only secrets encrypted with a customer managed key, and reading one needs kms:Decrypt on it.
+    throw configError('scramSecretKmsKeyArn', 'is required when authMode is scram', 'set it to the customer managed KMS key that encrypts the AmazonMSK_* secret (`aws secretsmanager describe-secret` > KmsKeyId)');
+  }
   if (kmsKey !== undefined) config.scramSecretKmsKeyArn = kmsKey;
   return config;
 }

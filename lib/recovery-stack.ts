@@ -188,9 +188,7 @@ export class RecoveryStack extends Stack {
         policy(mskControlPlaneStatement(config.clusterArn));
         if (config.authMode === 'scram' && config.scramSecretArn) {
           policy(new iam.PolicyStatement({ sid: 'ReadTheScramSecret', actions: ['secretsmanager:GetSecretValue'], resources: [config.scramSecretArn] }));
-          if (config.scramSecretKmsKeyArn) {
-            policy(new iam.PolicyStatement({ sid: 'DecryptTheScramSecret', actions: ['kms:Decrypt'], resources: [config.scramSecretKmsKeyArn] }));
-          }
+          if (config.scramSecretKmsKeyArn) policy(new iam.PolicyStatement({ sid: 'DecryptTheScramSecret', actions: ['kms:Decrypt'], resources: [config.scramSecretKmsKeyArn] }));
         }
       }
       for (const statement of artifactStatements(name, this.artifacts.bucket, stateMachineName)) policy(statement);
