@@ -93,6 +93,7 @@ export class RecoveryStack extends Stack {
     fns['request-approval'].addEnvironment(ENV.APPROVAL_ENDPOINT_URL, this.approval.endpointUrl.url);
     fns['request-approval'].addEnvironment(ENV.APPROVAL_LINK_TTL_SECONDS, String(approvalTimeout.toSeconds()));
     fns.diagnose.addEnvironment(ENV.DEFAULT_LOOKBACK_MINUTES, String(config.lookbackMinutes));
+    fns.diagnose.addEnvironment(ENV.BROKER_LOG_GROUP, config.brokerLogGroupName);
     for (const name of ['diagnose', 'plan-target'] as const) fns[name].addEnvironment(ENV.TARGET_GROUP_PATTERN, config.targetGroupPattern);
 
     this.grantPermissions(settings, stateMachineArn, stateMachineName);

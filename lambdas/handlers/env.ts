@@ -31,6 +31,8 @@ export const ENV = {
   ARTIFACTS_KMS_KEY_ID: 'ARTIFACTS_KMS_KEY_ID',
   /** recovery:targetGroupPattern; Diagnose refuses target names outside it, PlanTarget suggests only names inside it (no limit when unset). */
   TARGET_GROUP_PATTERN: 'TARGET_GROUP_PATTERN',
+  /** recovery:brokerLogGroupName: the one log group Diagnose may search (IAM allows only it); the cluster's own when unset. */
+  BROKER_LOG_GROUP: 'BROKER_LOG_GROUP',
   /** Seconds kept free before the Lambda timeout when a scan must stop (default 15). */
   SCAN_SAFETY_MARGIN_SECONDS: 'SCAN_SAFETY_MARGIN_SECONDS',
   /** Provided by Lambda. */

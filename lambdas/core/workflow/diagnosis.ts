@@ -16,6 +16,8 @@ import { brokerAddress, partitionsLedBy, readCoordinatorLayout, shardOf } from '
 export interface DiagnosisOptions extends Omit<ShardProbeOptions, 'partitions'> {
   /** How the broker-log search ended; absent means it read the whole window. */
   logSearch?: { stoppedBy: LogSearchStop | null };
+  /** The logs searched cannot vouch for the window (e.g. not the group the cluster delivers to): probe every shard. */
+  logsUnreliable?: boolean;
 }
 
 export interface DiagnosisParts {
@@ -66,7 +68,7 @@ function partitionRanges(partitions: number[]): string {
 export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryRequest, findings: LogFinding[], options: DiagnosisOptions = {}): Promise<DiagnosisParts> {
   const layout = await readCoordinatorLayout(port);
   const stoppedBy = options.logSearch?.stoppedBy ?? null;
-  const probeEveryShard = stoppedBy !== null || (findings.length === 0 && request.groups.length === 0);
+  const probeEveryShard = stoppedBy !== null || options.logsUnreliable === true || (findings.length === 0 && request.groups.length === 0);
   const evidence: Evidence[] = [];
   const checksByPartition = new Map<number, LiveCheck[]>();
   const liveChecks: LiveCheck[] = [];

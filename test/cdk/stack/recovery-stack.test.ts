@@ -105,6 +105,8 @@ describe('Lambda functions', () => {
     });
     expect(env('approval-endpoint')['STATE_MACHINE_ARN']).toEqual(env('request-approval')['STATE_MACHINE_ARN']);
     expect(env('diagnose')['DEFAULT_LOOKBACK_MINUTES']).toBe('120');
+    // Diagnose searches the group its IAM statement names, not whatever the cluster reports.
+    expect(env('diagnose')['BROKER_LOG_GROUP']).toBe(EXAMPLE_CONFIG.brokerLogGroupName);
     for (const step of ['diagnose', 'plan-target']) expect(env(step)['TARGET_GROUP_PATTERN']).toBe(EXAMPLE_CONFIG.targetGroupPattern);
     expect(env('report')['APPROVAL_TOPIC_ARN']).toBeDefined();
     expect(env('notify-failure')['APPROVAL_TOPIC_ARN']).toBeDefined();

@@ -46,3 +46,29 @@ describe('Diagnose on a log search cut short', () => {
     expect(result.shards).toEqual([{ partition: 5, brokerId: h.kafka.leaderOf(5), groups: null }]);
   });
 });
+
+describe('Diagnose and the configured broker log group', () => {
+  it('searches the group the stack configured, and when the cluster delivers elsewhere says so and probes every shard', async () => {
+    h = setUp({ BROKER_LOG_GROUP: '/aws/msk/orders/old-group' });
+    mocks.logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    h.kafka.failedShards.add(7);
+    const group = h.kafka.groupOnShard(2, 'orders');
+    const result = await diagnose(h.deps)({ ...event, input: { ...event.input, groups: [group] } });
+    expect(mocks.logs.commandCalls(FilterLogEventsCommand)[0]!.args[0].input.logGroupName).toBe('/aws/msk/orders/old-group');
+    expect(result.evidence[0]!.message).toBe(
+      'The cluster delivers broker logs to msk/broker-logs/orders, but this stack searches /aws/msk/orders/old-group (recovery:brokerLogGroupName), so every shard was probed live. Redeploy with -c recovery:brokerLogGroupName=msk/broker-logs/orders',
+    );
+    // The named group is healthy, but the probe of every shard still finds shard 7.
+    expect(result.liveChecks).toHaveLength(12);
+    expect(result.failedShards).toEqual([7]);
+  });
+
+  it('adds nothing when the configured group is the cluster\'s', async () => {
+    h = setUp({ BROKER_LOG_GROUP: 'msk/broker-logs/orders' });
+    mocks.logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const group = h.kafka.groupOnShard(2, 'orders');
+    const result = await diagnose(h.deps)({ ...event, input: { ...event.input, groups: [group] } });
+    expect(result.evidence.filter((e) => e.kind === 'METADATA')).toEqual([]);
+    expect(result.liveChecks).toHaveLength(1);
+  });
+});
