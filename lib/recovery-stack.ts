@@ -119,6 +119,8 @@ export class RecoveryStack extends Stack {
     this.trigger = new AlarmTrigger(this, 'AlarmTrigger', {
       brokerLogGroupName: config.brokerLogGroupName,
       stateMachine: this.runbook.stateMachine,
+      noticeTopic: this.approval.topic,
+      noticeTopicKey: this.key,
       clusterArn: config.clusterArn,
       lookbackMinutes: config.lookbackMinutes,
       alarmName: `${this.stackName}-coordinator-load-failures`,

@@ -354,6 +354,15 @@ describe('storage, approval channel and alarm trigger', () => {
     });
   });
 
+  it('lets the starter tell the encrypted approval topic that an alarm arrived during a run', () => {
+    const [, policy] = resourcesOfType(synth.json, 'AWS::IAM::Policy').find(([id]) => id.startsWith('AlarmTriggerStarterRole'))!;
+    const statements = (policy['PolicyDocument'] as { Statement: Statement[] }).Statement;
+    const grantOf = (action: string) => statements.find((st) => asList(st.Action).includes(action));
+    expect(grantOf('sns:Publish')?.Resource).toEqual({ Ref: expect.stringMatching(/^ApprovalTopic/) });
+    expect(grantOf('kms:GenerateDataKey')?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
+    expect(asList(grantOf('kms:GenerateDataKey')!.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+  });
+
   it('starts the starter state machine on the alarm\'s ALARM state change with the window derived from the alarm time', () => {
     const [[, rule]] = resourcesOfType(synth.json, 'AWS::Events::Rule') as [[string, Record<string, unknown>]];
     const [alarmId] = resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm')[0]!;
