@@ -169,6 +169,7 @@ export class RecoveryStack extends Stack {
       environment[name] = {
         [ENV.AUTH_MODE]: config.authMode,
         ...(config.scramSecretArn ? { [ENV.SCRAM_SECRET_ARN]: config.scramSecretArn } : {}),
+        ...(config.tlsClientCertificateSecretArn ? { [ENV.TLS_CLIENT_CERTIFICATE_SECRET_ARN]: config.tlsClientCertificateSecretArn } : {}),
       };
     }
     return environment;
@@ -192,6 +193,12 @@ export class RecoveryStack extends Stack {
         if (config.authMode === 'scram' && config.scramSecretArn) {
           policy(new iam.PolicyStatement({ sid: 'ReadTheScramSecret', actions: ['secretsmanager:GetSecretValue'], resources: [config.scramSecretArn] }));
           if (config.scramSecretKmsKeyArn) policy(new iam.PolicyStatement({ sid: 'DecryptTheScramSecret', actions: ['kms:Decrypt'], resources: [config.scramSecretKmsKeyArn] }));
+        }
+        if (config.authMode === 'tls' && config.tlsClientCertificateSecretArn) {
+          policy(new iam.PolicyStatement({ sid: 'ReadTheClientCertificate', actions: ['secretsmanager:GetSecretValue'], resources: [config.tlsClientCertificateSecretArn] }));
+          if (config.tlsClientCertificateSecretKmsKeyArn) {
+            policy(new iam.PolicyStatement({ sid: 'DecryptTheClientCertificate', actions: ['kms:Decrypt'], resources: [config.tlsClientCertificateSecretKmsKeyArn] }));
+          }
         }
       }
       for (const statement of artifactStatements(name, this.artifacts.bucket, stateMachineName)) policy(statement);

@@ -19,6 +19,8 @@ export const ENV = {
   AUTH_MODE: 'AUTH_MODE',
   /** Secrets Manager secret with {"username","password"} for SCRAM (AmazonMSK_ prefix). */
   SCRAM_SECRET_ARN: 'SCRAM_SECRET_ARN',
+  /** Secrets Manager secret with {"certificate","privateKey"} (PEM) for TLS client authentication (mTLS); tls modes only. */
+  TLS_CLIENT_CERTIFICATE_SECRET_ARN: 'TLS_CLIENT_CERTIFICATE_SECRET_ARN',
   /** Secrets Manager secret whose SecretString is the HMAC key for approval links. */
   APPROVAL_SIGNING_SECRET_ARN: 'APPROVAL_SIGNING_SECRET_ARN',
   /** Function URL of the approval-endpoint Lambda (request-approval puts links to it in the message). */

@@ -77,6 +77,8 @@ describe('resolveRecoveryConfig', () => {
       /required when authMode is scram: set it to the customer managed KMS key/,
     ],
     [{ 'recovery:scramSecretArn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mysecret' }, 'recovery:scramSecretArn', /AmazonMSK_/],
+    [{ 'recovery:tlsClientCertificateSecretArn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cert-AbCdEf' }, 'recovery:tlsClientCertificateSecretArn', /is set but authMode is iam: set recovery:authMode=tls/],
+    [{ 'recovery:authMode': 'tls', 'recovery:tlsClientCertificateSecretArn': 'my-cert' }, 'recovery:tlsClientCertificateSecretArn', /"certificate": PEM, "privateKey": PEM/],
     [{ 'recovery:approverEmail': 'oncall' }, 'recovery:approverEmail', /on-call address/],
     [{ 'recovery:approvalTimeoutHours': 0 }, 'recovery:approvalTimeoutHours', /from 1 to 168/],
     [{ 'recovery:approvalTimeoutHours': '2.5' }, 'recovery:approvalTimeoutHours', /whole number/],
