@@ -18,10 +18,17 @@ export interface RecoveryConfig {
   /** A security group the brokers accept client traffic from (usually the cluster's own). */
   securityGroupId: string;
   authMode: KafkaAuthMode;
-  /** AmazonMSK_* secret with the SCRAM user; required when authMode is scram. */
+  /** AmazonMSK_* secret with the SCRAM user; required when authMode is scram, with its key below. */
   scramSecretArn?: string;
   /** The customer managed key that encrypts the SCRAM secret (MSK requires one). */
   scramSecretKmsKeyArn?: string;
+  /**
+   * For authMode tls on a cluster with TLS client authentication (mTLS): a Secrets Manager
+   * secret {"certificate": PEM, "privateKey": PEM} issued by the cluster's ACM private CA.
+   */
+  tlsClientCertificateSecretArn?: string;
+  /** The customer managed key of that secret, when it is not encrypted with aws/secretsmanager. */
+  tlsClientCertificateSecretKmsKeyArn?: string;
   /** The CloudWatch Logs group the cluster's broker logs go to (Provisioned.LoggingInfo). */
   brokerLogGroupName: string;
   approverEmail: string;
@@ -103,7 +110,7 @@ export function resolveRecoveryConfig(readContext: ContextReader, overrides: Par
     const fromContext = readContext(CONTEXT_PREFIX + key);
     raw[key] = fromProps ?? fromContext ?? EXAMPLE_CONFIG[key];
   }
-  for (const key of ['scramSecretArn', 'scramSecretKmsKeyArn'] as const) {
+  for (const key of ['scramSecretArn', 'scramSecretKmsKeyArn', 'tlsClientCertificateSecretArn', 'tlsClientCertificateSecretKmsKeyArn'] as const) {
     const value = overrides[key] ?? readContext(CONTEXT_PREFIX + key);
     if (value !== undefined) raw[key] = value;
   }
@@ -149,7 +156,20 @@ function validate(raw: Record<keyof RecoveryConfig, unknown>): RecoveryConfig {
   };
   if (scramSecretArn !== undefined) config.scramSecretArn = scramSecretArn;
   const kmsKey = optionalString(raw.scramSecretKmsKeyArn, 'scramSecretKmsKeyArn', /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'give the key ARN (not an alias) that encrypts the SCRAM secret');
+  if (authMode === 'scram' && kmsKey === undefined) {
+    // MSK accepts only secrets encrypted with a customer managed key, and reading one needs kms:Decrypt on it.
+    throw configError('scramSecretKmsKeyArn', 'is required when authMode is scram', 'set it to the customer managed KMS key that encrypts the AmazonMSK_* secret (`aws secretsmanager describe-secret` > KmsKeyId)');
+  }
   if (kmsKey !== undefined) config.scramSecretKmsKeyArn = kmsKey;
+  const certificateSecret = optionalString(raw.tlsClientCertificateSecretArn, 'tlsClientCertificateSecretArn', /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+    'give the ARN of the Secrets Manager secret that holds {"certificate": PEM, "privateKey": PEM}');
+  if (certificateSecret !== undefined) {
+    if (authMode !== 'tls') throw configError('tlsClientCertificateSecretArn', `is set but authMode is ${authMode}`, 'set recovery:authMode=tls for a cluster with TLS client authentication, or remove the key');
+    config.tlsClientCertificateSecretArn = certificateSecret;
+  }
+  const certificateKey = optionalString(raw.tlsClientCertificateSecretKmsKeyArn, 'tlsClientCertificateSecretKmsKeyArn', /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/,
+    'give the key ARN (not an alias) that encrypts the client certificate secret');
+  if (certificateKey !== undefined) config.tlsClientCertificateSecretKmsKeyArn = certificateKey;
   return config;
 }
 

@@ -17,7 +17,7 @@ import {
 import { awsClients } from '../aws/clients.ts';
 import type { ArtifactStore } from '../aws/artifacts.ts';
 import { getBootstrapBrokers } from '../aws/msk.ts';
-import { getSecretString, parseScramSecret } from '../aws/secrets.ts';
+import { getSecretString, parseScramSecret, parseTlsClientSecret } from '../aws/secrets.ts';
 import { createKafkaPort, type KafkaConnectionConfig } from '../kafka/index.ts';
 import { ENV, optionalEnv, requireEnv } from './env.ts';
 
@@ -71,8 +71,13 @@ export async function kafkaConnectionFor(deps: HandlerDeps, request: RecoveryReq
       return { brokers, ssl: true, sasl: { mechanism: 'scram-sha-512', ...credentials } };
     }
     case 'tls':
-    case 'public-tls':
-      return { brokers, ssl: true };
+    case 'public-tls': {
+      // Clusters with TLS client authentication (mTLS) want the certificate their private CA issued.
+      const secretArn = optionalEnv(ENV.TLS_CLIENT_CERTIFICATE_SECRET_ARN, deps.env);
+      if (secretArn === undefined) return { brokers, ssl: true };
+      const client = parseTlsClientSecret(secretArn, await getSecretString(deps.clients.secrets(), secretArn));
+      return { brokers, ssl: { cert: client.certificate, key: client.privateKey } };
+    }
     case 'plaintext':
       return { brokers };
   }

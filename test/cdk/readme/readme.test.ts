@@ -33,7 +33,7 @@ describe('README "Deploy on AWS"', () => {
   const rows = [...deploy.matchAll(/^\| `(recovery:[A-Za-z]+)` \| (.+?) \|/gm)].map((m) => ({ key: m[1]!, example: m[2]! }));
 
   it('documents exactly the context keys the stack reads', () => {
-    const keys = [...Object.keys(EXAMPLE_CONFIG), 'scramSecretArn', 'scramSecretKmsKeyArn', 'stackName'].map((key) => CONTEXT_PREFIX + key);
+    const keys = [...Object.keys(EXAMPLE_CONFIG), 'scramSecretArn', 'scramSecretKmsKeyArn', 'tlsClientCertificateSecretArn', 'tlsClientCertificateSecretKmsKeyArn', 'stackName'].map((key) => CONTEXT_PREFIX + key);
     expect(rows.map((row) => row.key).sort()).toEqual(keys.sort());
   });
 
