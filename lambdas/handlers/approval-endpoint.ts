@@ -7,7 +7,6 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { RecoveryError, isRecoveryError } from '../core/errors.ts';
 import { APPROVAL_REJECTED_ERROR, type ApprovalDecision, type RecoveryPlan } from '../core/workflow/documents.ts';
 import { checkApprovalLink, consumeApprovalLink, parseApprovalLink, type ApprovalLink, type ApprovalMarkerStore, type LinkProblem } from '../core/workflow/approval-link.ts';
-import { renderPlanText } from '../core/workflow/plan-text.ts';
 import { ARTIFACT_NAMES, approvalConsumedKey, artifactKey, getJson, getJsonIfExists, putJson } from '../aws/artifacts.ts';
 import { getSecretString } from '../aws/secrets.ts';
 import { sendTaskFailure, sendTaskSuccess } from '../aws/step-functions.ts';
@@ -36,8 +35,8 @@ function page(statusCode: number, body: string): HttpResponse {
   return { statusCode, headers: SECURITY_HEADERS, body };
 }
 
-function failure(statusCode: number, title: string, message: string): HttpResponse {
-  return page(statusCode, renderResultPage(title, message, 'error'));
+function failure(statusCode: number, title: string, message: string, executionArn?: string): HttpResponse {
+  return page(statusCode, renderResultPage({ title, message, status: 'error', ...(executionArn ? { executionArn } : {}) }));
 }
 
 const LINK_PROBLEMS: Record<LinkProblem | 'ALREADY_USED' | 'SUPERSEDED', [number, string, string]> = {
@@ -91,14 +90,17 @@ async function showPlan(deps: HandlerDeps, event: LambdaFunctionURLEvent): Promi
   const consumed = await getJsonIfExists(store.s3, { bucket: store.bucket, key: approvalConsumedKey(loaded.link.executionArn, loaded.link.approvalId) });
   if (consumed) return problemPage('ALREADY_USED');
   const plan = await getJson<RecoveryPlan>(store.s3, loaded.record.plan);
-  const planText = renderPlanText(plan, loaded.record.planSha256, `s3://${loaded.record.plan.bucket}/${loaded.record.plan.key}`);
   return page(
     200,
     renderApprovalPage({
-      planText,
-      formAction: `?${event.rawQueryString}`,
+      plan,
+      planSha256: loaded.record.planSha256,
+      planLocation: `s3://${loaded.record.plan.bucket}/${loaded.record.plan.key}`,
       executionArn: loaded.link.executionArn,
-      expiresAt: new Date(loaded.link.expiresAt * 1000).toISOString(),
+      expiresAt: new Date(loaded.link.expiresAt * 1000),
+      now: deps.now(),
+      incident: loaded.record.incident ?? null,
+      formAction: `?${event.rawQueryString}`,
     }),
   );
 }
@@ -174,11 +176,26 @@ async function decide(deps: HandlerDeps, event: LambdaFunctionURLEvent): Promise
   return page(
     200,
     renderResultPage(
-      decision === 'approve' ? 'Approved' : 'Rejected',
       decision === 'approve'
-        ? 'The execution continues: it seeds the planned offsets, verifies them and sends the report.'
-        : 'The execution ends without writing anything.',
-      'ok',
+        ? {
+            title: 'Approved',
+            message: `Recorded as approved by ${approver}. The execution continues now.`,
+            status: 'ok',
+            next: [
+              'SeedOffsets commits the planned offsets to each target group (a group whose target changed since the plan is blocked, not overwritten).',
+              'Verify reads the target groups back and compares them with the plan.',
+              'The report goes to the approval topic and the artifacts bucket.',
+              'Then restart each group\'s consumers with group.id set to its target group.',
+            ],
+            executionArn: loaded.link.executionArn,
+          }
+        : {
+            title: 'Rejected',
+            message: `Recorded as rejected by ${approver}. Nothing was written to Kafka.`,
+            status: 'ok',
+            next: ['The execution ends as NotApproved and a notice goes to the approval topic.', 'To try again with other targets or another window, start a new execution.'],
+            executionArn: loaded.link.executionArn,
+          },
     ),
   );
 }

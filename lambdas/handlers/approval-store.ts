@@ -1,6 +1,7 @@
 /** The approval request record shared by request-approval (writer) and approval-endpoint (reader). */
 import type { ArtifactRef } from '../core/workflow/documents.ts';
 import type { ApprovalLink, ApprovalMarkerStore } from '../core/workflow/approval-link.ts';
+import type { ApprovalIncident } from '../core/workflow/approval-incident.ts';
 import { approvalConsumedKey, deleteObject, putJsonIfAbsent, type ArtifactStore } from '../aws/artifacts.ts';
 
 export interface ApprovalRequestRecord {
@@ -12,6 +13,8 @@ export interface ApprovalRequestRecord {
   region: string;
   createdAt: string;
   expiresAt: number; // epoch seconds
+  /** Verdict, evidence and blast radius for the page; absent in records written before it existed. */
+  incident?: ApprovalIncident | null;
 }
 
 export function s3MarkerStore(store: ArtifactStore): ApprovalMarkerStore {

@@ -20,7 +20,7 @@ const DEFAULT_LINK_TTL_SECONDS = 86_400;
 
 export function createHandler(overrides?: Partial<HandlerDeps>) {
   return defineStep<RequestApprovalOutput>('request-approval', overrides, async (event, deps) => {
-    const { request, plan, taskToken } = parseRequestApprovalInput(event);
+    const { request, plan, taskToken, incident } = parseRequestApprovalInput(event);
     if (plan.plan.sha256 !== plan.planSha256) {
       throw invalidInput('plan.planSha256', 'does not match plan.plan.sha256', 'Pass the PlanTarget output unchanged');
     }
@@ -41,6 +41,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       region: request.region,
       createdAt: now.toISOString(),
       expiresAt,
+      incident,
     };
     const recordRef = await putJson(store, artifactKey(request.executionArn, ARTIFACT_NAMES.approvalRequest), record);
 

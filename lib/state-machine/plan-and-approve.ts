@@ -62,6 +62,12 @@ export function planAndApprovePhase(scope: Construct, props: PlanAndApprovePhase
       request,
       plan: sfn.JsonPath.objectAt('$.plan'),
       taskToken: sfn.JsonPath.taskToken,
+      // Context for the approval page (verdict, evidence, blast radius); never part of a decision.
+      // Whole objects, not their fields: a field path that is missing would fail the task.
+      incident: {
+        diagnosis: sfn.JsonPath.objectAt('$.diagnosis'),
+        blastRadius: sfn.JsonPath.listAt('$.blastRadius'),
+      },
     }),
     resultPath: '$.approval',
     taskTimeout: sfn.Timeout.duration(props.approvalTimeout ?? Duration.hours(24)),

@@ -322,6 +322,8 @@ export interface RequestApprovalInput {
   request: RecoveryRequest;
   plan: PlanTargetOutput;
   taskToken: string;
+  /** Shown on the approval page only (approval-incident.ts); the state machine passes it. */
+  incident?: { diagnosis: DiagnoseOutput; blastRadius: BlastRadiusOutput[] };
 }
 
 export interface RequestApprovalOutput {

@@ -12,6 +12,7 @@ export * from './planning.ts';
 export * from './plan-text.ts';
 export * from './approval-message.ts';
 export * from './approval-link.ts';
+export * from './approval-incident.ts';
 export * from './seeding.ts';
 export * from './verification.ts';
 export * from './report.ts';

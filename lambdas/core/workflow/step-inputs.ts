@@ -18,6 +18,7 @@ import type {
 } from './documents.ts';
 import { optionalString, requireArray, requireInteger, requireObject, requireString, type JsonObject } from './fields.ts';
 import { parseRecoveryRequest, validateGroupId } from './input.ts';
+import { parseApprovalIncident, type ApprovalIncident } from './approval-incident.ts';
 
 const FROM_STATE = 'The state machine passes it; when invoking by hand, copy it from the previous step output';
 
@@ -98,9 +99,10 @@ export function parsePlanTargetOutput(raw: unknown, field = 'plan'): PlanTargetO
   };
 }
 
-export function parseRequestApprovalInput(raw: unknown): { request: RecoveryRequest; plan: PlanTargetOutput; taskToken: string } {
-  const event = requireObject(raw, 'event', 'Invoke RequestApproval with {"request", "plan", "taskToken"}');
+export function parseRequestApprovalInput(raw: unknown): { request: RecoveryRequest; plan: PlanTargetOutput; taskToken: string; incident: ApprovalIncident | null } {
+  const event = requireObject(raw, 'event', 'Invoke RequestApproval with {"request", "plan", "taskToken"} and optionally "incident"');
   return {
+    incident: parseApprovalIncident(event['incident']),
     request: parseRecoveryRequest(event['request']),
     plan: parsePlanTargetOutput(event['plan']),
     taskToken: requireString(event['taskToken'], 'taskToken', 'Use the .waitForTaskToken integration and pass $$.Task.Token as taskToken'),

@@ -321,7 +321,8 @@ describe('the runbook definition, executed locally', () => {
     expect(plan.diagnosis).toEqual({ failingBrokers: [2], failedShards: [7, 9] });
     const ref = (group: string) => ({ artifact: { ...PLAN.plan, key: `groups/${group}.json` } });
     expect(plan.groups).toEqual([[ref('billing'), ref('orders')], [ref('search')]]);
-    expect(calls['AwaitApproval']).toEqual([{ request: REQUEST, plan: PLAN, taskToken: 'token-1' }]);
+    expect(calls['AwaitApproval']).toEqual([{ request: REQUEST, plan: PLAN, taskToken: 'token-1', incident: { diagnosis: expect.objectContaining({ verdict: 'COORDINATOR_FAILED', failedShards: [7, 9] }), blastRadius: expect.any(Array) } }]);
+    expect((calls['AwaitApproval']![0] as { incident: { blastRadius: { partition: number }[] } }).incident.blastRadius.map((s) => s.partition)).toEqual([7, 9]);
     expect(calls['SeedOffsets']![0]).toMatchObject({ request: REQUEST, plan: PLAN, approval: { approved: true, approvedBy: 'alice' } });
     expect(calls['Verify']![0]).toMatchObject({ request: REQUEST, plan: PLAN, seed: { ok: true } });
     const report = calls['Report']![0] as Record<string, unknown>;

@@ -4,7 +4,7 @@ import { SFNServiceException, SendTaskFailureCommand, SendTaskSuccessCommand } f
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ApprovalDecision, DiagnoseOutput, GroupRecovery, PlanTargetOutput, RecoveryPlan } from '../../../lambdas/core/workflow/documents.ts';
+import type { ApprovalDecision, BlastRadiusOutput, DiagnoseOutput, GroupRecovery, PlanTargetOutput, RecoveryPlan } from '../../../lambdas/core/workflow/documents.ts';
 import { createHandler as approvalEndpoint } from '../../../lambdas/handlers/approval-endpoint.ts';
 import { createHandler as blastRadius } from '../../../lambdas/handlers/blast-radius.ts';
 import { createHandler as diagnose } from '../../../lambdas/handlers/diagnose.ts';
@@ -48,7 +48,7 @@ beforeEach(() => {
   });
 });
 
-async function runToPlan(): Promise<{ diagnosis: DiagnoseOutput; plan: PlanTargetOutput }> {
+async function runToPlan(): Promise<{ diagnosis: DiagnoseOutput; plan: PlanTargetOutput; shards: BlastRadiusOutput[] }> {
   const diagnosis = await diagnose(h.deps)({
     input: { lookbackMinutes: 120, trigger: { source: 'alarm', alarmName: 'coordinator-failed' } },
     executionArn: EXECUTION_ARN,
@@ -57,7 +57,7 @@ async function runToPlan(): Promise<{ diagnosis: DiagnoseOutput; plan: PlanTarge
   const shards = await Promise.all(diagnosis.shards.map((shard) => blastRadius(h.deps)({ request: diagnosis.request, shard })));
   const groups = await Promise.all(shards.flatMap((s) => s.groupsToRecover).map((groupId) => readOffsets(h.deps)({ request: diagnosis.request, groupId })));
   const plan = await planTarget(h.deps)({ request: diagnosis.request, diagnosis: { failingBrokers: diagnosis.failingBrokers, failedShards: diagnosis.failedShards }, groups });
-  return { diagnosis, plan };
+  return { diagnosis, plan, shards };
 }
 
 function storedPlan(plan: PlanTargetOutput): RecoveryPlan {
@@ -66,7 +66,7 @@ function storedPlan(plan: PlanTargetOutput): RecoveryPlan {
 
 describe('the runbook through its handlers', () => {
   it('diagnoses, maps, reads, plans, asks, is approved by link, seeds, verifies and reports', async () => {
-    const { diagnosis, plan } = await runToPlan();
+    const { diagnosis, plan, shards } = await runToPlan();
     expect(diagnosis.verdict).toBe('COORDINATOR_FAILED');
     expect(diagnosis.cluster).toMatchObject({ clusterName: 'orders', kafkaVersion: '3.9.x', brokerLogGroup: 'msk/broker-logs/orders', offsetsPartitionCount: 12 });
     expect(diagnosis.cluster.brokers.map((b) => b.brokerId)).toEqual([1, 2, 3]);
@@ -82,7 +82,7 @@ describe('the runbook through its handlers', () => {
     expect(document.groups.map((g) => [g.sourceGroup, g.offsets.map((o) => `${o.topic}-${o.partition}@${o.offset}`)])).toEqual([[source, ['orders-0@14921', 'orders-1@15004']]]);
     expect(h.kafka.calls).not.toContain('commitOffsets'); // nothing is written before approval
 
-    await requestApproval(h.deps)({ request: diagnosis.request, plan, taskToken: 'TOKEN-123' });
+    await requestApproval(h.deps)({ request: diagnosis.request, plan, taskToken: 'TOKEN-123', incident: { diagnosis, blastRadius: shards } });
     const published = mocks.sns.commandCalls(PublishCommand)[0]!.args[0].input;
     expect(published.TopicArn).toBe(TOPIC_ARN);
     expect(published.Message).toContain("--task-token 'TOKEN-123'");
@@ -92,7 +92,11 @@ describe('the runbook through its handlers', () => {
     const endpoint = approvalEndpoint(h.deps);
     const page = await endpoint(urlEvent('GET', query));
     expect(page.statusCode).toBe(200);
-    expect(page.body).toContain('orders  0          14921');
+    expect(page.body).toContain('<tr><td>orders</td><td class="n">0</td><td class="n">14921</td>');
+    // The blast radius the state machine passed along: the failing broker, its shard, the group.
+    const shard = shards.find((s) => s.groupsToRecover.includes(source))!;
+    for (const node of [`broker ${shard.brokerId}`, `__consumer_offsets-${shard.partition}`, source]) expect(page.body).toContain(`<title>${node}</title>`);
+    expect(page.body).toContain(diagnosis.evidence[0]!.message.replace(/"/g, '&quot;'));
     expect(mocks.sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0); // GET never acts
 
     const approved = await endpoint(urlEvent('POST', query, 'decision=approve&approver=Ann+Oncall&comment=go'));
