@@ -19,6 +19,7 @@ main{max-width:72em;margin:0 auto;padding:1em}
 h1{font-size:1.4em;margin:.2em 0 .6em}
 h2{font-size:1.1em;margin:1.4em 0 .5em}
 h3{font-size:1em;margin:1em 0 .4em}
+.card>h2:first-child,.card>h3:first-child{margin-top:0}
 code{font:13px/1.4 ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
 .card{background:#fff;border:1px solid #d8dde3;border-radius:8px;padding:1em;margin:0 0 1em}
 .banner{background:#e8f3ff;border-color:#9cc7f5}
@@ -233,7 +234,7 @@ ${stat(left, 'left to decide')}
   const warnings = allWarnings.length > 0 ? `<section class="card warn"><h2>Warnings</h2><ul>${allWarnings.map((w) => `<li>${w}</li>`).join('')}</ul></section>` : '';
   const blast =
     input.incident && input.incident.shards.length > 0
-      ? `<section class="card"><h2>Blast radius</h2><p class="muted">Verdict ${escapeHtml(input.incident.verdict ?? 'unknown')}. Blue groups are in this plan; grey ones were affected but are not recovered by it.</p><div class="scroll">${renderBlastRadiusSvg(input.incident, recovered)}</div></section>`
+      ? `<section class="card"><h2>Blast radius</h2><p class="muted">Verdict ${escapeHtml(input.incident.verdict ?? 'unknown')}. Blue groups are in this plan; grey ones were affected but are not recovered by it. On a narrow screen the drawing scrolls sideways.</p><div class="scroll">${renderBlastRadiusSvg(input.incident, recovered)}</div></section>`
       : '';
   const evidence =
     input.incident && input.incident.evidence.length > 0
