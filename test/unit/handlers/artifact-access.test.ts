@@ -22,7 +22,7 @@ import { createHandler as seedOffsets } from '../../../lambdas/handlers/seed-off
 import { createHandler as verify } from '../../../lambdas/handlers/verify.ts';
 import type { ApprovalDecision } from '../../../lambdas/core/workflow/documents.ts';
 import { groupMetadata, offsetCommit } from '../../support/offsets-records.ts';
-import { EXECUTION_ARN } from '../workflow/fixtures.ts';
+import { EXECUTION_ARN } from '../core/workflow/fixtures.ts';
 import { NOW, mocks, setUp, urlEvent } from './harness.ts';
 
 // EXECUTION_ARN's state machine is "CoordinatorRecovery"; the stack names its own "<stack>-runbook".

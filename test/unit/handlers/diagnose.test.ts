@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { kafkaError } from '../../../lambdas/core/errors.ts';
 import { createHandler as diagnose } from '../../../lambdas/handlers/diagnose.ts';
-import { EXECUTION_ARN } from '../workflow/fixtures.ts';
+import { EXECUTION_ARN } from '../core/workflow/fixtures.ts';
 import { NOW, mocks, setUp, type Harness } from './harness.ts';
 
 let h: Harness;
