@@ -58,7 +58,10 @@ export function artifactStore(deps: HandlerDeps): ArtifactStore {
 }
 
 /** Bootstrap string from MSK for the auth mode, and the matching client security settings. */
-export async function kafkaConnectionFor(deps: HandlerDeps, request: RecoveryRequest): Promise<KafkaConnectionConfig> {
+/** What a Kafka connection needs to know: the cluster, how to authenticate, where its API is. */
+export type KafkaTarget = Pick<RecoveryRequest, 'clusterArn' | 'authMode' | 'region'>;
+
+export async function kafkaConnectionFor(deps: HandlerDeps, request: KafkaTarget): Promise<KafkaConnectionConfig> {
   const brokers = await getBootstrapBrokers(deps.clients.msk(), request.clusterArn, request.authMode);
   switch (request.authMode) {
     case 'iam':
@@ -83,7 +86,7 @@ export async function kafkaConnectionFor(deps: HandlerDeps, request: RecoveryReq
   }
 }
 
-export async function withKafka<T>(deps: HandlerDeps, request: RecoveryRequest, work: (port: KafkaPort) => Promise<T>): Promise<T> {
+export async function withKafka<T>(deps: HandlerDeps, request: KafkaTarget, work: (port: KafkaPort) => Promise<T>): Promise<T> {
   const port = deps.kafkaPort(await kafkaConnectionFor(deps, request));
   try {
     return await work(port);
