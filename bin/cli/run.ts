@@ -9,6 +9,8 @@ import { stringifyJson } from './json.ts';
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
+/** A safety check refused to write (no approval, target in use, plan changed). */
+export const EXIT_REFUSED = 3;
 /** The shell's code for "stopped by SIGINT". */
 export const EXIT_INTERRUPTED = 130;
 
@@ -56,7 +58,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
 
 function reportFailure(error: unknown, io: CliIo, options: { debug: boolean; json: boolean; commandName: string | undefined }): number {
   const recovery = isRecoveryError(error) ? error : new RecoveryError('KAFKA_ERROR', error instanceof Error ? error.message : String(error), { cause: error, details: { kafkaErrorName: 'INTERNAL' } });
-  const exitCode = BAD_INPUT_CODES.has(recovery.code) ? EXIT_BAD_INPUT : EXIT_FAILED;
+  const exitCode = BAD_INPUT_CODES.has(recovery.code) ? EXIT_BAD_INPUT : recovery.code === 'REFUSED' ? EXIT_REFUSED : EXIT_FAILED;
   if (options.json) {
     io.stderr.write(`${stringifyJson({ error: recovery.toJSON() })}\n`);
   } else {

@@ -12,7 +12,8 @@ export type RecoveryErrorCode =
   | 'CORRUPT_DATA'
   | 'AWS_ERROR'
   | 'CONFIGURATION'
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  | 'REFUSED'; // a safety check stopped a write (unapproved, target in use, plan changed); nothing was written
 
 export class RecoveryError extends Error {
   readonly code: RecoveryErrorCode;

@@ -1,0 +1,111 @@
+/**
+ * seed: the only command that writes to Kafka. It commits exactly the plan file, after a person
+ * approved it (a "y" on a terminal, or --yes), to target groups that still have no members and
+ * no other offsets; the approval record is written beside the plan before the first commit.
+ */
+import { writeFileSync } from 'node:fs';
+import { RecoveryError } from '../../../lambdas/core/errors.ts';
+import type { KafkaPort } from '../../../lambdas/core/ports.ts';
+import type { ApprovalDecision, GroupPlan, GroupSeedResult } from '../../../lambdas/core/workflow/documents.ts';
+import { describeGroupOrAbsent } from '../../../lambdas/core/workflow/group-calls.ts';
+import { renderPlanText } from '../../../lambdas/core/workflow/plan-text.ts';
+import { seedPlan } from '../../../lambdas/core/workflow/seeding.ts';
+import { PROGRAM, type Command } from '../command.ts';
+import { askConsent } from '../confirm.ts';
+import { approvalFileOf, loadPlanFile, requireSameCluster } from '../plan-file.ts';
+import { renderTable } from '../table.ts';
+import { EXIT_PLAN_INCOMPLETE } from './plan.ts';
+
+/** Why a target may not be written now, or null. Checked before asking, so nobody approves in vain. */
+export async function targetRefusal(port: KafkaPort, group: GroupPlan, overwrite: boolean): Promise<string | null> {
+  const description = await describeGroupOrAbsent(port, group.targetGroup);
+  if (description.members.length > 0) {
+    return `target "${group.targetGroup}" has ${description.members.length} active member(s) (state ${description.state}); stop its consumers first, committing under them would be overwritten`;
+  }
+  const topics = [...new Set(group.offsets.map((o) => o.topic))];
+  const current = new Map((await port.fetchCommittedOffsets(group.targetGroup, topics)).filter((e) => e.offset >= 0n).map((e) => [`${e.topic}\u0000${e.partition}`, e.offset.toString()]));
+  const different = group.offsets.filter((o) => {
+    const now = current.get(`${o.topic}\u0000${o.partition}`);
+    return now !== undefined && now !== o.offset;
+  });
+  if (different.length > 0 && !overwrite) {
+    const first = different[0]!;
+    return `target "${group.targetGroup}" already has different offsets for ${different.length} partition(s) (${first.topic}-${first.partition} is at ${current.get(`${first.topic}\u0000${first.partition}`)}, the plan says ${first.offset}); pass --overwrite-existing-target-offsets to replace them, or plan another target`;
+  }
+  return null;
+}
+
+export interface SeedDocument {
+  planFile: string;
+  planSha256: string;
+  approval: ApprovalDecision;
+  approvalFile: string;
+  ok: boolean;
+  groups: GroupSeedResult[];
+}
+
+function renderSeed(doc: SeedDocument): string {
+  const rows = doc.groups.map((g) => [g.sourceGroup, g.targetGroup, g.status, String(g.committed), g.error ?? (g.errors.length > 0 ? g.errors.map((e) => `${e.topic}-${e.partition}: ${e.errorName}`).join(', ') : '-')]);
+  return [
+    renderTable(['SOURCE', 'TARGET', 'STATUS', 'COMMITTED', 'PROBLEM'], rows, { rightAlign: [3] }),
+    `approved by ${doc.approval.approvedBy} at ${doc.approval.approvedAt} (plan sha256 ${doc.planSha256}); recorded in ${doc.approvalFile}`,
+    doc.ok ? `Next: ${PROGRAM} verify --plan ${doc.planFile}, then start the consumers with group.id set to the target` : 'Some groups were not fully seeded: see PROBLEM; re-running seed is safe',
+  ].join('\n');
+}
+
+export const seedCommand: Command = {
+  name: 'seed',
+  summary: 'commit a reviewed plan to its target groups, after approval (the only command that writes)',
+  positionals: [],
+  flags: {
+    plan: { type: 'string', placeholder: 'FILE', description: 'the plan written by "plan --out FILE" (required)' },
+    yes: { type: 'boolean', description: 'approve without asking (scripts); without it a terminal is asked, and no terminal means no' },
+    'plan-sha256': { type: 'string', placeholder: 'HASH', description: 'the sha256 the reviewer approved; the plan file must hash to it' },
+    'overwrite-existing-target-offsets': { type: 'boolean', description: 'replace offsets a target already has that differ from the plan' },
+    'cluster-arn': { type: 'string', placeholder: 'ARN', description: 'required for plans that name an MSK cluster ARN: confirms the connection reaches it' },
+    'approved-by': { type: 'string', placeholder: 'NAME', description: 'who approves, for the record (default: $USER)' },
+  },
+  details: [
+    'Example: coordinator-recovery seed --plan plan.json            # shows the plan, asks approve? [y/N]',
+    '         coordinator-recovery seed --plan plan.json --yes      # scripts',
+    'Refused (exit 3, nothing written): no terminal and no --yes, a "no", a plan edited after planning or for',
+    'another cluster, a target with members or with other offsets. Blocked groups of the plan are skipped.',
+    'The approval record (who, when, plan sha256) is written to <plan>.approval.json before the first commit.',
+  ].join('\n'),
+  async run(context, { flags }) {
+    const planFile = flags['plan'];
+    if (typeof planFile !== 'string' || planFile === '') throw new RecoveryError('INVALID_INPUT', '--plan: is required. Pass --plan plan.json (written by the plan command)', { details: { field: '--plan' } });
+    const { plan, sha256 } = loadPlanFile(planFile, context.io.readFile, typeof flags['plan-sha256'] === 'string' ? flags['plan-sha256'] : undefined);
+    const port = await context.port();
+    await requireSameCluster(port, plan, typeof flags['cluster-arn'] === 'string' ? flags['cluster-arn'] : undefined);
+    const overwrite = flags['overwrite-existing-target-offsets'] === true;
+    const seedable = plan.groups.filter((g) => !g.blocked);
+    if (seedable.length === 0) throw new RecoveryError('REFUSED', `--plan: every group of ${planFile} is blocked (${plan.groups.map((g) => g.blockedReason).join('; ') || 'no groups'}); nothing to write. Fix the cause and plan again`);
+    for (const group of seedable) {
+      const refusal = await targetRefusal(port, group, overwrite);
+      if (refusal !== null) throw new RecoveryError('REFUSED', `${refusal}. Nothing was written`, { details: { targetGroup: group.targetGroup } });
+    }
+
+    if (flags['yes'] !== true) context.io.stderr.write(`${renderPlanText(plan, sha256, planFile)}\n`);
+    const consent = await askConsent(context, `Commit these offsets to ${seedable.map((g) => g.targetGroup).join(', ')}? approve?`, flags['yes'] === true);
+    if (!consent.approved) throw new RecoveryError('REFUSED', `not approved: ${consent.why}. Nothing was written; run again on a terminal, or with --yes`);
+
+    const approval: ApprovalDecision = {
+      approved: true,
+      planSha256: sha256,
+      approvedBy: typeof flags['approved-by'] === 'string' ? flags['approved-by'] : (context.io.env['USER'] ?? context.io.env['LOGNAME'] ?? 'unknown'),
+      approvedAt: new Date(context.io.now()).toISOString(),
+      channel: 'cli',
+      approvalId: null,
+      comment: consent.how === 'yes-flag' ? 'approved with --yes' : 'approved on the terminal',
+    };
+    const approvalFile = approvalFileOf(planFile);
+    writeFileSync(approvalFile, `${JSON.stringify(approval, null, 2)}\n`);
+    const groups = await seedPlan(port, plan);
+    const ok = groups.every((g) => g.status === 'SEEDED' || g.status === 'SKIPPED_BLOCKED');
+    const document: SeedDocument = { planFile, planSha256: sha256, approval, approvalFile, ok, groups };
+    const skipped = groups.some((g) => g.status === 'SKIPPED_BLOCKED');
+    return { data: document, exitCode: !ok ? (groups.some((g) => g.committed > 0) ? EXIT_PLAN_INCOMPLETE : 1) : skipped ? EXIT_PLAN_INCOMPLETE : 0, human: () => renderSeed(document) };
+  },
+};
+
