@@ -6,7 +6,8 @@
 import { invalidInput, RecoveryError } from '../../../lambdas/core/errors.ts';
 import { checkCompleteness, readCommittedOffsets } from '../../../lambdas/core/operations/index.ts';
 import type { GroupOffsetsResult } from '../../../lambdas/core/model.ts';
-import type { Command, CommandContext } from '../command.ts';
+import type { Command, CommandContext, FlagValues } from '../command.ts';
+import { EXIT_INCOMPLETE, EXIT_OK } from '../exit-codes.ts';
 import { SCAN_FLAGS, scanOptions, scanWindow } from './scan-flags.ts';
 
 export interface ExportedOffset {
@@ -51,10 +52,11 @@ export function parseExportFormat(value: unknown): ExportFormat {
   throw invalidInput('--format', `"${String(value)}" is not a format`, 'Use --format json or --format csv');
 }
 
-async function recoverAll(context: CommandContext, groups: string[], flags: Record<string, unknown>): Promise<GroupOffsetsResult[]> {
-  const window = scanWindow(flags as never, context.io.now());
+async function recoverAll(context: CommandContext, groups: string[], flags: FlagValues): Promise<{ results: GroupOffsetsResult[]; complete: boolean }> {
+  const window = scanWindow(flags, context.io.now());
   const port = await context.port();
   const results: GroupOffsetsResult[] = [];
+  let complete = true;
   for (const groupId of groups) {
     const result = await readCommittedOffsets(port, groupId, window, scanOptions(context));
     const report = await checkCompleteness(port, result);
@@ -62,9 +64,10 @@ async function recoverAll(context: CommandContext, groups: string[], flags: Reco
     if (!result.scan.complete) context.note(`warning: ${groupId}: the scan stopped at ${result.scan.nextOffset}; later commits may be missing`);
     if (!report.complete) for (const issue of report.issues) context.note(`warning: ${groupId}: ${issue.kind}: ${issue.message}`);
     if (Object.keys(result.offsets).length === 0) context.note(`warning: ${groupId}: no committed offsets found in the window (a wider --since?)`);
+    complete &&= result.scan.complete && report.complete && Object.keys(result.offsets).length > 0;
     results.push(result);
   }
-  return results;
+  return { results, complete };
 }
 
 export const exportCommand: Command = {
@@ -80,14 +83,17 @@ export const exportCommand: Command = {
     '         kafka-consumer-groups --bootstrap-server "$BOOTSTRAP" --reset-offsets --group orders-service-v2 \\',
     '           --from-file orders-service-offsets.csv --execute',
     'Each offset is the next record to read (what a consumer seeks to). Gaps and stale offsets are',
-    'reported on stderr; nothing is invented for them. Read-only.',
+    'reported on stderr (exit 4); nothing is invented for them. Read-only.',
   ].join('\n'),
   async run(context, { positionals, flags }) {
     const format = parseExportFormat(flags['format']);
     const groups = [...new Set(positionals)];
-    const rows = exportRows(await recoverAll(context, groups, flags));
+    const { results, complete } = await recoverAll(context, groups, flags);
+    const rows = exportRows(results);
     return {
       data: rows,
+      // The file is written either way; a script can still tell that it has gaps.
+      exitCode: complete ? EXIT_OK : EXIT_INCOMPLETE,
       human: () => (format === 'csv' ? exportCsv(rows, groups) : JSON.stringify(rows, null, 2)),
     };
   },

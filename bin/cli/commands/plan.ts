@@ -12,11 +12,10 @@ import { diagnoseCoordinators } from '../../../lambdas/core/workflow/diagnosis.t
 import { planTargets } from '../../../lambdas/core/workflow/planning.ts';
 import { renderPlanText } from '../../../lambdas/core/workflow/plan-text.ts';
 import { PROGRAM, type Command, type FlagValues } from '../command.ts';
+import { EXIT_INCOMPLETE, EXIT_OK } from '../exit-codes.ts';
 import { clusterIdentity, hashFileOf, writePlanFiles } from '../plan-file.ts';
 import { SCAN_FLAGS, scanOptions, scanWindow } from './scan-flags.ts';
 
-/** Some group is blocked: the plan is written, but seeding it would leave that group out. */
-export const EXIT_PLAN_INCOMPLETE = 4;
 
 /** `--target NAME` for a single group, `--target SOURCE=NAME` (repeatable) for several. */
 export function parseTargets(values: readonly string[], groups: readonly string[]): Record<string, string> {
@@ -68,7 +67,7 @@ export const planCommand: Command = {
     `Then review it and run: ${PROGRAM} seed --plan plan.json`,
     'A group is BLOCKED (kept in the plan, never seeded) when its target has members, has different',
     'offsets (without --overwrite-existing-target-offsets), lands on a failed shard or nothing was recovered;',
-    `the exit code is then ${EXIT_PLAN_INCOMPLETE}.`,
+    `the exit code is then ${EXIT_INCOMPLETE}.`,
   ].join('\n'),
   async run(context, { positionals, flags }) {
     const out = flags['out'];
@@ -127,7 +126,7 @@ export const planCommand: Command = {
     const blocked = plan.groups.some((g) => g.blocked);
     return {
       data: document,
-      exitCode: blocked ? EXIT_PLAN_INCOMPLETE : 0,
+      exitCode: blocked ? EXIT_INCOMPLETE : EXIT_OK,
       human: () =>
         [
           renderPlanText(plan, planSha256, out).trimEnd(),

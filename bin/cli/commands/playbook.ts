@@ -13,6 +13,7 @@ import { readCoordinatorLayout, partitionsLedBy } from '../../../lambdas/core/wo
 import { sweepShards } from '../../../lambdas/core/workflow/diagnosis.ts';
 import { buildPlaybook, type Playbook } from '../../../lambdas/core/workflow/playbook.ts';
 import { PROGRAM, type Command } from '../command.ts';
+import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED } from '../exit-codes.ts';
 import { parseInteger } from '../values.ts';
 import { executePlaybook, type ExecutionLog } from './playbook-execute.ts';
 
@@ -101,7 +102,7 @@ export const playbookCommand: Command = {
     const document: PlaybookDocument = { groupId, partition, outDir, files, playbook, execution };
     return {
       data: document,
-      exitCode: execution === null || execution.outcome === 'DONE' ? 0 : execution.outcome === 'REFUSED' ? 3 : 1,
+      exitCode: execution === null || execution.outcome === 'DONE' ? EXIT_OK : execution.outcome === 'REFUSED' ? EXIT_REFUSED : EXIT_FAILED,
       human: () =>
         [
           `${CONSUMER_OFFSETS_TOPIC}-${partition}: leader ${playbook.leader}, replicas [${playbook.replicas.join(',')}], ISR [${playbook.isr.join(',')}]; interim leader ${playbook.interimLeader}`,

@@ -12,9 +12,9 @@ import { renderPlanText } from '../../../lambdas/core/workflow/plan-text.ts';
 import { seedPlan } from '../../../lambdas/core/workflow/seeding.ts';
 import { PROGRAM, type Command } from '../command.ts';
 import { askConsent } from '../confirm.ts';
+import { EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK } from '../exit-codes.ts';
 import { approvalFileOf, loadPlanFile, requireSameCluster } from '../plan-file.ts';
 import { renderTable } from '../table.ts';
-import { EXIT_PLAN_INCOMPLETE } from './plan.ts';
 
 /** Why a target may not be written now, or null. Checked before asking, so nobody approves in vain. */
 export async function targetRefusal(port: KafkaPort, group: GroupPlan, overwrite: boolean): Promise<string | null> {
@@ -105,7 +105,7 @@ export const seedCommand: Command = {
     const ok = groups.every((g) => g.status === 'SEEDED' || g.status === 'SKIPPED_BLOCKED');
     const document: SeedDocument = { planFile, planSha256: sha256, approval, approvalFile, ok, groups };
     const skipped = groups.some((g) => g.status === 'SKIPPED_BLOCKED');
-    return { data: document, exitCode: !ok ? (groups.some((g) => g.committed > 0) ? EXIT_PLAN_INCOMPLETE : 1) : skipped ? EXIT_PLAN_INCOMPLETE : 0, human: () => renderSeed(document) };
+    return { data: document, exitCode: !ok ? (groups.some((g) => g.committed > 0) ? EXIT_INCOMPLETE : EXIT_FAILED) : skipped ? EXIT_INCOMPLETE : EXIT_OK, human: () => renderSeed(document) };
   },
 };
 

@@ -3,6 +3,7 @@ import { RecoveryError } from '../../../lambdas/core/errors.ts';
 import type { VerifyOutput } from '../../../lambdas/core/workflow/documents.ts';
 import { verifyPlan } from '../../../lambdas/core/workflow/verification.ts';
 import type { Command } from '../command.ts';
+import { EXIT_FAILED, EXIT_OK } from '../exit-codes.ts';
 import { loadPlanFile, requireSameCluster } from '../plan-file.ts';
 import { renderTable } from '../table.ts';
 
@@ -36,6 +37,6 @@ export const verifyCommand: Command = {
     const port = await context.port();
     await requireSameCluster(port, plan, typeof flags['cluster-arn'] === 'string' ? flags['cluster-arn'] : undefined);
     const result = await verifyPlan(port, plan);
-    return { data: result, exitCode: result.ok ? 0 : 1, human: () => renderVerify(result) };
+    return { data: result, exitCode: result.ok ? EXIT_OK : EXIT_FAILED, human: () => renderVerify(result) };
   },
 };

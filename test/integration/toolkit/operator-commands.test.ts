@@ -16,7 +16,7 @@ import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { createKafkaPort } from '../../../lambdas/kafka/index.ts';
 import { CONSUMER_OFFSETS, type LocalCluster } from '../../../local/kafka/index.ts';
 import { PYTHON, runProcess } from '../local-kafka/helpers.ts';
-import { OFFSETS_PARTITIONS, startCluster, waitFor } from './helpers.ts';
+import { OFFSETS_PARTITIONS, produce, realClient, startCluster, waitFor } from './helpers.ts';
 
 const PY = fileURLToPath(new URL('./kafka_python_offsets.py', import.meta.url));
 const TOPIC = 'payments';
@@ -76,6 +76,7 @@ beforeAll(async () => {
   cluster = await startCluster();
   bootstrap = cluster.bootstrapServers.join(',');
   cluster.cluster.createTopic(TOPIC, { partitions: 3 });
+  await produce(realClient(cluster), TOPIC, 3, 10);
   dir = mkdtempSync(join(tmpdir(), 'operator-commands-'));
   await python('commit', SOURCE, Object.entries(COMMITTED).map(([p, o]) => `${p}:${o}`).join(','));
   await python('commit', OTHER, '0:1');
@@ -90,6 +91,7 @@ describe('export', () => {
   it('gives the offsets kafka-python committed, as JSON and as CSV for kafka-consumer-groups --from-file', async () => {
     const json = await cli(['export', SOURCE, '--format', 'json']);
     expect(json.code, json.err).toBe(0);
+    expect(json.err).toBe('');
     expect(JSON.parse(json.out)).toEqual(Object.entries(COMMITTED).map(([partition, offset]) => ({ group: SOURCE, topic: TOPIC, partition: Number(partition), offset })));
 
     const csv = await cli(['export', SOURCE, '--format', 'csv']);
@@ -97,6 +99,9 @@ describe('export', () => {
     expect(csv.out.trim().split('\n')).toEqual(['payments,0,4', 'payments,1,7', 'payments,2,9']);
 
     const both = await cli(['export', SOURCE, OTHER, '--format', 'csv']);
+    // audit-service committed partition 0 only: exported as is, the gaps named, exit 4.
+    expect(both.code).toBe(4);
+    expect(both.err).toMatch(/audit-service: MISSING.*payments-1/);
     expect(both.out.trim().split('\n')).toEqual(['audit-service,payments,0,1', 'payments-service,payments,0,4', 'payments-service,payments,1,7', 'payments-service,payments,2,9']);
   }, 60_000);
 
