@@ -14,6 +14,7 @@ import { runCli } from '../../../bin/cli/run.ts';
 import type { CliIo } from '../../../bin/cli/command.ts';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { createKafkaPort } from '../../../lambdas/kafka/index.ts';
+import { startAwsStandins, type AwsStandins } from '../../../local/aws/index.ts';
 import { CONSUMER_OFFSETS, type LocalCluster } from '../../../local/kafka/index.ts';
 import { PYTHON, runProcess } from '../local-kafka/helpers.ts';
 import { OFFSETS_PARTITIONS, produce, realClient, startCluster, waitFor } from './helpers.ts';
@@ -139,6 +140,44 @@ describe('diagnose --all-shards', () => {
     } finally {
       await cluster.faults.healCoordinator(other);
     }
+  }, 60_000);
+});
+
+describe('diagnose with the MSK broker logs (AWS stand-ins)', () => {
+  let aws: AwsStandins;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    if (shardStatus(sourceShard) !== 'FAILED') await cluster.faults.failCoordinator(sourceShard);
+    aws = await startAwsStandins({ cluster, clusterName: 'payments-prod' });
+    // The CLI builds its AWS clients from the environment, as on an operator's machine.
+    Object.assign(process.env, aws.environment());
+  });
+
+  afterAll(async () => {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+    await aws?.stop();
+  });
+
+  it('--cluster-arn finds the load failure in the broker logs and confirms it live', async () => {
+    const result = await cli(['diagnose', SOURCE, '--cluster-arn', aws.clusterArn, '--json']);
+    expect(result.code, result.err).toBe(0);
+    const doc = JSON.parse(result.out) as { verdict: string; failedShards: { partition: number }[]; logSearch: { logGroup: string; findings: { partition: number; phrase: string }[] }; evidence: { kind: string; partition: number | null }[] };
+    expect(doc.verdict).toBe('COORDINATOR_FAILED');
+    expect(doc.logSearch.logGroup).toBe(aws.logGroupName);
+    expect(doc.logSearch.findings.map((f) => f.partition)).toContain(sourceShard);
+    expect(doc.evidence.some((e) => e.kind === 'LOG' && e.partition === sourceShard)).toBe(true);
+    expect(doc.failedShards.map((s) => s.partition)).toContain(sourceShard);
+  }, 60_000);
+
+  it('--log-group reads the group directly; a bad ARN names the flag', async () => {
+    const direct = await cli(['diagnose', '--log-group', aws.logGroupName, '--region', aws.region, '--json']);
+    expect(direct.code, direct.err).toBe(0);
+    expect((JSON.parse(direct.out) as { failedShards: { partition: number }[] }).failedShards.map((s) => s.partition)).toContain(sourceShard);
+    const bad = await cli(['diagnose', '--cluster-arn', 'orders-prod']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--cluster-arn');
   }, 60_000);
 });
 
