@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { invalidInput, RecoveryError } from '../../lambdas/core/errors.ts';
+import { invalidInput, refusedForSafety } from '../../lambdas/core/errors.ts';
 import { CONSUMER_OFFSETS_TOPIC, type KafkaPort } from '../../lambdas/core/ports.ts';
 import type { RecoveryPlan } from '../../lambdas/core/workflow/documents.ts';
 
@@ -55,13 +55,13 @@ export function loadPlanFile(planPath: string, readFile: (path: string) => Buffe
   }
   const sha256 = sha256Hex(bytes);
   if (expectedSha256 !== undefined && expectedSha256.trim().toLowerCase() !== sha256) {
-    throw new RecoveryError('REFUSED', `--plan-sha256: ${planPath} hashes to ${sha256}, not ${expectedSha256.trim()}: it is not the plan that was reviewed. Plan again and review the new plan`, { details: { field: '--plan-sha256' } });
+    throw refusedForSafety(`--plan-sha256: ${planPath} hashes to ${sha256}, not ${expectedSha256.trim()}: it is not the plan that was reviewed`, 'Plan again and review the new plan', { field: '--plan-sha256' });
   }
   const hashFile = hashFileOf(planPath);
   if (existsSync(hashFile)) {
     const recorded = readFile(hashFile).toString('utf8').trim().split(/\s+/)[0] ?? '';
     if (recorded !== sha256) {
-      throw new RecoveryError('REFUSED', `--plan: ${planPath} was changed after it was planned (sha256 ${sha256}, ${basename(hashFile)} says ${recorded}). Plan again instead of editing the plan`, { details: { field: '--plan' } });
+      throw refusedForSafety(`--plan: ${planPath} was changed after it was planned (sha256 ${sha256}, ${basename(hashFile)} says ${recorded})`, 'Plan again instead of editing the plan', { field: '--plan' });
     }
   } else if (expectedSha256 === undefined) {
     throw invalidInput('--plan', `${basename(hashFile)} is missing beside the plan, so nothing shows the plan is the reviewed one`, 'Keep the .sha256 file the plan command wrote next to it, or pass --plan-sha256 HASH');
@@ -88,11 +88,11 @@ export async function requireSameCluster(port: KafkaPort, plan: RecoveryPlan, cl
   if (plan.clusterArn.startsWith(CLUSTER_ID_PREFIX)) {
     const here = await clusterIdentity(port);
     if (here !== plan.clusterArn) {
-      throw new RecoveryError('REFUSED', `--plan: the plan is for ${plan.clusterArn}, but --bootstrap reaches ${here}. Connect to the cluster the plan was made on`, { details: { field: '--bootstrap' } });
+      throw refusedForSafety(`--plan: the plan is for ${plan.clusterArn}, but --bootstrap reaches ${here}`, 'Connect to the cluster the plan was made on', { field: '--bootstrap' });
     }
     return;
   }
   if (clusterArnFlag !== plan.clusterArn) {
-    throw new RecoveryError('REFUSED', `--cluster-arn: the plan is for ${plan.clusterArn}; pass --cluster-arn ${plan.clusterArn} to confirm --bootstrap reaches that cluster`, { details: { field: '--cluster-arn' } });
+    throw refusedForSafety(`--cluster-arn: the plan is for ${plan.clusterArn}, and nothing shows --bootstrap reaches it`, `Pass --cluster-arn ${plan.clusterArn} to confirm it does`, { field: '--cluster-arn' });
   }
 }

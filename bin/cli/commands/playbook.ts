@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { invalidInput, RecoveryError } from '../../../lambdas/core/errors.ts';
+import { invalidInput, RecoveryError, refusedForSafety } from '../../../lambdas/core/errors.ts';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { CONSUMER_OFFSETS_TOPIC, type KafkaPort, type PartitionInfo } from '../../../lambdas/core/ports.ts';
 import { readCoordinatorLayout, partitionsLedBy } from '../../../lambdas/core/workflow/cluster-layout.ts';
@@ -80,7 +80,7 @@ export const playbookCommand: Command = {
     const info = await offsetsPartitionInfo(port, partition);
     const avoid = await brokersLeadingFailedShards(port, info.replicas, info.leader);
     const decision = buildPlaybook({ partition: info, groupId, avoidBrokers: avoid, program: PROGRAM });
-    if (!decision.ok) throw new RecoveryError('REFUSED', `${decision.reason}. Nothing was written`, { details: { partition } });
+    if (!decision.ok) throw refusedForSafety(decision.reason, 'Run playbook again once that is resolved', { partition });
     const playbook = decision.playbook;
     const outDir = typeof flags['out'] === 'string' ? flags['out'] : `playbook-${partition}`;
     mkdirSync(outDir, { recursive: true });

@@ -4,7 +4,7 @@
  * no other offsets; the approval record is written beside the plan before the first commit.
  */
 import { writeFileSync } from 'node:fs';
-import { RecoveryError } from '../../../lambdas/core/errors.ts';
+import { RecoveryError, refusedForSafety } from '../../../lambdas/core/errors.ts';
 import type { KafkaPort } from '../../../lambdas/core/ports.ts';
 import type { ApprovalDecision, GroupPlan, GroupSeedResult } from '../../../lambdas/core/workflow/documents.ts';
 import { describeGroupOrAbsent } from '../../../lambdas/core/workflow/group-calls.ts';
@@ -16,11 +16,14 @@ import { EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK } from '../exit-codes.ts';
 import { approvalFileOf, loadPlanFile, requireSameCluster } from '../plan-file.ts';
 import { renderTable } from '../table.ts';
 
-/** Why a target may not be written now, or null. Checked before asking, so nobody approves in vain. */
-export async function targetRefusal(port: KafkaPort, group: GroupPlan, overwrite: boolean): Promise<string | null> {
+/** Why a target may not be written now, and what would make it acceptable; null when it may. Checked before asking, so nobody approves in vain. */
+export async function targetRefusal(port: KafkaPort, group: GroupPlan, overwrite: boolean): Promise<{ reason: string; fix: string } | null> {
   const description = await describeGroupOrAbsent(port, group.targetGroup);
   if (description.members.length > 0) {
-    return `target "${group.targetGroup}" has ${description.members.length} active member(s) (state ${description.state}); stop its consumers first, committing under them would be overwritten`;
+    return {
+      reason: `target "${group.targetGroup}" has ${description.members.length} active member(s) (state ${description.state}); their next commits would overwrite the seeded offsets`,
+      fix: 'Stop its consumers and run seed again, or plan another target',
+    };
   }
   const topics = [...new Set(group.offsets.map((o) => o.topic))];
   const current = new Map((await port.fetchCommittedOffsets(group.targetGroup, topics)).filter((e) => e.offset >= 0n).map((e) => [`${e.topic}\u0000${e.partition}`, e.offset.toString()]));
@@ -30,7 +33,10 @@ export async function targetRefusal(port: KafkaPort, group: GroupPlan, overwrite
   });
   if (different.length > 0 && !overwrite) {
     const first = different[0]!;
-    return `target "${group.targetGroup}" already has different offsets for ${different.length} partition(s) (${first.topic}-${first.partition} is at ${current.get(`${first.topic}\u0000${first.partition}`)}, the plan says ${first.offset}); pass --overwrite-existing-target-offsets to replace them, or plan another target`;
+    return {
+      reason: `target "${group.targetGroup}" already has different offsets for ${different.length} partition(s) (${first.topic}-${first.partition} is at ${current.get(`${first.topic}\u0000${first.partition}`)}, the plan says ${first.offset})`,
+      fix: 'Pass --overwrite-existing-target-offsets to replace them, or plan another target',
+    };
   }
   return null;
 }
@@ -80,15 +86,15 @@ export const seedCommand: Command = {
     await requireSameCluster(port, plan, typeof flags['cluster-arn'] === 'string' ? flags['cluster-arn'] : undefined);
     const overwrite = flags['overwrite-existing-target-offsets'] === true;
     const seedable = plan.groups.filter((g) => !g.blocked);
-    if (seedable.length === 0) throw new RecoveryError('REFUSED', `--plan: every group of ${planFile} is blocked (${plan.groups.map((g) => g.blockedReason).join('; ') || 'no groups'}); nothing to write. Fix the cause and plan again`);
+    if (seedable.length === 0) throw refusedForSafety(`every group of ${planFile} is blocked (${plan.groups.map((g) => g.blockedReason).join('; ') || 'no groups'})`, 'Fix the cause and plan again', { field: '--plan' });
     for (const group of seedable) {
       const refusal = await targetRefusal(port, group, overwrite);
-      if (refusal !== null) throw new RecoveryError('REFUSED', `${refusal}. Nothing was written`, { details: { targetGroup: group.targetGroup } });
+      if (refusal !== null) throw refusedForSafety(refusal.reason, refusal.fix, { targetGroup: group.targetGroup });
     }
 
     if (flags['yes'] !== true) context.io.stderr.write(`${renderPlanText(plan, sha256, planFile)}\n`);
     const consent = await askConsent(context, `Commit these offsets to ${seedable.map((g) => g.targetGroup).join(', ')}? approve?`, flags['yes'] === true);
-    if (!consent.approved) throw new RecoveryError('REFUSED', `not approved: ${consent.why}. Nothing was written; run again on a terminal, or with --yes`);
+    if (!consent.approved) throw refusedForSafety(`not approved: ${consent.why}`, 'Run seed on a terminal and answer y, or pass --yes in a script');
 
     const approval: ApprovalDecision = {
       approved: true,

@@ -17,7 +17,7 @@ import { createKafkaPort } from '../../../lambdas/kafka/index.ts';
 import { startAwsStandins, type AwsStandins } from '../../../local/aws/index.ts';
 import { CONSUMER_OFFSETS, type LocalCluster } from '../../../local/kafka/index.ts';
 import { PYTHON, runProcess } from '../local-kafka/helpers.ts';
-import { OFFSETS_PARTITIONS, produce, realClient, startCluster, waitFor } from './helpers.ts';
+import { OFFSETS_PARTITIONS, consumeAll, produce, realClient, startCluster, waitFor } from './helpers.ts';
 
 const PY = fileURLToPath(new URL('./kafka_python_offsets.py', import.meta.url));
 const TOPIC = 'payments';
@@ -253,6 +253,21 @@ describe('plan, seed, verify (the source shard stays FAILED)', () => {
     expect(again.err).toContain('already has different offsets');
     expect(await python('committed', target, '3')).toEqual({ 0: 4, 1: 3, 2: 9 });
   }, 60_000);
+
+  it('seed refuses a target that has members, and writes nothing', async () => {
+    const busy = nameAwayFromBroker(`${SOURCE}-busy`, offsetsLeader(sourceShard).leader);
+    const busyPlan = join(dir, 'busy.json');
+    expect((await cli(['plan', SOURCE, '--target', busy, '--out', busyPlan])).code).toBe(0);
+    const consumer = await consumeAll(realClient(cluster, 'busy-consumer'), busy, TOPIC, 30);
+    try {
+      const result = await cli(['seed', '--plan', busyPlan, '--yes']);
+      expect(result.code).toBe(3);
+      expect(result.err).toMatch(/active member\(s\)/);
+      expect(existsSync(join(dir, 'busy.approval.json'))).toBe(false);
+    } finally {
+      await consumer.disconnect();
+    }
+  }, 90_000);
 });
 
 describe('playbook', () => {
@@ -301,6 +316,24 @@ describe('playbook', () => {
       await cluster.faults.startBroker(follower);
       await waitFor('the ISR to be whole again', () => (offsetsLeader(sourceShard).isr.length === live.replicas.length ? true : undefined));
     }
+  }, 60_000);
+
+  it('--execute asks before the first write: no terminal and no --yes moves nothing', async () => {
+    const before = offsetsLeader(sourceShard);
+    const result = await cli(['playbook', SOURCE, '--out', join(dir, 'asked'), '--execute', '--json']);
+    expect(result.code).toBe(3);
+    const doc = JSON.parse(result.out) as { execution: { outcome: string; steps: { name: string; status: string }[] } };
+    expect(doc.execution.outcome).toBe('REFUSED');
+    expect(doc.execution.steps.map((s) => [s.name, s.status])).toEqual([['save offsets', 'DONE'], ['stopped', 'REFUSED']]);
+    expect(offsetsLeader(sourceShard)).toEqual(before);
+  }, 60_000);
+
+  it('--execute will not delete a group whose offsets it could not save', async () => {
+    const before = offsetsLeader(sourceShard);
+    const result = await cli(['playbook', 'never-committed-group', '--out', join(dir, 'unsaved'), '--execute', '--yes', '--json']);
+    expect(result.code).toBe(3);
+    expect(result.out).toContain('could not be saved from the raw log');
+    expect(offsetsLeader(sourceShard)).toEqual(before);
   }, 60_000);
 
   it('--execute clears the FAILED shard, restores the original leaders and the saved offsets', async () => {
