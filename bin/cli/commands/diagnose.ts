@@ -85,7 +85,7 @@ export function renderDiagnosis(doc: DiagnoseDocument): string {
     );
   }
   const healthyProbes = doc.liveChecks.filter((c) => isProbe(c) && c.groupCall === 'OK').length;
-  if (healthyProbes > 0) lines.push(`${healthyProbes} other shard(s) answered group calls`);
+  if (healthyProbes > 0) lines.push(`${healthyProbes} ${shown.length > 0 ? 'other ' : ''}shard(s) answered group calls`);
   if (doc.logSearch) {
     lines.push(`broker logs ${doc.logSearch.logGroup}: ${doc.logSearch.events} matching line(s) in ${doc.logSearch.pages} page(s)${doc.logSearch.truncated ? ' (search cut short)' : ''}`);
   }

@@ -46,6 +46,11 @@ export function exportCsv(rows: readonly ExportedOffset[], groups: readonly stri
   return rows.map((r) => (single ? `${r.topic},${r.partition},${r.offset}` : `${r.group},${r.topic},${r.partition},${r.offset}`)).join('\n');
 }
 
+/** One assignment per line: readable, diffable and still one JSON array. */
+export function exportJson(rows: readonly ExportedOffset[]): string {
+  return rows.length === 0 ? '[]' : `[\n${rows.map((r) => `  ${JSON.stringify(r)}`).join(',\n')}\n]`;
+}
+
 export function parseExportFormat(value: unknown): ExportFormat {
   if (value === undefined) return 'json';
   if (typeof value === 'string' && (EXPORT_FORMATS as readonly string[]).includes(value)) return value as ExportFormat;
@@ -94,7 +99,7 @@ export const exportCommand: Command = {
       data: rows,
       // The file is written either way; a script can still tell that it has gaps.
       exitCode: complete ? EXIT_OK : EXIT_INCOMPLETE,
-      human: () => (format === 'csv' ? exportCsv(rows, groups) : JSON.stringify(rows, null, 2)),
+      human: () => (format === 'csv' ? exportCsv(rows, groups) : exportJson(rows)),
     };
   },
 };

@@ -14,7 +14,7 @@ import { describeGroupOrAbsent } from '../../../lambdas/core/workflow/group-call
 import type { Playbook } from '../../../lambdas/core/workflow/playbook.ts';
 import type { CommandContext } from '../command.ts';
 import { askConsent } from '../confirm.ts';
-import { exportCsv, exportRows } from './export.ts';
+import { exportCsv, exportJson, exportRows } from './export.ts';
 import { scanOptions } from './scan-flags.ts';
 
 export interface ExecutedStep {
@@ -101,7 +101,7 @@ export async function executePlaybook(context: CommandContext, port: KafkaPort, 
     if (rows.length > 0) {
       const json = join(options.outDir, `${groupId}-offsets.json`);
       const csv = join(options.outDir, `${groupId}-offsets.csv`);
-      writeFileSync(json, `${JSON.stringify(rows, null, 2)}\n`);
+      writeFileSync(json, `${exportJson(rows)}\n`);
       writeFileSync(csv, `${exportCsv(rows, [groupId])}\n`);
       log.savedOffsets.push(json, csv);
     }

@@ -4,6 +4,7 @@
  * no other offsets; the approval record is written beside the plan before the first commit.
  */
 import { writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { RecoveryError, refusedForSafety } from '../../../lambdas/core/errors.ts';
 import type { KafkaPort } from '../../../lambdas/core/ports.ts';
 import type { ApprovalDecision, GroupPlan, GroupSeedResult } from '../../../lambdas/core/workflow/documents.ts';
@@ -11,7 +12,7 @@ import { describeGroupOrAbsent } from '../../../lambdas/core/workflow/group-call
 import { renderPlanText } from '../../../lambdas/core/workflow/plan-text.ts';
 import { seedPlan } from '../../../lambdas/core/workflow/seeding.ts';
 import { PROGRAM, type Command } from '../command.ts';
-import { askConsent } from '../confirm.ts';
+import { askConsent, canAsk } from '../confirm.ts';
 import { EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK } from '../exit-codes.ts';
 import { approvalFileOf, loadPlanFile, requireSameCluster } from '../plan-file.ts';
 import { renderTable } from '../table.ts';
@@ -39,6 +40,15 @@ export async function targetRefusal(port: KafkaPort, group: GroupPlan, overwrite
     };
   }
   return null;
+}
+
+/** Who is logged in, when the environment does not say (containers often lack USER). */
+function accountName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
 }
 
 export interface SeedDocument {
@@ -92,14 +102,16 @@ export const seedCommand: Command = {
       if (refusal !== null) throw refusedForSafety(refusal.reason, refusal.fix, { targetGroup: group.targetGroup });
     }
 
-    if (flags['yes'] !== true) context.io.stderr.write(`${renderPlanText(plan, sha256, planFile)}\n`);
-    const consent = await askConsent(context, `Commit these offsets to ${seedable.map((g) => g.targetGroup).join(', ')}? approve?`, flags['yes'] === true);
+    // The plan is shown to the person about to answer; a script with --yes gets the result only.
+    if (flags['yes'] !== true && canAsk(context)) context.io.stderr.write(`${renderPlanText(plan, sha256, planFile)}\n`);
+    const offsets = seedable.reduce((total, g) => total + g.offsets.length, 0);
+    const consent = await askConsent(context, `Commit ${offsets} offset(s) to ${seedable.map((g) => g.targetGroup).join(', ')}: approve?`, flags['yes'] === true);
     if (!consent.approved) throw refusedForSafety(`not approved: ${consent.why}`, 'Run seed on a terminal and answer y, or pass --yes in a script');
 
     const approval: ApprovalDecision = {
       approved: true,
       planSha256: sha256,
-      approvedBy: typeof flags['approved-by'] === 'string' ? flags['approved-by'] : (context.io.env['USER'] ?? context.io.env['LOGNAME'] ?? 'unknown'),
+      approvedBy: typeof flags['approved-by'] === 'string' ? flags['approved-by'] : (context.io.env['USER'] ?? context.io.env['LOGNAME'] ?? accountName()),
       approvedAt: new Date(context.io.now()).toISOString(),
       channel: 'cli',
       approvalId: null,
