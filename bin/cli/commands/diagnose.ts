@@ -42,7 +42,8 @@ async function searchLogs(context: CommandContext, flags: FlagValues, window: { 
   if (clusterArn !== undefined && parsedArn === null) {
     throw invalidInput('--cluster-arn', `"${clusterArn}" is not an MSK cluster ARN`, 'Pass it as `aws kafka list-clusters-v2` prints it: arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>');
   }
-  const region = (typeof flags['region'] === 'string' ? flags['region'] : undefined) ?? parsedArn?.region ?? context.io.env['AWS_REGION'] ?? context.io.env['AWS_DEFAULT_REGION'];
+  // --region is the connection flag (also MSK IAM's); the ARN's own region wins for the cluster's logs.
+  const region = parsedArn?.region ?? (typeof flags['region'] === 'string' ? flags['region'] : undefined) ?? context.io.env['AWS_REGION'] ?? context.io.env['AWS_DEFAULT_REGION'];
   if (region === undefined) throw invalidInput('--region', 'is needed to find the log group', 'Pass --region eu-west-1 or set AWS_REGION');
   if (logGroup === undefined) {
     const { KafkaClient } = await import('@aws-sdk/client-kafka');
@@ -89,10 +90,9 @@ export function renderDiagnosis(doc: DiagnoseDocument): string {
   if (doc.logSearch) {
     lines.push(`broker logs ${doc.logSearch.logGroup}: ${doc.logSearch.events} matching line(s) in ${doc.logSearch.pages} page(s)${doc.logSearch.truncated ? ' (search cut short)' : ''}`);
   }
-  for (const e of doc.evidence) {
-    if (e.kind === 'LIVE' && e.message.includes(PROBE_PREFIX) && !e.message.includes('failed with')) continue;
-    lines.push(`  ${e.kind}: ${e.message}`);
-  }
+  // The table has every live answer; the evidence below is what says why (logs, refusals, metadata).
+  const evidence = doc.evidence.filter((e) => e.kind !== 'LIVE' || /DescribeGroups failed|FindCoordinator failed|failed to load according/.test(e.message));
+  if (evidence.length > 0) lines.push('evidence:', ...evidence.map((e) => `  ${e.kind}: ${e.message}`));
   return lines.join('\n');
 }
 
@@ -104,7 +104,6 @@ export const diagnoseCommand: Command = {
     'all-shards': { type: 'boolean', description: 'probe every __consumer_offsets partition (read-only DescribeGroups on a probe name per partition)' },
     'cluster-arn': { type: 'string', placeholder: 'ARN', description: 'also search this MSK cluster\'s broker logs in CloudWatch Logs (AWS credentials needed)' },
     'log-group': { type: 'string', placeholder: 'NAME', description: 'search this CloudWatch Logs group directly instead of asking MSK for it' },
-    region: { type: 'string', placeholder: 'REGION', description: 'AWS region of the log group (default: from the ARN, or AWS_REGION)' },
     since: { type: 'string', placeholder: 'TIME', description: 'broker-log window start: ISO time, duration back (6h) or epoch ms; default 2h' },
   },
   details: [
