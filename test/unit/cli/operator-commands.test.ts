@@ -1,4 +1,4 @@
-/** The pure parts of diagnose, export, plan, seed, verify and playbook; the commands run end to end in test/integration/toolkit/operator-commands.test.ts. */
+/** The pure parts of diagnose, export, plan, seed, verify and playbook; the commands run end to end in test/integration/cli/operator-commands.test.ts. */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -47,8 +47,4 @@ describe('ElectLeaders codec', () => {
       ],
     });
   });
-
-  it('refuses versions it does not speak', () => {
-    expect(() => encodeElectLeadersRequest(2, { topics: [], timeoutMs: 1 })).toThrow(RangeError);
-  });
 });
