@@ -38,12 +38,18 @@ function result(groupId: string, offsets: Record<string, Record<string, string>>
   return { groupId, offsetsPartition: 0, offsets: entries, groupMetadata: null, scan: {} as never } as GroupOffsetsResult;
 }
 
-describe('every new command', () => {
+describe('the commands', () => {
   it.each(['diagnose', 'export', 'plan', 'seed', 'verify', 'playbook'])('%s --help has an example and the exit codes', async (name) => {
     const io = fakeIo();
     expect(await runCli([name, '--help'], io)).toBe(0);
     expect(io.out()).toMatch(new RegExp(`Example: coordinator-recovery ${name} `));
     expect(io.out()).toContain('Exit codes:');
+  });
+
+  it.each(COMMANDS.map((c) => c.name))('%s --help (every command) shows an example', async (name) => {
+    const io = fakeIo();
+    await runCli([name, '--help'], io);
+    expect(io.out()).toMatch(new RegExp(`Examples?:[\\s\\S]*coordinator-recovery ${name}[ \n]`));
   });
 
   it('is listed once in --help', () => {
