@@ -9,7 +9,8 @@ import { COMMANDS } from '../../../bin/cli/commands/index.ts';
 import { exportCsv, exportRows, parseExportFormat } from '../../../bin/cli/commands/export.ts';
 import { parseTargets } from '../../../bin/cli/commands/plan.ts';
 import { askConsent } from '../../../bin/cli/confirm.ts';
-import { loadPlanFile, writePlanFiles } from '../../../bin/cli/plan-file.ts';
+import { loadPlanFile, requireSameCluster, writePlanFiles } from '../../../bin/cli/plan-file.ts';
+import type { KafkaPort } from '../../../lambdas/core/ports.ts';
 import { runCli } from '../../../bin/cli/run.ts';
 import type { GroupOffsetsResult } from '../../../lambdas/core/model.ts';
 import type { RecoveryPlan } from '../../../lambdas/core/workflow/documents.ts';
@@ -143,6 +144,25 @@ describe('plan files', () => {
     const bare = join(dir, 'bare.json');
     writeFileSync(bare, readFileSync(file));
     expect(() => loadPlanFile(bare, read, undefined)).toThrow(/bare\.json\.sha256 is missing beside the plan/);
+  });
+});
+
+describe('the cluster a plan is for', () => {
+  const connectedTo = (clusterId: string): KafkaPort => ({ metadata: async () => ({ clusterId, controllerId: 1, brokers: [], topics: [] }) }) as unknown as KafkaPort;
+  const planFor = (clusterArn: string) => ({ clusterArn }) as RecoveryPlan;
+
+  it('accepts the cluster the plan was made on and refuses another', async () => {
+    await expect(requireSameCluster(connectedTo('abc'), planFor('kafka-cluster-id:abc'), undefined)).resolves.toBeUndefined();
+    await expect(requireSameCluster(connectedTo('xyz'), planFor('kafka-cluster-id:abc'), undefined)).rejects.toMatchObject({
+      code: 'REFUSED',
+      message: expect.stringContaining('the plan is for kafka-cluster-id:abc, but --bootstrap reaches kafka-cluster-id:xyz'),
+    });
+  });
+
+  it('needs --cluster-arn to match a workflow plan that names an MSK cluster', async () => {
+    const arn = 'arn:aws:kafka:eu-west-1:111122223333:cluster/orders/0a1b-2';
+    await expect(requireSameCluster(connectedTo('abc'), planFor(arn), undefined)).rejects.toMatchObject({ code: 'REFUSED', details: { field: '--cluster-arn' } });
+    await expect(requireSameCluster(connectedTo('abc'), planFor(arn), arn)).resolves.toBeUndefined();
   });
 });
 
