@@ -263,9 +263,10 @@ export async function scanShard(port: KafkaPort, request: ShardScanRequest, opti
   // One signal for the scanner; which source fired decides between a checkpoint and an error.
   const halt = new AbortController();
   let stopReason: 'deadline' | 'stopped' | null = null;
-  const haltFor = (reason: 'deadline' | 'stopped') => {
+  const haltFor = (reason: 'stopped') => {
     stopReason ??= reason;
-    halt.abort(new RecoveryError('SCAN_INTERRUPTED', `scan stopped (${reason})`, { retryable: true }));
+    // Not a RecoveryError: the scanner then stops with its position, which the checkpoint needs.
+    halt.abort(new Error(`scan stopped (${reason})`));
   };
   const onStop = () => haltFor('stopped');
   const onCancel = () => halt.abort(recoveryOptions.signal?.reason);
@@ -273,12 +274,9 @@ export async function scanShard(port: KafkaPort, request: ShardScanRequest, opti
   stop?.addEventListener('abort', onStop, { once: true });
   if (recoveryOptions.signal?.aborted) onCancel();
   recoveryOptions.signal?.addEventListener('abort', onCancel, { once: true });
-  let timer: NodeJS.Timeout | undefined;
   if (deadline !== undefined) {
     if (!Number.isFinite(deadline)) throw invalidInput('deadline', `expected epoch milliseconds, got ${String(deadline)}`, 'Pass e.g. Date.now() + 60_000.');
-    const wait = deadline - Date.now();
-    if (wait <= 0) haltFor('deadline');
-    else timer = setTimeout(() => haltFor('deadline'), wait);
+    scanOptions.deadline = deadline;
   }
   scanOptions.signal = halt.signal;
 
@@ -302,6 +300,7 @@ export async function scanShard(port: KafkaPort, request: ShardScanRequest, opti
     const finished = replay ?? new OffsetsLogReplay(scope.group === undefined ? {} : { group: scope.group });
     return { status: 'done', shard: new ShardScan({ ...request, window }, finished, stats, position) };
   } catch (error) {
+    if (error instanceof RecoveryError && error.details['deadlinePassed'] === true) stopReason ??= 'deadline';
     const stoppedAt = positionOf(error);
     if (stoppedAt === null || replay === undefined) {
       if (stopReason !== null && checkpoint !== undefined) return { status: 'continue', checkpoint, reason: stopReason };
@@ -314,7 +313,6 @@ export async function scanShard(port: KafkaPort, request: ShardScanRequest, opti
     if (stopReason !== null) return { status: 'continue', checkpoint: saved, reason: stopReason };
     throw withCheckpoint(error as RecoveryError, saved);
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
     stop?.removeEventListener('abort', onStop);
     recoveryOptions.signal?.removeEventListener('abort', onCancel);
   }

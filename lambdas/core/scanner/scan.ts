@@ -51,6 +51,12 @@ export interface ScanOptions {
   progressIntervalMs?: number;
   retry?: Partial<RetryPolicy>;
   signal?: AbortSignal;
+  /**
+   * Epoch ms: once passed, the scan stops between two Fetches with SCAN_INTERRUPTED and its
+   * position (`details.deadlinePassed: true`). Checked on the clock, not by a timer, so a port
+   * that answers without yielding to the event loop cannot outrun it.
+   */
+  deadline?: number;
   /** Fetch maxWaitMs: how long the broker may hold a Fetch that has no data yet (default 100 ms). */
   fetchMaxWaitMs?: number;
 }
@@ -345,6 +351,12 @@ class PartitionScan {
 
   private throwIfAborted(): void {
     if (this.options.signal?.aborted) throw this.abortedError(this.options.signal.reason);
+    // Only once the range is known: a stop always leaves a position to continue from.
+    if (this.started && this.options.deadline !== undefined && Date.now() >= this.options.deadline) {
+      const error = this.interrupted('SCAN_INTERRUPTED', 'the deadline passed');
+      error.details['deadlinePassed'] = true;
+      throw error;
+    }
   }
 
   private abortedError(reason: unknown): RecoveryError {
