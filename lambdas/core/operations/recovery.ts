@@ -11,6 +11,7 @@ import { describeOffsetsTopic, requireOffsetsPartition } from '../scanner/index.
 import type { RecoveryScanOptions } from './replay-scan.ts';
 import { scanShard } from './shard-scan.ts';
 import type { ShardScan, ShardScanRequest } from './shard-scan.ts';
+import { findSubscription } from './subscription.ts';
 import { resolveWindow, validateGroupId } from './validate.ts';
 
 /** A whole-window scan with no deadline: it ends done or throws. */
@@ -61,7 +62,8 @@ export async function affectedGroups(
 
 /**
  * The group's last committed offset per topic partition (last write wins, tombstones delete,
- * read_committed), with the group metadata seen in the same window and the scan's statistics.
+ * read_committed), with the group metadata seen in the same window, the scan's statistics and
+ * the subscription (read from before the window when the window holds no member metadata).
  */
 export async function readCommittedOffsets(
   port: KafkaPort,
@@ -70,9 +72,20 @@ export async function readCommittedOffsets(
   options: RecoveryScanOptions = {},
 ): Promise<GroupOffsetsResult> {
   validateGroupId(groupId);
-  resolveWindow(window);
+  const resolved = resolveWindow(window);
   const offsets = await describeOffsetsTopic(port);
   const partition = partitionForGroup(groupId, offsets.partitionCount);
   const shard = await scanWhole(port, { partition, window, group: groupId }, options);
-  return shard.groupOffsets(groupId);
+  const result = shard.groupOffsets(groupId);
+  const subscription = await findSubscription({
+    port,
+    partition,
+    groupId,
+    window: resolved,
+    replay: shard.replay,
+    scan: result.scan,
+    recovered: result.offsets,
+    options,
+  });
+  return { ...result, subscription };
 }

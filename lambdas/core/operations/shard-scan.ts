@@ -146,8 +146,9 @@ const RESUME_NOTE = /^resumed at offset \d+$/;
 /** Adds one run's scanner counts to the runs before it, so a resumed scan reports what one run would. */
 function combineStats(before: ScanStats | undefined, run: ScanStats): ScanStats {
   const notes = [...(before?.notes ?? []), ...(run.notes ?? []).filter((note) => !RESUME_NOTE.test(note))];
-  const { resumedFrom: _ignored, ...current } = run;
-  if (before === undefined) return { ...current, notes };
+  const { resumedFrom: _ignored, unreadRanges: runUnread, ...current } = run;
+  const unreadRanges = [...(before?.unreadRanges ?? []), ...(runUnread ?? [])];
+  if (before === undefined) return { ...current, notes, ...(unreadRanges.length > 0 ? { unreadRanges } : {}) };
   const skipped = { ...before.skipped };
   for (const [reason, count] of Object.entries(run.skipped)) skipped[reason] = (skipped[reason] ?? 0) + count;
   const sum = (name: 'fetches' | 'retries' | 'metadataRefreshes' | 'logStartResets') => (before[name] ?? 0) + (run[name] ?? 0);
@@ -164,6 +165,9 @@ function combineStats(before: ScanStats | undefined, run: ScanStats): ScanStats 
     metadataRefreshes: sum('metadataRefreshes'),
     logStartResets: sum('logStartResets'),
     notes,
+    // Data deleted unread in an earlier run leaves the whole scan incomplete.
+    complete: run.complete && unreadRanges.length === 0,
+    ...(unreadRanges.length > 0 ? { unreadRanges } : {}),
   };
 }
 

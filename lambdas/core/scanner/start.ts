@@ -19,6 +19,7 @@ export interface ScanRange {
 export interface ScanStartOptions {
   since?: number;
   fromOffset?: bigint;
+  /** Stop here instead of at the log end, when it is lower (e.g. where a later window begins). */
   untilOffset?: bigint;
   resumeFrom?: ScanPosition;
 }
@@ -48,6 +49,7 @@ export async function resolveScanRange(
   const fromOffset = options.fromOffset === undefined ? undefined : validateFromOffset(options.fromOffset);
   const notes: string[] = [];
   let end = await listOne({ kind: 'latest' }, 'latest');
+  if (options.untilOffset !== undefined && validateFromOffset(options.untilOffset, 'untilOffset') < end) end = options.untilOffset;
   const logStart = await listOne({ kind: 'earliest' }, 'earliest');
   let start = logStart;
 
@@ -66,10 +68,6 @@ export async function resolveScanRange(
       clamped = end;
     }
     if (clamped > start) start = clamped;
-  }
-  if (options.untilOffset !== undefined) {
-    const until = validateFromOffset(options.untilOffset, 'untilOffset');
-    if (until < end) end = until;
   }
   if (start < logStart) start = logStart;
   if (start > end) start = end;
