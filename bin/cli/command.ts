@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { invalidInput } from '../../lambdas/core/errors.ts';
 import type { KafkaPort } from '../../lambdas/core/ports.ts';
 import type { KafkaConnectionConfig } from '../../lambdas/kafka/index.ts';
+import { exitCodeHelp, type ExitCode } from './exit-codes.ts';
 
 export const PROGRAM = 'coordinator-recovery';
 
@@ -57,7 +58,13 @@ export interface CommandResult {
   data: unknown;
   /** What a person reads. */
   human(): string;
-  exitCode?: number;
+  /** From exit-codes.ts; default EXIT_OK. EXIT_INCOMPLETE when the printed result is not whole. */
+  exitCode?: ExitCode;
+}
+
+/** What a command that wrote its own output (a stream) returns: only how it ended. */
+export interface StreamedResult {
+  exitCode: ExitCode;
 }
 
 export interface Command {
@@ -69,8 +76,8 @@ export interface Command {
   details?: string;
   /** Never contacts a cluster: help leaves the connection flags out. */
   offline?: boolean;
-  /** Returns nothing when the command wrote its own output (streaming commands). */
-  run(context: CommandContext, input: CommandInput): Promise<CommandResult | void>;
+  /** Returns a StreamedResult (or nothing, for EXIT_OK) when the command wrote its own output. */
+  run(context: CommandContext, input: CommandInput): Promise<CommandResult | StreamedResult | void>;
 }
 
 export const OUTPUT_FLAGS: Record<string, FlagDefinition> = {
@@ -176,6 +183,7 @@ export function commandHelp(command: Command, sharedFlags: Record<string, FlagDe
   if (!command.offline) lines.push('', 'Connection:', ...flagLines(sharedFlags));
   lines.push('', 'Output:', ...flagLines(OUTPUT_FLAGS));
   if (command.details) lines.push('', command.details);
+  lines.push('', exitCodeHelp());
   return `${lines.join('\n')}\n`;
 }
 
@@ -189,7 +197,9 @@ export function programHelp(commands: readonly Command[]): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    `Run ${PROGRAM} <command> --help for a command's options. Exit codes: 0 ok, 1 failed, 2 bad input.`,
+    `Run ${PROGRAM} <command> --help for a command's options and an example.`,
+    '',
+    exitCodeHelp(),
     '',
   ].join('\n');
 }

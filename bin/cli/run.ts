@@ -4,16 +4,10 @@ import type { KafkaPort } from '../../lambdas/core/ports.ts';
 import { PROGRAM, parseCommandLine, type CliIo, type Command, type CommandContext } from './command.ts';
 import { CONNECTION_FLAGS, buildConnectionConfig } from './connection.ts';
 import { COMMANDS } from './commands/index.ts';
+import { EXIT_BAD_INPUT, EXIT_OK, exitCodeForError } from './exit-codes.ts';
 import { stringifyJson } from './json.ts';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_BAD_INPUT = 2;
-/** The shell's code for "stopped by SIGINT". */
-export const EXIT_INTERRUPTED = 130;
-
-/** Errors caused by what the operator typed; everything else is a runtime failure. */
-const BAD_INPUT_CODES = new Set(['INVALID_INPUT', 'PARTITION_OUT_OF_RANGE']);
+export { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED } from './exit-codes.ts';
 
 export async function runCli(argv: readonly string[], io: CliIo, commands: readonly Command[] = COMMANDS): Promise<number> {
   // Known before parsing so that even a parse failure can honour them.
@@ -43,20 +37,19 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     };
     try {
       const result = await parsed.command.run(context, parsed.input);
-      if (result) io.stdout.write(parsed.json ? `${stringifyJson(result.data, true)}\n` : `${result.human()}\n`);
+      if (result && 'data' in result) io.stdout.write(parsed.json ? `${stringifyJson(result.data, true)}\n` : `${result.human()}\n`);
       return result?.exitCode ?? EXIT_OK;
     } finally {
       await port?.close().catch(() => undefined);
     }
   } catch (error) {
-    const exitCode = reportFailure(error, io, { debug, json, commandName });
-    return io.signal?.aborted ? EXIT_INTERRUPTED : exitCode;
+    return reportFailure(error, io, { debug, json, commandName });
   }
 }
 
 function reportFailure(error: unknown, io: CliIo, options: { debug: boolean; json: boolean; commandName: string | undefined }): number {
   const recovery = isRecoveryError(error) ? error : new RecoveryError('KAFKA_ERROR', error instanceof Error ? error.message : String(error), { cause: error, details: { kafkaErrorName: 'INTERNAL' } });
-  const exitCode = BAD_INPUT_CODES.has(recovery.code) ? EXIT_BAD_INPUT : EXIT_FAILED;
+  const exitCode = exitCodeForError(recovery, io.signal?.aborted === true);
   if (options.json) {
     io.stderr.write(`${stringifyJson({ error: recovery.toJSON() })}\n`);
   } else {

@@ -9,6 +9,7 @@ export type RecoveryErrorCode =
   | 'KAFKA_UNAVAILABLE' // connection refused / dropped after retries
   | 'KAFKA_ERROR' // the broker answered with an error code
   | 'SCAN_INTERRUPTED' // a scan stopped early; details carry the resume position
+  | 'REFUSED' // a write refused for safety (no approval, a target with members, ...); nothing was written
   | 'CORRUPT_DATA'
   | 'AWS_ERROR'
   | 'CONFIGURATION'
@@ -40,6 +41,11 @@ export class RecoveryError extends Error {
 /** Shorthand for the most common error: a bad input value, naming the field and how to fix it. */
 export function invalidInput(field: string, problem: string, fix: string): RecoveryError {
   return new RecoveryError('INVALID_INPUT', `${field}: ${problem}. ${fix}`, { details: { field } });
+}
+
+/** A write refused for safety: says why and what would make it acceptable. Nothing was written. */
+export function refusedForSafety(reason: string, fix: string, details: Record<string, unknown> = {}): RecoveryError {
+  return new RecoveryError('REFUSED', `refused: ${reason}. Nothing was written. ${fix}`, { details });
 }
 
 export function isRecoveryError(value: unknown): value is RecoveryError {

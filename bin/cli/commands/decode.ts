@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import { decodeOffsetsRecord, offsetsRecordToJson } from '../../../lambdas/core/offsets-records/index.ts';
 import { invalidInput } from '../../../lambdas/core/errors.ts';
 import type { Command } from '../command.ts';
+import { EXIT_INCOMPLETE, EXIT_OK } from '../exit-codes.ts';
 import { KCAT_FORMAT, readKcatFrames } from '../kcat-frames.ts';
 import type { KcatFrame } from '../kcat-frames.ts';
 
@@ -94,5 +95,6 @@ export const decodeCommand: Command = {
     }
     const unit = format === 'kcat' ? 'record(s)' : 'line(s)';
     if (failed > 0) context.note(`${failed} of ${inputs} ${unit} could not be decoded; see their "error" fields`);
+    return { exitCode: failed > 0 ? EXIT_INCOMPLETE : EXIT_OK };
   },
 };

@@ -3,6 +3,7 @@ import { invalidInput } from '../../../lambdas/core/errors.ts';
 import type { AffectedGroupsResult } from '../../../lambdas/core/model.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
 import type { Command } from '../command.ts';
+import { exitCodeForCompleteness } from '../exit-codes.ts';
 import { formatTimestamp, listOrDash, renderTable } from '../table.ts';
 import { parseInteger, parsePartitionList } from '../values.ts';
 import { SCAN_FLAGS, scanOptions, scanSummary, scanWindow } from './scan-flags.ts';
@@ -56,6 +57,8 @@ export const groupsCommand: Command = {
         results.length === 0
           ? `broker ${brokerId} leads no ${CONSUMER_OFFSETS_TOPIC} partition (unknown broker, or it leads none right now): no groups to list`
           : renderGroups(results),
+      // A scan that stopped before the log end may have missed groups.
+      exitCode: exitCodeForCompleteness(results.map((result) => result.scan)),
     };
   },
 };

@@ -2,6 +2,7 @@ import { checkCompleteness, readCommittedOffsets } from '../../../lambdas/core/o
 import type { CompletenessReport, GroupOffsetsResult } from '../../../lambdas/core/model.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
 import type { Command } from '../command.ts';
+import { exitCodeForCompleteness } from '../exit-codes.ts';
 import { formatTimestamp, listOrDash, renderTable } from '../table.ts';
 import { SCAN_FLAGS, scanOptions, scanSummary, scanWindow } from './scan-flags.ts';
 
@@ -68,6 +69,7 @@ export const offsetsCommand: Command = {
     const port = await context.port();
     const result = await readCommittedOffsets(port, groupId, window, scanOptions(context));
     const completeness = await checkCompleteness(port, result);
-    return { data: { offsets: result, completeness }, human: () => renderOffsets(result, completeness) };
+    if (context.json && !completeness.complete) context.note(`INCOMPLETE: ${completeness.issues.map((issue) => issue.message).join('; ')}`);
+    return { data: { offsets: result, completeness }, human: () => renderOffsets(result, completeness), exitCode: exitCodeForCompleteness([completeness]) };
   },
 };

@@ -54,7 +54,7 @@ describe('decodeLine', () => {
 describe('coordinator-recovery decode', () => {
   it('streams one object per input line, keeps going past bad lines and summarises them on stderr', async () => {
     const io = fakeIo({ stdin: Readable.from([`${JSON.stringify({ key, value })}\n`, '\n', 'garbage\n', JSON.stringify({ key, value: null })]) });
-    expect(await runCli(['decode'], io)).toBe(0);
+    expect(await runCli(['decode'], io)).toBe(4);
     const lines = io.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l['line'])).toEqual([1, 3, 4]);
     expect(lines[1]?.['error']).toMatch(/^line 3: not JSON/);

@@ -58,7 +58,7 @@ describe('readKcatFrames', () => {
 describe('coordinator-recovery decode --format kcat', () => {
   it('decodes each record with its partition and offset, and keeps going past a keyless one', async () => {
     const io = fakeIo({ stdin: Readable.from([stream]) });
-    expect(await runCli(['decode', '--format', 'kcat'], io)).toBe(0);
+    expect(await runCli(['decode', '--format', 'kcat'], io)).toBe(4);
     const lines = io.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({ logPartition: 12, logOffset: '0', kind: 'offset-commit', group: 'payments', topic: 'orders', partition: 3, tombstone: false });
