@@ -1,5 +1,6 @@
 /**
  * `npm run real-kafka -- fetch 4.1.1 [3.9.2 ...]`: fills the jar cache (CI warms it this way).
+ * `npm run real-kafka -- record-api-versions [VERSION ...]`: rewrites the local cluster's ApiVersions fixture.
  * `npm run real-kafka -- up --version 4.1.1 [--brokers 3]`: runs real brokers until Ctrl-C.
  */
 import process from 'node:process';
@@ -7,6 +8,8 @@ import { parseArgs } from 'node:util';
 import { fetchReleaseJars, realKafkaCacheDir } from './release-jars.ts';
 import { startRealKafka } from './real-kafka.ts';
 import { REAL_KAFKA_RELEASES } from './releases.ts';
+import { fetchApiVersions } from './api-versions.ts';
+import { writeRecordedApiVersions } from './record-api-versions.ts';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -17,6 +20,21 @@ async function main(argv: string[]): Promise<number> {
       await fetchReleaseJars(version);
       process.stdout.write(`real-kafka: ${version} ready in ${realKafkaCacheDir()} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
     }
+    return 0;
+  }
+  if (command === 'record-api-versions') {
+    const versions = rest.length > 0 ? rest : [...Object.values(REAL_KAFKA_RELEASES), '4.0.2'];
+    const recorded: Record<string, Awaited<ReturnType<typeof fetchApiVersions>>> = {};
+    for (const version of versions) {
+      const kafka = await startRealKafka({ version, brokers: 1, fetchJars: true });
+      try {
+        recorded[version] = await fetchApiVersions(kafka.brokers[0]!.host, kafka.brokers[0]!.port);
+      } finally {
+        await kafka.stop();
+      }
+      process.stdout.write(`real-kafka: ${version} serves ${recorded[version]!.length} APIs\n`);
+    }
+    process.stdout.write(`real-kafka: wrote ${writeRecordedApiVersions(recorded)}\n`);
     return 0;
   }
   if (command === 'up') {

@@ -49,6 +49,7 @@ function libDir(version: string): string {
 }
 
 const COMPLETE_MARKER = 'complete';
+const FALLBACK_LOG4J2 = '2.24.3';
 
 /** The classpath of a release when its jars are all in the cache, else null. */
 export function cachedClasspath(version: string): string | null {
@@ -89,8 +90,9 @@ async function mvn(cwd: string, args: string[]): Promise<void> {
 function loggingArtifacts(version: ReleaseVersion, jars: string[]): string[] {
   if (loggingBackend(version) === 'log4j2') {
     const core = jars.map((j) => /^log4j-core-(.+)\.jar$/.exec(j)?.[1]).find((v) => v !== undefined);
-    if (!core) throw new Error(`kafka_2.13:${version.text} brought no log4j-core; cannot add its SLF4J binding`);
-    return [`org.apache.logging.log4j:log4j-slf4j-impl:${core}`];
+    if (core) return [`org.apache.logging.log4j:log4j-slf4j-impl:${core}`];
+    // Some 4.0.x poms leave log4j2 out entirely; their tarballs ship the 2.24 line.
+    return ['api', 'core', 'slf4j-impl'].map((part) => `org.apache.logging.log4j:log4j-${part}:${FALLBACK_LOG4J2}`);
   }
   const slf4j = jars.map((j) => /^slf4j-api-(.+)\.jar$/.exec(j)?.[1]).find((v) => v !== undefined) ?? '1.7.36';
   return [`org.slf4j:slf4j-reload4j:${slf4j}`, 'ch.qos.reload4j:reload4j:1.2.25'];
