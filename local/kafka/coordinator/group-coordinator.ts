@@ -50,6 +50,8 @@ export interface GroupCoordinatorOptions {
    * logged and the partition is served with nothing loaded, so its groups' offsets are gone.
    */
   loadFailure?: 'shard-failed' | 'offsets-lost';
+  /** write an empty GroupMetadata record when JoinGroup creates a group (Kafka 4.x) */
+  recordGroupCreation?: boolean;
   /** group.initial.rebalance.delay.ms (Kafka: 3000; short here so tests and demos stay quick) */
   initialRebalanceDelayMs?: number;
   minSessionTimeoutMs?: number;
@@ -96,6 +98,7 @@ export class GroupCoordinator {
       offsetsRetentionMs: options.offsetsRetentionMs ?? 7 * 24 * 3600 * 1000,
       maxMetadataBytes: 4096,
       expireTimestampOnEveryCommit: options.offsetCommitValueVersion === 1,
+      recordGroupCreation: options.recordGroupCreation ?? false,
     };
   }
 

@@ -63,6 +63,7 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
     offsetsPartitions: env.offsetsPartitions,
     offsetCommitValueVersion: env.offsetCommitValueVersion,
     loadFailure: env.loadFailure ?? 'shard-failed',
+    recordGroupCreation: env.loadFailure !== 'offsets-lost',
   });
   const transactions = new TransactionCoordinator(env.cluster, groups, env.logs, env.transactionPartitions);
   const services: CoordinatorServices = { groups, transactions };
