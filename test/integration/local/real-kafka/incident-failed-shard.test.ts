@@ -27,7 +27,7 @@ import { startRealKafka, type RealKafka } from '../../../../local/real-kafka/rea
 import type { RealBrokerLogEntry } from '../../../../local/real-kafka/broker-log-file.ts';
 import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
 import { waitFor } from '../../kafka/helpers.ts';
-import { clientFor, describeRealKafka, liveBootstrap } from './support.ts';
+import { clientFor, describeRealKafka, liveBootstrap, untilAccepted } from './support.ts';
 import { appendUnreplayableCommit } from './unreplayable-record.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.newest;
@@ -56,20 +56,20 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
     try {
       await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3 }], waitForLeaders: true });
       for (let p = 0; p < PARTITIONS; p++) {
-        await producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: BEFORE }, (_, i) => ({ partition: p, value: `order-${p}-${i}` })) });
+        await untilAccepted('producing to the topic', () => producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: BEFORE }, (_, i) => ({ partition: p, value: `order-${p}-${i}` })) }));
       }
       const consumer = kafka.consumer({ groupId: GROUP, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 500 });
       await consumer.connect();
       await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
       await consumer.run({ autoCommitThreshold: 1, eachMessage: async () => undefined });
       await waitFor('the group to commit every message', async () => {
-        const [offsets] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
+        const [offsets] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] }).catch(() => []);
         return offsets?.partitions.every((p) => p.offset === String(BEFORE)) ? true : undefined;
       }, 60_000);
       await consumer.disconnect();
 
       failedPartition = partitionForGroup(GROUP, OFFSETS_PARTITIONS);
-      await appendUnreplayableCommit(real.bootstrapServers, { group: GROUP, topic: TOPIC, partition: 0, offsetsPartition: failedPartition });
+      await untilAccepted('appending the unreplayable record', () => appendUnreplayableCommit(real.bootstrapServers, { group: GROUP, topic: TOPIC, partition: 0, offsetsPartition: failedPartition }));
       const metadata = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
       const leader = metadata.topics[0]!.partitions.find((p) => p.partitionId === failedPartition)!.leader;
       await producer.disconnect();
@@ -87,7 +87,7 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
     const during = live.producer({ allowAutoTopicCreation: false });
     await during.connect();
     for (let p = 0; p < PARTITIONS; p++) {
-      await during.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: DURING }, (_, i) => ({ partition: p, value: `order-${p}-${BEFORE + i}` })) });
+      await untilAccepted('producing to the topic', () => during.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: DURING }, (_, i) => ({ partition: p, value: `order-${p}-${BEFORE + i}` })) }));
     }
     await during.disconnect();
     port = createKafkaPort({ brokers: liveBootstrap(real), clientId: 'oracle-recovery' });

@@ -27,7 +27,7 @@ import { killChildren } from '../kafka/helpers.ts';
 import { waitFor } from '../../kafka/helpers.ts';
 import { expectSameBehaviour } from './conformance-assertions.ts';
 import { KCAT_GROUP, playScenario, SCENARIO_TOPIC } from './conformance-scenario.ts';
-import { clientFor, describeRealKafka } from './support.ts';
+import { clientFor, describeRealKafka, untilAccepted } from './support.ts';
 import { appendUnreplayableCommit } from './unreplayable-record.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.classic39;
@@ -76,14 +76,14 @@ describeRealKafka(VERSION, 'offsets lost on load on real brokers', () => {
       await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
       const producer = kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect();
-      for (let p = 0; p < PARTITIONS; p++) await producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: BEFORE }, (_, i) => ({ partition: p, value: `payment-${p}-${i}` })) });
+      for (let p = 0; p < PARTITIONS; p++) await untilAccepted('producing to the topic', () => producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: BEFORE }, (_, i) => ({ partition: p, value: `payment-${p}-${i}` })) }));
       await producer.disconnect();
       const consumer = kafka.consumer({ groupId: GROUP, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 500 });
       await consumer.connect();
       await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
       await consumer.run({ autoCommitThreshold: 1, eachMessage: async () => undefined });
       await waitFor('the group to commit every message', async () => {
-        const [offsets] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
+        const [offsets] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] }).catch(() => []);
         return offsets?.partitions.every((p) => p.offset === String(BEFORE)) ? true : undefined;
       }, 60_000);
       await consumer.disconnect();
@@ -91,7 +91,7 @@ describeRealKafka(VERSION, 'offsets lost on load on real brokers', () => {
       await admin.disconnect();
     }
     failedPartition = partitionForGroup(GROUP, OFFSETS_PARTITIONS);
-    await appendUnreplayableCommit(real.bootstrapServers, { group: GROUP, topic: TOPIC, partition: 0, offsetsPartition: failedPartition });
+    await untilAccepted('appending the unreplayable record', () => appendUnreplayableCommit(real.bootstrapServers, { group: GROUP, topic: TOPIC, partition: 0, offsetsPartition: failedPartition }));
     await real.killBroker(1);
     await real.startBroker(1);
     failureLine = await real.waitForLog(new RegExp(`Error loading offsets from __consumer_offsets-${failedPartition}\\b`), { timeoutMs: 60_000 });
@@ -123,7 +123,7 @@ describeRealKafka(VERSION, 'offsets lost on load on real brokers', () => {
   it('recovers the group into a new one with nothing lost or replayed', async () => {
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    for (let p = 0; p < PARTITIONS; p++) await producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: DURING }, (_, i) => ({ partition: p, value: `payment-${p}-${BEFORE + i}` })) });
+    for (let p = 0; p < PARTITIONS; p++) await untilAccepted('producing to the topic', () => producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: DURING }, (_, i) => ({ partition: p, value: `payment-${p}-${BEFORE + i}` })) }));
     await producer.disconnect();
 
     const recovered = await readCommittedOffsets(port, GROUP);
