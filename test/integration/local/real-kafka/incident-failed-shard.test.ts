@@ -27,7 +27,11 @@ import { startRealKafka, type RealKafka } from '../../../../local/real-kafka/rea
 import type { RealBrokerLogEntry } from '../../../../local/real-kafka/broker-log-file.ts';
 import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
 import { waitFor } from '../../kafka/helpers.ts';
-import { clientFor, describeRealKafka, liveBootstrap, untilAccepted } from './support.ts';
+import { clientFor, copyIntoSink, describeRealKafka, liveBootstrap, untilAccepted } from './support.ts';
+import { startAwsStandins } from '../../../../local/aws/index.ts';
+import { BrokerLogSink } from '../../../../local/kafka/index.ts';
+import { createLocalRunbook } from '../../../../local/stepfunctions/index.ts';
+import { approvalMailParts } from '../../../e2e/incident.ts';
 import { appendUnreplayableCommit } from './unreplayable-record.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.newest;
@@ -173,6 +177,36 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
     const expected = Array.from({ length: PARTITIONS }, (_, p) => Array.from({ length: DURING }, (_, i) => `order-${p}-${BEFORE + i}`)).flat();
     expect([...received].sort()).toEqual([...expected].sort());
   });
+
+  it('is recovered by the synthesized state machine on the local runner, Diagnose reading the real broker lines from the CloudWatch Logs stand-in', async () => {
+    const sink = new BrokerLogSink();
+    for (const entry of real.logEntries()) copyIntoSink(sink, entry);
+    const brokers = real.brokers.filter((b) => b.running).map((b) => ({ brokerId: b.id, host: b.host, port: b.port }));
+    const aws = await startAwsStandins({ cluster: { brokers, logs: sink }, clusterName: 'orders-real' });
+    try {
+      const runbook = await createLocalRunbook({ aws });
+      try {
+        const target = `${GROUP}-recovered-sfn`;
+        const execution = runbook.start({ groups: [GROUP], targetNames: { [GROUP]: target }, comment: 'real brokers' }, { name: 'real-brokers' });
+        const mail = await aws.sns.waitForMessage((m) => m.message.includes(execution.taskToken), { timeoutMs: 120_000 });
+        expect((await port.fetchCommittedOffsets(target, [TOPIC])).filter((e) => e.offset >= 0n)).toEqual([]);
+        const { link } = approvalMailParts(mail);
+        const decision = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&approver=oracle&comment=real' });
+        expect(decision.status).toBe(200);
+        const outcome = await execution.done;
+        expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
+        expect((outcome as { output: { outcome: string } }).output.outcome).toBe('RECOVERED');
+        const diagnose = execution.invocations.find((i) => i.state === 'Diagnose')?.output as { verdict: string; failedShards: number[]; findings: { partition: number; phrase: string }[] };
+        expect(diagnose).toMatchObject({ verdict: 'COORDINATOR_FAILED', failedShards: [failedPartition], findings: [{ partition: failedPartition, phrase: 'FAILED_TO_LOAD_METADATA' }] });
+        const seeded = await port.fetchCommittedOffsets(target, [TOPIC]);
+        expect(seeded.map((e) => [e.partition, e.offset])).toEqual([[0, BigInt(BEFORE)], [1, BigInt(BEFORE)], [2, BigInt(BEFORE)]]);
+      } finally {
+        await runbook.close();
+      }
+    } finally {
+      await aws.stop();
+    }
+  }, 240_000);
 
   function request(): RecoveryRequest {
     return {
