@@ -11,6 +11,7 @@ import { startLocalCluster } from './index.ts';
  */
 const USAGE = `usage: npm run local -- <command> [options]
   up [--brokers N] [--port P] [--offsets-partitions N] [--log-dir DIR] [--kafka-version 3.9|4.0|4.1]
+  up [--brokers N] [--port P] [--offsets-partitions N] [--offsets-compression none|gzip|snappy|lz4|zstd] [--log-dir DIR]
                                    run a cluster until SIGINT/SIGTERM (broker n on port P+n-1)
   status [--json]                  brokers, leaders and log ranges
   fail-coordinator --partition P [--legacy-log-line] [--group G]
@@ -72,6 +73,8 @@ async function up(values: Record<string, unknown>): Promise<void> {
     offsetsPartitions: intOption(values, 'offsets-partitions', false) ?? 50,
     ...(typeof values['log-dir'] === 'string' ? { logDir: values['log-dir'] } : {}),
     ...(typeof values['kafka-version'] === 'string' ? { kafkaVersion: values['kafka-version'] } : {}),
+    // Validated by startLocalCluster, which names the option and the codecs it takes.
+    ...(typeof values['offsets-compression'] === 'string' ? { offsetsTopicCompressionCodec: values['offsets-compression'] as 'none' } : {}),
   });
   const state: State = { controlUrl: cluster.controlUrl, bootstrap: cluster.bootstrapServers, pid: process.pid };
   const statePath = stateFilePath();
@@ -158,6 +161,7 @@ export async function main(argv: string[]): Promise<number> {
       'offsets-partitions': { type: 'string' },
       'log-dir': { type: 'string' },
       'kafka-version': { type: 'string' },
+      'offsets-compression': { type: 'string' },
       partition: { type: 'string' },
       id: { type: 'string' },
       to: { type: 'string' },

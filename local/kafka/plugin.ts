@@ -1,4 +1,5 @@
 import type { BrokerLogSink } from './broker-log.ts';
+import type { OffsetsTopicCompression } from './offsets-compression.ts';
 import type { Cluster } from './cluster/cluster.ts';
 import type { ApiRegistry } from './server/registry.ts';
 
@@ -19,6 +20,8 @@ export interface CoordinatorEnv {
   transactionPartitions: number;
   /** OffsetCommitValue version written for commits: one version, or a release's rule (`{ plain }`, v1 when a retention time is given) */
   offsetCommitValueVersion: 1 | 3 | 4 | { plain: 3 | 4 };
+  /** offsets.topic.compression.codec: how the coordinator compresses what it writes (none when absent) */
+  offsetsTopicCompression?: OffsetsTopicCompression;
   /** what a failed shard load leaves: 'shard-failed' (4.x runtime, default) or 'offsets-lost' (3.x classic coordinator) */
   loadFailure?: 'shard-failed' | 'offsets-lost';
 }

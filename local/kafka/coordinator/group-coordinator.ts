@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { OffsetsTopicCompression } from '../offsets-compression.ts';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { invalidInput } from '../../../lambdas/core/errors.ts';
 import type { BrokerLogSink } from '../broker-log.ts';
@@ -52,6 +53,8 @@ export interface GroupCoordinatorOptions {
   loadFailure?: 'shard-failed' | 'offsets-lost';
   /** write an empty GroupMetadata record when JoinGroup creates a group (Kafka 4.x) */
   recordGroupCreation?: boolean;
+  /** offsets.topic.compression.codec (none when absent) */
+  offsetsTopicCompression?: OffsetsTopicCompression;
   /** group.initial.rebalance.delay.ms (Kafka: 3000; short here so tests and demos stay quick) */
   initialRebalanceDelayMs?: number;
   minSessionTimeoutMs?: number;
@@ -73,6 +76,7 @@ export class GroupCoordinator {
   readonly offsetsPartitions: number;
   private readonly offsetCommitValueVersion: OffsetCommitValueVersion;
   readonly loadFailure: 'shard-failed' | 'offsets-lost';
+  private readonly compression: OffsetsTopicCompression;
   private readonly slots = new Map<number, ShardSlot>();
   private readonly failures = new Map<number, ShardFailure>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -87,6 +91,7 @@ export class GroupCoordinator {
     this.offsetsPartitions = options.offsetsPartitions;
     this.offsetCommitValueVersion = options.offsetCommitValueVersion;
     this.loadFailure = options.loadFailure ?? 'shard-failed';
+    this.compression = options.offsetsTopicCompression ?? { codec: 'none' };
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 60_000;
     this.shardEnv = {
       now: () => Date.now(),
@@ -237,7 +242,7 @@ export class GroupCoordinator {
 
   private loadShard(p: PartitionState): void {
     const started = Date.now();
-    const log: ShardLog = new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch);
+    const log: ShardLog = new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch, this.compression);
     const logger = this.logs.forBroker(p.leader);
     const prefix = `[GroupCoordinator id=${p.leader} topic=${CONSUMER_OFFSETS} partition=${p.partition}] `;
     const shard = new GroupShard(p.partition, p.leaderEpoch, log, {
@@ -298,7 +303,7 @@ export class GroupCoordinator {
   private conflictRecord(slot: ShardSlot, groupId: string | undefined): ReplayedOffsetCommit | null {
     const p = this.cluster.partition(CONSUMER_OFFSETS, slot.partition);
     if (p === undefined) return null;
-    const commits = liveCommits(replayShard(new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch).readBatches()).offsets);
+    const commits = liveCommits(replayShard(new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch, this.compression).readBatches()).offsets);
     return (groupId === undefined ? undefined : commits.filter((c) => c.group === groupId).at(-1)) ?? commits.at(-1) ?? null;
   }
 

@@ -31,7 +31,7 @@ export const COORDINATOR_APIS: readonly CoordinatorApi[] = [
   endTxnApi,
 ];
 
-export type CoordinatorTuning = Omit<GroupCoordinatorOptions, 'cluster' | 'logs' | 'offsetsPartitions' | 'offsetCommitValueVersion'>;
+export type CoordinatorTuning = Omit<GroupCoordinatorOptions, 'cluster' | 'logs' | 'offsetsPartitions' | 'offsetCommitValueVersion' | 'offsetsTopicCompression'>;
 
 export interface CoordinatorFailOptions extends FailCoordinatorOptions {
   /** 'epoch-conflict' (default on 4.x profiles): Kafka 4.x loader lines; 'legacy' (default on 3.9): the GroupMetadataManager line */
@@ -64,6 +64,7 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
     offsetCommitValueVersion: env.offsetCommitValueVersion,
     loadFailure: env.loadFailure ?? 'shard-failed',
     recordGroupCreation: env.loadFailure !== 'offsets-lost',
+    ...(env.offsetsTopicCompression ? { offsetsTopicCompression: env.offsetsTopicCompression } : {}),
   });
   const transactions = new TransactionCoordinator(env.cluster, groups, env.logs, env.transactionPartitions);
   const services: CoordinatorServices = { groups, transactions };
