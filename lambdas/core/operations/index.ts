@@ -2,3 +2,15 @@ export { affectedPartitions, coordinatorFor, offsetsPartitionFor, offsetsPartiti
 export { affectedGroups, readCommittedOffsets } from './recovery.ts';
 export { checkCompleteness } from './completeness.ts';
 export type { RecoveryScanOptions } from './replay-scan.ts';
+export {
+  mergeShardScans,
+  planShardSegments,
+  requireCheckpointFor,
+  scanShard,
+  scanShardInSegments,
+  shardCheckpoint,
+  shardFromCheckpoint,
+  ShardScan,
+  SHARD_SCAN_FETCH_BYTES,
+} from './shard-scan.ts';
+export type { ShardResultSink, ShardScanOptions, ShardScanOutcome, ShardScanRequest } from './shard-scan.ts';

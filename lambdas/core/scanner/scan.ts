@@ -34,9 +34,15 @@ export interface ScanOptions {
   since?: number;
   /** Start at this log offset (clamped up to the log start, with a note). With `since`, the later start wins. */
   fromOffset?: bigint;
+  /**
+   * Stop at this log offset (exclusive) instead of the log end, when it comes first: the end of
+   * one segment of a window split for parallel scans. A batch that straddles it is delivered
+   * whole; the sink drops the records beyond it (OffsetsLogReplay's endOffset).
+   */
+  untilOffset?: bigint;
   /** Continue an interrupted scan (from SCAN_INTERRUPTED `details.position`); feed the same sink. */
   resumeFrom?: ScanPosition;
-  /** Bytes asked for per Fetch (default 1 MiB); grown automatically for a larger batch. */
+  /** Bytes asked for per Fetch (default 1 MiB; shard scans ask for SHARD_SCAN_FETCH_BYTES); grown automatically for a larger batch. */
   maxBytesPerFetch?: number;
   /** The most a single Fetch may ask for when a batch does not fit (default 64 MiB). */
   maxBytesLimit?: number;

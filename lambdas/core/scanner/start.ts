@@ -19,6 +19,7 @@ export interface ScanRange {
 export interface ScanStartOptions {
   since?: number;
   fromOffset?: bigint;
+  untilOffset?: bigint;
   resumeFrom?: ScanPosition;
 }
 
@@ -46,7 +47,7 @@ export async function resolveScanRange(
   const since = options.since === undefined ? undefined : validateSince(options.since);
   const fromOffset = options.fromOffset === undefined ? undefined : validateFromOffset(options.fromOffset);
   const notes: string[] = [];
-  const end = await listOne({ kind: 'latest' }, 'latest');
+  let end = await listOne({ kind: 'latest' }, 'latest');
   const logStart = await listOne({ kind: 'earliest' }, 'earliest');
   let start = logStart;
 
@@ -65,6 +66,10 @@ export async function resolveScanRange(
       clamped = end;
     }
     if (clamped > start) start = clamped;
+  }
+  if (options.untilOffset !== undefined) {
+    const until = validateFromOffset(options.untilOffset, 'untilOffset');
+    if (until < end) end = until;
   }
   if (start < logStart) start = logStart;
   if (start > end) start = end;
@@ -102,9 +107,17 @@ function validateSince(since: unknown): number {
   return since;
 }
 
-function validateFromOffset(fromOffset: unknown): bigint {
+function validateFromOffset(fromOffset: unknown, field = 'fromOffset'): bigint {
   if (typeof fromOffset !== 'bigint' || fromOffset < 0n) {
-    throw invalidInput('fromOffset', `expected a bigint >= 0, got ${String(fromOffset)}`, 'Pass a log offset of __consumer_offsets, e.g. 0n.');
+    throw invalidInput(field, `expected a bigint >= 0, got ${String(fromOffset)}`, 'Pass a log offset of __consumer_offsets, e.g. 0n.');
   }
   return fromOffset;
+}
+
+/**
+ * The [start, end) a scan of this window would read now, without reading it: for splitting a
+ * window into segments. Port failures propagate (the plan is cheap to ask for again).
+ */
+export async function resolveScanWindow(port: KafkaPort, partition: number, window: { since?: number; fromOffset?: bigint }): Promise<ScanRange> {
+  return resolveScanRange(port, partition, window, (_label, call) => call());
 }
