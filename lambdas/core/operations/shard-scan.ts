@@ -265,7 +265,9 @@ export async function scanShard(port: KafkaPort, request: ShardScanRequest, opti
   let stopReason: 'deadline' | 'stopped' | null = null;
   const haltFor = (reason: 'deadline' | 'stopped') => {
     stopReason ??= reason;
-    halt.abort(new RecoveryError('SCAN_INTERRUPTED', `scan stopped (${reason})`, { retryable: true }));
+    // A plain Error, not a RecoveryError: the scanner passes a RecoveryError reason through as is,
+    // and wraps anything else with the position it stopped at, which the checkpoint needs.
+    halt.abort(new Error(`scan stopped (${reason})`));
   };
   const onStop = () => haltFor('stopped');
   const onCancel = () => halt.abort(recoveryOptions.signal?.reason);
