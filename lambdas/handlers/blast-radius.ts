@@ -7,7 +7,7 @@
 import type { BlastRadiusContinue, BlastRadiusOutput, BlastRadiusStepOutput } from '../core/workflow/documents.ts';
 import type { ScanCheckpoint } from '../core/model.ts';
 import { parseBlastRadiusInput } from '../core/workflow/step-inputs.ts';
-import { scanShard } from '../core/operations/index.ts';
+import { scanShard, shardGroupOffsets } from '../core/operations/index.ts';
 import { artifactKey, getJson, putJson, shardGroupResultKey, shardScanPrefix } from '../aws/artifacts.ts';
 import { artifactStore, defineStep, scanDeadlineAt, withKafka, type HandlerDeps } from './runtime.ts';
 
@@ -22,12 +22,24 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
     const checkpoint = progress?.checkpoint ? await getJson<ScanCheckpoint>(store.s3, progress.checkpoint) : undefined;
     const continuations = progress?.continuations ?? 0;
     const deadline = scanDeadlineAt(deps, context);
-    const outcome = await withKafka(deps, request, (port) =>
-      scanShard(port, { partition: shard.partition, window: { since: request.window.since } }, {
+    const groupResults = `${prefix}groups/`;
+    const outcome = await withKafka(deps, request, async (port) => {
+      const scanned = await scanShard(port, { partition: shard.partition, window: { since: request.window.since } }, {
         ...(checkpoint ? { checkpoint } : {}),
         ...(deadline === undefined ? {} : { deadline }),
-      }),
-    );
+      });
+      if (scanned.status === 'done') {
+        // A requested group without commits gets its (empty) result too: ReadOffsets reports it MISSING, as a scan would.
+        const queue = shard.groups === null ? scanned.shard.groups() : [...shard.groups].sort();
+        const writer = async (): Promise<void> => {
+          for (let groupId = queue.shift(); groupId !== undefined; groupId = queue.shift()) {
+            await putJson(store, shardGroupResultKey(groupResults, groupId), await shardGroupOffsets(port, scanned.shard, groupId));
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(GROUP_WRITE_CONCURRENCY, queue.length) }, writer));
+      }
+      return scanned;
+    });
 
     if (outcome.status === 'continue') {
       const ref = await putJson(store, `${prefix}checkpoint.json`, outcome.checkpoint);
@@ -50,16 +62,6 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
     const groupsToRecover = shard.groups === null ? all : [...shard.groups].sort();
     const missing = groupsToRecover.filter((g) => !all.includes(g));
     if (missing.length > 0) deps.logger.warn('requested groups have no commits on the shard in the window', { partition: shard.partition, missing });
-
-    // A requested group without commits gets its (empty) result too: ReadOffsets reports it MISSING, as a scan would.
-    const groupResults = `${prefix}groups/`;
-    const queue = [...groupsToRecover];
-    const writer = async (): Promise<void> => {
-      for (let groupId = queue.shift(); groupId !== undefined; groupId = queue.shift()) {
-        await putJson(store, shardGroupResultKey(groupResults, groupId), outcome.shard.groupOffsets(groupId));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(GROUP_WRITE_CONCURRENCY, queue.length) }, writer));
 
     const topics = [...new Set(result.groups.flatMap((g) => [...g.topics, ...g.subscribedTopics]))].sort();
     deps.logger.info('shard scanned', { partition: shard.partition, groups: all.length, stored: groupsToRecover.length, bytes: result.scan.bytes, records: result.scan.records, continuations });

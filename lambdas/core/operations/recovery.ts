@@ -11,6 +11,7 @@ import { describeOffsetsTopic, requireOffsetsPartition } from '../scanner/index.
 import type { RecoveryScanOptions } from './replay-scan.ts';
 import { scanShard } from './shard-scan.ts';
 import type { ShardScan, ShardScanRequest } from './shard-scan.ts';
+import { findSubscription } from './subscription.ts';
 import { resolveWindow, validateGroupId } from './validate.ts';
 
 /** A whole-window scan with no deadline: it ends done or throws. */
@@ -52,7 +53,7 @@ export async function affectedGroups(
   if (typeof partition !== 'number' || !Number.isInteger(partition)) {
     throw invalidInput('partition', `expected an integer, got ${String(partition)}`, 'Pass a partition number of __consumer_offsets, e.g. 12.');
   }
-  resolveWindow(window);
+  const resolved = resolveWindow(window);
   const offsets = await describeOffsetsTopic(port);
   requireOffsetsPartition(offsets, partition);
   const shard = await scanWhole(port, { partition, window }, options);
@@ -61,7 +62,8 @@ export async function affectedGroups(
 
 /**
  * The group's last committed offset per topic partition (last write wins, tombstones delete,
- * read_committed), with the group metadata seen in the same window and the scan's statistics.
+ * read_committed), with the group metadata seen in the same window, the scan's statistics and
+ * the subscription (read from before the window when the window holds no member metadata).
  */
 export async function readCommittedOffsets(
   port: KafkaPort,
@@ -70,9 +72,24 @@ export async function readCommittedOffsets(
   options: RecoveryScanOptions = {},
 ): Promise<GroupOffsetsResult> {
   validateGroupId(groupId);
-  resolveWindow(window);
+  const resolved = resolveWindow(window);
   const offsets = await describeOffsetsTopic(port);
   const partition = partitionForGroup(groupId, offsets.partitionCount);
   const shard = await scanWhole(port, { partition, window, group: groupId }, options);
-  return shard.groupOffsets(groupId);
+  return groupOffsetsOfShard(port, shard, groupId, resolved, options);
+}
+
+/**
+ * One group of a finished shard scan as readCommittedOffsets returns it, subscription included:
+ * what the workflow stores per group after its one pass over the shard. Only a group whose
+ * window holds no member metadata costs a read (of the log before the window).
+ */
+export async function shardGroupOffsets(port: KafkaPort, shard: ShardScan, groupId: string, options: RecoveryScanOptions = {}): Promise<GroupOffsetsResult> {
+  return groupOffsetsOfShard(port, shard, validateGroupId(groupId), resolveWindow(shard.request.window ?? {}), options);
+}
+
+async function groupOffsetsOfShard(port: KafkaPort, shard: ShardScan, groupId: string, window: ReturnType<typeof resolveWindow>, options: RecoveryScanOptions): Promise<GroupOffsetsResult> {
+  const result = shard.groupOffsets(groupId);
+  const subscription = await findSubscription({ port, partition: shard.partition, groupId, window, replay: shard.replay, scan: result.scan, recovered: result.offsets, options });
+  return { ...result, subscription };
 }

@@ -5,7 +5,7 @@
  * are used: the scan never joins a group, commits or creates anything.
  */
 import { RecoveryError, invalidInput } from '../errors.ts';
-import type { ScanPosition, ScanStats } from '../model.ts';
+import type { ScanPosition, ScanStats, UnreadRange } from '../model.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../ports.ts';
 import type { AbortedTransaction, FetchResult, KafkaPort } from '../ports.ts';
 import { decodeRecordBatches } from '../record-batch/index.ts';
@@ -36,7 +36,8 @@ export interface ScanOptions {
   fromOffset?: bigint;
   /**
    * Stop at this log offset (exclusive) instead of the log end, when it comes first: the end of
-   * one segment of a window split for parallel scans. A batch that straddles it is delivered
+   * one segment of a window split for parallel scans, or where a window begins (reading
+   * what lies before it). A batch that straddles it is delivered
    * whole; the sink drops the records beyond it (OffsetsLogReplay's endOffset).
    */
   untilOffset?: bigint;
@@ -93,6 +94,7 @@ class PartitionScan {
     logStartResets: 0,
   };
   private readonly skipped: Record<string, number> = {};
+  private readonly unreadRanges: UnreadRange[] = [];
   private readonly notes: string[] = [];
   private droppedNotes = 0;
 
@@ -283,7 +285,10 @@ class PartitionScan {
     if (logStart > this.next) {
       this.counts.logStartResets++;
       this.note(`log start moved to ${logStart} under retention while the scan was at ${this.next}: offsets in between were deleted and not read`);
-      this.next = logStart < this.end ? logStart : this.end;
+      // Deleted data cannot be re-read; the range is reported so that offsets it may have superseded are not called certain.
+      const resumeAt = logStart < this.end ? logStart : this.end;
+      this.unreadRanges.push({ from: this.next.toString(), to: resumeAt.toString(), reason: 'LOG_START_MOVED' });
+      this.next = resumeAt;
       return;
     }
     const [latest] = await this.withRecovery('ListOffsets (latest)', () =>
@@ -408,7 +413,7 @@ class PartitionScan {
       startOffset: this.start.toString(),
       endOffset: this.end.toString(),
       nextOffset: this.next.toString(),
-      complete: !this.stoppedEarly && this.next >= this.end,
+      complete: !this.stoppedEarly && this.next >= this.end && this.unreadRanges.length === 0,
       records: this.counts.records,
       bytes: this.counts.bytes,
       batches: this.counts.batches,
@@ -421,6 +426,7 @@ class PartitionScan {
       logStartResets: this.counts.logStartResets,
       notes,
     };
+    if (this.unreadRanges.length > 0) stats.unreadRanges = this.unreadRanges.map((range) => ({ ...range }));
     if (this.options.resumeFrom) stats.resumedFrom = this.options.resumeFrom.nextOffset;
     return stats;
   }

@@ -19,6 +19,7 @@ export interface ScanRange {
 export interface ScanStartOptions {
   since?: number;
   fromOffset?: bigint;
+  /** Stop here instead of at the log end, when it is lower (e.g. where a later window begins). */
   untilOffset?: bigint;
   resumeFrom?: ScanPosition;
 }
