@@ -53,7 +53,7 @@ export async function affectedGroups(
   if (typeof partition !== 'number' || !Number.isInteger(partition)) {
     throw invalidInput('partition', `expected an integer, got ${String(partition)}`, 'Pass a partition number of __consumer_offsets, e.g. 12.');
   }
-  const resolved = resolveWindow(window);
+  resolveWindow(window);
   const offsets = await describeOffsetsTopic(port);
   requireOffsetsPartition(offsets, partition);
   const shard = await scanWhole(port, { partition, window }, options);
@@ -76,7 +76,18 @@ export async function readCommittedOffsets(
   const offsets = await describeOffsetsTopic(port);
   const partition = partitionForGroup(groupId, offsets.partitionCount);
   const shard = await scanWhole(port, { partition, window, group: groupId }, options);
-  return groupOffsetsOfShard(port, shard, groupId, resolved, options);
+  const result = shard.groupOffsets(groupId);
+  const subscription = await findSubscription({
+    port,
+    partition,
+    groupId,
+    window: resolved,
+    replay: shard.replay,
+    scan: result.scan,
+    recovered: result.offsets,
+    options,
+  });
+  return { ...result, subscription };
 }
 
 /**
@@ -85,11 +96,9 @@ export async function readCommittedOffsets(
  * window holds no member metadata costs a read (of the log before the window).
  */
 export async function shardGroupOffsets(port: KafkaPort, shard: ShardScan, groupId: string, options: RecoveryScanOptions = {}): Promise<GroupOffsetsResult> {
-  return groupOffsetsOfShard(port, shard, validateGroupId(groupId), resolveWindow(shard.request.window ?? {}), options);
-}
-
-async function groupOffsetsOfShard(port: KafkaPort, shard: ShardScan, groupId: string, window: ReturnType<typeof resolveWindow>, options: RecoveryScanOptions): Promise<GroupOffsetsResult> {
+  validateGroupId(groupId);
   const result = shard.groupOffsets(groupId);
+  const window = resolveWindow(shard.request.window ?? {});
   const subscription = await findSubscription({ port, partition: shard.partition, groupId, window, replay: shard.replay, scan: result.scan, recovered: result.offsets, options });
   return { ...result, subscription };
 }

@@ -146,8 +146,9 @@ const RESUME_NOTE = /^resumed at offset \d+$/;
 /** Adds one run's scanner counts to the runs before it, so a resumed scan reports what one run would. */
 function combineStats(before: ScanStats | undefined, run: ScanStats): ScanStats {
   const notes = [...(before?.notes ?? []), ...(run.notes ?? []).filter((note) => !RESUME_NOTE.test(note))];
-  const { resumedFrom: _ignored, ...current } = run;
-  if (before === undefined) return { ...current, notes };
+  const { resumedFrom: _ignored, unreadRanges: runUnread, ...current } = run;
+  const unreadRanges = [...(before?.unreadRanges ?? []), ...(runUnread ?? [])];
+  if (before === undefined) return { ...current, notes, ...(unreadRanges.length > 0 ? { unreadRanges } : {}) };
   const skipped = { ...before.skipped };
   for (const [reason, count] of Object.entries(run.skipped)) skipped[reason] = (skipped[reason] ?? 0) + count;
   const sum = (name: 'fetches' | 'retries' | 'metadataRefreshes' | 'logStartResets') => (before[name] ?? 0) + (run[name] ?? 0);
@@ -164,6 +165,9 @@ function combineStats(before: ScanStats | undefined, run: ScanStats): ScanStats 
     metadataRefreshes: sum('metadataRefreshes'),
     logStartResets: sum('logStartResets'),
     notes,
+    // Data deleted unread in an earlier run leaves the whole scan incomplete.
+    complete: run.complete && unreadRanges.length === 0,
+    ...(unreadRanges.length > 0 ? { unreadRanges } : {}),
   };
 }
 
@@ -263,10 +267,9 @@ export async function scanShard(port: KafkaPort, request: ShardScanRequest, opti
   // One signal for the scanner; which source fired decides between a checkpoint and an error.
   const halt = new AbortController();
   let stopReason: 'deadline' | 'stopped' | null = null;
-  const haltFor = (reason: 'deadline' | 'stopped') => {
+  const haltFor = (reason: 'stopped') => {
     stopReason ??= reason;
-    // A plain Error, not a RecoveryError: the scanner passes a RecoveryError reason through as is,
-    // and wraps anything else with the position it stopped at, which the checkpoint needs.
+    // Not a RecoveryError: the scanner then stops with its position, which the checkpoint needs.
     halt.abort(new Error(`scan stopped (${reason})`));
   };
   const onStop = () => haltFor('stopped');
@@ -275,12 +278,9 @@ export async function scanShard(port: KafkaPort, request: ShardScanRequest, opti
   stop?.addEventListener('abort', onStop, { once: true });
   if (recoveryOptions.signal?.aborted) onCancel();
   recoveryOptions.signal?.addEventListener('abort', onCancel, { once: true });
-  let timer: NodeJS.Timeout | undefined;
   if (deadline !== undefined) {
     if (!Number.isFinite(deadline)) throw invalidInput('deadline', `expected epoch milliseconds, got ${String(deadline)}`, 'Pass e.g. Date.now() + 60_000.');
-    const wait = deadline - Date.now();
-    if (wait <= 0) haltFor('deadline');
-    else timer = setTimeout(() => haltFor('deadline'), wait);
+    scanOptions.deadline = deadline;
   }
   scanOptions.signal = halt.signal;
 
@@ -304,6 +304,7 @@ export async function scanShard(port: KafkaPort, request: ShardScanRequest, opti
     const finished = replay ?? new OffsetsLogReplay(scope.group === undefined ? {} : { group: scope.group });
     return { status: 'done', shard: new ShardScan({ ...request, window }, finished, stats, position) };
   } catch (error) {
+    if (error instanceof RecoveryError && error.details['deadlinePassed'] === true) stopReason ??= 'deadline';
     const stoppedAt = positionOf(error);
     if (stoppedAt === null || replay === undefined) {
       if (stopReason !== null && checkpoint !== undefined) return { status: 'continue', checkpoint, reason: stopReason };
@@ -316,7 +317,6 @@ export async function scanShard(port: KafkaPort, request: ShardScanRequest, opti
     if (stopReason !== null) return { status: 'continue', checkpoint: saved, reason: stopReason };
     throw withCheckpoint(error as RecoveryError, saved);
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
     stop?.removeEventListener('abort', onStop);
     recoveryOptions.signal?.removeEventListener('abort', onCancel);
   }

@@ -49,6 +49,7 @@ export async function resolveScanRange(
   const fromOffset = options.fromOffset === undefined ? undefined : validateFromOffset(options.fromOffset);
   const notes: string[] = [];
   let end = await listOne({ kind: 'latest' }, 'latest');
+  if (options.untilOffset !== undefined && validateFromOffset(options.untilOffset, 'untilOffset') < end) end = options.untilOffset;
   const logStart = await listOne({ kind: 'earliest' }, 'earliest');
   let start = logStart;
 
@@ -67,10 +68,6 @@ export async function resolveScanRange(
       clamped = end;
     }
     if (clamped > start) start = clamped;
-  }
-  if (options.untilOffset !== undefined) {
-    const until = validateFromOffset(options.untilOffset, 'untilOffset');
-    if (until < end) end = until;
   }
   if (start < logStart) start = logStart;
   if (start > end) start = end;
