@@ -89,3 +89,16 @@ export async function readCommittedOffsets(
   });
   return { ...result, subscription };
 }
+
+/**
+ * One group of a finished shard scan as readCommittedOffsets returns it, subscription included:
+ * what the workflow stores per group after its one pass over the shard. Only a group whose
+ * window holds no member metadata costs a read (of the log before the window).
+ */
+export async function shardGroupOffsets(port: KafkaPort, shard: ShardScan, groupId: string, options: RecoveryScanOptions = {}): Promise<GroupOffsetsResult> {
+  validateGroupId(groupId);
+  const result = shard.groupOffsets(groupId);
+  const window = resolveWindow(shard.request.window ?? {});
+  const subscription = await findSubscription({ port, partition: shard.partition, groupId, window, replay: shard.replay, scan: result.scan, recovered: result.offsets, options });
+  return { ...result, subscription };
+}
