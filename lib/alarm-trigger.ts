@@ -30,6 +30,8 @@ export interface AlarmTriggerProps {
   metricNamespace?: string;
   /** Also names the metric, so two stacks in one account do not share a metric. */
   alarmName: string;
+  /** Other alarms that start the runbook the same way (the shard canary's). */
+  otherAlarms?: cloudwatch.IAlarm[];
   logRetention?: logs.RetentionDays;
 }
 
@@ -78,7 +80,7 @@ export class AlarmTrigger extends Construct {
       eventPattern: {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
-        resources: [this.alarm.alarmArn],
+        resources: [this.alarm.alarmArn, ...(props.otherAlarms ?? []).map((alarm) => alarm.alarmArn)],
         detail: { state: { value: ['ALARM'] } },
       },
     });

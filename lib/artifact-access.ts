@@ -30,6 +30,7 @@ export const ARTIFACT_ACCESS: Record<HandlerName, ArtifactAccess> = {
   verify: { read: ['plan.json'], write: ['verify-result.json'], delete: [] },
   report: { read: ['plan.json'], write: ['result.json'], delete: [] },
   'notify-failure': { read: [], write: ['failure.json'], delete: [] },
+  'shard-canary': { read: [], write: [], delete: [] },
 };
 
 /** Object key patterns (relative to the bucket) for one set of run-relative patterns. */

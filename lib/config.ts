@@ -46,6 +46,8 @@ export interface RecoveryConfig {
   sourceGroupPattern: string;
   /** Which topics the runbook may describe and commit offsets for; `*` is every topic of this cluster. */
   dataTopicPattern: string;
+  /** Minutes between two runs of the shard canary (1-60); its alarm starts the runbook. */
+  canaryRate: number;
 }
 
 export interface ResolvedRecoveryConfig {
@@ -74,6 +76,7 @@ export const EXAMPLE_CONFIG: RecoveryConfig = {
   targetGroupPattern: '*-recovered-*',
   sourceGroupPattern: '*',
   dataTopicPattern: '*',
+  canaryRate: 1,
 };
 
 /** Keys that have a sensible default, as opposed to an example that must be replaced. */
@@ -87,6 +90,7 @@ const DEFAULTED_KEYS = new Set<keyof RecoveryConfig>([
   'sourceGroupPattern',
   'dataTopicPattern',
   'availabilityZones',
+  'canaryRate',
 ]);
 
 /** CloudWatch Logs accepts only these retention periods. */
@@ -153,6 +157,7 @@ function validate(raw: Record<keyof RecoveryConfig, unknown>): RecoveryConfig {
     targetGroupPattern: targetPattern(raw.targetGroupPattern),
     sourceGroupPattern: requiredString(raw.sourceGroupPattern, 'sourceGroupPattern', /^[A-Za-z0-9._*-]{1,249}$/, 'give a group name or a pattern ending in *'),
     dataTopicPattern: requiredString(raw.dataTopicPattern, 'dataTopicPattern', /^[A-Za-z0-9._*-]{1,249}$/, 'give a topic name or a pattern ending in *'),
+    canaryRate: integer(raw.canaryRate, 'canaryRate', 1, 60),
   };
   if (scramSecretArn !== undefined) config.scramSecretArn = scramSecretArn;
   const kmsKey = optionalString(raw.scramSecretKmsKeyArn, 'scramSecretKmsKeyArn', /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'give the key ARN (not an alias) that encrypts the SCRAM secret');

@@ -14,6 +14,7 @@ import { acknowledgeFindings } from './nag-acknowledgements.ts';
 import { kafkaClusterStatements, mskControlPlaneStatement } from './recovery-permissions.ts';
 import { DEFAULT_SIZING, HANDLER_NAMES, RecoveryFunctions, type HandlerName, type KafkaNetwork } from './recovery-functions.ts';
 import { RecoveryStateMachine } from './recovery-state-machine.ts';
+import { ShardCanary } from './shard-canary.ts';
 
 export interface RecoveryStackProps extends StackProps {
   /** Values here win over `recovery:*` context; anything left out falls back to the example. */
@@ -32,6 +33,7 @@ export class RecoveryStack extends Stack {
   readonly approval: ApprovalChannel;
   readonly artifacts: ArtifactsBucket;
   readonly trigger: AlarmTrigger;
+  readonly canary: ShardCanary;
   readonly key: kms.Key;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps = {}) {
@@ -116,7 +118,15 @@ export class RecoveryStack extends Stack {
       },
     });
 
+    this.canary = new ShardCanary(this, 'ShardCanary', {
+      canaryFunction: fns['shard-canary'],
+      rateMinutes: config.canaryRate,
+      clusterName: cluster.clusterName,
+      alarmName: `${this.stackName}-failed-shards`,
+    });
+
     this.trigger = new AlarmTrigger(this, 'AlarmTrigger', {
+      otherAlarms: [this.canary.alarm],
       brokerLogGroupName: config.brokerLogGroupName,
       stateMachine: this.runbook.stateMachine,
       noticeTopic: this.approval.topic,
@@ -130,6 +140,7 @@ export class RecoveryStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.runbook.stateMachine.stateMachineArn, description: 'Start recoveries here' });
     new CfnOutput(this, 'ArtifactsBucketName', { value: bucketName, description: 'Plans, approvals and reports (the audit trail)' });
     new CfnOutput(this, 'AlarmName', { value: this.trigger.alarm.alarmName });
+    new CfnOutput(this, 'CanaryAlarmName', { value: this.canary.alarm.alarmName, description: 'Fires when the shard canary finds a FAILED coordinator shard' });
 
     acknowledgeFindings({
       stack: this,

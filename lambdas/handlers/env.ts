@@ -37,6 +37,8 @@ export const ENV = {
   BROKER_LOG_GROUP: 'BROKER_LOG_GROUP',
   /** Seconds kept free before the Lambda timeout when a scan must stop (default 15). */
   SCAN_SAFETY_MARGIN_SECONDS: 'SCAN_SAFETY_MARGIN_SECONDS',
+  /** CloudWatch namespace of the shard canary's metrics (default CoordinatorRecovery). */
+  METRICS_NAMESPACE: 'METRICS_NAMESPACE',
   /** Provided by Lambda. */
   AWS_REGION: 'AWS_REGION',
 } as const;
@@ -55,6 +57,7 @@ export const HANDLER_FILES = {
   verify: 'verify.ts',
   report: 'report.ts',
   notifyFailure: 'notify-failure.ts',
+  shardCanary: 'shard-canary.ts',
 } as const;
 
 /** Handlers that talk to Kafka and therefore run in the cluster's VPC. */

@@ -1,7 +1,19 @@
 export { affectedPartitions, coordinatorFor, offsetsPartitionFor, offsetsPartitionForCount } from './coordinator.ts';
-export { affectedGroups, readCommittedOffsets } from './recovery.ts';
+export { affectedGroups, readCommittedOffsets, shardGroupOffsets } from './recovery.ts';
 export { checkCompleteness } from './completeness.ts';
 export type { RecoveryScanOptions } from './replay-scan.ts';
 export { checkGroupCoordinator, confirmGroupCoordinator, isProbeGroup, probeGroupFor, probeShards } from './shard-probe.ts';
 export type { RecheckOptions, ShardProbeOptions } from './shard-probe.ts';
 export { describeGroupOrAbsent } from './group-calls.ts';
+export {
+  mergeShardScans,
+  planShardSegments,
+  requireCheckpointFor,
+  scanShard,
+  scanShardInSegments,
+  shardCheckpoint,
+  shardFromCheckpoint,
+  ShardScan,
+  SHARD_SCAN_FETCH_BYTES,
+} from './shard-scan.ts';
+export type { ShardResultSink, ShardScanOptions, ShardScanOutcome, ShardScanRequest } from './shard-scan.ts';

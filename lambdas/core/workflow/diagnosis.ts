@@ -9,8 +9,9 @@
  */
 import { confirmGroupCoordinator, isProbeGroup, probeShards, type ShardProbeOptions } from '../operations/shard-probe.ts';
 import type { KafkaPort } from '../ports.ts';
-import type { Evidence, FailedShard, LiveCheck, LogFinding, LogSearchStop, RecoveryRequest, Verdict } from './documents.ts';
-import { brokerAddress, partitionsLedBy, readCoordinatorLayout, shardOf } from './cluster-layout.ts';
+import type { Evidence, FailedShard, LiveCheck, LogFinding, LogSearchStop, LostOffsetsGroup, RecoveryRequest, Verdict } from './documents.ts';
+import { describeLostOffsets, findOffsetsLostOnLoad } from './lost-offsets.ts';
+import { brokerAddress, partitionsLedBy, readCoordinatorLayout, shardOf, type CoordinatorLayout } from './cluster-layout.ts';
 
 /** `deadline` (epoch ms) stops the shard probe: the Lambda's own time limit. */
 export interface DiagnosisOptions extends Omit<ShardProbeOptions, 'partitions'> {
@@ -18,6 +19,16 @@ export interface DiagnosisOptions extends Omit<ShardProbeOptions, 'partitions'> 
   logSearch?: { stoppedBy: LogSearchStop | null };
   /** The logs searched cannot vouch for the window (e.g. not the group the cluster delivers to): probe every shard. */
   logsUnreliable?: boolean;
+  /** Probe every __consumer_offsets partition, not only those the groups and logs point at (the CLI's --all-shards). */
+  allShards?: boolean;
+}
+
+/**
+ * The listed shards' probes, each re-checked once after a pause and a metadata refresh when it
+ * refused: `probeShards`' checks, for callers that hold a layout (the CLI's playbook).
+ */
+export async function sweepShards(port: KafkaPort, _layout: CoordinatorLayout, partitions: number[], options: Omit<ShardProbeOptions, 'partitions'> = {}): Promise<LiveCheck[]> {
+  return (await probeShards(port, { ...options, partitions })).checks;
 }
 
 export interface DiagnosisParts {
@@ -29,6 +40,8 @@ export interface DiagnosisParts {
   shards: FailedShard[];
   groups: string[];
   offsetsPartitionCount: number;
+  /** groups on shards that failed to load but serve (3.x), answering less than the raw log holds */
+  lostOffsets: LostOffsetsGroup[];
 }
 
 const STOP_REASON: Record<LogSearchStop, string> = {
@@ -68,7 +81,7 @@ function partitionRanges(partitions: number[]): string {
 export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryRequest, findings: LogFinding[], options: DiagnosisOptions = {}): Promise<DiagnosisParts> {
   const layout = await readCoordinatorLayout(port);
   const stoppedBy = options.logSearch?.stoppedBy ?? null;
-  const probeEveryShard = stoppedBy !== null || options.logsUnreliable === true || (findings.length === 0 && request.groups.length === 0);
+  const probeEveryShard = options.allShards === true || stoppedBy !== null || options.logsUnreliable === true || (findings.length === 0 && request.groups.length === 0);
   const evidence: Evidence[] = [];
   const checksByPartition = new Map<number, LiveCheck[]>();
   const liveChecks: LiveCheck[] = [];
@@ -95,8 +108,8 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
     const brokersSeenFailing = new Set([...checksByPartition.keys()].filter(failedNow).map((p) => layout.leaders.get(p) ?? -1).filter((b) => b >= 0));
     await probeUnchecked([...brokersSeenFailing].flatMap((brokerId) => partitionsLedBy(layout, brokerId)));
   }
-  const failedShards = [...checksByPartition.keys()].filter(failedNow).sort((a, b) => a - b);
-  const failingBrokers = [...new Set(failedShards.map((p) => layout.leaders.get(p) ?? -1).filter((b) => b >= 0))].sort((a, b) => a - b);
+  const notCoordinatorShards = [...checksByPartition.keys()].filter(failedNow).sort((a, b) => a - b);
+  const failingBrokers = [...new Set(notCoordinatorShards.map((p) => layout.leaders.get(p) ?? -1).filter((b) => b >= 0))].sort((a, b) => a - b);
 
   for (const finding of findings) {
     evidence.push({
@@ -145,6 +158,7 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
       brokerId: null,
     });
   }
+  const servedAfterFailedLoad: number[] = [];
   for (const partition of loggedPartitions) {
     const checks = checksByPartition.get(partition) ?? [];
     if (checks.length > 0 && checks.every((c) => c.groupCall === 'OK')) {
@@ -154,12 +168,34 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
         partition,
         brokerId: layout.leaders.get(partition) ?? null,
       });
+      servedAfterFailedLoad.push(partition);
     }
   }
 
+  // The classic coordinator (3.x) serves a partition it failed to load, with nothing loaded:
+  // the groups' offsets are only in the raw log now.
+  const lostOffsets: LostOffsetsGroup[] = [];
+  const classicFailures = new Set(findings.filter((f) => f.phrase === 'ERROR_LOADING_OFFSETS').map((f) => f.partition));
+  for (const partition of servedAfterFailedLoad.filter((p) => classicFailures.has(p))) {
+    const requested = request.groups.filter((g) => shardOf(layout, g).partition === partition);
+    const search = await findOffsetsLostOnLoad(port, partition, request.window.since, request.groups.length > 0 ? requested : null);
+    lostOffsets.push(...search.groups);
+    for (const group of search.groups) evidence.push({ kind: 'LIVE', message: describeLostOffsets(group), partition, brokerId: layout.leaders.get(partition) ?? null });
+    for (const missed of search.unanswered) {
+      evidence.push({ kind: 'LIVE', message: `Group ${missed.groupId} on __consumer_offsets-${partition}: OffsetFetch failed (${missed.error}); not compared with the log`, partition, brokerId: layout.leaders.get(partition) ?? null });
+    }
+    if (search.groups.length === 0) {
+      evidence.push({ kind: 'LIVE', message: `__consumer_offsets-${partition}: the coordinator answers every one of ${search.compared} group(s) with the offsets the log holds; nothing was lost on load`, partition, brokerId: layout.leaders.get(partition) ?? null });
+    }
+  }
+  const lostPartitions = [...new Set(lostOffsets.map((g) => g.partition))].sort((a, b) => a - b);
+  // Both kinds are "failed" for planning: a target on a lost partition would lose its offsets again on the next load.
+  const failedShards = [...new Set([...notCoordinatorShards, ...lostPartitions])].sort((a, b) => a - b);
+
   const unresolved = liveChecks.some((c) => c.groupCall !== 'OK' && c.groupCall !== 'NOT_COORDINATOR');
   let verdict: Verdict;
-  if (failedShards.length > 0) verdict = 'COORDINATOR_FAILED';
+  if (notCoordinatorShards.length > 0) verdict = 'COORDINATOR_FAILED';
+  else if (lostOffsets.length > 0) verdict = 'OFFSETS_LOST_ON_LOAD';
   else if (unresolved || notProbed.length > 0) verdict = 'INCONCLUSIVE';
   else verdict = 'HEALTHY';
   if (verdict === 'HEALTHY' && probeEveryShard) {
@@ -173,7 +209,14 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
   const requestedOn = (partition: number): string[] => request.groups.filter((g) => shardOf(layout, g).partition === partition);
   for (const groupId of request.groups) {
     const { partition } = shardOf(layout, groupId);
-    if (!failedShards.includes(partition)) {
+    if (failedShards.includes(partition) && !notCoordinatorShards.includes(partition) && !lostOffsets.some((g) => g.groupId === groupId)) {
+      evidence.push({
+        kind: 'LIVE',
+        message: `Group ${groupId} is not recovered: its coordinator answers the offsets the log holds on __consumer_offsets-${partition}`,
+        partition,
+        brokerId: layout.leaders.get(partition) ?? null,
+      });
+    } else if (!failedShards.includes(partition)) {
       evidence.push({
         kind: 'LIVE',
         message: `Group ${groupId} is not recovered: its coordinator shard __consumer_offsets-${partition} is not failed`,
@@ -182,8 +225,13 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
       });
     }
   }
+  const lostOn = (partition: number): string[] => lostOffsets.filter((g) => g.partition === partition).map((g) => g.groupId).sort();
   const shards: FailedShard[] = failedShards
-    .map((partition) => ({ partition, brokerId: layout.leaders.get(partition) ?? -1, groups: request.groups.length > 0 ? requestedOn(partition) : null }))
+    .map((partition) => ({
+      partition,
+      brokerId: layout.leaders.get(partition) ?? -1,
+      groups: notCoordinatorShards.includes(partition) ? (request.groups.length > 0 ? requestedOn(partition) : null) : lostOn(partition),
+    }))
     .filter((shard) => shard.groups === null || shard.groups.length > 0);
   const groups = shards.flatMap((shard) => shard.groups ?? []).sort();
 
@@ -196,5 +244,6 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
     shards,
     groups,
     offsetsPartitionCount: layout.partitionCount,
+    lostOffsets,
   };
 }

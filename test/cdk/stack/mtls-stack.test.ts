@@ -16,7 +16,7 @@ const statements = (): Statement[] =>
 const actions = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
 
 describe('a cluster with TLS client authentication (mTLS)', () => {
-  it('hands the six Kafka-facing functions the client certificate secret, and no other function', () => {
+  it('hands the seven Kafka-facing functions the client certificate secret, and no other function', () => {
     for (const [, props] of resourcesOfType(synth.json, 'AWS::Lambda::Function')) {
       const variables = (props['Environment'] as { Variables: Record<string, unknown> }).Variables;
       if (props['VpcConfig']) expect(variables).toMatchObject({ AUTH_MODE: 'tls', TLS_CLIENT_CERTIFICATE_SECRET_ARN: CERT_SECRET });
@@ -24,9 +24,9 @@ describe('a cluster with TLS client authentication (mTLS)', () => {
     }
   });
 
-  it('lets exactly those six read and decrypt it, and grants no MSK IAM data-plane action', () => {
-    expect(statements().filter((statement) => actions(statement).includes('secretsmanager:GetSecretValue') && statement.Resource === CERT_SECRET)).toHaveLength(6);
-    expect(statements().filter((statement) => actions(statement).includes('kms:Decrypt') && statement.Resource === CERT_KEY)).toHaveLength(6);
+  it('lets exactly those seven read and decrypt it, and grants no MSK IAM data-plane action', () => {
+    expect(statements().filter((statement) => actions(statement).includes('secretsmanager:GetSecretValue') && statement.Resource === CERT_SECRET)).toHaveLength(7);
+    expect(statements().filter((statement) => actions(statement).includes('kms:Decrypt') && statement.Resource === CERT_KEY)).toHaveLength(7);
     expect(statements().flatMap(actions).filter((action) => action.startsWith('kafka-cluster:'))).toEqual([]);
   });
 });

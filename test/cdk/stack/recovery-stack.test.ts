@@ -74,13 +74,15 @@ describe('Lambda functions', () => {
         expect(vpcConfig.SecurityGroupIds).toEqual([EXAMPLE_CONFIG.securityGroupId]);
       }
     }
-    expect(inVpc.sort()).toEqual(['blast-radius', 'diagnose', 'plan-target', 'read-offsets', 'seed-offsets', 'verify']);
+    expect(inVpc.sort()).toEqual(['blast-radius', 'diagnose', 'plan-target', 'read-offsets', 'seed-offsets', 'shard-canary', 'verify']);
     expect(inVpc.sort()).toEqual(HANDLER_NAMES.filter((name) => DEFAULT_SIZING[name].kafkaFacing).sort());
   });
 
   it('sizes the scans larger and longer than the notifications', () => {
     const steps = functionsByStep();
     expect(steps.get('blast-radius')!.props['Timeout']).toBe(900);
+    // A full vCPU for the one-pass replay.
+    expect(steps.get('blast-radius')!.props['MemorySize']).toBe(1769);
     expect(steps.get('read-offsets')!.props['MemorySize']).toBeGreaterThan(steps.get('report')!.props['MemorySize'] as number);
     expect(steps.get('notify-failure')!.props['Timeout']).toBeLessThanOrEqual(60);
   });
@@ -192,7 +194,8 @@ describe('IAM', () => {
     for (const step of ['request-approval', 'approval-endpoint', 'report', 'notify-failure']) expect(kafka(step)).toEqual([]);
 
     expect(kafka('blast-radius')).toContainEqual({ action: 'kafka-cluster:ReadData', resource: offsets });
-    expect(kafka('read-offsets')).toContainEqual({ action: 'kafka-cluster:ReadData', resource: offsets });
+    // ReadOffsets reads the shard scan's result from S3, never __consumer_offsets itself.
+    expect(kafka('read-offsets')).not.toContainEqual({ action: 'kafka-cluster:ReadData', resource: offsets });
     expect(kafka('diagnose')).toContainEqual({ action: 'kafka-cluster:DescribeGroup', resource: sources });
     expect(kafka('seed-offsets')).toContainEqual({ action: 'kafka-cluster:AlterGroup', resource: targets });
     expect(kafka('seed-offsets')).toContainEqual({ action: 'kafka-cluster:ReadData', resource: topics });
@@ -363,13 +366,16 @@ describe('storage, approval channel and alarm trigger', () => {
     expect(asList(grantOf('kms:GenerateDataKey')!.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
   });
 
-  it('starts the starter state machine on the alarm\'s ALARM state change with the window derived from the alarm time', () => {
-    const [[, rule]] = resourcesOfType(synth.json, 'AWS::Events::Rule') as [[string, Record<string, unknown>]];
-    const [alarmId] = resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm')[0]!;
+  it('starts the starter state machine on the ALARM state change of the log alarm or the canary alarm, with the window derived from the alarm time', () => {
+    const [, rule] = resourcesOfType(synth.json, 'AWS::Events::Rule').find(([, props]) => props['EventPattern'] !== undefined)!;
+    const alarmIds = Object.fromEntries(resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').map(([id, props]) => [props['AlarmName'], id]));
     expect(rule['EventPattern']).toEqual({
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
-      resources: [{ 'Fn::GetAtt': [alarmId, 'Arn'] }],
+      resources: [
+        { 'Fn::GetAtt': [alarmIds['CoordinatorRecovery-coordinator-load-failures'], 'Arn'] },
+        { 'Fn::GetAtt': [alarmIds['CoordinatorRecovery-failed-shards'], 'Arn'] },
+      ],
       detail: { state: { value: ['ALARM'] } },
     });
     const [target] = rule['Targets'] as Record<string, unknown>[];
@@ -379,6 +385,29 @@ describe('storage, approval channel and alarm trigger', () => {
       InputPathsMap: { 'detail-alarmName': '$.detail.alarmName', 'detail-state-timestamp': '$.detail.state.timestamp', time: '$.time' },
       InputTemplate: '{"alarmName":<detail-alarmName>,"alarmTime":<detail-state-timestamp>,"eventTime":<time>}',
     });
+  });
+
+  it('runs the shard canary every minute and alarms on its first FAILED shard', () => {
+    const steps = functionsByStep();
+    const canary = steps.get('shard-canary')!;
+    const [, schedule] = resourcesOfType(synth.json, 'AWS::Events::Rule').find(([, props]) => props['ScheduleExpression'] !== undefined)!;
+    expect(schedule['ScheduleExpression']).toBe('rate(1 minute)');
+    expect(schedule['Targets']).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [canary.id, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })]);
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'CoordinatorRecovery-failed-shards',
+      Namespace: 'CoordinatorRecovery',
+      MetricName: 'FailedShards',
+      Dimensions: [{ Name: 'ClusterName', Value: 'orders-prod' }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    // Read-only on the cluster: describe the offsets topic and (probe) groups, nothing else.
+    const actions = (statementsByStep().get('shard-canary') ?? []).flatMap((st) => asList(st.Action)).filter((a) => a.startsWith('kafka-cluster:')).sort();
+    expect(actions).toEqual(['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster', 'kafka-cluster:DescribeGroup', 'kafka-cluster:DescribeTopic']);
   });
 });
 

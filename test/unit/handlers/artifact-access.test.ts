@@ -68,7 +68,8 @@ describe('artifact grants per role', () => {
 
     const diagnosis = await step('diagnose', () => diagnose(h.deps)({ input: {}, executionArn: EXECUTION_ARN, startTime: NOW.toISOString() }));
     const shards = await step('blast-radius', () => blastRadius(h.deps)({ request: diagnosis.request, shard: diagnosis.shards[0] }));
-    const group = await step('read-offsets', () => readOffsets(h.deps)({ request: diagnosis.request, groupId: shards.groupsToRecover[0] }));
+    if (shards.status !== 'DONE') throw new Error('the shard scan did not finish in one invocation');
+    const group = await step('read-offsets', () => readOffsets(h.deps)({ request: diagnosis.request, groupId: shards.groupsToRecover[0], partition: shards.partition }));
     const plan = await step('plan-target', () =>
       planTarget(h.deps)({ request: diagnosis.request, diagnosis: { failingBrokers: diagnosis.failingBrokers, failedShards: diagnosis.failedShards }, groups: [[group]] }),
     );
