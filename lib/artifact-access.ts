@@ -17,8 +17,9 @@ export interface ArtifactAccess {
 
 export const ARTIFACT_ACCESS: Record<HandlerName, ArtifactAccess> = {
   diagnose: { read: [], write: [], delete: [] },
-  'blast-radius': { read: [], write: ['blast-radius/*'], delete: [] },
-  'read-offsets': { read: [], write: ['read-offsets/*'], delete: [] },
+  // A shard scan keeps its checkpoint and one result per group under shards/partition-<n>/.
+  'blast-radius': { read: ['shards/*'], write: ['blast-radius/*', 'shards/*'], delete: [] },
+  'read-offsets': { read: ['shards/*'], write: ['read-offsets/*'], delete: [] },
   'plan-target': { read: ['read-offsets/*'], write: ['plan.json'], delete: [] },
   'request-approval': { read: ['plan.json'], write: ['approval-request.json'], delete: [] },
   'approval-endpoint': {

@@ -255,8 +255,8 @@ describe('IAM', () => {
         )
         .sort();
     expect(s3Grants('diagnose')).toEqual([]);
-    expect(s3Grants('blast-radius')).toEqual(['Put blast-radius/*']);
-    expect(s3Grants('read-offsets')).toEqual(['Put read-offsets/*']);
+    expect(s3Grants('blast-radius')).toEqual(['Get shards/*', 'Put blast-radius/*', 'Put shards/*']);
+    expect(s3Grants('read-offsets')).toEqual(['Get shards/*', 'Put read-offsets/*']);
     expect(s3Grants('plan-target')).toEqual(['Get read-offsets/*', 'Put plan.json']);
     expect(s3Grants('request-approval')).toEqual(['Get plan.json', 'Put approval-request.json']);
     expect(s3Grants('approval-endpoint')).toEqual([
@@ -273,7 +273,7 @@ describe('IAM', () => {
     expect(s3Grants('notify-failure')).toEqual(['Put failure.json']);
     // Listing only where a missing key must read as 404, not 403.
     const listers = HANDLER_NAMES.filter((step) => (statements.get(step) ?? []).some((st) => asList(st.Action).includes('s3:ListBucket')));
-    expect(listers).toEqual(['plan-target', 'request-approval', 'approval-endpoint', 'seed-offsets', 'verify', 'report']);
+    expect(listers).toEqual(['blast-radius', 'read-offsets', 'plan-target', 'request-approval', 'approval-endpoint', 'seed-offsets', 'verify', 'report']);
     const deletes = allStatements().filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:Delete')));
     expect(deletes.map((statement) => statement.Sid), 'only the approval endpoint deletes, and only its markers').toEqual(['ReopenUndeliveredApprovalLinks']);
   });
