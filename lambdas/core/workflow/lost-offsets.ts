@@ -6,7 +6,7 @@
  * has the commits, so each group's answer is held against the log's last commit per partition.
  */
 import { kafkaErrorName, isRecoveryError } from '../errors.ts';
-import { replayPartition } from '../operations/replay-scan.ts';
+import { scanWhole } from '../operations/recovery.ts';
 import type { KafkaPort } from '../ports.ts';
 import type { LostOffsetsGroup, OffsetOnLoadDifference } from './documents.ts';
 
@@ -26,7 +26,7 @@ export interface LostOffsetsSearch {
  * missing (-1) or behind the log's last commit.
  */
 export async function findOffsetsLostOnLoad(port: KafkaPort, partition: number, since: number | undefined, onlyGroups: string[] | null): Promise<LostOffsetsSearch> {
-  const { replay } = await replayPartition(port, partition, since === undefined ? {} : { since }, {});
+  const { replay } = await scanWhole(port, { partition, window: since === undefined ? {} : { since } }, {});
   const candidates = (onlyGroups ?? replay.groups()).slice(0, MAX_GROUPS_COMPARED);
   const groups: LostOffsetsGroup[] = [];
   const unanswered: LostOffsetsSearch['unanswered'] = [];
