@@ -9,10 +9,14 @@
  *   Diagnose       payload { input: $, executionArn: $$.Execution.Id, startTime: $$.Execution.StartTime }
  *                  -> ResultPath $.diagnosis  (DiagnoseOutput, never offloaded: small by construction)
  *   AnyFailedShards  Choice on $.diagnosis.shards[0] (none -> Report with only request + diagnosis)
- *   BlastRadius    Map, ItemsPath $.diagnosis.shards, ItemSelector { request, shard: $$.Map.Item.Value }
- *                  -> ResultPath $.blastRadius (BlastRadiusOutput[])
+ *   BlastRadius    Map, ItemsPath $.diagnosis.shards, ItemSelector
+ *                  { request, shard: $$.Map.Item.Value, scan: { continuations: 0 } };
+ *                  each item: MapShard (payload { request, shard, scan }, ResultPath $.scan) ->
+ *                  ShardScanDone Choice: $.scan.status CONTINUE -> MapShard again, else
+ *                  ShardScanned (OutputPath $.scan)
+ *                  -> ResultPath $.blastRadius (BlastRadiusOutput[]; the groups' offsets in S3)
  *   ReadOffsets    Map over $.blastRadius (one shard at a time), each a Map over that shard's
- *                  groupsToRecover with ItemSelector { request, groupId: $$.Map.Item.Value }
+ *                  groupsToRecover with ItemSelector { request, groupId: $$.Map.Item.Value, partition }
  *                  -> ResultPath $.groups (ReadOffsetsOutput[][], per shard; an empty shard is [])
  *   PlanTarget     payload { request, diagnosis: { failingBrokers, failedShards }, groups: $.groups }
  *                  -> ResultPath $.plan (PlanTargetOutput: the plan itself always lives in S3)
@@ -239,11 +243,41 @@ export interface DiagnoseOutput {
 export interface BlastRadiusInput {
   request: RecoveryRequest;
   shard: FailedShard;
+  /** Where an earlier invocation stopped (the previous CONTINUE output); absent on the first. */
+  scan?: ShardScanProgress;
 }
 
-export interface BlastRadiusOutput {
+/** How far a shard scan got: the checkpoint lives in the artifacts bucket, the state holds its reference. */
+export interface ShardScanProgress {
+  /** Invocations that stopped at their deadline so far. */
+  continuations: number;
+  checkpoint: ArtifactRef | null;
+}
+
+/** The scan reached its Lambda's deadline: the state machine invokes BlastRadius again with this as `scan`. */
+export interface BlastRadiusContinue extends ShardScanProgress {
+  status: 'CONTINUE';
   partition: number;
   brokerId: number;
+  checkpoint: ArtifactRef;
+  /** Log offset the next invocation starts at, and the window's end (progress, for people). */
+  nextOffset: Int64String;
+  endOffset: Int64String;
+}
+
+/** One BlastRadius invocation: either the shard is done or the scan continues in the next one. */
+export type BlastRadiusStepOutput = BlastRadiusOutput | BlastRadiusContinue;
+
+export interface BlastRadiusOutput {
+  status: 'DONE';
+  partition: number;
+  brokerId: number;
+  /** Invocations that stopped at their deadline before this one finished the scan. */
+  continuations: number;
+  /** Bytes of the shard read over every invocation (a resume re-reads at most one fetch). */
+  bytesRead: number;
+  /** Records of the shard read over every invocation. */
+  records: number;
   /** Groups whose offsets will be read and recovered (ReadOffsets items); sorted. */
   groupsToRecover: string[];
   /** Every group with committed offsets on the shard in the window, recovered or not; sorted. */
@@ -252,6 +286,12 @@ export interface BlastRadiusOutput {
   topics: string[];
   /** The full scan result (inline, or in S3 when large). */
   detail: Stored<AffectedGroupsResult>;
+  /**
+   * Key prefix in the artifacts bucket under which the scan stored one GroupOffsetsResult per
+   * group to recover (`<prefix><encodeURIComponent(groupId)>.json`): ReadOffsets reads these
+   * instead of scanning the shard again.
+   */
+  groupResults: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,6 +300,8 @@ export interface BlastRadiusOutput {
 export interface ReadOffsetsInput {
   request: RecoveryRequest;
   groupId: string;
+  /** The group's `__consumer_offsets` partition: its BlastRadius scan stored the group's offsets. */
+  partition: number;
 }
 
 export interface GroupRecovery {
