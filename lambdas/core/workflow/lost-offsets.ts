@@ -6,7 +6,7 @@
  * has the commits, so each group's answer is held against the log's last commit per partition.
  */
 import { kafkaErrorName, isRecoveryError } from '../errors.ts';
-import { replayPartition } from '../operations/replay-scan.ts';
+import { scanShard } from '../operations/shard-scan.ts';
 import type { KafkaPort } from '../ports.ts';
 import type { LostOffsetsGroup, OffsetOnLoadDifference } from './documents.ts';
 
@@ -26,12 +26,18 @@ export interface LostOffsetsSearch {
  * missing (-1) or behind the log's last commit.
  */
 export async function findOffsetsLostOnLoad(port: KafkaPort, partition: number, since: number | undefined, onlyGroups: string[] | null): Promise<LostOffsetsSearch> {
-  const { replay } = await replayPartition(port, partition, since === undefined ? {} : { since }, {});
-  const candidates = (onlyGroups ?? replay.groups()).slice(0, MAX_GROUPS_COMPARED);
+  // No deadline: the scan ends done or throws.
+  const outcome = await scanShard(port, { partition, window: since === undefined ? {} : { since } });
+  if (outcome.status !== 'done') throw new Error(`the scan of __consumer_offsets-${partition} stopped early (${outcome.reason})`);
+  const shard = outcome.shard;
+  const candidates = (onlyGroups ?? shard.groups()).slice(0, MAX_GROUPS_COMPARED);
   const groups: LostOffsetsGroup[] = [];
   const unanswered: LostOffsetsSearch['unanswered'] = [];
   for (const groupId of candidates) {
-    const logged = replay.committedOffsets(groupId);
+    const logged = Object.entries(shard.groupOffsets(groupId).offsets).map(([topic, partitions]) => ({
+      topic,
+      partitions: Object.entries(partitions).map(([p, o]) => ({ partition: Number(p), offset: BigInt(o.offset), logOffset: o.logOffset })),
+    }));
     if (logged.length === 0) continue;
     let fetched: Map<string, bigint>;
     try {
