@@ -29,7 +29,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   now(): number;
   readFile(path: string): Buffer;
-  createPort(config: KafkaConnectionConfig): KafkaPort;
+  /** May load the Kafka client lazily, so commands that never connect start without it. */
+  createPort(config: KafkaConnectionConfig): KafkaPort | Promise<KafkaPort>;
   /** Aborted when the operator interrupts (Ctrl-C): long scans stop and say where. */
   signal?: AbortSignal;
 }

@@ -3,6 +3,7 @@ import type { RecoveryScanOptions } from '../../../lambdas/core/operations/index
 import { invalidInput } from '../../../lambdas/core/errors.ts';
 import type { ScanStats, ScanWindow } from '../../../lambdas/core/model.ts';
 import type { CommandContext, FlagDefinition, FlagValues } from '../command.ts';
+import { ScanProgressFormatter } from '../progress.ts';
 import { parseSince } from '../values.ts';
 
 export const SCAN_FLAGS: Record<string, FlagDefinition> = {
@@ -23,14 +24,15 @@ export function scanWindow(flags: FlagValues, nowMs: number): ScanWindow {
   return window;
 }
 
-/** Progress on stderr while a long scan runs, so a person knows it is alive; results stay on stdout. */
+/**
+ * Progress on stderr while a long scan runs (position, records, rate, time left), so a person
+ * knows it is alive; shown on a terminal or with --debug, never mixed into the results.
+ */
 export function scanOptions(context: CommandContext): RecoveryScanOptions {
+  const formatter = new ScanProgressFormatter(() => context.io.now());
   return {
-    onProgress: (p) => {
-      const span = p.end > 0n ? ` of ${p.end}` : '';
-      context.progress(`scanning partition ${p.partition}: offset ${p.position}${span}, ${p.records} records, ${p.bytes} bytes`);
-    },
-    progressIntervalMs: 2000,
+    onProgress: (p) => context.progress(formatter.format(p)),
+    progressIntervalMs: 500,
     ...(context.io.signal ? { signal: context.io.signal } : {}),
   };
 }

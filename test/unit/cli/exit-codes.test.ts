@@ -23,7 +23,7 @@ function clusterWithCommits(committed: number[]): InMemoryKafka {
   kafka.setOffsets('orders', 0, 0n, 100n);
   kafka.setOffsets('orders', 1, 0n, 100n);
   const log = kafka.offsetsLog(partitionForGroup(GROUP, 5));
-  log.record(groupMetadata(GROUP, { subscribedTopics: ['orders'] }));
+  log.record(groupMetadata(GROUP, { members: [['orders']] }));
   for (const partition of committed) log.record(offsetCommit({ group: GROUP, topic: 'orders', partition, offset: 40n }));
   return kafka;
 }
