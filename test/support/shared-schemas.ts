@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** ../shared/kafka-schemas beside the repository root. */
-export const sharedSchemasDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'kafka-schemas');
+/** Kafka's schema files and the golden vectors, vendored with the repository. */
+export const kafkaSchemasDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'vendor', 'kafka-schemas');
 
 export interface RecordVector {
   name: string;
@@ -20,5 +20,5 @@ export interface VectorsFile {
 }
 
 export function loadVectors(): VectorsFile {
-  return JSON.parse(readFileSync(resolve(sharedSchemasDir, 'vectors.json'), 'utf8')) as VectorsFile;
+  return JSON.parse(readFileSync(resolve(kafkaSchemasDir, 'vectors.json'), 'utf8')) as VectorsFile;
 }

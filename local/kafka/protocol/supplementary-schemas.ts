@@ -1,7 +1,7 @@
 import { compileSchema, type MessageSchema, type RawMessageSchema } from '../../../lambdas/core/schema/index.ts';
 
 /**
- * Protocol schemas the cluster serves that have no file in the shared schema set, written from
+ * Protocol schemas the cluster serves that have no file in the vendored schema set, written from
  * Kafka's wire facts and compiled like the generated ones. The codec consults them after the
  * generated registry, which stays exactly as generated.
  *

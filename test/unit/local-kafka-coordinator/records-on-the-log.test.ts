@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeOffsetsRecord } from '../../../lambdas/core/offsets-records/index.ts';
 import { decodeRecordBatches } from '../../../lambdas/core/record-batch/index.ts';
@@ -8,6 +7,7 @@ import { PartitionShardLog } from '../../../local/kafka/coordinator/partition-sh
 import { decodeCoordinatorRecord, encodeCoordinatorRecord } from '../../../local/kafka/coordinator/record-codec.ts';
 import { replayShard } from '../../../local/kafka/coordinator/replay.ts';
 import { PartitionLog } from '../../../local/kafka/log/partition-log.ts';
+import { loadVectors } from '../../support/shared-schemas.ts';
 import { testShardEnvironment } from './helpers.ts';
 
 interface VectorRecord {
@@ -32,9 +32,7 @@ interface Vectors {
   };
 }
 
-const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/kafka-schemas/vectors.json', import.meta.url), 'utf8'),
-) as Vectors;
+const vectors = loadVectors() as unknown as Vectors;
 const hex = (h: string | null): Buffer | null => (h === null ? null : Buffer.from(h, 'hex'));
 const vector = (name: string): VectorRecord => {
   const found = vectors.records.find((r) => r.name === name);

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { loadVectors, sharedSchemasDir } from '../../support/shared-schemas.ts';
+import { loadVectors, kafkaSchemasDir } from '../../support/shared-schemas.ts';
 import type { RecordVector } from '../../support/shared-schemas.ts';
 
 export type { RecordVector } from '../../support/shared-schemas.ts';
@@ -14,4 +14,4 @@ export function valueOf(vector: RecordVector): Buffer | null {
   return vector.valueHex === null ? null : Buffer.from(vector.valueHex, 'hex');
 }
 
-export const schemaDirUrl = pathToFileURL(`${sharedSchemasDir}/coordinator/`);
+export const schemaDirUrl = pathToFileURL(`${kafkaSchemasDir}/coordinator/`);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   affectedGroups,
@@ -9,14 +8,13 @@ import {
   readCommittedOffsets,
 } from '../../../lambdas/core/operations/index.ts';
 import { InMemoryKafka } from '../../support/in-memory-kafka.ts';
+import { loadVectors } from '../../support/shared-schemas.ts';
 
 interface HashVector {
   groupId: string;
   partitionFor: Record<string, number>;
 }
-const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/kafka-schemas/vectors.json', import.meta.url), 'utf8'),
-) as { hashVectors: HashVector[] };
+const vectors = loadVectors() as unknown as { hashVectors: HashVector[] };
 
 describe('offsetsPartitionForCount', () => {
   it('maps every hash vector to its partition for every count', () => {

@@ -8,7 +8,7 @@ import {
   type ApprovalLink,
   type ApprovalMarkerStore,
 } from '../../../lambdas/core/workflow/approval-link.ts';
-import { cliCommands, renderApprovalMessage, renderApprovalPage } from '../../../lambdas/core/workflow/approval-message.ts';
+import { cliCommands, renderApprovalMessage } from '../../../lambdas/core/workflow/approval-message.ts';
 import { planTargets } from '../../../lambdas/core/workflow/planning.ts';
 import { EXECUTION_ARN, ShardFailingKafka, recovery, request } from './fixtures.ts';
 
@@ -106,14 +106,5 @@ describe('approval message', () => {
       `aws stepfunctions send-task-success --region us-east-1 --task-token 'AAAAKgAAAAIAAAAAAAAAAc+/it'\\''s=' --task-output '{"approved":true,"planSha256":"${'f'.repeat(64)}","approvedBy":"YOUR-NAME","channel":"cli"}'`,
     );
     expect(commands.reject).toMatch(/^aws stepfunctions send-task-failure --region us-east-1 --task-token '.*' --error ApprovalRejected --cause /);
-  });
-
-  it('escapes the plan on the approval page and posts the form, never acting on GET', () => {
-    const html = renderApprovalPage({ planText: '<script>alert(1)</script>', formAction: '?a=1&b=2', executionArn: EXECUTION_ARN, expiresAt: 'soon' });
-    expect(html).not.toContain('<script>');
-    expect(html).toContain('&lt;script&gt;');
-    expect(html).toContain('<form method="post" action="?a=1&amp;b=2">');
-    expect(html).toMatch(/name="decision" value="approve"/);
-    expect(html).toMatch(/name="decision" value="reject"/);
   });
 });
