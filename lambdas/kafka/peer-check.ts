@@ -39,7 +39,6 @@ export function checkingPeers(inner: SocketFactory, options: { answerTimeoutMs: 
     let received = Buffer.alloc(0);
     let settled = false;
     let connected = false;
-    let socket: Socket | undefined;
 
     const settle = (verdict?: NotKafkaVerdict, breakConnection = true): void => {
       if (settled) return;
@@ -47,10 +46,10 @@ export function checkingPeers(inner: SocketFactory, options: { answerTimeoutMs: 
       clearTimeout(timer);
       if (!verdict) return;
       options.onVerdict(args.host, args.port, verdict);
-      if (breakConnection) socket?.destroy(new Error(`${args.host}:${args.port} ${verdict.what}`));
+      if (breakConnection) socket.destroy(new Error(`${args.host}:${args.port} ${verdict.what}`));
     };
 
-    socket = inner({
+    const socket = inner({
       ...args,
       onConnect: () => {
         connected = true;
