@@ -5,7 +5,7 @@
 //   node scripts/build.mjs            JavaScript and declarations
 //   node scripts/build.mjs --js-only  JavaScript only (what the tests' global setup runs)
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
@@ -15,14 +15,22 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT_DIR = join(root, 'dist');
 
 /**
- * Output name -> source. The library entries are the package's `exports`; `cli` is its `bin`.
- * A new public subpath is one line here plus its `exports` entry in package.json.
+ * What to build, read from package.json so that a new public subpath is one `exports` entry:
+ * `{ "types": "./dist/types/<source>.d.ts", "default": "./dist/js/<name>.js" }` builds
+ * <source>.ts into dist/js/<name>.js with its declarations; the `bin` is built from bin/cli.ts.
  */
-export const ENTRIES = {
-  cli: 'bin/cli.ts',
-  index: 'lambdas/core/index.ts',
-  kafka: 'lambdas/kafka/index.ts',
-};
+export function entries() {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const library = Object.entries(manifest.exports)
+    .filter(([, target]) => typeof target === 'object')
+    .map(([subpath, target]) => {
+      const types = /^\.\/dist\/types\/(.+)\.d\.ts$/.exec(target.types ?? '');
+      const output = /^\.\/dist\/js\/([\w-]+)\.js$/.exec(target.default ?? '');
+      if (!types || !output) throw new Error(`package.json exports["${subpath}"] must be { "types": "./dist/types/<source>.d.ts", "default": "./dist/js/<name>.js" }`);
+      return { name: output[1], source: `${types[1]}.ts` };
+    });
+  return [{ name: 'cli', source: 'bin/cli.ts' }, ...library];
+}
 
 export async function buildJavaScript() {
   // esbuild is a devDependency: present wherever a build runs (a clone after npm ci, npm pack).
@@ -30,7 +38,7 @@ export async function buildJavaScript() {
   rmSync(join(OUT_DIR, 'js'), { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, source]) => [name, join(root, source)])),
+    entryPoints: Object.fromEntries(entries().map(({ name, source }) => [name, join(root, source)])),
     outdir: join(OUT_DIR, 'js'),
     bundle: true,
     // Shared modules become chunks, so `--help` loads the command layer and nothing of Kafka.
@@ -50,9 +58,26 @@ export async function buildJavaScript() {
 
 export function buildDeclarations() {
   rmSync(join(OUT_DIR, 'types'), { recursive: true, force: true });
+  mkdirSync(OUT_DIR, { recursive: true });
   const require = createRequire(import.meta.url);
   const tsc = require.resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
+  // The project's compiler options, for the library entries only (the CLI ships no types).
+  const config = join(OUT_DIR, 'tsconfig.types.json');
+  const library = entries().filter(({ name }) => name !== 'cli');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      extends: '../tsconfig.json',
+      compilerOptions: { noEmit: false, declaration: true, emitDeclarationOnly: true, rootDir: '..', outDir: 'types' },
+      include: [],
+      files: library.map(({ source }) => `../${source}`),
+    }),
+  );
+  try {
+    execFileSync(process.execPath, [tsc, '-p', config], { stdio: 'inherit', cwd: root });
+  } finally {
+    rmSync(config, { force: true });
+  }
   // The sources import each other as `./x.ts`; a declaration file must name `./x.js` so that
   // an installing project resolves it without allowImportingTsExtensions.
   for (const file of declarationFiles(join(OUT_DIR, 'types'))) {
