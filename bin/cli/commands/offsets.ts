@@ -63,6 +63,7 @@ export const offsetsCommand: Command = {
     'Example: coordinator-recovery offsets orders-service --since 2024-05-01T00:00:00Z --bootstrap b-1.example:9092',
     'STATUS: OK, MISSING (no offset recovered for a partition of a subscribed or committed topic),',
     'BELOW_LOG_START (retention deleted that data), ABOVE_LOG_END. Read-only: nothing is committed.',
+    'Any issue (a status other than OK, an unfinished scan) makes the result incomplete: exit 4, the issues listed.',
   ].join('\n'),
   async run(context, { positionals, flags }) {
     const groupId = validateGroupId(positionals[0], '<group>');

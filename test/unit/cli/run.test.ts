@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecoveryError } from '../../../lambdas/core/errors.ts';
 import type { ClusterMetadata, KafkaPort } from '../../../lambdas/core/ports.ts';
+import { COMMANDS } from '../../../bin/cli/commands/index.ts';
 import { runCli } from '../../../bin/cli/run.ts';
 import { renderTable } from '../../../bin/cli/table.ts';
 import { fakeIo } from './fake-io.ts';
@@ -55,6 +56,12 @@ describe('help', () => {
     const io = fakeIo();
     expect(await runCli(['--help'], io)).toBe(0);
     for (const name of ['partition-for', 'coordinator', 'partitions', 'groups', 'offsets', 'decode']) expect(io.out()).toContain(name);
+  });
+
+  it.each(COMMANDS.map((command) => command.name))('%s --help has an example', async (name) => {
+    const io = fakeIo();
+    expect(await runCli([name, '--help'], io)).toBe(0);
+    expect(io.out()).toMatch(new RegExp(`Examples?:\\s+(.*\\| )?coordinator-recovery ${name}( |$)`, 'm'));
   });
 
   it('shows a command\'s own options, connection flags included', async () => {
