@@ -1,6 +1,9 @@
 /**
- * The library's public entry: everything of lambdas/core a caller (the CLI, the Lambdas, a
- * TypeScript user) may rely on. Modules keep their own index files; this one gathers them.
+ * The library's public entry (`coordinator-recovery`): the toolkit a caller (the CLI, the
+ * Lambdas, a TypeScript user) may rely on. Modules keep their own index files; this one gathers
+ * them. The runbook's step logic and documents are a subpath of their own
+ * (`coordinator-recovery/workflow`, `workflow/index.ts`), the kafkajs adapter another
+ * (`coordinator-recovery/kafka`).
  */
 export * from './errors.ts';
 export type * from './model.ts';
@@ -16,17 +19,3 @@ export type { DecodeOptions as RecordBatchDecodeOptions } from './record-batch/i
 export * from './replay/index.ts';
 export * from './scanner/index.ts';
 export * from './operations/index.ts';
-// The workflow steps' logic and documents (planning, seeding, verification, report, approval).
-export * from './workflow/approval-link.ts';
-export * from './workflow/approval-message.ts';
-export * from './workflow/cluster-layout.ts';
-export * from './workflow/diagnosis.ts';
-export * from './workflow/documents.ts';
-export * from './workflow/fields.ts';
-export * from './workflow/input.ts';
-export * from './workflow/plan-text.ts';
-export * from './workflow/planning.ts';
-export * from './workflow/report.ts';
-export * from './workflow/seeding.ts';
-export * from './workflow/step-inputs.ts';
-export * from './workflow/verification.ts';

@@ -5,11 +5,10 @@
  * aborted transactions; v12+ are flexible and would change nothing we need.
  */
 import { ByteReader, ByteWriter } from '../core/bytes/index.ts';
-import { readArray, readString, writeArray, writeNullableString } from './wire-primitives.ts';
+import { assertVersion, type ApiSpec } from './api-spec.ts';
+import { readArray, readTopics, writeNullableString, writeTopics } from './wire-primitives.ts';
 
-export const FETCH_API_KEY = 1;
-export const FETCH_MIN_VERSION = 4;
-export const FETCH_MAX_VERSION = 11;
+export const FETCH_API: ApiSpec = { name: 'Fetch', key: 1, min: 4, max: 11 };
 
 export const ISOLATION_READ_UNCOMMITTED = 0;
 export const ISOLATION_READ_COMMITTED = 1;
@@ -42,14 +41,8 @@ export interface FetchResponseBody {
   topics: { topic: string; partitions: FetchedPartition[] }[];
 }
 
-function assertVersion(version: number): void {
-  if (!Number.isInteger(version) || version < FETCH_MIN_VERSION || version > FETCH_MAX_VERSION) {
-    throw new RangeError(`Fetch version ${version} is outside ${FETCH_MIN_VERSION}-${FETCH_MAX_VERSION}`);
-  }
-}
-
 export function encodeFetchRequest(version: number, body: FetchRequestBody): Buffer {
-  assertVersion(version);
+  assertVersion(FETCH_API, version);
   const writer = new ByteWriter(128);
   writer.writeInt32(-1); // replica id: a consumer, not a follower
   writer.writeInt32(body.maxWaitMs);
@@ -61,15 +54,12 @@ export function encodeFetchRequest(version: number, body: FetchRequestBody): Buf
     writer.writeInt32(0);
     writer.writeInt32(-1);
   }
-  writeArray(writer, [body.topic], (w, topic) => {
-    writeNullableString(w, topic);
-    writeArray(w, [body], (pw, p) => {
-      pw.writeInt32(p.partition);
-      if (version >= 9) pw.writeInt32(-1); // current leader epoch unknown: skip fencing
-      pw.writeInt64(p.fetchOffset);
-      if (version >= 5) pw.writeInt64(-1n); // log start offset is only meaningful for followers
-      pw.writeInt32(p.partitionMaxBytes);
-    });
+  writeTopics(writer, [{ topic: body.topic, partitions: [body] }], (w, p) => {
+    w.writeInt32(p.partition);
+    if (version >= 9) w.writeInt32(-1); // current leader epoch unknown: skip fencing
+    w.writeInt64(p.fetchOffset);
+    if (version >= 5) w.writeInt64(-1n); // log start offset is only meaningful for followers
+    w.writeInt32(p.partitionMaxBytes);
   });
   if (version >= 7) writer.writeInt32(0); // no forgotten topics
   if (version >= 11) writeNullableString(writer, ''); // rack id
@@ -93,7 +83,7 @@ function readPartition(reader: ByteReader, version: number): FetchedPartition {
 
 /** Decodes the response body (after the correlation id). Throws ByteUnderflowError/RangeError on malformed bytes. */
 export function decodeFetchResponse(version: number, payload: Buffer): FetchResponseBody {
-  assertVersion(version);
+  assertVersion(FETCH_API, version);
   const reader = new ByteReader(payload);
   const throttleTimeMs = reader.readInt32();
   let errorCode = 0;
@@ -101,10 +91,6 @@ export function decodeFetchResponse(version: number, payload: Buffer): FetchResp
     errorCode = reader.readInt16();
     reader.readInt32(); // session id: always 0 for the sessionless fetches we send
   }
-  const topics =
-    readArray(reader, (r) => ({
-      topic: readString(r),
-      partitions: readArray(r, (pr) => readPartition(pr, version)) ?? [],
-    })) ?? [];
+  const topics = readTopics(reader, (r) => readPartition(r, version));
   return { throttleTimeMs, errorCode, topics };
 }

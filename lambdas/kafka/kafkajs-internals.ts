@@ -26,24 +26,11 @@ import { RecoveryError, kafkaError } from '../core/errors.ts';
 import { toKafkajsSasl, type MskTokenSigner } from './auth.ts';
 import { checkingPeers, notKafkaMessage, type NotKafkaVerdict, type SocketFactory } from './peer-check.ts';
 import type { BrokerEndpoint, ValidatedKafkaConfig } from './config.ts';
-import { FETCH_API_KEY, FETCH_MAX_VERSION, FETCH_MIN_VERSION, decodeFetchResponse, encodeFetchRequest, type FetchRequestBody } from './fetch-codec.ts';
-import { METADATA_API_KEY, METADATA_MAX_VERSION, METADATA_MIN_VERSION, decodeMetadataResponse, encodeMetadataRequest } from './metadata-codec.ts';
-import {
-  OFFSET_FETCH_ALL_TOPICS_VERSION,
-  OFFSET_FETCH_API_KEY,
-  OFFSET_FETCH_MAX_VERSION,
-  OFFSET_FETCH_MIN_VERSION,
-  decodeOffsetFetchResponse,
-  encodeOffsetFetchRequest,
-} from './offset-fetch-codec.ts';
-import {
-  OFFSET_COMMIT_API_KEY,
-  OFFSET_COMMIT_MAX_VERSION,
-  OFFSET_COMMIT_MIN_VERSION,
-  decodeOffsetCommitResponse,
-  encodeOffsetCommitRequest,
-  type OffsetCommitRequestBody,
-} from './offset-commit-codec.ts';
+import type { ApiSpec } from './api-spec.ts';
+import { FETCH_API, decodeFetchResponse, encodeFetchRequest, type FetchRequestBody } from './fetch-codec.ts';
+import { METADATA_API, decodeMetadataResponse, encodeMetadataRequest } from './metadata-codec.ts';
+import { OFFSET_FETCH_ALL_TOPICS_VERSION, OFFSET_FETCH_API, decodeOffsetFetchResponse, encodeOffsetFetchRequest } from './offset-fetch-codec.ts';
+import { OFFSET_COMMIT_API, decodeOffsetCommitResponse, encodeOffsetCommitRequest, type OffsetCommitRequestBody } from './offset-commit-codec.ts';
 import { endpointKey, type KafkaErrorInfo, type KafkaWire, type WireGroup, type WireMetadata } from './wire.ts';
 
 const { requests } = requestsModule;
@@ -265,7 +252,7 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
   /** One request with our own codec: negotiate the version, encode, send, decode (a bad body is CORRUPT_DATA). */
   async function exchange<T>(
     at: BrokerEndpoint,
-    api: { name: string; key: number; min: number; max: number },
+    api: ApiSpec,
     encode: (version: number) => Buffer,
     decode: (version: number, payload: Buffer) => T,
     requestTimeout?: number,
@@ -292,7 +279,7 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
     async metadata(at, topics): Promise<WireMetadata> {
       return exchange(
         at,
-        { name: 'Metadata', key: METADATA_API_KEY, min: METADATA_MIN_VERSION, max: METADATA_MAX_VERSION },
+        METADATA_API,
         (v) => encodeMetadataRequest(v, topics),
         decodeMetadataResponse,
       );
@@ -318,7 +305,7 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
     async fetch(at, body: FetchRequestBody) {
       return exchange(
         at,
-        { name: 'Fetch', key: FETCH_API_KEY, min: FETCH_MIN_VERSION, max: FETCH_MAX_VERSION },
+        FETCH_API,
         (v) => encodeFetchRequest(v, body),
         decodeFetchResponse,
         // The broker may hold a Fetch for maxWait before answering; that is not a timeout.
@@ -347,7 +334,7 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
       return exchange(
         at,
         // Asking for all topics needs v2; naming them works from v1.
-        { name: 'OffsetFetch', key: OFFSET_FETCH_API_KEY, min: topics === null ? OFFSET_FETCH_ALL_TOPICS_VERSION : OFFSET_FETCH_MIN_VERSION, max: OFFSET_FETCH_MAX_VERSION },
+        topics === null ? { ...OFFSET_FETCH_API, min: OFFSET_FETCH_ALL_TOPICS_VERSION } : OFFSET_FETCH_API,
         (v) => encodeOffsetFetchRequest(v, { groupId, topics }),
         decodeOffsetFetchResponse,
       );
@@ -356,7 +343,7 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
     async offsetCommit(at, body: OffsetCommitRequestBody) {
       return exchange(
         at,
-        { name: 'OffsetCommit', key: OFFSET_COMMIT_API_KEY, min: OFFSET_COMMIT_MIN_VERSION, max: OFFSET_COMMIT_MAX_VERSION },
+        OFFSET_COMMIT_API,
         (v) => encodeOffsetCommitRequest(v, body),
         decodeOffsetCommitResponse,
       );

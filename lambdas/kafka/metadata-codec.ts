@@ -5,21 +5,14 @@
  */
 import { ByteReader, ByteWriter } from '../core/bytes/index.ts';
 import type { WireMetadata } from './wire.ts';
+import { assertVersion, type ApiSpec } from './api-spec.ts';
 import { readArray, readNullableString, readString, writeArray, writeNullableString } from './wire-primitives.ts';
 
-export const METADATA_API_KEY = 3;
-export const METADATA_MIN_VERSION = 1;
-export const METADATA_MAX_VERSION = 8;
-
-function assertVersion(version: number): void {
-  if (!Number.isInteger(version) || version < METADATA_MIN_VERSION || version > METADATA_MAX_VERSION) {
-    throw new RangeError(`Metadata version ${version} is outside ${METADATA_MIN_VERSION}-${METADATA_MAX_VERSION}`);
-  }
-}
+export const METADATA_API: ApiSpec = { name: 'Metadata', key: 3, min: 1, max: 8 };
 
 /** `topics: null` asks for every topic. Never asks the broker to create a topic. */
 export function encodeMetadataRequest(version: number, topics: string[] | null): Buffer {
-  assertVersion(version);
+  assertVersion(METADATA_API, version);
   const writer = new ByteWriter(64);
   if (topics === null) writer.writeInt32(-1);
   else writeArray(writer, topics, (w, name) => writeNullableString(w, name));
@@ -36,7 +29,7 @@ function readInt32Array(reader: ByteReader): number[] {
 }
 
 export function decodeMetadataResponse(version: number, payload: Buffer): WireMetadata {
-  assertVersion(version);
+  assertVersion(METADATA_API, version);
   const reader = new ByteReader(payload);
   if (version >= 3) reader.readInt32(); // throttle time
   const brokers =

@@ -5,11 +5,10 @@
  * partition's outcome.
  */
 import { ByteReader, ByteWriter } from '../core/bytes/index.ts';
-import { readArray, readString, writeArray, writeNullableString } from './wire-primitives.ts';
+import { assertVersion, type ApiSpec } from './api-spec.ts';
+import { readTopics, writeNullableString, writeTopics } from './wire-primitives.ts';
 
-export const OFFSET_COMMIT_API_KEY = 8;
-export const OFFSET_COMMIT_MIN_VERSION = 2;
-export const OFFSET_COMMIT_MAX_VERSION = 7;
+export const OFFSET_COMMIT_API: ApiSpec = { name: 'OffsetCommit', key: 8, min: 2, max: 7 };
 
 export interface OffsetCommitRequestBody {
   groupId: string;
@@ -26,40 +25,27 @@ export interface OffsetCommitResponseBody {
   topics: { topic: string; partitions: { partition: number; errorCode: number }[] }[];
 }
 
-function assertVersion(version: number): void {
-  if (!Number.isInteger(version) || version < OFFSET_COMMIT_MIN_VERSION || version > OFFSET_COMMIT_MAX_VERSION) {
-    throw new RangeError(`OffsetCommit version ${version} is outside ${OFFSET_COMMIT_MIN_VERSION}-${OFFSET_COMMIT_MAX_VERSION}`);
-  }
-}
-
 export function encodeOffsetCommitRequest(version: number, body: OffsetCommitRequestBody): Buffer {
-  assertVersion(version);
+  assertVersion(OFFSET_COMMIT_API, version);
   const writer = new ByteWriter(256);
   writeNullableString(writer, body.groupId);
   writer.writeInt32(body.generationId);
   writeNullableString(writer, body.memberId);
   if (version >= 7) writeNullableString(writer, null); // group instance id: not a static member
   if (version <= 4) writer.writeInt64(-1n); // retention: the broker's offsets.retention.minutes
-  writeArray(writer, body.topics, (w, topic) => {
-    writeNullableString(w, topic.topic);
-    writeArray(w, topic.partitions, (pw, p) => {
-      pw.writeInt32(p.partition);
-      pw.writeInt64(p.offset);
-      if (version >= 6) pw.writeInt32(p.leaderEpoch);
-      writeNullableString(pw, p.metadata);
-    });
+  writeTopics(writer, body.topics, (w, p) => {
+    w.writeInt32(p.partition);
+    w.writeInt64(p.offset);
+    if (version >= 6) w.writeInt32(p.leaderEpoch);
+    writeNullableString(w, p.metadata);
   });
   return Buffer.from(writer.toBuffer());
 }
 
 export function decodeOffsetCommitResponse(version: number, payload: Buffer): OffsetCommitResponseBody {
-  assertVersion(version);
+  assertVersion(OFFSET_COMMIT_API, version);
   const reader = new ByteReader(payload);
   const throttleTimeMs = version >= 3 ? reader.readInt32() : 0;
-  const topics =
-    readArray(reader, (r) => ({
-      topic: readString(r),
-      partitions: readArray(r, (pr) => ({ partition: pr.readInt32(), errorCode: pr.readInt16() })) ?? [],
-    })) ?? [];
+  const topics = readTopics(reader, (r) => ({ partition: r.readInt32(), errorCode: r.readInt16() }));
   return { throttleTimeMs, topics };
 }

@@ -4,11 +4,10 @@
  * v6+ are flexible and add nothing the port needs.
  */
 import { ByteReader, ByteWriter } from '../core/bytes/index.ts';
-import { readArray, readNullableString, readString, writeArray, writeNullableString } from './wire-primitives.ts';
+import { assertVersion, type ApiSpec } from './api-spec.ts';
+import { readNullableString, readTopics, writeNullableString, writeTopics } from './wire-primitives.ts';
 
-export const OFFSET_FETCH_API_KEY = 9;
-export const OFFSET_FETCH_MIN_VERSION = 1;
-export const OFFSET_FETCH_MAX_VERSION = 5;
+export const OFFSET_FETCH_API: ApiSpec = { name: 'OffsetFetch', key: 9, min: 1, max: 5 };
 /** From this version on a null topic list asks for every partition the group has. */
 export const OFFSET_FETCH_ALL_TOPICS_VERSION = 2;
 
@@ -24,45 +23,29 @@ export interface OffsetFetchResponseBody {
   topics: { topic: string; partitions: { partition: number; offset: bigint; leaderEpoch: number; metadata: string | null; errorCode: number }[] }[];
 }
 
-function assertVersion(version: number): void {
-  if (!Number.isInteger(version) || version < OFFSET_FETCH_MIN_VERSION || version > OFFSET_FETCH_MAX_VERSION) {
-    throw new RangeError(`OffsetFetch version ${version} is outside ${OFFSET_FETCH_MIN_VERSION}-${OFFSET_FETCH_MAX_VERSION}`);
-  }
-}
-
 export function encodeOffsetFetchRequest(version: number, body: OffsetFetchRequestBody): Buffer {
-  assertVersion(version);
+  assertVersion(OFFSET_FETCH_API, version);
   if (body.topics === null && version < OFFSET_FETCH_ALL_TOPICS_VERSION) {
     throw new RangeError(`OffsetFetch v${version} cannot ask for all topics; name them`);
   }
   const writer = new ByteWriter(128);
   writeNullableString(writer, body.groupId);
   if (body.topics === null) writer.writeInt32(-1);
-  else {
-    writeArray(writer, body.topics, (w, topic) => {
-      writeNullableString(w, topic.topic);
-      writeArray(w, topic.partitions, (pw, partition) => pw.writeInt32(partition));
-    });
-  }
+  else writeTopics(writer, body.topics, (w, partition) => w.writeInt32(partition));
   return Buffer.from(writer.toBuffer());
 }
 
 export function decodeOffsetFetchResponse(version: number, payload: Buffer): OffsetFetchResponseBody {
-  assertVersion(version);
+  assertVersion(OFFSET_FETCH_API, version);
   const reader = new ByteReader(payload);
   const throttleTimeMs = version >= 3 ? reader.readInt32() : 0;
-  const topics =
-    readArray(reader, (r) => ({
-      topic: readString(r),
-      partitions:
-        readArray(r, (pr) => ({
-          partition: pr.readInt32(),
-          offset: pr.readInt64(),
-          leaderEpoch: version >= 5 ? pr.readInt32() : -1,
-          metadata: readNullableString(pr),
-          errorCode: pr.readInt16(),
-        })) ?? [],
-    })) ?? [];
+  const topics = readTopics(reader, (r) => ({
+    partition: r.readInt32(),
+    offset: r.readInt64(),
+    leaderEpoch: version >= 5 ? r.readInt32() : -1,
+    metadata: readNullableString(r),
+    errorCode: r.readInt16(),
+  }));
   const errorCode = version >= 2 ? reader.readInt16() : 0;
   return { throttleTimeMs, errorCode, topics };
 }

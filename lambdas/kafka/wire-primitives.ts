@@ -34,3 +34,21 @@ export function writeArray<T>(writer: ByteWriter, items: readonly T[], writeItem
   writer.writeInt32(items.length);
   for (const item of items) writeItem(writer, item);
 }
+
+/** The nesting every partitioned API shares: topics by name, each with its partitions. */
+export interface TopicPartitions<P> {
+  topic: string;
+  partitions: P[];
+}
+
+/** Reads a topic array; a null array, or a topic's null partition array, reads as empty. */
+export function readTopics<P>(reader: ByteReader, readPartition: (reader: ByteReader) => P): TopicPartitions<P>[] {
+  return readArray(reader, (r) => ({ topic: readString(r), partitions: readArray(r, readPartition) ?? [] })) ?? [];
+}
+
+export function writeTopics<P>(writer: ByteWriter, topics: readonly TopicPartitions<P>[], writePartition: (writer: ByteWriter, partition: P) => void): void {
+  writeArray(writer, topics, (w, topic) => {
+    writeNullableString(w, topic.topic);
+    writeArray(w, topic.partitions, writePartition);
+  });
+}

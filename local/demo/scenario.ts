@@ -10,7 +10,7 @@ import { RecoveryError } from '../../lambdas/core/errors.ts';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
 import type { ExecutionOutcome } from '../stepfunctions/index.ts';
 import { consumeUntil, consumeUpTo, groupCallOutcome, probeStuckMember, runNeighbour } from './consumers.ts';
-import { startDemoEnvironment, OFFSETS_PARTITIONS, type DemoEnvironment } from './environment.ts';
+import { startIncidentEnvironment, OFFSETS_PARTITIONS, type IncidentEnvironment } from '../incident/environment.ts';
 import type { ApprovalAnswer, DemoEvent, DemoReporter, DemoResult, PartitionOffsets } from './events.ts';
 import type { DemoOptions } from './options.ts';
 import { OrderProducer, summarizeByPartition } from './orders.ts';
@@ -38,7 +38,7 @@ export async function runDemo(options: RunDemoOptions, reporter: DemoReporter): 
   const started = Date.now();
   const emit = (event: DemoEvent): void => reporter.event(event);
   throwIfAborted(signal);
-  const env = await startDemoEnvironment();
+  const env = await startIncidentEnvironment();
   try {
     const result = await playIncident(env, options, reporter, emit, signal);
     result.durationMs = Date.now() - started;
@@ -53,7 +53,7 @@ export async function runDemo(options: RunDemoOptions, reporter: DemoReporter): 
   }
 }
 
-async function playIncident(env: DemoEnvironment, options: RunDemoOptions, reporter: DemoReporter, emit: (event: DemoEvent) => void, signal: AbortSignal): Promise<DemoResult> {
+async function playIncident(env: IncidentEnvironment, options: RunDemoOptions, reporter: DemoReporter, emit: (event: DemoEvent) => void, signal: AbortSignal): Promise<DemoResult> {
   const { local, aws, runbook, kafka, port } = env;
   emit({
     type: 'environment',
@@ -198,14 +198,14 @@ async function playIncident(env: DemoEnvironment, options: RunDemoOptions, repor
   }
 }
 
-function leaderOf(env: DemoEnvironment, offsetsPartition: number): number {
+function leaderOf(env: IncidentEnvironment, offsetsPartition: number): number {
   const state = env.local.cluster.partition('__consumer_offsets', offsetsPartition);
   if (!state) throw new RecoveryError('NOT_FOUND', `__consumer_offsets-${offsetsPartition} does not exist`);
   return state.leader;
 }
 
 /** A group whose shard is another partition led by the same broker: the broker is fine, one shard is not. */
-function neighbourGroup(env: DemoEnvironment, failedShard: number, broker: number): string {
+function neighbourGroup(env: IncidentEnvironment, failedShard: number, broker: number): string {
   const candidates = [...NEIGHBOUR_NAMES, ...Array.from({ length: 200 }, (_, i) => `payments-service-${i + 2}`)];
   const found = candidates.find((name) => {
     const shard = partitionForGroup(name, OFFSETS_PARTITIONS);
@@ -215,7 +215,7 @@ function neighbourGroup(env: DemoEnvironment, failedShard: number, broker: numbe
   return found;
 }
 
-async function committedOffsets(env: DemoEnvironment, group: string): Promise<PartitionOffsets[]> {
+async function committedOffsets(env: IncidentEnvironment, group: string): Promise<PartitionOffsets[]> {
   const partitions = Array.from({ length: TOPIC_PARTITIONS }, (_, p) => p);
   const [offsets, ends] = await Promise.all([env.port.fetchCommittedOffsets(group, [TOPIC]), env.port.listOffsets(TOPIC, partitions, { kind: 'latest' })]);
   return partitions.map((partition) => {
@@ -225,7 +225,7 @@ async function committedOffsets(env: DemoEnvironment, group: string): Promise<Pa
 }
 
 /** The failure lines as the runbook's Diagnose reads them: FilterLogEvents on the broker log group. */
-async function brokerLogEvidence(env: DemoEnvironment, shard: number, since: number): Promise<DemoEvent> {
+async function brokerLogEvidence(env: IncidentEnvironment, shard: number, since: number): Promise<DemoEvent> {
   const client = new CloudWatchLogsClient(env.aws.clientConfig('logs'));
   const filterPattern = `"__consumer_offsets-${shard}"`;
   try {
@@ -253,7 +253,7 @@ function runbookStopped(outcome: ExecutionOutcome, when: string): RecoveryError 
   return new RecoveryError('KAFKA_ERROR', `the runbook did not go as expected ${when}: ${why}`);
 }
 
-async function resumeOnTarget(env: DemoEnvironment, targetGroup: string, produced: readonly PlacedMessage[], committed: PartitionOffsets[], signal: AbortSignal): Promise<ResumeCheck> {
+async function resumeOnTarget(env: IncidentEnvironment, targetGroup: string, produced: readonly PlacedMessage[], committed: PartitionOffsets[], signal: AbortSignal): Promise<ResumeCheck> {
   const lastOffset = new Map<number, number>();
   for (const m of produced) lastOffset.set(m.partition, Math.max(m.offset, lastOffset.get(m.partition) ?? -1));
   const reachedEnd = (received: readonly PlacedMessage[]): boolean =>

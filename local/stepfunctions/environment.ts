@@ -5,7 +5,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { secretArn, type AwsStandins } from '../aws/index.ts';
-import type { CfnTemplate, CfnValue } from './synthesize.ts';
+import type { CfnTemplate } from './asl.ts';
+import type { CfnValue } from './synthesize.ts';
 
 export interface LocalResources {
   aws: AwsStandins;

@@ -8,14 +8,16 @@ import { randomUUID } from 'node:crypto';
 import type { RecoveryConfig } from '../../lib/config.ts';
 import type { HandlerName } from '../../lib/recovery-functions.ts';
 import type { AwsStandins } from '../aws/index.ts';
+import type { AslDefinition } from './asl.ts';
 import { EnvironmentResolver } from './environment.ts';
 import { startFunctionUrl, type FunctionUrlResult, type RunningFunctionUrl } from './function-url.ts';
 import { clientsFromEnvironment, invokeLikeLambda, loadHandler, type LocalClients, type LocalFunction } from './lambda-runtime.ts';
 import { runDefinition, type ExecutionOutcome, type TaskFunction } from './run-definition.ts';
-import { lambdaTasks, synthesizeRunbook, type AslDefinition, type SynthesizedRunbook } from './synthesize.ts';
+import { lambdaTasks, synthesizeRunbook, type SynthesizedRunbook } from './synthesize.ts';
 
-export { synthesizeRunbook, lambdaTasks, type AslDefinition, type LambdaTask, type SynthesizedRunbook } from './synthesize.ts';
-export { runDefinition, taskResources, taskStates, type DefinitionRun, type ExecutionOutcome, type RunDefinitionOptions, type TaskFunction } from './run-definition.ts';
+export { renderDefinition, stateMachineIds, taskResources, taskStates, type AslDefinition, type AslState } from './asl.ts';
+export { synthesizeRunbook, lambdaTasks, type LambdaTask, type SynthesizedRunbook } from './synthesize.ts';
+export { runDefinition, type DefinitionRun, type ExecutionOutcome, type RunDefinitionOptions, type TaskFunction } from './run-definition.ts';
 export { clientsFromEnvironment, LambdaTaskError } from './lambda-runtime.ts';
 export { startFunctionUrl } from './function-url.ts';
 

@@ -5,7 +5,7 @@
  * and wraps the result, pauses between retries, and how an execution's end is reported.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { AslDefinition, AslState } from './synthesize.ts';
+import { taskResources, type AslDefinition } from './asl.ts';
 
 // aws-local-stepfunctions 3 calls Promise.withResolvers, which Node only has from 22 on.
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
@@ -102,18 +102,4 @@ export function runDefinition(definition: AslDefinition, input: unknown, options
     }
   })();
   return { done, states, abort: () => execution.abort() };
-}
-
-/** Every Task state with its body, Map item processors included. */
-export function taskStates(definition: AslDefinition): Array<[string, AslState]> {
-  return Object.entries(definition.States).flatMap(([name, state]) => {
-    const processor = state.ItemProcessor ?? state.Iterator;
-    const inner = processor ? taskStates(processor) : [];
-    return state.Type === 'Task' ? [[name, state] as [string, AslState], ...inner] : inner;
-  });
-}
-
-/** Task state name -> Resource, Map item processors included. */
-export function taskResources(definition: AslDefinition): Map<string, string> {
-  return new Map(taskStates(definition).flatMap(([name, state]) => (state.Resource === undefined ? [] : [[name, state.Resource] as [string, string]])));
 }

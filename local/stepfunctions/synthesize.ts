@@ -8,17 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { RecoveryConfig } from '../../lib/config.ts';
-import { renderDefinition, stateMachineIds } from '../../lib/definition.ts';
 import { HANDLER_NAMES, type HandlerName } from '../../lib/recovery-functions.ts';
 import { RecoveryStack } from '../../lib/recovery-stack.ts';
 import { STATE } from '../../lib/recovery-state-machine.ts';
-import { taskStates } from './run-definition.ts';
+import { renderDefinition, stateMachineIds, taskStates, type AslDefinition, type CfnTemplate } from './asl.ts';
 
 export type CfnValue = string | number | boolean | { [fn: string]: unknown };
-
-export interface CfnTemplate {
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-}
 
 export interface SynthesizedFunction {
   logicalId: string;
@@ -27,21 +22,6 @@ export interface SynthesizedFunction {
   memorySize: number;
   /** Environment.Variables as in the template: strings or intrinsic functions */
   environment: Record<string, CfnValue>;
-}
-
-export interface AslState {
-  Type: string;
-  Resource?: string;
-  Parameters?: Record<string, unknown>;
-  ItemProcessor?: AslDefinition;
-  Iterator?: AslDefinition;
-  [field: string]: unknown;
-}
-
-export interface AslDefinition {
-  StartAt: string;
-  States: Record<string, AslState>;
-  [field: string]: unknown;
 }
 
 export interface SynthesizedRunbook {
@@ -70,7 +50,7 @@ export function synthesizeRunbook(config: Partial<RecoveryConfig>, stackName = '
     const assembly = app.synth();
     const template = JSON.parse(readFileSync(assembly.getStackByName(stack.stackName).templateFullPath, 'utf8')) as CfnTemplate;
     const { region, account } = stack.settings.cluster;
-    const definitions = stateMachineIds(template).map((id) => ({ id, asl: renderDefinition(template, id, { region, account }) as unknown as AslDefinition }));
+    const definitions = stateMachineIds(template).map((id) => ({ id, asl: renderDefinition(template, id, { region, account }) }));
     const runbook = definitions.find(({ asl }) => asl.StartAt === STATE.diagnose);
     const starter = definitions.find(({ asl }) => asl.StartAt !== STATE.diagnose);
     if (runbook === undefined || starter === undefined || definitions.length !== 2) {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
 import type { ApprovalAnswer, DemoEvent, DemoReporter } from '../../local/demo/events.ts';
-import { OFFSETS_PARTITIONS } from '../../local/demo/environment.ts';
+import { OFFSETS_PARTITIONS } from '../../local/incident/environment.ts';
 import { GROUP, runDemo } from '../../local/demo/scenario.ts';
 import { TerminalReporter } from '../../local/demo/terminal-reporter.ts';
 

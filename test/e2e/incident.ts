@@ -1,50 +1,40 @@
 /**
- * The incident on one machine: a local cluster, a consumer group that consumed and committed,
- * its coordinator shard FAILED, and the AWS stand-ins describing that cluster. Also the
- * approver's side: reading the approval mail, opening and submitting the signed link.
+ * The end-to-end scene on the incident environment the demo also plays on
+ * (`local/incident/environment.ts`): topic `orders` with 3 partitions and a connected producer.
+ * Also the application's and the approver's side: consumers that commit, OffsetFetch, reading
+ * the approval mail.
  */
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
-import { startAwsStandins, type AwsStandins, type PublishedMessage } from '../../local/aws/index.ts';
-import { startLocalCluster, type LocalCluster } from '../../local/kafka/index.ts';
+import type { PublishedMessage } from '../../local/aws/index.ts';
+import { OFFSETS_PARTITIONS, startIncidentEnvironment, type IncidentEnvironment } from '../../local/incident/environment.ts';
 
 // Bounded polling, the same as the toolkit integration tests use.
-export { waitFor } from '../integration/toolkit/helpers.ts';
+export { waitFor } from '../integration/kafka/helpers.ts';
+export { OFFSETS_PARTITIONS };
 
-export const OFFSETS_PARTITIONS = 12;
 export const TOPIC = 'orders';
 
-export interface Incident {
-  local: LocalCluster;
-  aws: AwsStandins;
-  kafka: Kafka;
+export interface Incident extends IncidentEnvironment {
   producer: Producer;
-  stop(): Promise<void>;
 }
 
-export async function startIncidentEnvironment(): Promise<Incident> {
-  const local = await startLocalCluster({ brokers: 3, offsetsPartitions: OFFSETS_PARTITIONS, transactionPartitions: 2 });
-  let aws: AwsStandins | undefined;
-  let producer: Producer | undefined;
+export async function startIncident(): Promise<Incident> {
+  const environment = await startIncidentEnvironment();
   try {
-    aws = await startAwsStandins({ cluster: local, clusterName: 'orders-local' });
-    local.cluster.createTopic(TOPIC, { partitions: 3 });
-    const kafka = new Kafka({ clientId: 'e2e', brokers: local.bootstrapServers, logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 50 } });
-    producer = kafka.producer();
+    environment.local.cluster.createTopic(TOPIC, { partitions: 3 });
+    const producer = environment.kafka.producer();
     await producer.connect();
-    const started = { local, aws, kafka, producer };
     return {
-      ...started,
+      ...environment,
+      producer,
       stop: async () => {
-        await started.producer.disconnect().catch(() => undefined);
-        await started.aws.stop();
-        await started.local.stop();
+        await producer.disconnect().catch(() => undefined);
+        await environment.stop();
       },
     };
   } catch (error) {
-    await producer?.disconnect().catch(() => undefined);
-    await aws?.stop();
-    await local.stop();
+    await environment.stop();
     throw error;
   }
 }

@@ -12,8 +12,8 @@ import { partitionForGroup } from '../../lambdas/core/hash.ts';
 import type { BlastRadiusOutput, DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput, SeedOffsetsOutput, VerifyOutput } from '../../lambdas/core/workflow/documents.ts';
 import { suggestedName } from '../../lambdas/core/workflow/planning.ts';
 import { STATE } from '../../lib/recovery-state-machine.ts';
-import { createLocalRunbook, type LocalExecution, type LocalRunbook } from '../../local/stepfunctions/index.ts';
-import { approvalMailParts, committedOffsets, groupOnAnotherShard, OFFSETS_PARTITIONS, produce, startConsumer, startIncidentEnvironment, waitFor, type Incident } from './incident.ts';
+import type { LocalExecution, LocalRunbook } from '../../local/stepfunctions/index.ts';
+import { approvalMailParts, committedOffsets, groupOnAnotherShard, OFFSETS_PARTITIONS, produce, startConsumer, startIncident, waitFor, type Incident } from './incident.ts';
 
 const GROUP = 'billing';
 const EARLY = Array.from({ length: 30 }, (_, i) => `early-${i}`);
@@ -25,8 +25,8 @@ let failedShard: number;
 const consumers: Consumer[] = [];
 
 beforeAll(async () => {
-  incident = await startIncidentEnvironment();
-  runbook = await createLocalRunbook({ aws: incident.aws });
+  incident = await startIncident();
+  runbook = incident.runbook;
 
   // Before the incident: billing consumed everything there was and committed it.
   await produce(incident.producer, EARLY);
@@ -45,7 +45,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
-  await runbook?.close();
   await incident?.stop();
 });
 

@@ -21,8 +21,11 @@ export {
   encodeOffsetCommitKey,
   encodeOffsetCommitValue,
   OFFSET_COMMIT_VALUE_VERSIONS,
+  readOffsetCommitKey,
+  readOffsetCommitValue,
   type OffsetCommitValueInput,
 } from './offset-commit.ts';
+export { offsetCommitValueProblem } from './offset-commit-shape.ts';
 export {
   encodeGroupMetadataKey,
   encodeGroupMetadataValue,

@@ -23,8 +23,24 @@ import {
   RECORD_BATCH_OVERHEAD,
   RECORDS_COUNT_POSITION,
 } from './types.ts';
-import type { BatchHeader, CorruptBatch, DecodeResult, RecordBatch } from './types.ts';
+import type { BatchHeader, CorruptBatch, UnsupportedCompressionBatch, UnsupportedMagicBatch } from './types.ts';
 import { MalformedRecords, readVarintAt, readVarlongNumberAt, varintCursor } from './varint.ts';
+
+/**
+ * One typed entry per frame: good batches, corrupt frames and frames this codec cannot read,
+ * so that a scan can count what it skipped instead of dying on it or silently losing it.
+ */
+export type RecordBatch = DataBatch | CorruptBatch | UnsupportedMagicBatch | UnsupportedCompressionBatch;
+
+export interface DecodeResult {
+  batches: RecordBatch[];
+  /** The buffer ended inside a frame: normal at a fetch size limit; fetch again from nextOffset. */
+  truncatedTail: boolean;
+  /** The offset after the last frame that was read (absent when no frame was). */
+  nextOffset?: bigint;
+  /** Bytes of the buffer covered by the returned entries. */
+  bytesConsumed: number;
+}
 
 export interface DecodeOptions {
   /** Verify each v2 batch's CRC-32C (default true; turning it off is only for measuring). */

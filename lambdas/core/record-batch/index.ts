@@ -1,6 +1,6 @@
 export { crc32c } from './crc32c.ts';
 export { decodeRecordBatches, readV2Header } from './decode.ts';
-export type { DecodeOptions } from './decode.ts';
+export type { DecodeOptions, DecodeResult, RecordBatch } from './decode.ts';
 export { DataBatch } from './data-batch.ts';
 export type { RecordView } from './data-batch.ts';
 export { encodeRecordBatch, encodeControlBatch } from './encode.ts';
@@ -12,10 +12,8 @@ export type {
   ControlMarker,
   ControlType,
   CorruptBatch,
-  DecodeResult,
   FramePosition,
   KafkaRecord,
-  RecordBatch,
   RecordHeader,
   TimestampType,
   UnsupportedCompressionBatch,

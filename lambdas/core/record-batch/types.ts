@@ -1,9 +1,7 @@
 /**
- * The shapes the RecordBatch codec produces. A decoded record set is a list of typed entries:
- * good batches, corrupt frames and frames this codec cannot read, so that a scan can count
- * what it skipped instead of dying on it or silently losing it.
+ * The shapes the RecordBatch codec works with: frame layout, headers, records, and the entries
+ * for frames it cannot read (the decoder's result, with the readable `DataBatch`, is `decode.ts`'s).
  */
-import type { DataBatch } from './data-batch.ts';
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 export type TimestampType = 'create-time' | 'log-append-time';
@@ -83,18 +81,6 @@ export interface UnsupportedCompressionBatch extends FramePosition {
   lastOffset: bigint;
   compression: string;
   header: BatchHeader;
-}
-
-export type RecordBatch = DataBatch | CorruptBatch | UnsupportedMagicBatch | UnsupportedCompressionBatch;
-
-export interface DecodeResult {
-  batches: RecordBatch[];
-  /** The buffer ended inside a frame: normal at a fetch size limit; fetch again from nextOffset. */
-  truncatedTail: boolean;
-  /** The offset after the last frame that was read (absent when no frame was). */
-  nextOffset?: bigint;
-  /** Bytes of the buffer covered by the returned entries. */
-  bytesConsumed: number;
 }
 
 export interface RecordHeader {

@@ -11,13 +11,18 @@
  *  - tombstones delete the key, held and pending alike; group-metadata tombstones delete the
  *    group's metadata, not its offsets (Kafka writes offset tombstones for those itself);
  *  - with `since`, commits timestamped before it do not count, tombstones always do.
+ *
+ * Speed: offset commits, nearly every record of the log, are handled key-first. The key's bytes
+ * find the slot (decoded once per distinct key), the value is checked whole without being
+ * decoded and kept as bytes, and only the winners are decoded, when a result is asked for.
  */
 import { invalidInput } from '../errors.ts';
-import { decodeOffsetsRecord } from '../offsets-records/index.ts';
-import type { OffsetsRecord } from '../offsets-records/index.ts';
+import { decodeOffsetsRecord, offsetCommitValueProblem, readOffsetCommitKey } from '../offsets-records/index.ts';
+import type { OffsetsRecord, SkipReason } from '../offsets-records/index.ts';
 import type { AbortedTransaction } from '../ports.ts';
 import type { DataBatch, RecordBatch } from '../record-batch/index.ts';
-import { OffsetTable } from './offset-table.ts';
+import { decodeWinning, eventLogOffset, OffsetSlots } from './offset-slots.ts';
+import type { OffsetEvent, OffsetSlot } from './offset-slots.ts';
 import { AbortedTransactionIndex, PendingTransactions } from './transactions.ts';
 import type {
   GroupDeletion,
@@ -30,11 +35,15 @@ import type {
   UnreadableRange,
   WinningOffset,
 } from './types.ts';
+import type { GroupMetadataValue } from '../offsets-records/index.ts';
 
 /** Corrupt or unreadable stretches kept for the report; beyond this only the counts grow. */
-const MAX_UNREADABLE_RANGES = 1000;
+export const MAX_UNREADABLE_RANGES = 1000;
 
-function emptyCounts(): ReplayCounts {
+const LEGACY_OFFSET_COMMIT = 0;
+const OFFSET_COMMIT = 1;
+
+export function emptyCounts(): ReplayCounts {
   return {
     batches: 0,
     controlBatches: 0,
@@ -55,6 +64,60 @@ function emptyCounts(): ReplayCounts {
     corruptBatches: 0,
     unsupportedBatches: 0,
     skipped: {},
+  };
+}
+
+/** The last classic group-metadata record of a group: its value, or null for a tombstone; raw bytes for checkpoints. */
+export interface MetadataEvent {
+  value: GroupMetadataValue | null;
+  rawKey: string;
+  rawValue: string | null;
+  logOffset: bigint;
+  logTimestamp: bigint;
+}
+
+export interface GroupRecordsTally {
+  typeNames: Set<string>;
+  records: number;
+  lastLogOffset: bigint;
+}
+
+/** The first transaction marker of a producer in this replay: what settles a transaction begun before it. */
+export interface FirstMarker {
+  commit: boolean;
+  offset: bigint;
+}
+
+/**
+ * Everything a replay knows, in one place so that checkpoint.ts can write and read it and
+ * merge.ts can join replays of consecutive offset ranges. Not for other callers.
+ */
+export interface ReplayState {
+  offsets: OffsetSlots;
+  /** Offset-commit keys (latin1, after the type) that do not decode, and why each of their records is skipped. */
+  badKeys: Map<string, SkipReason>;
+  pending: PendingTransactions;
+  aborted: AbortedTransactionIndex;
+  firstMarkers: Map<bigint, FirstMarker>;
+  metadata: Map<string, MetadataEvent>;
+  groupRecordsSeen: Map<string, GroupRecordsTally>;
+  unreadable: UnreadableRange[];
+  counts: ReplayCounts;
+  position: bigint | undefined;
+}
+
+export function emptyState(position: bigint | undefined): ReplayState {
+  return {
+    offsets: new OffsetSlots(),
+    badKeys: new Map(),
+    pending: new PendingTransactions(),
+    aborted: new AbortedTransactionIndex(),
+    firstMarkers: new Map(),
+    metadata: new Map(),
+    groupRecordsSeen: new Map(),
+    unreadable: [],
+    counts: emptyCounts(),
+    position,
   };
 }
 
@@ -79,30 +142,41 @@ function toSinceMs(since: bigint | number | undefined): number {
   return ms;
 }
 
+/** What a replay was asked for; a checkpoint or a merge must be of the same. */
+export interface ReplayScope {
+  group: string | undefined;
+  sinceMs: number;
+  endOffset: bigint | undefined;
+}
+
 export class OffsetsLogReplay {
   readonly group: string | undefined;
   readonly sinceMs: number;
+  /** Records at or beyond this offset are left to whoever replays the next range (segment scans). */
+  readonly endOffset: bigint | undefined;
   private readonly groupPrefix: Buffer | null;
-  private readonly offsets = new OffsetTable();
-  private readonly pending = new PendingTransactions();
-  private readonly aborted = new AbortedTransactionIndex();
-  private readonly metadata = new Map<string, GroupMetadataState>();
-  private readonly deletions = new Map<string, GroupDeletion>();
-  private readonly groupRecordsSeen = new Map<string, { typeNames: Set<string>; records: number; lastLogOffset: bigint }>();
-  private readonly unreadable: UnreadableRange[] = [];
-  private readonly counts = emptyCounts();
-  private position: bigint | undefined;
+  private readonly s: ReplayState;
 
-  constructor(options: ReplayOptions = {}) {
+  constructor(options: ReplayOptions = {}, state?: ReplayState) {
     this.group = options.group;
     this.groupPrefix = options.group === undefined ? null : groupKeyPrefix(options.group);
     this.sinceMs = toSinceMs(options.since);
-    this.position = options.startOffset;
+    this.endOffset = options.endOffset;
+    this.s = state ?? emptyState(options.startOffset);
+  }
+
+  get scope(): ReplayScope {
+    return { group: this.group, sinceMs: this.sinceMs, endOffset: this.endOffset };
+  }
+
+  /** The replay's whole state, for checkpoint.ts and merge.ts (which keep its invariants). */
+  get state(): ReplayState {
+    return this.s;
   }
 
   /** The offset after the last one replayed: where a resumed scan continues. */
   get nextOffset(): bigint | undefined {
-    return this.position;
+    return this.s.position;
   }
 
   /**
@@ -110,66 +184,74 @@ export class OffsetsLogReplay {
    * transactions (read_committed) when there are any; the markers decide either way.
    */
   apply(batch: RecordBatch, fetchAbortedTransactions?: readonly AbortedTransaction[]): void {
+    const s = this.s;
     if (fetchAbortedTransactions !== undefined && fetchAbortedTransactions.length > 0) {
-      this.aborted.add(fetchAbortedTransactions);
+      s.aborted.add(fetchAbortedTransactions);
     }
-    this.counts.batches++;
+    s.counts.batches++;
     if (batch.kind !== 'records') {
       this.noteUnreadable(batch);
       return;
     }
-    if (this.position !== undefined && batch.lastOffset < this.position) {
-      this.counts.alreadyApplied += batch.recordCount;
+    if (s.position !== undefined && batch.lastOffset < s.position) {
+      s.counts.alreadyApplied += batch.recordCount;
       return;
     }
-    this.aborted.advanceTo(batch.lastOffset);
+    if (this.endOffset !== undefined && batch.baseOffset >= this.endOffset) return;
+    s.aborted.advanceTo(batch.lastOffset);
     if (batch.isControl) this.applyControl(batch);
-    else this.applyData(batch, batch.isTransactional && this.aborted.isAborted(batch.producerId));
-    this.position = batch.lastOffset + 1n;
+    else this.applyData(batch, batch.isTransactional && s.aborted.isAborted(batch.producerId));
+    const after = batch.lastOffset + 1n;
+    s.position = this.endOffset !== undefined && after > this.endOffset ? this.endOffset : after;
   }
 
   private noteUnreadable(batch: Exclude<RecordBatch, DataBatch>): void {
-    if (batch.kind === 'corrupt') this.counts.corruptBatches++;
-    else this.counts.unsupportedBatches++;
+    const s = this.s;
+    if (batch.kind === 'corrupt') s.counts.corruptBatches++;
+    else s.counts.unsupportedBatches++;
     const lastOffset =
       batch.kind === 'unsupported-compression'
         ? batch.lastOffset
         : batch.kind === 'unsupported-magic'
           ? batch.baseOffset
           : null;
-    if (this.unreadable.length < MAX_UNREADABLE_RANGES) {
+    if (s.unreadable.length < MAX_UNREADABLE_RANGES) {
       const reason =
         batch.kind === 'corrupt'
           ? batch.reason
           : batch.kind === 'unsupported-magic'
             ? `message format v${batch.magic} (before Kafka 0.11) is not read`
             : `${batch.compression} compression cannot be decompressed here`;
-      this.unreadable.push({ kind: batch.kind, baseOffset: batch.baseOffset, lastOffset, reason });
+      s.unreadable.push({ kind: batch.kind, baseOffset: batch.baseOffset, lastOffset, reason });
     }
     // Move past what the frame covered so a re-delivery is not mistaken for new data.
-    if (lastOffset !== null && (this.position === undefined || lastOffset >= this.position)) this.position = lastOffset + 1n;
+    if (lastOffset !== null && (s.position === undefined || lastOffset >= s.position)) s.position = lastOffset + 1n;
   }
 
   private applyControl(batch: DataBatch): void {
-    this.counts.controlBatches++;
+    const s = this.s;
+    s.counts.controlBatches++;
     const marker = batch.controlMarker();
     if (marker === null || marker.type === 'unknown') {
       this.countSkip('UNKNOWN_CONTROL_RECORD');
       return;
     }
-    this.aborted.markerSeen(batch.producerId, batch.baseOffset);
-    const txn = this.pending.close(batch.producerId);
+    s.aborted.markerSeen(batch.producerId, batch.baseOffset);
+    if (!s.firstMarkers.has(batch.producerId)) {
+      s.firstMarkers.set(batch.producerId, { commit: marker.type === 'COMMIT', offset: batch.baseOffset });
+    }
+    const txn = s.pending.close(batch.producerId);
     if (marker.type === 'ABORT') {
-      this.counts.transactionsAborted++;
-      if (txn !== undefined) this.counts.abortedRecords += txn.records;
+      s.counts.transactionsAborted++;
+      if (txn !== undefined) s.counts.abortedRecords += txn.records;
       return;
     }
-    this.counts.transactionsCommitted++;
+    s.counts.transactionsCommitted++;
     if (txn === undefined) return;
-    txn.commits.forEach((group, topic, partition, entry) => {
-      if (this.offsets.putIfNewer(group, topic, partition, entry)) this.counts.transactionalRecordsCommitted++;
-      else this.counts.transactionalRecordsSuperseded++;
-    });
+    for (const commit of txn.commits.values()) {
+      if (applyIfNewer(commit.slot, commit)) s.counts.transactionalRecordsCommitted++;
+      else s.counts.transactionalRecordsSuperseded++;
+    }
   }
 
   /**
@@ -178,92 +260,174 @@ export class OffsetsLogReplay {
    * counts the same offset commits whether the list or the ABORT marker decided.
    */
   private applyData(batch: DataBatch, abortedByList: boolean): void {
+    const counts = this.s.counts;
     const count = batch.recordCount;
     const prefix = this.groupPrefix;
     const data = batch.data;
-    const transactional = batch.isTransactional;
+    const position = this.s.position;
     // Records of this batch below the replay position were replayed before (a re-fetch).
-    const firstNewDelta =
-      this.position !== undefined && this.position > batch.baseOffset ? Number(this.position - batch.baseOffset) : 0;
-    this.counts.records += count;
+    const firstNewDelta = position !== undefined && position > batch.baseOffset ? Number(position - batch.baseOffset) : 0;
+    const endDelta =
+      this.endOffset !== undefined && this.endOffset <= batch.lastOffset ? Number(this.endOffset - batch.baseOffset) : Infinity;
+    counts.records += count;
     for (let i = 0; i < count; i++) {
-      if (firstNewDelta > 0 && batch.offsetDeltaAt(i) < firstNewDelta) {
-        this.counts.alreadyApplied++;
+      const delta = batch.offsetDeltaAt(i);
+      if (delta < firstNewDelta) {
+        counts.alreadyApplied++;
         continue;
       }
+      if (delta >= endDelta) {
+        counts.records--;
+        continue;
+      }
+      const keyStart = batch.keyStartAt(i);
+      const keyLength = batch.keyLengthAt(i);
       if (prefix !== null) {
-        const keyLength = batch.keyLengthAt(i);
         // Keys too short to hold a group still go to the decoder, so they are counted as skipped.
-        if (keyLength >= 2 + prefix.length && !matchesAt(data, batch.keyStartAt(i) + 2, prefix)) {
-          this.counts.otherGroups++;
+        if (keyLength >= 2 + prefix.length && !matchesAt(data, keyStart + 2, prefix)) {
+          counts.otherGroups++;
+          continue;
+        }
+      }
+      if (keyLength >= 4 && data[keyStart] === 0) {
+        const recordType = data[keyStart + 1];
+        if (recordType === OFFSET_COMMIT || recordType === LEGACY_OFFSET_COMMIT) {
+          this.applyOffsetCommit(batch, i, delta, data, keyStart, keyLength, recordType, abortedByList);
           continue;
         }
       }
       const record = decodeOffsetsRecord(batch.keyAt(i), batch.valueAt(i));
-      this.applyRecord(record, batch, i, transactional, abortedByList);
+      this.applyRecord(record, batch, i);
     }
   }
 
-  private applyRecord(record: OffsetsRecord, batch: DataBatch, index: number, transactional: boolean, abortedByList: boolean): void {
+  private applyOffsetCommit(
+    batch: DataBatch,
+    index: number,
+    delta: number,
+    data: Buffer,
+    keyStart: number,
+    keyLength: number,
+    recordType: number,
+    abortedByList: boolean,
+  ): void {
+    const s = this.s;
+    const counts = s.counts;
+    const keyEnd = keyStart + keyLength;
+    const key = latin1(data, keyStart + 2, keyEnd);
+    let slot = s.offsets.get(key);
+    if (slot === undefined) {
+      slot = this.newSlot(key, data, keyStart, keyEnd);
+      if (slot === undefined) return;
+    }
+    const valueLength = batch.valueLengthAt(index);
+    const timestampMs = batch.timestampMsAt(index);
+    if (valueLength < 0) {
+      counts.offsetTombstones++;
+      slot.value = null;
+      slot.logBase = batch.baseOffset;
+      slot.logDelta = delta;
+      setTimestamp(slot, batch, index, timestampMs);
+      s.pending.dropKey(key);
+      return;
+    }
+    if (timestampMs < this.sinceMs) {
+      counts.outsideWindow++;
+      return;
+    }
+    const valueStart = batch.valueStartAt(index);
+    const problem = offsetCommitValueProblem(data, valueStart, valueLength, recordType);
+    if (problem !== null) {
+      this.countSkip(problem);
+      return;
+    }
+    if (batch.isTransactional) {
+      if (abortedByList) {
+        counts.abortedRecords++;
+        return;
+      }
+      const commit = {
+        slot,
+        value: latin1(data, valueStart, valueStart + valueLength),
+        recordType,
+        logBase: batch.baseOffset,
+        logDelta: delta,
+        timestampMs,
+        timestampExact: Number.isSafeInteger(timestampMs) ? null : batch.timestampAt(index),
+      };
+      s.pending.add(batch.producerId, batch.baseOffset + BigInt(delta), commit);
+      return;
+    }
+    // Log order makes a plain commit the newest (replayed records were skipped above).
+    slot.value = latin1(data, valueStart, valueStart + valueLength);
+    slot.recordType = recordType;
+    slot.logBase = batch.baseOffset;
+    slot.logDelta = delta;
+    setTimestamp(slot, batch, index, timestampMs);
+    counts.offsetCommitsApplied++;
+  }
+
+  /** Decodes a key seen for the first time; undefined (and counted) when it does not decode. */
+  private newSlot(key: string, data: Buffer, keyStart: number, keyEnd: number): OffsetSlot | undefined {
+    const s = this.s;
+    const known = s.badKeys.get(key);
+    if (known !== undefined) {
+      this.countSkip(known);
+      return undefined;
+    }
+    let fields: { group: string; topic: string; partition: number };
+    try {
+      fields = readOffsetCommitKey(data.subarray(keyStart, keyEnd));
+    } catch {
+      s.badKeys.set(key, 'CORRUPT_KEY');
+      this.countSkip('CORRUPT_KEY');
+      return undefined;
+    }
+    if (this.group !== undefined && fields.group !== this.group) {
+      // Cannot happen after the prefix check; kept so a one-group replay never holds another group.
+      s.counts.otherGroups++;
+      return undefined;
+    }
+    return s.offsets.create(key, fields.group, fields.topic, fields.partition);
+  }
+
+  /** Everything but offset commits: group metadata, KIP-848/share/streams records, and skips. */
+  private applyRecord(record: OffsetsRecord, batch: DataBatch, index: number): void {
+    const s = this.s;
     if (record.kind === 'skipped') {
       this.countSkip(record.reason);
       return;
     }
     if (this.group !== undefined && record.group !== this.group) {
       // A key of the group's prefix but another type layout; not this group's record.
-      this.counts.otherGroups++;
+      s.counts.otherGroups++;
       return;
     }
     switch (record.kind) {
-      case 'offset-commit': {
-        if (record.tombstone) {
-          this.counts.offsetTombstones++;
-          this.offsets.delete(record.group, record.topic, record.partition);
-          this.pending.dropKey(record.group, record.topic, record.partition);
-          return;
-        }
-        if (batch.timestampMsAt(index) < this.sinceMs) {
-          this.counts.outsideWindow++;
-          return;
-        }
-        const v = record.value;
-        const entry: WinningOffset = {
-          offset: v.offset,
-          leaderEpoch: v.leaderEpoch,
-          metadata: v.metadata,
-          commitTimestamp: v.commitTimestamp,
-          logOffset: batch.offsetAt(index),
-          logTimestamp: batch.timestampAt(index),
-        };
-        if (transactional) {
-          if (abortedByList) this.counts.abortedRecords++;
-          else this.pending.add(batch.producerId, record.group, record.topic, record.partition, entry);
-          return;
-        }
-        // Log order makes a plain commit the newest; the check keeps a replayed batch harmless.
-        if (this.offsets.putIfNewer(record.group, record.topic, record.partition, entry)) this.counts.offsetCommitsApplied++;
+      case 'offset-commit':
+        // Unreachable: every key that decodes as an offset commit starts 0x00 0x00/0x01 and takes
+        // the key-first path in applyData.
         return;
-      }
       case 'group-metadata': {
         const logOffset = batch.offsetAt(index);
         const logTimestamp = batch.timestampAt(index);
+        const rawKey = batch.keyAt(index)!.toString('latin1');
         if (record.tombstone) {
-          this.counts.groupMetadataTombstones++;
-          this.metadata.delete(record.group);
-          this.deletions.set(record.group, { logOffset, logTimestamp });
+          s.counts.groupMetadataTombstones++;
+          s.metadata.set(record.group, { value: null, rawKey, rawValue: null, logOffset, logTimestamp });
         } else {
-          this.counts.groupMetadataRecords++;
-          this.metadata.set(record.group, { value: record.value, logOffset, logTimestamp });
-          this.deletions.delete(record.group);
+          s.counts.groupMetadataRecords++;
+          const rawValue = batch.valueAt(index)!.toString('latin1');
+          s.metadata.set(record.group, { value: record.value, rawKey, rawValue, logOffset, logTimestamp });
         }
         return;
       }
       case 'group-record': {
-        this.counts.groupRecords++;
-        let seen = this.groupRecordsSeen.get(record.group);
+        s.counts.groupRecords++;
+        let seen = s.groupRecordsSeen.get(record.group);
         if (seen === undefined) {
           seen = { typeNames: new Set(), records: 0, lastLogOffset: -1n };
-          this.groupRecordsSeen.set(record.group, seen);
+          s.groupRecordsSeen.set(record.group, seen);
         }
         seen.typeNames.add(record.typeName);
         seen.records++;
@@ -274,64 +438,97 @@ export class OffsetsLogReplay {
   }
 
   private countSkip(reason: string): void {
-    this.counts.skipped[reason] = (this.counts.skipped[reason] ?? 0) + 1;
+    const skipped = this.s.counts.skipped;
+    skipped[reason] = (skipped[reason] ?? 0) + 1;
   }
 
   /** Groups with at least one live committed offset, sorted. */
   groups(): string[] {
-    return this.offsets.groupNames();
+    return this.s.offsets.groupNames();
   }
 
-  /** The winning commit per topic and partition; topics sorted by name, partitions by number. */
+  /** The winning commit per topic and partition; topics sorted by name, partitions by number. Values are decoded here. */
   committedOffsets(group: string): TopicOffsets[] {
-    return this.offsets.offsetsOf(group);
+    const byTopic = new Map<string, Array<{ partition: number } & WinningOffset>>();
+    for (const slot of this.s.offsets.liveSlotsOf(group)) {
+      let partitions = byTopic.get(slot.topic);
+      if (partitions === undefined) {
+        partitions = [];
+        byTopic.set(slot.topic, partitions);
+      }
+      partitions.push({ partition: slot.partition, ...decodeWinning(slot) });
+    }
+    return [...byTopic.keys()]
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((topic) => ({ topic, partitions: byTopic.get(topic)!.sort((a, b) => a.partition - b.partition) }));
   }
 
   committedOffset(group: string, topic: string, partition: number): WinningOffset | undefined {
-    const entry = this.offsets.get(group, topic, partition);
-    // A copy: the table updates its entries in place.
-    return entry === undefined ? undefined : { ...entry };
+    const slot = this.s.offsets.liveSlotsOf(group).find((candidate) => candidate.topic === topic && candidate.partition === partition);
+    return slot === undefined ? undefined : decodeWinning(slot);
   }
 
   /** The latest classic group metadata, or null when none was seen or the last one was a tombstone. */
   groupMetadata(group: string): GroupMetadataState | null {
-    return this.metadata.get(group) ?? null;
+    const event = this.s.metadata.get(group);
+    if (event === undefined || event.value === null) return null;
+    return { value: event.value, logOffset: event.logOffset, logTimestamp: event.logTimestamp };
   }
 
   /** Set when the group's last group-metadata record was a tombstone. */
   groupDeletion(group: string): GroupDeletion | null {
-    return this.deletions.get(group) ?? null;
+    const event = this.s.metadata.get(group);
+    if (event === undefined || event.value !== null) return null;
+    return { logOffset: event.logOffset, logTimestamp: event.logTimestamp };
   }
 
   /** Groups known from classic metadata (live or deleted) or from KIP-848/share/streams records, sorted. */
   groupsWithMetadata(): string[] {
-    const names = new Set([...this.metadata.keys(), ...this.deletions.keys(), ...this.groupRecordsSeen.keys()]);
+    const names = new Set([...this.s.metadata.keys(), ...this.s.groupRecordsSeen.keys()]);
     return [...names].sort();
   }
 
   groupRecords(group: string): GroupRecordsSeen | null {
-    const seen = this.groupRecordsSeen.get(group);
+    const seen = this.s.groupRecordsSeen.get(group);
     if (seen === undefined) return null;
     return { typeNames: [...seen.typeNames].sort(), records: seen.records, lastLogOffset: seen.lastLogOffset };
   }
 
   /** Transactions with offsets but no marker yet: not committed, reported so nobody is surprised. */
   pendingTransactions(): PendingTransactionSummary[] {
-    return this.pending.summary();
+    return this.s.pending.summary();
   }
 
   unreadableRanges(): UnreadableRange[] {
-    return this.unreadable.map((range) => ({ ...range }));
+    return this.s.unreadable.map((range) => ({ ...range }));
   }
 
   /** Number of live group/topic/partition entries (what the replay's memory grows with). */
   get liveOffsetCount(): number {
-    return this.offsets.size;
+    return this.s.offsets.liveCount;
   }
 
   stats(): ReplayCounts {
-    return { ...this.counts, skipped: { ...this.counts.skipped } };
+    return { ...this.s.counts, skipped: { ...this.s.counts.skipped } };
   }
+}
+
+/** A committed transactional commit lands unless the slot's last event is later in the log. */
+export function applyIfNewer(slot: OffsetSlot, event: OffsetEvent): boolean {
+  if (slot.hasEvent && eventLogOffset(slot) > eventLogOffset(event)) return false;
+  slot.take(event);
+  return true;
+}
+
+type Latin1Slicer = (this: Buffer, start: number, end: number) => string;
+/** Node's latin1Slice skips toString's encoding lookup, which shows at millions of keys per second. */
+const nativeLatin1 = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slicer }).latin1Slice;
+const latin1: (data: Buffer, start: number, end: number) => string =
+  typeof nativeLatin1 === 'function' ? (data, start, end) => nativeLatin1.call(data, start, end) : (data, start, end) => data.toString('latin1', start, end);
+
+function setTimestamp(slot: OffsetSlot, batch: DataBatch, index: number, timestampMs: number): void {
+  slot.timestampMs = timestampMs;
+  slot.timestampExact = Number.isSafeInteger(timestampMs) ? null : batch.timestampAt(index);
 }
 
 function matchesAt(data: Buffer, at: number, prefix: Buffer): boolean {

@@ -3,39 +3,55 @@
  * transaction marker: COMMIT applies them, ABORT drops them, no marker means not committed.
  */
 import type { AbortedTransaction } from '../ports.ts';
-import { OffsetTable } from './offset-table.ts';
-import type { PendingTransactionSummary, WinningOffset } from './types.ts';
+import type { OffsetEvent, OffsetSlot } from './offset-slots.ts';
+import type { PendingTransactionSummary } from './types.ts';
 
-interface OpenTransaction {
+/** A transactional commit waiting for its marker: the slot it would land on, and the event. */
+export interface PendingCommit extends OffsetEvent {
+  slot: OffsetSlot;
+}
+
+export interface OpenTransaction {
   firstLogOffset: bigint;
   records: number;
-  commits: OffsetTable;
+  /** By slot key; a later commit of the same transaction to the same key replaces the earlier. */
+  commits: Map<string, PendingCommit>;
 }
 
 export class PendingTransactions {
   private readonly open = new Map<bigint, OpenTransaction>();
 
-  add(producerId: bigint, group: string, topic: string, partition: number, entry: WinningOffset): void {
+  add(producerId: bigint, firstLogOffset: bigint, commit: PendingCommit): void {
     let txn = this.open.get(producerId);
     if (txn === undefined) {
-      txn = { firstLogOffset: entry.logOffset, records: 0, commits: new OffsetTable() };
+      txn = { firstLogOffset, records: 0, commits: new Map() };
       this.open.set(producerId, txn);
     }
     txn.records++;
-    txn.commits.set(group, topic, partition, entry);
+    txn.commits.set(commit.slot.key, commit);
   }
 
   /** A tombstone deletes the key everywhere, pending transactional commits included (as Kafka 3.7+ does). */
-  dropKey(group: string, topic: string, partition: number): void {
-    for (const txn of this.open.values()) txn.commits.delete(group, topic, partition);
+  dropKey(key: string): void {
+    if (this.open.size === 0) return;
+    for (const txn of this.open.values()) txn.commits.delete(key);
   }
 
-  /** Ends the producer's transaction and hands back what it wrote (undefined when nothing was open). */
-  close(producerId: bigint): { records: number; commits: OffsetTable } | undefined {
+  /** Ends the producer's transaction and hands it back (undefined when nothing was open). */
+  close(producerId: bigint): OpenTransaction | undefined {
     const txn = this.open.get(producerId);
     if (txn === undefined) return undefined;
     this.open.delete(producerId);
     return txn;
+  }
+
+  /** Puts a transaction back as open (restoring a checkpoint, or carrying one across a segment border). */
+  restore(producerId: bigint, txn: OpenTransaction): void {
+    this.open.set(producerId, txn);
+  }
+
+  entries(): IterableIterator<[bigint, OpenTransaction]> {
+    return this.open.entries();
   }
 
   summary(): PendingTransactionSummary[] {

@@ -13,6 +13,11 @@ export interface ReplayOptions {
    * delivered; like a Kafka consumer, the replay ignores them.
    */
   startOffset?: bigint;
+  /**
+   * Where this replay's range ends (exclusive): records at or beyond it are not replayed, so a
+   * segment scan never replays what the next segment's scan replays too. Unbounded when omitted.
+   */
+  endOffset?: bigint;
 }
 
 /** The commit that currently wins for one group/topic/partition. */

@@ -4,7 +4,7 @@ import { GroupCoordinator, type GroupCoordinatorOptions } from './group-coordina
 import { describeGroupsApi, deleteGroupsApi, listGroupsApi } from './handlers/group-admin.ts';
 import { heartbeatApi, joinGroupApi, leaveGroupApi, syncGroupApi } from './handlers/group-membership.ts';
 import { offsetCommitApi, offsetDeleteApi, offsetFetchApi, txnOffsetCommitApi } from './handlers/offsets.ts';
-import { bindApi, type CoordinatorApi, type CoordinatorServices } from './handlers/services.ts';
+import type { CoordinatorApi, CoordinatorServices } from './handlers/services.ts';
 import { addOffsetsToTxnApi, addPartitionsToTxnApi, endTxnApi, initProducerIdApi } from './handlers/transactions.ts';
 import type { FailureMode } from './log-lines.ts';
 import { TransactionCoordinator } from './transaction-coordinator.ts';
@@ -65,7 +65,7 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
   });
   const transactions = new TransactionCoordinator(env.cluster, groups, env.logs, env.transactionPartitions);
   const services: CoordinatorServices = { groups, transactions };
-  for (const api of COORDINATOR_APIS) env.registry.registerApi(api.apiKey, bindApi(api, services));
+  env.registry.registerAll(COORDINATOR_APIS, services);
   groups.start();
   return {
     groups,

@@ -1,9 +1,11 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { PartitionLog, IsolationLevel } from '../log/partition-log.ts';
-import type { ApiHandler, ProtocolValue } from '../server/registry.ts';
+import { ApiKey } from '../protocol/api-keys.ts';
+import type { ProtocolValue } from '../server/registry.ts';
+import type { DataPlaneApi } from './services.ts';
 import type { RequestContext } from '../server/context.ts';
 import { errorCodeOf, leaderEpochError, leaderPartition } from './common.ts';
-import { FetchSessions, type SessionPartition } from './fetch-sessions.ts';
+import type { SessionPartition } from './fetch-sessions.ts';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -14,31 +16,29 @@ const EMPTY = Buffer.alloc(0);
  * outside the log. Fetch sessions (v7+) are kept per broker: a full fetch with epoch 0 opens
  * one, incremental fetches update it, and every response lists all of its partitions.
  */
-export function fetchHandler(): ApiHandler {
-  const sessions = new FetchSessions();
-  return {
-    minVersion: 4,
-    maxVersion: 12,
-    async handle(ctx: RequestContext, request: ProtocolValue) {
-      const resolved = sessions.resolve(ctx.brokerId, request);
-      if (typeof resolved === 'number') return { throttleTimeMs: 0, errorCode: resolved, sessionId: 0, responses: [] };
-      const isolation: IsolationLevel = request['isolationLevel'] === 1 ? 'read_committed' : 'read_uncommitted';
-      const maxWaitMs = Math.max(0, Math.min(request['maxWaitMs'] as number, 60_000));
-      const minBytes = Math.max(0, request['minBytes'] as number);
-      const maxBytes = request['maxBytes'] as number;
-      const deadline = Date.now() + maxWaitMs;
-      for (;;) {
-        const { responses, bytes, logs, failed } = readAll(ctx, resolved.partitions, isolation, maxBytes);
-        // Kafka answers once minBytes are there (minBytes 0: at once), on an error, or at the deadline.
-        const done = bytes >= minBytes || failed || maxWaitMs === 0 || Date.now() >= deadline || ctx.signal.aborted;
-        if (done || logs.length === 0) {
-          return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: resolved.sessionId, responses };
-        }
-        await waitForAppend(logs, deadline - Date.now(), ctx.signal);
+export const fetchApi: DataPlaneApi = {
+  apiKey: ApiKey.Fetch,
+  minVersion: 4,
+  maxVersion: 12,
+  async handle(ctx: RequestContext, request: ProtocolValue, { fetchSessions }) {
+    const resolved = fetchSessions.resolve(ctx.brokerId, request);
+    if (typeof resolved === 'number') return { throttleTimeMs: 0, errorCode: resolved, sessionId: 0, responses: [] };
+    const isolation: IsolationLevel = request['isolationLevel'] === 1 ? 'read_committed' : 'read_uncommitted';
+    const maxWaitMs = Math.max(0, Math.min(request['maxWaitMs'] as number, 60_000));
+    const minBytes = Math.max(0, request['minBytes'] as number);
+    const maxBytes = request['maxBytes'] as number;
+    const deadline = Date.now() + maxWaitMs;
+    for (;;) {
+      const { responses, bytes, logs, failed } = readAll(ctx, resolved.partitions, isolation, maxBytes);
+      // Kafka answers once minBytes are there (minBytes 0: at once), on an error, or at the deadline.
+      const done = bytes >= minBytes || failed || maxWaitMs === 0 || Date.now() >= deadline || ctx.signal.aborted;
+      if (done || logs.length === 0) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: resolved.sessionId, responses };
       }
-    },
-  };
-}
+      await waitForAppend(logs, deadline - Date.now(), ctx.signal);
+    }
+  },
+};
 
 function readAll(ctx: RequestContext, partitions: SessionPartition[], isolation: IsolationLevel, maxBytes: number) {
   const byTopic = new Map<string, ProtocolValue[]>();

@@ -1,7 +1,9 @@
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { CONSUMER_OFFSETS, TRANSACTION_STATE, type Cluster } from '../cluster/cluster.ts';
-import type { ApiHandler, ProtocolValue } from '../server/registry.ts';
+import { ApiKey } from '../protocol/api-keys.ts';
+import type { ProtocolValue } from '../server/registry.ts';
+import type { DataPlaneApi } from './services.ts';
 import type { RequestContext } from '../server/context.ts';
 
 export const KEY_TYPE_GROUP = 0;
@@ -33,7 +35,8 @@ export function coordinatorRoute(cluster: Cluster, keyType: number, key: string)
  * (that is the incident: discovery works, group calls do not); it answers
  * COORDINATOR_NOT_AVAILABLE only when the partition has no running leader.
  */
-export const findCoordinatorHandler: ApiHandler = {
+export const findCoordinatorApi: DataPlaneApi = {
+  apiKey: ApiKey.FindCoordinator,
   minVersion: 0,
   maxVersion: 4,
   handle(ctx: RequestContext, request: ProtocolValue) {

@@ -1,14 +1,34 @@
-import { ApiKey } from '../protocol/api-keys.ts';
 import type { ApiRegistry } from '../server/registry.ts';
-import { apiVersionsHandler } from './api-versions.ts';
-import { metadataHandler } from './metadata.ts';
-import { produceHandler } from './produce.ts';
-import { fetchHandler } from './fetch.ts';
-import { listOffsetsHandler } from './list-offsets.ts';
-import { findCoordinatorHandler } from './find-coordinator.ts';
-import { createTopicsHandler, deleteTopicsHandler, describeConfigsHandler } from './topics-admin.ts';
-import { alterPartitionReassignmentsHandler, electLeadersHandler, listPartitionReassignmentsHandler } from './reassignments.ts';
-import { saslHandlers, type RawSaslTokenHandler, type SaslUsers } from './sasl.ts';
+import { apiVersionsApi } from './api-versions.ts';
+import { fetchApi } from './fetch.ts';
+import { FetchSessions } from './fetch-sessions.ts';
+import { findCoordinatorApi } from './find-coordinator.ts';
+import { listOffsetsApi } from './list-offsets.ts';
+import { metadataApi } from './metadata.ts';
+import { produceApi } from './produce.ts';
+import { alterPartitionReassignmentsApi, electLeadersApi, listPartitionReassignmentsApi } from './reassignments.ts';
+import { createSaslServer, saslAuthenticateApi, saslHandshakeApi, type RawSaslTokenHandler, type SaslApi, type SaslUsers } from './sasl.ts';
+import type { DataPlaneApi } from './services.ts';
+import { createTopicsApi, deleteTopicsApi, describeConfigsApi } from './topics-admin.ts';
+
+/** Every data-plane API; the coordinator plug-in adds the group and transaction APIs. */
+export const DATA_PLANE_APIS: readonly DataPlaneApi[] = [
+  apiVersionsApi,
+  metadataApi,
+  produceApi,
+  fetchApi,
+  listOffsetsApi,
+  findCoordinatorApi,
+  createTopicsApi,
+  deleteTopicsApi,
+  describeConfigsApi,
+  alterPartitionReassignmentsApi,
+  listPartitionReassignmentsApi,
+  electLeadersApi,
+];
+
+/** Served when the cluster has SASL users. */
+export const SASL_APIS: readonly SaslApi[] = [saslHandshakeApi, saslAuthenticateApi];
 
 export interface DataPlaneOptions {
   offsetsPartitions: number;
@@ -16,24 +36,16 @@ export interface DataPlaneOptions {
   sasl: SaslUsers;
 }
 
-/** Registers every data-plane API; the coordinator plug-in adds the group and transaction APIs. */
+/** Registers the data-plane APIs (and SASL's when there are users); hands back the raw-token path. */
 export function registerDataPlaneApis(registry: ApiRegistry, options: DataPlaneOptions): { rawToken: RawSaslTokenHandler | undefined } {
-  registry.registerApi(ApiKey.ApiVersions, apiVersionsHandler(registry));
-  registry.registerApi(ApiKey.Metadata, metadataHandler);
-  registry.registerApi(ApiKey.Produce, produceHandler);
-  registry.registerApi(ApiKey.Fetch, fetchHandler());
-  registry.registerApi(ApiKey.ListOffsets, listOffsetsHandler);
-  registry.registerApi(ApiKey.FindCoordinator, findCoordinatorHandler);
-  registry.registerApi(ApiKey.CreateTopics, createTopicsHandler);
-  registry.registerApi(ApiKey.DeleteTopics, deleteTopicsHandler);
-  registry.registerApi(ApiKey.DescribeConfigs, describeConfigsHandler((id) => brokerConfigs(id, options)));
-  registry.registerApi(ApiKey.AlterPartitionReassignments, alterPartitionReassignmentsHandler);
-  registry.registerApi(ApiKey.ListPartitionReassignments, listPartitionReassignmentsHandler);
-  registry.registerApi(ApiKey.ElectLeaders, electLeadersHandler);
-  const sasl = saslHandlers(options.sasl);
+  registry.registerAll(DATA_PLANE_APIS, {
+    registry,
+    fetchSessions: new FetchSessions(),
+    brokerConfigs: (brokerId) => brokerConfigs(brokerId, options),
+  });
+  const sasl = createSaslServer(options.sasl);
   if (sasl === null) return { rawToken: undefined };
-  registry.registerApi(ApiKey.SaslHandshake, sasl.handshake);
-  registry.registerApi(ApiKey.SaslAuthenticate, sasl.authenticate);
+  registry.registerAll(SASL_APIS, sasl);
   return { rawToken: sasl.rawToken };
 }
 

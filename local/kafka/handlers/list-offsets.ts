@@ -1,5 +1,7 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
-import type { ApiHandler, ProtocolValue } from '../server/registry.ts';
+import { ApiKey } from '../protocol/api-keys.ts';
+import type { ProtocolValue } from '../server/registry.ts';
+import type { DataPlaneApi } from './services.ts';
 import type { RequestContext } from '../server/context.ts';
 import { leaderEpochError, leaderPartition, toNumber } from './common.ts';
 import type { PartitionLog } from '../log/partition-log.ts';
@@ -13,7 +15,8 @@ const MAX_TIMESTAMP = -3;
  * the last stable offset), max timestamp (-3), or the first offset whose timestamp is >= the
  * one asked for; when no record is that recent, offset and timestamp are -1 (as Kafka answers).
  */
-export const listOffsetsHandler: ApiHandler = {
+export const listOffsetsApi: DataPlaneApi = {
+  apiKey: ApiKey.ListOffsets,
   minVersion: 1,
   maxVersion: 7,
   handle(ctx: RequestContext, request: ProtocolValue) {

@@ -1,6 +1,8 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Cluster, TopicState } from '../cluster/cluster.ts';
-import type { ApiHandler, ProtocolValue } from '../server/registry.ts';
+import { ApiKey } from '../protocol/api-keys.ts';
+import type { ProtocolValue } from '../server/registry.ts';
+import type { DataPlaneApi } from './services.ts';
 import type { RequestContext } from '../server/context.ts';
 import { topicNameFor, ZERO_UUID } from './common.ts';
 
@@ -9,7 +11,8 @@ import { topicNameFor, ZERO_UUID } from './common.ts';
  * Topic auto-creation is off (auto.create.topics.enable=false): unknown topics answer
  * UNKNOWN_TOPIC_OR_PARTITION. A partition without a running leader answers LEADER_NOT_AVAILABLE.
  */
-export const metadataHandler: ApiHandler = {
+export const metadataApi: DataPlaneApi = {
+  apiKey: ApiKey.Metadata,
   minVersion: 0,
   maxVersion: 12,
   handle(ctx: RequestContext, request: ProtocolValue) {

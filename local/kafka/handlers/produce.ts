@@ -1,7 +1,9 @@
 import { crc32c } from '../../../lambdas/core/record-batch/crc32c.ts';
 import { ATTRIBUTES_OFFSET, CRC_OFFSET, splitBatches } from '../log/batch-header.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import type { ApiHandler, ProtocolValue } from '../server/registry.ts';
+import { ApiKey } from '../protocol/api-keys.ts';
+import type { ProtocolValue } from '../server/registry.ts';
+import type { DataPlaneApi } from './services.ts';
 import { NO_RESPONSE } from '../server/registry.ts';
 import type { RequestContext } from '../server/context.ts';
 import { errorCodeOf, errorMessageOf, leaderPartition, topicNameFor } from './common.ts';
@@ -16,7 +18,8 @@ interface ProducePartition {
  * offsets; acks=0 gets no response, as on Kafka. Idempotent sequences are accepted as sent
  * (lenient), transactional batches are tracked by the log for the last stable offset.
  */
-export const produceHandler: ApiHandler = {
+export const produceApi: DataPlaneApi = {
+  apiKey: ApiKey.Produce,
   minVersion: 3,
   maxVersion: 9,
   handle(ctx: RequestContext, request: ProtocolValue) {

@@ -1,5 +1,7 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
-import type { ApiHandler, ProtocolValue } from '../server/registry.ts';
+import { ApiKey } from '../protocol/api-keys.ts';
+import type { ProtocolValue } from '../server/registry.ts';
+import type { DataPlaneApi } from './services.ts';
 import type { RequestContext } from '../server/context.ts';
 import { errorCodeOf, errorMessageOf } from './common.ts';
 
@@ -9,7 +11,8 @@ const ELECTION_PREFERRED = 0;
  * AlterPartitionReassignments v0: the data is already everywhere (replication is simulated),
  * so a reassignment completes at once; leadership follows with ElectLeaders (preferred).
  */
-export const alterPartitionReassignmentsHandler: ApiHandler = {
+export const alterPartitionReassignmentsApi: DataPlaneApi = {
+  apiKey: ApiKey.AlterPartitionReassignments,
   minVersion: 0,
   maxVersion: 0,
   handle(ctx: RequestContext, request: ProtocolValue) {
@@ -35,7 +38,8 @@ export const alterPartitionReassignmentsHandler: ApiHandler = {
 };
 
 /** ListPartitionReassignments v0: reassignments complete at once, so none is ever ongoing. */
-export const listPartitionReassignmentsHandler: ApiHandler = {
+export const listPartitionReassignmentsApi: DataPlaneApi = {
+  apiKey: ApiKey.ListPartitionReassignments,
   minVersion: 0,
   maxVersion: 0,
   handle(ctx: RequestContext, request: ProtocolValue) {
@@ -54,7 +58,8 @@ export const listPartitionReassignmentsHandler: ApiHandler = {
 };
 
 /** ElectLeaders v0-2, preferred elections only (unclean elections are refused). */
-export const electLeadersHandler: ApiHandler = {
+export const electLeadersApi: DataPlaneApi = {
+  apiKey: ApiKey.ElectLeaders,
   minVersion: 0,
   maxVersion: 2,
   handle(ctx: RequestContext, request: ProtocolValue) {

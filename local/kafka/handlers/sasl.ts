@@ -1,7 +1,8 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { ConnectionInfo } from '../server/context.ts';
-import type { ApiHandler } from '../server/registry.ts';
+import { ApiKey } from '../protocol/api-keys.ts';
+import type { ApiDefinition } from '../server/registry.ts';
 
 /**
  * SASL PLAIN (RFC 4616) and SCRAM-SHA-512 (RFC 5802 / RFC 7677) on the server side, through
@@ -13,6 +14,18 @@ export interface SaslUsers {
 }
 
 export type RawSaslTokenHandler = (connection: ConnectionInfo, token: Buffer) => Buffer;
+
+/** The mechanisms the configured users allow and the server side of their exchanges. */
+export interface SaslServer {
+  mechanisms: readonly string[];
+  /** Answers one token of the connection's exchange; throws SaslFailure when authentication fails. */
+  step(connection: ConnectionInfo, token: Buffer): Buffer;
+  /** After SaslHandshake v0 tokens arrive raw, outside any request. */
+  rawToken: RawSaslTokenHandler;
+}
+
+/** SaslHandshake and SaslAuthenticate, served only when the cluster has users. */
+export type SaslApi = ApiDefinition<SaslServer>;
 
 const SCRAM_ITERATIONS = 4096;
 
@@ -55,7 +68,8 @@ function saslName(value: string): string {
   return value.replace(/=2C/g, ',').replace(/=3D/g, '=');
 }
 
-export function saslHandlers(users: SaslUsers): { handshake: ApiHandler; authenticate: ApiHandler; rawToken: RawSaslTokenHandler } | null {
+/** null when no user is configured: the cluster then serves no SASL at all. */
+export function createSaslServer(users: SaslUsers): SaslServer | null {
   const plain = new Map(Object.entries(users.plain ?? {}));
   const scram = new Map([...Object.entries(users.scramSha512 ?? {})].map(([user, password]) => [user, scramCredential(password)]));
   const mechanisms = [...(plain.size > 0 ? ['PLAIN'] : []), ...(scram.size > 0 ? ['SCRAM-SHA-512'] : [])];
@@ -117,38 +131,8 @@ export function saslHandlers(users: SaslUsers): { handshake: ApiHandler; authent
   };
 
   return {
-    handshake: {
-      minVersion: 0,
-      maxVersion: 1,
-      handle(ctx, request) {
-        const mechanism = String(request['mechanism']);
-        if (!mechanisms.includes(mechanism)) return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms };
-        ctx.connection.sasl.mechanism = mechanism;
-        ctx.connection.sasl.exchange = null;
-        // v0 clients follow the handshake with raw tokens instead of SaslAuthenticate requests.
-        ctx.connection.sasl.rawTokens = ctx.apiVersion === 0;
-        return { errorCode: ErrorCode.NONE, mechanisms };
-      },
-    },
-    authenticate: {
-      minVersion: 0,
-      maxVersion: 2,
-      handle(ctx, request) {
-        try {
-          const authBytes = step(ctx.connection, request['authBytes'] as Buffer);
-          return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes, sessionLifetimeMs: 0n };
-        } catch (error) {
-          if (!(error instanceof SaslFailure)) throw error;
-          ctx.log.info(
-            `[SocketServer listenerType=BROKER, nodeId=${ctx.brokerId}] Failed authentication with /${ctx.connection.remoteAddress} (channelId=${ctx.connection.id}) (${error.message})`,
-            'org.apache.kafka.common.network.Selector',
-          );
-          // Kafka answers the failure, then closes the channel: the client must reconnect to try again.
-          ctx.closeAfterResponse(`SASL authentication failed (${error.message})`);
-          return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: error.message, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
-        }
-      },
-    },
+    mechanisms,
+    step,
     rawToken(connection, token) {
       const answer = step(connection, token);
       // SCRAM needs a second round trip; stay in raw mode until the exchange is done.
@@ -157,6 +141,42 @@ export function saslHandlers(users: SaslUsers): { handshake: ApiHandler; authent
     },
   };
 }
+
+export const saslHandshakeApi: SaslApi = {
+  apiKey: ApiKey.SaslHandshake,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(ctx, request, { mechanisms }) {
+    const mechanism = String(request['mechanism']);
+    if (!mechanisms.includes(mechanism)) return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms };
+    ctx.connection.sasl.mechanism = mechanism;
+    ctx.connection.sasl.exchange = null;
+    // v0 clients follow the handshake with raw tokens instead of SaslAuthenticate requests.
+    ctx.connection.sasl.rawTokens = ctx.apiVersion === 0;
+    return { errorCode: ErrorCode.NONE, mechanisms };
+  },
+};
+
+export const saslAuthenticateApi: SaslApi = {
+  apiKey: ApiKey.SaslAuthenticate,
+  minVersion: 0,
+  maxVersion: 2,
+  handle(ctx, request, { step }) {
+    try {
+      const authBytes = step(ctx.connection, request['authBytes'] as Buffer);
+      return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes, sessionLifetimeMs: 0n };
+    } catch (error) {
+      if (!(error instanceof SaslFailure)) throw error;
+      ctx.log.info(
+        `[SocketServer listenerType=BROKER, nodeId=${ctx.brokerId}] Failed authentication with /${ctx.connection.remoteAddress} (channelId=${ctx.connection.id}) (${error.message})`,
+        'org.apache.kafka.common.network.Selector',
+      );
+      // Kafka answers the failure, then closes the channel: the client must reconnect to try again.
+      ctx.closeAfterResponse(`SASL authentication failed (${error.message})`);
+      return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: error.message, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0n };
+    }
+  },
+};
 
 function safeEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);

@@ -1,7 +1,9 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { KNOWN_TOPIC_CONFIGS, isDefaultConfig } from '../cluster/topic-configs.ts';
 import type { Cluster } from '../cluster/cluster.ts';
-import type { ApiHandler, ProtocolValue } from '../server/registry.ts';
+import { ApiKey } from '../protocol/api-keys.ts';
+import type { ProtocolValue } from '../server/registry.ts';
+import type { DataPlaneApi } from './services.ts';
 import type { RequestContext } from '../server/context.ts';
 import { errorCodeOf, errorMessageOf, ZERO_UUID } from './common.ts';
 
@@ -20,7 +22,8 @@ interface CreatableTopic {
 }
 
 /** CreateTopics v2-7: -1 partitions means num.partitions (1), -1 replication means min(3, brokers). */
-export const createTopicsHandler: ApiHandler = {
+export const createTopicsApi: DataPlaneApi = {
+  apiKey: ApiKey.CreateTopics,
   minVersion: 2,
   maxVersion: 7,
   handle(ctx: RequestContext, request: ProtocolValue) {
@@ -70,7 +73,8 @@ function failure(t: CreatableTopic, errorCode: number, errorMessage: string): Pr
 }
 
 /** DeleteTopics v1-6, by name or (v6) by topic id; internal topics cannot be deleted. */
-export const deleteTopicsHandler: ApiHandler = {
+export const deleteTopicsApi: DataPlaneApi = {
+  apiKey: ApiKey.DeleteTopics,
   minVersion: 1,
   maxVersion: 6,
   handle(ctx: RequestContext, request: ProtocolValue) {
@@ -94,44 +98,43 @@ function deleteOne(cluster: Cluster, name: string | null, topicId: string): Prot
 }
 
 /** DescribeConfigs v1-4 for topics (their configs and Kafka's defaults) and brokers. */
-export function describeConfigsHandler(brokerConfigs: (brokerId: number) => Record<string, string>): ApiHandler {
-  return {
-    minVersion: 1,
-    maxVersion: 4,
-    handle(ctx: RequestContext, request: ProtocolValue) {
-      const resources = request['resources'] as Array<{ resourceType: number; resourceName: string; configurationKeys: string[] | null }>;
-      return {
-        throttleTimeMs: 0,
-        results: resources.map((r) => {
-          const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-          let entries: Array<{ name: string; value: string; source: number }>;
-          if (r.resourceType === RESOURCE_TOPIC) {
-            const topic = ctx.cluster.topic(r.resourceName);
-            if (topic === undefined) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${r.resourceName}' does not exist.`, configs: [] };
-            entries = Object.entries(topic.configs).map(([name, value]) => ({
-              name,
-              value,
-              source: isDefaultConfig(topic.name, name, value) ? CONFIG_SOURCE_DEFAULT : CONFIG_SOURCE_TOPIC,
-            }));
-          } else if (r.resourceType === RESOURCE_BROKER) {
-            const id = Number(r.resourceName);
-            if (!ctx.cluster.brokers.has(id)) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `no broker ${r.resourceName}`, configs: [] };
-            entries = Object.entries(brokerConfigs(id)).map(([name, value]) => ({ name, value, source: CONFIG_SOURCE_STATIC_BROKER }));
-          } else {
-            return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${r.resourceType} is not supported`, configs: [] };
-          }
-          const wanted = r.configurationKeys;
-          return {
-            ...base,
-            errorCode: ErrorCode.NONE,
-            errorMessage: null,
-            configs: entries
-              .filter((e) => wanted === null || wanted.includes(e.name))
-              .sort((a, b) => a.name.localeCompare(b.name))
-              .map((e) => ({ name: e.name, value: e.value, readOnly: false, configSource: e.source, isSensitive: false, synonyms: [], configType: 0, documentation: null })),
-          };
-        }),
-      };
-    },
-  };
-}
+export const describeConfigsApi: DataPlaneApi = {
+  apiKey: ApiKey.DescribeConfigs,
+  minVersion: 1,
+  maxVersion: 4,
+  handle(ctx: RequestContext, request: ProtocolValue, { brokerConfigs }) {
+    const resources = request['resources'] as Array<{ resourceType: number; resourceName: string; configurationKeys: string[] | null }>;
+    return {
+      throttleTimeMs: 0,
+      results: resources.map((r) => {
+        const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+        let entries: Array<{ name: string; value: string; source: number }>;
+        if (r.resourceType === RESOURCE_TOPIC) {
+          const topic = ctx.cluster.topic(r.resourceName);
+          if (topic === undefined) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${r.resourceName}' does not exist.`, configs: [] };
+          entries = Object.entries(topic.configs).map(([name, value]) => ({
+            name,
+            value,
+            source: isDefaultConfig(topic.name, name, value) ? CONFIG_SOURCE_DEFAULT : CONFIG_SOURCE_TOPIC,
+          }));
+        } else if (r.resourceType === RESOURCE_BROKER) {
+          const id = Number(r.resourceName);
+          if (!ctx.cluster.brokers.has(id)) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `no broker ${r.resourceName}`, configs: [] };
+          entries = Object.entries(brokerConfigs(id)).map(([name, value]) => ({ name, value, source: CONFIG_SOURCE_STATIC_BROKER }));
+        } else {
+          return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${r.resourceType} is not supported`, configs: [] };
+        }
+        const wanted = r.configurationKeys;
+        return {
+          ...base,
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          configs: entries
+            .filter((e) => wanted === null || wanted.includes(e.name))
+            .sort((a, b) => a.name.localeCompare(b.name))
+            .map((e) => ({ name: e.name, value: e.value, readOnly: false, configSource: e.source, isSensitive: false, synonyms: [], configType: 0, documentation: null })),
+        };
+      }),
+    };
+  },
+};

@@ -33,6 +33,22 @@ export interface BatchHeader {
   recordCount: number;
 }
 
+/** A frame as the log stores it (offsets assigned, LogAppendTime applied), with its header read. */
+export interface StoredBatch {
+  baseOffset: number;
+  lastOffset: number;
+  frame: Buffer;
+  header: BatchHeader;
+}
+
+/** One producer's aborted transaction, as the headers of its batches and its ABORT marker tell it. */
+export interface AbortedTxn {
+  producerId: number;
+  firstOffset: number;
+  /** offset of the ABORT marker */
+  lastOffset: number;
+}
+
 export class BatchFramingError extends Error {
   constructor(message: string) {
     super(message);

@@ -5,7 +5,8 @@ import {
   isTransactionalBatch,
   controlTypeOf,
   splitBatches,
-  type BatchHeader,
+  type AbortedTxn,
+  type StoredBatch,
 } from './batch-header.ts';
 import { patchLogAppendTime, firstOffsetAtOrAfter, compactBatches } from './record-ops.ts';
 
@@ -17,21 +18,6 @@ import { patchLogAppendTime, firstOffsetAtOrAfter, compactBatches } from './reco
  */
 export type IsolationLevel = 'read_uncommitted' | 'read_committed';
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
-
-export interface AbortedTxn {
-  producerId: number;
-  firstOffset: number;
-  /** offset of the ABORT marker */
-  lastOffset: number;
-}
-
-export interface StoredBatch {
-  baseOffset: number;
-  lastOffset: number;
-  /** the frame as stored (offsets assigned, LogAppendTime applied) */
-  frame: Buffer;
-  header: BatchHeader;
-}
 
 export interface AppendOptions {
   /** overrides the log's timestamp type for this append */

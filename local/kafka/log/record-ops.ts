@@ -9,8 +9,9 @@ import {
   ATTR_TRANSACTIONAL,
   CRC_OFFSET,
   readBatchHeader,
+  type AbortedTxn,
+  type StoredBatch,
 } from './batch-header.ts';
-import type { AbortedTxn, StoredBatch } from './partition-log.ts';
 
 /**
  * LogAppendTime, as a broker applies it: set the timestamp-type bit, put the append time into

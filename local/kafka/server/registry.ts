@@ -31,6 +31,18 @@ export interface RegisteredApi extends ApiHandler {
 }
 
 /**
+ * One API as its handler file declares it: the key, the versions it serves and how it answers.
+ * `deps` is what the answer needs beyond the request (the coordinator's shards, the fetch
+ * sessions, the SASL users), handed in once by whoever registers the file's list.
+ */
+export interface ApiDefinition<Deps> {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+  handle(ctx: RequestContext, request: ProtocolValue, deps: Deps): HandlerResult | Promise<HandlerResult>;
+}
+
+/**
  * The APIs a cluster serves. The data plane registers its handlers at start; the coordinator
  * plug-in (local/kafka/coordinator) registers the group and transaction APIs. Registering a key
  * again replaces the handler, so a plug-in may take over an API the data plane serves.
@@ -44,6 +56,17 @@ export class ApiRegistry {
       throw new RangeError(`${apiName(apiKey)}: minVersion ${handler.minVersion} must be an integer <= maxVersion ${handler.maxVersion}`);
     }
     this.handlers.set(apiKey, { apiKey, ...handler });
+  }
+
+  /** Registers every API of a list, each answering with `deps`. */
+  registerAll<Deps>(apis: readonly ApiDefinition<Deps>[], deps: Deps): void {
+    for (const api of apis) {
+      this.registerApi(api.apiKey, {
+        minVersion: api.minVersion,
+        maxVersion: api.maxVersion,
+        handle: (ctx, request) => api.handle(ctx, request, deps),
+      });
+    }
   }
 
   unregisterApi(apiKey: number): void {

@@ -39,6 +39,14 @@ describe('package.json', () => {
     expect(Object.keys(built).sort()).toEqual(Object.keys(fromSource).sort());
   });
 
+  it('resolves the package\'s own name to the sources inside this repository (tsconfig paths mirror exports)', () => {
+    const tsconfig = JSON.parse(readFileSync(`${root}tsconfig.json`, 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } };
+    const expected = Object.fromEntries(
+      libraryExports.map(([subpath, target]) => [subpath === '.' ? 'coordinator-recovery' : `coordinator-recovery/${subpath.slice(2)}`, [target.types.replace(/^\.\/dist\/types\//, './').replace(/\.d\.ts$/, '.ts')]]),
+    );
+    expect(tsconfig.compilerOptions.paths).toEqual(expected);
+  });
+
   it('needs neither CDK, nor the Lambdas\' AWS SDK clients, nor tsx at run time', () => {
     const runtime = Object.keys(manifest.dependencies);
     for (const heavy of ['aws-cdk-lib', 'constructs', 'tsx', '@aws-lambda-powertools/logger']) expect(runtime).not.toContain(heavy);

@@ -11,7 +11,7 @@ import { createHandler as seedOffsets } from '../../../lambdas/handlers/seed-off
 import { createHandler as verify } from '../../../lambdas/handlers/verify.ts';
 import type { HandlerDeps, StepHandler } from '../../../lambdas/handlers/runtime.ts';
 import { RecoveryError } from '../../../lambdas/core/errors.ts';
-import { EXECUTION_ARN, healthyDiagnosis, request } from '../workflow/fixtures.ts';
+import { EXECUTION_ARN, healthyDiagnosis, request } from '../core/workflow/fixtures.ts';
 import { mocks, setUp, urlEvent, type Harness } from './harness.ts';
 
 let h: Harness;

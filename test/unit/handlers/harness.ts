@@ -13,7 +13,7 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { HandlerDeps } from '../../../lambdas/handlers/runtime.ts';
 import type { KafkaConnectionConfig } from '../../../lambdas/kafka/index.ts';
-import { CLUSTER_ARN, ShardFailingKafka } from '../workflow/fixtures.ts';
+import { CLUSTER_ARN, ShardFailingKafka } from '../core/workflow/fixtures.ts';
 
 export const mocks = {
   msk: mockClient(KafkaClient),

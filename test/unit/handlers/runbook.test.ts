@@ -15,7 +15,7 @@ import { createHandler as requestApproval } from '../../../lambdas/handlers/requ
 import { createHandler as seedOffsets } from '../../../lambdas/handlers/seed-offsets.ts';
 import { createHandler as verify } from '../../../lambdas/handlers/verify.ts';
 import { groupMetadata, offsetCommit } from '../../support/offsets-records.ts';
-import { EXECUTION_ARN, healthyDiagnosis } from '../workflow/fixtures.ts';
+import { EXECUTION_ARN, healthyDiagnosis } from '../core/workflow/fixtures.ts';
 import { NOW, TOPIC_ARN, mocks, setUp, urlEvent, type Harness } from './harness.ts';
 
 const SHARD = 4;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RecoveryError, kafkaError } from '../../../lambdas/core/errors.ts';
 import type { AuthMode } from '../../../lambdas/core/workflow/documents.ts';
 import { configuredAuthMode, kafkaConnectionFor, resolveDeps, toStepError } from '../../../lambdas/handlers/runtime.ts';
-import { request } from '../workflow/fixtures.ts';
+import { request } from '../core/workflow/fixtures.ts';
 import { mocks, setUp } from './harness.ts';
 import { GetBootstrapBrokersCommand } from '@aws-sdk/client-kafka';
 

@@ -11,7 +11,7 @@ export const listGroupsApi: CoordinatorApi = {
   apiKey: ApiKey.ListGroups,
   minVersion: 0,
   maxVersion: 5,
-  handle({ groups }, ctx, request) {
+  handle(ctx, request, { groups }) {
     const states = new Set(strings(request['statesFilter']).map((s) => s.toLowerCase()));
     const types = new Set(strings(request['typesFilter']).map((t) => t.toLowerCase()));
     let errorCode: number = ErrorCode.NONE;
@@ -37,7 +37,7 @@ export const describeGroupsApi: CoordinatorApi = {
   apiKey: ApiKey.DescribeGroups,
   minVersion: 0,
   maxVersion: 6,
-  handle({ groups }, ctx, request) {
+  handle(ctx, request, { groups }) {
     const described = strings(request['groups']).map((groupId) => {
       const empty = { groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648, errorMessage: null };
       const found = groups.lookup(ctx.brokerId, groupId);
@@ -72,7 +72,7 @@ export const deleteGroupsApi: CoordinatorApi = {
   apiKey: ApiKey.DeleteGroups,
   minVersion: 0,
   maxVersion: 2,
-  handle({ groups }, ctx, request) {
+  handle(ctx, request, { groups }) {
     const results = strings(request['groupsNames']).map((groupId) => {
       const found = groups.lookup(ctx.brokerId, groupId);
       return { groupId, errorCode: found.ok ? found.slot.shard.deleteGroup(groupId) : found.errorCode };

@@ -10,7 +10,7 @@ export const joinGroupApi: CoordinatorApi = {
   apiKey: ApiKey.JoinGroup,
   minVersion: 0,
   maxVersion: 9,
-  async handle({ groups }, ctx, request) {
+  async handle(ctx, request, { groups }) {
     const groupId = str(request['groupId']);
     const memberId = str(request['memberId']);
     const failure = (errorCode: number) => ({
@@ -58,7 +58,7 @@ export const syncGroupApi: CoordinatorApi = {
   apiKey: ApiKey.SyncGroup,
   minVersion: 0,
   maxVersion: 5,
-  async handle({ groups }, ctx, request) {
+  async handle(ctx, request, { groups }) {
     const groupId = str(request['groupId']);
     const failure = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: EMPTY });
     const found = namedGroupShard(groups, ctx, groupId);
@@ -79,7 +79,7 @@ export const heartbeatApi: CoordinatorApi = {
   apiKey: ApiKey.Heartbeat,
   minVersion: 0,
   maxVersion: 4,
-  handle({ groups }, ctx, request) {
+  handle(ctx, request, { groups }) {
     const groupId = str(request['groupId']);
     const found = namedGroupShard(groups, ctx, groupId);
     if (!found.ok) return { throttleTimeMs: 0, errorCode: found.errorCode };
@@ -97,7 +97,7 @@ export const leaveGroupApi: CoordinatorApi = {
   apiKey: ApiKey.LeaveGroup,
   minVersion: 0,
   maxVersion: 5,
-  handle({ groups }, ctx, request) {
+  handle(ctx, request, { groups }) {
     const groupId = str(request['groupId']);
     // v0-2 name one member; v3+ a batch, each with its own error.
     const members =

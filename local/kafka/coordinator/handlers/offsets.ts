@@ -82,7 +82,7 @@ function commitApi(flavour: CommitFlavour): CoordinatorApi {
     apiKey: flavour.apiKey,
     minVersion: flavour.minVersion,
     maxVersion: flavour.maxVersion,
-    handle(services, ctx, request) {
+    handle(ctx, request, services) {
       const groupId = str(request['groupId']);
       const offsets = offsetsToCommit(list(request['topics']));
       const failAll = (errorCode: number) => ({
@@ -162,7 +162,7 @@ export const offsetFetchApi: CoordinatorApi = {
   apiKey: ApiKey.OffsetFetch,
   minVersion: 1,
   maxVersion: 8,
-  handle(services, ctx, request) {
+  handle(ctx, request, services) {
     const requireStable = request['requireStable'] === true;
     if (ctx.apiVersion >= 8) {
       const groupsOut = list(request['groups']).map((g) => {
@@ -194,7 +194,7 @@ export const offsetDeleteApi: CoordinatorApi = {
   apiKey: ApiKey.OffsetDelete,
   minVersion: 0,
   maxVersion: 0,
-  handle({ groups }, ctx, request) {
+  handle(ctx, request, { groups }) {
     const groupId = str(request['groupId']);
     const topics = list(request['topics']).map((t) => ({
       topic: str(t['name']),

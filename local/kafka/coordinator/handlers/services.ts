@@ -1,4 +1,4 @@
-import type { ApiHandler, ProtocolValue } from '../../server/registry.ts';
+import type { ApiDefinition, ProtocolValue } from '../../server/registry.ts';
 import type { RequestContext } from '../../server/context.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../group-coordinator.ts';
@@ -11,26 +11,8 @@ export interface CoordinatorServices {
   transactions: TransactionCoordinator;
 }
 
-export type CoordinatorHandler = (
-  services: CoordinatorServices,
-  ctx: RequestContext,
-  request: ProtocolValue,
-) => ProtocolValue | Promise<ProtocolValue>;
-
-export interface CoordinatorApi {
-  apiKey: number;
-  minVersion: number;
-  maxVersion: number;
-  handle: CoordinatorHandler;
-}
-
-export function bindApi(api: CoordinatorApi, services: CoordinatorServices): ApiHandler {
-  return {
-    minVersion: api.minVersion,
-    maxVersion: api.maxVersion,
-    handle: (ctx, request) => api.handle(services, ctx, request),
-  };
-}
+/** A group or transaction API: each handler file declares its key, versions and answer. */
+export type CoordinatorApi = ApiDefinition<CoordinatorServices>;
 
 export type ShardFor = { ok: true; shard: GroupShard } | { ok: false; errorCode: number };
 

@@ -7,7 +7,7 @@ export const initProducerIdApi: CoordinatorApi = {
   apiKey: ApiKey.InitProducerId,
   minVersion: 0,
   maxVersion: 4,
-  handle({ transactions }, ctx, request) {
+  handle(ctx, request, { transactions }) {
     const result = transactions.initProducerId(ctx.brokerId, nullableStr(request['transactionalId']), int(request['transactionTimeoutMs']));
     return { throttleTimeMs: 0, errorCode: result.errorCode, producerId: result.producerId, producerEpoch: result.producerEpoch };
   },
@@ -18,7 +18,7 @@ export const addPartitionsToTxnApi: CoordinatorApi = {
   apiKey: ApiKey.AddPartitionsToTxn,
   minVersion: 0,
   maxVersion: 3,
-  handle({ transactions }, ctx, request) {
+  handle(ctx, request, { transactions }) {
     const partitions = list(request['v3AndBelowTopics']).flatMap((t) =>
       ints(t['partitions']).map((partition) => ({ topic: str(t['name']), partition })),
     );
@@ -36,7 +36,7 @@ export const addOffsetsToTxnApi: CoordinatorApi = {
   apiKey: ApiKey.AddOffsetsToTxn,
   minVersion: 0,
   maxVersion: 3,
-  handle({ transactions }, ctx, request) {
+  handle(ctx, request, { transactions }) {
     const { transactionalId, producerId, producerEpoch } = transactionalProducer(request);
     const errorCode = transactions.addOffsets(ctx.brokerId, transactionalId, producerId, producerEpoch, str(request['groupId']));
     return { throttleTimeMs: 0, errorCode };
@@ -47,7 +47,7 @@ export const endTxnApi: CoordinatorApi = {
   apiKey: ApiKey.EndTxn,
   minVersion: 0,
   maxVersion: 3,
-  handle({ transactions }, ctx, request) {
+  handle(ctx, request, { transactions }) {
     const { transactionalId, producerId, producerEpoch } = transactionalProducer(request);
     const errorCode = transactions.endTransaction(ctx.brokerId, transactionalId, producerId, producerEpoch, request['committed'] === true);
     return { throttleTimeMs: 0, errorCode };

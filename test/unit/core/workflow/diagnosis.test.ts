@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { kafkaError } from '../../../../lambdas/core/errors.ts';
+import { diagnoseCoordinators } from '../../../../lambdas/core/workflow/diagnosis.ts';
+import type { LogFinding } from '../../../../lambdas/core/workflow/documents.ts';
+import { ShardFailingKafka, request } from './fixtures.ts';
+
+const waits: number[] = [];
+const noWait = { sleep: async (ms: number) => void waits.push(ms) };
+
+function finding(partition: number, brokerId: number): LogFinding {
+  return {
+    partition,
+    brokerId,
+    epoch: 42,
+    firstSeen: '2026-11-24T21:00:05.000Z',
+    lastSeen: '2026-11-24T21:01:05.000Z',
+    count: 2,
+    sampleLine: `ERROR [GroupCoordinator id=${brokerId}] Failed to load metadata from __consumer_offsets-${partition} with epoch 42`,
+    logStream: `orders-Broker-${brokerId}`,
+    phrase: 'FAILED_TO_LOAD_METADATA',
+    replaying: [],
+  };
+}
+
+describe('diagnoseCoordinators', () => {
+  it('confirms a failed shard live, probes every shard of the failing broker and routes the requested groups', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    const stuck = kafka.groupOnShard(4, 'billing');
+    const healthy = kafka.groupOnShard(5, 'search');
+    const broker = kafka.leaderOf(4);
+    const sibling = [...Array(12).keys()].find((p) => p !== 4 && kafka.leaderOf(p) === broker)!;
+    kafka.failedShards.add(4);
+    kafka.failedShards.add(sibling);
+
+    const result = await diagnoseCoordinators(kafka, request({ groups: [healthy, stuck].sort() }), [finding(4, broker)], noWait);
+
+    expect(result.verdict).toBe('COORDINATOR_FAILED');
+    expect(result.failedShards).toEqual([4, sibling].sort((a, b) => a - b));
+    expect(result.failingBrokers).toEqual([broker]);
+    // The sibling failed too, but no requested group lives there, so only shard 4 is mapped.
+    expect(result.shards).toEqual([{ partition: 4, brokerId: broker, groups: [stuck] }]);
+    expect(result.groups).toEqual([stuck]);
+    const stuckCheck = result.liveChecks.find((c) => c.groupId === stuck)!;
+    expect(stuckCheck).toMatchObject({ partition: 4, coordinator: { brokerId: broker }, groupCall: 'NOT_COORDINATOR' });
+    expect(result.liveChecks.find((c) => c.groupId === healthy)).toMatchObject({ groupCall: 'OK', groupState: 'Dead' });
+    expect(result.evidence.some((e) => e.kind === 'LOG' && e.partition === 4)).toBe(true);
+    expect(result.evidence.some((e) => e.kind === 'LIVE' && e.partition === sibling && /probe group/.test(e.message))).toBe(true);
+    expect(result.evidence.some((e) => e.message === `Group ${healthy} is not recovered: its coordinator shard __consumer_offsets-5 is not failed`)).toBe(true);
+  });
+
+  it('counts GROUP_ID_NOT_FOUND from a newer broker as an answering coordinator', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    kafka.describeGroup = async (groupId) => {
+      throw kafkaError('GROUP_ID_NOT_FOUND', 69, `group ${groupId} not found`);
+    };
+    const result = await diagnoseCoordinators(kafka, request(), [finding(3, 1)], noWait);
+    expect(result.verdict).toBe('HEALTHY');
+    expect(result.liveChecks[0]).toMatchObject({ groupCall: 'OK', groupState: 'Dead', members: 0 });
+  });
+
+  it('finds a failed shard from the live check alone when the logs have no line about it', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    kafka.failedShards.add(9);
+    const group = kafka.groupOnShard(9, 'quiet');
+    const result = await diagnoseCoordinators(kafka, request({ groups: [group] }), [], noWait);
+    expect(result.verdict).toBe('COORDINATOR_FAILED');
+    expect(result.shards).toEqual([{ partition: 9, brokerId: kafka.leaderOf(9), groups: [group] }]);
+    expect(result.evidence.filter((e) => e.kind === 'LOG')).toEqual([]);
+  });
+
+  it('maps every failed shard when no groups were named', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    kafka.failedShards.add(7);
+    const result = await diagnoseCoordinators(kafka, request(), [finding(7, kafka.leaderOf(7))], noWait);
+    expect(result.verdict).toBe('COORDINATOR_FAILED');
+    expect(result.shards).toEqual([{ partition: 7, brokerId: kafka.leaderOf(7), groups: null }]);
+    expect(result.groups).toEqual([]);
+  });
+
+  it('calls a logged failure that answers now HEALTHY, with the evidence saying so', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    const result = await diagnoseCoordinators(kafka, request(), [finding(3, 1)], noWait);
+    expect(result.verdict).toBe('HEALTHY');
+    expect(result.shards).toEqual([]);
+    expect(result.evidence.some((e) => /answers group calls now/.test(e.message))).toBe(true);
+  });
+
+  it('does not count a NOT_COORDINATOR that clears after a metadata refresh', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    const group = kafka.groupOnShard(2, 'orders');
+    kafka.transientFailures.set(2, 1);
+    const result = await diagnoseCoordinators(kafka, request({ groups: [group] }), [], noWait);
+    expect(result.verdict).toBe('HEALTHY');
+    expect(kafka.calls).toContain('refreshMetadata');
+    expect(waits.at(-1)).toBe(1000);
+  });
+
+  it('is HEALTHY with an explanation when there are neither log lines nor groups', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    const result = await diagnoseCoordinators(kafka, request(), [], noWait);
+    expect(result).toMatchObject({ verdict: 'HEALTHY', liveChecks: [], shards: [], failedShards: [] });
+    expect(result.evidence[0]!.message).toMatch(/No coordinator load failures/);
+  });
+
+  it('is INCONCLUSIVE when the coordinator cannot be found', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    kafka.findCoordinator = async () => {
+      throw new Error('connection refused');
+    };
+    const result = await diagnoseCoordinators(kafka, request({ groups: ['billing'] }), [], noWait);
+    expect(result.verdict).toBe('INCONCLUSIVE');
+    expect(result.liveChecks[0]).toMatchObject({ findCoordinatorError: 'connection refused', coordinator: null });
+  });
+
+  it('ignores log lines about partitions the topic does not have, and says so', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    const result = await diagnoseCoordinators(kafka, request(), [finding(40, 1)], noWait);
+    expect(result.verdict).toBe('HEALTHY');
+    expect(result.evidence.some((e) => e.kind === 'METADATA' && e.partition === 40)).toBe(true);
+  });
+});

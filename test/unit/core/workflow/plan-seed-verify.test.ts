@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import type { RecoveryPlan } from '../../../../lambdas/core/workflow/documents.ts';
+import { planTargets, suggestedName, summarizePlan } from '../../../../lambdas/core/workflow/planning.ts';
+import { seedPlan } from '../../../../lambdas/core/workflow/seeding.ts';
+import { verifyPlan } from '../../../../lambdas/core/workflow/verification.ts';
+import { ShardFailingKafka, recovery, request } from './fixtures.ts';
+
+const NOW = new Date('2026-11-24T22:00:00Z');
+
+function cluster(): { kafka: ShardFailingKafka; source: string; brokenShard: number; failingBroker: number } {
+  const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+  kafka.createTopic('orders', 2);
+  kafka.createTopic('payments', 1);
+  const brokenShard = 4;
+  kafka.failedShards.add(brokenShard);
+  return { kafka, source: kafka.groupOnShard(brokenShard, 'billing'), brokenShard, failingBroker: kafka.leaderOf(brokenShard) };
+}
+
+function sourceRecovery(source: string, shard: number) {
+  return recovery(source, shard, [
+    { topic: 'orders', partition: 0, offset: 14921n, logEnd: 15000n },
+    { topic: 'orders', partition: 1, offset: 15004n, logEnd: 15004n },
+    { topic: 'payments', partition: 0, offset: 8830n, logStart: 9000n, logEnd: 9100n },
+  ]);
+}
+
+async function plan(kafka: ShardFailingKafka, source: string, brokenShard: number, failingBroker: number, overrides: Parameters<typeof request>[0] = {}, targetGroupPattern?: string): Promise<RecoveryPlan> {
+  return planTargets(kafka, {
+    ...(targetGroupPattern ? { targetGroupPattern } : {}),
+    request: request({ groups: [source], ...overrides }),
+    failedShards: [brokenShard],
+    failingBrokers: [failingBroker],
+    recoveries: [sourceRecovery(source, brokenShard)],
+    planId: 'plan-1',
+    now: NOW,
+  });
+}
+
+describe('planTargets', () => {
+  it('suggests <group>-recovered-<n> on a healthy broker and shows offsets with lag and warnings', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const result = await plan(kafka, source, brokenShard, failingBroker);
+    const group = result.groups[0]!;
+    expect(group.targetGroup).toMatch(new RegExp(`^${source}-recovered-\\d+$`));
+    expect(group.targetNameSource).toBe('suggested');
+    expect(group.target.brokerId).not.toBe(failingBroker);
+    expect(kafka.shardOf(group.targetGroup)).toBe(group.target.partition);
+    // Every earlier candidate was skipped for a reason: it hashed onto the failing broker.
+    const n = Number(group.targetGroup.split('-').pop());
+    for (let i = 1; i < n; i++) expect(kafka.leaderOf(kafka.shardOf(suggestedName(source, i)))).toBe(failingBroker);
+    expect(group.blocked).toBe(false);
+    expect(group.offsets.map((o) => [o.topic, o.partition, o.offset, o.lag, o.status])).toEqual([
+      ['orders', 0, '14921', '79', 'OK'],
+      ['orders', 1, '15004', '0', 'OK'],
+      ['payments', 0, '8830', null, 'BELOW_LOG_START'],
+    ]);
+    expect(group.warnings.some((w) => /below the log start/.test(w))).toBe(true);
+    expect(summarizePlan(result)).toEqual({ planId: 'plan-1', groups: [{ sourceGroup: source, targetGroup: group.targetGroup, partitions: 3, blocked: false }], partitions: 3, blockedGroups: 0, warnings: 1 });
+  });
+
+  it('keeps suggestions and given names inside the stack\'s target group pattern', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const inside = await plan(kafka, source, brokenShard, failingBroker, {}, `${source}-recovered-?`);
+    expect(inside.groups[0]).toMatchObject({ blocked: false, targetGroup: expect.stringMatching(new RegExp(`^${source}-recovered-\\d$`)) });
+
+    const groupCalls = (from: number): string[] => kafka.calls.slice(from).filter((call) => call === 'describeGroup' || call === 'fetchCommittedOffsets');
+    expect(groupCalls(0).length, 'a suggestion is inspected').toBeGreaterThan(0);
+    const before = kafka.calls.length;
+    const outside = await plan(kafka, source, brokenShard, failingBroker, {}, 'recovery-*');
+    expect(outside.groups[0]!.blocked).toBe(true);
+    expect(outside.groups[0]!.blockedReason).toMatch(/outside recovery:targetGroupPattern "recovery-\*"\. Give targetNames\./);
+    // Told at once, without probing names IAM would refuse.
+    expect(groupCalls(before)).toEqual([]);
+
+    const given = await plan(kafka, source, brokenShard, failingBroker, { targetNames: { [source]: 'elsewhere' } }, '*-recovered-*');
+    expect(given.groups[0]!.blockedReason).toMatch(new RegExp(`^targetNames\\.${source}: "elsewhere" is outside recovery:targetGroupPattern`));
+  });
+
+  it('blocks a given target that lands on the failing broker', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const bad = kafka.groupOnShard(brokenShard, 'target');
+    const result = await plan(kafka, source, brokenShard, failingBroker, { targetNames: { [source]: bad } });
+    expect(result.groups[0]).toMatchObject({ targetGroup: bad, targetNameSource: 'input', blocked: true });
+    expect(result.groups[0]!.blockedReason).toMatch(new RegExp(`^targetNames\\.${source}: .*itself failed`));
+    expect(result.warnings).toEqual(['Every group is blocked: approving writes nothing']);
+  });
+
+  it('blocks a target with active members', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const target = kafka.groupOnShard(kafka.leaderOf(0) === failingBroker ? 1 : 0, 'busy');
+    kafka.members.set(target, 2);
+    const result = await plan(kafka, source, brokenShard, failingBroker, { targetNames: { [source]: target } });
+    expect(result.groups[0]!.blockedReason).toMatch(/2 active member\(s\)/);
+  });
+
+  it('shows existing target offsets as a diff and overwrites them only when asked', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const healthyShard = [...Array(12).keys()].find((p) => kafka.leaderOf(p) !== failingBroker)!;
+    const target = kafka.groupOnShard(healthyShard, 'existing');
+    await kafka.commitOffsets(target, [
+      { topic: 'orders', partition: 0, offset: 14921n },
+      { topic: 'orders', partition: 1, offset: 1n },
+    ]);
+    const refused = await plan(kafka, source, brokenShard, failingBroker, { targetNames: { [source]: target } });
+    expect(refused.groups[0]!.existingTargetOffsets).toEqual([
+      { topic: 'orders', partition: 0, existing: '14921', planned: '14921', change: 'SAME' },
+      { topic: 'orders', partition: 1, existing: '1', planned: '15004', change: 'OVERWRITE' },
+    ]);
+    expect(refused.groups[0]!.blockedReason).toMatch(/overwriteExistingTargetOffsets/);
+
+    const allowed = await plan(kafka, source, brokenShard, failingBroker, { targetNames: { [source]: target }, overwriteExistingTargetOffsets: true });
+    expect(allowed.groups[0]!.blocked).toBe(false);
+    expect(allowed.groups[0]!.warnings).toContain(`1 existing offset(s) of "${target}" will be overwritten`);
+  });
+
+  it('blocks a group with nothing recovered and tells how to widen the window', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const result = await planTargets(kafka, {
+      request: request({ groups: [source] }),
+      failedShards: [brokenShard],
+      failingBrokers: [failingBroker],
+      recoveries: [recovery(source, brokenShard, [])],
+      planId: 'p',
+      now: NOW,
+    });
+    expect(result.groups[0]!.blockedReason).toMatch(/widen it/);
+  });
+});
+
+describe('seedPlan and verifyPlan', () => {
+  it('commits exactly the plan, verifies it, and a second run changes nothing', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const approved = await plan(kafka, source, brokenShard, failingBroker);
+    const target = approved.groups[0]!.targetGroup;
+
+    const first = await seedPlan(kafka, approved);
+    expect(first).toEqual([{ sourceGroup: source, targetGroup: target, coordinatorBrokerId: approved.groups[0]!.target.brokerId, status: 'SEEDED', committed: 3, errors: [], error: null }]);
+    expect([...kafka.committed.get(target)!.values()].map((o) => [o.topic, o.partition, o.offset])).toEqual([
+      ['orders', 0, 14921n],
+      ['orders', 1, 15004n],
+      ['payments', 0, 8830n],
+    ]);
+    expect(await verifyPlan(kafka, approved)).toEqual({ ok: true, groups: [{ targetGroup: target, ok: true, matched: 3, mismatches: [], error: null }] });
+
+    const again = await seedPlan(kafka, approved);
+    expect(again[0]!.status).toBe('SEEDED');
+    expect((await verifyPlan(kafka, approved)).ok).toBe(true);
+    expect(kafka.committed.has(source)).toBe(false); // the broken group is never written
+  });
+
+  it('refuses to seed a target that changed after approval', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const approved = await plan(kafka, source, brokenShard, failingBroker);
+    const target = approved.groups[0]!.targetGroup;
+    await kafka.commitOffsets(target, [{ topic: 'orders', partition: 0, offset: 5n }]);
+    const [result] = await seedPlan(kafka, approved);
+    expect(result).toMatchObject({ status: 'FAILED', committed: 0 });
+    expect(result!.error).toMatch(/changed after the plan was made.*orders-0 is now at 5/);
+    expect(kafka.committed.get(target)!.size).toBe(1);
+  });
+
+  it('refuses to seed when members joined the target since planning', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const approved = await plan(kafka, source, brokenShard, failingBroker);
+    kafka.members.set(approved.groups[0]!.targetGroup, 1);
+    const [result] = await seedPlan(kafka, approved);
+    expect(result!.error).toMatch(/1 active member/);
+    expect(kafka.calls.filter((c) => c === 'commitOffsets')).toHaveLength(0);
+  });
+
+  it('reports per-partition commit errors and verification mismatches', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const approved = await plan(kafka, source, brokenShard, failingBroker);
+    kafka.deleteTopic('payments');
+    const [result] = await seedPlan(kafka, approved);
+    expect(result).toMatchObject({ status: 'PARTIAL', committed: 2, errors: [{ topic: 'payments', partition: 0, errorName: 'UNKNOWN_TOPIC_OR_PARTITION' }] });
+    const verification = await verifyPlan(kafka, approved);
+    expect(verification.ok).toBe(false);
+    expect(verification.groups[0]!.mismatches).toEqual([{ topic: 'payments', partition: 0, expected: '8830', actual: null }]);
+  });
+
+  it('skips blocked groups in seeding and verification', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const blocked = await plan(kafka, source, brokenShard, failingBroker, { targetNames: { [source]: kafka.groupOnShard(brokenShard, 't') } });
+    const [result] = await seedPlan(kafka, blocked);
+    expect(result!.status).toBe('SKIPPED_BLOCKED');
+    expect(kafka.calls).not.toContain('commitOffsets');
+    expect(await verifyPlan(kafka, blocked)).toEqual({ ok: true, groups: [] });
+  });
+
+  it('reports a target whose coordinator fails during seeding', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const approved = await plan(kafka, source, brokenShard, failingBroker);
+    kafka.failedShards.add(approved.groups[0]!.target.partition);
+    const [result] = await seedPlan(kafka, approved);
+    expect(result).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/^NOT_COORDINATOR/) });
+    expect((await verifyPlan(kafka, approved)).groups[0]!.error).toMatch(/^NOT_COORDINATOR/);
+  });
+});
