@@ -32,6 +32,10 @@ export function entries() {
   return [{ name: 'cli', source: 'bin/cli.ts' }, ...library];
 }
 
+export function runtimeDependencies() {
+  return Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies ?? {});
+}
+
 export async function buildJavaScript() {
   // esbuild is a devDependency: present wherever a build runs (a clone after npm ci, npm pack).
   const { build } = await import('esbuild');
@@ -46,8 +50,10 @@ export async function buildJavaScript() {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    // Dependencies stay packages the installer resolves (kafkajs, the MSK IAM signer), not copies.
-    packages: 'external',
+    // Runtime dependencies stay packages the installer resolves (kafkajs, the MSK IAM signer, the
+    // codecs). Anything else the code imports is bundled: the AWS SDK clients that `diagnose
+    // --cluster-arn` loads on demand ride in a lazily loaded chunk, so they stay devDependencies.
+    external: runtimeDependencies().flatMap((name) => [name, `${name}/*`]),
     sourcemap: 'linked',
     chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',
@@ -69,7 +75,8 @@ export function buildDeclarations() {
     JSON.stringify({
       extends: '../tsconfig.json',
       compilerOptions: { noEmit: false, declaration: true, emitDeclarationOnly: true, rootDir: '..', outDir: 'types' },
-      include: [],
+      // Ambient declarations for untyped packages (codec-packages.d.ts, kafkajs-src.d.ts) come along.
+      include: ['../lambdas/**/*.d.ts'],
       files: library.map(({ source }) => `../${source}`),
     }),
   );

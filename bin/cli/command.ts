@@ -18,6 +18,10 @@ export interface FlagDefinition {
 export interface PositionalDefinition {
   name: string;
   description: string;
+  /** The last positional may take several values (`<group>...`). */
+  variadic?: boolean;
+  /** May be left out entirely (only the last positional). */
+  optional?: boolean;
 }
 
 export interface CliIo {
@@ -136,11 +140,12 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   if (flags['help'] === true) return { kind: 'help', text: commandHelp(command, sharedFlags) };
   const positionals = parsed.positionals;
   const expected = command.positionals;
-  if (positionals.length < expected.length) {
+  const required = expected.filter((p) => p.optional !== true).length;
+  if (positionals.length < required) {
     const missing = expected[positionals.length] as PositionalDefinition;
     throw invalidInput(`<${missing.name}>`, 'is missing', `Usage: ${synopsis(command)}`);
   }
-  if (positionals.length > expected.length) {
+  if (positionals.length > expected.length && expected.at(-1)?.variadic !== true) {
     throw invalidInput(command.name, `unexpected argument "${positionals[expected.length]}"`, `Usage: ${synopsis(command)}`);
   }
   return { kind: 'run', command, input: { positionals, flags }, json: flags['json'] === true, debug: flags['debug'] === true };
@@ -174,7 +179,7 @@ function argumentError(error: Error & { code?: string }, command: Command, args:
 }
 
 export function synopsis(command: Command): string {
-  const positionals = command.positionals.map((p) => `<${p.name}>`).join(' ');
+  const positionals = command.positionals.map((p) => (p.optional ? `[<${p.name}>${p.variadic ? '...' : ''}]` : `<${p.name}>${p.variadic ? '...' : ''}`)).join(' ');
   const flags = Object.entries(command.flags)
     .map(([flag, d]) => `[--${flag}${d.type === 'string' ? ` ${d.placeholder ?? 'VALUE'}` : ''}]`)
     .join(' ');

@@ -54,6 +54,18 @@ export interface ScanStats {
   logStartResets?: number;
   /** What an operator should know about this scan: clamped starts, skipped ranges, early stops. */
   notes?: string[];
+  /**
+   * Stretches of the scanned range deleted before the scan reached them (the log start moved
+   * past the position under retention or DeleteRecords). A recovered offset whose record sits
+   * before the end of such a range may have been superseded inside it: it is UNCERTAIN.
+   */
+  unreadRanges?: UnreadRange[];
+}
+
+export interface UnreadRange {
+  from: Int64String; // first offset not read
+  to: Int64String; // the new log start: reading went on here
+  reason: 'LOG_START_MOVED';
 }
 
 /**
@@ -74,6 +86,26 @@ export interface GroupOffsetsResult {
   /** What group metadata in the same window said about the group, when present. */
   groupMetadata: GroupMetadataSummary | null;
   scan: ScanStats;
+  /** Which topics the group subscribes to and how that is known (absent in results of older versions). */
+  subscription?: SubscriptionInfo;
+}
+
+/**
+ * The group's subscribed topics and where they come from. `window`: group metadata with members
+ * inside the scanned window. `before-window`: the window held none, so the log before it was read
+ * for the last one. `none`: the whole retained log holds no metadata with members (a group that
+ * only commits, e.g. with assign()): its commits are all there is. `unknown`: the window held none
+ * and the look-back could not be done; topics committed only before the window may be missing.
+ */
+export interface SubscriptionInfo {
+  source: 'window' | 'before-window' | 'none' | 'unknown';
+  topics: string[]; // sorted
+  /** Where in __consumer_offsets the metadata record sits (null unless window / before-window). */
+  logOffset: Int64String | null;
+  /** Topics the group committed to before the window but not inside it (from the look-back), sorted. */
+  committedBeforeWindow: string[];
+  /** Why the subscription is unknown, or what the look-back found. */
+  note: string | null;
 }
 
 export interface GroupMetadataSummary {
@@ -107,7 +139,11 @@ export type CompletenessIssueKind =
   | 'ABOVE_LOG_END'
   | 'UNKNOWN_TOPIC' // topic no longer exists
   | 'UNKNOWN_PARTITION' // the topic exists but no longer has that partition (recreated smaller)
-  | 'SCAN_INCOMPLETE'; // the scan stopped before the log end: newer commits may be missing
+  | 'SCAN_INCOMPLETE' // the scan stopped before the log end: newer commits may be missing
+  | 'UNCHECKED_PARTITION' // the partition's log start/end could not be read (e.g. LEADER_NOT_AVAILABLE)
+  | 'UNCERTAIN_OFFSET' // a newer commit may have sat in a stretch deleted before the scan read it
+  | 'LOG_START_MOVED' // the log start moved past the scan position: part of the range was never read
+  | 'SUBSCRIPTION_UNKNOWN'; // the window held no group metadata with members and the log before it was not read
 
 export interface CompletenessIssue {
   kind: CompletenessIssueKind;
@@ -123,15 +159,22 @@ export interface PartitionCheck {
   topic: string;
   partition: number;
   offset: Int64String | null; // null when missing
-  logStartOffset: Int64String;
-  logEndOffset: Int64String;
-  lag: Int64String | null; // logEnd - offset, null when missing or invalid
-  status: 'OK' | 'MISSING' | 'BELOW_LOG_START' | 'ABOVE_LOG_END';
+  logStartOffset: Int64String | null; // null when UNCHECKED
+  logEndOffset: Int64String | null; // null when UNCHECKED
+  lag: Int64String | null; // logEnd - offset, null when missing, invalid or unchecked
+  /**
+   * UNCHECKED: recovered (or not) but the partition's log start/end could not be read, so the
+   * offset is not validated (`error` says why). UNCERTAIN: in range, but the log start moved past
+   * the scan before it read everything, so a newer commit may have been deleted unread.
+   */
+  status: 'OK' | 'MISSING' | 'BELOW_LOG_START' | 'ABOVE_LOG_END' | 'UNCHECKED' | 'UNCERTAIN';
+  /** For UNCHECKED: the error ListOffsets gave, e.g. "LEADER_NOT_AVAILABLE: ...". */
+  error?: string;
 }
 
 export interface CompletenessReport {
   groupId: string;
-  complete: boolean; // no issues at all
+  complete: boolean; // no issues at all: every offset is checked, certain and in range
   partitions: PartitionCheck[]; // sorted by topic, partition
   issues: CompletenessIssue[];
   totalLag: Int64String;

@@ -120,4 +120,40 @@ export interface KafkaPort {
   close(): Promise<void>;
 }
 
+/** One partition's answer to an admin request; errorName null = accepted. */
+export interface PartitionAdminResult {
+  topic: string;
+  partition: number;
+  errorName: string | null;
+  errorMessage: string | null;
+}
+
+export interface OngoingReassignment {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
+}
+
+/**
+ * The Kafka CLI playbook's writes (kafka-reassign-partitions, kafka-leader-election,
+ * kafka-consumer-groups --delete) as Admin API calls. Separate from KafkaPort on purpose: the
+ * runbook never needs them, and only the playbook command, after asking, calls them.
+ */
+export interface KafkaAdminPort {
+  /** AlterPartitionReassignments: the new replica list (same set, new order) per partition. */
+  alterPartitionReassignments(topic: string, assignments: { partition: number; replicas: number[] }[]): Promise<PartitionAdminResult[]>;
+  /** ListPartitionReassignments: the reassignments still in progress among these partitions. */
+  listPartitionReassignments(topic: string, partitions: number[]): Promise<OngoingReassignment[]>;
+  /** ElectLeaders, PREFERRED: each partition's first replica becomes its leader (ELECTION_NOT_NEEDED when it is). */
+  electPreferredLeaders(topic: string, partitions: number[]): Promise<PartitionAdminResult[]>;
+  /** DeleteGroups on the group's coordinator: drops the group and its offsets (tombstones). */
+  deleteGroup(groupId: string): Promise<{ groupId: string; errorName: string | null }>;
+}
+
+export function isKafkaAdminPort(port: object): port is KafkaAdminPort {
+  return ['alterPartitionReassignments', 'listPartitionReassignments', 'electPreferredLeaders', 'deleteGroup'].every((m) => typeof (port as Record<string, unknown>)[m] === 'function');
+}
+
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';

@@ -31,7 +31,8 @@ import { FETCH_API, decodeFetchResponse, encodeFetchRequest, type FetchRequestBo
 import { METADATA_API, decodeMetadataResponse, encodeMetadataRequest } from './metadata-codec.ts';
 import { OFFSET_FETCH_ALL_TOPICS_VERSION, OFFSET_FETCH_API, decodeOffsetFetchResponse, encodeOffsetFetchRequest } from './offset-fetch-codec.ts';
 import { OFFSET_COMMIT_API, decodeOffsetCommitResponse, encodeOffsetCommitRequest, type OffsetCommitRequestBody } from './offset-commit-codec.ts';
-import { endpointKey, type KafkaErrorInfo, type KafkaWire, type WireGroup, type WireMetadata } from './wire.ts';
+import { ELECT_LEADERS_API, decodeElectLeadersResponse, encodeElectLeadersRequest } from './elect-leaders-codec.ts';
+import { endpointKey, type KafkaAdminWire, type KafkaErrorInfo, type KafkaWire, type WireGroup, type WireMetadata } from './wire.ts';
 
 const { requests } = requestsModule;
 
@@ -129,8 +130,22 @@ interface DecodedDescribeGroups {
   groups: { errorCode: number; groupId: string; state: string; protocolType: string; protocol: string; members: { memberId: string; clientId: string; clientHost: string }[] }[];
 }
 
+interface DecodedAlterReassignments {
+  errorCode: number;
+  responses: { topic: string; partitions: { partition: number; errorCode: number }[] }[];
+}
+
+interface DecodedListReassignments {
+  errorCode: number;
+  topics: { name: string; partitions: { partition: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }[] }[] | null;
+}
+
+interface DecodedDeleteGroups {
+  results: { groupId: string; errorCode: number }[];
+}
+
 /** Builds the KafkaWire over kafkajs brokers, one per address, created on first use. */
-export function createKafkajsWire(config: ValidatedKafkaConfig, options: KafkajsWireOptions = {}): KafkaWire {
+export function createKafkajsWire(config: ValidatedKafkaConfig, options: KafkajsWireOptions = {}): KafkaWire & KafkaAdminWire {
   const { debugLog } = options;
   const logger = loggers.createLogger({
     level: debugLog ? loggers.LEVELS.DEBUG : loggers.LEVELS.NOTHING,
@@ -218,13 +233,13 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
   }
 
   /** A request built and decoded by kafkajs, with its throwing parser replaced by the identity. */
-  async function sendKafkajsRequest(at: BrokerEndpoint, apiName: string, args: Record<string, unknown>): Promise<unknown> {
+  async function sendKafkajsRequest(at: BrokerEndpoint, apiName: string, args: Record<string, unknown> | unknown[]): Promise<unknown> {
     // kafkajs still calls FindCoordinator by its pre-KIP-98 name; messages use Kafka's.
     const action = apiName === 'GroupCoordinator' ? 'FindCoordinator' : apiName;
     const broker = await connected(at, action);
     let protocol: KafkajsProtocol;
     try {
-      protocol = broker.lookupRequest(apiKeys[apiName] as number, requests[apiName])(args);
+      protocol = broker.lookupRequest(apiKeys[apiName] as number, requests[apiName])(args as Record<string, unknown>);
     } catch (error) {
       throw fromKafkajsError(error, at, action);
     }
@@ -347,6 +362,35 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
         (v) => encodeOffsetCommitRequest(v, body),
         decodeOffsetCommitResponse,
       );
+    },
+
+    async alterPartitionReassignments(at, topic, assignments, timeoutMs) {
+      const decoded = (await sendKafkajsRequest(at, 'AlterPartitionReassignments', {
+        topics: [{ topic, partitionAssignment: assignments.map((a) => ({ partition: a.partition, replicas: a.replicas })) }],
+        timeout: timeoutMs,
+      })) as DecodedAlterReassignments;
+      const partitions = decoded.responses.filter((r) => r.topic === topic).flatMap((r) => r.partitions.map((p) => ({ partition: p.partition, errorCode: p.errorCode, errorMessage: null })));
+      return { errorCode: decoded.errorCode, errorMessage: null, partitions };
+    },
+
+    async listPartitionReassignments(at, topic, partitions, timeoutMs) {
+      const decoded = (await sendKafkajsRequest(at, 'ListPartitionReassignments', { topics: [{ topic, partitions }], timeout: timeoutMs })) as DecodedListReassignments;
+      return { errorCode: decoded.errorCode, partitions: (decoded.topics ?? []).filter((t) => t.name === topic).flatMap((t) => t.partitions) };
+    },
+
+    async electLeaders(at, topic, partitions, timeoutMs) {
+      const body = await exchange(
+        at,
+        ELECT_LEADERS_API,
+        (v) => encodeElectLeadersRequest(v, { topics: [{ topic, partitions }], timeoutMs }),
+        decodeElectLeadersResponse,
+      );
+      return { errorCode: body.errorCode, partitions: body.topics.filter((t) => t.topic === topic).flatMap((t) => t.partitions) };
+    },
+
+    async deleteGroups(at, groupIds) {
+      const decoded = (await sendKafkajsRequest(at, 'DeleteGroups', groupIds)) as DecodedDeleteGroups;
+      return decoded.results.map((r) => ({ groupId: r.groupId, errorCode: r.errorCode }));
     },
 
     async close() {

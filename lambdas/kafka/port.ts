@@ -10,7 +10,10 @@ import type {
   FetchRequest,
   FetchResult,
   GroupDescription,
+  KafkaAdminPort,
   KafkaPort,
+  OngoingReassignment,
+  PartitionAdminResult,
   ListedOffset,
   OffsetSpec,
   OffsetToCommit,
@@ -19,7 +22,7 @@ import type {
 } from '../core/ports.ts';
 import type { BrokerEndpoint, ValidatedKafkaConfig } from './config.ts';
 import { ISOLATION_READ_COMMITTED, ISOLATION_READ_UNCOMMITTED } from './fetch-codec.ts';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, endpointKey, type KafkaErrorInfo, type KafkaWire, type WireMetadata } from './wire.ts';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, endpointKey, type KafkaAdminWire, type KafkaErrorInfo, type KafkaWire, type WireMetadata, type WirePartitionOutcome } from './wire.ts';
 
 const NONE = 0;
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
@@ -33,7 +36,10 @@ const UNREACHABLE_MEMORY_MS = 60_000;
 
 export type DescribeErrorCode = (code: number) => KafkaErrorInfo;
 
-export class WireKafkaPort implements KafkaPort {
+/** How long the controller may take over a reassignment or an election before answering. */
+const ADMIN_TIMEOUT_MS = 30_000;
+
+export class WireKafkaPort implements KafkaPort, KafkaAdminPort {
   private readonly brokersById = new Map<number, BrokerInfo>();
   private readonly topics = new Map<string, TopicInfo>();
   /** endpoint key -> when it last failed to answer */
@@ -41,7 +47,7 @@ export class WireKafkaPort implements KafkaPort {
 
   constructor(
     private readonly config: ValidatedKafkaConfig,
-    private readonly wire: KafkaWire,
+    private readonly wire: KafkaWire & Partial<KafkaAdminWire>,
     private readonly describeError: DescribeErrorCode,
   ) {}
 
@@ -316,6 +322,69 @@ export class WireKafkaPort implements KafkaPort {
         return { topic: entry.topic, partition: entry.partition, errorName };
       })
       .sort((a, b) => compareText(a.topic, b.topic) || a.partition - b.partition);
+  }
+
+  // ---- KafkaAdminPort (the playbook's writes) ----
+
+  private adminWire(api: keyof KafkaAdminWire): KafkaAdminWire {
+    if (typeof this.wire[api] !== 'function') throw new RecoveryError('UNSUPPORTED', `${api} is not available on this Kafka connection`);
+    return this.wire as KafkaAdminWire;
+  }
+
+  /** The controller takes reassignments and elections (KRaft brokers forward them, so any answers). */
+  private async controllerEndpoint(topic: string): Promise<BrokerEndpoint> {
+    const metadata = await this.metadata([topic]);
+    if (!metadata.topics.some((t) => t.name === topic)) throw new RecoveryError('NOT_FOUND', `topic ${topic} does not exist on this cluster`, { details: { topic } });
+    return this.endpointOf(metadata.controllerId >= 0 ? metadata.controllerId : (metadata.brokers[0]?.nodeId ?? -1));
+  }
+
+  private outcomes(topic: string, asked: number[], answered: WirePartitionOutcome[]): PartitionAdminResult[] {
+    const byPartition = new Map(answered.map((p) => [p.partition, p]));
+    return asked.map((partition) => {
+      const answer = byPartition.get(partition);
+      if (answer === undefined) return { topic, partition, errorName: 'NO_RESPONSE', errorMessage: 'the broker left this partition out of its answer' };
+      return { topic, partition, errorName: answer.errorCode === NONE ? null : this.describeError(answer.errorCode).name, errorMessage: answer.errorMessage };
+    });
+  }
+
+  async alterPartitionReassignments(topic: string, assignments: { partition: number; replicas: number[] }[]): Promise<PartitionAdminResult[]> {
+    requireName(topic, 'topic');
+    requirePartitions(assignments.map((a) => a.partition));
+    const wire = this.adminWire('alterPartitionReassignments');
+    const at = await this.controllerEndpoint(topic);
+    const answer = await wire.alterPartitionReassignments(at, topic, assignments, ADMIN_TIMEOUT_MS);
+    if (answer.errorCode !== NONE) throw this.brokerError(answer.errorCode, `AlterPartitionReassignments for ${topic}`, { topic });
+    return this.outcomes(topic, assignments.map((a) => a.partition), answer.partitions);
+  }
+
+  async listPartitionReassignments(topic: string, partitions: number[]): Promise<OngoingReassignment[]> {
+    requireName(topic, 'topic');
+    requirePartitions(partitions);
+    const wire = this.adminWire('listPartitionReassignments');
+    const answer = await wire.listPartitionReassignments(await this.controllerEndpoint(topic), topic, partitions, ADMIN_TIMEOUT_MS);
+    if (answer.errorCode !== NONE) throw this.brokerError(answer.errorCode, `ListPartitionReassignments for ${topic}`, { topic });
+    return answer.partitions.map((p) => ({ topic, ...p }));
+  }
+
+  async electPreferredLeaders(topic: string, partitions: number[]): Promise<PartitionAdminResult[]> {
+    requireName(topic, 'topic');
+    requirePartitions(partitions);
+    const wire = this.adminWire('electLeaders');
+    const answer = await wire.electLeaders(await this.controllerEndpoint(topic), topic, partitions, ADMIN_TIMEOUT_MS);
+    if (answer.errorCode !== NONE) throw this.brokerError(answer.errorCode, `ElectLeaders for ${topic}`, { topic });
+    // Leadership moved: what the cache says about leaders is stale now.
+    this.topics.delete(topic);
+    return this.outcomes(topic, partitions, answer.partitions);
+  }
+
+  async deleteGroup(groupId: string): Promise<{ groupId: string; errorName: string | null }> {
+    requireGroupId(groupId);
+    const wire = this.adminWire('deleteGroups');
+    const at = await this.coordinatorEndpoint(groupId);
+    const results = await wire.deleteGroups(at, [groupId]);
+    const result = results.find((r) => r.groupId === groupId);
+    if (result === undefined) return { groupId, errorName: 'NO_RESPONSE' };
+    return { groupId, errorName: result.errorCode === NONE ? null : this.describeError(result.errorCode).name };
   }
 
   async close(): Promise<void> {

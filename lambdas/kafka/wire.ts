@@ -83,6 +83,20 @@ export interface KafkaWire {
   close(): Promise<void>;
 }
 
+export interface WirePartitionOutcome {
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+/** The playbook's admin APIs; a wire may lack them (the port then reports UNSUPPORTED). */
+export interface KafkaAdminWire {
+  alterPartitionReassignments(at: BrokerEndpoint, topic: string, assignments: { partition: number; replicas: number[] }[], timeoutMs: number): Promise<{ errorCode: number; errorMessage: string | null; partitions: WirePartitionOutcome[] }>;
+  listPartitionReassignments(at: BrokerEndpoint, topic: string, partitions: number[], timeoutMs: number): Promise<{ errorCode: number; partitions: { partition: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }[] }>;
+  electLeaders(at: BrokerEndpoint, topic: string, partitions: number[], timeoutMs: number): Promise<{ errorCode: number; partitions: WirePartitionOutcome[] }>;
+  deleteGroups(at: BrokerEndpoint, groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]>;
+}
+
 export interface KafkaErrorInfo {
   name: string;
   retryable: boolean;

@@ -15,7 +15,7 @@ export interface RecoveredPartition {
   topic: string;
   partition: number;
   offset: string | null;
-  logEnd: string;
+  logEnd: string | null; // null when the partition could not be checked
   lag: string | null;
   status: string;
 }

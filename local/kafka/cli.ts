@@ -10,7 +10,7 @@ import { startLocalCluster } from './index.ts';
  * (or given with --control URL). Exit codes: 0 ok, 1 the cluster refused, 2 bad usage.
  */
 const USAGE = `usage: npm run local -- <command> [options]
-  up [--brokers N] [--port P] [--offsets-partitions N] [--log-dir DIR]
+  up [--brokers N] [--port P] [--offsets-partitions N] [--offsets-compression none|gzip|snappy|lz4|zstd] [--log-dir DIR]
                                    run a cluster until SIGINT/SIGTERM (broker n on port P+n-1)
   status [--json]                  brokers, leaders and log ranges
   fail-coordinator --partition P [--legacy-log-line] [--group G]
@@ -71,6 +71,8 @@ async function up(values: Record<string, unknown>): Promise<void> {
     basePort: intOption(values, 'port', false) ?? 0,
     offsetsPartitions: intOption(values, 'offsets-partitions', false) ?? 50,
     ...(typeof values['log-dir'] === 'string' ? { logDir: values['log-dir'] } : {}),
+    // Validated by startLocalCluster, which names the option and the codecs it takes.
+    ...(typeof values['offsets-compression'] === 'string' ? { offsetsTopicCompressionCodec: values['offsets-compression'] as 'none' } : {}),
   });
   const state: State = { controlUrl: cluster.controlUrl, bootstrap: cluster.bootstrapServers, pid: process.pid };
   const statePath = stateFilePath();
@@ -156,6 +158,7 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       'offsets-partitions': { type: 'string' },
       'log-dir': { type: 'string' },
+      'offsets-compression': { type: 'string' },
       partition: { type: 'string' },
       id: { type: 'string' },
       to: { type: 'string' },

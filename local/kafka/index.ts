@@ -1,4 +1,5 @@
 import { BrokerLogSink } from './broker-log.ts';
+import { offsetsTopicCompression } from './offsets-compression.ts';
 import { Cluster, CONSUMER_OFFSETS, TRANSACTION_STATE } from './cluster/cluster.ts';
 import { registerDataPlaneApis } from './handlers/index.ts';
 import { BrokerServer } from './server/broker-server.ts';
@@ -32,6 +33,8 @@ export interface LocalClusterOptions {
   sasl?: { plain?: Record<string, string>; scramSha512?: Record<string, string> };
   /** OffsetCommitValue version the coordinator writes (default 3) */
   offsetCommitValueVersion?: 1 | 3 | 4;
+  /** the broker setting offsets.topic.compression.codec: none (default), gzip, snappy, lz4 or zstd */
+  offsetsTopicCompressionCodec?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
   /** directory for one log file per broker (broker-N.log) */
   logDir?: string;
   /** the coordinator plug-in; default: local/kafka/coordinator; false = none (data plane only) */
@@ -110,6 +113,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     offsetsPartitions,
     transactionPartitions,
     offsetCommitValueVersion: options.offsetCommitValueVersion ?? 3,
+    offsetsTopicCompression: await offsetsTopicCompression(options.offsetsTopicCompressionCodec),
   });
   const faults = new ClusterFaults({ cluster, brokers, network, coordinator });
   const control = await startControlServer({ cluster, faults, brokers, coordinator });

@@ -1,4 +1,5 @@
 import type { BrokerLogSink } from './broker-log.ts';
+import type { OffsetsTopicCompression } from './offsets-compression.ts';
 import type { Cluster } from './cluster/cluster.ts';
 import type { ApiRegistry } from './server/registry.ts';
 
@@ -19,6 +20,8 @@ export interface CoordinatorEnv {
   transactionPartitions: number;
   /** OffsetCommitValue version written for commits (3 by default; 1 and 4 imitate older/newer brokers) */
   offsetCommitValueVersion: 1 | 3 | 4;
+  /** offsets.topic.compression.codec: how the coordinator compresses what it writes (none when absent) */
+  offsetsTopicCompression?: OffsetsTopicCompression;
 }
 
 /** Options of failCoordinator; the plug-in documents the ones it understands. */

@@ -9,10 +9,7 @@ export const coordinatorCommand: Command = {
   summary: 'which broker coordinates a group (the leader of its offsets partition, read from metadata)',
   positionals: [{ name: 'group', description: 'consumer group id' }],
   flags: {},
-  details: [
-    'Example: coordinator-recovery coordinator orders-service --bootstrap b-1.example:9092',
-    'Reads cluster metadata only, so it answers even when the coordinator shard is FAILED.',
-  ].join('\n'),
+  details: ['Example: coordinator-recovery coordinator orders-service --bootstrap b-1.example:9092', 'Reads cluster metadata only, so it answers even when the coordinator shard is FAILED.'].join('\n'),
   async run(context, { positionals }) {
     const location = await coordinatorFor(await context.port(), validateGroupId(positionals[0], '<group>'));
     return {

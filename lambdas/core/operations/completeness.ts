@@ -3,13 +3,14 @@
  * group subscribes to or committed to, each offset against the partition's log start and end.
  * Gaps are flagged, never filled in.
  */
-import { invalidInput, kafkaErrorName } from '../errors.ts';
+import { invalidInput, isRecoveryError, kafkaErrorName } from '../errors.ts';
 import type {
   CompletenessIssue,
   CompletenessReport,
   GroupOffsetsResult,
   PartitionCheck,
   RecoveredOffset,
+  SubscriptionInfo,
 } from '../model.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../ports.ts';
 import type { KafkaPort, TopicInfo } from '../ports.ts';
@@ -19,26 +20,75 @@ const UNREADABLE_SKIPS = ['CORRUPT_BATCH', 'UNSUPPORTED_COMPRESSION', 'UNSUPPORT
 
 export async function checkCompleteness(port: KafkaPort, result: GroupOffsetsResult): Promise<CompletenessReport> {
   validateResult(result);
-  const subscribed = result.groupMetadata?.subscribedTopics ?? [];
-  const topics = [...new Set([...subscribed, ...Object.keys(result.offsets)])].sort();
+  const subscription = subscriptionOf(result);
+  const committedBefore = subscription.committedBeforeWindow;
+  const topics = [...new Set([...subscription.topics, ...Object.keys(result.offsets), ...committedBefore])].sort();
   const notes: string[] = [];
-  if (result.groupMetadata === null) {
+  const issues: CompletenessIssue[] = [];
+  if (subscription.source === 'none') {
     notes.push(
-      'no group metadata in the scanned window: only topics the group committed to were checked; a subscribed topic without any commit would not show up (widen the window to include the last rebalance)',
+      result.groupMetadata === null
+        ? 'no group metadata in the scanned log: only topics the group committed to were checked (a group that only commits, e.g. with assign(), has no subscription to check against)'
+        : 'the group metadata in the scanned log has no members: only topics the group committed to were checked',
     );
+  } else if (subscription.source === 'before-window' && subscription.note !== null) {
+    notes.push(subscription.note);
+  }
+  if (subscription.source === 'unknown') {
+    issues.push(scanIssue(result, 'SUBSCRIPTION_UNKNOWN', subscription.note ?? 'the window holds no group metadata with members, so the subscribed topics are unknown: topics committed only before the window would not show up; widen the window to include the last rebalance'));
   }
   const unreadable = UNREADABLE_SKIPS.filter((reason) => (result.scan.skipped[reason] ?? 0) > 0);
   if (unreadable.length > 0) {
     notes.push(`the scan skipped unreadable data (${unreadable.map((r) => `${r}: ${result.scan.skipped[r]}`).join(', ')}); see the scan notes`);
   }
 
-  const infos = topics.length === 0 ? new Map<string, TopicInfo>() : await describeTopics(port, topics);
+  const unread = result.scan.unreadRanges ?? [];
+  // A winning record before the end of a deleted stretch may have been superseded inside it.
+  const certainFrom = unread.reduce((max, range) => (BigInt(range.to) > max ? BigInt(range.to) : max), -1n);
+  for (const range of unread) {
+    issues.push(
+      scanIssue(
+        result,
+        'LOG_START_MOVED',
+        `the log start of ${CONSUMER_OFFSETS_TOPIC}-${result.scan.partition} moved to ${range.to} while the scan was at ${range.from}: offsets ${range.from}-${BigInt(range.to) - 1n} were deleted before they were read, so commits in them are lost to this scan`,
+      ),
+    );
+  }
+
+  let infos = new Map<string, TopicInfo>();
+  let metadataError: string | null = null;
+  try {
+    if (topics.length > 0) infos = await describeTopics(port, topics);
+  } catch (error) {
+    if (isRecoveryError(error) && error.code === 'INVALID_INPUT') throw error;
+    // No broker answers Metadata: every recovered offset is still returned, none is validated.
+    metadataError = describeFailure(error);
+  }
   const partitions: PartitionCheck[] = [];
-  const issues: CompletenessIssue[] = [];
   let totalLag = 0n;
 
   for (const topic of topics) {
     const recovered = result.offsets[topic] ?? {};
+    if (metadataError !== null) {
+      const numbers = Object.keys(recovered).map(Number).sort((x, y) => x - y);
+      for (const partition of numbers) {
+        const check = uncheckedPartition(topic, partition, recovered[String(partition)], metadataError);
+        partitions.push(check.partition);
+        issues.push(check.issue!);
+      }
+      if (numbers.length === 0) {
+        issues.push({
+          kind: 'UNCHECKED_PARTITION',
+          topic,
+          partition: null,
+          offset: null,
+          logStartOffset: null,
+          logEndOffset: null,
+          message: `topic ${topic}: its partitions could not be listed (${metadataError}), so none of them is checked; check again once the cluster answers`,
+        });
+      }
+      continue;
+    }
     const info = infos.get(topic);
     if (info === undefined) {
       const count = Object.keys(recovered).length;
@@ -57,18 +107,18 @@ export async function checkCompleteness(port: KafkaPort, result: GroupOffsetsRes
       continue;
     }
     const numbers = info.partitions.map((p) => p.partition).sort((a, b) => a - b);
-    const [starts, ends] = await Promise.all([
-      port.listOffsets(topic, numbers, { kind: 'earliest' }),
-      port.listOffsets(topic, numbers, { kind: 'latest' }),
-    ]);
-    const startOf = new Map(starts.map((l) => [l.partition, l.offset]));
-    const endOf = new Map(ends.map((l) => [l.partition, l.offset]));
+    const bounds = await logBounds(port, topic, numbers);
 
     for (const partition of numbers) {
-      const logStart = startOf.get(partition) ?? 0n;
-      const logEnd = endOf.get(partition) ?? 0n;
       const entry = recovered[String(partition)];
-      const check = checkPartition(topic, partition, entry, logStart, logEnd);
+      const bound = bounds.get(partition)!;
+      const check =
+        'error' in bound
+          ? uncheckedPartition(topic, partition, entry, bound.error)
+          : checkPartition(topic, partition, entry, bound.start, bound.end, certainFrom);
+      if (check.issue?.kind === 'MISSING_PARTITION' && committedBefore.includes(topic)) {
+        check.issue.message += ` (the group committed to ${topic} before the window: widen the window to recover it)`;
+      }
       partitions.push(check.partition);
       if (check.issue) issues.push(check.issue);
       if (check.lag !== null) totalLag += check.lag;
@@ -87,7 +137,7 @@ export async function checkCompleteness(port: KafkaPort, result: GroupOffsetsRes
     }
   }
 
-  if (!result.scan.complete) {
+  if (!result.scan.complete && BigInt(result.scan.nextOffset) < BigInt(result.scan.endOffset)) {
     issues.push({
       kind: 'SCAN_INCOMPLETE',
       topic: CONSUMER_OFFSETS_TOPIC,
@@ -97,9 +147,90 @@ export async function checkCompleteness(port: KafkaPort, result: GroupOffsetsRes
       logEndOffset: result.scan.endOffset,
       message: `the scan of ${CONSUMER_OFFSETS_TOPIC}-${result.scan.partition} stopped at ${result.scan.nextOffset} before its end ${result.scan.endOffset}: later commits may be missing`,
     });
+  } else if (!result.scan.complete && unread.length === 0) {
+    issues.push(scanIssue(result, 'SCAN_INCOMPLETE', `the scan of ${CONSUMER_OFFSETS_TOPIC}-${result.scan.partition} did not read its whole range (see the scan notes): commits may be missing`));
   }
 
   return { groupId: result.groupId, complete: issues.length === 0, partitions, issues, totalLag: totalLag.toString(), notes };
+}
+
+function scanIssue(result: GroupOffsetsResult, kind: CompletenessIssue['kind'], message: string): CompletenessIssue {
+  return {
+    kind,
+    topic: CONSUMER_OFFSETS_TOPIC,
+    partition: result.scan.partition,
+    offset: null,
+    logStartOffset: result.scan.startOffset,
+    logEndOffset: result.scan.endOffset,
+    message,
+  };
+}
+
+/** Results of older versions carry no `subscription`: derive it the way they were judged. */
+function subscriptionOf(result: GroupOffsetsResult): SubscriptionInfo {
+  if (result.subscription !== undefined) return result.subscription;
+  const metadata = result.groupMetadata;
+  const topics = metadata?.subscribedTopics ?? [];
+  return { source: topics.length > 0 ? 'window' : 'none', topics, logOffset: null, committedBeforeWindow: [], note: null };
+}
+
+type LogBound = { start: bigint; end: bigint } | { error: string };
+
+/**
+ * Log start and end per partition. One failing partition (a leaderless replication-factor-1
+ * topic answers LEADER_NOT_AVAILABLE) must not cost the answer for the others, so a failed
+ * topic-wide call is retried partition by partition and the failures are kept as errors.
+ */
+async function logBounds(port: KafkaPort, topic: string, partitions: number[]): Promise<Map<number, LogBound>> {
+  const bounds = new Map<number, LogBound>();
+  try {
+    const [starts, ends] = await Promise.all([
+      port.listOffsets(topic, partitions, { kind: 'earliest' }),
+      port.listOffsets(topic, partitions, { kind: 'latest' }),
+    ]);
+    const startOf = new Map(starts.map((l) => [l.partition, l.offset]));
+    const endOf = new Map(ends.map((l) => [l.partition, l.offset]));
+    for (const p of partitions) {
+      const start = startOf.get(p);
+      const end = endOf.get(p);
+      bounds.set(p, start === undefined || end === undefined ? { error: 'ListOffsets gave no answer for this partition' } : { start, end });
+    }
+    return bounds;
+  } catch (error) {
+    if (isRecoveryError(error) && error.code === 'INVALID_INPUT') throw error;
+    if (partitions.length === 1) {
+      bounds.set(partitions[0]!, { error: describeFailure(error) });
+      return bounds;
+    }
+  }
+  for (const p of partitions) {
+    const one = await logBounds(port, topic, [p]);
+    bounds.set(p, one.get(p)!);
+  }
+  return bounds;
+}
+
+function describeFailure(error: unknown): string {
+  const name = kafkaErrorName(error) ?? (isRecoveryError(error) ? error.code : null);
+  const message = error instanceof Error ? error.message : String(error);
+  return name !== null && !message.includes(name) ? `${name}: ${message}` : message;
+}
+
+function uncheckedPartition(topic: string, partition: number, entry: RecoveredOffset | undefined, error: string): PartitionOutcome {
+  const what = entry === undefined ? 'no offset was recovered and' : `the recovered offset ${entry.offset} is not validated:`;
+  return {
+    partition: { topic, partition, offset: entry?.offset ?? null, logStartOffset: null, logEndOffset: null, lag: null, status: 'UNCHECKED', error },
+    issue: {
+      kind: 'UNCHECKED_PARTITION',
+      topic,
+      partition,
+      offset: entry?.offset ?? null,
+      logStartOffset: null,
+      logEndOffset: null,
+      message: `${topic}-${partition}: ${what} its log start and end could not be read (${error}); check it once the partition has a leader`,
+    },
+    lag: null,
+  };
 }
 
 interface PartitionOutcome {
@@ -108,7 +239,14 @@ interface PartitionOutcome {
   lag: bigint | null;
 }
 
-function checkPartition(topic: string, partition: number, entry: RecoveredOffset | undefined, logStart: bigint, logEnd: bigint): PartitionOutcome {
+function checkPartition(
+  topic: string,
+  partition: number,
+  entry: RecoveredOffset | undefined,
+  logStart: bigint,
+  logEnd: bigint,
+  certainFrom: bigint,
+): PartitionOutcome {
   // Both the partition check and its issue carry where the partition stands.
   const base = { topic, partition, logStartOffset: logStart.toString(), logEndOffset: logEnd.toString() };
   if (entry === undefined) {
@@ -149,6 +287,18 @@ function checkPartition(topic: string, partition: number, entry: RecoveredOffset
     };
   }
   const lag = logEnd - offset;
+  if (BigInt(entry.logOffset) < certainFrom) {
+    return {
+      partition: { ...base, offset: entry.offset, lag: lag.toString(), status: 'UNCERTAIN' },
+      issue: {
+        ...base,
+        kind: 'UNCERTAIN_OFFSET',
+        offset: entry.offset,
+        message: `${topic}-${partition}: offset ${offset} was committed at ${CONSUMER_OFFSETS_TOPIC} offset ${entry.logOffset}, before a stretch deleted while the scan ran; a newer commit may have been lost with it (restarting here may re-deliver messages)`,
+      },
+      lag,
+    };
+  }
   return { partition: { ...base, offset: entry.offset, lag: lag.toString(), status: 'OK' }, issue: null, lag };
 }
 

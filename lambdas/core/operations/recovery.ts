@@ -14,6 +14,7 @@ import {
   replayPartition,
 } from './replay-scan.ts';
 import type { RecoveryScanOptions } from './replay-scan.ts';
+import { findSubscription } from './subscription.ts';
 import { resolveWindow, validateGroupId } from './validate.ts';
 
 /**
@@ -55,7 +56,8 @@ export async function affectedGroups(
 
 /**
  * The group's last committed offset per topic partition (last write wins, tombstones delete,
- * read_committed), with the group metadata seen in the same window and the scan's statistics.
+ * read_committed), with the group metadata seen in the same window, the scan's statistics and
+ * the subscription (read from before the window when the window holds no member metadata).
  */
 export async function readCommittedOffsets(
   port: KafkaPort,
@@ -68,11 +70,14 @@ export async function readCommittedOffsets(
   const offsets = await describeOffsetsTopic(port);
   const partition = partitionForGroup(groupId, offsets.partitionCount);
   const { replay, scan } = await replayPartition(port, partition, resolved, options, groupId);
+  const recovered = recoveredOffsetsOf(replay, groupId);
+  const subscription = await findSubscription({ port, partition, groupId, window: resolved, replay, scan, recovered, options });
   return {
     groupId,
     offsetsPartition: partition,
-    offsets: recoveredOffsetsOf(replay, groupId),
+    offsets: recovered,
     groupMetadata: groupMetadataSummaryOf(replay, groupId),
     scan,
+    subscription,
   };
 }

@@ -17,7 +17,7 @@ import type { ResolvedWindow } from './validate.ts';
  * what the operation decides itself (the partition, the window) and resuming, because the
  * replay state of an interrupted scan lives in the process that ran it.
  */
-export type RecoveryScanOptions = Omit<ScanOptions, 'partition' | 'since' | 'fromOffset' | 'resumeFrom'>;
+export type RecoveryScanOptions = Omit<ScanOptions, 'partition' | 'since' | 'fromOffset' | 'untilOffset' | 'resumeFrom'>;
 
 export interface ReplayScanResult {
   replay: OffsetsLogReplay;
@@ -48,6 +48,7 @@ export async function replayPartition(
   const scanOptions: ScanOptions = { ...options, partition };
   if (window.since !== undefined) scanOptions.since = window.since;
   if (window.fromOffset !== undefined) scanOptions.fromOffset = window.fromOffset;
+  if (window.untilOffset !== undefined) scanOptions.untilOffset = window.untilOffset;
   let stats: ScanStats;
   try {
     stats = await scanOffsetsPartition(port, scanOptions, sink);

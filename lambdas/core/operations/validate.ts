@@ -17,6 +17,8 @@ export function validateGroupId(groupId: unknown, field = 'groupId'): string {
 export interface ResolvedWindow {
   since?: number;
   fromOffset?: bigint;
+  /** Internal: stop before this offset (the look-back before a window); never from user input. */
+  untilOffset?: bigint;
 }
 
 /** ScanWindow (JSON: fromOffset as a decimal string) to scanner options. */

@@ -2,10 +2,14 @@
  * Walks a raw record set (a Fetch response's `records`: concatenated frames, possibly cut at
  * the fetch size limit) and returns one typed entry per frame. Nothing here throws on bad
  * data: CRC mismatches and malformed frames become `corrupt` entries, old formats and
- * codecs we cannot read become `unsupported-*` entries, a partial last frame sets
- * `truncatedTail`.
+ * unknown codec ids become `unsupported-*` entries, a partial last frame sets `truncatedTail`.
+ *
+ * Hostile headers cost nothing: a declared record count is held against the bytes present
+ * (every record takes at least MIN_RECORD_BYTES) and against maxRecordsPerBatch before the
+ * index is allocated, and a compressed section against maxDecompressedBytes while it inflates.
  */
-import { gunzipSync } from 'node:zlib';
+import { DecompressionRefused, decompressRecords } from './compression.ts';
+import type { CompressionCodec } from './compression.ts';
 import { crc32c } from './crc32c.ts';
 import { DataBatch, LAYOUT_STRIDE } from './data-batch.ts';
 import {
@@ -45,17 +49,28 @@ export interface DecodeResult {
 export interface DecodeOptions {
   /** Verify each v2 batch's CRC-32C (default true; turning it off is only for measuring). */
   verifyCrc?: boolean;
-  /** Upper bound for a decompressed record section, against corrupt or hostile gzip data. */
+  /** Upper bound for a decompressed record section, against corrupt or hostile data (default 64 MiB). */
   maxDecompressedBytes?: number;
+  /** Upper bound for the records of one batch (default 1,000,000), whatever their size. */
+  maxRecordsPerBatch?: number;
 }
 
-const DEFAULT_MAX_DECOMPRESSED = 256 * 1024 * 1024;
+/**
+ * Kafka caps a batch at max.message.bytes (1 MiB by default) compressed; 64 MiB leaves room for
+ * any realistic compression ratio while bounding what one frame can make us hold.
+ */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+/** An OffsetCommit writes one record per partition in one batch; a million is beyond any group. */
+export const DEFAULT_MAX_RECORDS_PER_BATCH = 1_000_000;
 /** The smallest encoded record: length, attributes, timestamp, offset, key, value, header count. */
 const MIN_RECORD_BYTES = 7;
 
 export function decodeRecordBatches(buffer: Buffer, options: DecodeOptions = {}): DecodeResult {
   const verifyCrc = options.verifyCrc ?? true;
-  const maxDecompressed = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED;
+  const limits = {
+    maxDecompressed: options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
+    maxRecords: options.maxRecordsPerBatch ?? DEFAULT_MAX_RECORDS_PER_BATCH,
+  };
   const batches: RecordBatch[] = [];
   let position = 0;
   let nextOffset: bigint | undefined;
@@ -96,7 +111,7 @@ export function decodeRecordBatches(buffer: Buffer, options: DecodeOptions = {})
           ? { kind: 'unsupported-magic', baseOffset, magic, byteOffset: position, byteLength: frameLength }
           : corrupt(baseOffset, `unknown magic byte ${magic}`, position, frameLength);
     } else {
-      entry = decodeV2Frame(buffer, position, frameLength, verifyCrc, maxDecompressed);
+      entry = decodeV2Frame(buffer, position, frameLength, verifyCrc, limits);
     }
     batches.push(entry);
     nextOffset = offsetAfter(entry);
@@ -166,7 +181,7 @@ function decodeV2Frame(
   at: number,
   frameLength: number,
   verifyCrc: boolean,
-  maxDecompressed: number,
+  limits: { maxDecompressed: number; maxRecords: number },
 ): RecordBatch {
   const end = at + frameLength;
   const header = readV2Header(buffer, at);
@@ -186,7 +201,7 @@ function decodeV2Frame(
   if (header.lastOffsetDelta < 0) {
     return corrupt(header.baseOffset, `negative lastOffsetDelta ${header.lastOffsetDelta}`, at, frameLength, header);
   }
-  if (header.compression !== 'none' && header.compression !== 'gzip') {
+  if (header.compression.startsWith('unknown-')) {
     return {
       kind: 'unsupported-compression',
       baseOffset: header.baseOffset,
@@ -199,15 +214,20 @@ function decodeV2Frame(
   if (header.recordCount < 0) {
     return corrupt(header.baseOffset, `negative record count ${header.recordCount}`, at, frameLength, header);
   }
+  if (header.recordCount > limits.maxRecords) {
+    return corrupt(header.baseOffset, `${header.recordCount} records declared, more than the ${limits.maxRecords} a batch may hold here (maxRecordsPerBatch)`, at, frameLength, header);
+  }
 
   let data = buffer.subarray(at + RECORD_BATCH_OVERHEAD, end);
-  if (header.compression === 'gzip') {
+  if (header.compression !== 'none') {
     try {
-      data = gunzipSync(data, { maxOutputLength: maxDecompressed });
+      data = decompressRecords(header.compression as CompressionCodec, data, limits.maxDecompressed);
     } catch (error) {
-      return corrupt(header.baseOffset, `gzip records do not decompress: ${(error as Error).message}`, at, frameLength, header);
+      if (!(error instanceof DecompressionRefused) && !(error instanceof RangeError)) throw error;
+      return corrupt(header.baseOffset, `${header.compression} records do not decompress within ${limits.maxDecompressed} bytes: ${error.message}`, at, frameLength, header);
     }
   }
+  // Checked before the index is allocated from the count: the bytes must be able to hold it.
   if (header.recordCount * MIN_RECORD_BYTES > data.length) {
     return corrupt(
       header.baseOffset,

@@ -2,7 +2,7 @@
  * RecordBatch v2 writer, used by tests, the benchmark and the local cluster's log. Sizes are
  * computed first so each batch is written into one exactly-sized buffer.
  */
-import { gzipSync } from 'node:zlib';
+import { compressRecords } from './compression.ts';
 import { invalidInput } from '../errors.ts';
 import { CONTROL_TYPE_CODES, encodeControlKey, encodeControlValue } from './control.ts';
 import { crc32c } from './crc32c.ts';
@@ -16,7 +16,7 @@ import {
   LOG_OVERHEAD,
   RECORD_BATCH_OVERHEAD,
 } from './types.ts';
-import type { ControlType, TimestampType } from './types.ts';
+import type { Compression, ControlType, TimestampType } from './types.ts';
 import { varintSize, varlongNumberSize, writeVarintAt, writeVarlongNumberAt } from './varint.ts';
 
 export type Int64Input = bigint | number;
@@ -38,7 +38,12 @@ export interface RecordBatchToEncode {
   baseSequence?: number;
   isTransactional?: boolean;
   isControl?: boolean;
-  compression?: 'none' | 'gzip';
+  compression?: Compression;
+  /**
+   * Compresses the record section for codecs this package has no writer for (zstd: the local
+   * cluster passes one built on a zstd library); overrides the built-in writer when given.
+   */
+  compress?: (records: Buffer) => Buffer;
   partitionLeaderEpoch?: number;
   timestampType?: TimestampType;
   /** Defaults to the last record's offsetDelta; larger when compaction removed the batch's tail. */
@@ -125,8 +130,11 @@ function writeRecords(parts: EncodedRecordParts[], target: Buffer, start: number
 export function encodeRecordBatch(batch: RecordBatchToEncode): Buffer {
   const records = batch.records;
   const compression = batch.compression ?? 'none';
-  if (compression !== 'none' && compression !== 'gzip') {
-    throw invalidInput('compression', `'${String(compression)}' cannot be written`, "Use 'none' or 'gzip'.");
+  if (!COMPRESSION_CODECS.includes(compression)) {
+    throw invalidInput('compression', `'${String(compression)}' is not a Kafka codec`, `Use one of ${COMPRESSION_CODECS.join(', ')}.`);
+  }
+  if (compression === 'zstd' && batch.compress === undefined) {
+    throw invalidInput('compress', 'zstd batches need a compressor', 'Pass compress: (records) => zstd-compressed bytes, or pick none, gzip, snappy or lz4.');
   }
   const baseOffset = toInt64(batch.baseOffset, 'baseOffset');
   const timestamps = records.map((r, i) => toInt64(r.timestamp, `records[${i}].timestamp`));
@@ -147,10 +155,10 @@ export function encodeRecordBatch(batch: RecordBatchToEncode): Buffer {
   for (const part of parts) recordsSize += varintSize(part.bodySize) + part.bodySize;
 
   let recordSection: Buffer | null = null;
-  if (compression === 'gzip') {
+  if (compression !== 'none') {
     const plain = Buffer.allocUnsafe(recordsSize);
     writeRecords(parts, plain, 0);
-    recordSection = gzipSync(plain);
+    recordSection = batch.compress !== undefined ? batch.compress(plain) : compressRecords(compression as 'gzip' | 'snappy' | 'lz4', plain);
     recordsSize = recordSection.length;
   }
 

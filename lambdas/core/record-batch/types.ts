@@ -74,7 +74,7 @@ export interface UnsupportedMagicBatch extends FramePosition {
   magic: number;
 }
 
-/** A v2 batch compressed with a codec this tool cannot decompress (snappy, lz4, zstd). */
+/** A v2 batch whose codec id Kafka does not define (5-7): its records cannot be read. */
 export interface UnsupportedCompressionBatch extends FramePosition {
   kind: 'unsupported-compression';
   baseOffset: bigint;

@@ -5,7 +5,7 @@
  * are used: the scan never joins a group, commits or creates anything.
  */
 import { RecoveryError, invalidInput } from '../errors.ts';
-import type { ScanPosition, ScanStats } from '../model.ts';
+import type { ScanPosition, ScanStats, UnreadRange } from '../model.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../ports.ts';
 import type { AbortedTransaction, FetchResult, KafkaPort } from '../ports.ts';
 import { decodeRecordBatches } from '../record-batch/index.ts';
@@ -34,6 +34,8 @@ export interface ScanOptions {
   since?: number;
   /** Start at this log offset (clamped up to the log start, with a note). With `since`, the later start wins. */
   fromOffset?: bigint;
+  /** Stop at this log offset instead of the log end, when it is lower (reading what lies before a window). */
+  untilOffset?: bigint;
   /** Continue an interrupted scan (from SCAN_INTERRUPTED `details.position`); feed the same sink. */
   resumeFrom?: ScanPosition;
   /** Bytes asked for per Fetch (default 1 MiB); grown automatically for a larger batch. */
@@ -87,6 +89,7 @@ class PartitionScan {
     logStartResets: 0,
   };
   private readonly skipped: Record<string, number> = {};
+  private readonly unreadRanges: UnreadRange[] = [];
   private readonly notes: string[] = [];
   private droppedNotes = 0;
 
@@ -277,7 +280,10 @@ class PartitionScan {
     if (logStart > this.next) {
       this.counts.logStartResets++;
       this.note(`log start moved to ${logStart} under retention while the scan was at ${this.next}: offsets in between were deleted and not read`);
-      this.next = logStart < this.end ? logStart : this.end;
+      // Deleted data cannot be re-read; the range is reported so that offsets it may have superseded are not called certain.
+      const resumeAt = logStart < this.end ? logStart : this.end;
+      this.unreadRanges.push({ from: this.next.toString(), to: resumeAt.toString(), reason: 'LOG_START_MOVED' });
+      this.next = resumeAt;
       return;
     }
     const [latest] = await this.withRecovery('ListOffsets (latest)', () =>
@@ -402,7 +408,7 @@ class PartitionScan {
       startOffset: this.start.toString(),
       endOffset: this.end.toString(),
       nextOffset: this.next.toString(),
-      complete: !this.stoppedEarly && this.next >= this.end,
+      complete: !this.stoppedEarly && this.next >= this.end && this.unreadRanges.length === 0,
       records: this.counts.records,
       bytes: this.counts.bytes,
       batches: this.counts.batches,
@@ -415,6 +421,7 @@ class PartitionScan {
       logStartResets: this.counts.logStartResets,
       notes,
     };
+    if (this.unreadRanges.length > 0) stats.unreadRanges = this.unreadRanges.map((range) => ({ ...range }));
     if (this.options.resumeFrom) stats.resumedFrom = this.options.resumeFrom.nextOffset;
     return stats;
   }

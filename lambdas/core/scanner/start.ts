@@ -19,6 +19,8 @@ export interface ScanRange {
 export interface ScanStartOptions {
   since?: number;
   fromOffset?: bigint;
+  /** Stop here instead of at the log end, when it is lower (e.g. where a later window begins). */
+  untilOffset?: bigint;
   resumeFrom?: ScanPosition;
 }
 
@@ -46,7 +48,8 @@ export async function resolveScanRange(
   const since = options.since === undefined ? undefined : validateSince(options.since);
   const fromOffset = options.fromOffset === undefined ? undefined : validateFromOffset(options.fromOffset);
   const notes: string[] = [];
-  const end = await listOne({ kind: 'latest' }, 'latest');
+  let end = await listOne({ kind: 'latest' }, 'latest');
+  if (options.untilOffset !== undefined && validateFromOffset(options.untilOffset, 'untilOffset') < end) end = options.untilOffset;
   const logStart = await listOne({ kind: 'earliest' }, 'earliest');
   let start = logStart;
 
@@ -102,9 +105,9 @@ function validateSince(since: unknown): number {
   return since;
 }
 
-function validateFromOffset(fromOffset: unknown): bigint {
+function validateFromOffset(fromOffset: unknown, field = 'fromOffset'): bigint {
   if (typeof fromOffset !== 'bigint' || fromOffset < 0n) {
-    throw invalidInput('fromOffset', `expected a bigint >= 0, got ${String(fromOffset)}`, 'Pass a log offset of __consumer_offsets, e.g. 0n.');
+    throw invalidInput(field, `expected a bigint >= 0, got ${String(fromOffset)}`, 'Pass a log offset of __consumer_offsets, e.g. 0n.');
   }
   return fromOffset;
 }

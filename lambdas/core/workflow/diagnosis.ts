@@ -55,6 +55,44 @@ export interface ConfirmOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+export interface DiagnoseOptions extends ConfirmOptions {
+  /** Probe every __consumer_offsets partition, not only those the groups and logs point at. */
+  allShards?: boolean;
+}
+
+/** Concurrent probes of a shard sweep: enough to finish 50-200 shards in seconds, few enough to stay polite. */
+const SWEEP_CONCURRENCY = 8;
+
+/**
+ * Every shard once, concurrently; then, after one pause and a metadata refresh, the ones that
+ * refused again. One shared pause keeps a sweep of many failed shards to seconds.
+ */
+export async function sweepShards(port: KafkaPort, layout: CoordinatorLayout, partitions: number[], options: ConfirmOptions = {}): Promise<LiveCheck[]> {
+  const probe = (partition: number): Promise<LiveCheck> => checkGroupLive(port, layout, probeGroupFor(partition, layout.partitionCount));
+  const first = await mapConcurrently(partitions, SWEEP_CONCURRENCY, probe);
+  const refused = first.filter((c) => c.groupCall !== 'OK').map((c) => c.partition);
+  if (refused.length === 0) return first;
+  const delay = options.confirmDelayMs ?? 1000;
+  if (delay > 0) await (options.sleep ?? defaultSleep)(delay);
+  await port.refreshMetadata();
+  const fresh = await readCoordinatorLayout(port);
+  const second = new Map((await mapConcurrently(refused, SWEEP_CONCURRENCY, (p) => checkGroupLive(port, fresh, probeGroupFor(p, fresh.partitionCount)))).map((c) => [c.partition, c]));
+  return first.map((c) => second.get(c.partition) ?? c);
+}
+
+async function mapConcurrently<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Checks twice, with a pause and a metadata refresh in between; the second answer wins. */
@@ -83,7 +121,7 @@ export interface DiagnosisParts {
  * group covers it), then a probe of every other shard led by a broker found failing (one
  * failure on a broker often comes with more).
  */
-export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryRequest, findings: LogFinding[], options: ConfirmOptions = {}): Promise<DiagnosisParts> {
+export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryRequest, findings: LogFinding[], options: DiagnoseOptions = {}): Promise<DiagnosisParts> {
   const layout = await readCoordinatorLayout(port);
   const evidence: Evidence[] = [];
   const checksByPartition = new Map<number, LiveCheck[]>();
@@ -97,6 +135,10 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
   const loggedPartitions = [...new Set(findings.map((f) => f.partition))].filter((p) => p < layout.partitionCount).sort((a, b) => a - b);
   for (const partition of loggedPartitions) {
     if (!checksByPartition.has(partition)) record(await confirmGroupLive(port, layout, probeGroupFor(partition, layout.partitionCount), options));
+  }
+  if (options.allShards === true) {
+    const unchecked = [...Array(layout.partitionCount).keys()].filter((p) => !checksByPartition.has(p));
+    for (const check of await sweepShards(port, layout, unchecked, options)) record(check);
   }
   const failedNow = (partition: number): boolean => (checksByPartition.get(partition) ?? []).some((c) => c.groupCall === 'NOT_COORDINATOR');
   const failingBrokers = new Set<number>();

@@ -265,7 +265,8 @@ export interface PlannedOffset {
   logStartOffset: Int64String | null;
   logEndOffset: Int64String | null;
   lag: Int64String | null;
-  status: 'OK' | 'BELOW_LOG_START' | 'ABOVE_LOG_END' | 'UNKNOWN';
+  /** The completeness status (model.ts PartitionCheck); UNKNOWN when the check has no entry for it. */
+  status: 'OK' | 'BELOW_LOG_START' | 'ABOVE_LOG_END' | 'UNCHECKED' | 'UNCERTAIN' | 'UNKNOWN';
 }
 
 export interface TargetOffsetDiff {

@@ -16,3 +16,4 @@ export * from './seeding.ts';
 export * from './verification.ts';
 export * from './report.ts';
 export * from './log-phrases.ts';
+export * from './playbook.ts';

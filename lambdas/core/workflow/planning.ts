@@ -119,7 +119,10 @@ async function planGroup(port: KafkaPort, layout: CoordinatorLayout, input: Plan
   const source = recovery.groupId;
   const offsets = plannedOffsets(recovery);
   const warnings: string[] = recovery.completeness.issues.map((issue) => issue.message);
-  if (!recovery.offsets.scan.complete) {
+  // Notes say what the check could not see (no subscription to hold offsets against, metadata from before the window): the approver decides with them.
+  for (const note of recovery.completeness.notes ?? []) warnings.push(`Note: ${note}`);
+  const scan = recovery.offsets.scan;
+  if (!scan.complete && BigInt(scan.nextOffset) < BigInt(scan.endOffset)) {
     warnings.push(`The scan of __consumer_offsets-${recovery.offsets.offsetsPartition} stopped at offset ${recovery.offsets.scan.nextOffset} before the log end ${recovery.offsets.scan.endOffset}; later commits may be missing`);
   }
   const skippedTotal = Object.values(recovery.offsets.scan.skipped).reduce((a, b) => a + b, 0);
@@ -172,6 +175,10 @@ async function planGroup(port: KafkaPort, layout: CoordinatorLayout, input: Plan
   if (overwrites > 0 && input.request.overwriteExistingTargetOffsets) warnings.push(`${overwrites} existing offset(s) of "${targetGroup}" will be overwritten`);
   const below = offsets.filter((o) => o.status === 'BELOW_LOG_START').length;
   if (below > 0) warnings.push(`${below} offset(s) point below the log start (data deleted by retention); consumers will reset per auto.offset.reset there`);
+  const unchecked = offsets.filter((o) => o.status === 'UNCHECKED').length;
+  if (unchecked > 0) warnings.push(`${unchecked} offset(s) are UNCHECKED: their partitions' log start and end could not be read, so they are not validated; approve only if you accept that, or re-run once those partitions have a leader`);
+  const uncertain = offsets.filter((o) => o.status === 'UNCERTAIN').length;
+  if (uncertain > 0) warnings.push(`${uncertain} offset(s) are UNCERTAIN: __consumer_offsets data was deleted while it was scanned and a newer commit may have been lost with it; restarting there may re-deliver messages`);
 
   const { partition, leader } = shardOf(layout, targetGroup);
   return {

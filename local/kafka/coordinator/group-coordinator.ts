@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { OffsetsTopicCompression } from '../offsets-compression.ts';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { invalidInput } from '../../../lambdas/core/errors.ts';
 import type { BrokerLogSink } from '../broker-log.ts';
@@ -44,6 +45,8 @@ export interface GroupCoordinatorOptions {
   logs: BrokerLogSink;
   offsetsPartitions: number;
   offsetCommitValueVersion: OffsetCommitValueVersion;
+  /** offsets.topic.compression.codec (none when absent) */
+  offsetsTopicCompression?: OffsetsTopicCompression;
   /** group.initial.rebalance.delay.ms (Kafka: 3000; short here so tests and demos stay quick) */
   initialRebalanceDelayMs?: number;
   minSessionTimeoutMs?: number;
@@ -64,6 +67,7 @@ export class GroupCoordinator {
   private readonly logs: BrokerLogSink;
   readonly offsetsPartitions: number;
   private readonly offsetCommitValueVersion: OffsetCommitValueVersion;
+  private readonly compression: OffsetsTopicCompression;
   private readonly slots = new Map<number, ShardSlot>();
   private readonly failures = new Map<number, ShardFailure>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -77,6 +81,7 @@ export class GroupCoordinator {
     this.logs = options.logs;
     this.offsetsPartitions = options.offsetsPartitions;
     this.offsetCommitValueVersion = options.offsetCommitValueVersion;
+    this.compression = options.offsetsTopicCompression ?? { codec: 'none' };
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 60_000;
     this.shardEnv = {
       now: () => Date.now(),
@@ -225,7 +230,7 @@ export class GroupCoordinator {
 
   private loadShard(p: PartitionState): void {
     const started = Date.now();
-    const log: ShardLog = new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch);
+    const log: ShardLog = new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch, this.compression);
     const logger = this.logs.forBroker(p.leader);
     const prefix = `[GroupCoordinator id=${p.leader} topic=${CONSUMER_OFFSETS} partition=${p.partition}] `;
     const shard = new GroupShard(p.partition, p.leaderEpoch, log, {
@@ -284,7 +289,7 @@ export class GroupCoordinator {
   private conflictRecord(slot: ShardSlot, groupId: string | undefined): ReplayedOffsetCommit | null {
     const p = this.cluster.partition(CONSUMER_OFFSETS, slot.partition);
     if (p === undefined) return null;
-    const commits = liveCommits(replayShard(new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch).readBatches()).offsets);
+    const commits = liveCommits(replayShard(new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch, this.compression).readBatches()).offsets);
     return (groupId === undefined ? undefined : commits.filter((c) => c.group === groupId).at(-1)) ?? commits.at(-1) ?? null;
   }
 

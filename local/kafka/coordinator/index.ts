@@ -31,7 +31,7 @@ export const COORDINATOR_APIS: readonly CoordinatorApi[] = [
   endTxnApi,
 ];
 
-export type CoordinatorTuning = Omit<GroupCoordinatorOptions, 'cluster' | 'logs' | 'offsetsPartitions' | 'offsetCommitValueVersion'>;
+export type CoordinatorTuning = Omit<GroupCoordinatorOptions, 'cluster' | 'logs' | 'offsetsPartitions' | 'offsetCommitValueVersion' | 'offsetsTopicCompression'>;
 
 export interface CoordinatorFailOptions extends FailCoordinatorOptions {
   /** 'epoch-conflict' (default): Kafka 4.x loader lines; 'legacy': the pre-4.0 GroupMetadataManager line */
@@ -62,6 +62,7 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
     logs: env.logs,
     offsetsPartitions: env.offsetsPartitions,
     offsetCommitValueVersion: env.offsetCommitValueVersion,
+    ...(env.offsetsTopicCompression ? { offsetsTopicCompression: env.offsetsTopicCompression } : {}),
   });
   const transactions = new TransactionCoordinator(env.cluster, groups, env.logs, env.transactionPartitions);
   const services: CoordinatorServices = { groups, transactions };

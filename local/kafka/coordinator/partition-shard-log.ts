@@ -1,5 +1,6 @@
 import { decodeRecordBatches, encodeControlBatch, encodeRecordBatch } from '../../../lambdas/core/record-batch/index.ts';
 import type { PartitionLog } from '../log/partition-log.ts';
+import type { OffsetsTopicCompression } from '../offsets-compression.ts';
 import type {
   ControlMarker,
   CoordinatorRecord,
@@ -18,6 +19,7 @@ export class PartitionShardLog implements ShardLog {
     private readonly log: PartitionLog,
     private readonly offsetCommitValueVersion: OffsetCommitValueVersion,
     private readonly leaderEpoch: () => number,
+    private readonly compression: OffsetsTopicCompression = { codec: 'none' },
   ) {}
 
   appendRecords(records: CoordinatorRecord[], timestamp: bigint, producer?: ProducerIdentity): bigint {
@@ -29,6 +31,8 @@ export class PartitionShardLog implements ShardLog {
       baseSequence: -1,
       isTransactional: producer !== undefined,
       partitionLeaderEpoch: this.leaderEpoch(),
+      compression: this.compression.codec,
+      ...(this.compression.compress ? { compress: this.compression.compress } : {}),
     });
     return BigInt(this.log.append(frame, { leaderEpoch: this.leaderEpoch(), now: Number(timestamp) }).baseOffset);
   }

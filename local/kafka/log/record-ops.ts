@@ -109,7 +109,7 @@ export function compactBatches(batches: readonly StoredBatch[], aborted: readonl
       producerEpoch: h.producerEpoch,
       baseSequence: h.baseSequence,
       isTransactional: (h.attributes & ATTR_TRANSACTIONAL) !== 0,
-      compression: (h.attributes & ATTR_COMPRESSION_MASK) === 1 ? 'gzip' : 'none',
+      compression: recompressAs(h.attributes & ATTR_COMPRESSION_MASK),
       partitionLeaderEpoch: h.partitionLeaderEpoch,
       timestampType: (h.attributes & ATTR_LOG_APPEND_TIME) !== 0 ? 'log-append-time' : 'create-time',
       lastOffsetDelta: h.lastOffsetDelta,
@@ -118,4 +118,12 @@ export function compactBatches(batches: readonly StoredBatch[], aborted: readonl
     out.push({ baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, frame, header: readBatchHeader(frame) });
   });
   return out;
+}
+
+/**
+ * The cleaner keeps a batch's codec, as Kafka's does; zstd needs a compressor the log does not
+ * hold, so a compacted zstd batch is rewritten uncompressed (same records, offsets and header).
+ */
+function recompressAs(codec: number): 'none' | 'gzip' | 'snappy' | 'lz4' {
+  return codec === 1 ? 'gzip' : codec === 2 ? 'snappy' : codec === 3 ? 'lz4' : 'none';
 }

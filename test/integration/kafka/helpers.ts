@@ -13,11 +13,11 @@ export function realClient(cluster: LocalCluster, clientId = 'toolkit-it'): Kafk
   return new Kafka({ clientId, brokers: cluster.bootstrapServers, logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 50 } });
 }
 
-export async function createTopic(kafka: Kafka, topic: string, numPartitions: number): Promise<void> {
+export async function createTopic(kafka: Kafka, topic: string, numPartitions: number, replicationFactor = 3): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 3 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor }], waitForLeaders: true });
   } finally {
     await admin.disconnect();
   }

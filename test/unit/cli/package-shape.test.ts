@@ -3,7 +3,7 @@
  * the build (dist/, rebuilt by the global setup), each built entry exports what its source does,
  * and the heavy packages only the CDK app and the Lambdas use are not runtime dependencies.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -45,6 +45,19 @@ describe('package.json', () => {
       libraryExports.map(([subpath, target]) => [subpath === '.' ? 'coordinator-recovery' : `coordinator-recovery/${subpath.slice(2)}`, [target.types.replace(/^\.\/dist\/types\//, './').replace(/\.d\.ts$/, '.ts')]]),
     );
     expect(tsconfig.compilerOptions.paths).toEqual(expected);
+  });
+
+  it('the built files import only node built-ins and the runtime dependencies', () => {
+    const dir = `${root}dist/js`;
+    const files = [...readdirSync(dir).map((name) => `${dir}/${name}`), ...readdirSync(`${dir}/chunks`).map((name) => `${dir}/chunks/${name}`)].filter((file) => file.endsWith('.js'));
+    const imported = new Set<string>();
+    for (const file of files) {
+      for (const match of readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)"([\w@][\w@./:-]*)"/g)) imported.add(match[1]!);
+    }
+    const allowed = (specifier: string) =>
+      specifier.startsWith('node:') || Object.keys(manifest.dependencies).some((name) => specifier === name || specifier.startsWith(`${name}/`));
+    expect([...imported].filter((specifier) => !allowed(specifier))).toEqual([]);
+    expect([...imported].some((specifier) => specifier.startsWith('kafkajs'))).toBe(true);
   });
 
   it('needs neither CDK, nor the Lambdas\' AWS SDK clients, nor tsx at run time', () => {

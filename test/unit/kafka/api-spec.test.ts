@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { ELECT_LEADERS_API, decodeElectLeadersResponse } from '../../../lambdas/kafka/elect-leaders-codec.ts';
 import { FETCH_API, decodeFetchResponse } from '../../../lambdas/kafka/fetch-codec.ts';
 import { METADATA_API, decodeMetadataResponse } from '../../../lambdas/kafka/metadata-codec.ts';
 import { OFFSET_COMMIT_API, decodeOffsetCommitResponse } from '../../../lambdas/kafka/offset-commit-codec.ts';
 import { OFFSET_FETCH_API, decodeOffsetFetchResponse } from '../../../lambdas/kafka/offset-fetch-codec.ts';
 
 const CODECS = [
+  { api: ELECT_LEADERS_API, decode: decodeElectLeadersResponse, range: [0, 1] },
   { api: FETCH_API, decode: decodeFetchResponse, range: [4, 11] },
   { api: METADATA_API, decode: decodeMetadataResponse, range: [1, 8] },
   { api: OFFSET_COMMIT_API, decode: decodeOffsetCommitResponse, range: [2, 7] },

@@ -217,3 +217,32 @@ it('close closes the wire', async () => {
   await port.close();
   expect(wire.closed).toBe(true);
 });
+
+describe('admin calls of the playbook', () => {
+  it('sends reassignments and elections to the controller and returns every partition outcome', async () => {
+    const calls: string[] = [];
+    const admin = Object.assign(wire, {
+      alterPartitionReassignments: async (at: { host: string }, topic: string, assignments: { partition: number; replicas: number[] }[]) => {
+        calls.push(`alter@${at.host} ${topic} ${JSON.stringify(assignments)}`);
+        return { errorCode: 0, errorMessage: null, partitions: [{ partition: 1, errorCode: 39, errorMessage: 'bad replicas' }] };
+      },
+      electLeaders: async (at: { host: string }, topic: string, partitionsAsked: number[]) => {
+        calls.push(`elect@${at.host} ${topic} ${partitionsAsked.join(',')}`);
+        return { errorCode: 0, partitions: [{ partition: 0, errorCode: 84, errorMessage: 'not needed' }] };
+      },
+    });
+    const adminPort = new WireKafkaPort(validateKafkaConfig({ brokers: ['seed-a:9092'] }), admin, describeKafkaErrorCode);
+    expect(await adminPort.alterPartitionReassignments('__consumer_offsets', [{ partition: 0, replicas: [2, 1] }, { partition: 1, replicas: [1, 2] }])).toEqual([
+      { topic: '__consumer_offsets', partition: 0, errorName: 'NO_RESPONSE', errorMessage: 'the broker left this partition out of its answer' },
+      { topic: '__consumer_offsets', partition: 1, errorName: 'INVALID_REPLICA_ASSIGNMENT', errorMessage: 'bad replicas' },
+    ]);
+    expect(await adminPort.electPreferredLeaders('__consumer_offsets', [0])).toEqual([{ topic: '__consumer_offsets', partition: 0, errorName: 'ELECTION_NOT_NEEDED', errorMessage: 'not needed' }]);
+    // The fake's controller is broker 1 (b1).
+    expect(calls).toEqual(['alter@b1 __consumer_offsets [{"partition":0,"replicas":[2,1]},{"partition":1,"replicas":[1,2]}]', 'elect@b1 __consumer_offsets 0']);
+  });
+
+  it('reports UNSUPPORTED on a wire without admin requests', async () => {
+    expect(kafkaErrorName(await failure(port.deleteGroup('g')))).toBeUndefined();
+    expect(await failure(port.deleteGroup('g'))).toMatchObject({ code: 'UNSUPPORTED' });
+  });
+});

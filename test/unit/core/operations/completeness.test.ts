@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kafkaError } from '../../../../lambdas/core/errors.ts';
+import { RecoveryError, kafkaError } from '../../../../lambdas/core/errors.ts';
 import type { GroupOffsetsResult, RecoveredOffset, ScanStats } from '../../../../lambdas/core/model.ts';
 import { checkCompleteness, readCommittedOffsets } from '../../../../lambdas/core/operations/index.ts';
 import { partitionForGroup } from '../../../../lambdas/core/hash.ts';
@@ -124,7 +124,7 @@ describe('checkCompleteness', () => {
     expect(report.issues).toEqual([
       expect.objectContaining({ kind: 'SCAN_INCOMPLETE', topic: '__consumer_offsets', partition: 0, offset: '4', logEndOffset: '10' }),
     ]);
-    expect(report.notes?.join('\n')).toMatch(/no group metadata in the scanned window/);
+    expect(report.notes?.join('\n')).toMatch(/no group metadata in the scanned log/);
     expect(report.notes?.join('\n')).toMatch(/CORRUPT_BATCH: 2/);
   });
 
@@ -164,5 +164,122 @@ describe('checkCompleteness', () => {
       'payments-1:OK',
     ]);
     expect(report.totalLag).toBe('5');
+  });
+});
+
+describe('checkCompleteness when the cluster is in trouble', () => {
+  it('reports a partition whose log bounds cannot be read as UNCHECKED and returns everything else', async () => {
+    const kafka = cluster();
+    const leaderless = Object.create(kafka) as InMemoryKafka;
+    // A replication-factor-1 topic whose only replica is down: ListOffsets fails for that partition.
+    leaderless.listOffsets = async (topic, partitions, spec) => {
+      if (topic === 'orders' && partitions.includes(1)) throw kafkaError('LEADER_NOT_AVAILABLE', 5, `ListOffsets orders-1: There is no leader for this topic-partition`);
+      return kafka.listOffsets(topic, partitions, spec);
+    };
+    const report = await checkCompleteness(
+      leaderless,
+      result({ orders: { '0': recovered('90'), '1': recovered('60'), '2': recovered('10') }, payments: { '0': recovered('7'), '1': recovered('8') } }, ['orders', 'payments']),
+    );
+    expect(report.complete).toBe(false);
+    expect(report.partitions.map((p) => [p.topic, p.partition, p.status, p.offset, p.lag])).toEqual([
+      ['orders', 0, 'OK', '90', '10'],
+      ['orders', 1, 'UNCHECKED', '60', null],
+      ['orders', 2, 'OK', '10', '0'],
+      ['payments', 0, 'OK', '7', '0'],
+      ['payments', 1, 'OK', '8', '1'],
+    ]);
+    expect(report.partitions[1]).toMatchObject({ logStartOffset: null, logEndOffset: null, error: expect.stringMatching(/LEADER_NOT_AVAILABLE/) });
+    expect(report.issues).toEqual([
+      expect.objectContaining({ kind: 'UNCHECKED_PARTITION', topic: 'orders', partition: 1, offset: '60', message: expect.stringMatching(/orders-1: the recovered offset 60 is not validated.*LEADER_NOT_AVAILABLE/) }),
+    ]);
+    expect(report.totalLag).toBe('11');
+  });
+
+  it('returns the recovered offsets as UNCHECKED when no broker answers ListOffsets at all', async () => {
+    const kafka = cluster();
+    const down = Object.create(kafka) as InMemoryKafka;
+    down.listOffsets = async () => {
+      throw new RecoveryError('KAFKA_UNAVAILABLE', 'connection refused', { retryable: true });
+    };
+    const report = await checkCompleteness(down, result({ orders: { '0': recovered('90') } }, ['orders']));
+    expect(report.complete).toBe(false);
+    expect(report.partitions.map((p) => `${p.partition}:${p.status}:${p.offset}`)).toEqual(['0:UNCHECKED:90', '1:UNCHECKED:null', '2:UNCHECKED:null']);
+    expect(report.issues.map((i) => i.kind)).toEqual(['UNCHECKED_PARTITION', 'UNCHECKED_PARTITION', 'UNCHECKED_PARTITION']);
+  });
+
+  it('never calls an offset OK when the log start moved past the scan before it read a newer commit (UNCERTAIN)', async () => {
+    const kafka = cluster();
+    const partition = partitionForGroup(GROUP, 5);
+    const log = kafka.offsetsLog(partition);
+    log.record(groupMetadata(GROUP, { members: [['orders']] }));
+    log.record(offsetCommit({ group: GROUP, topic: 'orders', partition: 0, offset: 72n })); // read, then superseded
+    log.record(offsetCommit({ group: GROUP, topic: 'orders', partition: 2, offset: 3n })); // read, then re-committed after the gap
+    for (let i = 0; i < 20; i++) log.record(offsetCommit({ group: 'other', topic: 'orders', partition: 0, offset: BigInt(i) }));
+    log.record(offsetCommit({ group: GROUP, topic: 'orders', partition: 0, offset: 100n })); // deleted before the scan gets there
+    for (let i = 0; i < 20; i++) log.record(offsetCommit({ group: 'other', topic: 'orders', partition: 1, offset: BigInt(i) }));
+    const deletedUpTo = kafka.log('__consumer_offsets', partition).logEnd;
+    log.record(offsetCommit({ group: GROUP, topic: 'orders', partition: 2, offset: 9n }));
+    kafka.faults.beforeFetch = (_request, index) => {
+      if (index === 1) kafka.log("__consumer_offsets", partition).deleteBefore(deletedUpTo);
+    };
+    const offsets = await readCommittedOffsets(kafka, GROUP, {}, { maxBytesPerFetch: 600 });
+    expect(offsets.scan.complete).toBe(false);
+    expect(offsets.scan.unreadRanges).toHaveLength(1);
+    const report = await checkCompleteness(kafka, offsets);
+    expect(report.complete).toBe(false);
+    expect(report.partitions.map((p) => `${p.partition}:${p.status}:${p.offset}`)).toEqual(['0:UNCERTAIN:72', '1:MISSING:null', '2:OK:9']);
+    expect(report.issues.map((i) => i.kind)).toEqual(['LOG_START_MOVED', 'UNCERTAIN_OFFSET', 'MISSING_PARTITION']);
+    expect(report.issues[0]!.message).toMatch(new RegExp(`moved to ${deletedUpTo} while the scan was at`));
+  });
+});
+
+describe('readCommittedOffsets with a window that holds no member metadata', () => {
+  const HOUR = 3_600_000;
+  const start = 1_700_000_000_000n;
+
+  function windowedCluster(): { kafka: InMemoryKafka; since: number; log: ReturnType<InMemoryKafka['offsetsLog']> } {
+    const kafka = cluster();
+    const log = kafka.offsetsLog(partitionForGroup(GROUP, 5));
+    log.record(groupMetadata(GROUP, { members: [['orders', 'payments']] }), { timestamp: start });
+    log.record(offsetCommit({ group: GROUP, topic: 'payments', partition: 0, offset: 5n }), { timestamp: start + 1000n });
+    log.record(offsetCommit({ group: GROUP, topic: 'payments', partition: 1, offset: 6n }), { timestamp: start + 2000n });
+    const since = Number(start) + 2 * HOUR;
+    log.record(offsetCommit({ group: GROUP, topic: 'orders', partition: 0, offset: 90n }), { timestamp: BigInt(since) + 1000n });
+    return { kafka, since, log };
+  }
+
+  it('looks back for the last group metadata, so topics committed only before the window show up as missing', async () => {
+    const { kafka, since } = windowedCluster();
+    const offsets = await readCommittedOffsets(kafka, GROUP, { since });
+    expect(Object.keys(offsets.offsets)).toEqual(['orders']);
+    expect(offsets.subscription).toMatchObject({ source: 'before-window', topics: ['orders', 'payments'], logOffset: '0', committedBeforeWindow: ['payments'] });
+    const report = await checkCompleteness(kafka, offsets);
+    expect(report.complete).toBe(false);
+    expect(report.partitions.filter((p) => p.topic === 'payments').map((p) => p.status)).toEqual(['MISSING', 'MISSING']);
+    expect(report.issues.find((i) => i.topic === 'payments')!.message).toMatch(/committed to payments before the window: widen the window/);
+    expect(report.notes?.join('\n')).toMatch(/subscription comes from the group metadata at __consumer_offsets-\d+ offset 0/);
+  });
+
+  it('says the subscription is unknown when the log before the window cannot be read, and is not complete', async () => {
+    const { kafka, since } = windowedCluster();
+    const windowStart = (await kafka.listOffsets('__consumer_offsets', [partitionForGroup(GROUP, 5)], { kind: 'timestamp', timestamp: BigInt(since) }))[0]!.offset;
+    kafka.faults.beforeFetch = (request) => {
+      if (request.offset < windowStart) throw kafkaError('TOPIC_AUTHORIZATION_FAILED', 29, 'not authorized to read before the window');
+    };
+    const offsets = await readCommittedOffsets(kafka, GROUP, { since });
+    expect(offsets.offsets.orders?.['0']?.offset).toBe('90');
+    expect(offsets.subscription).toMatchObject({ source: 'unknown', topics: [], note: expect.stringMatching(/not authorized to read before the window/) });
+    const report = await checkCompleteness(kafka, offsets);
+    expect(report.complete).toBe(false);
+    expect(report.issues.map((i) => i.kind)).toContain('SUBSCRIPTION_UNKNOWN');
+  });
+
+  it('takes the subscription from the window when it holds member metadata, without reading before it', async () => {
+    const { kafka, since, log } = windowedCluster();
+    log.record(groupMetadata(GROUP, { members: [['orders']] }), { timestamp: BigInt(since) + 2000n });
+    kafka.calls.length = 0;
+    const offsets = await readCommittedOffsets(kafka, GROUP, { since });
+    expect(offsets.subscription).toMatchObject({ source: 'window', topics: ['orders'], committedBeforeWindow: [] });
+    expect(kafka.calls.filter((c) => c === 'fetch')).toHaveLength(1);
   });
 });

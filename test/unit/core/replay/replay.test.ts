@@ -202,15 +202,15 @@ describe('log shapes', () => {
     const [first, second, third, fourth] = log.frames;
     const damaged = Buffer.from(second!);
     damaged[damaged.length - 2] = damaged[damaged.length - 2]! ^ 0xff;
-    const zstd = Buffer.from(third!);
-    zstd.writeInt16BE(4, 21);
-    zstd.writeUInt32BE(crc32c(zstd, 21), 17);
-    const result = replay(Buffer.concat([first!, damaged, zstd, fourth!]));
+    const unknownCodec = Buffer.from(third!);
+    unknownCodec.writeInt16BE(5, 21); // codec ids 5-7 are not defined by Kafka
+    unknownCodec.writeUInt32BE(crc32c(unknownCodec, 21), 17);
+    const result = replay(Buffer.concat([first!, damaged, unknownCodec, fourth!]));
     expect(offsetsByGroup(result)).toEqual({ g: { 't/0': '1', 't/3': '4' } });
     expect(result.stats()).toMatchObject({ corruptBatches: 1, unsupportedBatches: 1, batches: 4 });
     expect(result.unreadableRanges()).toEqual([
       { kind: 'corrupt', baseOffset: 1n, lastOffset: null, reason: expect.stringMatching(/CRC-32C/) },
-      { kind: 'unsupported-compression', baseOffset: 3n, lastOffset: 3n, reason: 'zstd compression cannot be decompressed here' },
+      { kind: 'unsupported-compression', baseOffset: 3n, lastOffset: 3n, reason: 'unknown-5 compression cannot be decompressed here' },
     ]);
   });
 });

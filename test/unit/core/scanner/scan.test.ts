@@ -338,14 +338,21 @@ describe('scanOffsetsPartition: surviving the cluster', () => {
     });
   });
 
-  it('continues at the new log start when retention deletes the data under the scan', async () => {
+  it('continues at the new log start when retention deletes the data under the scan, and says the scan is not complete', async () => {
     const kafka = setup();
     writeBusyLog(kafka);
-    kafka.faults.beforeFetch = (_request, index) => {
-      if (index === 1) kafka.log('__consumer_offsets', P).deleteBefore(60n);
+    let scannedTo = -1n;
+    kafka.faults.beforeFetch = (request, index) => {
+      if (index === 1) {
+        scannedTo = request.offset;
+        kafka.log('__consumer_offsets', P).deleteBefore(60n);
+      }
     };
     const { stats, replay } = await scan(kafka, { maxBytesPerFetch: 1024 });
-    expect(stats).toMatchObject({ complete: true, logStartResets: 1, nextOffset: '100' });
+    // Offsets between the position and the new start were never read: the scan did not see its whole range.
+    expect(stats).toMatchObject({ complete: false, logStartResets: 1, nextOffset: '100' });
+    expect(stats.unreadRanges).toEqual([{ from: scannedTo.toString(), to: '60', reason: 'LOG_START_MOVED' }]);
+    expect(scannedTo).toBeGreaterThan(0n);
     expect(stats.notes?.join('\n')).toMatch(/log start moved to 60 under retention/);
     expectBusyLogResult(replay); // the last rounds survive retention
   });

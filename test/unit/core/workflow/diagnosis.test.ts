@@ -119,3 +119,29 @@ describe('diagnoseCoordinators', () => {
     expect(result.evidence.some((e) => e.kind === 'METADATA' && e.partition === 40)).toBe(true);
   });
 });
+
+describe('diagnoseCoordinators with allShards', () => {
+  it('probes every shard, reports exactly the failed ones, and waits once however many refuse', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    kafka.failedShards.add(2);
+    kafka.failedShards.add(9);
+    kafka.transientFailures.set(6, 1); // a leader move in flight: refuses once, then answers
+    const pauses: number[] = [];
+    const result = await diagnoseCoordinators(kafka, request(), [], { allShards: true, sleep: async (ms) => void pauses.push(ms) });
+    expect(result.verdict).toBe('COORDINATOR_FAILED');
+    expect(result.failedShards).toEqual([2, 9]);
+    expect(new Set(result.liveChecks.map((c) => c.partition)).size).toBe(12);
+    expect(result.liveChecks.find((c) => c.partition === 6)?.groupCall).toBe('OK');
+    expect(pauses).toEqual([1000]);
+  });
+
+  it('is HEALTHY when every shard answers, without pausing', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    const pauses: number[] = [];
+    const result = await diagnoseCoordinators(kafka, request(), [], { allShards: true, sleep: async (ms) => void pauses.push(ms) });
+    expect(result.verdict).toBe('HEALTHY');
+    expect(result.failedShards).toEqual([]);
+    expect(result.liveChecks).toHaveLength(12);
+    expect(pauses).toEqual([]);
+  });
+});

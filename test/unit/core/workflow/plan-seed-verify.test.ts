@@ -3,6 +3,7 @@ import type { RecoveryPlan } from '../../../../lambdas/core/workflow/documents.t
 import { planTargets, suggestedName, summarizePlan } from '../../../../lambdas/core/workflow/planning.ts';
 import { seedPlan } from '../../../../lambdas/core/workflow/seeding.ts';
 import { verifyPlan } from '../../../../lambdas/core/workflow/verification.ts';
+import { renderApprovalMessage } from '../../../../lambdas/core/workflow/approval-message.ts';
 import { ShardFailingKafka, recovery, request } from './fixtures.ts';
 
 const NOW = new Date('2026-11-24T22:00:00Z');
@@ -195,5 +196,59 @@ describe('seedPlan and verifyPlan', () => {
     const [result] = await seedPlan(kafka, approved);
     expect(result).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/^NOT_COORDINATOR/) });
     expect((await verifyPlan(kafka, approved)).groups[0]!.error).toMatch(/^NOT_COORDINATOR/);
+  });
+});
+
+describe('planTargets with a partial recovery', () => {
+  it('plans UNCHECKED and UNCERTAIN offsets and puts every decision-changing caveat in the approval mail', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    const base = sourceRecovery(source, brokenShard);
+    // The check as checkCompleteness writes it: orders-1 leaderless, payments-0 possibly superseded, no subscription known.
+    const completeness = {
+      ...base.completeness,
+      complete: false,
+      partitions: base.completeness.partitions.map((p) =>
+        p.partition === 1
+          ? { ...p, logStartOffset: null, logEndOffset: null, lag: null, status: 'UNCHECKED' as const, error: 'LEADER_NOT_AVAILABLE: no leader' }
+          : p.topic === 'payments'
+            ? { ...p, status: 'UNCERTAIN' as const }
+            : p,
+      ),
+      issues: [
+        { kind: 'UNCHECKED_PARTITION' as const, topic: 'orders', partition: 1, offset: '15004', logStartOffset: null, logEndOffset: null, message: 'orders-1: the recovered offset 15004 is not validated: its log start and end could not be read (LEADER_NOT_AVAILABLE)' },
+        { kind: 'SUBSCRIPTION_UNKNOWN' as const, topic: '__consumer_offsets', partition: brokenShard, offset: null, logStartOffset: '0', logEndOffset: '100', message: 'the window holds no group metadata with members; widen the window' },
+      ],
+      notes: ['the subscription comes from the group metadata at __consumer_offsets-4 offset 0, before the window'],
+    };
+    const result = await planTargets(kafka, {
+      request: request({ groups: [source] }),
+      failedShards: [brokenShard],
+      failingBrokers: [failingBroker],
+      recoveries: [{ ...base, completeness }],
+      planId: 'plan-2',
+      now: NOW,
+    });
+    const group = result.groups[0]!;
+    expect(group.offsets.map((o) => `${o.topic}-${o.partition}:${o.status}`)).toEqual(['orders-0:OK', 'orders-1:UNCHECKED', 'payments-0:UNCERTAIN']);
+    const mail = renderApprovalMessage({
+      plan: result,
+      planSha256: 'abc',
+      planLocation: 's3://bucket/plan.json',
+      taskToken: 'token',
+      region: 'us-east-1',
+      executionArn: 'arn:aws:states:us-east-1:123456789012:execution:x:y',
+      approvalUrl: null,
+      expiresAt: '2026-11-25T22:00:00Z',
+    }).text;
+    for (const expected of [
+      /WARNING: orders-1: the recovered offset 15004 is not validated/,
+      /WARNING: the window holds no group metadata with members/,
+      /WARNING: Note: the subscription comes from the group metadata .* before the window/,
+      /WARNING: 1 offset\(s\) are UNCHECKED/,
+      /WARNING: 1 offset\(s\) are UNCERTAIN/,
+      /orders\s+1\s+15004\s+\?\s+\?\s+\?\s+UNCHECKED/,
+    ]) {
+      expect(mail).toMatch(expected);
+    }
   });
 });

@@ -2,9 +2,9 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findImportCycles } from '../../scripts/import-cycles.ts';
+import { findImportCycles } from '../../../scripts/import-cycles.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 describe('import graph', () => {
   it('has no cycle in lambdas, lib, local, bin, bench or scripts, type-only imports counted', async () => {

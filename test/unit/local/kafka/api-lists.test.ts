@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isValidVersion } from '../../../../../lambdas/core/schema/compile.ts';
-import { COORDINATOR_APIS } from '../../../../../local/kafka/coordinator/index.ts';
-import { DATA_PLANE_APIS, SASL_APIS } from '../../../../../local/kafka/handlers/index.ts';
-import { apiName } from '../../../../../local/kafka/protocol/api-keys.ts';
-import { requestSchema, responseSchema } from '../../../../../local/kafka/protocol/codec.ts';
+import { isValidVersion } from '../../../../lambdas/core/schema/compile.ts';
+import { COORDINATOR_APIS } from '../../../../local/kafka/coordinator/index.ts';
+import { DATA_PLANE_APIS, SASL_APIS } from '../../../../local/kafka/handlers/index.ts';
+import { apiName } from '../../../../local/kafka/protocol/api-keys.ts';
+import { requestSchema, responseSchema } from '../../../../local/kafka/protocol/codec.ts';
 
 const ALL = [...DATA_PLANE_APIS, ...SASL_APIS, ...COORDINATOR_APIS];
 

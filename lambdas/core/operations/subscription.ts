@@ -1,0 +1,136 @@
+/**
+ * Which topics a group subscribes to, so that a topic it committed to only before a `--since`
+ * window still shows up (as missing) instead of vanishing from the answer. The window is read
+ * first; only when it holds no group metadata with members is the log before it read, for that
+ * group alone, up to where the window began.
+ */
+import { isRecoveryError } from '../errors.ts';
+import type { RecoveredOffsets, ScanStats, SubscriptionInfo } from '../model.ts';
+import type { KafkaPort } from '../ports.ts';
+import { decodeOffsetsRecord } from '../offsets-records/index.ts';
+import type { RecordBatch } from '../record-batch/index.ts';
+import { OffsetsLogReplay } from '../replay/index.ts';
+import type { GroupMetadataState } from '../replay/index.ts';
+import { scanOffsetsPartition } from '../scanner/index.ts';
+import type { ScanSink } from '../scanner/index.ts';
+import type { RecoveryScanOptions } from './replay-scan.ts';
+import type { ResolvedWindow } from './validate.ts';
+
+export interface SubscriptionLookup {
+  port: KafkaPort;
+  partition: number;
+  groupId: string;
+  window: ResolvedWindow;
+  /** The window's replay and scan. */
+  replay: OffsetsLogReplay;
+  scan: ScanStats;
+  recovered: RecoveredOffsets;
+  options: RecoveryScanOptions;
+}
+
+export async function findSubscription(lookup: SubscriptionLookup): Promise<SubscriptionInfo> {
+  const { replay, groupId, window, scan } = lookup;
+  const latest = replay.groupMetadata(groupId);
+  if (latest !== null && latest.value.members.length > 0) return fromMetadata('window', latest, [], null);
+  if (replay.groupDeletion(groupId) !== null) {
+    return { source: 'none', topics: [], logOffset: null, committedBeforeWindow: [], note: 'the group was deleted (its metadata tombstoned) in the window' };
+  }
+  const windowed = window.since !== undefined || window.fromOffset !== undefined;
+  if (!windowed && latest === null) return { source: 'none', topics: [], logOffset: null, committedBeforeWindow: [], note: null };
+
+  // No metadata in the window: the log before it. Only an Empty group's metadata: the window too,
+  // for the last rebalance that still had members.
+  const windowStart = BigInt(scan.startOffset);
+  const readTo = latest === null ? windowStart : BigInt(scan.endOffset);
+  let before: LookBack;
+  try {
+    before = await lookBack(lookup, windowStart, readTo);
+  } catch (error) {
+    if (isRecoveryError(error) && error.code === 'INVALID_INPUT') throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    return unknown(`the window holds no group metadata with members and reading the log before it (up to offset ${readTo}) failed: ${reason}`);
+  }
+  const committedBefore = committedOnlyBefore(before.replay, groupId, lookup.recovered);
+  const found = before.membership.last;
+  if (found !== null) {
+    const where = found.logOffset >= windowStart ? 'in the window, before the group became Empty' : 'before the window';
+    const note = `the window holds no group metadata with members; the subscription comes from the group metadata at __consumer_offsets-${lookup.partition} offset ${found.logOffset} (${new Date(Number(found.logTimestamp)).toISOString()}), ${where}`;
+    return fromMetadata(found.logOffset >= windowStart ? 'window' : 'before-window', found, committedBefore, note);
+  }
+  if (!before.scan.complete) {
+    const note = `the window holds no group metadata with members and the log before it could not be read to its end (stopped at ${before.scan.nextOffset} of ${before.scan.endOffset})`;
+    return { ...unknown(note), committedBeforeWindow: committedBefore };
+  }
+  // The whole retained log says the group never had members: its commits are all there is.
+  return { source: 'none', topics: [], logOffset: null, committedBeforeWindow: committedBefore, note: null };
+}
+
+interface LookBack {
+  replay: OffsetsLogReplay;
+  membership: MembershipTracker;
+  scan: ScanStats;
+}
+
+/** One scan from the log start to `readTo`: the group's commits before the window, and its last metadata with members. */
+async function lookBack(lookup: SubscriptionLookup, windowStart: bigint, readTo: bigint): Promise<LookBack> {
+  const replay = new OffsetsLogReplay({ group: lookup.groupId, endOffset: windowStart });
+  const membership = new MembershipTracker(lookup.groupId);
+  const sink: ScanSink = {
+    apply(batch, aborted) {
+      replay.apply(batch, aborted);
+      membership.apply(batch);
+    },
+  };
+  const scan = await scanOffsetsPartition(lookup.port, { ...lookup.options, partition: lookup.partition, untilOffset: readTo }, sink);
+  return { replay, membership, scan };
+}
+
+/**
+ * The last classic group metadata of one group that had members (a tombstone forgets it).
+ * Group metadata is never written in a transaction, so log order alone decides.
+ */
+export class MembershipTracker {
+  last: GroupMetadataState | null = null;
+  private readonly keyPrefix: Buffer;
+
+  constructor(group: string) {
+    const name = Buffer.from(group, 'utf8');
+    // Record type 2 (GroupMetadataKey), then the int16-length group name.
+    this.keyPrefix = Buffer.alloc(4 + name.length);
+    this.keyPrefix.writeInt16BE(2, 0);
+    this.keyPrefix.writeInt16BE(name.length, 2);
+    name.copy(this.keyPrefix, 4);
+  }
+
+  apply(batch: RecordBatch): void {
+    if (batch.kind !== 'records' || batch.isControl) return;
+    for (let i = 0; i < batch.recordCount; i++) {
+      if (batch.keyLengthAt(i) !== this.keyPrefix.length) continue;
+      const key = batch.keyAt(i)!;
+      if (!key.equals(this.keyPrefix)) continue;
+      const record = decodeOffsetsRecord(key, batch.valueAt(i));
+      if (record.kind !== 'group-metadata') continue;
+      if (record.tombstone) this.last = null;
+      else if (record.value.members.length > 0) this.last = { value: record.value, logOffset: batch.offsetAt(i), logTimestamp: batch.timestampAt(i) };
+    }
+  }
+}
+
+function fromMetadata(source: 'window' | 'before-window', state: GroupMetadataState, committedBefore: string[], note: string | null): SubscriptionInfo {
+  const topics = new Set<string>();
+  for (const member of state.value.members) for (const topic of member.subscription?.topics ?? []) topics.add(topic);
+  return { source, topics: [...topics].sort(), logOffset: state.logOffset.toString(), committedBeforeWindow: committedBefore, note };
+}
+
+function unknown(note: string): SubscriptionInfo {
+  return { source: 'unknown', topics: [], logOffset: null, committedBeforeWindow: [], note: `${note}; widen the window to include the group's last rebalance` };
+}
+
+/** Topics with a partition the group committed to before the window and not inside it. */
+function committedOnlyBefore(before: OffsetsLogReplay, groupId: string, recovered: RecoveredOffsets): string[] {
+  const topics: string[] = [];
+  for (const { topic, partitions } of before.committedOffsets(groupId)) {
+    if (partitions.some((p) => recovered[topic]?.[String(p.partition)] === undefined)) topics.push(topic);
+  }
+  return topics;
+}
