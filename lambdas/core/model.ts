@@ -3,6 +3,8 @@
  * are decimal strings so that offsets above 2^53 survive JSON, Step Functions and JavaScript.
  */
 
+import type { ReplayCheckpoint } from './replay/checkpoint.ts';
+
 /** A signed 64-bit integer as a decimal string, e.g. "9007199254740993". */
 export type Int64String = string;
 
@@ -77,6 +79,52 @@ export interface ScanPosition {
   startOffset: Int64String;
   nextOffset: Int64String;
   endOffset: Int64String;
+}
+
+/** One of K contiguous offset ranges a shard's window is split into, scanned on its own and merged. */
+export interface ScanSegment {
+  index: number;
+  fromOffset: Int64String;
+  /** Exclusive. */
+  toOffset: Int64String;
+}
+
+/** A shard window split for parallel scans: the segments cover [startOffset, endOffset) exactly. */
+export interface SegmentPlan {
+  partition: number;
+  window: ScanWindow;
+  startOffset: Int64String;
+  endOffset: Int64String;
+  segments: ScanSegment[];
+}
+
+/**
+ * Where a shard scan stopped (a deadline, Ctrl-C, a failure) or, with `done`, a finished segment
+ * waiting to be merged: the replay state (O(distinct keys)), the scan's counts so far, and what
+ * it is bound to. A checkpoint is only accepted by a scan of the same partition, window, group
+ * and segment.
+ */
+export interface ScanCheckpoint {
+  kind: 'coordinator-recovery/scan-checkpoint';
+  version: 1;
+  partition: number;
+  window: ScanWindow;
+  /** null: every group of the shard. */
+  group: string | null;
+  segment: ScanSegment | null;
+  position: ScanPosition;
+  done: boolean;
+  /** The scanner's own counts over every run so far (the replay's are in `replay`). */
+  scan: ScanStats;
+  replay: ReplayCheckpoint;
+}
+
+/** What one pass over a shard knows about one group: enough to plan and check its recovery. */
+export interface ShardGroupResult {
+  offsetsPartition: number;
+  group: AffectedGroup;
+  offsets: RecoveredOffsets;
+  groupMetadata: GroupMetadataSummary | null;
 }
 
 export interface GroupOffsetsResult {

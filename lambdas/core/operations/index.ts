@@ -1,4 +1,16 @@
 export { affectedPartitions, coordinatorFor, offsetsPartitionFor, offsetsPartitionForCount } from './coordinator.ts';
-export { affectedGroups, readCommittedOffsets } from './recovery.ts';
+export { affectedGroups, readCommittedOffsets, shardGroupOffsets } from './recovery.ts';
 export { checkCompleteness } from './completeness.ts';
 export type { RecoveryScanOptions } from './replay-scan.ts';
+export {
+  mergeShardScans,
+  planShardSegments,
+  requireCheckpointFor,
+  scanShard,
+  scanShardInSegments,
+  shardCheckpoint,
+  shardFromCheckpoint,
+  ShardScan,
+  SHARD_SCAN_FETCH_BYTES,
+} from './shard-scan.ts';
+export type { ShardResultSink, ShardScanOptions, ShardScanOutcome, ShardScanRequest } from './shard-scan.ts';

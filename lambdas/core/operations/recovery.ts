@@ -2,20 +2,43 @@
  * Reading groups and their committed offsets straight from `__consumer_offsets`: never through
  * the coordinator, which may be FAILED.
  */
-import type { AffectedGroup, AffectedGroupsResult, GroupOffsetsResult, ScanWindow } from '../model.ts';
-import { invalidInput } from '../errors.ts';
+import type { AffectedGroupsResult, GroupOffsetsResult, ScanPosition, ScanWindow } from '../model.ts';
+import { RecoveryError, invalidInput } from '../errors.ts';
 import type { KafkaPort } from '../ports.ts';
+import { CONSUMER_OFFSETS_TOPIC } from '../ports.ts';
 import { partitionForGroup } from '../hash.ts';
 import { describeOffsetsTopic, requireOffsetsPartition } from '../scanner/index.ts';
-import {
-  groupMetadataSummaryOf,
-  protocolTypeFromGroupRecords,
-  recoveredOffsetsOf,
-  replayPartition,
-} from './replay-scan.ts';
 import type { RecoveryScanOptions } from './replay-scan.ts';
+import { scanShard } from './shard-scan.ts';
+import type { ShardScan, ShardScanRequest } from './shard-scan.ts';
 import { findSubscription } from './subscription.ts';
 import { resolveWindow, validateGroupId } from './validate.ts';
+
+/** A whole-window scan with no deadline: it ends done or throws. */
+export async function scanWhole(port: KafkaPort, request: ShardScanRequest, options: RecoveryScanOptions): Promise<ShardScan> {
+  try {
+    const outcome = await scanShard(port, request, options);
+    return (outcome as { shard: ShardScan }).shard;
+  } catch (error) {
+    throw withoutCheckpointHint(error);
+  }
+}
+
+/**
+ * These operations take no checkpoint, so their callers' way forward after a failure is to run
+ * the (read-only) operation again; scanShard is the one that continues from error.details.checkpoint.
+ */
+function withoutCheckpointHint(error: unknown): unknown {
+  if (!(error instanceof RecoveryError) || error.code !== 'SCAN_INTERRUPTED' || !('position' in error.details)) return error;
+  const position = error.details['position'] as ScanPosition;
+  const reason = typeof error.details['reason'] === 'string' ? error.details['reason'] : error.message;
+  return new RecoveryError(
+    'SCAN_INTERRUPTED',
+    `Scan of ${CONSUMER_OFFSETS_TOPIC}-${position.partition} stopped at offset ${position.nextOffset} of ${position.endOffset}: ${reason}. ` +
+      'Nothing was written; run it again once the cluster answers (the scan starts over).',
+    { details: error.details, retryable: error.retryable, cause: error },
+  );
+}
 
 /**
  * Groups with live committed offsets in the window on one `__consumer_offsets` partition,
@@ -30,28 +53,11 @@ export async function affectedGroups(
   if (typeof partition !== 'number' || !Number.isInteger(partition)) {
     throw invalidInput('partition', `expected an integer, got ${String(partition)}`, 'Pass a partition number of __consumer_offsets, e.g. 12.');
   }
-  const resolved = resolveWindow(window);
+  resolveWindow(window);
   const offsets = await describeOffsetsTopic(port);
   requireOffsetsPartition(offsets, partition);
-  const { replay, scan } = await replayPartition(port, partition, resolved, options);
-
-  const groups: AffectedGroup[] = replay.groups().map((groupId) => {
-    const committed = replay.committedOffsets(groupId);
-    let lastCommit: bigint | null = null;
-    for (const topic of committed) {
-      for (const p of topic.partitions) if (lastCommit === null || p.commitTimestamp > lastCommit) lastCommit = p.commitTimestamp;
-    }
-    const metadata = groupMetadataSummaryOf(replay, groupId);
-    return {
-      groupId,
-      topics: committed.map((t) => t.topic),
-      protocolType: metadata?.protocolType || protocolTypeFromGroupRecords(replay, groupId),
-      state: metadata?.state ?? null,
-      subscribedTopics: metadata?.subscribedTopics ?? [],
-      lastCommitTimestamp: lastCommit === null ? null : lastCommit.toString(),
-    };
-  });
-  return { partition, groups, scan };
+  const shard = await scanWhole(port, { partition, window }, options);
+  return shard.affectedGroups();
 }
 
 /**
@@ -69,15 +75,30 @@ export async function readCommittedOffsets(
   const resolved = resolveWindow(window);
   const offsets = await describeOffsetsTopic(port);
   const partition = partitionForGroup(groupId, offsets.partitionCount);
-  const { replay, scan } = await replayPartition(port, partition, resolved, options, groupId);
-  const recovered = recoveredOffsetsOf(replay, groupId);
-  const subscription = await findSubscription({ port, partition, groupId, window: resolved, replay, scan, recovered, options });
-  return {
+  const shard = await scanWhole(port, { partition, window, group: groupId }, options);
+  const result = shard.groupOffsets(groupId);
+  const subscription = await findSubscription({
+    port,
+    partition,
     groupId,
-    offsetsPartition: partition,
-    offsets: recovered,
-    groupMetadata: groupMetadataSummaryOf(replay, groupId),
-    scan,
-    subscription,
-  };
+    window: resolved,
+    replay: shard.replay,
+    scan: result.scan,
+    recovered: result.offsets,
+    options,
+  });
+  return { ...result, subscription };
+}
+
+/**
+ * One group of a finished shard scan as readCommittedOffsets returns it, subscription included:
+ * what the workflow stores per group after its one pass over the shard. Only a group whose
+ * window holds no member metadata costs a read (of the log before the window).
+ */
+export async function shardGroupOffsets(port: KafkaPort, shard: ShardScan, groupId: string, options: RecoveryScanOptions = {}): Promise<GroupOffsetsResult> {
+  validateGroupId(groupId);
+  const result = shard.groupOffsets(groupId);
+  const window = resolveWindow(shard.request.window ?? {});
+  const subscription = await findSubscription({ port, partition: shard.partition, groupId, window, replay: shard.replay, scan: result.scan, recovered: result.offsets, options });
+  return { ...result, subscription };
 }

@@ -1,79 +1,14 @@
-/**
- * One scan of a `__consumer_offsets` partition into an OffsetsLogReplay, and the translation
- * of the replay's findings into the JSON documents of model.ts.
- */
-import { RecoveryError } from '../errors.ts';
-import type { GroupMetadataSummary, RecoveredOffset, RecoveredOffsets, ScanPosition, ScanStats } from '../model.ts';
-import { CONSUMER_OFFSETS_TOPIC } from '../ports.ts';
-import type { KafkaPort } from '../ports.ts';
-import { OffsetsLogReplay } from '../replay/index.ts';
-import type { ReplayCounts, WinningOffset } from '../replay/index.ts';
-import { scanOffsetsPartition } from '../scanner/index.ts';
+/** The translation of an OffsetsLogReplay's findings into the JSON documents of model.ts. */
+import type { GroupMetadataSummary, RecoveredOffset, RecoveredOffsets, ScanStats } from '../model.ts';
+import type { OffsetsLogReplay, ReplayCounts, WinningOffset } from '../replay/index.ts';
 import type { ScanOptions } from '../scanner/index.ts';
-import type { ResolvedWindow } from './validate.ts';
 
 /**
  * Options a caller may pass to the operations that scan: everything of ScanOptions except
- * what the operation decides itself (the partition, the window) and resuming, because the
- * replay state of an interrupted scan lives in the process that ran it.
+ * what the operation decides itself (the partition, the window, the range) and resuming, which
+ * goes through a checkpoint (shard-scan.ts) because the replay state must come back with it.
  */
 export type RecoveryScanOptions = Omit<ScanOptions, 'partition' | 'since' | 'fromOffset' | 'untilOffset' | 'resumeFrom'>;
-
-export interface ReplayScanResult {
-  replay: OffsetsLogReplay;
-  scan: ScanStats;
-}
-
-export async function replayPartition(
-  port: KafkaPort,
-  partition: number,
-  window: ResolvedWindow,
-  options: RecoveryScanOptions,
-  group?: string,
-): Promise<ReplayScanResult> {
-  let replay: OffsetsLogReplay | undefined;
-  const sink = {
-    // Created once the start is known, so records a Fetch returns from before it are ignored.
-    begin(range: { next: bigint }): void {
-      replay ??= new OffsetsLogReplay({
-        ...(group === undefined ? {} : { group }),
-        ...(window.since === undefined ? {} : { since: window.since }),
-        startOffset: range.next,
-      });
-    },
-    apply(...args: Parameters<OffsetsLogReplay['apply']>): void {
-      replay!.apply(...args);
-    },
-  };
-  const scanOptions: ScanOptions = { ...options, partition };
-  if (window.since !== undefined) scanOptions.since = window.since;
-  if (window.fromOffset !== undefined) scanOptions.fromOffset = window.fromOffset;
-  if (window.untilOffset !== undefined) scanOptions.untilOffset = window.untilOffset;
-  let stats: ScanStats;
-  try {
-    stats = await scanOffsetsPartition(port, scanOptions, sink);
-  } catch (error) {
-    throw withoutSinkResumeHint(error);
-  }
-  const finished = replay ?? new OffsetsLogReplay(group === undefined ? {} : { group });
-  return { replay: finished, scan: withReplayCounts(stats, finished) };
-}
-
-/**
- * The scanner's resume position needs the same in-memory replay, which dies with this call; an
- * operator's way forward is to run the (read-only) operation again.
- */
-function withoutSinkResumeHint(error: unknown): unknown {
-  if (!(error instanceof RecoveryError) || error.code !== 'SCAN_INTERRUPTED' || !('position' in error.details)) return error;
-  const position = error.details['position'] as ScanPosition;
-  const reason = typeof error.details['reason'] === 'string' ? error.details['reason'] : error.message;
-  return new RecoveryError(
-    'SCAN_INTERRUPTED',
-    `Scan of ${CONSUMER_OFFSETS_TOPIC}-${position.partition} stopped at offset ${position.nextOffset} of ${position.endOffset}: ${reason}. ` +
-      'Nothing was written; run it again once the cluster answers (the scan starts over).',
-    { details: error.details, retryable: error.retryable, cause: error },
-  );
-}
 
 /** Adds what only the replay knows (record-level skips, aborted records, open transactions). */
 export function withReplayCounts(stats: ScanStats, replay: OffsetsLogReplay): ScanStats {

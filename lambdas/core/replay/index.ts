@@ -12,3 +12,7 @@ export type {
   UnreadableRange,
   WinningOffset,
 } from './types.ts';
+export { mergeReplays } from './merge.ts';
+export { REPLAY_CHECKPOINT_FORMAT, replayCheckpoint, restoreReplay } from './checkpoint.ts';
+export type { CheckpointEvent, ReplayCheckpoint } from './checkpoint.ts';
+export type { ReplayScope } from './replay.ts';

@@ -188,6 +188,8 @@ export class OffsetsLogReplay {
     if (fetchAbortedTransactions !== undefined && fetchAbortedTransactions.length > 0) {
       s.aborted.add(fetchAbortedTransactions);
     }
+    // Beyond the range: the next segment's replay reads it (a scanner stops there anyway).
+    if (this.endOffset !== undefined && batch.baseOffset >= this.endOffset) return;
     s.counts.batches++;
     if (batch.kind !== 'records') {
       this.noteUnreadable(batch);
@@ -197,7 +199,6 @@ export class OffsetsLogReplay {
       s.counts.alreadyApplied += batch.recordCount;
       return;
     }
-    if (this.endOffset !== undefined && batch.baseOffset >= this.endOffset) return;
     s.aborted.advanceTo(batch.lastOffset);
     if (batch.isControl) this.applyControl(batch);
     else this.applyData(batch, batch.isTransactional && s.aborted.isAborted(batch.producerId));

@@ -34,11 +34,16 @@ export interface ScanOptions {
   since?: number;
   /** Start at this log offset (clamped up to the log start, with a note). With `since`, the later start wins. */
   fromOffset?: bigint;
-  /** Stop at this log offset instead of the log end, when it is lower (reading what lies before a window). */
+  /**
+   * Stop at this log offset (exclusive) instead of the log end, when it is lower: reading what
+   * lies before a window, or the end of one segment of a window split for parallel scans. A batch
+   * that straddles it is delivered whole; the sink drops the records beyond it (OffsetsLogReplay's
+   * endOffset).
+   */
   untilOffset?: bigint;
   /** Continue an interrupted scan (from SCAN_INTERRUPTED `details.position`); feed the same sink. */
   resumeFrom?: ScanPosition;
-  /** Bytes asked for per Fetch (default 1 MiB); grown automatically for a larger batch. */
+  /** Bytes asked for per Fetch (default 1 MiB; shard scans ask for SHARD_SCAN_FETCH_BYTES); grown automatically for a larger batch. */
   maxBytesPerFetch?: number;
   /** The most a single Fetch may ask for when a batch does not fit (default 64 MiB). */
   maxBytesLimit?: number;
@@ -47,6 +52,12 @@ export interface ScanOptions {
   progressIntervalMs?: number;
   retry?: Partial<RetryPolicy>;
   signal?: AbortSignal;
+  /**
+   * Epoch ms: once passed, the scan stops between two Fetches with SCAN_INTERRUPTED and its
+   * position (`details.deadlinePassed: true`). Checked on the clock, not by a timer, so a port
+   * that answers without yielding to the event loop cannot outrun it.
+   */
+  deadline?: number;
   /** Fetch maxWaitMs: how long the broker may hold a Fetch that has no data yet (default 100 ms). */
   fetchMaxWaitMs?: number;
 }
@@ -345,6 +356,12 @@ class PartitionScan {
 
   private throwIfAborted(): void {
     if (this.options.signal?.aborted) throw this.abortedError(this.options.signal.reason);
+    // Only once the range is known: a stop always leaves a position to continue from.
+    if (this.started && this.options.deadline !== undefined && Date.now() >= this.options.deadline) {
+      const error = this.interrupted('SCAN_INTERRUPTED', 'the deadline passed');
+      error.details['deadlinePassed'] = true;
+      throw error;
+    }
   }
 
   private abortedError(reason: unknown): RecoveryError {

@@ -111,3 +111,11 @@ function validateFromOffset(fromOffset: unknown, field = 'fromOffset'): bigint {
   }
   return fromOffset;
 }
+
+/**
+ * The [start, end) a scan of this window would read now, without reading it: for splitting a
+ * window into segments. Port failures propagate (the plan is cheap to ask for again).
+ */
+export async function resolveScanWindow(port: KafkaPort, partition: number, window: { since?: number; fromOffset?: bigint }): Promise<ScanRange> {
+  return resolveScanRange(port, partition, window, (_label, call) => call());
+}
