@@ -5,7 +5,8 @@ import { PROGRAM, parseCommandLine, type CliIo, type Command, type CommandContex
 import { CONNECTION_FLAGS, buildConnectionConfig } from './connection.ts';
 import { COMMANDS } from './commands/index.ts';
 import { EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, exitCodeForError } from './exit-codes.ts';
-import { StillWaitingError, interruptedMessage, scanStopOf, untilInterrupted } from './interrupt.ts';
+import { StillWaitingError, interruptedMessage, scanStopOf, untilInterrupted, type ScanStop } from './interrupt.ts';
+import { lastScanProgress } from './commands/scan-flags.ts';
 import { stringifyJson } from './json.ts';
 import { StatusLine } from './progress.ts';
 
@@ -21,6 +22,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
   let commandName: string | undefined;
   let resume: { option?: string; given?: string } = {};
   const status = new StatusLine(io.stderr, io.interactive ? 'terminal' : debug ? 'lines' : 'off');
+  let context: CommandContext | undefined;
   try {
     const parsed = parseCommandLine(argv, commands, CONNECTION_FLAGS);
     if (parsed.kind === 'help') {
@@ -31,7 +33,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     resume = resumeOption(parsed.command, parsed.input.flags);
     // One promise, so concurrent first calls share one connection.
     let port: Promise<KafkaPort> | undefined;
-    const context: CommandContext = {
+    context = {
       io,
       json: parsed.json,
       debug: parsed.debug,
@@ -50,7 +52,11 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     }
   } catch (error) {
     status.clear();
-    if (io.signal?.aborted) return reportInterruption(error, io, { json, resume });
+    if (io.signal?.aborted) {
+      const last = context ? lastScanProgress(context) : undefined;
+      const lastStop = last ? { partition: last.partition, nextOffset: String(last.position), endOffset: String(last.end), records: last.records } : undefined;
+      return reportInterruption(error, io, { json, resume, lastStop });
+    }
     return reportFailure(error, io, { debug, json, commandName });
   }
 }
@@ -62,8 +68,9 @@ function resumeOption(command: Command, flags: Record<string, unknown>): { optio
   return typeof given === 'string' ? { option: '--checkpoint', given } : { option: '--checkpoint' };
 }
 
-function reportInterruption(error: unknown, io: CliIo, options: { json: boolean; resume: { option?: string; given?: string } }): number {
-  const stop = isRecoveryError(error) ? scanStopOf(error.details) : undefined;
+function reportInterruption(error: unknown, io: CliIo, options: { json: boolean; resume: { option?: string; given?: string }; lastStop: ScanStop | undefined }): number {
+  // The scan's own stop when it reported one; else where it last said it was (stuck in a request).
+  const stop = (isRecoveryError(error) ? scanStopOf(error.details) : undefined) ?? options.lastStop;
   const why = error instanceof StillWaitingError || !(error instanceof Error) ? undefined : `(${oneLine(error.message)})`;
   const message = interruptedMessage(stop, options.resume, why);
   if (options.json) {

@@ -1,7 +1,7 @@
 /**
- * Tells a Kafka listener from something else on the port. The first request on every connection
- * is ApiVersions (kafkajs sends it before SASL and anything else), so the first bytes back must
- * be a small Kafka response frame carrying that request's correlation id. An HTTP server, a
+ * Tells a Kafka listener from something else on the port. The first bytes back on a connection
+ * must be a Kafka response frame (a plausible size) carrying the first request's correlation id
+ * (kafkajs's first request to a broker is ApiVersions, before SASL and anything else). An HTTP server, a
  * proxy, garbage or silence is named as such at once (or after the connection timeout) instead
  * of after a 30 s request timeout reported as "unreachable".
  */
@@ -23,8 +23,12 @@ export interface NotKafkaVerdict {
   certain: boolean;
 }
 
-/** No ApiVersions response comes near this; an HTTP status line read as a frame size is ~1.2 GB. */
-const MAX_FIRST_RESPONSE_BYTES = 1024 * 1024;
+/**
+ * A connection's first response is ApiVersions on the first connection to a broker, but any
+ * response (a large Fetch) on the later ones kafkajs opens; none comes near this, while an HTTP
+ * status line read as a frame size is ~1.2 GB. The correlation id check does the rest.
+ */
+const MAX_FIRST_RESPONSE_BYTES = 256 * 1024 * 1024;
 const HEADER_BYTES = 8;
 
 /**

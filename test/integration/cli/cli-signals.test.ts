@@ -43,8 +43,8 @@ async function waitUntil(what: string, condition: () => boolean, timeoutMs = 20_
 beforeAll(async () => {
   cluster = await startCluster();
   bootstrap = cluster.bootstrapServers.join(',');
-  // About 8 MiB of offset commits, each 1 MiB Fetch answered after 300 ms: a scan of a few seconds.
-  const segment = buildOffsetsSegment({ ...DEFAULT_SHAPE, records: 60_000 });
+  // About 40 MiB of offset commits, each 8 MiB Fetch answered after 300 ms: a scan of a few seconds.
+  const segment = buildOffsetsSegment({ ...DEFAULT_SHAPE, records: 300_000 });
   const log = cluster.cluster.requirePartition('__consumer_offsets', PARTITION).log;
   for (const fetch of segment.fetches) log.append(fetch, { timestampType: 'LogAppendTime' });
   cluster.faults.slowResponses({ apiKey: ApiKey.Fetch, delayMs: 300 });
@@ -57,7 +57,9 @@ afterAll(async () => {
 /** Starts a scan with progress lines (--debug) and waits until it is reading. */
 async function scanUnderway(): Promise<Running> {
   const run = start(['groups', '--partition', String(PARTITION), '--bootstrap', bootstrap, '--debug']);
-  await waitUntil('the scan to report progress', () => /scanning __consumer_offsets-3: offset [1-9]/.test(run.stderr()));
+  await waitUntil('the scan to report progress', () => /scanning __consumer_offsets-3: offset [1-9]/.test(run.stderr())).catch((error: Error) => {
+    throw new Error(`${error.message}; stderr so far:\n${run.stderr().slice(-2000)}`);
+  });
   return run;
 }
 

@@ -76,9 +76,9 @@ describe('runCli interrupted', () => {
     const group = 'billing';
     const kafka = new InMemoryKafka({ offsetsPartitions: 5 });
     const log = kafka.offsetsLog(partitionForGroup(group, 5));
-    // Several fetches' worth (1 MiB each), so the scan is mid-way when the operator interrupts.
-    const metadata = 'm'.repeat(200);
-    for (let batch = 0; batch < 20; batch++) {
+    // Several fetches' worth (8 MiB each), so the scan is mid-way when the operator interrupts.
+    const metadata = 'm'.repeat(400);
+    for (let batch = 0; batch < 40; batch++) {
       log.batch(Array.from({ length: 1000 }, (_, i) => offsetCommit({ group, topic: `orders-${i % 50}`, partition: i % 7, offset: BigInt(batch * 1000 + i), metadata })));
     }
     const interrupt = new AbortController();
