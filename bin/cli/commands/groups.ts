@@ -1,5 +1,5 @@
 import { affectedGroups, affectedPartitions } from '../../../lambdas/core/operations/index.ts';
-import { invalidInput } from '../../../lambdas/core/errors.ts';
+import { RecoveryError, invalidInput, isRecoveryError } from '../../../lambdas/core/errors.ts';
 import type { AffectedGroupsResult } from '../../../lambdas/core/model.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
 import type { Command } from '../command.ts';
@@ -22,6 +22,19 @@ export function renderGroups(results: readonly AffectedGroupsResult[]): string {
       return [header, table, scanSummary(result.scan)].filter((part) => part.length > 0).join('\n');
     })
     .join('\n\n');
+}
+
+/** The toolkit names its own argument; the operator typed --partition. */
+function inFlagTerms(error: unknown): never {
+  if (isRecoveryError(error) && error.code === 'PARTITION_OUT_OF_RANGE' && typeof error.details['partitionCount'] === 'number') {
+    const count = error.details['partitionCount'];
+    throw new RecoveryError(
+      'PARTITION_OUT_OF_RANGE',
+      `--partition: ${String(error.details['partition'])} is out of range: ${CONSUMER_OFFSETS_TOPIC} has partitions 0-${count - 1} on this cluster. Pass partitions in that range, e.g. --partition 0-${count - 1}`,
+      { details: { ...error.details, field: '--partition' } },
+    );
+  }
+  throw error;
 }
 
 export const groupsCommand: Command = {
@@ -50,7 +63,7 @@ export const groupsCommand: Command = {
     const port = await context.port();
     const partitions = listed ?? (await affectedPartitions(port, brokerId as number));
     const results: AffectedGroupsResult[] = [];
-    for (const partition of partitions) results.push(await affectedGroups(port, partition, window, scanOptions(context)));
+    for (const partition of partitions) results.push(await affectedGroups(port, partition, window, scanOptions(context)).catch(inFlagTerms));
     return {
       data: results,
       human: () =>
