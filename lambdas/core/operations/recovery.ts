@@ -72,16 +72,25 @@ export async function readCommittedOffsets(
   options: RecoveryScanOptions = {},
 ): Promise<GroupOffsetsResult> {
   validateGroupId(groupId);
-  const resolved = resolveWindow(window);
+  resolveWindow(window);
   const offsets = await describeOffsetsTopic(port);
   const partition = partitionForGroup(groupId, offsets.partitionCount);
   const shard = await scanWhole(port, { partition, window, group: groupId }, options);
+  return groupOffsetsOf(port, shard, groupId, options);
+}
+
+/**
+ * One group's result from a finished shard scan, as readCommittedOffsets gives it: with the
+ * group's subscription, which may read the log before the window (when the window holds no group
+ * metadata with members).
+ */
+export async function groupOffsetsOf(port: KafkaPort, shard: ShardScan, groupId: string, options: RecoveryScanOptions = {}): Promise<GroupOffsetsResult> {
   const result = shard.groupOffsets(groupId);
   const subscription = await findSubscription({
     port,
-    partition,
+    partition: shard.partition,
     groupId,
-    window: resolved,
+    window: resolveWindow(shard.request.window),
     replay: shard.replay,
     scan: result.scan,
     recovered: result.offsets,
