@@ -4,13 +4,14 @@
  * under bench/cases/ and add it to `cases` below.
  */
 import { cliVsKcatCases } from './cases/cli-vs-kcat.ts';
+import { compressedBatchCases } from './cases/compressed-batches.ts';
 import { kafkaScanCases } from './cases/kafka-scan.ts';
 import { offsetsReplayCases } from './cases/offsets-replay.ts';
 import { localKafkaCases } from './local-kafka/cluster-load.ts';
 import { floorMet } from './types.ts';
 import type { BenchCase, FloorCheck } from './types.ts';
 
-const cases: BenchCase[] = [...offsetsReplayCases, ...kafkaScanCases, ...cliVsKcatCases, ...localKafkaCases];
+const cases: BenchCase[] = [...offsetsReplayCases, ...compressedBatchCases, ...kafkaScanCases, ...cliVsKcatCases, ...localKafkaCases];
 
 async function main(args: string[]): Promise<number> {
   if (args.includes('--list') || args.includes('--help')) {

@@ -36,8 +36,9 @@ export interface HandlerSizing {
  */
 export const DEFAULT_SIZING: Record<HandlerName, HandlerSizing> = {
   diagnose: { kafkaFacing: true, timeout: Duration.minutes(5), memorySize: 512, description: 'Broker-log search and live coordinator check' },
-  'blast-radius': { kafkaFacing: true, timeout: Duration.minutes(15), memorySize: 1536, description: 'Scan one failed __consumer_offsets partition for its groups and topics' },
-  'read-offsets': { kafkaFacing: true, timeout: Duration.minutes(15), memorySize: 1536, description: 'Recover one group\'s committed offsets from the raw log and check completeness' },
+  // 1769 MB is one full vCPU: the replay is CPU-bound once the fetches are 8 MiB.
+  'blast-radius': { kafkaFacing: true, timeout: Duration.minutes(15), memorySize: 1769, description: 'One pass over a failed __consumer_offsets partition: every group\'s offsets to S3, resumable' },
+  'read-offsets': { kafkaFacing: true, timeout: Duration.minutes(5), memorySize: 512, description: 'One group\'s offsets from its shard scan in S3, with the completeness check' },
   'plan-target': { kafkaFacing: true, timeout: Duration.minutes(5), memorySize: 512, description: 'Choose target groups on healthy coordinators and write the plan' },
   'request-approval': { kafkaFacing: false, timeout: Duration.minutes(1), memorySize: 256, description: 'Publish the plan and the signed approval link' },
   'approval-endpoint': { kafkaFacing: false, timeout: Duration.seconds(30), memorySize: 256, description: 'Show the plan and take approve or reject by POST' },

@@ -23,7 +23,8 @@ interface KafkaAccess {
 export const KAFKA_ACCESS: Partial<Record<HandlerName, KafkaAccess>> = {
   diagnose: { offsetsTopic: 'describe', dataTopics: 'none', sourceGroups: 'describe', targetGroups: 'none' },
   'blast-radius': { offsetsTopic: 'read', dataTopics: 'none', sourceGroups: 'none', targetGroups: 'none' },
-  'read-offsets': { offsetsTopic: 'read', dataTopics: 'describe', sourceGroups: 'none', targetGroups: 'none' },
+  // Reads the group's offsets from its shard scan in S3; only the completeness check talks to Kafka.
+  'read-offsets': { offsetsTopic: 'describe', dataTopics: 'describe', sourceGroups: 'none', targetGroups: 'none' },
   'plan-target': { offsetsTopic: 'describe', dataTopics: 'describe', sourceGroups: 'none', targetGroups: 'describe' },
   'seed-offsets': { offsetsTopic: 'describe', dataTopics: 'read', sourceGroups: 'none', targetGroups: 'alter' },
   verify: { offsetsTopic: 'describe', dataTopics: 'describe', sourceGroups: 'none', targetGroups: 'describe' },

@@ -44,6 +44,16 @@ export function artifactKey(executionArn: string, name: string): string {
   return `${executionPrefix(executionArn)}/${name}`;
 }
 
+/** Prefix of one shard scan's artifacts: its checkpoint and one result per group. */
+export function shardScanPrefix(executionArn: string, partition: number): string {
+  return `${executionPrefix(executionArn)}/shards/partition-${partition}/`;
+}
+
+/** Where a shard scan stores one group's recovered offsets (ReadOffsets reads it back). */
+export function shardGroupResultKey(groupResultsPrefix: string, groupId: string): string {
+  return `${groupResultsPrefix}${encodeURIComponent(groupId)}.json`;
+}
+
 /** Key of the single-use marker for one approval link. */
 export function approvalConsumedKey(executionArn: string, approvalId: string): string {
   return `${executionPrefix(executionArn)}/approval-consumed/${safeSegment(approvalId)}.json`;

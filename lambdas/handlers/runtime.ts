@@ -87,12 +87,18 @@ export async function withKafka<T>(deps: HandlerDeps, request: RecoveryRequest, 
   }
 }
 
-/** Aborts a scan early enough for the handler to still report why. */
-export function scanDeadline(deps: HandlerDeps, context: Context | undefined): AbortSignal | undefined {
+/**
+ * When a scan must stop (epoch ms) so the handler can still store its results or checkpoint
+ * before Lambda ends it: the safety margin before the timeout, at most half of the time left
+ * (a short test timeout still scans), at least one second of scanning.
+ */
+export function scanDeadlineAt(deps: HandlerDeps, context: Context | undefined): number | undefined {
   if (!context || typeof context.getRemainingTimeInMillis !== 'function') return undefined;
-  const marginSeconds = Number(optionalEnv(ENV.SCAN_SAFETY_MARGIN_SECONDS, deps.env) ?? '15');
-  const budget = context.getRemainingTimeInMillis() - (Number.isFinite(marginSeconds) ? marginSeconds : 15) * 1000;
-  return AbortSignal.timeout(Math.max(1000, budget));
+  const configured = Number(optionalEnv(ENV.SCAN_SAFETY_MARGIN_SECONDS, deps.env) ?? '15');
+  const remaining = context.getRemainingTimeInMillis();
+  const margin = Math.min((Number.isFinite(configured) ? configured : 15) * 1000, remaining / 2);
+  // The wall clock, not deps.now(): scanShard measures its deadline against Date.now().
+  return Date.now() + Math.max(1000, remaining - margin);
 }
 
 /** The error a handler throws: named for Step Functions, message for people, no stack to users. */

@@ -13,21 +13,32 @@ export interface BlastRadiusPhaseProps {
   concurrency?: number;
 }
 
-/** One scan per failed `__consumer_offsets` partition; the shard summaries go to `$.blastRadius`. */
+/**
+ * One pass per failed `__consumer_offsets` partition; the shard summaries go to `$.blastRadius`,
+ * every group's offsets to the artifacts bucket. A scan that reaches its Lambda's deadline
+ * returns CONTINUE with a checkpoint, and the Choice invokes it again from there: a long shard
+ * takes several invocations, never a retry from offset zero.
+ */
 export function blastRadiusPhase(scope: Construct, props: BlastRadiusPhaseProps): sfn.Map {
   const shardTask = lambdaStep(scope, STATE.blastRadiusShard, {
     lambdaFunction: props.blastRadius,
-    payload: { request: sfn.JsonPath.objectAt('$.request'), shard: sfn.JsonPath.objectAt('$.shard') },
+    payload: { request: sfn.JsonPath.objectAt('$.request'), shard: sfn.JsonPath.objectAt('$.shard'), scan: sfn.JsonPath.objectAt('$.scan') },
+    resultPath: '$.scan',
     timeout: Duration.minutes(16),
   });
+  const scanned = new sfn.Pass(scope, STATE.shardScanned, { comment: 'The shard summary is the item result', outputPath: '$.scan' });
+  const done = new sfn.Choice(scope, STATE.shardScanDone)
+    // isPresent first: a Choice on a missing path fails the run.
+    .when(sfn.Condition.and(sfn.Condition.isPresent('$.scan.status'), sfn.Condition.stringEquals('$.scan.status', 'CONTINUE')), shardTask)
+    .otherwise(scanned);
   const blastRadius = new sfn.Map(scope, STATE.blastRadius, {
-    comment: 'One scan per failed __consumer_offsets partition',
+    comment: 'One pass per failed __consumer_offsets partition',
     itemsPath: '$.diagnosis.shards',
-    itemSelector: { 'request.$': '$.request', 'shard.$': '$$.Map.Item.Value' },
+    itemSelector: { 'request.$': '$.request', 'shard.$': '$$.Map.Item.Value', scan: { continuations: 0 } },
     maxConcurrency: props.concurrency ?? 4,
     resultPath: '$.blastRadius',
   });
-  blastRadius.itemProcessor(shardTask);
+  blastRadius.itemProcessor(shardTask.next(done));
   props.failure.catch(blastRadius, STATE.blastRadius);
   return blastRadius;
 }

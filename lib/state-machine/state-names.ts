@@ -5,6 +5,8 @@ export const STATE = {
   hasFailedShards: 'AnyFailedShards',
   blastRadius: 'BlastRadius',
   blastRadiusShard: 'MapShard',
+  shardScanDone: 'ShardScanDone',
+  shardScanned: 'ShardScanned',
   readOffsets: 'ReadOffsets',
   readShardGroups: 'ReadShardGroups',
   readGroupOffsets: 'ReadGroupOffsets',

@@ -1,4 +1,4 @@
-import { checkCompleteness, groupOffsetsOf, offsetsPartitionFor } from '../../../lambdas/core/operations/index.ts';
+import { checkCompleteness, shardGroupOffsets, offsetsPartitionFor } from '../../../lambdas/core/operations/index.ts';
 import type { CompletenessReport, GroupOffsetsResult } from '../../../lambdas/core/model.ts';
 import { validateGroupId } from '../../../lambdas/core/operations/validate.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
@@ -74,7 +74,7 @@ export const offsetsCommand: Command = {
       partitions: async () => [await offsetsPartitionFor(await context.port(), groupId)],
     });
     const port = await context.port();
-    const result = await groupOffsetsOf(port, shards[0]!, groupId, scanOptions(context));
+    const result = await shardGroupOffsets(port, shards[0]!, groupId, scanOptions(context));
     const completeness = await checkCompleteness(port, result);
     if (context.json && !completeness.complete) context.note(`INCOMPLETE: ${completeness.issues.map((issue) => issue.message).join('; ')}`);
     return { data: { offsets: result, completeness }, human: () => renderOffsets(result, completeness), exitCode: exitCodeForCompleteness([completeness]) };

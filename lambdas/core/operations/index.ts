@@ -1,5 +1,5 @@
 export { affectedPartitions, coordinatorFor, offsetsPartitionFor, offsetsPartitionForCount } from './coordinator.ts';
-export { affectedGroups, groupOffsetsOf, readCommittedOffsets } from './recovery.ts';
+export { affectedGroups, readCommittedOffsets, shardGroupOffsets } from './recovery.ts';
 export { checkCompleteness } from './completeness.ts';
 export type { RecoveryScanOptions } from './replay-scan.ts';
 export {

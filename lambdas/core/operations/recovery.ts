@@ -15,7 +15,7 @@ import { findSubscription } from './subscription.ts';
 import { resolveWindow, validateGroupId } from './validate.ts';
 
 /** A whole-window scan with no deadline: it ends done or throws. */
-async function scanWhole(port: KafkaPort, request: ShardScanRequest, options: RecoveryScanOptions): Promise<ShardScan> {
+export async function scanWhole(port: KafkaPort, request: ShardScanRequest, options: RecoveryScanOptions): Promise<ShardScan> {
   try {
     const outcome = await scanShard(port, request, options);
     return (outcome as { shard: ShardScan }).shard;
@@ -72,29 +72,33 @@ export async function readCommittedOffsets(
   options: RecoveryScanOptions = {},
 ): Promise<GroupOffsetsResult> {
   validateGroupId(groupId);
-  resolveWindow(window);
+  const resolved = resolveWindow(window);
   const offsets = await describeOffsetsTopic(port);
   const partition = partitionForGroup(groupId, offsets.partitionCount);
   const shard = await scanWhole(port, { partition, window, group: groupId }, options);
-  return groupOffsetsOf(port, shard, groupId, options);
-}
-
-/**
- * One group's result from a finished shard scan, as readCommittedOffsets gives it: with the
- * group's subscription, which may read the log before the window (when the window holds no group
- * metadata with members).
- */
-export async function groupOffsetsOf(port: KafkaPort, shard: ShardScan, groupId: string, options: RecoveryScanOptions = {}): Promise<GroupOffsetsResult> {
   const result = shard.groupOffsets(groupId);
   const subscription = await findSubscription({
     port,
-    partition: shard.partition,
+    partition,
     groupId,
-    window: resolveWindow(shard.request.window),
+    window: resolved,
     replay: shard.replay,
     scan: result.scan,
     recovered: result.offsets,
     options,
   });
+  return { ...result, subscription };
+}
+
+/**
+ * One group of a finished shard scan as readCommittedOffsets returns it, subscription included:
+ * what the workflow stores per group after its one pass over the shard. Only a group whose
+ * window holds no member metadata costs a read (of the log before the window).
+ */
+export async function shardGroupOffsets(port: KafkaPort, shard: ShardScan, groupId: string, options: RecoveryScanOptions = {}): Promise<GroupOffsetsResult> {
+  validateGroupId(groupId);
+  const result = shard.groupOffsets(groupId);
+  const window = resolveWindow(shard.request.window ?? {});
+  const subscription = await findSubscription({ port, partition: shard.partition, groupId, window, replay: shard.replay, scan: result.scan, recovered: result.offsets, options });
   return { ...result, subscription };
 }

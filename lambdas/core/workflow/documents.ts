@@ -9,10 +9,14 @@
  *   Diagnose       payload { input: $, executionArn: $$.Execution.Id, startTime: $$.Execution.StartTime }
  *                  -> ResultPath $.diagnosis  (DiagnoseOutput, never offloaded: small by construction)
  *   AnyFailedShards  Choice on $.diagnosis.shards[0] (none -> Report with only request + diagnosis)
- *   BlastRadius    Map, ItemsPath $.diagnosis.shards, ItemSelector { request, shard: $$.Map.Item.Value }
- *                  -> ResultPath $.blastRadius (BlastRadiusOutput[])
+ *   BlastRadius    Map, ItemsPath $.diagnosis.shards, ItemSelector
+ *                  { request, shard: $$.Map.Item.Value, scan: { continuations: 0 } };
+ *                  each item: MapShard (payload { request, shard, scan }, ResultPath $.scan) ->
+ *                  ShardScanDone Choice: $.scan.status CONTINUE -> MapShard again, else
+ *                  ShardScanned (OutputPath $.scan)
+ *                  -> ResultPath $.blastRadius (BlastRadiusOutput[]; the groups' offsets in S3)
  *   ReadOffsets    Map over $.blastRadius (one shard at a time), each a Map over that shard's
- *                  groupsToRecover with ItemSelector { request, groupId: $$.Map.Item.Value }
+ *                  groupsToRecover with ItemSelector { request, groupId: $$.Map.Item.Value, partition }
  *                  -> ResultPath $.groups (ReadOffsetsOutput[][], per shard; an empty shard is [])
  *   PlanTarget     payload { request, diagnosis: { failingBrokers, failedShards }, groups: $.groups }
  *                  -> ResultPath $.plan (PlanTargetOutput: the plan itself always lives in S3)
@@ -67,7 +71,29 @@ export interface ArtifactEnvelope {
 /** A document inline, or a reference to it in the artifacts bucket. */
 export type Stored<T> = T | ArtifactEnvelope;
 
-export type Verdict = 'COORDINATOR_FAILED' | 'HEALTHY' | 'INCONCLUSIVE';
+/**
+ * COORDINATOR_FAILED: shards answer NOT_COORDINATOR (Kafka 4.x's runtime after a failed load).
+ * OFFSETS_LOST_ON_LOAD: a shard failed to load but serves (Kafka 3.x's classic coordinator), and
+ * groups on it answer OffsetFetch behind or without the commits the raw log holds.
+ */
+export type Verdict = 'COORDINATOR_FAILED' | 'OFFSETS_LOST_ON_LOAD' | 'HEALTHY' | 'INCONCLUSIVE';
+
+/** One partition of a group whose coordinator answers an older offset, or none, than the log's last commit. */
+export interface OffsetOnLoadDifference {
+  topic: string;
+  partition: number;
+  logOffset: Int64String;
+  /** what OffsetFetch answered; null = no offset */
+  fetchedOffset: Int64String | null;
+  /** where the last commit sits in __consumer_offsets */
+  logRecordOffset: Int64String;
+}
+
+export interface LostOffsetsGroup {
+  groupId: string;
+  partition: number; // its __consumer_offsets partition
+  differences: OffsetOnLoadDifference[];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Execution input (what a person types in the console or CLI, or what EventBridge sends)
@@ -207,6 +233,8 @@ export interface DiagnoseOutput {
   shards: FailedShard[];
   /** Requested groups that hash to a failed shard (ReadOffsets items when groups were given). */
   groups: string[];
+  /** OFFSETS_LOST_ON_LOAD: each group whose coordinator answers less than the log holds */
+  lostOffsets?: LostOffsetsGroup[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,11 +243,41 @@ export interface DiagnoseOutput {
 export interface BlastRadiusInput {
   request: RecoveryRequest;
   shard: FailedShard;
+  /** Where an earlier invocation stopped (the previous CONTINUE output); absent on the first. */
+  scan?: ShardScanProgress;
 }
 
-export interface BlastRadiusOutput {
+/** How far a shard scan got: the checkpoint lives in the artifacts bucket, the state holds its reference. */
+export interface ShardScanProgress {
+  /** Invocations that stopped at their deadline so far. */
+  continuations: number;
+  checkpoint: ArtifactRef | null;
+}
+
+/** The scan reached its Lambda's deadline: the state machine invokes BlastRadius again with this as `scan`. */
+export interface BlastRadiusContinue extends ShardScanProgress {
+  status: 'CONTINUE';
   partition: number;
   brokerId: number;
+  checkpoint: ArtifactRef;
+  /** Log offset the next invocation starts at, and the window's end (progress, for people). */
+  nextOffset: Int64String;
+  endOffset: Int64String;
+}
+
+/** One BlastRadius invocation: either the shard is done or the scan continues in the next one. */
+export type BlastRadiusStepOutput = BlastRadiusOutput | BlastRadiusContinue;
+
+export interface BlastRadiusOutput {
+  status: 'DONE';
+  partition: number;
+  brokerId: number;
+  /** Invocations that stopped at their deadline before this one finished the scan. */
+  continuations: number;
+  /** Bytes of the shard read over every invocation (a resume re-reads at most one fetch). */
+  bytesRead: number;
+  /** Records of the shard read over every invocation. */
+  records: number;
   /** Groups whose offsets will be read and recovered (ReadOffsets items); sorted. */
   groupsToRecover: string[];
   /** Every group with committed offsets on the shard in the window, recovered or not; sorted. */
@@ -228,6 +286,12 @@ export interface BlastRadiusOutput {
   topics: string[];
   /** The full scan result (inline, or in S3 when large). */
   detail: Stored<AffectedGroupsResult>;
+  /**
+   * Key prefix in the artifacts bucket under which the scan stored one GroupOffsetsResult per
+   * group to recover (`<prefix><encodeURIComponent(groupId)>.json`): ReadOffsets reads these
+   * instead of scanning the shard again.
+   */
+  groupResults: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,6 +300,8 @@ export interface BlastRadiusOutput {
 export interface ReadOffsetsInput {
   request: RecoveryRequest;
   groupId: string;
+  /** The group's `__consumer_offsets` partition: its BlastRadius scan stored the group's offsets. */
+  partition: number;
 }
 
 export interface GroupRecovery {

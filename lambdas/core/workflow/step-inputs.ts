@@ -15,6 +15,7 @@ import type {
   ReadOffsetsOutput,
   RecoveryRequest,
   SeedOffsetsOutput,
+  ShardScanProgress,
 } from './documents.ts';
 import { optionalString, requireArray, requireInteger, requireObject, requireString, type JsonObject } from './fields.ts';
 import { parseRecoveryRequest, validateGroupId } from './input.ts';
@@ -42,12 +43,29 @@ export function parseFailedShard(raw: unknown, field: string): FailedShard {
 
 export function parseBlastRadiusInput(raw: unknown): BlastRadiusInput {
   const event = requireObject(raw, 'event', 'Invoke BlastRadius with {"request": ..., "shard": {...}}');
-  return { request: parseRecoveryRequest(event['request']), shard: parseFailedShard(event['shard'], 'shard') };
+  const input: BlastRadiusInput = { request: parseRecoveryRequest(event['request']), shard: parseFailedShard(event['shard'], 'shard') };
+  if (event['scan'] !== undefined && event['scan'] !== null) input.scan = parseShardScanProgress(event['scan'], 'scan');
+  return input;
+}
+
+const FROM_CONTINUE = 'Pass the previous BlastRadius CONTINUE output as scan, or omit scan to start the shard over';
+
+function parseShardScanProgress(raw: unknown, field: string): ShardScanProgress {
+  const scan = requireObject(raw, field, FROM_CONTINUE);
+  const checkpoint = scan['checkpoint'];
+  return {
+    continuations: requireInteger(scan['continuations'] ?? 0, `${field}.continuations`, FROM_CONTINUE, { min: 0 }),
+    checkpoint: checkpoint === null || checkpoint === undefined ? null : parseArtifactRef(checkpoint, `${field}.checkpoint`),
+  };
 }
 
 export function parseReadOffsetsInput(raw: unknown): ReadOffsetsInput {
-  const event = requireObject(raw, 'event', 'Invoke ReadOffsets with {"request": ..., "groupId": "..."}');
-  return { request: parseRecoveryRequest(event['request']), groupId: validateGroupId(event['groupId'], 'groupId') };
+  const event = requireObject(raw, 'event', 'Invoke ReadOffsets with {"request": ..., "groupId": "...", "partition": N}');
+  return {
+    request: parseRecoveryRequest(event['request']),
+    groupId: validateGroupId(event['groupId'], 'groupId'),
+    partition: requireInteger(event['partition'], 'partition', 'Give the group\'s __consumer_offsets partition, as its BlastRadius output names it', { min: 0, max: 100_000 }),
+  };
 }
 
 export function parseArtifactRef(raw: unknown, field: string): ArtifactRef {

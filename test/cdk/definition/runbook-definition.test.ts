@@ -189,7 +189,7 @@ async function execute(handlers: Partial<Record<string, Handler>>): Promise<Run>
     Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7, 9], shards: [{ partition: 7, brokerId: 2, groups: null }, { partition: 9, brokerId: 2, groups: null }], groups: [] }),
     [STATE.blastRadiusShard]: (input) => {
       const partition = (input as { shard: { partition: number } }).shard.partition;
-      return { partition, brokerId: 2, groupsToRecover: partition === 7 ? ['billing', 'orders'] : ['search'], affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } };
+      return { status: 'DONE', partition, brokerId: 2, groupsToRecover: partition === 7 ? ['billing', 'orders'] : ['search'], affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } };
     },
     [STATE.readGroupOffsets]: (input) => ({ artifact: { ...PLAN.plan, key: `groups/${(input as { groupId: string }).groupId}.json` } }),
     PlanTarget: () => PLAN,
@@ -274,11 +274,11 @@ describe('the runbook definition, executed locally', () => {
       { input: { clusterArn: REQUEST.clusterArn, lookbackMinutes: 60 }, executionArn: EXECUTION_ID, startTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
     ]);
     expect(calls[STATE.blastRadiusShard]).toEqual([
-      { request: REQUEST, shard: { partition: 7, brokerId: 2, groups: null } },
-      { request: REQUEST, shard: { partition: 9, brokerId: 2, groups: null } },
+      { request: REQUEST, shard: { partition: 7, brokerId: 2, groups: null }, scan: { continuations: 0 } },
+      { request: REQUEST, shard: { partition: 9, brokerId: 2, groups: null }, scan: { continuations: 0 } },
     ]);
     expect((calls[STATE.readGroupOffsets] as { groupId: string }[]).map((c) => c.groupId).sort()).toEqual(['billing', 'orders', 'search']);
-    expect(calls[STATE.readGroupOffsets]![0]).toMatchObject({ request: REQUEST });
+    expect(calls[STATE.readGroupOffsets]).toContainEqual({ request: REQUEST, groupId: 'search', partition: 9 });
     const plan = calls['PlanTarget']![0] as { groups: unknown[]; diagnosis: unknown; request: unknown };
     expect(plan.request).toEqual(REQUEST);
     expect(plan.diagnosis).toEqual({ failingBrokers: [2], failedShards: [7, 9] });
@@ -316,13 +316,37 @@ describe('the runbook definition, executed locally', () => {
     expect(Object.keys(calls['Report']![0] as object).sort()).toEqual(['blastRadius', 'diagnosis', 'plan', 'request']);
   });
 
+  it('invokes a shard scan again from its checkpoint while it answers CONTINUE, and never counts that as a failure', async () => {
+    const checkpoint = { bucket: 'artifacts', key: 'shards/partition-7/checkpoint.json', bytes: 10, sha256: 'c'.repeat(64) };
+    let invocations = 0;
+    const { calls, outcome } = await execute({
+      Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: null }], groups: [] }),
+      [STATE.blastRadiusShard]: (input) => {
+        const scan = (input as { scan: { continuations: number } }).scan;
+        invocations++;
+        if (invocations < 3) return { status: 'CONTINUE', partition: 7, brokerId: 2, continuations: scan.continuations + 1, checkpoint, nextOffset: String(invocations * 100), endOffset: '300' };
+        return { status: 'DONE', partition: 7, brokerId: 2, continuations: scan.continuations, groupsToRecover: ['billing'], affectedGroups: ['billing'], topics: [], detail: { artifact: PLAN.plan } };
+      },
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    const scans = (calls[STATE.blastRadiusShard] as { scan: unknown }[]).map((c) => c.scan);
+    expect(scans).toEqual([
+      { continuations: 0 },
+      expect.objectContaining({ status: 'CONTINUE', continuations: 1, checkpoint }),
+      expect.objectContaining({ status: 'CONTINUE', continuations: 2, checkpoint, nextOffset: '200' }),
+    ]);
+    const report = calls['Report']![0] as { blastRadius: unknown[] };
+    expect(report.blastRadius).toEqual([expect.objectContaining({ status: 'DONE', continuations: 2, groupsToRecover: ['billing'] })]);
+    expect(calls['NotifyFailure']).toBeUndefined();
+  });
+
   it('handles a single shard with a single group', async () => {
     const { calls, outcome } = await execute({
       Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: ['billing'] }], groups: ['billing'] }),
       [STATE.blastRadiusShard]: () => ({ partition: 7, brokerId: 2, groupsToRecover: ['billing'], affectedGroups: ['billing'], topics: ['invoices'], detail: { artifact: PLAN.plan } }),
     });
     expect(outcome.status).toBe('SUCCEEDED');
-    expect(calls[STATE.readGroupOffsets]).toEqual([{ request: REQUEST, groupId: 'billing' }]);
+    expect(calls[STATE.readGroupOffsets]).toEqual([{ request: REQUEST, groupId: 'billing', partition: 7 }]);
     expect((calls['PlanTarget']![0] as { groups: unknown }).groups).toEqual([[{ artifact: { ...PLAN.plan, key: 'groups/billing.json' } }]]);
     expect(calls['SeedOffsets']).toHaveLength(1);
   });

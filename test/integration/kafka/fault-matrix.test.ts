@@ -12,6 +12,7 @@ import type { RecoveryScanOptions } from '../../../lambdas/core/operations/index
 import type { CommittedOffsetEntry, KafkaPort } from '../../../lambdas/core/ports.ts';
 import { renderApprovalMessage } from '../../../lambdas/core/workflow/approval-message.ts';
 import type { GroupRecovery, RecoveryPlan } from '../../../lambdas/core/workflow/documents.ts';
+import { createHandler as blastRadius } from '../../../lambdas/handlers/blast-radius.ts';
 import { createHandler as planTarget } from '../../../lambdas/handlers/plan-target.ts';
 import { createHandler as readOffsets } from '../../../lambdas/handlers/read-offsets.ts';
 import { createKafkaPort } from '../../../lambdas/kafka/index.ts';
@@ -236,7 +237,7 @@ describe('the fault matrix: log start moved, open transaction, a window without 
   }, 60_000);
 });
 
-describe('the fault matrix through the workflow handlers (ReadOffsets, PlanTarget)', () => {
+describe('the fault matrix through the workflow handlers (BlastRadius, ReadOffsets, PlanTarget)', () => {
   afterAll(restartStopped);
 
   it('plans with an UNCHECKED partition and a subscription from before the window, and the mail says so', async () => {
@@ -254,12 +255,15 @@ describe('the fault matrix through the workflow handlers (ReadOffsets, PlanTarge
     const req = request({ groups: [group], window: { since, until: Date.now() + 60_000 } });
     const shard = await offsetsPartitionFor(port, group);
     const ledgerLeader = (await port.metadata(['ledger'])).topics[0]!.partitions.find((p) => p.partition === 1)!.leader;
-    const read = await readOffsets(h.deps)({ request: req, groupId: group });
+    // The shard's one pass stores the group's offsets and subscription; ReadOffsets reads them from S3.
+    const scanned = await blastRadius(h.deps)({ request: req, shard: { partition: shard, brokerId: -1, groups: [group] } });
+    expect(scanned).toMatchObject({ status: 'DONE', groupsToRecover: [group] });
+    const read = await readOffsets(h.deps)({ request: req, groupId: group, partition: shard });
     await cluster.faults.stopBroker(ledgerLeader);
     let plan: RecoveryPlan;
     try {
       // ReadOffsets again with the data partition leaderless: a partial answer, not a failure.
-      const partial = (await readOffsets(h.deps)({ request: req, groupId: group })) as { artifact: { bucket: string; key: string } };
+      const partial = (await readOffsets(h.deps)({ request: req, groupId: group, partition: shard })) as { artifact: { bucket: string; key: string } };
       const stored = JSON.parse(h.objects.get(`${partial.artifact.bucket}/${partial.artifact.key}`)!) as GroupRecovery;
       expect(stored.completeness.partitions.find((p) => p.topic === 'ledger' && p.partition === 1)).toMatchObject({ status: 'UNCHECKED', offset: '6' });
       const output = await planTarget(h.deps)({ request: req, diagnosis: { failingBrokers: [], failedShards: [shard] }, groups: [partial] });

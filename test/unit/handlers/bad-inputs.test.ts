@@ -32,6 +32,8 @@ const cases: [string, Factory, unknown, string][] = [
   ['blast-radius without a shard', blastRadius, { request: validRequest }, 'shard'],
   ['blast-radius with a negative partition', blastRadius, { request: validRequest, shard: { partition: -1, brokerId: 1, groups: null } }, 'shard.partition'],
   ['blast-radius without the request', blastRadius, { shard: { partition: 1, brokerId: 1, groups: null } }, 'request'],
+  ['blast-radius with a checkpoint that is not a reference', blastRadius, { request: validRequest, shard: { partition: 1, brokerId: 1, groups: null }, scan: { continuations: 1, checkpoint: { key: 'k' } } }, 'scan.checkpoint.bucket'],
+  ['read-offsets without the partition', readOffsets, { request: validRequest, groupId: 'g' }, 'partition'],
   ['read-offsets with a bad group id', readOffsets, { request: validRequest, groupId: 'a b' }, 'groupId'],
   ['read-offsets with a broken window', readOffsets, { request: { ...validRequest, window: { since: 2, until: 1 } }, groupId: 'g' }, 'request.window'],
   ['plan-target without groups', planTarget, { request: validRequest, diagnosis: { failedShards: [], failingBrokers: [] } }, 'groups'],
@@ -92,6 +94,6 @@ describe('bad input to every handler', () => {
     h.deps.kafkaPort = () => {
       throw new RecoveryError('KAFKA_UNAVAILABLE', 'connection to b-1.orders:9098 refused', { retryable: true });
     };
-    await expect(readOffsets(h.deps)({ request: validRequest, groupId: 'g' })).rejects.toMatchObject({ name: 'RetryableError', code: 'KAFKA_UNAVAILABLE' });
+    await expect(blastRadius(h.deps)({ request: validRequest, shard: { partition: 3, brokerId: 2, groups: null } })).rejects.toMatchObject({ name: 'RetryableError', code: 'KAFKA_UNAVAILABLE' });
   });
 });

@@ -54,7 +54,11 @@ async function runToPlan(): Promise<{ diagnosis: DiagnoseOutput; plan: PlanTarge
     startTime: NOW.toISOString(),
   });
   const shards = await Promise.all(diagnosis.shards.map((shard) => blastRadius(h.deps)({ request: diagnosis.request, shard })));
-  const groups = await Promise.all(shards.flatMap((s) => s.groupsToRecover).map((groupId) => readOffsets(h.deps)({ request: diagnosis.request, groupId })));
+  const done = shards.map((s) => {
+    if (s.status !== 'DONE') throw new Error(`shard ${s.partition} did not finish in one invocation`);
+    return s;
+  });
+  const groups = await Promise.all(done.flatMap((s) => s.groupsToRecover.map((groupId) => readOffsets(h.deps)({ request: diagnosis.request, groupId, partition: s.partition }))));
   const plan = await planTarget(h.deps)({ request: diagnosis.request, diagnosis: { failingBrokers: diagnosis.failingBrokers, failedShards: diagnosis.failedShards }, groups });
   return { diagnosis, plan };
 }
@@ -196,7 +200,9 @@ describe('the runbook through its handlers', () => {
     for (let p = 0; p < 3000; p += 100) {
       writer.batch(Array.from({ length: 100 }, (_, i) => offsetCommit({ group: source, topic: 'wide', partition: p + i, offset: BigInt(p + i), metadata: 'm'.repeat(40) })));
     }
-    const output = await readOffsets(h.deps)({ request: diagnosis.request, groupId: source });
+    const shard = await blastRadius(h.deps)({ request: diagnosis.request, shard: diagnosis.shards[0]! });
+    expect(shard).toMatchObject({ status: 'DONE', partition: SHARD });
+    const output = await readOffsets(h.deps)({ request: diagnosis.request, groupId: source, partition: SHARD });
     expect(output).toEqual({ artifact: expect.objectContaining({ bucket: 'artifacts', key: expect.stringContaining('read-offsets/') }) });
     const stored = JSON.parse(h.objects.get(`artifacts/${(output as { artifact: { key: string } }).artifact.key}`)!) as GroupRecovery;
     expect(Object.keys(stored.offsets.offsets['wide']!)).toHaveLength(3000);

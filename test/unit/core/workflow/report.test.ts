@@ -52,7 +52,7 @@ describe('report', () => {
     const report = buildReport({
       request: request(),
       diagnosis,
-      blastRadius: [{ partition: 17, brokerId: 2, groupsToRecover: ['a'], affectedGroups: ['a', 'z'], topics: ['orders'], detail: { partition: 17, groups: [], scan: {} as never } }],
+      blastRadius: [{ status: 'DONE', partition: 17, brokerId: 2, continuations: 0, bytesRead: 0, records: 0, groupsToRecover: ['a'], affectedGroups: ['a', 'z'], topics: ['orders'], detail: { partition: 17, groups: [], scan: {} as never }, groupResults: 'x/' }],
       plan: plan([groupPlan('a', 'a-r')]),
       approval: { approved: true, planSha256: 'x', approvedBy: 'ann', approvedAt: '2026-11-24T22:00:00Z', channel: 'link', approvalId: '1', comment: null },
       seed: { planSha256: 'x', ok: true, groups: [{ sourceGroup: 'a', targetGroup: 'a-r', coordinatorBrokerId: 2, status: 'SEEDED', committed: 1, errors: [], error: null }], approvalRecord: { bucket: 'b', key: 'k', bytes: 1, sha256: 'x' } },
