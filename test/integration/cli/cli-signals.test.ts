@@ -78,7 +78,7 @@ describe('Ctrl-C during a scan', () => {
     const { offset, end } = stoppedAt(run.stderr());
     expect(offset).toBeGreaterThan(0n);
     expect(offset).toBeLessThan(end);
-    expect(run.stderr()).toContain('Run the same command again to start over (it is read-only).');
+    expect(run.stderr()).toContain('Run the same command again to start over (it is read-only); add --checkpoint FILE to be able to resume an interrupted scan.');
   });
 
   it('the same keypress delivered twice within a few ms is one request: the stop is still reported', async () => {

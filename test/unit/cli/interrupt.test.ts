@@ -95,7 +95,8 @@ describe('runCli interrupted', () => {
     expect(Number(partition)).toBe(partitionForGroup(group, 5));
     expect(Number(offset)).toBeGreaterThan(0);
     expect(Number(offset)).toBeLessThan(Number(end));
-    expect(next).toBe('Run the same command again to start over (it is read-only).');
+    // offsets can resume with --checkpoint, so the hint names it.
+    expect(next).toBe('Run the same command again to start over (it is read-only); add --checkpoint FILE to be able to resume an interrupted scan.');
   });
 
   it('gives up within a second on a command stuck waiting for the cluster', async () => {
