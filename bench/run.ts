@@ -3,6 +3,8 @@
  * `npm run bench -- --list` lists them. To add a section, export a BenchCase list from a module
  * under bench/cases/ and add it to `cases` below.
  */
+import { cliStartCases } from './cases/cli-start.ts';
+import { cliVsKcatCases } from './cases/cli-vs-kcat.ts';
 import { compressedBatchCases } from './cases/compressed-batches.ts';
 import { kafkaScanCases } from './cases/kafka-scan.ts';
 import { offsetsReplayCases } from './cases/offsets-replay.ts';
@@ -10,7 +12,12 @@ import { localKafkaCases } from './local-kafka/cluster-load.ts';
 import { floorMet } from './types.ts';
 import type { BenchCase, FloorCheck } from './types.ts';
 
-const cases: BenchCase[] = [...offsetsReplayCases, ...compressedBatchCases, ...kafkaScanCases, ...localKafkaCases];
+const cases: BenchCase[] = [...offsetsReplayCases, ...compressedBatchCases, ...kafkaScanCases, ...cliVsKcatCases, ...localKafkaCases, ...cliStartCases];
+
+/** Ratios and small times keep two decimals; rates are whole numbers. */
+function formatValue(value: number): string {
+  return Math.abs(value) < 10 ? value.toFixed(2) : Math.round(value).toLocaleString('en-US');
+}
 
 async function main(args: string[]): Promise<number> {
   if (args.includes('--list') || args.includes('--help')) {
@@ -34,8 +41,8 @@ async function main(args: string[]): Promise<number> {
     for (const check of checks) {
       const verdict = floorMet(check) ? 'met' : 'NOT MET';
       console.log(
-        `${check.bench} / ${check.label}: ${Math.round(check.value).toLocaleString('en-US')} ${check.unit} ` +
-          `(floor ${check.floor.toLocaleString('en-US')}) ${verdict}`,
+        `${check.bench} / ${check.label}: ${formatValue(check.value)} ${check.unit} ` +
+          `(${check.atMost === true ? 'at most' : 'floor'} ${check.floor.toLocaleString('en-US')}) ${verdict}`,
       );
     }
   }
