@@ -8,6 +8,7 @@ import { ENV } from '../lambdas/handlers/env.ts';
 import { AlarmTrigger } from './alarm-trigger.ts';
 import { ApprovalChannel } from './approval-channel.ts';
 import { ArtifactsBucket } from './artifacts-bucket.ts';
+import { RunEndNotice } from './run-end-notice.ts';
 import { resolveRecoveryConfig, type RecoveryConfig, type ResolvedRecoveryConfig } from './config.ts';
 import { acknowledgeFindings } from './nag-acknowledgements.ts';
 import { kafkaClusterStatements, mskControlPlaneStatement } from './recovery-permissions.ts';
@@ -118,6 +119,9 @@ export class RecoveryStack extends Stack {
         notifyFailure: fns['notify-failure'],
       },
     });
+
+    // No run ends silently: failures the runbook cannot catch still reach the topic.
+    new RunEndNotice(this, 'RunEndNotice', { stateMachine: this.runbook.stateMachine, topic: this.approval.topic });
 
     this.trigger = new AlarmTrigger(this, 'AlarmTrigger', {
       brokerLogGroupName: config.brokerLogGroupName,

@@ -142,11 +142,13 @@ describe('IAM', () => {
         }
       }
     }
-    // The account's own administration of the key (without it the key cannot be managed) and
-    // Secrets Manager's use of it for the signing key, limited by kms:ViaService.
+    // The account's own administration of the key (without it the key cannot be managed),
+    // Secrets Manager's use of it for the signing key, limited by kms:ViaService, and EventBridge
+    // encrypting the run-end notices it publishes to the topic (CDK's SnsTopic target adds it).
     expect(wildcardAllows).toEqual([
       { type: 'AWS::KMS::Key', actions: ['kms:*'], condition: undefined },
       { type: 'AWS::KMS::Key', actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'], condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } } },
+      { type: 'AWS::KMS::Key', actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], condition: undefined },
     ]);
   });
 
@@ -332,8 +334,30 @@ describe('storage, approval channel and alarm trigger', () => {
     });
   });
 
+  it('publishes a notice to the topic for every run that ends FAILED, TIMED_OUT or ABORTED, whatever the runbook caught', () => {
+    const [runbookId] = resourcesOfType(synth.json, 'AWS::StepFunctions::StateMachine').find(([, props]) => props['StateMachineName'] !== undefined)!;
+    const [, rule] = resourcesOfType(synth.json, 'AWS::Events::Rule').find(([, props]) => (props['EventPattern'] as { source: string[] }).source[0] === 'aws.states')!;
+    expect(rule['EventPattern']).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [{ Ref: runbookId }], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+    });
+    const [target] = rule['Targets'] as Record<string, unknown>[];
+    const [topicId] = resourcesOfType(synth.json, 'AWS::SNS::Topic')[0]!;
+    expect(target!['Arn']).toEqual({ Ref: topicId });
+    const transformer = target!['InputTransformer'] as { InputPathsMap: Record<string, string>; InputTemplate: string };
+    expect(Object.values(transformer.InputPathsMap).sort()).toEqual(['$.detail.cause', '$.detail.error', '$.detail.executionArn', '$.detail.name', '$.detail.status']);
+    expect(transformer.InputTemplate).toContain('ended <detail-status>');
+    // EventBridge may publish to the topic and encrypt with its key.
+    const [, topicPolicy] = resourcesOfType(synth.json, 'AWS::SNS::TopicPolicy')[0]!;
+    expect(JSON.stringify(topicPolicy)).toContain('events.amazonaws.com');
+    const [, key] = resourcesOfType(synth.json, 'AWS::KMS::Key')[0]!;
+    const keyStatements = (key['KeyPolicy'] as { Statement: { Principal?: { Service?: string }; Action: string | string[] }[] }).Statement;
+    expect(keyStatements.filter((st) => st.Principal?.Service === 'events.amazonaws.com').flatMap((st) => st.Action)).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
+  });
+
   it('starts the starter state machine on the alarm\'s ALARM state change with the window derived from the alarm time', () => {
-    const [[, rule]] = resourcesOfType(synth.json, 'AWS::Events::Rule') as [[string, Record<string, unknown>]];
+    const [, rule] = resourcesOfType(synth.json, 'AWS::Events::Rule').find(([, props]) => (props['EventPattern'] as { source: string[] }).source[0] === 'aws.cloudwatch')!;
     const [alarmId] = resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm')[0]!;
     expect(rule['EventPattern']).toEqual({
       source: ['aws.cloudwatch'],
