@@ -3,13 +3,14 @@
  * `npm run bench -- --list` lists them. To add a section, export a BenchCase list from a module
  * under bench/cases/ and add it to `cases` below.
  */
+import { compressedBatchCases } from './cases/compressed-batches.ts';
 import { kafkaScanCases } from './cases/kafka-scan.ts';
 import { offsetsReplayCases } from './cases/offsets-replay.ts';
 import { localKafkaCases } from './local-kafka/cluster-load.ts';
 import { floorMet } from './types.ts';
 import type { BenchCase, FloorCheck } from './types.ts';
 
-const cases: BenchCase[] = [...offsetsReplayCases, ...kafkaScanCases, ...localKafkaCases];
+const cases: BenchCase[] = [...offsetsReplayCases, ...compressedBatchCases, ...kafkaScanCases, ...localKafkaCases];
 
 async function main(args: string[]): Promise<number> {
   if (args.includes('--list') || args.includes('--help')) {

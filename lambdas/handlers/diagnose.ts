@@ -65,6 +65,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       failedShards: parts.failedShards,
       shards: parts.shards,
       groups: parts.groups,
+      ...(parts.lostOffsets.length > 0 ? { lostOffsets: parts.lostOffsets } : {}),
     };
   });
 }

@@ -10,6 +10,7 @@ import { startLocalCluster } from './index.ts';
  * (or given with --control URL). Exit codes: 0 ok, 1 the cluster refused, 2 bad usage.
  */
 const USAGE = `usage: npm run local -- <command> [options]
+  up [--brokers N] [--port P] [--offsets-partitions N] [--log-dir DIR] [--kafka-version 3.9|4.0|4.1]
   up [--brokers N] [--port P] [--offsets-partitions N] [--offsets-compression none|gzip|snappy|lz4|zstd] [--log-dir DIR]
                                    run a cluster until SIGINT/SIGTERM (broker n on port P+n-1)
   status [--json]                  brokers, leaders and log ranges
@@ -71,13 +72,14 @@ async function up(values: Record<string, unknown>): Promise<void> {
     basePort: intOption(values, 'port', false) ?? 0,
     offsetsPartitions: intOption(values, 'offsets-partitions', false) ?? 50,
     ...(typeof values['log-dir'] === 'string' ? { logDir: values['log-dir'] } : {}),
+    ...(typeof values['kafka-version'] === 'string' ? { kafkaVersion: values['kafka-version'] } : {}),
     // Validated by startLocalCluster, which names the option and the codecs it takes.
     ...(typeof values['offsets-compression'] === 'string' ? { offsetsTopicCompressionCodec: values['offsets-compression'] as 'none' } : {}),
   });
   const state: State = { controlUrl: cluster.controlUrl, bootstrap: cluster.bootstrapServers, pid: process.pid };
   const statePath = stateFilePath();
   writeFileSync(statePath, JSON.stringify(state));
-  process.stdout.write(`bootstrap: ${cluster.bootstrapServers.join(',')}\ncontrol: ${cluster.controlUrl}\n`);
+  process.stdout.write(`bootstrap: ${cluster.bootstrapServers.join(',')}\ncontrol: ${cluster.controlUrl}\nkafka: ${cluster.profile.release} (ApiVersions of ${cluster.profile.recordedFrom})\n`);
   await new Promise<void>((resolve) => {
     const launchers = ancestorPids(3);
     const watch = setInterval(() => {
@@ -158,6 +160,7 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       'offsets-partitions': { type: 'string' },
       'log-dir': { type: 'string' },
+      'kafka-version': { type: 'string' },
       'offsets-compression': { type: 'string' },
       partition: { type: 'string' },
       id: { type: 'string' },

@@ -10,6 +10,7 @@ import type { CoordinatorPlugin, InstallCoordinator } from './plugin.ts';
 import { ClusterFaults } from './faults.ts';
 import { installCoordinator } from './coordinator/index.ts';
 import { startControlServer } from './control-server.ts';
+import { releaseProfile, type ReleaseProfile } from './profiles/release-profiles.ts';
 
 export { BrokerLogSink, formatBrokerLogLine, type BrokerLogLine, type BrokerLogger } from './broker-log.ts';
 export { Cluster, CONSUMER_OFFSETS, TRANSACTION_STATE, type LeadershipChange, type PartitionState, type TopicState } from './cluster/cluster.ts';
@@ -19,6 +20,7 @@ export type { BrokerServer } from './server/broker-server.ts';
 export { ApiRegistry, NO_RESPONSE, type ApiHandler } from './server/registry.ts';
 export type { RequestContext } from './server/context.ts';
 export type { CoordinatorEnv, CoordinatorFaults, CoordinatorPlugin, InstallCoordinator } from './plugin.ts';
+export { DEFAULT_KAFKA_RELEASE, KAFKA_RELEASES, releaseProfile, type KafkaRelease, type ReleaseProfile } from './profiles/release-profiles.ts';
 
 export interface LocalClusterOptions {
   /** broker count, ids 1..N (default 3) */
@@ -31,7 +33,12 @@ export interface LocalClusterOptions {
   transactionPartitions?: number;
   /** SASL users by mechanism; when any is set, clients must authenticate */
   sasl?: { plain?: Record<string, string>; scramSha512?: Record<string, string> };
-  /** OffsetCommitValue version the coordinator writes (default 3) */
+  /**
+   * The Apache Kafka release the cluster plays: '3.9', '4.0' or '4.1' (default, the newest):
+   * its ApiVersions, the OffsetCommitValue versions it writes, what a failed shard load leaves.
+   */
+  kafkaVersion?: string;
+  /** one OffsetCommitValue version for every commit, overriding the release's rule */
   offsetCommitValueVersion?: 1 | 3 | 4;
   /** the broker setting offsets.topic.compression.codec: none (default), gzip, snappy, lz4 or zstd */
   offsetsTopicCompressionCodec?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -45,6 +52,8 @@ export interface LocalCluster {
   bootstrapServers: string[];
   brokers: BrokerServer[];
   cluster: Cluster;
+  /** the release the cluster plays */
+  profile: ReleaseProfile;
   faults: ClusterFaults;
   logs: BrokerLogSink;
   registry: ApiRegistry;
@@ -69,10 +78,11 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   if (!Number.isInteger(basePort) || basePort < 0 || basePort + brokerCount - 1 > 65535) {
     throw invalidInput('basePort', `expected 0 or a port with room for ${brokerCount} brokers, got ${String(basePort)}`, 'Pass 0 to let the OS choose.');
   }
+  const profile = releaseProfile(options.kafkaVersion, 'kafkaVersion');
   const logs = new BrokerLogSink(options.logDir === undefined ? {} : { logDir: options.logDir });
   const brokerIds = Array.from({ length: brokerCount }, (_, i) => i + 1);
   const cluster = new Cluster({ brokerIds, logs });
-  const registry = new ApiRegistry();
+  const registry = new ApiRegistry(profile.apiVersions);
   const network = new NetworkFaults();
   const saslUsers = options.sasl ?? {};
   const saslRequired = Object.keys(saslUsers.plain ?? {}).length > 0 || Object.keys(saslUsers.scramSha512 ?? {}).length > 0;
@@ -112,7 +122,8 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     logs,
     offsetsPartitions,
     transactionPartitions,
-    offsetCommitValueVersion: options.offsetCommitValueVersion ?? 3,
+    offsetCommitValueVersion: options.offsetCommitValueVersion ?? { plain: profile.plainOffsetCommitValueVersion },
+    loadFailure: profile.loadFailure,
     offsetsTopicCompression: await offsetsTopicCompression(options.offsetsTopicCompressionCodec),
   });
   const faults = new ClusterFaults({ cluster, brokers, network, coordinator });
@@ -123,6 +134,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     bootstrapServers: brokers.map((b) => `${b.host}:${b.port}`),
     brokers,
     cluster,
+    profile,
     faults,
     logs,
     registry,

@@ -20,7 +20,7 @@ export async function offsetsTopicCompression(codec: string | undefined): Promis
     throw invalidInput('offsetsTopicCompressionCodec', `"${chosen}" is not a codec Kafka writes`, `Use one of ${OFFSETS_TOPIC_CODECS.join(', ')}.`);
   }
   if (chosen !== 'zstd') return { codec: chosen as Compression };
-  const { default: zstdWasm } = await import('@bokuweb/zstd-wasm');
+  const zstdWasm = await import('@bokuweb/zstd-wasm');
   await zstdWasm.init();
   return { codec: 'zstd', compress: (records) => Buffer.from(zstdWasm.compress(records, 3)) };
 }

@@ -18,10 +18,12 @@ export interface CoordinatorEnv {
   offsetsPartitions: number;
   /** partition count of `__transaction_state` */
   transactionPartitions: number;
-  /** OffsetCommitValue version written for commits (3 by default; 1 and 4 imitate older/newer brokers) */
-  offsetCommitValueVersion: 1 | 3 | 4;
+  /** OffsetCommitValue version written for commits: one version, or a release's rule (`{ plain }`, v1 when a retention time is given) */
+  offsetCommitValueVersion: 1 | 3 | 4 | { plain: 3 | 4 };
   /** offsets.topic.compression.codec: how the coordinator compresses what it writes (none when absent) */
   offsetsTopicCompression?: OffsetsTopicCompression;
+  /** what a failed shard load leaves: 'shard-failed' (4.x runtime, default) or 'offsets-lost' (3.x classic coordinator) */
+  loadFailure?: 'shard-failed' | 'offsets-lost';
 }
 
 /** Options of failCoordinator; the plug-in documents the ones it understands. */

@@ -15,7 +15,7 @@ import { findSubscription } from './subscription.ts';
 import { resolveWindow, validateGroupId } from './validate.ts';
 
 /** A whole-window scan with no deadline: it ends done or throws. */
-async function scanWhole(port: KafkaPort, request: ShardScanRequest, options: RecoveryScanOptions): Promise<ShardScan> {
+export async function scanWhole(port: KafkaPort, request: ShardScanRequest, options: RecoveryScanOptions): Promise<ShardScan> {
   try {
     const outcome = await scanShard(port, request, options);
     return (outcome as { shard: ShardScan }).shard;

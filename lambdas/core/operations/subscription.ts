@@ -53,8 +53,11 @@ export async function findSubscription(lookup: SubscriptionLookup): Promise<Subs
   const committedBefore = committedOnlyBefore(before.replay, groupId, lookup.recovered);
   const found = before.membership.last;
   if (found !== null) {
-    const where = found.logOffset >= windowStart ? 'in the window, before the group became Empty' : 'before the window';
-    const note = `the window holds no group metadata with members; the subscription comes from the group metadata at __consumer_offsets-${lookup.partition} offset ${found.logOffset} (${new Date(Number(found.logTimestamp)).toISOString()}), ${where}`;
+    const inWindow = found.logOffset >= windowStart;
+    const at = `the group metadata at __consumer_offsets-${lookup.partition} offset ${found.logOffset} (${new Date(Number(found.logTimestamp)).toISOString()})`;
+    const note = inWindow
+      ? `the group's latest metadata has no members (Empty); the subscription comes from ${at}, in the window, before the group became Empty`
+      : `the window holds no group metadata with members; the subscription comes from ${at}, before the window`;
     return fromMetadata(found.logOffset >= windowStart ? 'window' : 'before-window', found, committedBefore, note);
   }
   if (!before.scan.complete) {

@@ -7,7 +7,8 @@
 import { describeGroupOrAbsent } from './group-calls.ts';
 import { kafkaErrorName, isRecoveryError } from '../errors.ts';
 import type { KafkaPort } from '../ports.ts';
-import type { Evidence, FailedShard, LiveCheck, LogFinding, RecoveryRequest, Verdict } from './documents.ts';
+import type { Evidence, FailedShard, LiveCheck, LogFinding, LostOffsetsGroup, RecoveryRequest, Verdict } from './documents.ts';
+import { describeLostOffsets, findOffsetsLostOnLoad } from './lost-offsets.ts';
 import { brokerAddress, partitionsLedBy, probeGroupFor, readCoordinatorLayout, shardOf, type CoordinatorLayout } from './cluster-layout.ts';
 
 const GROUP_CALL_ERRORS: ReadonlySet<string> = new Set(['NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE']);
@@ -114,6 +115,8 @@ export interface DiagnosisParts {
   shards: FailedShard[];
   groups: string[];
   offsetsPartitionCount: number;
+  /** groups on shards that failed to load but serve (3.x), answering less than the raw log holds */
+  lostOffsets: LostOffsetsGroup[];
 }
 
 /**
@@ -179,7 +182,8 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
     evidence.push({ kind: 'LIVE', message: `${who} -> __consumer_offsets-${check.partition} on ${where}: ${outcome}`, partition: check.partition, brokerId: check.coordinator?.brokerId ?? null });
   }
 
-  const failedShards = [...checksByPartition.keys()].filter(failedNow).sort((a, b) => a - b);
+  const notCoordinatorShards = [...checksByPartition.keys()].filter(failedNow).sort((a, b) => a - b);
+  const servedAfterFailedLoad: number[] = [];
   for (const partition of loggedPartitions) {
     const checks = checksByPartition.get(partition) ?? [];
     if (checks.length > 0 && checks.every((c) => c.groupCall === 'OK')) {
@@ -189,12 +193,34 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
         partition,
         brokerId: layout.leaders.get(partition) ?? null,
       });
+      servedAfterFailedLoad.push(partition);
     }
   }
 
+  // The classic coordinator (3.x) serves a partition it failed to load, with nothing loaded:
+  // the groups' offsets are only in the raw log now.
+  const lostOffsets: LostOffsetsGroup[] = [];
+  const classicFailures = new Set(findings.filter((f) => f.phrase === 'ERROR_LOADING_OFFSETS').map((f) => f.partition));
+  for (const partition of servedAfterFailedLoad.filter((p) => classicFailures.has(p))) {
+    const requested = request.groups.filter((g) => shardOf(layout, g).partition === partition);
+    const search = await findOffsetsLostOnLoad(port, partition, request.window.since, request.groups.length > 0 ? requested : null);
+    lostOffsets.push(...search.groups);
+    for (const group of search.groups) evidence.push({ kind: 'LIVE', message: describeLostOffsets(group), partition, brokerId: layout.leaders.get(partition) ?? null });
+    for (const missed of search.unanswered) {
+      evidence.push({ kind: 'LIVE', message: `Group ${missed.groupId} on __consumer_offsets-${partition}: OffsetFetch failed (${missed.error}); not compared with the log`, partition, brokerId: layout.leaders.get(partition) ?? null });
+    }
+    if (search.groups.length === 0) {
+      evidence.push({ kind: 'LIVE', message: `__consumer_offsets-${partition}: the coordinator answers every one of ${search.compared} group(s) with the offsets the log holds; nothing was lost on load`, partition, brokerId: layout.leaders.get(partition) ?? null });
+    }
+  }
+  const lostPartitions = [...new Set(lostOffsets.map((g) => g.partition))].sort((a, b) => a - b);
+  // Both kinds are "failed" for planning: a target on a lost partition would lose its offsets again on the next load.
+  const failedShards = [...new Set([...notCoordinatorShards, ...lostPartitions])].sort((a, b) => a - b);
+
   const unresolved = liveChecks.some((c) => c.groupCall !== 'OK' && c.groupCall !== 'NOT_COORDINATOR');
   let verdict: Verdict;
-  if (failedShards.length > 0) verdict = 'COORDINATOR_FAILED';
+  if (notCoordinatorShards.length > 0) verdict = 'COORDINATOR_FAILED';
+  else if (lostOffsets.length > 0) verdict = 'OFFSETS_LOST_ON_LOAD';
   else if (unresolved) verdict = 'INCONCLUSIVE';
   else verdict = 'HEALTHY';
   if (verdict === 'HEALTHY' && findings.length === 0 && liveChecks.length === 0) {
@@ -204,7 +230,14 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
   const requestedOn = (partition: number): string[] => request.groups.filter((g) => shardOf(layout, g).partition === partition);
   for (const groupId of request.groups) {
     const { partition } = shardOf(layout, groupId);
-    if (!failedShards.includes(partition)) {
+    if (failedShards.includes(partition) && !notCoordinatorShards.includes(partition) && !lostOffsets.some((g) => g.groupId === groupId)) {
+      evidence.push({
+        kind: 'LIVE',
+        message: `Group ${groupId} is not recovered: its coordinator answers the offsets the log holds on __consumer_offsets-${partition}`,
+        partition,
+        brokerId: layout.leaders.get(partition) ?? null,
+      });
+    } else if (!failedShards.includes(partition)) {
       evidence.push({
         kind: 'LIVE',
         message: `Group ${groupId} is not recovered: its coordinator shard __consumer_offsets-${partition} is not failed`,
@@ -213,8 +246,13 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
       });
     }
   }
+  const lostOn = (partition: number): string[] => lostOffsets.filter((g) => g.partition === partition).map((g) => g.groupId).sort();
   const shards: FailedShard[] = failedShards
-    .map((partition) => ({ partition, brokerId: layout.leaders.get(partition) ?? -1, groups: request.groups.length > 0 ? requestedOn(partition) : null }))
+    .map((partition) => ({
+      partition,
+      brokerId: layout.leaders.get(partition) ?? -1,
+      groups: notCoordinatorShards.includes(partition) ? (request.groups.length > 0 ? requestedOn(partition) : null) : lostOn(partition),
+    }))
     .filter((shard) => shard.groups === null || shard.groups.length > 0);
   const groups = shards.flatMap((shard) => shard.groups ?? []).sort();
 
@@ -227,5 +265,6 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
     shards,
     groups,
     offsetsPartitionCount: layout.partitionCount,
+    lostOffsets,
   };
 }

@@ -71,7 +71,29 @@ export interface ArtifactEnvelope {
 /** A document inline, or a reference to it in the artifacts bucket. */
 export type Stored<T> = T | ArtifactEnvelope;
 
-export type Verdict = 'COORDINATOR_FAILED' | 'HEALTHY' | 'INCONCLUSIVE';
+/**
+ * COORDINATOR_FAILED: shards answer NOT_COORDINATOR (Kafka 4.x's runtime after a failed load).
+ * OFFSETS_LOST_ON_LOAD: a shard failed to load but serves (Kafka 3.x's classic coordinator), and
+ * groups on it answer OffsetFetch behind or without the commits the raw log holds.
+ */
+export type Verdict = 'COORDINATOR_FAILED' | 'OFFSETS_LOST_ON_LOAD' | 'HEALTHY' | 'INCONCLUSIVE';
+
+/** One partition of a group whose coordinator answers an older offset, or none, than the log's last commit. */
+export interface OffsetOnLoadDifference {
+  topic: string;
+  partition: number;
+  logOffset: Int64String;
+  /** what OffsetFetch answered; null = no offset */
+  fetchedOffset: Int64String | null;
+  /** where the last commit sits in __consumer_offsets */
+  logRecordOffset: Int64String;
+}
+
+export interface LostOffsetsGroup {
+  groupId: string;
+  partition: number; // its __consumer_offsets partition
+  differences: OffsetOnLoadDifference[];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Execution input (what a person types in the console or CLI, or what EventBridge sends)
@@ -211,6 +233,8 @@ export interface DiagnoseOutput {
   shards: FailedShard[];
   /** Requested groups that hash to a failed shard (ReadOffsets items when groups were given). */
   groups: string[];
+  /** OFFSETS_LOST_ON_LOAD: each group whose coordinator answers less than the log holds */
+  lostOffsets?: LostOffsetsGroup[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -45,6 +45,14 @@ export interface GroupCoordinatorOptions {
   logs: BrokerLogSink;
   offsetsPartitions: number;
   offsetCommitValueVersion: OffsetCommitValueVersion;
+  /**
+   * What a load that fails leaves: 'shard-failed' (Kafka 4.x's coordinator runtime, default):
+   * the shard answers NOT_COORDINATOR; 'offsets-lost' (3.x's GroupMetadataManager): the error is
+   * logged and the partition is served with nothing loaded, so its groups' offsets are gone.
+   */
+  loadFailure?: 'shard-failed' | 'offsets-lost';
+  /** write an empty GroupMetadata record when JoinGroup creates a group (Kafka 4.x) */
+  recordGroupCreation?: boolean;
   /** offsets.topic.compression.codec (none when absent) */
   offsetsTopicCompression?: OffsetsTopicCompression;
   /** group.initial.rebalance.delay.ms (Kafka: 3000; short here so tests and demos stay quick) */
@@ -67,6 +75,7 @@ export class GroupCoordinator {
   private readonly logs: BrokerLogSink;
   readonly offsetsPartitions: number;
   private readonly offsetCommitValueVersion: OffsetCommitValueVersion;
+  readonly loadFailure: 'shard-failed' | 'offsets-lost';
   private readonly compression: OffsetsTopicCompression;
   private readonly slots = new Map<number, ShardSlot>();
   private readonly failures = new Map<number, ShardFailure>();
@@ -81,6 +90,7 @@ export class GroupCoordinator {
     this.logs = options.logs;
     this.offsetsPartitions = options.offsetsPartitions;
     this.offsetCommitValueVersion = options.offsetCommitValueVersion;
+    this.loadFailure = options.loadFailure ?? 'shard-failed';
     this.compression = options.offsetsTopicCompression ?? { codec: 'none' };
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 60_000;
     this.shardEnv = {
@@ -93,6 +103,7 @@ export class GroupCoordinator {
       offsetsRetentionMs: options.offsetsRetentionMs ?? 7 * 24 * 3600 * 1000,
       maxMetadataBytes: 4096,
       expireTimestampOnEveryCommit: options.offsetCommitValueVersion === 1,
+      recordGroupCreation: options.recordGroupCreation ?? false,
     };
   }
 
@@ -144,8 +155,9 @@ export class GroupCoordinator {
   }
 
   /**
-   * The shard goes FAILED, as when a reload hits a record it cannot replay: its groups are
-   * dropped, every group call answers NOT_COORDINATOR, and the leader logs what Kafka logs.
+   * The shard's load fails, as when a reload hits a record it cannot replay: its groups are
+   * dropped and the leader logs what Kafka logs; then every group call answers NOT_COORDINATOR
+   * (4.x), or (3.x, `loadFailure: 'offsets-lost'`) the shard serves again with nothing loaded.
    */
   failCoordinator(partition: number, mode: FailureMode = 'epoch-conflict', groupId?: string): void {
     const slot = this.requireSlot(partition);
@@ -267,6 +279,8 @@ export class GroupCoordinator {
     );
     const lines = coordinatorLogLines({ mode: failure.mode, brokerId: slot.brokerId, partition: slot.partition, epoch: slot.epoch, conflict: failure.conflict });
     for (const line of lines) logger.error(line.message, line.logger);
+    // The classic coordinator's `finally` still marks the partition owned: it serves, empty.
+    if (this.loadFailure === 'offsets-lost') slot.status = 'ACTIVE';
   }
 
   /** The quoted record still holds its partition's offset (no later commit or tombstone replaced it). */

@@ -27,6 +27,12 @@ export interface ShardEnvironment {
   expireTimestampOnEveryCommit?: boolean;
   /** where the shard's groups print their rebalance lines (the leader's broker log) */
   info?: (message: string) => void;
+  /**
+   * Kafka 4.x's coordinator writes an empty GroupMetadata record (no protocol type, generation 0)
+   * when a JoinGroup creates a classic group, so the group exists even if that join goes no further;
+   * 3.x's classic coordinator writes nothing until the first generation.
+   */
+  recordGroupCreation?: boolean;
 }
 
 export interface OffsetToCommit {
@@ -107,10 +113,13 @@ export class GroupShard {
   }
 
   async join(groupId: string, request: JoinRequest): Promise<JoinResult> {
+    const created = !this.groups.has(groupId);
     const group = this.groupFor(groupId);
+    // A failed write here fails the generation's own write later, which answers NOT_COORDINATOR.
+    const recorded = created && this.env.recordGroupCreation === true && this.write([{ kind: 'group', group: groupId, value: group.snapshot() }], BigInt(this.env.now())) !== null;
     const result = await group.join(request);
-    // A refused first join must not leave a phantom group behind for ListGroups.
-    if (group.isPristine && !this.offsets.hasOffsets(groupId) && this.groups.get(groupId) === group) this.groups.delete(groupId);
+    // A refused first join must not leave a phantom group behind for ListGroups (unless the log already has it).
+    if (!recorded && group.isPristine && !this.offsets.hasOffsets(groupId) && this.groups.get(groupId) === group) this.groups.delete(groupId);
     return result;
   }
 

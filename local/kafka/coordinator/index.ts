@@ -34,14 +34,14 @@ export const COORDINATOR_APIS: readonly CoordinatorApi[] = [
 export type CoordinatorTuning = Omit<GroupCoordinatorOptions, 'cluster' | 'logs' | 'offsetsPartitions' | 'offsetCommitValueVersion' | 'offsetsTopicCompression'>;
 
 export interface CoordinatorFailOptions extends FailCoordinatorOptions {
-  /** 'epoch-conflict' (default): Kafka 4.x loader lines; 'legacy': the pre-4.0 GroupMetadataManager line */
+  /** 'epoch-conflict' (default on 4.x profiles): Kafka 4.x loader lines; 'legacy' (default on 3.9): the GroupMetadataManager line */
   mode?: FailureMode;
   /** the group whose committed partition the log lines quote (default: the newest commit in the partition) */
   group?: string;
 }
 
-function failureMode(options: CoordinatorFailOptions | undefined): FailureMode {
-  const mode = options?.mode ?? (options?.legacyLogLine === true ? 'legacy' : 'epoch-conflict');
+function failureMode(options: CoordinatorFailOptions | undefined, classic: boolean): FailureMode {
+  const mode = options?.mode ?? (options?.legacyLogLine === true || classic ? 'legacy' : 'epoch-conflict');
   if (mode !== 'epoch-conflict' && mode !== 'legacy') {
     throw invalidInput('mode', `unknown failure mode ${JSON.stringify(mode)}`, "Use 'epoch-conflict' or 'legacy'.");
   }
@@ -62,6 +62,8 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
     logs: env.logs,
     offsetsPartitions: env.offsetsPartitions,
     offsetCommitValueVersion: env.offsetCommitValueVersion,
+    loadFailure: env.loadFailure ?? 'shard-failed',
+    recordGroupCreation: env.loadFailure !== 'offsets-lost',
     ...(env.offsetsTopicCompression ? { offsetsTopicCompression: env.offsetsTopicCompression } : {}),
   });
   const transactions = new TransactionCoordinator(env.cluster, groups, env.logs, env.transactionPartitions);
@@ -74,7 +76,7 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
     faults: {
       failCoordinator: (partition, options) => {
         const failOptions = options as CoordinatorFailOptions | undefined;
-        groups.failCoordinator(partition, failureMode(failOptions), typeof failOptions?.group === 'string' ? failOptions.group : undefined);
+        groups.failCoordinator(partition, failureMode(failOptions, groups.loadFailure === 'offsets-lost'), typeof failOptions?.group === 'string' ? failOptions.group : undefined);
       },
       healCoordinator: (partition) => groups.healCoordinator(partition),
       loadCoordinator: (partition, durationMs) => groups.loadCoordinator(partition, durationMs),

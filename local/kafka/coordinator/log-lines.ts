@@ -41,7 +41,8 @@ export function coordinatorLogLines(input: FailureLineInput): CoordinatorLogLine
     ];
   }
   const lines: CoordinatorLogLine[] = [];
-  let reason = `java.lang.RuntimeException: Unexpected end of ${tp} at epoch ${input.epoch}`;
+  // Kafka prints the loader exception's message (not its class) after "due to", then a period.
+  let reason = `Unexpected end of ${tp} at epoch ${input.epoch}.`;
   if (input.conflict !== null) {
     const c = input.conflict;
     const ownedAt = input.epoch + 1;
@@ -51,13 +52,14 @@ export function coordinatorLogLines(input: FailureLineInput): CoordinatorLogLine
       `value=ApiMessageAndVersion(OffsetCommitValue(offset=${c.offset}, leaderEpoch=${c.leaderEpoch}, metadata='${c.metadata}', ` +
       `commitTimestamp=${c.commitTimestamp}, expireTimestamp=-1)))`;
     lines.push({
-      message: `[GroupCoordinator id=${input.brokerId}] Replaying record ${record} from ${tp} at offset ${c.logOffset} with producer id ${c.producerId} and producer epoch ${c.producerEpoch} failed due to: ${conflict}.`,
+      // The loader's own line carries no [GroupCoordinator id=N] prefix.
+      message: `Replaying record ${record} from ${tp} at offset ${c.logOffset} with producer id ${c.producerId} and producer epoch ${c.producerEpoch} failed due to: ${conflict}.`,
       logger: LOADER_LOGGER,
     });
-    reason = `java.lang.RuntimeException: ${conflict}.`;
+    reason = `${conflict}.`;
   }
   lines.push({
-    message: `[GroupCoordinator id=${input.brokerId}] Failed to load metadata from ${tp} with epoch ${input.epoch} due to ${reason}`,
+    message: `[GroupCoordinator id=${input.brokerId}] Failed to load metadata from ${tp} with epoch ${input.epoch} due to ${reason}.`,
     logger: RUNTIME_LOGGER,
   });
   return lines;

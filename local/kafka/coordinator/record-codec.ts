@@ -9,7 +9,17 @@ import type { CoordinatorRecord } from './coordinator-records.ts';
 
 /** Versions Kafka 2.3-4.3 write for classic groups; offset commits follow the cluster option. */
 export const GROUP_METADATA_VALUE_VERSION = 3;
-export type OffsetCommitValueVersion = 1 | 3 | 4;
+/**
+ * Which OffsetCommitValue version a commit is written in: one version for every commit, or a
+ * release's rule (v1 when the commit carries an expire timestamp, i.e. the request gave a
+ * retention time, else the release's plain version: 3 up to 4.0, 4 from 4.1).
+ */
+export type OffsetCommitValueVersion = 1 | 3 | 4 | { plain: 3 | 4 };
+
+export function offsetCommitValueVersionFor(policy: OffsetCommitValueVersion, expireTimestamp: bigint): 1 | 3 | 4 {
+  if (typeof policy === 'number') return policy;
+  return expireTimestamp >= 0n ? 1 : policy.plain;
+}
 
 export interface EncodedRecord {
   key: Buffer;
@@ -39,7 +49,7 @@ export function encodeCoordinatorRecord(
                   commitTimestamp: record.value.commitTimestamp,
                   expireTimestamp: record.value.expireTimestamp,
                 },
-                offsetCommitValueVersion,
+                offsetCommitValueVersionFor(offsetCommitValueVersion, record.value.expireTimestamp),
               ),
       };
     case 'group':

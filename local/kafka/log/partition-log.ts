@@ -203,7 +203,14 @@ export class PartitionLog {
     for (let i = this.batchIndexFor(offset); i < this.batches.length; i++) {
       const batch = this.batches[i]!;
       if (batch.baseOffset >= limit) break;
-      if (frames.length > 0 && bytes + batch.frame.length > maxBytes) break;
+      if (frames.length > 0 && bytes + batch.frame.length > maxBytes) {
+        // Kafka sends the log slice up to the byte limit, so the trailing batch arrives cut; clients drop it.
+        if (bytes < maxBytes) {
+          frames.push(batch.frame.subarray(0, maxBytes - bytes));
+          bytes = maxBytes;
+        }
+        break;
+      }
       frames.push(batch.frame);
       bytes += batch.frame.length;
       lastReturned = batch.lastOffset;

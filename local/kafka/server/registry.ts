@@ -51,11 +51,29 @@ export interface ApiDefinition<Deps> {
 export class ApiRegistry {
   private readonly handlers = new Map<number, RegisteredApi>();
 
+  /**
+   * @param releaseVersions the versions a Kafka release advertises (a release profile): each API
+   * is served at the overlap of its handler's versions and the release's, and an API the release
+   * lacks is not served at all. Without it, every handler's own range.
+   */
+  constructor(private readonly releaseVersions?: ReadonlyMap<number, { minVersion: number; maxVersion: number }>) {}
+
   registerApi(apiKey: number, handler: ApiHandler): void {
     if (!Number.isInteger(handler.minVersion) || !Number.isInteger(handler.maxVersion) || handler.minVersion > handler.maxVersion) {
       throw new RangeError(`${apiName(apiKey)}: minVersion ${handler.minVersion} must be an integer <= maxVersion ${handler.maxVersion}`);
     }
-    this.handlers.set(apiKey, { apiKey, ...handler });
+    if (this.releaseVersions === undefined) {
+      this.handlers.set(apiKey, { apiKey, ...handler });
+      return;
+    }
+    const release = this.releaseVersions.get(apiKey);
+    const minVersion = Math.max(handler.minVersion, release?.minVersion ?? Infinity);
+    const maxVersion = Math.min(handler.maxVersion, release?.maxVersion ?? -1);
+    if (release === undefined || minVersion > maxVersion) {
+      this.handlers.delete(apiKey);
+      return;
+    }
+    this.handlers.set(apiKey, { apiKey, ...handler, minVersion, maxVersion });
   }
 
   /** Registers every API of a list, each answering with `deps`. */

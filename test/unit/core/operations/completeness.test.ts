@@ -274,6 +274,16 @@ describe('readCommittedOffsets with a window that holds no member metadata', () 
     expect(report.issues.map((i) => i.kind)).toContain('SUBSCRIPTION_UNKNOWN');
   });
 
+  it('when the window ends with the group Empty, takes the subscription from its last metadata with members', async () => {
+    const { kafka, since, log } = windowedCluster();
+    log.record(groupMetadata(GROUP, { members: [['orders']] }), { timestamp: BigInt(since) + 2000n });
+    log.record(groupMetadata(GROUP, { members: [] }), { timestamp: BigInt(since) + 3000n }); // every member left
+    const offsets = await readCommittedOffsets(kafka, GROUP, { since });
+    expect(offsets.groupMetadata).toMatchObject({ state: 'Empty', members: 0 });
+    expect(offsets.subscription).toMatchObject({ source: 'window', topics: ['orders'], committedBeforeWindow: ['payments'] });
+    expect(offsets.subscription?.note).toMatch(/in the window, before the group became Empty/);
+  });
+
   it('takes the subscription from the window when it holds member metadata, without reading before it', async () => {
     const { kafka, since, log } = windowedCluster();
     log.record(groupMetadata(GROUP, { members: [['orders']] }), { timestamp: BigInt(since) + 2000n });

@@ -33,13 +33,19 @@ describe('PartitionLog', () => {
     expect(log.read(3, 100).records.length).toBe(0);
   });
 
-  it('returns one oversized first batch but stops before exceeding maxBytes afterwards', () => {
+  it('returns one oversized first batch whole, then cuts the log slice at maxBytes as Kafka does', () => {
     const log = new PartitionLog({ topic: 't', partition: 0 });
     const big = 'x'.repeat(500);
     log.append(batch([rec('a', big, 1)]));
     log.append(batch([rec('b', big, 2)]));
-    expect(decodeAll(log.read(0, 10).records)).toHaveLength(1);
-    expect(decodeAll(log.read(0, 1000).records)).toHaveLength(1);
+    const first = log.read(0, 10).records;
+    expect(decodeAll(first)).toHaveLength(1);
+    const cut = log.read(0, 1000).records;
+    // the first batch whole, then the head of the second up to the limit: readers drop the partial batch
+    expect(cut.length).toBe(1000);
+    expect(cut.subarray(0, first.length).equals(first)).toBe(true);
+    expect(decodeRecordBatches(cut)).toMatchObject({ truncatedTail: true, bytesConsumed: first.length });
+    expect(decodeAll(cut)).toHaveLength(1);
     expect(decodeAll(log.read(0, 10_000).records)).toHaveLength(2);
   });
 
