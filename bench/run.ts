@@ -3,6 +3,7 @@
  * `npm run bench -- --list` lists them. To add a section, export a BenchCase list from a module
  * under bench/cases/ and add it to `cases` below.
  */
+import { cliVsKcatCases } from './cases/cli-vs-kcat.ts';
 import { compressedBatchCases } from './cases/compressed-batches.ts';
 import { kafkaScanCases } from './cases/kafka-scan.ts';
 import { offsetsReplayCases } from './cases/offsets-replay.ts';
@@ -10,7 +11,7 @@ import { localKafkaCases } from './local-kafka/cluster-load.ts';
 import { floorMet } from './types.ts';
 import type { BenchCase, FloorCheck } from './types.ts';
 
-const cases: BenchCase[] = [...offsetsReplayCases, ...compressedBatchCases, ...kafkaScanCases, ...localKafkaCases];
+const cases: BenchCase[] = [...offsetsReplayCases, ...compressedBatchCases, ...kafkaScanCases, ...cliVsKcatCases, ...localKafkaCases];
 
 async function main(args: string[]): Promise<number> {
   if (args.includes('--list') || args.includes('--help')) {
@@ -35,7 +36,7 @@ async function main(args: string[]): Promise<number> {
       const verdict = floorMet(check) ? 'met' : 'NOT MET';
       console.log(
         `${check.bench} / ${check.label}: ${Math.round(check.value).toLocaleString('en-US')} ${check.unit} ` +
-          `(floor ${check.floor.toLocaleString('en-US')}) ${verdict}`,
+          `(${check.atMost === true ? 'at most' : 'floor'} ${check.floor.toLocaleString('en-US')}) ${verdict}`,
       );
     }
   }

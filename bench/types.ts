@@ -14,6 +14,8 @@ export interface FloorCheck {
   value: number;
   floor: number;
   unit: string;
+  /** The floor is a ceiling (a time to stay under) rather than a rate to reach. */
+  atMost?: boolean;
 }
 
 export interface BenchOutcome {
@@ -21,5 +23,5 @@ export interface BenchOutcome {
 }
 
 export function floorMet(check: FloorCheck): boolean {
-  return check.value >= check.floor;
+  return check.atMost === true ? check.value <= check.floor : check.value >= check.floor;
 }

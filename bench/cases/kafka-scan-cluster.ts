@@ -1,7 +1,7 @@
 /**
  * The cluster side of the `kafka-scan` case, run as its own process so that its CPU time is
  * counted apart from the scanner's. Starts the local cluster, bulk-loads the benchmark's
- * synthetic segment into the `__consumer_offsets` partition of the measured group, prints one
+ * synthetic segment (`--passes N` times) into the `__consumer_offsets` partition of the measured group, prints one
  * JSON line describing what it holds, and stops when its stdin closes.
  */
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
@@ -26,9 +26,14 @@ async function main(): Promise<void> {
   const group = segment.groups[Math.floor(segment.groups.length / 3)]!;
   const partition = partitionForGroup(group, OFFSETS_PARTITIONS);
   const log = local.cluster.requirePartition('__consumer_offsets', partition).log;
+  // `--passes N`: the segment N times over (the log assigns the offsets), for longer logs.
+  const passesAt = process.argv.indexOf('--passes');
+  const passes = passesAt >= 0 ? Number(process.argv[passesAt + 1]) : 1;
   let records = 0;
   // Whole fetch-sized frame runs appended as a broker appends produced data (append time applied).
-  for (const fetch of segment.fetches) records += log.append(fetch, { timestampType: 'LogAppendTime' }).recordCount;
+  for (let pass = 0; pass < passes; pass++) {
+    for (const fetch of segment.fetches) records += log.append(fetch, { timestampType: 'LogAppendTime' }).recordCount;
+  }
   const loaded: LoadedCluster = { bootstrap: local.bootstrapServers, group, partition, records, bytes: log.sizeInBytes, pid: process.pid };
   process.stdout.write(`${JSON.stringify(loaded)}\n`);
   process.stdin.resume();

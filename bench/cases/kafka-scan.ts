@@ -26,7 +26,7 @@ const CLUSTER_SCRIPT = fileURLToPath(new URL('./kafka-scan-cluster.ts', import.m
 const STARTUP_TIMEOUT_MS = 300_000;
 
 /** CPU seconds (user + system) a process has used so far, from /proc; undefined where there is no /proc. */
-function processCpuMs(pid: number): number | undefined {
+export function processCpuMs(pid: number): number | undefined {
   try {
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -49,9 +49,9 @@ function clockTicksPerSecond(): number {
   return ticks;
 }
 
-async function startCluster(): Promise<{ child: ChildProcessWithoutNullStreams; loaded: LoadedCluster }> {
+export async function startCluster(passes = 1): Promise<{ child: ChildProcessWithoutNullStreams; loaded: LoadedCluster }> {
   // node --import tsx rather than the tsx wrapper, so the pid is the process that serves.
-  const child = spawn(process.execPath, ['--import', 'tsx', CLUSTER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLUSTER_SCRIPT, '--passes', String(passes)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout });
@@ -69,7 +69,7 @@ async function startCluster(): Promise<{ child: ChildProcessWithoutNullStreams; 
   return { child, loaded };
 }
 
-function stopCluster(child: ChildProcessWithoutNullStreams): Promise<void> {
+export function stopCluster(child: ChildProcessWithoutNullStreams): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -1,10 +1,12 @@
-import { checkCompleteness, readCommittedOffsets } from '../../../lambdas/core/operations/index.ts';
+import { checkCompleteness, shardGroupOffsets, offsetsPartitionFor } from '../../../lambdas/core/operations/index.ts';
 import type { CompletenessReport, GroupOffsetsResult } from '../../../lambdas/core/model.ts';
+import { validateGroupId } from '../../../lambdas/core/operations/validate.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
 import type { Command } from '../command.ts';
 import { exitCodeForCompleteness } from '../exit-codes.ts';
 import { formatTimestamp, listOrDash, renderTable } from '../table.ts';
-import { SCAN_FLAGS, scanOptions, scanSummary, scanWindow } from './scan-flags.ts';
+import { SCAN_FLAGS, SHARD_FLAGS, scanOptions, scanSummary } from './scan-flags.ts';
+import { readShards } from './shard-runs.ts';
 
 export function renderOffsets(result: GroupOffsetsResult, report: CompletenessReport): string {
   const lines: string[] = [];
@@ -57,7 +59,7 @@ export const offsetsCommand: Command = {
   name: 'offsets',
   summary: `a group's last committed offsets, recovered from ${CONSUMER_OFFSETS_TOPIC}, with a completeness report`,
   positionals: [{ name: 'group', description: 'consumer group id' }],
-  flags: { ...SCAN_FLAGS },
+  flags: { ...SCAN_FLAGS, ...SHARD_FLAGS },
   details: [
     'Example: coordinator-recovery offsets orders-service --since 2024-05-01T00:00:00Z --bootstrap b-1.example:9092',
     'STATUS: OK, MISSING (no offset recovered for a partition of a subscribed or committed topic),',
@@ -65,9 +67,14 @@ export const offsetsCommand: Command = {
   ].join('\n'),
   async run(context, { positionals, flags }) {
     const groupId = positionals[0] as string;
-    const window = scanWindow(flags, context.io.now());
+    validateGroupId(groupId, '<group>');
+    const { shards } = await readShards(context, flags, {
+      command: 'offsets',
+      group: groupId,
+      partitions: async () => [await offsetsPartitionFor(await context.port(), groupId)],
+    });
     const port = await context.port();
-    const result = await readCommittedOffsets(port, groupId, window, scanOptions(context));
+    const result = await shardGroupOffsets(port, shards[0]!, groupId, scanOptions(context));
     const completeness = await checkCompleteness(port, result);
     if (context.json && !completeness.complete) context.note(`INCOMPLETE: ${completeness.issues.map((issue) => issue.message).join('; ')}`);
     return { data: { offsets: result, completeness }, human: () => renderOffsets(result, completeness), exitCode: exitCodeForCompleteness([completeness]) };

@@ -10,6 +10,30 @@ export const SCAN_FLAGS: Record<string, FlagDefinition> = {
   'from-offset': { type: 'string', placeholder: 'N', description: 'start at this __consumer_offsets log offset instead (with --since, the later start wins)' },
 };
 
+/** The flags of the commands that read whole shards (`groups`, `offsets`): how a big one is read. */
+export const SHARD_FLAGS: Record<string, FlagDefinition> = {
+  checkpoint: {
+    type: 'string',
+    placeholder: 'FILE',
+    description: 'save progress here when the scan stops (Ctrl-C, a lost broker); the same command with the same FILE continues where it stopped; removed when the scan finishes',
+  },
+  segments: { type: 'string', placeholder: 'K', description: 'split each partition\'s window into K offset ranges read at once and merged exactly (default 1)' },
+  'fetch-bytes': { type: 'string', placeholder: 'BYTES', description: 'bytes asked for per Fetch: 8388608, 8MiB, 512KiB (default 8MiB)' },
+};
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 1024 * 1024, mib: 1024 * 1024 };
+
+/** `--fetch-bytes`: a byte count, with an optional KiB/MiB unit. */
+export function parseByteSize(value: string, flag: string): number {
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = match ? BYTE_UNITS[match[2]!.toLowerCase()] : undefined;
+  const bytes = match && unit !== undefined ? Number(match[1]) * unit : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1024 || bytes > 256 * 1024 * 1024) {
+    throw invalidInput(flag, `"${value}" is not a fetch size from 1KiB to 256MiB`, `Pass bytes or KiB/MiB, e.g. ${flag} 8MiB`);
+  }
+  return bytes;
+}
+
 export function scanWindow(flags: FlagValues, nowMs: number): ScanWindow {
   const window: ScanWindow = {};
   if (typeof flags['since'] === 'string') window.since = parseSince(flags['since'], nowMs);
