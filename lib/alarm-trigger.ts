@@ -3,16 +3,25 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { COORDINATOR_FAILURE_PHRASES } from '../lambdas/core/workflow/log-phrases.ts';
+
+/** The error the startExecution integration raises for a name already used (both spellings seen). */
+const EXECUTION_ALREADY_EXISTS = ['StepFunctions.ExecutionAlreadyExistsException', 'Sfn.ExecutionAlreadyExistsException'] as const;
 
 export interface AlarmTriggerProps {
   /** The cluster's broker log group (Provisioned.LoggingInfo.BrokerLogs.CloudWatchLogs). */
   brokerLogGroupName: string;
   /** The runbook to start. */
   stateMachine: sfn.IStateMachine;
+  /** Told when an alarm arrives while a run is in progress (the approver's topic). */
+  noticeTopic: sns.ITopic;
+  /** The topic's encryption key: publishing to an encrypted topic needs it. */
+  noticeTopicKey: kms.IKey;
   /** The cluster the runbook should examine. */
   clusterArn: string;
   /** Diagnose searches the broker logs this far back from the alarm time. */
@@ -21,15 +30,17 @@ export interface AlarmTriggerProps {
   metricNamespace?: string;
   /** Also names the metric, so two stacks in one account do not share a metric. */
   alarmName: string;
+  /** Other alarms that start the runbook the same way (the shard canary's). */
+  otherAlarms?: cloudwatch.IAlarm[];
   logRetention?: logs.RetentionDays;
 }
 
 /**
  * Broker log lines -> metric -> alarm -> EventBridge -> a small starter state machine that
  * starts the runbook under a deterministic name. EventBridge cannot name executions, and an
- * alarm can flap or an event be delivered twice, so the starter (a) skips when a run is
- * already in progress and (b) names the run after the alarm's hour, treating "already exists"
- * as success.
+ * alarm can flap or an event be delivered twice, so the starter (a) starts nothing while a run
+ * is in progress, but tells the topic that the alarm fired again (it may be a second shard), and
+ * (b) names the run after the alarm's hour, treating "already exists" as success at once.
  */
 export class AlarmTrigger extends Construct {
   readonly metricFilter: logs.MetricFilter;
@@ -62,13 +73,14 @@ export class AlarmTrigger extends Construct {
     });
 
     this.starter = this.buildStarter(props);
+    props.noticeTopicKey.grant(this.starter, 'kms:Decrypt', 'kms:GenerateDataKey');
 
     this.rule = new events.Rule(this, 'OnAlarm', {
       description: 'Start the coordinator recovery runbook when the coordinator-failure alarm goes to ALARM',
       eventPattern: {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
-        resources: [this.alarm.alarmArn],
+        resources: [this.alarm.alarmArn, ...(props.otherAlarms ?? []).map((alarm) => alarm.alarmArn)],
         detail: { state: { value: ['ALARM'] } },
       },
     });
@@ -117,20 +129,38 @@ export class AlarmTrigger extends Construct {
       resultPath: '$.started',
     });
     const alreadyStarted = new sfn.Succeed(this, 'AlreadyStarted', { comment: 'This alarm hour already has a run' });
-    start.addCatch(alreadyStarted, {
-      errors: ['StepFunctions.ExecutionAlreadyExistsException', 'Sfn.ExecutionAlreadyExistsException'],
-      resultPath: '$.duplicate',
-    });
+    // Retriers are tried in order and the first match wins: "already exists" is final, never
+    // retried, and goes straight to the Catch below instead of waiting out the generic retrier.
+    start.addRetry({ errors: [...EXECUTION_ALREADY_EXISTS], maxAttempts: 0 });
     start.addRetry({
       errors: ['StepFunctions.SfnException', 'StepFunctions.ExecutionLimitExceededException', 'States.TaskFailed'],
       interval: Duration.seconds(5),
       maxAttempts: 3,
       backoffRate: 2,
     });
+    start.addCatch(alreadyStarted, { errors: [...EXECUTION_ALREADY_EXISTS], resultPath: '$.duplicate' });
+
+    const tellRunInProgress = new tasks.SnsPublish(this, 'TellRunInProgress', {
+      topic: props.noticeTopic,
+      subject: 'Coordinator recovery: the alarm fired again during a run',
+      message: sfn.TaskInput.fromText(
+        sfn.JsonPath.format(
+          'The alarm {} fired at {} while execution {} of the recovery runbook is in progress, so no new run was started. If it names another shard than the running one, start a new execution for it once this one has ended (or now from the console, with the groups of that shard).',
+          sfn.JsonPath.stringAt('$.alarmName'),
+          sfn.JsonPath.stringAt('$.eventTime'),
+          sfn.JsonPath.stringAt('$.running.executions[0].name'),
+        ),
+      ),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    tellRunInProgress.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+    const inProgress = new sfn.Succeed(this, 'RunAlreadyInProgress', { comment: 'The approver is already working on a run' });
+    // A lost notice must not fail the starter: the run in progress is what matters.
+    tellRunInProgress.addCatch(inProgress, { errors: ['States.ALL'], resultPath: '$.noticeError' });
 
     const definition = listRunning.next(
       new sfn.Choice(this, 'RunInProgress')
-        .when(sfn.Condition.isPresent('$.running.executions[0]'), new sfn.Succeed(this, 'RunAlreadyInProgress', { comment: 'The approver is already working on a run' }))
+        .when(sfn.Condition.isPresent('$.running.executions[0]'), tellRunInProgress.next(inProgress))
         .otherwise(start.next(new sfn.Succeed(this, 'Started'))),
     );
 

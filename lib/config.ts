@@ -18,10 +18,17 @@ export interface RecoveryConfig {
   /** A security group the brokers accept client traffic from (usually the cluster's own). */
   securityGroupId: string;
   authMode: KafkaAuthMode;
-  /** AmazonMSK_* secret with the SCRAM user; required when authMode is scram. */
+  /** AmazonMSK_* secret with the SCRAM user; required when authMode is scram, with its key below. */
   scramSecretArn?: string;
   /** The customer managed key that encrypts the SCRAM secret (MSK requires one). */
   scramSecretKmsKeyArn?: string;
+  /**
+   * For authMode tls on a cluster with TLS client authentication (mTLS): a Secrets Manager
+   * secret {"certificate": PEM, "privateKey": PEM} issued by the cluster's ACM private CA.
+   */
+  tlsClientCertificateSecretArn?: string;
+  /** The customer managed key of that secret, when it is not encrypted with aws/secretsmanager. */
+  tlsClientCertificateSecretKmsKeyArn?: string;
   /** The CloudWatch Logs group the cluster's broker logs go to (Provisioned.LoggingInfo). */
   brokerLogGroupName: string;
   approverEmail: string;
@@ -39,6 +46,8 @@ export interface RecoveryConfig {
   sourceGroupPattern: string;
   /** Which topics the runbook may describe and commit offsets for; `*` is every topic of this cluster. */
   dataTopicPattern: string;
+  /** Minutes between two runs of the shard canary (1-60); its alarm starts the runbook. */
+  canaryRate: number;
 }
 
 export interface ResolvedRecoveryConfig {
@@ -67,6 +76,7 @@ export const EXAMPLE_CONFIG: RecoveryConfig = {
   targetGroupPattern: '*-recovered-*',
   sourceGroupPattern: '*',
   dataTopicPattern: '*',
+  canaryRate: 1,
 };
 
 /** Keys that have a sensible default, as opposed to an example that must be replaced. */
@@ -80,6 +90,7 @@ const DEFAULTED_KEYS = new Set<keyof RecoveryConfig>([
   'sourceGroupPattern',
   'dataTopicPattern',
   'availabilityZones',
+  'canaryRate',
 ]);
 
 /** CloudWatch Logs accepts only these retention periods. */
@@ -103,7 +114,7 @@ export function resolveRecoveryConfig(readContext: ContextReader, overrides: Par
     const fromContext = readContext(CONTEXT_PREFIX + key);
     raw[key] = fromProps ?? fromContext ?? EXAMPLE_CONFIG[key];
   }
-  for (const key of ['scramSecretArn', 'scramSecretKmsKeyArn'] as const) {
+  for (const key of ['scramSecretArn', 'scramSecretKmsKeyArn', 'tlsClientCertificateSecretArn', 'tlsClientCertificateSecretKmsKeyArn'] as const) {
     const value = overrides[key] ?? readContext(CONTEXT_PREFIX + key);
     if (value !== undefined) raw[key] = value;
   }
@@ -146,10 +157,24 @@ function validate(raw: Record<keyof RecoveryConfig, unknown>): RecoveryConfig {
     targetGroupPattern: targetPattern(raw.targetGroupPattern),
     sourceGroupPattern: requiredString(raw.sourceGroupPattern, 'sourceGroupPattern', /^[A-Za-z0-9._*-]{1,249}$/, 'give a group name or a pattern ending in *'),
     dataTopicPattern: requiredString(raw.dataTopicPattern, 'dataTopicPattern', /^[A-Za-z0-9._*-]{1,249}$/, 'give a topic name or a pattern ending in *'),
+    canaryRate: integer(raw.canaryRate, 'canaryRate', 1, 60),
   };
   if (scramSecretArn !== undefined) config.scramSecretArn = scramSecretArn;
   const kmsKey = optionalString(raw.scramSecretKmsKeyArn, 'scramSecretKmsKeyArn', /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'give the key ARN (not an alias) that encrypts the SCRAM secret');
+  if (authMode === 'scram' && kmsKey === undefined) {
+    // MSK accepts only secrets encrypted with a customer managed key, and reading one needs kms:Decrypt on it.
+    throw configError('scramSecretKmsKeyArn', 'is required when authMode is scram', 'set it to the customer managed KMS key that encrypts the AmazonMSK_* secret (`aws secretsmanager describe-secret` > KmsKeyId)');
+  }
   if (kmsKey !== undefined) config.scramSecretKmsKeyArn = kmsKey;
+  const certificateSecret = optionalString(raw.tlsClientCertificateSecretArn, 'tlsClientCertificateSecretArn', /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+    'give the ARN of the Secrets Manager secret that holds {"certificate": PEM, "privateKey": PEM}');
+  if (certificateSecret !== undefined) {
+    if (authMode !== 'tls') throw configError('tlsClientCertificateSecretArn', `is set but authMode is ${authMode}`, 'set recovery:authMode=tls for a cluster with TLS client authentication, or remove the key');
+    config.tlsClientCertificateSecretArn = certificateSecret;
+  }
+  const certificateKey = optionalString(raw.tlsClientCertificateSecretKmsKeyArn, 'tlsClientCertificateSecretKmsKeyArn', /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/,
+    'give the key ARN (not an alias) that encrypts the client certificate secret');
+  if (certificateKey !== undefined) config.tlsClientCertificateSecretKmsKeyArn = certificateKey;
   return config;
 }
 

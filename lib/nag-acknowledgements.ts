@@ -5,6 +5,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import type { RecoveryConfig } from './config.ts';
+import { artifactResourcePatterns } from './artifact-access.ts';
 import { mskGroupArn, mskTopicArn, type MskClusterArnParts } from './msk-arns.ts';
 import { DEFAULT_SIZING, HANDLER_NAMES, type HandlerName } from './recovery-functions.ts';
 import { KAFKA_ACCESS } from './recovery-permissions.ts';
@@ -21,6 +22,7 @@ export interface NagSubjects {
   artifactsBucket: s3.IBucket;
   signingKey: secretsmanager.ISecret;
   stateMachineRole: iam.IRole;
+  stateMachineName: string;
   starterRole: iam.IRole;
 }
 
@@ -40,8 +42,10 @@ export function acknowledgeFindings(subjects: NagSubjects): void {
       'nodejs22.x is the runtime the bundles target (esbuild target node22) and the toolkit is tested on; move to the next LTS runtime together with the test matrix.');
     ack(role, 'AwsSolutions-IAM5[Resource::*]',
       'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, AWS requires Resource "*".');
-    ack(role, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.artifactsBucket)}.Arn>/*]`,
-      'Artifact keys are derived from the execution id at run time; GetObject/PutObject (NotifyFailure: PutObject only) are limited to this one bucket, with no Delete.');
+    for (const pattern of artifactResourcePatterns(name, subjects.stateMachineName)) {
+      ack(role, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.artifactsBucket)}.Arn>/${pattern}]`,
+        'A run\'s artifact keys start with its execution name, known only at run time; the pattern names this state machine and the one document (or folder) this step reads, writes or, for the approval marker only, deletes (lib/artifact-access.ts).');
+    }
     if (DEFAULT_SIZING[name].kafkaFacing) {
       ack(role, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
         'A Lambda in a VPC needs ec2:CreateNetworkInterface/DescribeNetworkInterfaces/DeleteNetworkInterface on "*"; the AWS managed policy is the documented minimal set for that.');

@@ -19,6 +19,7 @@ export const HANDLER_NAMES = [
   'verify',
   'report',
   'notify-failure',
+  'shard-canary',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
@@ -46,6 +47,7 @@ export const DEFAULT_SIZING: Record<HandlerName, HandlerSizing> = {
   verify: { kafkaFacing: true, timeout: Duration.minutes(5), memorySize: 512, description: 'Fetch the target groups\' offsets and compare them with the plan' },
   report: { kafkaFacing: false, timeout: Duration.minutes(1), memorySize: 256, description: 'Write and publish the recovery report' },
   'notify-failure': { kafkaFacing: false, timeout: Duration.seconds(30), memorySize: 256, description: 'Publish why the run failed' },
+  'shard-canary': { kafkaFacing: true, timeout: Duration.seconds(50), memorySize: 256, description: 'Probe every __consumer_offsets shard and publish how many are FAILED' },
 };
 
 export interface KafkaNetwork {

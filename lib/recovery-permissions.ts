@@ -28,6 +28,8 @@ export const KAFKA_ACCESS: Partial<Record<HandlerName, KafkaAccess>> = {
   'plan-target': { offsetsTopic: 'describe', dataTopics: 'describe', sourceGroups: 'none', targetGroups: 'describe' },
   'seed-offsets': { offsetsTopic: 'describe', dataTopics: 'read', sourceGroups: 'none', targetGroups: 'alter' },
   verify: { offsetsTopic: 'describe', dataTopics: 'describe', sourceGroups: 'none', targetGroups: 'describe' },
+  // Its probe groups (coordinator-recovery-probe-<n>) are described, never joined; sourceGroupPattern admits them by default.
+  'shard-canary': { offsetsTopic: 'describe', dataTopics: 'none', sourceGroups: 'describe', targetGroups: 'none' },
 };
 
 /** MSK IAM data-plane statements for one step; empty for non-Kafka steps. */

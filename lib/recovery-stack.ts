@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/handlers/env.ts';
 import { AlarmTrigger } from './alarm-trigger.ts';
 import { ApprovalChannel } from './approval-channel.ts';
+import { artifactStatements } from './artifact-access.ts';
 import { ArtifactsBucket } from './artifacts-bucket.ts';
 import { RunEndNotice } from './run-end-notice.ts';
 import { resolveRecoveryConfig, type RecoveryConfig, type ResolvedRecoveryConfig } from './config.ts';
@@ -14,6 +15,7 @@ import { acknowledgeFindings } from './nag-acknowledgements.ts';
 import { kafkaClusterStatements, mskControlPlaneStatement } from './recovery-permissions.ts';
 import { DEFAULT_SIZING, HANDLER_NAMES, RecoveryFunctions, type HandlerName, type KafkaNetwork } from './recovery-functions.ts';
 import { RecoveryStateMachine } from './recovery-state-machine.ts';
+import { ShardCanary } from './shard-canary.ts';
 
 export interface RecoveryStackProps extends StackProps {
   /** Values here win over `recovery:*` context; anything left out falls back to the example. */
@@ -24,11 +26,6 @@ export interface RecoveryStackProps extends StackProps {
   approvalHeartbeat?: Duration;
 }
 
-/** Handlers that read and write the artifacts bucket (lambdas/handlers/README.md). */
-const ARTIFACT_USERS: readonly HandlerName[] = HANDLER_NAMES.filter((name) => name !== 'notify-failure');
-/** NotifyFailure only adds failure.json, the end of the audit trail for runs without a report. */
-const ARTIFACT_WRITERS: readonly HandlerName[] = ['notify-failure'];
-
 /** Deploys the coordinator recovery runbook for one MSK cluster. */
 export class RecoveryStack extends Stack {
   readonly settings: ResolvedRecoveryConfig;
@@ -37,6 +34,7 @@ export class RecoveryStack extends Stack {
   readonly approval: ApprovalChannel;
   readonly artifacts: ArtifactsBucket;
   readonly trigger: AlarmTrigger;
+  readonly canary: ShardCanary;
   readonly key: kms.Key;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps = {}) {
@@ -83,7 +81,7 @@ export class RecoveryStack extends Stack {
     });
 
     const bucketName = this.artifacts.bucket.bucketName;
-    for (const name of [...ARTIFACT_USERS, ...ARTIFACT_WRITERS]) {
+    for (const name of HANDLER_NAMES) {
       fns[name].addEnvironment(ENV.ARTIFACTS_BUCKET, bucketName);
       // Without it the handlers would ask for SSE-S3 and bypass the bucket's key.
       fns[name].addEnvironment(ENV.ARTIFACTS_KMS_KEY_ID, this.key.keyArn);
@@ -98,9 +96,10 @@ export class RecoveryStack extends Stack {
     fns['request-approval'].addEnvironment(ENV.APPROVAL_ENDPOINT_URL, this.approval.endpointUrl.url);
     fns['request-approval'].addEnvironment(ENV.APPROVAL_LINK_TTL_SECONDS, String(approvalTimeout.toSeconds()));
     fns.diagnose.addEnvironment(ENV.DEFAULT_LOOKBACK_MINUTES, String(config.lookbackMinutes));
+    fns.diagnose.addEnvironment(ENV.BROKER_LOG_GROUP, config.brokerLogGroupName);
     for (const name of ['diagnose', 'plan-target'] as const) fns[name].addEnvironment(ENV.TARGET_GROUP_PATTERN, config.targetGroupPattern);
 
-    this.grantPermissions(settings, stateMachineArn);
+    this.grantPermissions(settings, stateMachineArn, stateMachineName);
 
     this.runbook = new RecoveryStateMachine(this, 'Runbook', {
       stateMachineName,
@@ -122,10 +121,19 @@ export class RecoveryStack extends Stack {
 
     // No run ends silently: failures the runbook cannot catch still reach the topic.
     new RunEndNotice(this, 'RunEndNotice', { stateMachine: this.runbook.stateMachine, topic: this.approval.topic });
+    this.canary = new ShardCanary(this, 'ShardCanary', {
+      canaryFunction: fns['shard-canary'],
+      rateMinutes: config.canaryRate,
+      clusterName: cluster.clusterName,
+      alarmName: `${this.stackName}-failed-shards`,
+    });
 
     this.trigger = new AlarmTrigger(this, 'AlarmTrigger', {
+      otherAlarms: [this.canary.alarm],
       brokerLogGroupName: config.brokerLogGroupName,
       stateMachine: this.runbook.stateMachine,
+      noticeTopic: this.approval.topic,
+      noticeTopicKey: this.key,
       clusterArn: config.clusterArn,
       lookbackMinutes: config.lookbackMinutes,
       alarmName: `${this.stackName}-coordinator-load-failures`,
@@ -135,6 +143,7 @@ export class RecoveryStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.runbook.stateMachine.stateMachineArn, description: 'Start recoveries here' });
     new CfnOutput(this, 'ArtifactsBucketName', { value: bucketName, description: 'Plans, approvals and reports (the audit trail)' });
     new CfnOutput(this, 'AlarmName', { value: this.trigger.alarm.alarmName });
+    new CfnOutput(this, 'CanaryAlarmName', { value: this.canary.alarm.alarmName, description: 'Fires when the shard canary finds a FAILED coordinator shard' });
 
     acknowledgeFindings({
       stack: this,
@@ -145,6 +154,7 @@ export class RecoveryStack extends Stack {
       artifactsBucket: this.artifacts.bucket,
       signingKey: this.approval.signingKey,
       stateMachineRole: this.runbook.stateMachine.role,
+      stateMachineName,
       starterRole: this.trigger.starter.role,
     });
   }
@@ -173,15 +183,15 @@ export class RecoveryStack extends Stack {
       environment[name] = {
         [ENV.AUTH_MODE]: config.authMode,
         ...(config.scramSecretArn ? { [ENV.SCRAM_SECRET_ARN]: config.scramSecretArn } : {}),
+        ...(config.tlsClientCertificateSecretArn ? { [ENV.TLS_CLIENT_CERTIFICATE_SECRET_ARN]: config.tlsClientCertificateSecretArn } : {}),
       };
     }
     return environment;
   }
 
-  private grantPermissions(settings: ResolvedRecoveryConfig, stateMachineArn: string): void {
+  private grantPermissions(settings: ResolvedRecoveryConfig, stateMachineArn: string, stateMachineName: string): void {
     const { config, cluster } = settings;
     const roles = this.functions.roles;
-    const objects = this.artifacts.bucket.arnForObjects('*');
 
     for (const name of HANDLER_NAMES) {
       const role = roles[name];
@@ -196,20 +206,16 @@ export class RecoveryStack extends Stack {
         policy(mskControlPlaneStatement(config.clusterArn));
         if (config.authMode === 'scram' && config.scramSecretArn) {
           policy(new iam.PolicyStatement({ sid: 'ReadTheScramSecret', actions: ['secretsmanager:GetSecretValue'], resources: [config.scramSecretArn] }));
-          if (config.scramSecretKmsKeyArn) {
-            policy(new iam.PolicyStatement({ sid: 'DecryptTheScramSecret', actions: ['kms:Decrypt'], resources: [config.scramSecretKmsKeyArn] }));
+          if (config.scramSecretKmsKeyArn) policy(new iam.PolicyStatement({ sid: 'DecryptTheScramSecret', actions: ['kms:Decrypt'], resources: [config.scramSecretKmsKeyArn] }));
+        }
+        if (config.authMode === 'tls' && config.tlsClientCertificateSecretArn) {
+          policy(new iam.PolicyStatement({ sid: 'ReadTheClientCertificate', actions: ['secretsmanager:GetSecretValue'], resources: [config.tlsClientCertificateSecretArn] }));
+          if (config.tlsClientCertificateSecretKmsKeyArn) {
+            policy(new iam.PolicyStatement({ sid: 'DecryptTheClientCertificate', actions: ['kms:Decrypt'], resources: [config.tlsClientCertificateSecretKmsKeyArn] }));
           }
         }
       }
-      if (ARTIFACT_USERS.includes(name)) {
-        // Steps read earlier artifacts and store their own; nothing deletes.
-        policy(new iam.PolicyStatement({ sid: 'ReadAndWriteArtifacts', actions: ['s3:GetObject', 's3:PutObject'], resources: [objects] }));
-        // Without ListBucket S3 answers a missing key with 403 instead of 404, and "not there yet" becomes an error.
-        policy(new iam.PolicyStatement({ sid: 'TellMissingArtifacts', actions: ['s3:ListBucket'], resources: [this.artifacts.bucket.bucketArn] }));
-      }
-      if (ARTIFACT_WRITERS.includes(name)) {
-        policy(new iam.PolicyStatement({ sid: 'RecordTheFailure', actions: ['s3:PutObject'], resources: [objects] }));
-      }
+      for (const statement of artifactStatements(name, this.artifacts.bucket, stateMachineName)) policy(statement);
       // Artifacts, the encrypted topic and the signing key all use the stack key.
       policy(new iam.PolicyStatement({ sid: 'UseTheStackKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.keyArn] }));
     }

@@ -3,7 +3,7 @@
  * outputs too large to travel in the state (Step Functions caps a state at 256 KiB).
  */
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import { RecoveryError } from '../core/errors.ts';
 import type { ArtifactEnvelope, ArtifactRef, Stored } from '../core/workflow/documents.ts';
 import { awsError, awsErrorName } from './errors.ts';
@@ -81,6 +81,15 @@ export async function putJson(store: ArtifactStore, key: string, document: unkno
     throw awsError(error, `s3:PutObject s3://${store.bucket}/${key}`);
   }
   return { bucket: store.bucket, key, bytes: Buffer.byteLength(body), sha256: sha256Hex(body) };
+}
+
+/** Removes an object; on the versioned bucket this adds a delete marker, the old version stays for the audit. */
+export async function deleteObject(store: ArtifactStore, key: string): Promise<void> {
+  try {
+    await store.s3.send(new DeleteObjectCommand({ Bucket: store.bucket, Key: key }));
+  } catch (error) {
+    throw awsError(error, `s3:DeleteObject s3://${store.bucket}/${key}`);
+  }
 }
 
 /**

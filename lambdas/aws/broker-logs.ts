@@ -5,7 +5,7 @@
  */
 import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilterLogEventsResponse } from '@aws-sdk/client-cloudwatch-logs';
 import { RecoveryError } from '../core/errors.ts';
-import type { LogFinding, LogSearchSummary } from '../core/workflow/documents.ts';
+import type { LogFinding, LogSearchStop, LogSearchSummary } from '../core/workflow/documents.ts';
 import { DEFAULT_BACKOFF, withBackoff, type BackoffOptions } from './backoff.ts';
 import { BROKER_LOG_FILTER_PATTERN, aggregateFindings, type BrokerLogEvent } from './broker-log-lines.ts';
 import { awsError, awsErrorName, isThrottling } from './errors.ts';
@@ -16,7 +16,7 @@ export interface BrokerLogSearchOptions {
   until: number; // epoch ms, inclusive
   /** Only streams starting with this (e.g. "<cluster>-Broker-"); all streams of the group otherwise. */
   streamPrefix?: string;
-  /** Pages followed at most; the summary says when the cap cut the search short. */
+  /** Pages followed at most; the summary says when the cap (or the deadline) cut the search short. */
   maxPages?: number;
   /** Epoch ms after which no further page is requested (the caller's own time limit). */
   deadline?: number;
@@ -38,13 +38,17 @@ export async function searchBrokerLogs(logs: CloudWatchLogsClient, options: Brok
   const seenTokens = new Set<string>();
   let throttledRetries = 0;
   let pages = 0;
-  let truncated = false;
+  let stoppedBy: LogSearchStop | null = null;
   let nextToken: string | undefined;
 
   for (;;) {
     // A partial answer in time beats a complete one after the Lambda was killed.
-    if (pages >= maxPages || (options.deadline !== undefined && pages > 0 && (options.clock ?? Date.now)() >= options.deadline)) {
-      truncated = true;
+    if (pages >= maxPages) {
+      stoppedBy = 'PAGE_CAP';
+      break;
+    }
+    if (options.deadline !== undefined && pages > 0 && (options.clock ?? Date.now)() >= options.deadline) {
+      stoppedBy = 'DEADLINE';
       break;
     }
     const token = nextToken;
@@ -91,7 +95,8 @@ export async function searchBrokerLogs(logs: CloudWatchLogsClient, options: Brok
       pages,
       events: events.size,
       throttledRetries,
-      truncated,
+      truncated: stoppedBy !== null,
+      stoppedBy,
     },
   };
 }

@@ -23,8 +23,9 @@ let secrets: SecretsManagerClient | undefined;
 
 export const awsClients = {
   msk: (): KafkaClient => (msk ??= new KafkaClient({ region: region() })),
-  // Our own backoff handles FilterLogEvents throttling; SDK retries on top would multiply waits.
-  logs: (): CloudWatchLogsClient => (logs ??= new CloudWatchLogsClient({ region: region(), maxAttempts: 1 })),
+  // Standard retries like every other client: a dropped connection or a 5xx is retried by the
+  // SDK; broker-logs.ts backs off further only when throttling outlasts them.
+  logs: (): CloudWatchLogsClient => (logs ??= new CloudWatchLogsClient({ region: region() })),
   s3: (): S3Client => (s3 ??= new S3Client({ region: region() })),
   sns: (): SNSClient => (sns ??= new SNSClient({ region: region() })),
   sfn: (): SFNClient => (sfn ??= new SFNClient({ region: region() })),

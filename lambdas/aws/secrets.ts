@@ -45,3 +45,33 @@ export function parseScramSecret(secretArn: string, text: string): ScramCredenti
   }
   return { username: candidate.username, password: candidate.password };
 }
+
+export interface TlsClientCertificate {
+  certificate: string;
+  privateKey: string;
+}
+
+/**
+ * A client certificate for TLS client authentication, as issued by the cluster's ACM private CA
+ * and stored by the operator: {"certificate": "-----BEGIN CERTIFICATE-----...", "privateKey":
+ * "-----BEGIN ... PRIVATE KEY-----..."}; the certificate may carry its chain after it.
+ */
+export function parseTlsClientSecret(secretArn: string, text: string): TlsClientCertificate {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const candidate = parsed as Partial<Record<keyof TlsClientCertificate, unknown>> | undefined;
+  const certificate = candidate?.certificate;
+  const privateKey = candidate?.privateKey;
+  if (typeof certificate !== 'string' || !certificate.includes('-----BEGIN CERTIFICATE-----') || typeof privateKey !== 'string' || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
+    throw new RecoveryError(
+      'CONFIGURATION',
+      `Secret ${secretArn} is not a TLS client certificate: it must be JSON {"certificate": "-----BEGIN CERTIFICATE-----...", "privateKey": "-----BEGIN PRIVATE KEY-----..."} (PEM, the certificate issued by the cluster's ACM private CA and its key).`,
+      { details: { secretArn } },
+    );
+  }
+  return { certificate, privateKey };
+}

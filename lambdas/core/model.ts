@@ -229,3 +229,29 @@ export interface CompletenessReport {
   /** Caveats that are not issues, e.g. no group metadata in the window to learn subscriptions from. */
   notes?: string[];
 }
+
+/** One read-only look at a group's coordinator: FindCoordinator, then DescribeGroups on it. */
+export interface CoordinatorCheck {
+  groupId: string;
+  partition: number; // __consumer_offsets partition the group hashes to
+  coordinator: { brokerId: number; host: string } | null; // null when FindCoordinator failed
+  findCoordinatorError: string | null;
+  groupCall: 'OK' | 'NOT_COORDINATOR' | 'COORDINATOR_LOAD_IN_PROGRESS' | 'COORDINATOR_NOT_AVAILABLE' | 'OTHER_ERROR';
+  groupCallError: string | null;
+  groupState: string | null;
+  members: number | null;
+}
+
+/** Every probed `__consumer_offsets` shard, as `probeShards` found it. */
+export interface ShardProbeReport {
+  partitionCount: number;
+  probedAt: string; // ISO-8601, when the probe started
+  /** One check per probed shard (its probe group), sorted by partition; a re-checked shard shows the second answer. */
+  checks: CoordinatorCheck[];
+  /** Leader of each probed shard from metadata (-1 leaderless), keyed by partition. */
+  leaders: Record<string, number>;
+  failed: number[]; // answered NOT_COORDINATOR twice, sorted
+  unresolved: number[]; // answered neither OK nor NOT_COORDINATOR twice (no time left to re-check counts here too), sorted
+  notProbed: number[]; // not reached before the deadline, sorted
+  failingBrokers: number[]; // leaders of the failed shards, sorted
+}

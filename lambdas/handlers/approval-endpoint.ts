@@ -6,7 +6,7 @@
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { RecoveryError, isRecoveryError } from '../core/errors.ts';
 import { APPROVAL_REJECTED_ERROR, type ApprovalDecision, type RecoveryPlan } from '../core/workflow/documents.ts';
-import { checkApprovalLink, consumeApprovalLink, parseApprovalLink, type ApprovalLink, type LinkProblem } from '../core/workflow/approval-link.ts';
+import { checkApprovalLink, consumeApprovalLink, parseApprovalLink, type ApprovalLink, type ApprovalMarkerStore, type LinkProblem } from '../core/workflow/approval-link.ts';
 import { renderPlanText } from '../core/workflow/plan-text.ts';
 import { ARTIFACT_NAMES, approvalConsumedKey, artifactKey, getJson, getJsonIfExists, putJson } from '../aws/artifacts.ts';
 import { getSecretString } from '../aws/secrets.ts';
@@ -103,6 +103,22 @@ async function showPlan(deps: HandlerDeps, event: LambdaFunctionURLEvent): Promi
   );
 }
 
+/**
+ * The decision did not reach Step Functions (throttled, a 5xx, a network error after the SDK's
+ * own retries): the link is given back so that the approver can press the button again.
+ */
+async function releaseAfterUndelivered(deps: HandlerDeps, markers: ApprovalMarkerStore, link: ApprovalLink, error: unknown): Promise<HttpResponse> {
+  deps.logger.warn('decision not delivered; releasing the link', { executionArn: link.executionArn, error: error instanceof RecoveryError ? error.toJSON() : String(error) });
+  try {
+    await markers.release(link);
+  } catch (releaseError) {
+    deps.logger.error('link release failed', { executionArn: link.executionArn, error: String(releaseError) });
+    return failure(503, 'Decision not recorded', 'Step Functions did not take the decision and this link could not be reopened. Decide with the CLI commands from the approval message.');
+  }
+  const why = isRecoveryError(error) && !error.retryable ? `Step Functions refused it (${error.message})` : 'Step Functions did not take the decision (a temporary AWS error)';
+  return failure(503, 'Decision not recorded', `${why}. Nothing changed and the link still works: go back and press the button again.`);
+}
+
 async function decide(deps: HandlerDeps, event: LambdaFunctionURLEvent): Promise<HttpResponse> {
   const form = parseForm(event);
   const decision = form.get('decision');
@@ -125,10 +141,10 @@ async function decide(deps: HandlerDeps, event: LambdaFunctionURLEvent): Promise
     sourceIp: event.requestContext?.http?.sourceIp ?? null,
     userAgent: event.requestContext?.http?.userAgent ?? null,
   };
-  const claim = await consumeApprovalLink(s3MarkerStore(store), loaded.link, loaded.signature, loaded.key, Math.floor(now.getTime() / 1000), audit);
+  const markers = s3MarkerStore(store);
+  const claim = await consumeApprovalLink(markers, loaded.link, loaded.signature, loaded.key, Math.floor(now.getTime() / 1000), audit);
   if (!claim.consumed) return problemPage(claim.problem);
 
-  await putJson(store, artifactKey(loaded.link.executionArn, `approval-decision-${loaded.link.approvalId}.json`), audit);
   try {
     if (decision === 'approve') {
       const output: ApprovalDecision = {
@@ -146,7 +162,13 @@ async function decide(deps: HandlerDeps, event: LambdaFunctionURLEvent): Promise
     }
   } catch (error) {
     if (isRecoveryError(error) && error.code === 'NOT_FOUND') return failure(410, 'Execution no longer waiting', error.message);
-    throw error;
+    return releaseAfterUndelivered(deps, markers, loaded.link, error);
+  }
+  // Step Functions has the decision; the audit copy failing must not make the page say otherwise.
+  try {
+    await putJson(store, artifactKey(loaded.link.executionArn, `approval-decision-${loaded.link.approvalId}.json`), audit);
+  } catch (error) {
+    deps.logger.error('approval decided but its audit record was not stored', { executionArn: loaded.link.executionArn, error: String(error) });
   }
   deps.logger.info('approval decided', { executionArn: loaded.link.executionArn, decision, approvedBy: approver });
   return page(

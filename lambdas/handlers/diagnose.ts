@@ -10,6 +10,17 @@ import { configuredAuthMode, defineStep, withKafka, type HandlerDeps } from './r
 
 /** Time kept for the live checks after the log search, out of the Lambda's remaining time. */
 const LIVE_CHECK_RESERVE_MS = 90_000;
+/** Time kept after the last shard probe for the verdict and the answer to Step Functions. */
+const PROBE_RESERVE_MS = 10_000;
+
+/** Why the configured group may miss the cluster's lines, or null when it is the group the cluster delivers to. */
+function logGroupMismatch(configured: string, delivered: string | null): string | null {
+  if (delivered === configured) return null;
+  if (delivered === null) {
+    return `The cluster does not deliver broker logs to CloudWatch Logs now; ${configured} (recovery:brokerLogGroupName) holds only older lines, so every shard was probed live`;
+  }
+  return `The cluster delivers broker logs to ${delivered}, but this stack searches ${configured} (recovery:brokerLogGroupName), so every shard was probed live. Redeploy with -c recovery:brokerLogGroupName=${delivered}`;
+}
 
 export function createHandler(overrides?: Partial<HandlerDeps>) {
   return defineStep<DiagnoseOutput>('diagnose', overrides, async (event, deps, context) => {
@@ -29,7 +40,10 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
     });
     const msk = deps.clients.msk();
     const cluster = await describeMskCluster(msk, request.clusterArn);
-    const logGroup = requireBrokerLogGroup(cluster);
+    // IAM lets Diagnose read only the configured group, so that is the one searched.
+    const configuredLogGroup = optionalEnv(ENV.BROKER_LOG_GROUP, deps.env);
+    const logGroup = configuredLogGroup ?? requireBrokerLogGroup(cluster);
+    const logGroupNotice = configuredLogGroup !== undefined ? logGroupMismatch(configuredLogGroup, cluster.brokerLogGroup) : null;
     const brokers = await listBrokerNodes(msk, request.clusterArn);
     const remaining = context?.getRemainingTimeInMillis?.();
     const logs = await searchBrokerLogs(deps.clients.logs(), {
@@ -39,7 +53,15 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       ...(remaining !== undefined ? { deadline: Date.now() + remaining - LIVE_CHECK_RESERVE_MS } : {}),
     });
     deps.logger.info('broker log search', { ...logs.summary, findings: logs.findings.length });
-    const parts = await withKafka(deps, request, (port) => diagnoseCoordinators(port, request, logs.findings, { sleep: deps.sleep }));
+    const parts = await withKafka(deps, request, (port) =>
+      diagnoseCoordinators(port, request, logs.findings, {
+        sleep: deps.sleep,
+        logSearch: logs.summary,
+        logsUnreliable: logGroupNotice !== null,
+        ...(remaining !== undefined ? { deadline: Date.now() + remaining - PROBE_RESERVE_MS } : {}),
+      }),
+    );
+    if (logGroupNotice !== null) parts.evidence.unshift({ kind: 'METADATA', message: logGroupNotice, partition: null, brokerId: null });
     if (cluster.state !== 'ACTIVE') {
       // MAINTENANCE / REBOOTING_BROKER / UPDATING explain transient NOT_COORDINATOR answers.
       parts.evidence.unshift({ kind: 'METADATA', message: `The cluster is ${cluster.state}, not ACTIVE; coordinators move while brokers restart`, partition: null, brokerId: null });

@@ -19,6 +19,8 @@ export const ENV = {
   AUTH_MODE: 'AUTH_MODE',
   /** Secrets Manager secret with {"username","password"} for SCRAM (AmazonMSK_ prefix). */
   SCRAM_SECRET_ARN: 'SCRAM_SECRET_ARN',
+  /** Secrets Manager secret with {"certificate","privateKey"} (PEM) for TLS client authentication (mTLS); tls modes only. */
+  TLS_CLIENT_CERTIFICATE_SECRET_ARN: 'TLS_CLIENT_CERTIFICATE_SECRET_ARN',
   /** Secrets Manager secret whose SecretString is the HMAC key for approval links. */
   APPROVAL_SIGNING_SECRET_ARN: 'APPROVAL_SIGNING_SECRET_ARN',
   /** Function URL of the approval-endpoint Lambda (request-approval puts links to it in the message). */
@@ -31,8 +33,12 @@ export const ENV = {
   ARTIFACTS_KMS_KEY_ID: 'ARTIFACTS_KMS_KEY_ID',
   /** recovery:targetGroupPattern; Diagnose refuses target names outside it, PlanTarget suggests only names inside it (no limit when unset). */
   TARGET_GROUP_PATTERN: 'TARGET_GROUP_PATTERN',
+  /** recovery:brokerLogGroupName: the one log group Diagnose may search (IAM allows only it); the cluster's own when unset. */
+  BROKER_LOG_GROUP: 'BROKER_LOG_GROUP',
   /** Seconds kept free before the Lambda timeout when a scan must stop (default 15). */
   SCAN_SAFETY_MARGIN_SECONDS: 'SCAN_SAFETY_MARGIN_SECONDS',
+  /** CloudWatch namespace of the shard canary's metrics (default CoordinatorRecovery). */
+  METRICS_NAMESPACE: 'METRICS_NAMESPACE',
   /** Provided by Lambda. */
   AWS_REGION: 'AWS_REGION',
 } as const;
@@ -51,6 +57,7 @@ export const HANDLER_FILES = {
   verify: 'verify.ts',
   report: 'report.ts',
   notifyFailure: 'notify-failure.ts',
+  shardCanary: 'shard-canary.ts',
 } as const;
 
 /** Handlers that talk to Kafka and therefore run in the cluster's VPC. */

@@ -17,7 +17,7 @@ import {
 import { awsClients } from '../aws/clients.ts';
 import type { ArtifactStore } from '../aws/artifacts.ts';
 import { getBootstrapBrokers } from '../aws/msk.ts';
-import { getSecretString, parseScramSecret } from '../aws/secrets.ts';
+import { getSecretString, parseScramSecret, parseTlsClientSecret } from '../aws/secrets.ts';
 import { createKafkaPort, type KafkaConnectionConfig } from '../kafka/index.ts';
 import { ENV, optionalEnv, requireEnv } from './env.ts';
 
@@ -58,7 +58,10 @@ export function artifactStore(deps: HandlerDeps): ArtifactStore {
 }
 
 /** Bootstrap string from MSK for the auth mode, and the matching client security settings. */
-export async function kafkaConnectionFor(deps: HandlerDeps, request: RecoveryRequest): Promise<KafkaConnectionConfig> {
+/** What a Kafka connection needs to know: the cluster, how to authenticate, where its API is. */
+export type KafkaTarget = Pick<RecoveryRequest, 'clusterArn' | 'authMode' | 'region'>;
+
+export async function kafkaConnectionFor(deps: HandlerDeps, request: KafkaTarget): Promise<KafkaConnectionConfig> {
   const brokers = await getBootstrapBrokers(deps.clients.msk(), request.clusterArn, request.authMode);
   switch (request.authMode) {
     case 'iam':
@@ -71,14 +74,19 @@ export async function kafkaConnectionFor(deps: HandlerDeps, request: RecoveryReq
       return { brokers, ssl: true, sasl: { mechanism: 'scram-sha-512', ...credentials } };
     }
     case 'tls':
-    case 'public-tls':
-      return { brokers, ssl: true };
+    case 'public-tls': {
+      // Clusters with TLS client authentication (mTLS) want the certificate their private CA issued.
+      const secretArn = optionalEnv(ENV.TLS_CLIENT_CERTIFICATE_SECRET_ARN, deps.env);
+      if (secretArn === undefined) return { brokers, ssl: true };
+      const client = parseTlsClientSecret(secretArn, await getSecretString(deps.clients.secrets(), secretArn));
+      return { brokers, ssl: { cert: client.certificate, key: client.privateKey } };
+    }
     case 'plaintext':
       return { brokers };
   }
 }
 
-export async function withKafka<T>(deps: HandlerDeps, request: RecoveryRequest, work: (port: KafkaPort) => Promise<T>): Promise<T> {
+export async function withKafka<T>(deps: HandlerDeps, request: KafkaTarget, work: (port: KafkaPort) => Promise<T>): Promise<T> {
   const port = deps.kafkaPort(await kafkaConnectionFor(deps, request));
   try {
     return await work(port);

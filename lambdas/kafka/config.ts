@@ -5,7 +5,10 @@ export type SaslConfig =
   | { mechanism: 'plain'; username: string; password: string }
   | { mechanism: 'aws-msk-iam'; region: string };
 
-export type SslConfig = boolean | { ca?: string | Buffer | Array<string | Buffer>; rejectUnauthorized?: boolean };
+/** `cert` and `key` (PEM) present a client certificate: TLS client authentication (MSK mTLS). */
+export type SslConfig = boolean | { ca?: string | Buffer | Array<string | Buffer>; rejectUnauthorized?: boolean; cert?: string; key?: string };
+
+const SSL_OPTIONS = ['ca', 'rejectUnauthorized', 'cert', 'key'];
 
 export interface KafkaConnectionConfig {
   /** Bootstrap servers as "host:port". */
@@ -91,12 +94,17 @@ function validateSasl(sasl: unknown): SaslConfig | undefined {
 function validateSsl(ssl: unknown): SslConfig | undefined {
   if (ssl === undefined || typeof ssl === 'boolean') return ssl;
   if (typeof ssl !== 'object' || ssl === null) {
-    throw invalidInput('ssl', 'must be true, false or { ca?, rejectUnauthorized? }', 'Pass ssl: true to use the system trust store');
+    throw invalidInput('ssl', 'must be true, false or { ca?, rejectUnauthorized?, cert?, key? }', 'Pass ssl: true to use the system trust store');
   }
   const candidate = ssl as Record<string, unknown>;
-  const unknownKeys = Object.keys(candidate).filter((key) => key !== 'ca' && key !== 'rejectUnauthorized');
+  const unknownKeys = Object.keys(candidate).filter((key) => !SSL_OPTIONS.includes(key));
   if (unknownKeys.length > 0) {
-    throw invalidInput(`ssl.${unknownKeys[0]}`, 'is not a known TLS option', 'Only ca and rejectUnauthorized are accepted');
+    throw invalidInput(`ssl.${unknownKeys[0]}`, 'is not a known TLS option', `Only ${SSL_OPTIONS.join(', ')} are accepted`);
+  }
+  for (const [given, missing] of [['cert', 'key'], ['key', 'cert']] as const) {
+    if (candidate[given] !== undefined && candidate[missing] === undefined) {
+      throw invalidInput(`ssl.${missing}`, `is missing while ssl.${given} is set`, 'A client certificate needs both the PEM certificate (cert) and its private key (key)');
+    }
   }
   if (candidate['rejectUnauthorized'] !== undefined && typeof candidate['rejectUnauthorized'] !== 'boolean') {
     throw invalidInput('ssl.rejectUnauthorized', 'must be a boolean', 'Use true (default) or false');

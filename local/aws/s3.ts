@@ -1,6 +1,6 @@
 /**
- * S3 stand-in (restXml, path-style `/<bucket>/<key>`): PutObject, GetObject and HeadObject in
- * memory, for the buckets it was given. PutObject honours `If-None-Match: *` (412
+ * S3 stand-in (restXml, path-style `/<bucket>/<key>`): PutObject, GetObject, HeadObject and
+ * DeleteObject in memory, for the buckets it was given. PutObject honours `If-None-Match: *` (412
  * PreconditionFailed when the key exists, the atomic claim the approval links rely on) and
  * `If-Match`, decodes `aws-chunked` bodies and checks an `x-amz-checksum-crc32` the SDK sends.
  * Server-side-encryption headers are recorded and echoed; nothing is encrypted.
@@ -59,6 +59,10 @@ export class S3Standin {
       case 'GET':
       case 'HEAD':
         return this.get(bucket, key, request);
+      case 'DELETE':
+        // S3 answers 204 whether or not the key existed.
+        bucket.delete(key);
+        return { status: 204, headers: {} };
       default:
         throw new ServiceError('MethodNotAllowed', 405, `The specified method ${request.method} is not allowed against this resource.`);
     }

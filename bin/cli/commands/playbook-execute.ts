@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { kafkaErrorName } from '../../../lambdas/core/errors.ts';
 import { readCommittedOffsets } from '../../../lambdas/core/operations/index.ts';
 import { CONSUMER_OFFSETS_TOPIC, isKafkaAdminPort, type KafkaAdminPort, type KafkaPort } from '../../../lambdas/core/ports.ts';
-import { describeGroupOrAbsent } from '../../../lambdas/core/workflow/group-calls.ts';
+import { describeGroupOrAbsent } from '../../../lambdas/core/operations/group-calls.ts';
 import type { Playbook } from '../../../lambdas/core/workflow/playbook.ts';
 import type { CommandContext } from '../command.ts';
 import { askConsent } from '../confirm.ts';

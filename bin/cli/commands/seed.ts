@@ -8,7 +8,7 @@ import { userInfo } from 'node:os';
 import { RecoveryError, refusedForSafety } from '../../../lambdas/core/errors.ts';
 import type { KafkaPort } from '../../../lambdas/core/ports.ts';
 import type { ApprovalDecision, GroupPlan, GroupSeedResult } from '../../../lambdas/core/workflow/documents.ts';
-import { describeGroupOrAbsent } from '../../../lambdas/core/workflow/group-calls.ts';
+import { describeGroupOrAbsent } from '../../../lambdas/core/operations/group-calls.ts';
 import { renderPlanText } from '../../../lambdas/core/workflow/plan-text.ts';
 import { seedPlan } from '../../../lambdas/core/workflow/seeding.ts';
 import { PROGRAM, type Command } from '../command.ts';

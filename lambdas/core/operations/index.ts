@@ -2,6 +2,9 @@ export { affectedPartitions, coordinatorFor, offsetsPartitionFor, offsetsPartiti
 export { affectedGroups, readCommittedOffsets, shardGroupOffsets } from './recovery.ts';
 export { checkCompleteness } from './completeness.ts';
 export type { RecoveryScanOptions } from './replay-scan.ts';
+export { checkGroupCoordinator, confirmGroupCoordinator, isProbeGroup, probeGroupFor, probeShards } from './shard-probe.ts';
+export type { RecheckOptions, ShardProbeOptions } from './shard-probe.ts';
+export { describeGroupOrAbsent } from './group-calls.ts';
 export {
   mergeShardScans,
   planShardSegments,

@@ -59,6 +59,8 @@ export function checkApprovalLink(link: ApprovalLink, signature: string, key: st
 export interface ApprovalMarkerStore {
   /** true when this call created the marker, false when it already existed. */
   createIfAbsent(link: ApprovalLink, record: unknown): Promise<boolean>;
+  /** Gives the link back: its decision never reached Step Functions, so it may be used again. */
+  release(link: ApprovalLink): Promise<void>;
 }
 
 export type ConsumeResult = { consumed: true } | { consumed: false; problem: LinkProblem | 'ALREADY_USED' };

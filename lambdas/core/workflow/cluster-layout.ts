@@ -39,16 +39,3 @@ export function partitionsLedBy(layout: CoordinatorLayout, brokerId: number): nu
     .map(([partition]) => partition)
     .sort((a, b) => a - b);
 }
-
-/**
- * A group id that hashes to `partition`, for probing a shard without knowing any real group on
- * it. DescribeGroups on an unknown group is read-only: a healthy shard answers "Dead", a
- * FAILED one NOT_COORDINATOR.
- */
-export function probeGroupFor(partition: number, partitionCount: number): string {
-  for (let n = 0; n < partitionCount * 1000; n++) {
-    const candidate = `coordinator-recovery-probe-${n}`;
-    if (partitionForGroup(candidate, partitionCount) === partition) return candidate;
-  }
-  throw new RecoveryError('UNSUPPORTED', `No probe group name found for ${CONSUMER_OFFSETS_TOPIC}-${partition}`);
-}

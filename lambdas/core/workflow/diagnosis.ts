@@ -3,107 +3,32 @@
  * check says which still refuse group calls now. A log line alone can be stale (the shard may
  * have reloaded since), and a NOT_COORDINATOR alone can be a leader move in flight, so the
  * live check is repeated after a metadata refresh before a shard counts as failed.
+ * HEALTHY is only said on whole evidence: when the log search did not read its whole window, or
+ * found nothing and no group was named, every shard is probed live, and anything short of
+ * every shard answering is INCONCLUSIVE.
  */
-import { describeGroupOrAbsent } from './group-calls.ts';
-import { kafkaErrorName, isRecoveryError } from '../errors.ts';
+import { confirmGroupCoordinator, isProbeGroup, probeShards, type ShardProbeOptions } from '../operations/shard-probe.ts';
 import type { KafkaPort } from '../ports.ts';
-import type { Evidence, FailedShard, LiveCheck, LogFinding, LostOffsetsGroup, RecoveryRequest, Verdict } from './documents.ts';
+import type { Evidence, FailedShard, LiveCheck, LogFinding, LogSearchStop, LostOffsetsGroup, RecoveryRequest, Verdict } from './documents.ts';
 import { describeLostOffsets, findOffsetsLostOnLoad } from './lost-offsets.ts';
-import { brokerAddress, partitionsLedBy, probeGroupFor, readCoordinatorLayout, shardOf, type CoordinatorLayout } from './cluster-layout.ts';
+import { brokerAddress, partitionsLedBy, readCoordinatorLayout, shardOf, type CoordinatorLayout } from './cluster-layout.ts';
 
-const GROUP_CALL_ERRORS: ReadonlySet<string> = new Set(['NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE']);
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** FindCoordinator, then DescribeGroups on that coordinator: read-only, joins nothing. */
-export async function checkGroupLive(port: KafkaPort, layout: CoordinatorLayout, groupId: string): Promise<LiveCheck> {
-  const { partition } = shardOf(layout, groupId);
-  const check: LiveCheck = {
-    groupId,
-    partition,
-    coordinator: null,
-    findCoordinatorError: null,
-    groupCall: 'OK',
-    groupCallError: null,
-    groupState: null,
-    members: null,
-  };
-  try {
-    const coordinator = await port.findCoordinator(groupId);
-    check.coordinator = { brokerId: coordinator.nodeId, host: `${coordinator.host}:${coordinator.port}` };
-  } catch (error) {
-    check.findCoordinatorError = errorText(error);
-    check.groupCall = 'OTHER_ERROR';
-    return check;
-  }
-  try {
-    const description = await describeGroupOrAbsent(port, groupId);
-    check.groupState = description.state;
-    check.members = description.members.length;
-  } catch (error) {
-    const name = kafkaErrorName(error);
-    check.groupCall = name !== undefined && GROUP_CALL_ERRORS.has(name) ? (name as LiveCheck['groupCall']) : 'OTHER_ERROR';
-    check.groupCallError = isRecoveryError(error) ? `${name ?? error.code}: ${error.message}` : errorText(error);
-  }
-  return check;
-}
-
-export interface ConfirmOptions {
-  /** Pause before the second check, giving a leader move time to finish (default 1000 ms). */
-  confirmDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-export interface DiagnoseOptions extends ConfirmOptions {
-  /** Probe every __consumer_offsets partition, not only those the groups and logs point at. */
+/** `deadline` (epoch ms) stops the shard probe: the Lambda's own time limit. */
+export interface DiagnosisOptions extends Omit<ShardProbeOptions, 'partitions'> {
+  /** How the broker-log search ended; absent means it read the whole window. */
+  logSearch?: { stoppedBy: LogSearchStop | null };
+  /** The logs searched cannot vouch for the window (e.g. not the group the cluster delivers to): probe every shard. */
+  logsUnreliable?: boolean;
+  /** Probe every __consumer_offsets partition, not only those the groups and logs point at (the CLI's --all-shards). */
   allShards?: boolean;
 }
 
-/** Concurrent probes of a shard sweep: enough to finish 50-200 shards in seconds, few enough to stay polite. */
-const SWEEP_CONCURRENCY = 8;
-
 /**
- * Every shard once, concurrently; then, after one pause and a metadata refresh, the ones that
- * refused again. One shared pause keeps a sweep of many failed shards to seconds.
+ * The listed shards' probes, each re-checked once after a pause and a metadata refresh when it
+ * refused: `probeShards`' checks, for callers that hold a layout (the CLI's playbook).
  */
-export async function sweepShards(port: KafkaPort, layout: CoordinatorLayout, partitions: number[], options: ConfirmOptions = {}): Promise<LiveCheck[]> {
-  const probe = (partition: number): Promise<LiveCheck> => checkGroupLive(port, layout, probeGroupFor(partition, layout.partitionCount));
-  const first = await mapConcurrently(partitions, SWEEP_CONCURRENCY, probe);
-  const refused = first.filter((c) => c.groupCall !== 'OK').map((c) => c.partition);
-  if (refused.length === 0) return first;
-  const delay = options.confirmDelayMs ?? 1000;
-  if (delay > 0) await (options.sleep ?? defaultSleep)(delay);
-  await port.refreshMetadata();
-  const fresh = await readCoordinatorLayout(port);
-  const second = new Map((await mapConcurrently(refused, SWEEP_CONCURRENCY, (p) => checkGroupLive(port, fresh, probeGroupFor(p, fresh.partitionCount)))).map((c) => [c.partition, c]));
-  return first.map((c) => second.get(c.partition) ?? c);
-}
-
-async function mapConcurrently<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Checks twice, with a pause and a metadata refresh in between; the second answer wins. */
-export async function confirmGroupLive(port: KafkaPort, layout: CoordinatorLayout, groupId: string, options: ConfirmOptions = {}): Promise<LiveCheck> {
-  const first = await checkGroupLive(port, layout, groupId);
-  if (first.groupCall === 'OK') return first;
-  const delay = options.confirmDelayMs ?? 1000;
-  if (delay > 0) await (options.sleep ?? defaultSleep)(delay);
-  await port.refreshMetadata();
-  return checkGroupLive(port, layout, groupId);
+export async function sweepShards(port: KafkaPort, _layout: CoordinatorLayout, partitions: number[], options: Omit<ShardProbeOptions, 'partitions'> = {}): Promise<LiveCheck[]> {
+  return (await probeShards(port, { ...options, partitions })).checks;
 }
 
 export interface DiagnosisParts {
@@ -119,13 +44,44 @@ export interface DiagnosisParts {
   lostOffsets: LostOffsetsGroup[];
 }
 
+const STOP_REASON: Record<LogSearchStop, string> = {
+  PAGE_CAP: 'stopped at the page cap',
+  DEADLINE: 'stopped at its deadline (time kept for the live checks)',
+};
+
+function describeCheck(check: LiveCheck): string {
+  const who = isProbeGroup(check.groupId) ? `probe group ${check.groupId}` : `group ${check.groupId}`;
+  const where = check.coordinator ? `broker ${check.coordinator.brokerId} (${check.coordinator.host})` : 'no coordinator';
+  const outcome = check.findCoordinatorError
+    ? `FindCoordinator failed: ${check.findCoordinatorError}`
+    : check.groupCall === 'OK'
+      ? `DescribeGroups answered (state ${check.groupState}, ${check.members} member(s))`
+      : `DescribeGroups failed with ${check.groupCall}${check.groupCallError ? ` (${check.groupCallError})` : ''}`;
+  return `${who} -> __consumer_offsets-${check.partition} on ${where}: ${outcome}`;
+}
+
+/** "0-3, 7, 9-11" */
+function partitionRanges(partitions: number[]): string {
+  const ranges: string[] = [];
+  for (let i = 0; i < partitions.length; ) {
+    let j = i;
+    while (j + 1 < partitions.length && partitions[j + 1] === partitions[j]! + 1) j++;
+    ranges.push(i === j ? `${partitions[i]}` : `${partitions[i]}-${partitions[j]}`);
+    i = j + 1;
+  }
+  return ranges.join(', ');
+}
+
 /**
- * Live checks for: every requested group, one probe per shard the logs name (when no requested
- * group covers it), then a probe of every other shard led by a broker found failing (one
- * failure on a broker often comes with more).
+ * Live checks for: every requested group; then either every shard (when the logs cannot vouch
+ * for the window: search cut short, or nothing found and no group named), or one probe per
+ * shard the logs name plus every other shard led by a broker found failing (one failure on a
+ * broker often comes with more).
  */
-export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryRequest, findings: LogFinding[], options: DiagnoseOptions = {}): Promise<DiagnosisParts> {
+export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryRequest, findings: LogFinding[], options: DiagnosisOptions = {}): Promise<DiagnosisParts> {
   const layout = await readCoordinatorLayout(port);
+  const stoppedBy = options.logSearch?.stoppedBy ?? null;
+  const probeEveryShard = options.allShards === true || stoppedBy !== null || options.logsUnreliable === true || (findings.length === 0 && request.groups.length === 0);
   const evidence: Evidence[] = [];
   const checksByPartition = new Map<number, LiveCheck[]>();
   const liveChecks: LiveCheck[] = [];
@@ -133,27 +89,27 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
     liveChecks.push(check);
     checksByPartition.set(check.partition, [...(checksByPartition.get(check.partition) ?? []), check]);
   };
+  const notProbed: number[] = [];
+  const probeUnchecked = async (partitions: number[]): Promise<void> => {
+    const unchecked = partitions.filter((p) => !checksByPartition.has(p));
+    if (unchecked.length === 0) return;
+    const report = await probeShards(port, { ...options, partitions: unchecked });
+    report.checks.forEach(record);
+    notProbed.push(...report.notProbed);
+  };
 
-  for (const groupId of request.groups) record(await confirmGroupLive(port, layout, groupId, options));
+  for (const groupId of request.groups) record(await confirmGroupCoordinator(port, groupId, layout.partitionCount, options));
   const loggedPartitions = [...new Set(findings.map((f) => f.partition))].filter((p) => p < layout.partitionCount).sort((a, b) => a - b);
-  for (const partition of loggedPartitions) {
-    if (!checksByPartition.has(partition)) record(await confirmGroupLive(port, layout, probeGroupFor(partition, layout.partitionCount), options));
-  }
-  if (options.allShards === true) {
-    const unchecked = [...Array(layout.partitionCount).keys()].filter((p) => !checksByPartition.has(p));
-    for (const check of await sweepShards(port, layout, unchecked, options)) record(check);
-  }
   const failedNow = (partition: number): boolean => (checksByPartition.get(partition) ?? []).some((c) => c.groupCall === 'NOT_COORDINATOR');
-  const failingBrokers = new Set<number>();
-  for (const partition of checksByPartition.keys()) {
-    const leader = layout.leaders.get(partition) ?? -1;
-    if (failedNow(partition) && leader >= 0) failingBrokers.add(leader);
+  if (probeEveryShard) {
+    await probeUnchecked([...layout.leaders.keys()]);
+  } else {
+    await probeUnchecked(loggedPartitions);
+    const brokersSeenFailing = new Set([...checksByPartition.keys()].filter(failedNow).map((p) => layout.leaders.get(p) ?? -1).filter((b) => b >= 0));
+    await probeUnchecked([...brokersSeenFailing].flatMap((brokerId) => partitionsLedBy(layout, brokerId)));
   }
-  for (const brokerId of [...failingBrokers]) {
-    for (const partition of partitionsLedBy(layout, brokerId)) {
-      if (!checksByPartition.has(partition)) record(await confirmGroupLive(port, layout, probeGroupFor(partition, layout.partitionCount), options));
-    }
-  }
+  const notCoordinatorShards = [...checksByPartition.keys()].filter(failedNow).sort((a, b) => a - b);
+  const failingBrokers = [...new Set(notCoordinatorShards.map((p) => layout.leaders.get(p) ?? -1).filter((b) => b >= 0))].sort((a, b) => a - b);
 
   for (const finding of findings) {
     evidence.push({
@@ -171,18 +127,37 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
       });
     }
   }
-  for (const check of liveChecks) {
-    const who = check.groupId.startsWith('coordinator-recovery-probe-') ? `probe group ${check.groupId}` : `group ${check.groupId}`;
-    const where = check.coordinator ? `broker ${check.coordinator.brokerId} (${check.coordinator.host})` : 'no coordinator';
-    const outcome = check.findCoordinatorError
-      ? `FindCoordinator failed: ${check.findCoordinatorError}`
-      : check.groupCall === 'OK'
-        ? `DescribeGroups answered (state ${check.groupState}, ${check.members} member(s))`
-        : `DescribeGroups failed with ${check.groupCall}${check.groupCallError ? ` (${check.groupCallError})` : ''}`;
-    evidence.push({ kind: 'LIVE', message: `${who} -> __consumer_offsets-${check.partition} on ${where}: ${outcome}`, partition: check.partition, brokerId: check.coordinator?.brokerId ?? null });
+  if (stoppedBy !== null) {
+    evidence.push({
+      kind: 'LOG',
+      message: `The broker-log search ${STOP_REASON[stoppedBy]} before reading the whole window; lines it did not read may name more shards, so every shard was probed live`,
+      partition: null,
+      brokerId: null,
+    });
   }
-
-  const notCoordinatorShards = [...checksByPartition.keys()].filter(failedNow).sort((a, b) => a - b);
+  // One line per requested group and per shard that did not answer; the many shards that did share one line.
+  const answeringProbes: number[] = [];
+  for (const check of liveChecks) {
+    if (isProbeGroup(check.groupId) && check.groupCall === 'OK' && !loggedPartitions.includes(check.partition)) answeringProbes.push(check.partition);
+    else evidence.push({ kind: 'LIVE', message: describeCheck(check), partition: check.partition, brokerId: check.coordinator?.brokerId ?? null });
+  }
+  if (answeringProbes.length > 0) {
+    const sorted = [...answeringProbes].sort((a, b) => a - b);
+    evidence.push({
+      kind: 'LIVE',
+      message: `Probe groups on ${sorted.length} shard(s) answered DescribeGroups: __consumer_offsets-${partitionRanges(sorted)}`,
+      partition: null,
+      brokerId: null,
+    });
+  }
+  if (notProbed.length > 0) {
+    evidence.push({
+      kind: 'LIVE',
+      message: `No time was left to probe ${notProbed.length} shard(s): __consumer_offsets-${partitionRanges(notProbed)}`,
+      partition: null,
+      brokerId: null,
+    });
+  }
   const servedAfterFailedLoad: number[] = [];
   for (const partition of loggedPartitions) {
     const checks = checksByPartition.get(partition) ?? [];
@@ -221,10 +196,14 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
   let verdict: Verdict;
   if (notCoordinatorShards.length > 0) verdict = 'COORDINATOR_FAILED';
   else if (lostOffsets.length > 0) verdict = 'OFFSETS_LOST_ON_LOAD';
-  else if (unresolved) verdict = 'INCONCLUSIVE';
+  else if (unresolved || notProbed.length > 0) verdict = 'INCONCLUSIVE';
   else verdict = 'HEALTHY';
-  if (verdict === 'HEALTHY' && findings.length === 0 && liveChecks.length === 0) {
-    evidence.push({ kind: 'LOG', message: 'No coordinator load failures in the broker logs for the window, and no groups were named to check', partition: null, brokerId: null });
+  if (verdict === 'HEALTHY' && probeEveryShard) {
+    const logs = stoppedBy !== null ? 'The part of the broker logs read shows no coordinator load failure' : 'No coordinator load failures in the broker logs for the window';
+    evidence.push({ kind: 'LIVE', message: `${logs}, and all ${layout.partitionCount} shards answer group calls`, partition: null, brokerId: null });
+  }
+  if (verdict === 'INCONCLUSIVE' && probeEveryShard && stoppedBy !== null) {
+    evidence.push({ kind: 'LIVE', message: 'Not HEALTHY: the log search is incomplete and not every shard answered the live probe', partition: null, brokerId: null });
   }
 
   const requestedOn = (partition: number): string[] => request.groups.filter((g) => shardOf(layout, g).partition === partition);
@@ -260,7 +239,7 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
     verdict,
     evidence,
     liveChecks,
-    failingBrokers: [...failingBrokers].sort((a, b) => a - b),
+    failingBrokers,
     failedShards,
     shards,
     groups,

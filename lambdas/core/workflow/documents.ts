@@ -39,6 +39,7 @@
 import type {
   AffectedGroupsResult,
   CompletenessReport,
+  CoordinatorCheck,
   GroupOffsetsResult,
   Int64String,
 } from '../model.ts';
@@ -189,20 +190,15 @@ export interface LogSearchSummary {
   pages: number;
   events: number;
   throttledRetries: number;
-  truncated: boolean; // stopped at the page cap
+  truncated: boolean; // the window was not read to its end
+  /** What cut the search short: the page cap, or the time kept for the live checks; null when it read the whole window. */
+  stoppedBy: LogSearchStop | null;
 }
 
-/** The live check of one group's coordinator. */
-export interface LiveCheck {
-  groupId: string;
-  partition: number; // __consumer_offsets partition the group hashes to
-  coordinator: { brokerId: number; host: string } | null; // null when FindCoordinator failed
-  findCoordinatorError: string | null;
-  groupCall: 'OK' | 'NOT_COORDINATOR' | 'COORDINATOR_LOAD_IN_PROGRESS' | 'COORDINATOR_NOT_AVAILABLE' | 'OTHER_ERROR';
-  groupCallError: string | null;
-  groupState: string | null;
-  members: number | null;
-}
+export type LogSearchStop = 'PAGE_CAP' | 'DEADLINE';
+
+/** The live check of one group's coordinator (a requested group, or a probe group standing for a shard). */
+export type LiveCheck = CoordinatorCheck;
 
 export interface Evidence {
   kind: 'LOG' | 'LIVE' | 'METADATA';

@@ -101,13 +101,24 @@ function parseTargetNames(value: unknown, groups: string[], pattern: string | un
   return result;
 }
 
-function parseAuthMode(value: unknown, fallback: AuthMode | undefined): AuthMode {
+/**
+ * The stack's auth mode is fixed: its IAM statements, secrets and listener were chosen for it,
+ * so an input may repeat it but never pick another (e.g. plaintext to sidestep authentication).
+ */
+function parseAuthMode(value: unknown, stackMode: AuthMode | undefined): AuthMode {
   if (value === undefined || value === null) {
-    if (fallback) return fallback;
+    if (stackMode) return stackMode;
     throw invalidInput('authMode', 'is missing and the stack sets no default', `Set "authMode" to one of ${AUTH_MODES.join(', ')}`);
   }
   if (typeof value !== 'string' || !(AUTH_MODES as readonly string[]).includes(value)) {
     throw invalidInput('authMode', `${describeValue(value)} is not an auth mode`, `Use one of ${AUTH_MODES.join(', ')}`);
+  }
+  if (stackMode !== undefined && value !== stackMode) {
+    throw invalidInput(
+      'authMode',
+      `"${value}" is not this stack's auth mode ("${stackMode}"); the stack's permissions and credentials are for "${stackMode}" only`,
+      'Leave authMode out of the input, or redeploy the stack with -c recovery:authMode=<mode>',
+    );
   }
   return value as AuthMode;
 }

@@ -26,12 +26,15 @@ export interface LostOffsetsSearch {
  * missing (-1) or behind the log's last commit.
  */
 export async function findOffsetsLostOnLoad(port: KafkaPort, partition: number, since: number | undefined, onlyGroups: string[] | null): Promise<LostOffsetsSearch> {
-  const { replay } = await scanWhole(port, { partition, window: since === undefined ? {} : { since } }, {});
-  const candidates = (onlyGroups ?? replay.groups()).slice(0, MAX_GROUPS_COMPARED);
+  const shard = await scanWhole(port, { partition, window: since === undefined ? {} : { since } }, {});
+  const candidates = (onlyGroups ?? shard.groups()).slice(0, MAX_GROUPS_COMPARED);
   const groups: LostOffsetsGroup[] = [];
   const unanswered: LostOffsetsSearch['unanswered'] = [];
   for (const groupId of candidates) {
-    const logged = replay.committedOffsets(groupId);
+    const logged = Object.entries(shard.groupOffsets(groupId).offsets).map(([topic, partitions]) => ({
+      topic,
+      partitions: Object.entries(partitions).map(([p, o]) => ({ partition: Number(p), offset: BigInt(o.offset), logOffset: o.logOffset })),
+    }));
     if (logged.length === 0) continue;
     let fetched: Map<string, bigint>;
     try {

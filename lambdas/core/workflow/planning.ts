@@ -2,7 +2,7 @@
  * Target planning: for each recovered group, a target group on a healthy coordinator with no
  * members, the offsets to give it, and what it already has. Nothing is written here.
  */
-import { describeGroupOrAbsent } from './group-calls.ts';
+import { describeGroupOrAbsent } from '../operations/group-calls.ts';
 import { isRecoveryError, kafkaErrorName } from '../errors.ts';
 import type { CommittedOffsetEntry, KafkaPort } from '../ports.ts';
 import type { GroupPlan, GroupRecovery, PlanSummary, PlannedOffset, RecoveryPlan, RecoveryRequest, TargetOffsetDiff } from './documents.ts';

@@ -3,6 +3,7 @@ import type {
   ApprovalDecision,
   BlastRadiusOutput,
   DiagnoseOutput,
+  LogSearchSummary,
   Outcome,
   RecoveryPlan,
   RecoveryReport,
@@ -33,6 +34,14 @@ export function decideOutcome(parts: Pick<ReportParts, 'plan' | 'seed' | 'verify
   return recovered > 0 ? 'PARTIALLY_RECOVERED' : 'NOT_RECOVERED';
 }
 
+/** Why the search did not read the whole window, in the report's words; '' when it did. */
+function searchStopText(search: LogSearchSummary): string {
+  if (search.stoppedBy === 'PAGE_CAP') return ' (search stopped at the page cap before the end of the window)';
+  if (search.stoppedBy === 'DEADLINE') return ' (search stopped at its deadline before the end of the window)';
+  // A document written before stoppedBy existed says only that the search was cut short.
+  return search.truncated ? ' (search cut short before the end of the window)' : '';
+}
+
 export function buildReport(parts: ReportParts): RecoveryReport {
   const { request, diagnosis, plan, seed, verify } = parts;
   const outcome = decideOutcome(parts);
@@ -55,7 +64,7 @@ export function buildReport(parts: ReportParts): RecoveryReport {
     `Window: ${new Date(request.window.since).toISOString()} .. ${new Date(request.window.until).toISOString()}`,
     `Cluster state: ${diagnosis.cluster.state}`,
     `Diagnosis: ${diagnosis.verdict}; failed shards: ${diagnosis.failedShards.map((p) => `__consumer_offsets-${p}`).join(', ') || 'none'}; failing brokers: ${diagnosis.failingBrokers.join(', ') || 'none'}`,
-    `Broker-log lines: ${diagnosis.logSearch.events} in ${diagnosis.logSearch.pages} page(s)${diagnosis.logSearch.truncated ? ' (search stopped at the page cap)' : ''}`,
+    `Broker-log lines: ${diagnosis.logSearch.events} in ${diagnosis.logSearch.pages} page(s)${searchStopText(diagnosis.logSearch)}`,
     `Affected groups: ${affectedGroups.join(', ') || 'none found'}`,
     `Affected topics: ${affectedTopics.join(', ') || 'none found'}`,
   ];

@@ -2,9 +2,10 @@
  * Seeding: the only write of the whole runbook. Exactly the approved plan, one standalone
  * OffsetCommit (generation -1, no member) per target group on its coordinator. Re-running is
  * safe: a partition already at its planned offset is simply committed again, while a target
- * that changed in any other way since planning is refused rather than overwritten.
+ * that changed in any other way since planning, or a planned offset retention has since
+ * deleted past, is refused rather than written.
  */
-import { describeGroupOrAbsent } from './group-calls.ts';
+import { describeGroupOrAbsent } from '../operations/group-calls.ts';
 import { isRecoveryError, kafkaErrorName } from '../errors.ts';
 import type { KafkaPort } from '../ports.ts';
 import type { GroupPlan, GroupSeedResult, RecoveryPlan } from './documents.ts';
@@ -36,12 +37,33 @@ async function targetDrift(port: KafkaPort, group: GroupPlan): Promise<string | 
   return null;
 }
 
+/**
+ * Offsets that were inside the log when planned but are below its start now: retention ran
+ * while the plan waited (approvals may wait days). Committing one would send the consumers to
+ * auto.offset.reset, so the group is not seeded. Offsets already below at planning were shown to
+ * the approver as BELOW_LOG_START and are theirs to accept.
+ */
+async function fallenBelowLogStart(port: KafkaPort, group: GroupPlan): Promise<string | null> {
+  const checked = group.offsets.filter((o) => o.status !== 'BELOW_LOG_START');
+  const fallen: string[] = [];
+  for (const topic of [...new Set(checked.map((o) => o.topic))]) {
+    const planned = checked.filter((o) => o.topic === topic);
+    const starts = new Map((await port.listOffsets(topic, planned.map((o) => o.partition), { kind: 'earliest' })).map((l) => [l.partition, l.offset]));
+    for (const o of planned) {
+      const start = starts.get(o.partition);
+      if (start !== undefined && BigInt(o.offset) < start) fallen.push(`${topic}-${o.partition} planned at ${o.offset}, log start now ${start}`);
+    }
+  }
+  if (fallen.length === 0) return null;
+  return `blocked before any write: ${fallen.length} planned offset(s) fell below the log start since planning (${fallen.slice(0, 3).join('; ')}${fallen.length > 3 ? '; ...' : ''}); retention deleted records the group had not read. Start a new execution to plan again and decide on the gap`;
+}
+
 export async function seedGroup(port: KafkaPort, group: GroupPlan): Promise<GroupSeedResult> {
   const base = { sourceGroup: group.sourceGroup, targetGroup: group.targetGroup, coordinatorBrokerId: null as number | null };
   if (group.blocked) return { ...base, status: 'SKIPPED_BLOCKED', committed: 0, errors: [], error: group.blockedReason };
   try {
     base.coordinatorBrokerId = (await port.findCoordinator(group.targetGroup)).nodeId;
-    const drift = await targetDrift(port, group);
+    const drift = (await targetDrift(port, group)) ?? (await fallenBelowLogStart(port, group));
     if (drift !== null) return { ...base, status: 'FAILED', committed: 0, errors: [], error: drift };
     const results = await port.commitOffsets(
       group.targetGroup,

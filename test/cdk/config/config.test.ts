@@ -41,6 +41,7 @@ describe('resolveRecoveryConfig', () => {
         'recovery:logRetentionDays': 30,
         'recovery:authMode': 'scram',
         'recovery:scramSecretArn': 'arn:aws:secretsmanager:us-east-2:210987654321:secret:AmazonMSK_recovery-AbCdEf',
+        'recovery:scramSecretKmsKeyArn': 'arn:aws:kms:us-east-2:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       }),
     );
     expect(exampleKeys).toEqual([]);
@@ -70,7 +71,14 @@ describe('resolveRecoveryConfig', () => {
     [{ 'recovery:securityGroupId': 'default' }, 'recovery:securityGroupId', /sg-0123456789abcdef0/],
     [{ 'recovery:authMode': 'sasl' }, 'recovery:authMode', /iam, scram, tls/],
     [{ 'recovery:authMode': 'scram' }, 'recovery:scramSecretArn', /required when authMode is scram/],
+    [
+      { 'recovery:authMode': 'scram', 'recovery:scramSecretArn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_r-AbCdEf' },
+      'recovery:scramSecretKmsKeyArn',
+      /required when authMode is scram: set it to the customer managed KMS key/,
+    ],
     [{ 'recovery:scramSecretArn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mysecret' }, 'recovery:scramSecretArn', /AmazonMSK_/],
+    [{ 'recovery:tlsClientCertificateSecretArn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cert-AbCdEf' }, 'recovery:tlsClientCertificateSecretArn', /is set but authMode is iam: set recovery:authMode=tls/],
+    [{ 'recovery:authMode': 'tls', 'recovery:tlsClientCertificateSecretArn': 'my-cert' }, 'recovery:tlsClientCertificateSecretArn', /"certificate": PEM, "privateKey": PEM/],
     [{ 'recovery:approverEmail': 'oncall' }, 'recovery:approverEmail', /on-call address/],
     [{ 'recovery:approvalTimeoutHours': 0 }, 'recovery:approvalTimeoutHours', /from 1 to 168/],
     [{ 'recovery:approvalTimeoutHours': '2.5' }, 'recovery:approvalTimeoutHours', /whole number/],

@@ -223,11 +223,21 @@ async function execute(handlers: Partial<Record<string, Handler>>): Promise<Run>
 describe('the alarm starter, executed locally', () => {
   const alarmEvent = { alarmName: 'CoordinatorRecovery-coordinator-load-failures', alarmTime: '2026-11-24T17:04:40.985+0000', eventTime: '2026-11-24T17:04:41Z' };
 
-  async function runStarter(startRunbook: (input: unknown) => unknown, running: unknown[] = []): Promise<{ started: unknown[]; states: string[]; outcome: ExecutionOutcome }> {
+  async function runStarter(
+    startRunbook: (input: unknown) => unknown,
+    running: unknown[] = [],
+    publish: (input: unknown) => unknown = () => ({ MessageId: 'm-1' }),
+  ): Promise<{ started: unknown[]; notices: unknown[]; states: string[]; outcome: ExecutionOutcome }> {
     const started: unknown[] = [];
+    const notices: unknown[] = [];
     const run = runDefinition(synth.starter, alarmEvent, {
+      retryIntervalMs: 1,
       tasks: {
         ListRunningRuns: () => ({ Executions: running }),
+        TellRunInProgress: (parameters: unknown) => {
+          notices.push(parameters);
+          return publish(parameters);
+        },
         StartRunbook: (parameters: unknown) => {
           started.push(parameters);
           return startRunbook(parameters);
@@ -235,7 +245,7 @@ describe('the alarm starter, executed locally', () => {
       },
     });
     const outcome = await run.done;
-    return { started, states: run.states, outcome };
+    return { started, notices, states: run.states, outcome };
   }
 
   it('starts the runbook once per alarm hour with an input the runbook accepts', async () => {
@@ -251,18 +261,45 @@ describe('the alarm starter, executed locally', () => {
     expect(request.trigger).toEqual({ source: 'alarm', alarmName: alarmEvent.alarmName, alarmTime: alarmEvent.alarmTime });
   });
 
-  it('treats an execution that already exists for this hour as success', async () => {
-    const { states, outcome } = await runStarter(() => {
+  it('treats an execution that already exists for this hour as success at once, without retrying it', async () => {
+    const { started, states, outcome } = await runStarter(() => {
       throw namedError('StepFunctions.ExecutionAlreadyExistsException', 'exists');
     });
     expect(outcome.status).toBe('SUCCEEDED');
     expect(states.at(-1)).toBe('AlreadyStarted');
+    expect(started).toHaveLength(1);
   });
 
-  it('does not start a second run while one is in progress', async () => {
-    const { started, states, outcome } = await runStarter(() => ({}), [{ name: 'console-run', status: 'RUNNING' }]);
+  it('still retries a start Step Functions refused for a transient reason', async () => {
+    let attempts = 0;
+    const { started, outcome } = await runStarter(() => {
+      attempts += 1;
+      if (attempts < 3) throw namedError('StepFunctions.ExecutionLimitExceededException', 'too many');
+      return { ExecutionArn: 'arn:x', StartDate: 'now' };
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(started).toHaveLength(3);
+  });
+
+  it('does not start a second run while one is in progress, and tells the topic the alarm fired again', async () => {
+    const { started, notices, states, outcome } = await runStarter(() => ({}), [{ name: 'alarm-2026-11-24T16', status: 'RUNNING' }]);
     expect(outcome.status).toBe('SUCCEEDED');
     expect(started).toEqual([]);
+    expect(states.at(-1)).toBe('RunAlreadyInProgress');
+    expect(notices).toEqual([
+      {
+        TopicArn: expect.anything(),
+        Subject: 'Coordinator recovery: the alarm fired again during a run',
+        Message: expect.stringMatching(/^The alarm CoordinatorRecovery-coordinator-load-failures fired at 2026-11-24T17:04:41Z while execution alarm-2026-11-24T16 of the recovery runbook is in progress, so no new run was started\./),
+      },
+    ]);
+  });
+
+  it('ends quietly when the notice cannot be published', async () => {
+    const { outcome, states } = await runStarter(() => ({}), [{ name: 'r', status: 'RUNNING' }], () => {
+      throw namedError('SNS.InternalErrorException', 'down');
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
     expect(states.at(-1)).toBe('RunAlreadyInProgress');
   });
 });

@@ -33,7 +33,7 @@ describe('README "Deploy on AWS"', () => {
   const rows = [...deploy.matchAll(/^\| `(recovery:[A-Za-z]+)` \| (.+?) \|/gm)].map((m) => ({ key: m[1]!, example: m[2]! }));
 
   it('documents exactly the context keys the stack reads', () => {
-    const keys = [...Object.keys(EXAMPLE_CONFIG), 'scramSecretArn', 'scramSecretKmsKeyArn', 'stackName'].map((key) => CONTEXT_PREFIX + key);
+    const keys = [...Object.keys(EXAMPLE_CONFIG), 'scramSecretArn', 'scramSecretKmsKeyArn', 'tlsClientCertificateSecretArn', 'tlsClientCertificateSecretKmsKeyArn', 'stackName'].map((key) => CONTEXT_PREFIX + key);
     expect(rows.map((row) => row.key).sort()).toEqual(keys.sort());
   });
 
@@ -62,11 +62,20 @@ describe('README "Start a recovery"', () => {
     expect(request.groups.length).toBeGreaterThan(0);
   });
 
-  it('names every input field, and the alarm phrases and run names the trigger uses', () => {
+  it('names every input field', () => {
     for (const key of EXECUTION_INPUT_KEYS) expect(start, key).toContain(`\`${key}\``);
-    for (const phrase of COORDINATOR_FAILURE_PHRASES) expect(start.replace(/\s+/g, ' ')).toContain(phrase);
-    expect(start).toContain('`<stack>-coordinator-load-failures`');
-    expect(start).toContain('`alarm-<yyyy-mm-ddThh>`');
+  });
+});
+
+describe('README "Detect"', () => {
+  const detect = section('Detect');
+
+  it('names the alarm phrases, both alarms and the run names the trigger uses', () => {
+    for (const phrase of COORDINATOR_FAILURE_PHRASES) expect(detect.replace(/\s+/g, ' ')).toContain(phrase);
+    expect(detect).toContain('`<stack>-coordinator-load-failures`');
+    expect(detect).toContain('`<stack>-failed-shards`');
+    expect(detect).toContain('`recovery:canaryRate`');
+    expect(detect).toContain('`alarm-<yyyy-mm-ddThh>`');
   });
 });
 

@@ -74,7 +74,7 @@ describe('Lambda functions', () => {
         expect(vpcConfig.SecurityGroupIds).toEqual([EXAMPLE_CONFIG.securityGroupId]);
       }
     }
-    expect(inVpc.sort()).toEqual(['blast-radius', 'diagnose', 'plan-target', 'read-offsets', 'seed-offsets', 'verify']);
+    expect(inVpc.sort()).toEqual(['blast-radius', 'diagnose', 'plan-target', 'read-offsets', 'seed-offsets', 'shard-canary', 'verify']);
     expect(inVpc.sort()).toEqual(HANDLER_NAMES.filter((name) => DEFAULT_SIZING[name].kafkaFacing).sort());
   });
 
@@ -107,6 +107,8 @@ describe('Lambda functions', () => {
     });
     expect(env('approval-endpoint')['STATE_MACHINE_ARN']).toEqual(env('request-approval')['STATE_MACHINE_ARN']);
     expect(env('diagnose')['DEFAULT_LOOKBACK_MINUTES']).toBe('120');
+    // Diagnose searches the group its IAM statement names, not whatever the cluster reports.
+    expect(env('diagnose')['BROKER_LOG_GROUP']).toBe(EXAMPLE_CONFIG.brokerLogGroupName);
     for (const step of ['diagnose', 'plan-target']) expect(env(step)['TARGET_GROUP_PATTERN']).toBe(EXAMPLE_CONFIG.targetGroupPattern);
     expect(env('report')['APPROVAL_TOPIC_ARN']).toBeDefined();
     expect(env('notify-failure')['APPROVAL_TOPIC_ARN']).toBeDefined();
@@ -234,25 +236,48 @@ describe('IAM', () => {
     });
     for (const step of HANDLER_NAMES.filter((name) => name !== 'approval-endpoint')) expect(find(step, 'states:SendTaskSuccess')).toBeUndefined();
 
-    for (const step of HANDLER_NAMES) {
-      expect(find(step, 'kms:Decrypt')?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
-      if (step === 'notify-failure') {
-        // It only records why a run ended: no reading, no listing.
-        expect(find(step, 's3:GetObject')).toBeUndefined();
-        expect(find(step, 's3:ListBucket')).toBeUndefined();
-        const put = find(step, 's3:PutObject')!;
-        expect(asList(put.Action)).toEqual(['s3:PutObject']);
-        expect(put.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ArtifactsBucket/), 'Arn'] }, '/*']] });
-        continue;
-      }
-      const s3 = find(step, 's3:GetObject')!;
-      expect(asList(s3.Action).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
-      expect(s3.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ArtifactsBucket/), 'Arn'] }, '/*']] });
-      expect(find(step, 's3:ListBucket')?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ArtifactsBucket/), 'Arn'] });
-    }
-    for (const statement of allStatements()) {
-      for (const action of asList(statement.Action)) expect(action, 'nothing deletes artifacts').not.toMatch(/^s3:Delete/);
-    }
+    for (const step of HANDLER_NAMES) expect(find(step, 'kms:Decrypt')?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
+  });
+
+  it('gives each role its own artifact keys: a step reads, writes and deletes only the documents it uses', () => {
+    const statements = statementsByStep();
+    /** "Get plan.json" style lines for every S3 object grant of a step, keys relative to the run's prefix. */
+    const s3Grants = (step: string): string[] =>
+      (statements.get(step) ?? [])
+        .filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:') && action !== 's3:ListBucket'))
+        .flatMap((statement) =>
+          asList(statement.Action).flatMap((action) =>
+            asList(statement.Resource as unknown).map((resource) => {
+              const [bucket, key] = (resource as { 'Fn::Join': [string, [{ 'Fn::GetAtt': [string, string] }, string]] })['Fn::Join'][1];
+              expect(bucket['Fn::GetAtt'][0]).toMatch(/^ArtifactsBucket/);
+              expect(key.startsWith('/executions/CoordinatorRecovery-runbook/*/'), `${step} ${action} ${key}`).toBe(true);
+              return `${action.replace('s3:', '').replace('Object', '')} ${key.replace('/executions/CoordinatorRecovery-runbook/*/', '')}`;
+            }),
+          ),
+        )
+        .sort();
+    expect(s3Grants('diagnose')).toEqual([]);
+    expect(s3Grants('blast-radius')).toEqual(['Get shards/*', 'Put blast-radius/*', 'Put shards/*']);
+    expect(s3Grants('read-offsets')).toEqual(['Get shards/*', 'Put read-offsets/*']);
+    expect(s3Grants('plan-target')).toEqual(['Get read-offsets/*', 'Put plan.json']);
+    expect(s3Grants('request-approval')).toEqual(['Get plan.json', 'Put approval-request.json']);
+    expect(s3Grants('approval-endpoint')).toEqual([
+      'Delete approval-consumed/*',
+      'Get approval-consumed/*',
+      'Get approval-request.json',
+      'Get plan.json',
+      'Put approval-consumed/*',
+      'Put approval-decision-*',
+    ]);
+    expect(s3Grants('seed-offsets')).toEqual(['Get approval.json', 'Get plan.json', 'Put approval.json', 'Put seed-result.json']);
+    expect(s3Grants('verify')).toEqual(['Get plan.json', 'Put verify-result.json']);
+    expect(s3Grants('report')).toEqual(['Get plan.json', 'Put result.json']);
+    expect(s3Grants('notify-failure')).toEqual(['Put failure.json']);
+    // Listing only where a missing key must read as 404, not 403.
+    const listers = HANDLER_NAMES.filter((step) => (statements.get(step) ?? []).some((st) => asList(st.Action).includes('s3:ListBucket')));
+    expect(listers).toEqual(['blast-radius', 'read-offsets', 'plan-target', 'request-approval', 'approval-endpoint', 'seed-offsets', 'verify', 'report']);
+    const deletes = allStatements().filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:Delete')));
+    expect(deletes.map((statement) => statement.Sid), 'only the approval endpoint deletes, and only its markers').toEqual(['ReopenUndeliveredApprovalLinks']);
   });
 
   it('scopes every kafka: action to the cluster and every logs: action of a function to its own log group or the broker logs', () => {
@@ -336,7 +361,7 @@ describe('storage, approval channel and alarm trigger', () => {
 
   it('publishes a notice to the topic for every run that ends FAILED, TIMED_OUT or ABORTED, whatever the runbook caught', () => {
     const [runbookId] = resourcesOfType(synth.json, 'AWS::StepFunctions::StateMachine').find(([, props]) => props['StateMachineName'] !== undefined)!;
-    const [, rule] = resourcesOfType(synth.json, 'AWS::Events::Rule').find(([, props]) => (props['EventPattern'] as { source: string[] }).source[0] === 'aws.states')!;
+    const [, rule] = resourcesOfType(synth.json, 'AWS::Events::Rule').find(([, props]) => (props['EventPattern'] as { source?: string[] } | undefined)?.source?.[0] === 'aws.states')!;
     expect(rule['EventPattern']).toEqual({
       source: ['aws.states'],
       'detail-type': ['Step Functions Execution Status Change'],
@@ -356,13 +381,25 @@ describe('storage, approval channel and alarm trigger', () => {
     expect(keyStatements.filter((st) => st.Principal?.Service === 'events.amazonaws.com').flatMap((st) => st.Action)).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
   });
 
-  it('starts the starter state machine on the alarm\'s ALARM state change with the window derived from the alarm time', () => {
-    const [, rule] = resourcesOfType(synth.json, 'AWS::Events::Rule').find(([, props]) => (props['EventPattern'] as { source: string[] }).source[0] === 'aws.cloudwatch')!;
-    const [alarmId] = resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm')[0]!;
+  it('lets the starter tell the encrypted approval topic that an alarm arrived during a run', () => {
+    const [, policy] = resourcesOfType(synth.json, 'AWS::IAM::Policy').find(([id]) => id.startsWith('AlarmTriggerStarterRole'))!;
+    const statements = (policy['PolicyDocument'] as { Statement: Statement[] }).Statement;
+    const grantOf = (action: string) => statements.find((st) => asList(st.Action).includes(action));
+    expect(grantOf('sns:Publish')?.Resource).toEqual({ Ref: expect.stringMatching(/^ApprovalTopic/) });
+    expect(grantOf('kms:GenerateDataKey')?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
+    expect(asList(grantOf('kms:GenerateDataKey')!.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+  });
+
+  it('starts the starter state machine on the ALARM state change of the log alarm or the canary alarm, with the window derived from the alarm time', () => {
+    const [, rule] = resourcesOfType(synth.json, 'AWS::Events::Rule').find(([, props]) => (props['EventPattern'] as { source?: string[] } | undefined)?.source?.[0] === 'aws.cloudwatch')!;
+    const alarmIds = Object.fromEntries(resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').map(([id, props]) => [props['AlarmName'], id]));
     expect(rule['EventPattern']).toEqual({
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
-      resources: [{ 'Fn::GetAtt': [alarmId, 'Arn'] }],
+      resources: [
+        { 'Fn::GetAtt': [alarmIds['CoordinatorRecovery-coordinator-load-failures'], 'Arn'] },
+        { 'Fn::GetAtt': [alarmIds['CoordinatorRecovery-failed-shards'], 'Arn'] },
+      ],
       detail: { state: { value: ['ALARM'] } },
     });
     const [target] = rule['Targets'] as Record<string, unknown>[];
@@ -372,6 +409,29 @@ describe('storage, approval channel and alarm trigger', () => {
       InputPathsMap: { 'detail-alarmName': '$.detail.alarmName', 'detail-state-timestamp': '$.detail.state.timestamp', time: '$.time' },
       InputTemplate: '{"alarmName":<detail-alarmName>,"alarmTime":<detail-state-timestamp>,"eventTime":<time>}',
     });
+  });
+
+  it('runs the shard canary every minute and alarms on its first FAILED shard', () => {
+    const steps = functionsByStep();
+    const canary = steps.get('shard-canary')!;
+    const [, schedule] = resourcesOfType(synth.json, 'AWS::Events::Rule').find(([, props]) => props['ScheduleExpression'] !== undefined)!;
+    expect(schedule['ScheduleExpression']).toBe('rate(1 minute)');
+    expect(schedule['Targets']).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [canary.id, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })]);
+    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'CoordinatorRecovery-failed-shards',
+      Namespace: 'CoordinatorRecovery',
+      MetricName: 'FailedShards',
+      Dimensions: [{ Name: 'ClusterName', Value: 'orders-prod' }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    // Read-only on the cluster: describe the offsets topic and (probe) groups, nothing else.
+    const actions = (statementsByStep().get('shard-canary') ?? []).flatMap((st) => asList(st.Action)).filter((a) => a.startsWith('kafka-cluster:')).sort();
+    expect(actions).toEqual(['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster', 'kafka-cluster:DescribeGroup', 'kafka-cluster:DescribeTopic']);
   });
 });
 

@@ -24,10 +24,10 @@ describe('a SCRAM cluster', () => {
     expect(statements().flatMap(actions).filter((action) => action.startsWith('kafka-cluster:'))).toEqual([]);
   });
 
-  it('lets exactly the six Kafka-facing functions read and decrypt the SCRAM secret', () => {
+  it('lets exactly the seven Kafka-facing functions read and decrypt the SCRAM secret', () => {
     const reads = statements().filter((statement) => actions(statement).includes('secretsmanager:GetSecretValue') && statement.Resource === SCRAM_SECRET);
-    expect(reads).toHaveLength(6);
-    expect(statements().filter((statement) => actions(statement).includes('kms:Decrypt') && statement.Resource === SCRAM_KEY)).toHaveLength(6);
+    expect(reads).toHaveLength(7);
+    expect(statements().filter((statement) => actions(statement).includes('kms:Decrypt') && statement.Resource === SCRAM_KEY)).toHaveLength(7);
     for (const [, props] of resourcesOfType(synth.json, 'AWS::Lambda::Function')) {
       const variables = (props['Environment'] as { Variables: Record<string, unknown> }).Variables;
       if (props['VpcConfig']) expect(variables).toMatchObject({ AUTH_MODE: 'scram', SCRAM_SECRET_ARN: SCRAM_SECRET });

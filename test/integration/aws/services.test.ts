@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendTaskHeartbeatCommand } from '@aws-sdk/client-sfn';
 import { awsClients } from '../../../lambdas/aws/clients.ts';
-import { getJson, getJsonIfExists, putJson, putJsonIfAbsent, type ArtifactStore } from '../../../lambdas/aws/artifacts.ts';
+import { deleteObject, getJson, getJsonIfExists, putJson, putJsonIfAbsent, type ArtifactStore } from '../../../lambdas/aws/artifacts.ts';
 import { publishNotification } from '../../../lambdas/aws/notifications.ts';
 import { getSecretString, parseScramSecret } from '../../../lambdas/aws/secrets.ts';
 import { sendTaskFailure, sendTaskSuccess } from '../../../lambdas/aws/step-functions.ts';
@@ -65,6 +65,14 @@ describe('S3 artifacts', () => {
       name: 'PreconditionFailed',
       $metadata: { httpStatusCode: 412 },
     });
+  });
+
+  it('a deleted claim can be claimed again (the approval link given back), and deleting a missing key succeeds', async () => {
+    expect(await putJsonIfAbsent(store, 'claims/b.json', { by: 'first' })).not.toBeNull();
+    await deleteObject(store, 'claims/b.json');
+    expect(aws.s3.keys(BUCKET)).not.toContain('claims/b.json');
+    expect(await putJsonIfAbsent(store, 'claims/b.json', { by: 'again' })).not.toBeNull();
+    await deleteObject(store, 'claims/never-there.json');
   });
 
   it('missing keys and buckets answer as S3 does', async () => {

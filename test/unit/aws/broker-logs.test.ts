@@ -43,7 +43,7 @@ describe('searchBrokerLogs', () => {
     logsMock.on(FilterLogEventsCommand).resolves({ events: [], nextToken: 'same' });
     const result = await searchBrokerLogs(client, { ...window, backoff: recordingBackoff() });
     expect(logsMock.commandCalls(FilterLogEventsCommand)).toHaveLength(2);
-    expect(result.summary.truncated).toBe(false);
+    expect(result.summary).toMatchObject({ truncated: false, stoppedBy: null });
   });
 
   it('stops at the page cap and says so', async () => {
@@ -51,7 +51,7 @@ describe('searchBrokerLogs', () => {
     logsMock.on(FilterLogEventsCommand).callsFake(async () => ({ events: [], nextToken: `token-${n++}` }));
     const result = await searchBrokerLogs(client, { ...window, maxPages: 7, backoff: recordingBackoff() });
     expect(logsMock.commandCalls(FilterLogEventsCommand)).toHaveLength(7);
-    expect(result.summary).toMatchObject({ pages: 7, truncated: true });
+    expect(result.summary).toMatchObject({ pages: 7, truncated: true, stoppedBy: 'PAGE_CAP' });
   });
 
   it('backs off exponentially with jitter on ThrottlingException and then continues', async () => {
@@ -131,12 +131,12 @@ describe('searchBrokerLogs', () => {
 });
 
 describe('searchBrokerLogs deadline', () => {
-  it('stops paging at the deadline and marks the result truncated', async () => {
+  it('stops paging at the deadline and says the deadline, not the page cap, stopped it', async () => {
     let n = 0;
     logsMock.on(FilterLogEventsCommand).callsFake(async () => ({ events: [], nextToken: `t-${n++}` }));
     let now = 1000;
     const result = await searchBrokerLogs(client, { ...window, deadline: 1003, clock: () => now++, backoff: recordingBackoff() });
-    expect(result.summary).toMatchObject({ truncated: true });
+    expect(result.summary).toMatchObject({ truncated: true, stoppedBy: 'DEADLINE' });
     // The first page is always read; then the clock reads 1000, 1001, 1002 (go on) and 1003 (stop).
     expect(result.summary.pages).toBe(4);
   });

@@ -4,7 +4,7 @@
  */
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeClusterV2Command, GetBootstrapBrokersCommand, KafkaClient, ListNodesCommand } from '@aws-sdk/client-kafka';
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -53,6 +53,10 @@ export function setUp(env: Record<string, string> = {}): Harness {
     const text = objects.get(`${input.Bucket}/${input.Key}`);
     if (text === undefined) throw s3Error('NoSuchKey', 404);
     return { Body: { transformToString: async () => text } };
+  });
+  mocks.s3.on(DeleteObjectCommand).callsFake(async (input: { Bucket: string; Key: string }) => {
+    objects.delete(`${input.Bucket}/${input.Key}`);
+    return {};
   });
   mocks.msk.on(GetBootstrapBrokersCommand).resolves({
     BootstrapBrokerStringSaslIam: 'b-1.orders:9098,b-2.orders:9098',

@@ -1,7 +1,8 @@
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeClusterV2Command } from '@aws-sdk/client-kafka';
-import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { SFNServiceException, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApprovalDecision, DiagnoseOutput, GroupRecovery, PlanTargetOutput, RecoveryPlan } from '../../../lambdas/core/workflow/documents.ts';
 import { createHandler as approvalEndpoint } from '../../../lambdas/handlers/approval-endpoint.ts';
@@ -142,6 +143,26 @@ describe('the runbook through its handlers', () => {
     expect(h.kafka.calls).not.toContain('commitOffsets');
   });
 
+  it('gives the link back when Step Functions does not take the decision, so the second press approves', async () => {
+    const { diagnosis, plan } = await runToPlan();
+    await requestApproval(h.deps)({ request: diagnosis.request, plan, taskToken: 'TOKEN-7' });
+    const query = new URL(/https:\/\/approve\S+/.exec(mocks.sns.commandCalls(PublishCommand)[0]!.args[0].input.Message!)![0]).search.slice(1);
+    const unavailable = new SFNServiceException({ name: 'ServiceUnavailable', $fault: 'server', message: 'try later', $metadata: { httpStatusCode: 503 } });
+    mocks.sfn.on(SendTaskSuccessCommand).rejectsOnce(unavailable).resolves({});
+    const endpoint = approvalEndpoint(h.deps);
+
+    const first = await endpoint(urlEvent('POST', query, 'decision=approve&approver=Ann'));
+    expect(first.statusCode).toBe(503);
+    expect(first.body).toContain('the link still works');
+    expect([...h.objects.keys()].filter((k) => k.includes('approval-consumed') || k.includes('approval-decision-'))).toEqual([]);
+
+    const second = await endpoint(urlEvent('POST', query, 'decision=approve&approver=Ann'));
+    expect(second.statusCode).toBe(200);
+    expect(mocks.sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(2);
+    expect([...h.objects.keys()].some((k) => k.includes('approval-decision-'))).toBe(true);
+    expect((await endpoint(urlEvent('POST', query, 'decision=approve&approver=Ann'))).statusCode).toBe(409);
+  });
+
   it('refuses tampered, expired and superseded links', async () => {
     const { diagnosis, plan } = await runToPlan();
     await requestApproval(h.deps)({ request: diagnosis.request, plan, taskToken: 'T' });
@@ -182,6 +203,27 @@ describe('the runbook through its handlers', () => {
     });
     const diagnosis = await diagnose(h.deps)({ input: {}, executionArn: EXECUTION_ARN, startTime: NOW.toISOString() });
     expect(diagnosis.evidence[0]).toEqual({ kind: 'METADATA', message: 'The cluster is REBOOTING_BROKER, not ACTIVE; coordinators move while brokers restart', partition: null, brokerId: null });
+  });
+
+  it('presents the client certificate from its secret for tls on a cluster with TLS client authentication, and names a malformed secret', async () => {
+    const certificate = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const privateKey = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
+    mocks.secrets.on(GetSecretValueCommand, { SecretId: 'arn:cert' }).resolves({ SecretString: JSON.stringify({ certificate, privateKey }) });
+    h.deps.env = { ...h.deps.env, AUTH_MODE: 'tls', TLS_CLIENT_CERTIFICATE_SECRET_ARN: 'arn:cert' };
+    await runToPlan();
+    expect(h.connections[0]).toEqual({ brokers: ['b-1.orders:9094'], ssl: { cert: certificate, key: privateKey } });
+
+    mocks.logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    mocks.secrets.on(GetSecretValueCommand, { SecretId: 'arn:cert' }).resolves({ SecretString: JSON.stringify({ certificate }) });
+    await expect(diagnose(h.deps)({ input: {}, executionArn: EXECUTION_ARN })).rejects.toMatchObject({
+      name: 'RecoveryError.CONFIGURATION',
+      message: expect.stringMatching(/^Secret arn:cert is not a TLS client certificate: it must be JSON \{"certificate"/),
+    });
+
+    h.deps.env = { ...h.deps.env, TLS_CLIENT_CERTIFICATE_SECRET_ARN: '' };
+    h.connections.length = 0;
+    await diagnose(h.deps)({ input: {}, executionArn: EXECUTION_ARN });
+    expect(h.connections[0]).toEqual({ brokers: ['b-1.orders:9094'], ssl: true });
   });
 
   it('uses the SCRAM secret for scram and says how to turn broker logs on when they are off', async () => {

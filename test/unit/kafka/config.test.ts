@@ -43,7 +43,9 @@ describe('validateKafkaConfig', () => {
     ['sasl.mechanism', { brokers: ['a:1'], sasl: { mechanism: 'gssapi' } }],
     ['sasl.password', { brokers: ['a:1'], sasl: { mechanism: 'scram-sha-512', username: 'u' } }],
     ['sasl.region', { brokers: ['a:1'], sasl: { mechanism: 'aws-msk-iam' } }],
-    ['ssl.cert', { brokers: ['a:1'], ssl: { cert: 'x' } }],
+    ['ssl.passphrase', { brokers: ['a:1'], ssl: { passphrase: 'x' } }],
+    ['ssl.key', { brokers: ['a:1'], ssl: { cert: 'x' } }],
+    ['ssl.cert', { brokers: ['a:1'], ssl: { key: 'x' } }],
     ['requestTimeoutMs', { brokers: ['a:1'], requestTimeoutMs: -5 }],
     ['clientId', { brokers: ['a:1'], clientId: '' }],
   ])('names %s when it is wrong', (field, config) => {

@@ -186,7 +186,13 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
     try {
       const runbook = await createLocalRunbook({ aws });
       try {
-        const target = `${GROUP}-recovered-sfn`;
+        // A target the plan accepts: its shard is led by a broker that is up and not failing.
+        const leaders = new Map((await port.metadata(['__consumer_offsets'])).topics[0]!.partitions.map((p) => [p.partition, p.leader]));
+        const healthy = (name: string): boolean => {
+          const leader = leaders.get(partitionForGroup(name, OFFSETS_PARTITIONS)) ?? -1;
+          return leader !== failingBroker && real.brokers.some((b) => b.running && b.id === leader);
+        };
+        const target = Array.from({ length: 50 }, (_, i) => `${GROUP}-recovered-sfn-${i}`).find(healthy)!;
         const execution = runbook.start({ groups: [GROUP], targetNames: { [GROUP]: target }, comment: 'real brokers' }, { name: 'real-brokers' });
         const mail = await aws.sns.waitForMessage((m) => m.message.includes(execution.taskToken), { timeoutMs: 120_000 });
         expect((await port.fetchCommittedOffsets(target, [TOPIC])).filter((e) => e.offset >= 0n)).toEqual([]);
@@ -194,7 +200,8 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
         const decision = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&approver=oracle&comment=real' });
         expect(decision.status).toBe(200);
         const outcome = await execution.done;
-        expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
+        const steps = execution.invocations.filter((i) => ['PlanTarget', 'SeedOffsets', 'Verify'].includes(i.state)).map((i) => ({ state: i.state, output: i.output, error: i.error }));
+        expect(outcome.status, JSON.stringify({ outcome, steps })).toBe('SUCCEEDED');
         expect((outcome as { output: { outcome: string } }).output.outcome).toBe('RECOVERED');
         const diagnose = execution.invocations.find((i) => i.state === 'Diagnose')?.output as { verdict: string; failedShards: number[]; findings: { partition: number; phrase: string }[] };
         expect(diagnose).toMatchObject({ verdict: 'COORDINATOR_FAILED', failedShards: [failedPartition], findings: [{ partition: failedPartition, phrase: 'FAILED_TO_LOAD_METADATA' }] });

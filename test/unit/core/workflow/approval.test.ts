@@ -25,6 +25,9 @@ function memoryMarkers(): ApprovalMarkerStore & { records: Map<string, unknown> 
       records.set(key, record);
       return true;
     },
+    release: async (l) => {
+      records.delete(`${l.executionArn}/${l.approvalId}`);
+    },
   };
 }
 

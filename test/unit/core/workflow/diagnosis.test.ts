@@ -95,11 +95,70 @@ describe('diagnoseCoordinators', () => {
     expect(waits.at(-1)).toBe(1000);
   });
 
-  it('is HEALTHY with an explanation when there are neither log lines nor groups', async () => {
+  it('probes every shard when there are neither log lines nor groups, and is HEALTHY only when all answer', async () => {
     const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
     const result = await diagnoseCoordinators(kafka, request(), [], noWait);
-    expect(result).toMatchObject({ verdict: 'HEALTHY', liveChecks: [], shards: [], failedShards: [] });
-    expect(result.evidence[0]!.message).toMatch(/No coordinator load failures/);
+    expect(result).toMatchObject({ verdict: 'HEALTHY', shards: [], failedShards: [] });
+    expect(result.liveChecks.map((c) => c.partition)).toEqual([...Array(12).keys()]);
+    expect(result.evidence.map((e) => e.message)).toEqual([
+      'Probe groups on 12 shard(s) answered DescribeGroups: __consumer_offsets-0-11',
+      'No coordinator load failures in the broker logs for the window, and all 12 shards answer group calls',
+    ]);
+  });
+
+  it('finds a FAILED shard without any log line or named group (broker-log delivery off)', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    kafka.failedShards.add(6);
+    const result = await diagnoseCoordinators(kafka, request(), [], noWait);
+    expect(result.verdict).toBe('COORDINATOR_FAILED');
+    expect(result.shards).toEqual([{ partition: 6, brokerId: kafka.leaderOf(6), groups: null }]);
+    expect(result.evidence.some((e) => e.partition === 6 && /NOT_COORDINATOR/.test(e.message))).toBe(true);
+  });
+
+  it('is INCONCLUSIVE, not HEALTHY, when the log search was cut short and a shard beyond the checked one does not answer', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    const group = kafka.groupOnShard(2, 'orders');
+    const loading = 8;
+    const describe = kafka.describeGroup.bind(kafka);
+    kafka.describeGroup = async (groupId) => {
+      if (kafka.shardOf(groupId) === loading) throw kafkaError('COORDINATOR_LOAD_IN_PROGRESS', 14, 'loading', { retryable: true });
+      return describe(groupId);
+    };
+    // With the whole window read, the named group's clean answer is enough.
+    const complete = await diagnoseCoordinators(kafka, request({ groups: [group] }), [], noWait);
+    expect(complete.verdict).toBe('HEALTHY');
+    expect(complete.liveChecks.map((c) => c.groupId)).toEqual([group]);
+
+    const cutShort = await diagnoseCoordinators(kafka, request({ groups: [group] }), [], { ...noWait, logSearch: { stoppedBy: 'PAGE_CAP' } });
+    expect(cutShort.verdict).toBe('INCONCLUSIVE');
+    expect(cutShort.liveChecks.find((c) => c.groupId === group)).toMatchObject({ groupCall: 'OK' });
+    expect(cutShort.liveChecks).toHaveLength(12);
+    const messages = cutShort.evidence.map((e) => e.message);
+    expect(messages).toContain('The broker-log search stopped at the page cap before reading the whole window; lines it did not read may name more shards, so every shard was probed live');
+    expect(messages).toContain('Not HEALTHY: the log search is incomplete and not every shard answered the live probe');
+  });
+
+  it('is HEALTHY after a search stopped by its deadline only when every shard answers, and names the deadline', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    const result = await diagnoseCoordinators(kafka, request(), [finding(3, 1)], { ...noWait, logSearch: { stoppedBy: 'DEADLINE' } });
+    expect(result.verdict).toBe('HEALTHY');
+    expect(result.liveChecks).toHaveLength(12);
+    expect(result.evidence.some((e) => /stopped at its deadline/.test(e.message))).toBe(true);
+    expect(result.evidence.at(-1)!.message).toBe('The part of the broker logs read shows no coordinator load failure, and all 12 shards answer group calls');
+  });
+
+  it('is INCONCLUSIVE when the probe runs out of time before every shard was asked', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    let now = 0;
+    const describe = kafka.describeGroup.bind(kafka);
+    kafka.describeGroup = async (groupId) => {
+      now += 10;
+      return describe(groupId);
+    };
+    const result = await diagnoseCoordinators(kafka, request(), [], { ...noWait, logSearch: { stoppedBy: 'DEADLINE' }, clock: () => now, deadline: 50, concurrency: 1 });
+    expect(result.verdict).toBe('INCONCLUSIVE');
+    expect(result.liveChecks).toHaveLength(5);
+    expect(result.evidence.some((e) => e.message === 'No time was left to probe 7 shard(s): __consumer_offsets-5-11')).toBe(true);
   });
 
   it('is INCONCLUSIVE when the coordinator cannot be found', async () => {

@@ -149,7 +149,7 @@ export function healthyDiagnosis(): DiagnoseOutput {
     verdict: 'HEALTHY',
     evidence: [],
     findings: [],
-    logSearch: { logGroup: 'msk/broker-logs/orders', window: { since: 0, until: 1 }, pages: 1, events: 0, throttledRetries: 0, truncated: false },
+    logSearch: { logGroup: 'msk/broker-logs/orders', window: { since: 0, until: 1 }, pages: 1, events: 0, throttledRetries: 0, truncated: false, stoppedBy: null },
     liveChecks: [],
     failingBrokers: [],
     failedShards: [],

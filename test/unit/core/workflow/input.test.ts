@@ -30,7 +30,7 @@ describe('validateExecutionInput', () => {
         trigger: { source: 'cli' },
         comment: 'INC-42',
       },
-      context,
+      { ...context, defaults: {} },
     );
     expect(request).toEqual({
       clusterArn: CLUSTER_ARN,
@@ -53,6 +53,15 @@ describe('validateExecutionInput', () => {
     expect(request.window).toEqual({ since: Date.parse('2026-11-24T21:00:00Z'), until: Date.parse('2026-11-24T21:30:00Z') });
     expect(request.overwriteExistingTargetOffsets).toBe(false);
     expect(request.groups).toEqual([]);
+  });
+
+  it('keeps the stack\'s auth mode: the input may repeat it but never name another', () => {
+    expect(validateExecutionInput({ clusterArn: CLUSTER_ARN, authMode: 'iam' }, context).authMode).toBe('iam');
+    const refused = fieldOf({ clusterArn: CLUSTER_ARN, authMode: 'plaintext' }, context);
+    expect(refused.field).toBe('authMode');
+    expect(refused.message).toBe(
+      'authMode: "plaintext" is not this stack\'s auth mode ("iam"); the stack\'s permissions and credentials are for "iam" only. Leave authMode out of the input, or redeploy the stack with -c recovery:authMode=<mode>',
+    );
   });
 
   it('derives the alarm window from until and lookbackMinutes', () => {

@@ -160,6 +160,20 @@ describe('seedPlan and verifyPlan', () => {
     expect(kafka.committed.get(target)!.size).toBe(1);
   });
 
+  it('blocks a group before any write when retention moved a log start past a planned offset while the plan waited', async () => {
+    const { kafka, source, brokenShard, failingBroker } = cluster();
+    kafka.setOffsets('orders', 0, 0n, 15000n);
+    const approved = await plan(kafka, source, brokenShard, failingBroker);
+    expect(approved.groups[0]!.offsets.find((o) => o.topic === 'orders' && o.partition === 0)!.status).toBe('OK');
+    kafka.setOffsets('orders', 0, 14950n, 15000n);
+    const [result] = await seedPlan(kafka, approved);
+    expect(result).toMatchObject({ status: 'FAILED', committed: 0, errors: [] });
+    expect(result!.error).toBe(
+      'blocked before any write: 1 planned offset(s) fell below the log start since planning (orders-0 planned at 14921, log start now 14950); retention deleted records the group had not read. Start a new execution to plan again and decide on the gap',
+    );
+    expect(kafka.calls).not.toContain('commitOffsets');
+  });
+
   it('refuses to seed when members joined the target since planning', async () => {
     const { kafka, source, brokenShard, failingBroker } = cluster();
     const approved = await plan(kafka, source, brokenShard, failingBroker);

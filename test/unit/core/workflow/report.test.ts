@@ -29,7 +29,7 @@ const diagnosis = {
   verdict: 'COORDINATOR_FAILED',
   evidence: [],
   findings: [],
-  logSearch: { logGroup: 'g', window: { since: 0, until: 1 }, pages: 1, events: 2, throttledRetries: 0, truncated: false },
+  logSearch: { logGroup: 'g', window: { since: 0, until: 1 }, pages: 1, events: 2, throttledRetries: 0, truncated: false, stoppedBy: null },
   liveChecks: [],
   failingBrokers: [2],
   failedShards: [17],
@@ -82,5 +82,14 @@ describe('report', () => {
     expect(report.outcome).toBe('NOTHING_TO_RECOVER');
     expect(report.text).toContain('  - group a: FindCoordinator failed: connection refused');
     expect(report.text).toMatch(/inconclusive.*check connectivity/);
+  });
+
+  it('names what stopped a cut-short log search: the page cap or the deadline', () => {
+    const text = (logSearch: DiagnoseOutput['logSearch']): string =>
+      buildReport({ request: request(), diagnosis: { ...diagnosis, logSearch }, blastRadius: [], plan: null, approval: null, seed: null, verify: null, now: new Date() }).text;
+    const cut = { ...diagnosis.logSearch, pages: 500, truncated: true };
+    expect(text({ ...cut, stoppedBy: 'PAGE_CAP' })).toContain('Broker-log lines: 2 in 500 page(s) (search stopped at the page cap before the end of the window)');
+    expect(text({ ...cut, stoppedBy: 'DEADLINE' })).toContain('Broker-log lines: 2 in 500 page(s) (search stopped at its deadline before the end of the window)');
+    expect(text(diagnosis.logSearch)).toMatch(/Broker-log lines: 2 in 1 page\(s\)\n/);
   });
 });
