@@ -13,6 +13,11 @@ import type { BenchCase, FloorCheck } from './types.ts';
 
 const cases: BenchCase[] = [...offsetsReplayCases, ...compressedBatchCases, ...kafkaScanCases, ...cliVsKcatCases, ...localKafkaCases];
 
+/** Ratios and small times keep two decimals; rates are whole numbers. */
+function formatValue(value: number): string {
+  return Math.abs(value) < 10 ? value.toFixed(2) : Math.round(value).toLocaleString('en-US');
+}
+
 async function main(args: string[]): Promise<number> {
   if (args.includes('--list') || args.includes('--help')) {
     for (const c of cases) console.log(`${c.name.padEnd(20)} ${c.description}`);
@@ -35,7 +40,7 @@ async function main(args: string[]): Promise<number> {
     for (const check of checks) {
       const verdict = floorMet(check) ? 'met' : 'NOT MET';
       console.log(
-        `${check.bench} / ${check.label}: ${Math.round(check.value).toLocaleString('en-US')} ${check.unit} ` +
+        `${check.bench} / ${check.label}: ${formatValue(check.value)} ${check.unit} ` +
           `(${check.atMost === true ? 'at most' : 'floor'} ${check.floor.toLocaleString('en-US')}) ${verdict}`,
       );
     }
