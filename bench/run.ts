@@ -3,6 +3,7 @@
  * `npm run bench -- --list` lists them. To add a section, export a BenchCase list from a module
  * under bench/cases/ and add it to `cases` below.
  */
+import { cliStartCases } from './cases/cli-start.ts';
 import { cliVsKcatCases } from './cases/cli-vs-kcat.ts';
 import { compressedBatchCases } from './cases/compressed-batches.ts';
 import { kafkaScanCases } from './cases/kafka-scan.ts';
@@ -11,7 +12,7 @@ import { localKafkaCases } from './local-kafka/cluster-load.ts';
 import { floorMet } from './types.ts';
 import type { BenchCase, FloorCheck } from './types.ts';
 
-const cases: BenchCase[] = [...offsetsReplayCases, ...compressedBatchCases, ...kafkaScanCases, ...cliVsKcatCases, ...localKafkaCases];
+const cases: BenchCase[] = [...offsetsReplayCases, ...compressedBatchCases, ...kafkaScanCases, ...cliVsKcatCases, ...localKafkaCases, ...cliStartCases];
 
 /** Ratios and small times keep two decimals; rates are whole numbers. */
 function formatValue(value: number): string {

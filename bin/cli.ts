@@ -1,20 +1,23 @@
+#!/usr/bin/env node
 /**
- * The operator CLI, installed as `coordinator-recovery` (bin/coordinator-recovery.js runs this
- * file). Commands live in bin/cli/commands/; this file only wires the real process to them.
+ * The operator CLI, installed as `coordinator-recovery` (built to dist/js/cli.js, the package's
+ * `bin`). Commands live in bin/cli/commands/; this file only wires the real process to them.
  */
 import { readFileSync } from 'node:fs';
-import { createKafkaPort } from '../lambdas/kafka/index.ts';
+import { EXIT_INTERRUPTED } from './cli/exit-codes.ts';
+import { interruptOnSignals } from './cli/interrupt.ts';
 import { runCli } from './cli/run.ts';
 
-// First Ctrl-C: stop the scan cleanly and report where it stopped; second: leave at once.
-const interrupt = new AbortController();
-process.once('SIGINT', () => {
-  interrupt.abort();
-  process.once('SIGINT', () => process.exit(130));
+const interrupt = interruptOnSignals(process, {
+  now: () => Date.now(),
+  leaveNow: () => {
+    process.stderr.write('\ninterrupted again: leaving at once; nothing was written\n');
+    process.exit(EXIT_INTERRUPTED);
+  },
 });
 
 const exitCode = await runCli(process.argv.slice(2), {
-  signal: interrupt.signal,
+  signal: interrupt,
   stdout: process.stdout,
   stderr: process.stderr,
   interactive: process.stderr.isTTY === true,
@@ -22,12 +25,15 @@ const exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   now: () => Date.now(),
   readFile: (path) => readFileSync(path),
-  createPort: (config) =>
-    createKafkaPort(
+  // Loaded on first use: `--help`, `decode` and `partition-for --partitions` never load kafkajs.
+  createPort: async (config) =>
+    (await import('../lambdas/kafka/index.ts')).createKafkaPort(
       config,
       process.argv.includes('--debug')
         ? { debugLog: (line) => process.stderr.write(`kafkajs ${line.level} [${line.namespace}] ${line.message} ${JSON.stringify(line.extra)}\n`) }
         : {},
     ),
 });
+// Interrupted: kafkajs may still hold sockets and retry timers; do not wait for them.
+if (exitCode === EXIT_INTERRUPTED) process.exit(exitCode);
 process.exitCode = exitCode;

@@ -33,7 +33,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   now(): number;
   readFile(path: string): Buffer;
-  createPort(config: KafkaConnectionConfig): KafkaPort;
+  /** May load the Kafka client lazily, so commands that never connect start without it. */
+  createPort(config: KafkaConnectionConfig): KafkaPort | Promise<KafkaPort>;
   /** Aborted when the operator interrupts (Ctrl-C): long scans stop and say where. */
   signal?: AbortSignal;
 }
@@ -133,7 +134,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       strict: true,
     });
   } catch (error) {
-    throw argumentError(error as Error & { code?: string }, command);
+    throw argumentError(error as Error & { code?: string }, command, rest, sharedFlags);
   }
   const flags = parsed.values as FlagValues;
   if (flags['help'] === true) return { kind: 'help', text: commandHelp(command, sharedFlags) };
@@ -150,17 +151,30 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   return { kind: 'run', command, input: { positionals, flags }, json: flags['json'] === true, debug: flags['debug'] === true };
 }
 
-function argumentError(error: Error & { code?: string }, command: Command) {
-  const flag = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? command.name;
+function argumentError(error: Error & { code?: string }, command: Command, args: readonly string[], sharedFlags: Record<string, FlagDefinition>) {
+  const reported = /'(-{1,2}[^' =]+)/.exec(error.message)?.[1];
   const help = `Run ${PROGRAM} ${command.name} --help`;
   switch (error.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return invalidInput(flag, `is not an option of ${command.name}`, help);
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      // parseArgs names one letter of "-weird"; the operator typed the whole word.
+      const typed = (reported && args.find((arg) => arg === reported || (reported.length === 2 && !arg.startsWith('--') && arg.startsWith(reported)))) ?? reported ?? command.name;
+      const positional = command.positionals[0];
+      const flags = Object.keys({ ...sharedFlags, ...OUTPUT_FLAGS, ...command.flags });
+      const near = typed.startsWith('--') ? closest(typed.slice(2), flags) : undefined;
+      const hint = near
+        ? ` Did you mean --${near}?`
+        : positional && !typed.startsWith('--')
+          ? ` If "${typed}" is a ${positional.description} starting with "-", put it after --: ${PROGRAM} ${command.name} [options] -- ${typed}.`
+          : '';
+      return invalidInput(typed, `is not an option of ${command.name}`, `${help}.${hint}`);
+    }
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const flag = reported ?? command.name;
       if (error.message.includes('ambiguous')) return invalidInput(flag, 'has a value starting with "-"', `Write it as ${flag}=VALUE if that is meant. ${help}`);
       return invalidInput(flag, error.message.includes('does not take') ? 'takes no value' : 'needs a value', help);
+    }
     default:
-      return invalidInput(flag, error.message, help);
+      return invalidInput(reported ?? command.name, error.message, help);
   }
 }
 

@@ -36,8 +36,8 @@ export function exitCodeHelp(): string {
 /** Error codes caused by what the operator typed; every other failure is EXIT_FAILED. */
 const BAD_INPUT_ERROR_CODES: ReadonlySet<string> = new Set(['INVALID_INPUT', 'PARTITION_OUT_OF_RANGE']);
 
-export function exitCodeForError(error: RecoveryError, interrupted: boolean): ExitCode {
-  if (interrupted) return EXIT_INTERRUPTED;
+/** A failure's code; an interrupted run is EXIT_INTERRUPTED whatever it failed with (the runner decides). */
+export function exitCodeForError(error: RecoveryError): ExitCode {
   if (error.code === 'REFUSED') return EXIT_REFUSED;
   return BAD_INPUT_ERROR_CODES.has(error.code) ? EXIT_BAD_INPUT : EXIT_FAILED;
 }

@@ -21,7 +21,9 @@ export function parseSince(value: string, nowMs: number, flag = '--since'): numb
     let total = 0;
     for (const [, amount, unit] of text.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) total += Number(amount) * (DURATION_UNITS_MS[unit as string] as number);
     since = nowMs - total;
-  } else if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(text)) {
+  } else if (ISO_TIME.test(text)) {
+    const impossible = impossibleDateTime(text);
+    if (impossible) throw invalidInput(flag, `"${value}" is not a real time (${impossible})`, fix);
     // A date or time without a zone would be read in the machine's zone; incidents are in UTC.
     const zoned = /T|\s/.test(text) && !/(Z|[+-]\d{2}:?\d{2})$/.test(text) ? `${text.replace(' ', 'T')}Z` : text;
     since = Date.parse(zoned);
@@ -29,8 +31,30 @@ export function parseSince(value: string, nowMs: number, flag = '--since'): numb
     throw invalidInput(flag, `"${value}" is not a time`, fix);
   }
   if (!Number.isFinite(since)) throw invalidInput(flag, `"${value}" is not a valid date`, fix);
+  if (since < 0) throw invalidInput(flag, `"${value}" is before 1970, older than any Kafka log`, fix);
   if (since > nowMs) throw invalidInput(flag, `"${value}" is in the future`, 'Pick a time before now; the scan reads what was written since then');
   return since;
+}
+
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * JavaScript rolls impossible dates over (2024-02-30 becomes March 1st) instead of refusing
+ * them; an incident window must be the one typed. Says what is wrong, or undefined.
+ */
+function impossibleDateTime(text: string): string | undefined {
+  const [, year, month, day, hour, minute, second, zone] = ISO_TIME.exec(text) as RegExpExecArray;
+  const m = Number(month);
+  if (m < 1 || m > 12) return `month ${month} does not exist`;
+  const daysInMonth = new Date(Date.UTC(Number(year), m, 0)).getUTCDate();
+  if (Number(day) < 1 || Number(day) > daysInMonth) return `${MONTHS[m - 1]} ${year} has ${daysInMonth} days`;
+  if (hour !== undefined && Number(hour) > 23) return `hour ${hour} does not exist; use 00-23`;
+  if (minute !== undefined && Number(minute) > 59) return `minute ${minute} does not exist`;
+  if (second !== undefined && Number(second) > 59) return `second ${second} does not exist`;
+  const offset = zone !== undefined && zone !== 'Z' ? /^[+-](\d{2}):?(\d{2})$/.exec(zone) : null;
+  if (offset && (Number(offset[1]) > 18 || Number(offset[2]) > 59)) return `zone offset ${zone} does not exist`;
+  return undefined;
 }
 
 export function parseInteger(value: string, flag: string, { min = 0, max = 2_147_483_647, example = min }: { min?: number; max?: number; example?: number } = {}): number {

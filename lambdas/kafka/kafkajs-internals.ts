@@ -24,6 +24,7 @@ import apiKeys from 'kafkajs/src/protocol/requests/apiKeys.js';
 import requestsModule from 'kafkajs/src/protocol/requests/index.js';
 import { RecoveryError, kafkaError } from '../core/errors.ts';
 import { toKafkajsSasl, type MskTokenSigner } from './auth.ts';
+import { checkingPeers, notKafkaMessage, type NotKafkaVerdict, type SocketFactory } from './peer-check.ts';
 import type { BrokerEndpoint, ValidatedKafkaConfig } from './config.ts';
 import type { ApiSpec } from './api-spec.ts';
 import { FETCH_API, decodeFetchResponse, encodeFetchRequest, type FetchRequestBody } from './fetch-codec.ts';
@@ -153,7 +154,13 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
       debugLog?.({ level: entry.label, namespace: entry.namespace, message, extra });
     },
   });
-  const socketFactory = options.socketFactory ?? defaultSocketFactory();
+  // Peers that took the connection but did not answer as Kafka, until the failure is reported.
+  const notKafka = new Map<string, NotKafkaVerdict>();
+  const socketFactory = checkingPeers((options.socketFactory ?? defaultSocketFactory()) as SocketFactory, {
+    // The handshake is part of connecting: a listener gets the connection timeout to answer it.
+    answerTimeoutMs: config.connectionTimeoutMs,
+    onVerdict: (host, port, verdict) => notKafka.set(endpointKey({ host, port }), verdict),
+  });
   const sasl = toKafkajsSasl(config.sasl, options.mskTokenSigner);
   const brokers = new Map<string, Broker>();
   let closed = false;
@@ -202,6 +209,15 @@ export function createKafkajsWire(config: ValidatedKafkaConfig, options: Kafkajs
       return broker;
     } catch (error) {
       await discard(at, broker);
+      const verdict = notKafka.get(endpointKey(at));
+      if (verdict) {
+        notKafka.delete(endpointKey(at));
+        throw new RecoveryError('KAFKA_UNAVAILABLE', notKafkaMessage(endpointKey(at), verdict, config.ssl !== undefined && config.ssl !== false), {
+          retryable: !verdict.certain,
+          cause: error,
+          details: { broker: endpointKey(at), notKafka: verdict.what },
+        });
+      }
       throw fromKafkajsError(error, at, action);
     }
   }

@@ -1,5 +1,6 @@
 import { coordinatorFor } from '../../../lambdas/core/operations/index.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
+import { validateGroupId } from '../../../lambdas/core/operations/validate.ts';
 import type { Command } from '../command.ts';
 import { renderTable } from '../table.ts';
 
@@ -10,7 +11,7 @@ export const coordinatorCommand: Command = {
   flags: {},
   details: ['Example: coordinator-recovery coordinator orders-service --bootstrap b-1.example:9092', 'Reads cluster metadata only, so it answers even when the coordinator shard is FAILED.'].join('\n'),
   async run(context, { positionals }) {
-    const location = await coordinatorFor(await context.port(), positionals[0] as string);
+    const location = await coordinatorFor(await context.port(), validateGroupId(positionals[0], '<group>'));
     return {
       data: location,
       human: () =>

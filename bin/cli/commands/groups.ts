@@ -1,5 +1,5 @@
 import { affectedPartitions } from '../../../lambdas/core/operations/index.ts';
-import { invalidInput } from '../../../lambdas/core/errors.ts';
+import { RecoveryError, invalidInput, isRecoveryError } from '../../../lambdas/core/errors.ts';
 import type { AffectedGroupsResult, RecoveredOffsets } from '../../../lambdas/core/model.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
 import type { Command } from '../command.ts';
@@ -27,6 +27,19 @@ export function renderGroups(results: readonly GroupsWithOffsets[]): string {
       return [header, table, offsets, scanSummary(result.scan)].filter((part) => part.length > 0).join('\n');
     })
     .join('\n\n');
+}
+
+/** The toolkit names its own argument; the operator typed --partition. */
+function inFlagTerms(error: unknown): never {
+  if (isRecoveryError(error) && error.code === 'PARTITION_OUT_OF_RANGE' && typeof error.details['partitionCount'] === 'number') {
+    const count = error.details['partitionCount'];
+    throw new RecoveryError(
+      'PARTITION_OUT_OF_RANGE',
+      `--partition: ${String(error.details['partition'])} is out of range: ${CONSUMER_OFFSETS_TOPIC} has partitions 0-${count - 1} on this cluster. Pass partitions in that range, e.g. --partition 0-${count - 1}`,
+      { details: { ...error.details, field: '--partition' } },
+    );
+  }
+  throw error;
 }
 
 function renderGroupOffsets(byGroup: Record<string, RecoveredOffsets>): string {
@@ -72,7 +85,7 @@ export const groupsCommand: Command = {
       command: 'groups',
       group: undefined,
       partitions: async () => listed ?? (await affectedPartitions(await context.port(), brokerId as number)),
-    });
+    }).catch(inFlagTerms);
     const withOffsets = flags['offsets'] === true;
     const results: GroupsWithOffsets[] = shards.map((shard) => {
       const result: GroupsWithOffsets = shard.affectedGroups();

@@ -1,7 +1,7 @@
 import { checkCompleteness, shardGroupOffsets, offsetsPartitionFor } from '../../../lambdas/core/operations/index.ts';
 import type { CompletenessReport, GroupOffsetsResult } from '../../../lambdas/core/model.ts';
-import { validateGroupId } from '../../../lambdas/core/operations/validate.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
+import { validateGroupId } from '../../../lambdas/core/operations/validate.ts';
 import type { Command } from '../command.ts';
 import { exitCodeForCompleteness } from '../exit-codes.ts';
 import { formatTimestamp, listOrDash, renderTable } from '../table.ts';
@@ -64,10 +64,10 @@ export const offsetsCommand: Command = {
     'Example: coordinator-recovery offsets orders-service --since 2024-05-01T00:00:00Z --bootstrap b-1.example:9092',
     'STATUS: OK, MISSING (no offset recovered for a partition of a subscribed or committed topic),',
     'BELOW_LOG_START (retention deleted that data), ABOVE_LOG_END. Read-only: nothing is committed.',
+    'Any issue (a status other than OK, an unfinished scan) makes the result incomplete: exit 4, the issues listed.',
   ].join('\n'),
   async run(context, { positionals, flags }) {
-    const groupId = positionals[0] as string;
-    validateGroupId(groupId, '<group>');
+    const groupId = validateGroupId(positionals[0], '<group>');
     const { shards } = await readShards(context, flags, {
       command: 'offsets',
       group: groupId,

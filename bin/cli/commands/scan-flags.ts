@@ -2,7 +2,9 @@
 import type { RecoveryScanOptions } from '../../../lambdas/core/operations/index.ts';
 import { invalidInput } from '../../../lambdas/core/errors.ts';
 import type { ScanStats, ScanWindow } from '../../../lambdas/core/model.ts';
+import type { ScanProgress } from '../../../lambdas/core/scanner/progress.ts';
 import type { CommandContext, FlagDefinition, FlagValues } from '../command.ts';
+import { ScanProgressFormatter } from '../progress.ts';
 import { parseSince } from '../values.ts';
 
 export const SCAN_FLAGS: Record<string, FlagDefinition> = {
@@ -47,14 +49,28 @@ export function scanWindow(flags: FlagValues, nowMs: number): ScanWindow {
   return window;
 }
 
-/** Progress on stderr while a long scan runs, so a person knows it is alive; results stay on stdout. */
+const lastProgress = new WeakMap<CommandContext, ScanProgress>();
+
+/**
+ * Where the command's scan last reported to be: what an interruption can still say when the scan
+ * is stuck in a request (a large fetch on a slow link) and cannot report its stop itself.
+ */
+export function lastScanProgress(context: CommandContext): ScanProgress | undefined {
+  return lastProgress.get(context);
+}
+
+/**
+ * Progress on stderr while a long scan runs (position, records, rate, time left), so a person
+ * knows it is alive; shown on a terminal or with --debug, never mixed into the results.
+ */
 export function scanOptions(context: CommandContext): RecoveryScanOptions {
+  const formatter = new ScanProgressFormatter(() => context.io.now());
   return {
     onProgress: (p) => {
-      const span = p.end > 0n ? ` of ${p.end}` : '';
-      context.progress(`scanning partition ${p.partition}: offset ${p.position}${span}, ${p.records} records, ${p.bytes} bytes`);
+      lastProgress.set(context, p);
+      context.progress(formatter.format(p));
     },
-    progressIntervalMs: 2000,
+    progressIntervalMs: 500,
     ...(context.io.signal ? { signal: context.io.signal } : {}),
   };
 }

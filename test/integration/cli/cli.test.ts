@@ -1,11 +1,10 @@
 /**
  * The operator CLI against the local cluster: every command in-process through the real Kafka
- * adapter, and the installed `coordinator-recovery` bin (bin/coordinator-recovery.js) as a
- * child process, the way an operator runs it.
+ * adapter, and the installed `coordinator-recovery` bin (the built dist/js/cli.js) as a child
+ * process, the way an operator runs it.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -16,9 +15,9 @@ import { offsetsPartitionForCount } from '../../../lambdas/core/operations/index
 import { decodeRecordBatches } from '../../../lambdas/core/record-batch/index.ts';
 import { createKafkaPort } from '../../../lambdas/kafka/index.ts';
 import type { LocalCluster } from '../../../local/kafka/index.ts';
+import { BUILT_CLI as BIN } from '../../support/build-cli.ts';
 import { OFFSETS_PARTITIONS, consumeAll, createTopic, produce, realClient, startCluster } from '../kafka/helpers.ts';
 
-const BIN = fileURLToPath(new URL('../../../bin/coordinator-recovery.js', import.meta.url));
 const GROUP = 'billing-service';
 const LIVE_GROUP = 'live-service';
 

@@ -1,6 +1,6 @@
 /**
  * The README's "Use it as a library" example, run as written (imports by package name, through
- * package.json exports) in its own Node process against the local cluster.
+ * package.json exports, i.e. the built dist/js) in its own plain Node process against the local cluster.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -42,7 +42,8 @@ it('runs the example as written: package-name imports, every call answering', as
   const code = librarySection();
   // The cwd is the package root, so Node resolves the package's own name through its exports.
   const result = await new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    // Plain node, no tsx: the package's exports are the built JavaScript (dist/, built by the global setup).
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
       cwd: ROOT,
       env: { ...process.env, KAFKA_BOOTSTRAP: cluster.bootstrapServers.join(','), GROUP },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -79,7 +79,9 @@ describe('--checkpoint', () => {
           expect(final).toEqual({ ...whole, err: stops.length > 0 ? `checkpoint ${file} removed: the scan finished\n` : '' });
           for (const stop of stops) {
             expect(stop.out).toBe('');
-            expect(stop.err).toMatch(new RegExp(`^error: Stopped: __consumer_offsets-${P} read up to offset \\d+ of \\d+; progress saved to ${file}\\. Run the same command again to continue`));
+            expect(stop.err).toMatch(
+              new RegExp(`^interrupted: stopped at offset \\d+ of __consumer_offsets-${P} \\(log end \\d+[^)]*\\); nothing was written\\.\nTo resume from there, run the same command again with --checkpoint ${file}\\.\n$`),
+            );
           }
           expect(existsSync(file)).toBe(false);
           interruptions += stops.length;

@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { refusedForSafety } from '../../../lambdas/core/errors.ts';
+import { kafkaError, refusedForSafety } from '../../../lambdas/core/errors.ts';
 import type { Command } from '../../../bin/cli/command.ts';
 import { EXIT_CODE_LINES } from '../../../bin/cli/exit-codes.ts';
 import { runCli } from '../../../bin/cli/run.ts';
@@ -48,6 +48,21 @@ describe('offsets', () => {
     expect(await runCli(['offsets', GROUP, ...BOOTSTRAP, '--json'], io)).toBe(4);
     expect(JSON.parse(io.out()).completeness.complete).toBe(false);
     expect(io.err()).toMatch(/^INCOMPLETE: .*orders.*1/);
+  });
+});
+
+describe('offsets with a partition that cannot be checked', () => {
+  it('exits 4 with every recovered offset printed and the unchecked one marked (issue 9, defect 1)', async () => {
+    const kafka = clusterWithCommits([0, 1]);
+    const leaderless = Object.create(kafka) as InMemoryKafka;
+    leaderless.listOffsets = async (topic, partitions, spec) => {
+      if (topic === 'orders' && partitions.includes(1)) throw kafkaError('LEADER_NOT_AVAILABLE', 5, 'ListOffsets orders-1: There is no leader for this topic-partition');
+      return kafka.listOffsets(topic, partitions, spec);
+    };
+    const io = fakeIo({ port: leaderless });
+    expect(await runCli(['offsets', GROUP, ...BOOTSTRAP], io)).toBe(4);
+    expect(io.out()).toMatch(/orders\s+0\s+40\s+60\s+OK/);
+    expect(io.out()).toMatch(/orders\s+1\s+40\s+-\s+UNCHECKED/);
   });
 });
 

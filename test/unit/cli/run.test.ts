@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecoveryError } from '../../../lambdas/core/errors.ts';
 import type { ClusterMetadata, KafkaPort } from '../../../lambdas/core/ports.ts';
-import type { Command } from '../../../bin/cli/command.ts';
+import { COMMANDS } from '../../../bin/cli/commands/index.ts';
 import { runCli } from '../../../bin/cli/run.ts';
 import { renderTable } from '../../../bin/cli/table.ts';
 import { fakeIo } from './fake-io.ts';
@@ -56,6 +56,12 @@ describe('help', () => {
     const io = fakeIo();
     expect(await runCli(['--help'], io)).toBe(0);
     for (const name of ['partition-for', 'coordinator', 'partitions', 'groups', 'offsets', 'decode']) expect(io.out()).toContain(name);
+  });
+
+  it.each(COMMANDS.map((command) => command.name))('%s --help has an example', async (name) => {
+    const io = fakeIo();
+    expect(await runCli([name, '--help'], io)).toBe(0);
+    expect(io.out()).toMatch(new RegExp(`Examples?:\\s+(.*\\| )?coordinator-recovery ${name}( |$)`, 'm'));
   });
 
   it('shows a command\'s own options, connection flags included', async () => {
@@ -172,28 +178,6 @@ describe('runtime failures exit 1', () => {
     expect(await runCli(['coordinator', 'g', '--bootstrap', 'b1.example:9092', '--json'], io)).toBe(1);
     expect(JSON.parse(io.err())).toEqual({ error: { code: 'KAFKA_UNAVAILABLE', message: 'no broker answered Metadata (tried b1.example:9092)', details: {} } });
     expect(io.out()).toBe('');
-  });
-});
-
-describe('interruption', () => {
-  it('exits 130 with the reason when the operator interrupts a running command', async () => {
-    const interrupt = new AbortController();
-    const waiting: Command = {
-      name: 'wait',
-      summary: 'waits until interrupted',
-      positionals: [],
-      flags: {},
-      offline: true,
-      run: (context) =>
-        new Promise((_, reject) => {
-          context.io.signal?.addEventListener('abort', () => reject(new RecoveryError('SCAN_INTERRUPTED', 'scan of __consumer_offsets-3 stopped at offset 42')));
-        }),
-    };
-    const io = { ...fakeIo(), signal: interrupt.signal };
-    const running = runCli(['wait'], io, [waiting]);
-    interrupt.abort();
-    expect(await running).toBe(130);
-    expect(io.err()).toBe('error: scan of __consumer_offsets-3 stopped at offset 42\n');
   });
 });
 
