@@ -9,6 +9,7 @@ import { AlarmTrigger } from './alarm-trigger.ts';
 import { ApprovalChannel } from './approval-channel.ts';
 import { artifactStatements } from './artifact-access.ts';
 import { ArtifactsBucket } from './artifacts-bucket.ts';
+import { RunEndNotice } from './run-end-notice.ts';
 import { resolveRecoveryConfig, type RecoveryConfig, type ResolvedRecoveryConfig } from './config.ts';
 import { acknowledgeFindings } from './nag-acknowledgements.ts';
 import { kafkaClusterStatements, mskControlPlaneStatement } from './recovery-permissions.ts';
@@ -118,6 +119,8 @@ export class RecoveryStack extends Stack {
       },
     });
 
+    // No run ends silently: failures the runbook cannot catch still reach the topic.
+    new RunEndNotice(this, 'RunEndNotice', { stateMachine: this.runbook.stateMachine, topic: this.approval.topic });
     this.canary = new ShardCanary(this, 'ShardCanary', {
       canaryFunction: fns['shard-canary'],
       rateMinutes: config.canaryRate,

@@ -7,7 +7,7 @@
 import { RecoveryError } from '../../lambdas/core/errors.ts';
 import type {
   ArtifactRef,
-  BlastRadiusOutput,
+  BlastRadiusStepOutput,
   DiagnoseOutput,
   GroupRecovery,
   PlanTargetOutput,
@@ -97,7 +97,9 @@ export class RunbookWatch {
         this.onDiagnosis(this.resolve(invocation.output as DiagnoseOutput));
         break;
       case 'blast-radius': {
-        const shard = this.resolve(invocation.output as BlastRadiusOutput);
+        const shard = this.resolve(invocation.output as BlastRadiusStepOutput);
+        // A scan that continues in the next invocation has no groups to show yet.
+        if (shard.status === 'CONTINUE') break;
         this.emit({ type: 'blast-radius', brokerId: shard.brokerId, partition: shard.partition, affectedGroups: shard.affectedGroups, groupsToRecover: shard.groupsToRecover, topics: shard.topics });
         break;
       }

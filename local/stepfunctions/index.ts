@@ -55,6 +55,8 @@ export interface LocalExecution {
   states: string[];
   /** Every Lambda invocation so far, Map items included. */
   invocations: TaskInvocation[];
+  /** The largest state payload so far (bytes of JSON, every transition measured) and its state. */
+  payload: { maxBytes: number; state: string | null };
   abort(): void;
 }
 
@@ -190,6 +192,7 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
         done,
         states: execution.states,
         invocations,
+        payload: execution.payload,
         abort: () => {
           aborter.abort();
           execution.abort();

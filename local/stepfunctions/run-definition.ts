@@ -46,7 +46,16 @@ export interface DefinitionRun {
   done: Promise<ExecutionOutcome>;
   /** Top-level states entered so far, in order. */
   states: string[];
+  /** The largest state input, output or task result seen so far, in bytes of JSON (Map items included), and where. */
+  payload: { maxBytes: number; state: string | null };
   abort(): void;
+}
+
+/** Step Functions' limit on a state's input, output and a task's result (UTF-8 bytes of the JSON). */
+export const STATE_PAYLOAD_LIMIT_BYTES = 262_144;
+
+function payloadBytes(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
 }
 
 const LAMBDA_INTEGRATION = /^arn:aws[a-z-]*:states:::lambda:invoke(\.waitForTaskToken)?$/;
@@ -72,34 +81,72 @@ export function runDefinition(definition: AslDefinition, input: unknown, options
       ];
     }),
   );
+  // Measured at every transition; over the limit the run fails as on AWS: States.DataLimitExceeded,
+  // which no Catch (States.ALL included) handles, so the execution itself is stopped.
+  const payload: DefinitionRun['payload'] = { maxBytes: 0, state: null };
+  let exceeded: { error: string; cause: string } | null = null;
+  let stop = (): void => {};
+  const measure = (state: string, what: string, value: unknown): void => {
+    const bytes = payloadBytes(value);
+    if (bytes > payload.maxBytes) Object.assign(payload, { maxBytes: bytes, state });
+    if (bytes > STATE_PAYLOAD_LIMIT_BYTES && exceeded === null) {
+      exceeded = {
+        error: 'States.DataLimitExceeded',
+        cause: `The state/task '${state}' ${what} has a size of ${bytes} bytes, exceeding the maximum of ${STATE_PAYLOAD_LIMIT_BYTES} bytes.`,
+      };
+      stop();
+    }
+  };
+  const measuredHandlers = Object.fromEntries(
+    Object.entries(localHandlers).map(([state, handler]) => [
+      state,
+      async (parameters: unknown): Promise<unknown> => {
+        measure(state, 'input', parameters);
+        // The run is being stopped (the event log may lag a transition): no task acts after that.
+        if (exceeded !== null) return new Promise(() => {});
+        const result = await handler(parameters);
+        measure(state, 'result', result);
+        // Never hand an oversized result on: the run is being stopped.
+        if (exceeded !== null) return new Promise(() => {});
+        return result;
+      },
+    ]),
+  );
   const retryIntervalMs = options.retryIntervalMs ?? 0;
   const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {
     overrides: {
-      taskResourceLocalHandlers: localHandlers as never,
+      taskResourceLocalHandlers: measuredHandlers as never,
       retryIntervalOverrides: Object.fromEntries([...resources.keys()].map((state) => [state, retryIntervalMs])),
     },
     ...(options.context ? { context: options.context as never } : {}),
   });
 
+  stop = () => execution.abort();
+
   const states: string[] = [];
   const logging = (async () => {
     for await (const event of execution.eventLogs) {
-      const entered = event as { type: string; index?: number; state?: { name: string } };
+      const entered = event as { type: string; index?: number; state?: { name: string; input?: unknown; output?: unknown } };
       if (entered.type === 'StateEntered' && entered.index === undefined && entered.state) states.push(entered.state.name);
+      if (entered.type === 'StateEntered' && entered.state) measure(entered.state.name, 'input', entered.state.input);
+      if (entered.type === 'StateExited' && entered.state) measure(entered.state.name, 'output', entered.state.output);
     }
   })();
   const done = (async (): Promise<ExecutionOutcome> => {
+    let outcome: ExecutionOutcome;
     try {
-      return { status: 'SUCCEEDED', output: await execution.result };
+      outcome = { status: 'SUCCEEDED', output: await execution.result };
     } catch (error) {
       // The library wraps the failing state's error (a Fail state's Error/Cause, or the task's) in an ExecutionError.
       const cause = (error as { cause?: unknown }).cause;
       const failure = cause instanceof Error ? cause : (error as Error);
-      return { status: 'FAILED', error: failure.name, cause: failure.message };
-    } finally {
-      await logging.catch(() => undefined);
+      outcome = { status: 'FAILED', error: failure.name, cause: failure.message };
     }
+    // Every transition measured before the verdict: the last state's output too.
+    await logging.catch(() => undefined);
+    const limit = exceeded as { error: string; cause: string } | null;
+    return limit === null ? outcome : { status: 'FAILED', ...limit };
   })();
-  return { done, states, abort: () => execution.abort() };
+  return { done, states, payload, abort: () => execution.abort() };
 }

@@ -134,6 +134,10 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect(diagnosis.findings[0]!.logStream).toMatch(/^orders-local-Broker-\d+$/);
     expect(diagnosis.liveChecks.find((c) => c.groupId === GROUP)?.groupCall).toBe('NOT_COORDINATOR');
     expect(invocationOutput<{ groupsToRecover: string[] }>(execution, 'MapShard').groupsToRecover).toContain(GROUP);
+    // The failed shard was read once: ReadOffsets took its group from the shard scan in S3.
+    expect(execution.invocations.filter((i) => i.state === STATE.blastRadiusShard)).toHaveLength(1);
+    expect(execution.payload.maxBytes).toBeGreaterThan(0);
+    expect(execution.payload.maxBytes).toBeLessThan(32 * 1024);
 
     const planOutput = invocationOutput<PlanTargetOutput>(execution, 'PlanTarget');
     const plan = JSON.parse(incident.aws.s3.readText(planOutput.plan.bucket, planOutput.plan.key)!) as RecoveryPlan;

@@ -181,6 +181,7 @@ interface Run {
   outcome: ExecutionOutcome;
   /** Top-level states in the order they were entered. */
   states: string[];
+  payload: { maxBytes: number; state: string | null };
 }
 
 async function execute(handlers: Partial<Record<string, Handler>>): Promise<Run> {
@@ -216,7 +217,7 @@ async function execute(handlers: Partial<Record<string, Handler>>): Promise<Run>
     context: { Execution: { Id: EXECUTION_ID, Input: input, StartTime: '2026-11-24T00:00:00Z' }, Task: { Token: 'token-1' } },
   });
   const outcome = await run.done;
-  return { calls, outcome, states: run.states };
+  return { calls, outcome, states: run.states, payload: run.payload };
 }
 
 describe('the alarm starter, executed locally', () => {
@@ -375,6 +376,25 @@ describe('the runbook definition, executed locally', () => {
     ]);
     const report = calls['Report']![0] as { blastRadius: unknown[] };
     expect(report.blastRadius).toEqual([expect.objectContaining({ status: 'DONE', continuations: 2, groupsToRecover: ['billing'] })]);
+    expect(calls['NotifyFailure']).toBeUndefined();
+  });
+
+  it('measures the state at every transition, and a state over 256 KiB fails the run as on AWS, past every Catch', async () => {
+    const small = await execute({});
+    expect(small.payload.maxBytes).toBeGreaterThan(0);
+    expect(small.payload.maxBytes).toBeLessThan(8 * 1024);
+
+    // 300 groups whose ReadOffsets results carry 1 KiB each: the Map's gathered output is too big.
+    const groups = Array.from({ length: 300 }, (_, i) => `group-${i}`);
+    const { calls, outcome, payload } = await execute({
+      Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: null }], groups: [] }),
+      [STATE.blastRadiusShard]: () => ({ status: 'DONE', partition: 7, brokerId: 2, groupsToRecover: groups, affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } }),
+      [STATE.readGroupOffsets]: () => ({ artifact: { ...PLAN.plan, key: 'x'.repeat(1024) } }),
+    });
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+    expect(payload.maxBytes).toBeGreaterThan(262_144);
+    expect(calls['PlanTarget']).toBeUndefined();
+    // Not caught: the runbook's own failure path never ran (the EventBridge rule is what tells).
     expect(calls['NotifyFailure']).toBeUndefined();
   });
 

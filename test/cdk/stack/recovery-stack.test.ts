@@ -144,11 +144,13 @@ describe('IAM', () => {
         }
       }
     }
-    // The account's own administration of the key (without it the key cannot be managed) and
-    // Secrets Manager's use of it for the signing key, limited by kms:ViaService.
+    // The account's own administration of the key (without it the key cannot be managed),
+    // Secrets Manager's use of it for the signing key, limited by kms:ViaService, and EventBridge
+    // encrypting the run-end notices it publishes to the topic (CDK's SnsTopic target adds it).
     expect(wildcardAllows).toEqual([
       { type: 'AWS::KMS::Key', actions: ['kms:*'], condition: undefined },
       { type: 'AWS::KMS::Key', actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'], condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } } },
+      { type: 'AWS::KMS::Key', actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], condition: undefined },
     ]);
   });
 
@@ -357,6 +359,28 @@ describe('storage, approval channel and alarm trigger', () => {
     });
   });
 
+  it('publishes a notice to the topic for every run that ends FAILED, TIMED_OUT or ABORTED, whatever the runbook caught', () => {
+    const [runbookId] = resourcesOfType(synth.json, 'AWS::StepFunctions::StateMachine').find(([, props]) => props['StateMachineName'] !== undefined)!;
+    const [, rule] = resourcesOfType(synth.json, 'AWS::Events::Rule').find(([, props]) => (props['EventPattern'] as { source?: string[] } | undefined)?.source?.[0] === 'aws.states')!;
+    expect(rule['EventPattern']).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [{ Ref: runbookId }], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+    });
+    const [target] = rule['Targets'] as Record<string, unknown>[];
+    const [topicId] = resourcesOfType(synth.json, 'AWS::SNS::Topic')[0]!;
+    expect(target!['Arn']).toEqual({ Ref: topicId });
+    const transformer = target!['InputTransformer'] as { InputPathsMap: Record<string, string>; InputTemplate: string };
+    expect(Object.values(transformer.InputPathsMap).sort()).toEqual(['$.detail.cause', '$.detail.error', '$.detail.executionArn', '$.detail.name', '$.detail.status']);
+    expect(transformer.InputTemplate).toContain('ended <detail-status>');
+    // EventBridge may publish to the topic and encrypt with its key.
+    const [, topicPolicy] = resourcesOfType(synth.json, 'AWS::SNS::TopicPolicy')[0]!;
+    expect(JSON.stringify(topicPolicy)).toContain('events.amazonaws.com');
+    const [, key] = resourcesOfType(synth.json, 'AWS::KMS::Key')[0]!;
+    const keyStatements = (key['KeyPolicy'] as { Statement: { Principal?: { Service?: string }; Action: string | string[] }[] }).Statement;
+    expect(keyStatements.filter((st) => st.Principal?.Service === 'events.amazonaws.com').flatMap((st) => st.Action)).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
+  });
+
   it('lets the starter tell the encrypted approval topic that an alarm arrived during a run', () => {
     const [, policy] = resourcesOfType(synth.json, 'AWS::IAM::Policy').find(([id]) => id.startsWith('AlarmTriggerStarterRole'))!;
     const statements = (policy['PolicyDocument'] as { Statement: Statement[] }).Statement;
@@ -367,7 +391,7 @@ describe('storage, approval channel and alarm trigger', () => {
   });
 
   it('starts the starter state machine on the ALARM state change of the log alarm or the canary alarm, with the window derived from the alarm time', () => {
-    const [, rule] = resourcesOfType(synth.json, 'AWS::Events::Rule').find(([, props]) => props['EventPattern'] !== undefined)!;
+    const [, rule] = resourcesOfType(synth.json, 'AWS::Events::Rule').find(([, props]) => (props['EventPattern'] as { source?: string[] } | undefined)?.source?.[0] === 'aws.cloudwatch')!;
     const alarmIds = Object.fromEntries(resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').map(([id, props]) => [props['AlarmName'], id]));
     expect(rule['EventPattern']).toEqual({
       source: ['aws.cloudwatch'],
