@@ -1,6 +1,6 @@
 /**
  * Types for the untyped pure-JS codec packages the record-batch codec uses (snappyjs 0.7,
- * lz4js 0.2): only the functions called here. Re-check them when either is upgraded.
+ * lz4js 0.2, which only writes frames): only the functions called here. Re-check them when either is upgraded.
  */
 declare module 'snappyjs' {
   /** Refuses (throws) before allocating when the block's declared length exceeds maxLength. */
@@ -9,8 +9,6 @@ declare module 'snappyjs' {
 }
 
 declare module 'lz4js' {
-  /** Decodes one LZ4 block of src[sIndex, sIndex+sLength) into dst at dIndex; returns the new dIndex. */
-  export function decompressBlock(src: Uint8Array, dst: Uint8Array, sIndex: number, sLength: number, dIndex: number): number;
   /** A whole LZ4 frame (magic 0x184D2204). */
   export function compress(src: Uint8Array, maxSize?: number): Uint8Array;
 }
