@@ -9,6 +9,7 @@
  * allocate or loop beyond `limit` bytes of output.
  */
 import { createRequire } from 'node:module';
+import { Script, createContext } from 'node:vm';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as snappy from 'snappyjs';
 import { Decompress as ZstdStream } from 'fzstd';
@@ -257,12 +258,34 @@ function zstdDecompress(data: Buffer, limit: number): Buffer {
     chunks.push(chunk);
   });
   try {
-    stream.push(data, true);
+    withinTime(() => stream.push(data, true), ZSTD_TIME_LIMIT_MS);
   } catch (error) {
     if (error instanceof DecompressionRefused) throw error;
+    if ((error as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+      throw new DecompressionRefused(`zstd: still decoding after ${ZSTD_TIME_LIMIT_MS} ms (a damaged Huffman table can make the decoder loop)`);
+    }
     throw new DecompressionRefused(`zstd: ${(error as Error).message}`);
   }
   return Buffer.concat(chunks, produced);
+}
+
+/**
+ * fzstd does not bound the number of Huffman weights it reads (libzstd stops at 255), so some
+ * damaged frames make it loop forever, found by the fuzz test. A vm timeout interrupts even a
+ * synchronous loop, so such a frame is refused instead of stopping the scan. Generous: a frame
+ * at the decompression limit decodes in well under a second.
+ */
+const ZSTD_TIME_LIMIT_MS = 5_000;
+const timedContext = createContext({ task: null as (() => void) | null });
+const runTask = new Script('task()');
+
+function withinTime(task: () => void, ms: number): void {
+  timedContext['task'] = task;
+  try {
+    runTask.runInContext(timedContext, { timeout: ms });
+  } finally {
+    timedContext['task'] = null;
+  }
 }
 
 function checkZstdFrames(data: Buffer, limit: number): void {

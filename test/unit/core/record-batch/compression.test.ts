@@ -119,6 +119,15 @@ describe('bounded work on hostile bytes', () => {
     expect(corruptReason(frameAround(bomb, CODEC_IDS.gzip, 1_000_000))).toMatch(/gzip records do not decompress within 67108864 bytes/);
   });
 
+  it('refuses a damaged zstd frame on which the decoder package loops forever, instead of hanging the scan', () => {
+    // Found by the fuzz test below: a damaged Huffman weight stream that fzstd reads without end.
+    const looping = Buffer.from(
+      '28b52ffd60b201ed0500c28a1e1bf04b9a031c4aff5c3dde34d24d440895e4ffffffffffff5696f6c975f479d4e790fa4ca135187d1af531147d16f52da03e517d0aa7cf535f82e9d3d48750fa2cf51db4cfd66740fa24f515543dd4713c6c04e9986c03c6d1b00914c7c216808ec806708ec796304763bb722c36ebb13644552a7224b6aa4a012520f0825e038ab302c75d81e2aec07156a07157a0382b70dc1528ee0aacb865051cfeb8b540bab540dc58a06e2d10b716a81b0ba45b0b246ea005783e0f2201',
+      'hex',
+    );
+    expect(corruptReason(frameAround(looping, CODEC_IDS.zstd, 20))).toMatch(/zstd: still decoding after/);
+  }, 20_000);
+
   it('refuses snappy, lz4 and zstd sections that declare or produce more than the limit', () => {
     const limit = 64 * 1024;
     const big = Buffer.alloc(limit * 4, 7);
