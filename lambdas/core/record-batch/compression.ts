@@ -140,7 +140,7 @@ function lz4Decompress(data: Buffer, limit: number): Buffer {
     const compressed = (word & LZ4_UNCOMPRESSED_BIT) === 0;
     const length = word & ~LZ4_UNCOMPRESSED_BIT & 0x7fffffff;
     if (length > blockMax || at + length > data.length) throw new DecompressionRefused(`lz4: block of ${length} bytes (max ${blockMax}) with ${data.length - at} left`);
-    const output = compressed ? lz4BlockOutputLength(data, at, length, total, Math.min(blockMax, limit - total)) : length;
+    const output = compressed ? lz4Block(data, at, length, total, Math.min(blockMax, limit - total)) : length;
     total += output;
     if (total > limit) throw new DecompressionRefused(`lz4: decompresses to more than ${limit} bytes`);
     blocks.push({ start: at, length, compressed, output });
@@ -149,18 +149,22 @@ function lz4Decompress(data: Buffer, limit: number): Buffer {
   const out = Buffer.allocUnsafe(total);
   let written = 0;
   for (const block of blocks) {
-    if (block.compressed) written = lz4DecodeBlock(data, block.start, block.length, out, written);
-    else written += data.copy(out, written, block.start, block.start + block.length);
+    written += block.compressed ? lz4Block(data, block.start, block.length, written, block.output, out) : data.copy(out, written, block.start, block.start + block.length);
   }
   if (written !== total) throw new DecompressionRefused(`lz4: decoded ${written} bytes where the blocks give ${total}`);
   return out;
 }
 
-/** Walks one block's sequences without copying: its output length, or a refusal. */
-function lz4BlockOutputLength(src: Buffer, start: number, length: number, before: number, max: number): number {
+/**
+ * Reads one block's sequences, refusing any length or match offset out of range; with `out` it
+ * also writes the block there at `before` (the bytes the frame's earlier blocks produced, which
+ * its matches may reach into). Returns the block's output length. Called once without `out` to
+ * size the frame, then again to write it, so nothing is written from an unchecked sequence.
+ */
+function lz4Block(src: Buffer, start: number, length: number, before: number, max: number, out?: Buffer): number {
   const end = start + length;
   let at = start;
-  let out = 0;
+  let produced = 0;
   while (at < end) {
     const token = src[at++]!;
     let literals = token >> 4;
@@ -172,15 +176,16 @@ function lz4BlockOutputLength(src: Buffer, start: number, length: number, before
         literals += more;
       } while (more === 255);
     }
+    if (at + literals > end) throw new DecompressionRefused('lz4: literals run past the block');
+    if (produced + literals > max) throw new DecompressionRefused(`lz4: a block decompresses to more than ${max} bytes`);
+    if (out) src.copy(out, before + produced, at, at + literals);
     at += literals;
-    out += literals;
-    if (at > end) throw new DecompressionRefused('lz4: literals run past the block');
-    if (out > max) throw new DecompressionRefused(`lz4: a block decompresses to more than ${max} bytes`);
+    produced += literals;
     if (at === end) break; // the last sequence has literals only
     if (at + 2 > end) throw new DecompressionRefused('lz4: a match offset is cut off');
     const offset = src[at]! | (src[at + 1]! << 8);
     at += 2;
-    if (offset === 0 || offset > before + out) throw new DecompressionRefused(`lz4: match offset ${offset} reaches before the data`);
+    if (offset === 0 || offset > before + produced) throw new DecompressionRefused(`lz4: match offset ${offset} reaches before the data`);
     let match = token & 15;
     if (match === 15) {
       let more: number;
@@ -190,53 +195,18 @@ function lz4BlockOutputLength(src: Buffer, start: number, length: number, before
         match += more;
       } while (more === 255);
     }
-    out += match + LZ4_MIN_MATCH;
-    if (out > max) throw new DecompressionRefused(`lz4: a block decompresses to more than ${max} bytes`);
-  }
-  return out;
-}
-
-/**
- * Decodes one block checked by lz4BlockOutputLength (so every length and match offset is in
- * range) into `out` at `written`; returns the new end of the output. Matches may reach into
- * earlier blocks of the frame and may overlap their own output.
- */
-function lz4DecodeBlock(src: Buffer, start: number, length: number, out: Buffer, written: number): number {
-  const end = start + length;
-  let at = start;
-  let o = written;
-  while (at < end) {
-    const token = src[at++]!;
-    let literals = token >> 4;
-    if (literals === 15) {
-      let more: number;
-      do {
-        more = src[at++]!;
-        literals += more;
-      } while (more === 255);
-    }
-    o += src.copy(out, o, at, at + literals);
-    at += literals;
-    if (at >= end) break;
-    const offset = src[at]! | (src[at + 1]! << 8);
-    at += 2;
-    let match = token & 15;
-    if (match === 15) {
-      let more: number;
-      do {
-        more = src[at++]!;
-        match += more;
-      } while (more === 255);
-    }
     match += LZ4_MIN_MATCH;
-    let from = o - offset;
-    if (offset >= match) {
-      o += out.copy(out, o, from, from + match);
-    } else {
-      for (const stop = o + match; o < stop; ) out[o++] = out[from++]!;
+    if (produced + match > max) throw new DecompressionRefused(`lz4: a block decompresses to more than ${max} bytes`);
+    if (out) {
+      const to = before + produced;
+      let from = to - offset;
+      // A match may overlap its own output (offset < length): then it repeats byte by byte.
+      if (offset >= match) out.copy(out, to, from, from + match);
+      else for (let o = to, stop = to + match; o < stop; ) out[o++] = out[from++]!;
     }
+    produced += match;
   }
-  return o;
+  return produced;
 }
 
 // --- zstd ---------------------------------------------------------------------------------
