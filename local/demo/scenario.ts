@@ -129,7 +129,7 @@ async function playIncident(env: IncidentEnvironment, options: RunDemoOptions, r
       void execution.done.then((o) => (outcome = o));
       const mail = await waitUntil(
         'the approval request',
-        () => aws.sns.messages.find((m) => m.message.includes(execution.taskToken)) ?? (outcome ? null : undefined),
+        () => aws.sns.messages.find((m) => m.message.includes(`Execution: ${execution.executionArn}\n`)) ?? (outcome ? null : undefined),
         signal,
         60_000,
       );

@@ -9,7 +9,7 @@ import type { KafkaPort } from '../../lambdas/core/ports.ts';
 import { createKafkaPort } from '../../lambdas/kafka/index.ts';
 import { startAwsStandins, type AwsStandins } from '../aws/index.ts';
 import { startLocalCluster, type LocalCluster } from '../kafka/index.ts';
-import { createLocalRunbook, type LocalRunbook } from '../stepfunctions/index.ts';
+import { createLocalRunbook, type LocalRunbook, type LocalRunbookOptions } from '../stepfunctions/index.ts';
 
 /** Kafka's default partition count for __consumer_offsets, so group -> shard hashing looks as on MSK. */
 export const OFFSETS_PARTITIONS = 50;
@@ -27,7 +27,8 @@ export interface IncidentEnvironment {
   stop(): Promise<void>;
 }
 
-export async function startIncidentEnvironment(): Promise<IncidentEnvironment> {
+/** `runbook`: stack settings over the example (e.g. the approval mode) and the approvers the IAM URL knows. */
+export async function startIncidentEnvironment(runbookOptions: Pick<LocalRunbookOptions, 'config' | 'approvers'> = {}): Promise<IncidentEnvironment> {
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async (): Promise<void> => {
     // Last started, first stopped: clients before the servers they talk to.
@@ -38,7 +39,7 @@ export async function startIncidentEnvironment(): Promise<IncidentEnvironment> {
     stops.push(() => local.stop());
     const aws = await startAwsStandins({ cluster: local, clusterName: CLUSTER_NAME });
     stops.push(() => aws.stop());
-    const runbook = await createLocalRunbook({ aws });
+    const runbook = await createLocalRunbook({ aws, ...runbookOptions });
     stops.push(() => runbook.close());
     const port = createKafkaPort({ brokers: local.bootstrapServers, clientId: 'incident-operator' });
     stops.push(() => port.close());

@@ -11,6 +11,7 @@ import type { AwsStandins } from '../aws/index.ts';
 import type { AslDefinition } from './asl.ts';
 import { EnvironmentResolver } from './environment.ts';
 import { startFunctionUrl, type FunctionUrlResult, type RunningFunctionUrl } from './function-url.ts';
+import type { TestPrincipal } from './function-url-iam.ts';
 import { clientsFromEnvironment, invokeLikeLambda, loadHandler, type LocalClients, type LocalFunction } from './lambda-runtime.ts';
 import { runDefinition, type ExecutionOutcome, type TaskFunction } from './run-definition.ts';
 import { lambdaTasks, synthesizeRunbook, type SynthesizedRunbook } from './synthesize.ts';
@@ -20,6 +21,7 @@ export { synthesizeRunbook, lambdaTasks, type LambdaTask, type SynthesizedRunboo
 export { runDefinition, type DefinitionRun, type ExecutionOutcome, type RunDefinitionOptions, type TaskFunction } from './run-definition.ts';
 export { clientsFromEnvironment, LambdaTaskError } from './lambda-runtime.ts';
 export { startFunctionUrl } from './function-url.ts';
+export { verifySignedRequest, type TestPrincipal } from './function-url-iam.ts';
 
 export interface LocalRunbookOptions {
   aws: AwsStandins;
@@ -36,6 +38,8 @@ export interface LocalRunbookOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Reuse a synthesis (it takes seconds) across runbooks of the same configuration. */
   synthesized?: SynthesizedRunbook;
+  /** Who the AWS_IAM approval URL knows: test credentials and the principal ARN each stands for. */
+  approvers?: readonly TestPrincipal[];
 }
 
 export interface TaskInvocation {
@@ -72,6 +76,8 @@ export interface LocalRunbook {
   definition: AslDefinition;
   /** The approval endpoint's function URL (the signed links point here). */
   approvalEndpointUrl: string;
+  /** Its AWS_IAM function URL (coordinator-recovery approve|reject sign requests to it). */
+  approvalIamEndpointUrl: string;
   artifactsBucket: string;
   approvalTopicArn: string;
   /** The environment a function runs with (stand-in endpoints and resources resolved). */
@@ -92,14 +98,20 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
   const stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:${synthesized.stateMachineName}`;
 
   let approvalEndpoint: ((event: never) => Promise<unknown>) | undefined;
-  const functionUrl: RunningFunctionUrl = await startFunctionUrl(async (event) => {
+  const endpoint = async (event: unknown): Promise<FunctionUrlResult> => {
     if (!approvalEndpoint) return { statusCode: 503, body: 'not ready' };
     return (await approvalEndpoint(event as never)) as FunctionUrlResult;
-  });
+  };
+  const functionUrl: RunningFunctionUrl = await startFunctionUrl(endpoint);
+  // Both URLs invoke the same function, as the stack's two URLs (function and alias iam) do.
+  const iamFunctionUrl: RunningFunctionUrl = await startFunctionUrl(endpoint, { type: 'AWS_IAM', region, principals: options.approvers ?? [] });
+  const closeUrls = async (): Promise<void> => {
+    await Promise.all([functionUrl.close(), iamFunctionUrl.close()]);
+  };
 
   const clients: LocalClients[] = [];
   try {
-    const resolver = new EnvironmentResolver({ aws, template: synthesized.template, region, account, functionUrl: functionUrl.url });
+    const resolver = new EnvironmentResolver({ aws, template: synthesized.template, region, account, functionUrl: functionUrl.url, iamFunctionUrl: iamFunctionUrl.url });
     const functions = new Map<string, LocalFunction>();
     for (const fn of synthesized.functions.values()) {
       functions.set(fn.logicalId, {
@@ -204,18 +216,19 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
       stateMachineArn,
       definition,
       approvalEndpointUrl: functionUrl.url,
+      approvalIamEndpointUrl: iamFunctionUrl.url,
       artifactsBucket,
       approvalTopicArn,
       environmentOf: (handler) => ({ ...byHandler(handler).environment }),
       start,
       close: async () => {
         for (const c of clients) c.destroy();
-        await functionUrl.close();
+        await closeUrls();
       },
     };
   } catch (error) {
     for (const c of clients) c.destroy();
-    await functionUrl.close();
+    await closeUrls();
     throw error;
   }
 }
