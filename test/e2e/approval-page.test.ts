@@ -236,7 +236,7 @@ describe('the approval page in chromium', () => {
         const approve = page.locator('#cli-approve');
         expect(await approve.isVisible()).toBe(true);
         expect(await approve.textContent()).toBe(`coordinator-recovery approve --execution ${asked.executionArn} --plan-sha256 ${await planSha256Of(asked)} --url https://abcdefghij.lambda-url.eu-west-1.on.aws/`);
-        await expect(page.locator('section.card', { hasText: 'Decide' }).textContent()).resolves.toContain('this page cannot approve');
+        await expect(page.locator('section.card', { has: page.locator('#cli-approve') }).textContent()).resolves.toContain('this page cannot approve');
         expect(await fitsWidth(page, viewport.width)).toBe(true);
         await page.locator('#cli-approve').scrollIntoViewIfNeeded();
         await shot(page, name, false);
