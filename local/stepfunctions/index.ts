@@ -60,6 +60,8 @@ export interface LocalExecution {
   invocations: TaskInvocation[];
   /** The largest state payload so far (bytes of JSON, every transition measured) and its state. */
   payload: { maxBytes: number; state: string | null };
+  /** `payload.maxBytes`: the largest state input, output or task result so far, Map items and branches included. */
+  readonly maxStatePayloadBytes: number;
   abort(): void;
 }
 
@@ -199,6 +201,9 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
         states: execution.states,
         invocations,
         payload: execution.payload,
+        get maxStatePayloadBytes() {
+          return execution.payload.maxBytes;
+        },
         abort: () => {
           aborter.abort();
           execution.abort();
