@@ -315,10 +315,9 @@ export class OffsetsLogReplay {
     const s = this.s;
     const counts = s.counts;
     const keyEnd = keyStart + keyLength;
-    const key = latin1(data, keyStart + 2, keyEnd);
-    let slot = s.offsets.get(key);
+    let slot = s.offsets.find(data, keyStart + 2, keyEnd);
     if (slot === undefined) {
-      slot = this.newSlot(key, data, keyStart, keyEnd);
+      slot = this.newSlot(latin1(data, keyStart + 2, keyEnd), data, keyStart, keyEnd);
       if (slot === undefined) return;
     }
     const valueLength = batch.valueLengthAt(index);
@@ -329,7 +328,7 @@ export class OffsetsLogReplay {
       slot.logBase = batch.baseOffset;
       slot.logDelta = delta;
       setTimestamp(slot, batch, index, timestampMs);
-      s.pending.dropKey(key);
+      s.pending.dropKey(slot.key);
       return;
     }
     if (timestampMs < this.sinceMs) {
