@@ -130,6 +130,7 @@ export const diagnoseCommand: Command = {
       window,
       targetNames: {},
       overwriteExistingTargetOffsets: false,
+      restoreInPlace: false,
       authMode: 'plaintext',
       executionArn: 'cli:diagnose',
       trigger: { source: 'cli', alarmName: null, alarmTime: null },
