@@ -101,7 +101,8 @@ export const planCommand: Command = {
       comment: typeof flags['comment'] === 'string' ? flags['comment'] : null,
     };
     context.progress('checking the coordinators of the groups');
-    const diagnosis = await diagnoseCoordinators(port, request, []);
+    // In place, the comparison with the raw log tells which shards lost offsets on load (the plan warns about their next load).
+    const diagnosis = await diagnoseCoordinators(port, request, [], { compareRequestedWithLog: inPlace });
     for (const groupId of groups) {
       if (!inPlace && !diagnosis.failedShards.includes(diagnosis.liveChecks.find((c) => c.groupId === groupId)?.partition ?? -1)) {
         context.note(`note: ${groupId}: its coordinator answers group calls; planning anyway (a migration, not a recovery)`);

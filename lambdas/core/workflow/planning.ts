@@ -218,6 +218,11 @@ async function planGroup(port: KafkaPort, layout: CoordinatorLayout, input: Plan
   if (blockedReason === null && overwrites > 0 && !input.request.overwriteExistingTargetOffsets) {
     blockedReason = `Target "${targetGroup}" already has different offsets for ${overwrites} partition(s) (see the diff); set overwriteExistingTargetOffsets to true or pick another target name`;
   }
+  if (inPlace && input.failedShards.includes(shardOf(layout, source).partition)) {
+    warnings.push(
+      `__consumer_offsets-${shardOf(layout, source).partition} failed its last load: until the record that broke it is gone, its next load (a broker restart, a leader move) can lose "${source}"'s offsets again; recovering into a new group on another shard avoids that`,
+    );
+  }
   if (restoredBehind > 0) warnings.push(`${restoredBehind} offset(s) "${source}" answers behind the log's last commit will be restored (lost on load)`);
   if (overwrites > 0 && input.request.overwriteExistingTargetOffsets) warnings.push(`${overwrites} existing offset(s) of "${targetGroup}" will be overwritten`);
   const below = offsets.filter((o) => o.status === 'BELOW_LOG_START').length;

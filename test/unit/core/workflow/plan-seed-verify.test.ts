@@ -294,6 +294,7 @@ describe('restoring in place (the group takes its offsets back)', () => {
     expect(group).toMatchObject({ sourceGroup: source, targetGroup: source, restore: 'IN_PLACE', targetNameSource: 'source', blocked: false, blockedReason: null, target: { partition: shard } });
     expect(group.existingTargetOffsets).toEqual([{ topic: 'orders', partition: 1, existing: '100', planned: '15004', change: 'OVERWRITE' }]);
     expect(group.warnings).toContain(`1 offset(s) "${source}" answers behind the log's last commit will be restored (lost on load)`);
+    expect(group.warnings).toContainEqual(expect.stringMatching(new RegExp(`^__consumer_offsets-${shard} failed its last load: .*can lose "${source}"'s offsets again`)));
     expect(planned.restoreInPlace).toBe(true);
     expect(summarizePlan(planned).groups).toEqual([{ sourceGroup: source, targetGroup: source, restore: 'IN_PLACE', partitions: 3, blocked: false }]);
 
