@@ -107,9 +107,11 @@ export class LambdaTaskError extends Error {
   }
 }
 
-/** Step Functions refuses task results above 256 KiB; the handlers must offload before that. */
-export const STATE_PAYLOAD_LIMIT_BYTES = 256 * 1024;
-
+/**
+ * The result as Step Functions receives it (JSON in, JSON out). Its size is not judged here: a
+ * result over 256 KiB is Step Functions' States.DataLimitExceeded, which no Catch handles, so the
+ * runner (run-definition.ts) measures it with every other transition and stops the execution.
+ */
 export async function invokeLikeLambda(run: (event: unknown) => Promise<unknown>, event: unknown): Promise<unknown> {
   let result: unknown;
   try {
@@ -118,11 +120,5 @@ export async function invokeLikeLambda(run: (event: unknown) => Promise<unknown>
     const name = error instanceof Error ? error.name : 'Error';
     throw new LambdaTaskError(name, error instanceof Error ? error.message : String(error));
   }
-  const text = JSON.stringify(result ?? null);
-  if (Buffer.byteLength(text) > STATE_PAYLOAD_LIMIT_BYTES) {
-    const error = new Error(`The state/task returned a result with a size exceeding the maximum number of bytes service limit (${Buffer.byteLength(text)} bytes).`);
-    error.name = 'States.DataLimitExceeded';
-    throw error;
-  }
-  return JSON.parse(text);
+  return JSON.parse(JSON.stringify(result ?? null)) as unknown;
 }
