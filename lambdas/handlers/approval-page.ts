@@ -174,9 +174,12 @@ ${boxes.join('\n')}
 
 function groupSection(group: GroupPlan, planLocation: string): string {
   const naming = group.targetNameSource === 'suggested' ? ' <span class="muted">(suggested name)</span>' : '';
+  const inPlace = group.restore === 'IN_PLACE';
   const parts = [
-    `<h3><code>${escapeHtml(group.sourceGroup)}</code> &rarr; <code>${escapeHtml(group.targetGroup)}</code>${naming}</h3>`,
-    `<p class="muted">New coordinator: broker ${group.target.brokerId} (<code>${escapeHtml(group.target.brokerHost)}</code>), <code>__consumer_offsets-${group.target.partition}</code>; target state ${escapeHtml(group.targetState.state ?? 'unknown')}, ${group.targetState.members} member(s). ${group.offsets.length} partition(s), total lag ${escapeHtml(group.totalLag ?? 'unknown')}.</p>`,
+    inPlace
+      ? `<h3><code>${escapeHtml(group.sourceGroup)}</code> <span class="muted">restored in place (the same group)</span></h3>`
+      : `<h3><code>${escapeHtml(group.sourceGroup)}</code> &rarr; <code>${escapeHtml(group.targetGroup)}</code>${naming} <span class="muted">(a new group)</span></h3>`,
+    `<p class="muted">${inPlace ? 'Its coordinator' : 'New coordinator'}: broker ${group.target.brokerId} (<code>${escapeHtml(group.target.brokerHost)}</code>), <code>__consumer_offsets-${group.target.partition}</code>; target state ${escapeHtml(group.targetState.state ?? 'unknown')}, ${group.targetState.members} member(s). ${group.offsets.length} partition(s), total lag ${escapeHtml(group.totalLag ?? 'unknown')}.</p>`,
   ];
   if (group.blocked) parts.push(`<div class="card bad"><b>Blocked, will not be seeded:</b> ${escapeHtml(group.blockedReason ?? 'no reason given')}</div>`);
   for (const warning of group.warnings) parts.push(`<div class="card warn"><b>Warning:</b> ${escapeHtml(warning)}</div>`);
@@ -245,7 +248,7 @@ ${stat(left, 'left to decide')}
     input.incident && input.incident.evidence.length > 0
       ? `<section class="card"><h2>Evidence</h2><ul class="evidence">${input.incident.evidence.map((e) => `<li><span class="tag t-warn">${e.kind}</span> ${escapeHtml(e.message)}</li>`).join('')}</ul></section>`
       : '';
-  const details = `<section class="card"><h2>Plan</h2><p class="muted">Plan <code>${escapeHtml(plan.planId)}</code>, sha256 <code>${escapeHtml(input.planSha256)}</code>. Cluster <code>${escapeHtml(plan.clusterArn)}</code>. Window ${escapeHtml(new Date(plan.window.since).toISOString())} to ${escapeHtml(new Date(plan.window.until).toISOString())}. Existing target offsets ${plan.overwriteExistingTargetOffsets ? 'are overwritten' : 'block a group'}. Full plan: <code>${escapeHtml(input.planLocation)}</code>.</p></section>`;
+  const details = `<section class="card"><h2>Plan</h2><p class="muted">Plan <code>${escapeHtml(plan.planId)}</code>, sha256 <code>${escapeHtml(input.planSha256)}</code>. Cluster <code>${escapeHtml(plan.clusterArn)}</code>. Window ${escapeHtml(new Date(plan.window.since).toISOString())} to ${escapeHtml(new Date(plan.window.until).toISOString())}. ${plan.restoreInPlace ? 'Restored in place: each group takes its offsets back.' : 'Restored into new groups.'} Existing target offsets ${plan.overwriteExistingTargetOffsets ? 'are overwritten' : 'block a group'}. Full plan: <code>${escapeHtml(input.planLocation)}</code>.</p></section>`;
   const decisions = input.decisions ?? ['approve', 'reject'];
   const buttons = [
     decisions.includes('approve') ? '<button class="approve" type="submit" name="decision" value="approve">Approve and seed</button>' : '',

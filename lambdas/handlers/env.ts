@@ -43,7 +43,7 @@ export const ENV = {
   BROKER_LOG_GROUP: 'BROKER_LOG_GROUP',
   /** Seconds kept free before the Lambda timeout when a scan must stop (default 15). */
   SCAN_SAFETY_MARGIN_SECONDS: 'SCAN_SAFETY_MARGIN_SECONDS',
-  /** CloudWatch namespace of the shard canary's metrics (default CoordinatorRecovery). */
+  /** CloudWatch namespace of the Lambdas' custom metrics (default CoordinatorRecovery; names in metric-names.ts). */
   METRICS_NAMESPACE: 'METRICS_NAMESPACE',
   /** Provided by Lambda. */
   AWS_REGION: 'AWS_REGION',

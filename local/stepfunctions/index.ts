@@ -13,12 +13,15 @@ import { EnvironmentResolver } from './environment.ts';
 import { startFunctionUrl, type FunctionUrlResult, type RunningFunctionUrl } from './function-url.ts';
 import type { TestPrincipal } from './function-url-iam.ts';
 import { clientsFromEnvironment, invokeLikeLambda, loadHandler, type LocalClients, type LocalFunction } from './lambda-runtime.ts';
+import { s3ObjectStore } from './object-store.ts';
 import { runDefinition, type ExecutionOutcome, type TaskFunction } from './run-definition.ts';
 import { lambdaTasks, synthesizeRunbook, type SynthesizedRunbook } from './synthesize.ts';
 
 export { renderDefinition, stateMachineIds, taskResources, taskStates, type AslDefinition, type AslState } from './asl.ts';
 export { synthesizeRunbook, lambdaTasks, type LambdaTask, type SynthesizedRunbook } from './synthesize.ts';
-export { runDefinition, type DefinitionRun, type ExecutionOutcome, type RunDefinitionOptions, type TaskFunction } from './run-definition.ts';
+export { runDefinition, STATE_PAYLOAD_LIMIT_BYTES, type DefinitionRun, type ExecutionOutcome, type RunDefinitionOptions, type TaskFunction } from './run-definition.ts';
+export { MAP_RUN_ERRORS, type ObjectStore } from './distributed-map.ts';
+export { s3ObjectStore } from './object-store.ts';
 export { clientsFromEnvironment, LambdaTaskError } from './lambda-runtime.ts';
 export { startFunctionUrl } from './function-url.ts';
 export { verifySignedRequest, type TestPrincipal } from './function-url-iam.ts';
@@ -40,6 +43,12 @@ export interface LocalRunbookOptions {
   synthesized?: SynthesizedRunbook;
   /** Who the AWS_IAM approval URL knows: test credentials and the principal ARN each stands for. */
   approvers?: readonly TestPrincipal[];
+  /**
+   * Every Lambda's timeout in seconds instead of the synthesized one (a rehearsal of long scans
+   * with short deadlines): the handlers' `getRemainingTimeInMillis()` counts down from it, and an
+   * invocation still running at it fails with Sandbox.Timedout.
+   */
+  lambdaTimeoutSeconds?: number;
 }
 
 export interface TaskInvocation {
@@ -61,6 +70,8 @@ export interface LocalExecution {
   invocations: TaskInvocation[];
   /** The largest state payload so far (bytes of JSON, every transition measured) and its state. */
   payload: { maxBytes: number; state: string | null };
+  /** `payload.maxBytes`: the largest state input, output or task result so far, Map items and branches included. */
+  readonly maxStatePayloadBytes: number;
   abort(): void;
 }
 
@@ -110,6 +121,8 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
   };
 
   const clients: LocalClients[] = [];
+  // What the state machine's role reaches for Distributed Maps' ItemReader and ResultWriter.
+  const objects = s3ObjectStore(aws.clientConfig('s3'));
   try {
     const resolver = new EnvironmentResolver({ aws, template: synthesized.template, region, account, functionUrl: functionUrl.url, iamFunctionUrl: iamFunctionUrl.url });
     const functions = new Map<string, LocalFunction>();
@@ -117,7 +130,7 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
       functions.set(fn.logicalId, {
         logicalId: fn.logicalId,
         handler: fn.handler,
-        timeoutSeconds: fn.timeoutSeconds,
+        timeoutSeconds: options.lambdaTimeoutSeconds ?? fn.timeoutSeconds,
         memorySize: fn.memorySize,
         region,
         account,
@@ -163,7 +176,7 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
             const invocation: TaskInvocation = { state, handler: fn.handler, input: event };
             invocations.push(invocation);
             try {
-              const output = await invokeLikeLambda(run, event);
+              const output = await invokeLikeLambda(run, event, fn.timeoutSeconds);
               if (!waitForTaskToken) {
                 invocation.output = output;
                 return output;
@@ -190,6 +203,7 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
       const execution = runDefinition(definition, input, {
         tasks: localTasks,
         retryIntervalMs,
+        objects,
         context: {
           Execution: { Id: executionArn, Name: name, Input: input, StartTime: new Date().toISOString(), RoleArn: `arn:aws:iam::${account}:role/local` },
           StateMachine: { Id: stateMachineArn, Name: synthesized.stateMachineName },
@@ -205,6 +219,9 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
         states: execution.states,
         invocations,
         payload: execution.payload,
+        get maxStatePayloadBytes() {
+          return execution.payload.maxBytes;
+        },
         abort: () => {
           aborter.abort();
           execution.abort();
@@ -223,11 +240,13 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
       start,
       close: async () => {
         for (const c of clients) c.destroy();
+        objects.close();
         await closeUrls();
       },
     };
   } catch (error) {
     for (const c of clients) c.destroy();
+    objects.close();
     await closeUrls();
     throw error;
   }

@@ -43,10 +43,13 @@ function linkIntro(decisions: readonly ('approve' | 'reject')[]): string {
 
 export function renderApprovalMessage(input: ApprovalMessageInput): { subject: string; text: string } {
   const seeded = input.plan.groups.filter((g) => !g.blocked);
-  const subject = `Approve offset recovery: ${seeded.length} group(s) -> ${seeded.map((g) => g.targetGroup).join(', ') || 'nothing to seed'}`;
+  const names = seeded.map((g) => (g.restore === 'IN_PLACE' ? `${g.targetGroup} (in place)` : g.targetGroup));
+  const subject = `Approve offset recovery: ${seeded.length} group(s) -> ${names.join(', ') || 'nothing to seed'}`;
   const lines = [
     'A Kafka group coordinator failed. The runbook recovered the groups\' committed offsets and waits for your approval',
-    'before committing them to the new group(s) below. Nothing has been written to Kafka yet.',
+    input.plan.restoreInPlace
+      ? 'before committing them back into the same group(s) below (restore in place). Nothing has been written to Kafka yet.'
+      : 'before committing them to the new group(s) below. Nothing has been written to Kafka yet.',
     '',
     `Execution: ${input.executionArn}`,
     `Approval open until: ${input.expiresAt} (then the execution ends and nothing is written)`,
@@ -73,6 +76,6 @@ export function renderApprovalMessage(input: ApprovalMessageInput): { subject: s
       '',
     );
   }
-  lines.push('After seeding, point the consumers of each source group at its target group name.');
+  lines.push(input.plan.restoreInPlace ? 'After seeding, restart the consumers of each group unchanged.' : 'After seeding, point the consumers of each source group at its target group name.');
   return { subject, text: lines.join('\n') };
 }
