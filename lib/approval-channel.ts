@@ -1,4 +1,4 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -60,6 +60,10 @@ export class ApprovalChannel extends Construct {
 
     if ((props.approvalMode ?? 'link') !== 'link') {
       const alias = new lambda.Alias(this, 'IamAlias', { aliasName: 'iam', version: props.endpointFunction.currentVersion });
+      Validations.of(props.endpointFunction).acknowledge({
+        id: 'Annotation::@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias',
+        reason: 'The only resource permission is the public URL\'s, and that URL is on the unqualified function; callers of the alias\'s AWS_IAM URL are authorized by their identity policy (the approvers\' policy below), not by a permission on the alias.',
+      });
       const iamUrl = alias.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM, invokeMode: lambda.InvokeMode.BUFFERED });
       this.iamEndpointUrl = iamUrl;
       // Since October 2025 a function URL call needs both actions. InvokeFunction is held to calls
