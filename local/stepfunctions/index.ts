@@ -39,6 +39,12 @@ export interface LocalRunbookOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Reuse a synthesis (it takes seconds) across runbooks of the same configuration. */
   synthesized?: SynthesizedRunbook;
+  /**
+   * Every Lambda's timeout in seconds instead of the synthesized one (a rehearsal of long scans
+   * with short deadlines): the handlers' `getRemainingTimeInMillis()` counts down from it, and an
+   * invocation still running at it fails with Sandbox.Timedout.
+   */
+  lambdaTimeoutSeconds?: number;
 }
 
 export interface TaskInvocation {
@@ -60,6 +66,8 @@ export interface LocalExecution {
   invocations: TaskInvocation[];
   /** The largest state payload so far (bytes of JSON, every transition measured) and its state. */
   payload: { maxBytes: number; state: string | null };
+  /** `payload.maxBytes`: the largest state input, output or task result so far, Map items and branches included. */
+  readonly maxStatePayloadBytes: number;
   abort(): void;
 }
 
@@ -110,7 +118,7 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
       functions.set(fn.logicalId, {
         logicalId: fn.logicalId,
         handler: fn.handler,
-        timeoutSeconds: fn.timeoutSeconds,
+        timeoutSeconds: options.lambdaTimeoutSeconds ?? fn.timeoutSeconds,
         memorySize: fn.memorySize,
         region,
         account,
@@ -156,7 +164,7 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
             const invocation: TaskInvocation = { state, handler: fn.handler, input: event };
             invocations.push(invocation);
             try {
-              const output = await invokeLikeLambda(run, event);
+              const output = await invokeLikeLambda(run, event, fn.timeoutSeconds);
               if (!waitForTaskToken) {
                 invocation.output = output;
                 return output;
@@ -199,6 +207,9 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
         states: execution.states,
         invocations,
         payload: execution.payload,
+        get maxStatePayloadBytes() {
+          return execution.payload.maxBytes;
+        },
         abort: () => {
           aborter.abort();
           execution.abort();
