@@ -85,9 +85,9 @@ export class OffsetSlots {
     return this.byKey.get(key);
   }
 
-  /** The slot of the key bytes data[start, end) (after the record type), if there is one. */
-  find(data: Uint8Array, start: number, end: number): OffsetSlot | undefined {
-    const id = this.byBytes.find(data, start, end);
+  /** The slot of the key bytes [start, end) of a record section (after the record type), if there is one. */
+  find(section: DataView, start: number, end: number): OffsetSlot | undefined {
+    const id = this.byBytes.find(section, start, end);
     return id < 0 ? undefined : this.byId[id];
   }
 
