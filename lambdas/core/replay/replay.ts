@@ -361,7 +361,7 @@ export class OffsetsLogReplay {
       return;
     }
     // Log order makes a plain commit the newest (replayed records were skipped above).
-    slot.value = latin1(data, valueStart, valueStart + valueLength);
+    slot.setValueBytes(data, valueStart, valueLength);
     slot.recordType = recordType;
     slot.logBase = batch.baseOffset;
     slot.logDelta = delta;
