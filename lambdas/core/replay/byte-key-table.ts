@@ -120,7 +120,7 @@ function tailWord(view: DataView, start: number, end: number): number {
   return word;
 }
 
-/** Murmur3-style mixing of the bytes as little-endian 32-bit words (the last one padded with zeros). */
+/** Multiply-xorshift mixing of the bytes as little-endian 32-bit words (the last one padded with zeros), then a Murmur3 finish. */
 export function hashWords(view: DataView, start: number, end: number, seed: number): number {
   let h = seed ^ (end - start);
   let i = start;
@@ -134,8 +134,7 @@ export function hashWords(view: DataView, start: number, end: number, seed: numb
 }
 
 function mix(h: number, word: number): number {
-  const k = Math.imul(word, 0xcc9e2d51);
-  h ^= Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+  // Multiplying carries a difference only upwards, the shift brings the high bits back down.
+  h = Math.imul(h ^ word, 0x9e3779b1);
+  return h ^ (h >>> 16);
 }
