@@ -421,9 +421,11 @@ export interface ApprovalDecision {
   planSha256: string;
   approvedBy: string;
   approvedAt: string; // ISO-8601
-  channel: 'link' | 'cli' | 'console';
+  channel: 'link' | 'cli' | 'console' | 'iam';
   approvalId: string | null;
   comment: string | null;
+  /** channel iam: every approving principal as AWS verified it (approvedBy joins them). */
+  approvers?: Array<{ principalArn: string; at: string; comment: string | null }>;
 }
 
 /** The failure error name the state machine sees when the approver rejects. */
