@@ -164,6 +164,10 @@ describeRealKafka(
       const events = real.logEntries().map((entry) => ({ logStreamName: `payments-real-Broker-${entry.brokerId}`, timestamp: Date.parse(entry.time), message: entry.text }));
       const findings = aggregateFindings(events);
       expect(findings.map((f) => [f.partition, f.brokerId, f.phrase])).toEqual([[failedPartition, failingBroker, 'FAILED_TO_LOAD_METADATA']]);
+      // The record and the conflict quoted in the line reach the evidence.
+      expect(findings[0]!.replaying).toEqual([
+        { topicPartition: `__consumer_offsets-${failedPartition}`, offset: String(appendedAt), conflictPartition: `${stale.topicId}-${stale.partition}`, requestedEpoch: stale.memberEpoch, ownedEpoch: stale.ownerEpoch },
+      ]);
       const diagnosis = await diagnoseCoordinators(port, request(), findings, { confirmDelayMs: 200 });
       expect(diagnosis).toMatchObject({ verdict: 'COORDINATOR_FAILED', failedShards: [failedPartition], failingBrokers: [failingBroker], groups: [GROUP] });
     });
