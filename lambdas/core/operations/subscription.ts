@@ -16,6 +16,8 @@ import { decodeOffsetsRecord } from '../offsets-records/index.ts';
 import type { RecordBatch } from '../record-batch/index.ts';
 import { OffsetsLogReplay } from '../replay/index.ts';
 import type { GroupMetadataState } from '../replay/index.ts';
+import { consumerGroupSubscription, mergeConsumerGroupTallies } from '../replay/consumer-group-subscriptions.ts';
+import type { ConsumerGroupSubscription, ConsumerGroupTallies } from '../replay/consumer-group-subscriptions.ts';
 import { scanOffsetsPartition } from '../scanner/index.ts';
 import type { ScanSink } from '../scanner/index.ts';
 import type { RecoveryScanOptions } from './replay-scan.ts';
@@ -37,6 +39,7 @@ export async function findSubscription(lookup: SubscriptionLookup): Promise<Subs
   const { replay, groupId, window, scan } = lookup;
   const latest = replay.groupMetadata(groupId);
   if (latest !== null && latest.value.members.length > 0) return fromMetadata('window', latest, [], null);
+  if (isConsumerGroup(replay, groupId)) return findConsumerGroupSubscription(lookup);
   if (replay.groupDeletion(groupId) !== null) {
     return { source: 'none', topics: [], logOffset: null, committedBeforeWindow: [], note: 'the group was deleted (its metadata tombstoned) in the window' };
   }
@@ -57,6 +60,11 @@ export async function findSubscription(lookup: SubscriptionLookup): Promise<Subs
   }
   const committedBefore = committedOnlyBefore(before.replay, groupId, lookup.recovered);
   const found = before.membership.last(groupId);
+  // A group that moved to the consumer protocol before the window: its members' records, when newer.
+  const consumerBefore = before.replay.consumerGroupSubscription(groupId);
+  if (consumerBefore !== null && consumerBefore.logOffset !== null && (found === null || consumerBefore.logOffset > found.logOffset)) {
+    return fromConsumerGroup(consumerBefore, windowStart, lookup.partition, committedBefore, null);
+  }
   if (found !== null) {
     const inWindow = found.logOffset >= windowStart;
     const at = `the group metadata at __consumer_offsets-${lookup.partition} offset ${found.logOffset} (${new Date(Number(found.logTimestamp)).toISOString()})`;
@@ -166,6 +174,78 @@ export class MembershipTracker {
       }
     }
   }
+}
+
+/**
+ * A KIP-848 group: its records are newer than any classic metadata of the same group id (an
+ * online upgrade tombstones the classic metadata and writes these; a downgrade the reverse).
+ */
+function isConsumerGroup(replay: OffsetsLogReplay, groupId: string): boolean {
+  const records = replay.groupRecords(groupId);
+  if (records === null || !records.typeNames.some((name) => name.startsWith('ConsumerGroup'))) return false;
+  const classic = replay.groupMetadata(groupId)?.logOffset ?? replay.groupDeletion(groupId)?.logOffset ?? -1n;
+  return records.lastLogOffset > classic;
+}
+
+/**
+ * The consumer-protocol counterpart of the classic search: the members' ConsumerGroupMemberMetadata
+ * in the window; with no member there now, the members that left last; with no member record in
+ * the window at all, the same read of the log before it.
+ */
+async function findConsumerGroupSubscription(lookup: SubscriptionLookup): Promise<SubscriptionInfo> {
+  const { replay, groupId, window, scan } = lookup;
+  const inWindow = replay.consumerGroupSubscription(groupId)!;
+  const windowed = window.since !== undefined || window.fromOffset !== undefined;
+  if (inWindow.source !== 'none' || !windowed) return fromConsumerGroup(inWindow, BigInt(scan.startOffset), lookup.partition, [], null);
+  const windowStart = BigInt(scan.startOffset);
+  let before: LookBack;
+  try {
+    before = await lookBack(lookup, windowStart, windowStart);
+  } catch (error) {
+    if (isRecoveryError(error) && error.code === 'INVALID_INPUT') throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    return unknown(`the window holds no consumer group member metadata and reading the log before it (up to offset ${windowStart}) failed: ${reason}`);
+  }
+  const committedBefore = committedOnlyBefore(before.replay, groupId, lookup.recovered);
+  const tallies: ConsumerGroupTallies = new Map();
+  for (const part of [before.replay, replay]) {
+    const held = part.state.consumerGroups.get(groupId);
+    if (held !== undefined) mergeConsumerGroupTallies(tallies, held);
+  }
+  const whole = consumerGroupSubscription(tallies);
+  if (whole.source === 'none' && !before.scan.complete) {
+    const note = `the window holds no consumer group member metadata and the log before it could not be read to its end (stopped at ${before.scan.nextOffset} of ${before.scan.endOffset})`;
+    return { ...unknown(note), committedBeforeWindow: committedBefore };
+  }
+  return fromConsumerGroup(whole, windowStart, lookup.partition, committedBefore, null);
+}
+
+function fromConsumerGroup(found: ConsumerGroupSubscription, windowStart: bigint, partition: number, committedBefore: string[], note: string | null): SubscriptionInfo {
+  if (found.source === 'deleted') {
+    return { source: 'none', topics: [], logOffset: null, committedBeforeWindow: committedBefore, note: 'the consumer group was deleted (its ConsumerGroupMetadata tombstoned)' };
+  }
+  if (found.source === 'none' || found.logOffset === null) {
+    return { source: 'none', topics: [], logOffset: null, committedBeforeWindow: committedBefore, note };
+  }
+  const at = `__consumer_offsets-${partition} offset ${found.logOffset}`;
+  const notes: string[] = [];
+  if (found.source === 'last-members') {
+    notes.push(`the consumer group has no members now (Empty); the subscription is the one of the member(s) that left last, at ${at}`);
+  } else if (found.logOffset < windowStart) {
+    notes.push(`the window holds no consumer group member metadata; the subscription comes from the members' metadata before the window (up to ${at})`);
+  }
+  if (found.unresolvedRegexes.length > 0) {
+    notes.push(
+      `the group subscribes by regular expression (${found.unresolvedRegexes.join(', ')}) and the log holds no ConsumerGroupRegularExpression resolving it: topics it matches and the group never committed to are not checked`,
+    );
+  }
+  return {
+    source: found.logOffset >= windowStart ? 'window' : 'before-window',
+    topics: found.topics,
+    logOffset: found.logOffset.toString(),
+    committedBeforeWindow: committedBefore,
+    note: notes.length > 0 ? notes.join('; ') : note,
+  };
 }
 
 function fromMetadata(source: 'window' | 'before-window', state: GroupMetadataState, committedBefore: string[], note: string | null): SubscriptionInfo {

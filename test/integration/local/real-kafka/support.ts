@@ -4,6 +4,8 @@
  * summary shows plainly that the suite did not run.
  */
 import { execFileSync } from 'node:child_process';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { cachedClasspath } from '../../../../local/real-kafka/release-jars.ts';
@@ -33,9 +35,34 @@ export function realKafkaUnavailable(version: string): string | null {
   return null;
 }
 
-/** describe() for a suite that needs real brokers of `version`; skipped with the reason in its title when they cannot run. */
-export function describeRealKafka(version: string, title: string, body: () => void): void {
-  const reason = realKafkaUnavailable(version);
+/** Where `.ci/run` installs confluent-kafka (a virtualenv in the ignored cache), or CONFLUENT_KAFKA_PYTHON. */
+const CONFLUENT_PYTHON = process.env['CONFLUENT_KAFKA_PYTHON'] ?? fileURLToPath(new URL('../../../../.cache/py/bin/python', import.meta.url));
+
+let confluentProblem: string | null | undefined;
+
+/** Why the confluent-kafka Python client cannot run here, or null when it can. */
+export function confluentKafkaUnavailable(): string | null {
+  if (confluentProblem !== undefined) return confluentProblem;
+  try {
+    execFileSync(CONFLUENT_PYTHON, ['-c', 'import confluent_kafka'], { stdio: 'ignore', timeout: 20_000 });
+    confluentProblem = null;
+  } catch {
+    confluentProblem = 'confluent-kafka is not installed in .cache/py (`.ci/run` installs it: python3 -m venv .cache/py && .cache/py/bin/pip install confluent-kafka)';
+  }
+  return confluentProblem;
+}
+
+/** The Python that has confluent-kafka (check confluentKafkaUnavailable() first). */
+export function confluentKafkaPython(): string {
+  return CONFLUENT_PYTHON;
+}
+
+/**
+ * describe() for a suite that needs real brokers of `version` (and, with `needsConfluentKafka`,
+ * the confluent-kafka client); skipped with the reason in its title when they cannot run.
+ */
+export function describeRealKafka(version: string, title: string, body: () => void, options: { needsConfluentKafka?: boolean } = {}): void {
+  const reason = realKafkaUnavailable(version) ?? (options.needsConfluentKafka === true ? confluentKafkaUnavailable() : null);
   if (reason === null) describe(`${title} (Apache Kafka ${version})`, body);
   else describe.skip(`${title} (Apache Kafka ${version}) [${NOT_RUN_MARK}: ${reason}]`, body);
 }
