@@ -50,6 +50,12 @@ export interface RecoveryConfig {
   /** Minutes between two runs of the shard canary (1-60); its alarm starts the runbook. */
   canaryRate: number;
   /**
+   * About how many bytes of a failed shard one segment scan reads: a shard's window is split into
+   * its size over this many segments (at most 64), scanned in parallel and merged. A shard
+   * smaller than this is one segment.
+   */
+  segmentBytes: number;
+  /**
    * Who may decide a plan: `link` (the signed link in the mail), `iam` (only SigV4-signed
    * `coordinator-recovery approve|reject` calls to the AWS_IAM function URL; the link shows the
    * plan) or `both`.
@@ -88,6 +94,7 @@ export const EXAMPLE_CONFIG: RecoveryConfig = {
   sourceGroupPattern: '*',
   dataTopicPattern: '*',
   canaryRate: 1,
+  segmentBytes: 256 * 1024 * 1024,
   approvalMode: 'link',
   approvalsRequired: 1,
   approvalEndpointConcurrency: 5,
@@ -105,6 +112,7 @@ const DEFAULTED_KEYS = new Set<keyof RecoveryConfig>([
   'dataTopicPattern',
   'availabilityZones',
   'canaryRate',
+  'segmentBytes',
   'approvalMode',
   'approvalsRequired',
   'approvalEndpointConcurrency',
@@ -175,6 +183,7 @@ function validate(raw: Record<keyof RecoveryConfig, unknown>): RecoveryConfig {
     sourceGroupPattern: requiredString(raw.sourceGroupPattern, 'sourceGroupPattern', /^[A-Za-z0-9._*-]{1,249}$/, 'give a group name or a pattern ending in *'),
     dataTopicPattern: requiredString(raw.dataTopicPattern, 'dataTopicPattern', /^[A-Za-z0-9._*-]{1,249}$/, 'give a topic name or a pattern ending in *'),
     canaryRate: integer(raw.canaryRate, 'canaryRate', 1, 60),
+    segmentBytes: integer(raw.segmentBytes, 'segmentBytes', 1024, 1024 ** 4),
     approvalMode: oneOf(raw.approvalMode, 'approvalMode', APPROVAL_MODES),
     approvalsRequired: integer(raw.approvalsRequired, 'approvalsRequired', 1, 2) as 1 | 2,
     approvalEndpointConcurrency: integer(raw.approvalEndpointConcurrency, 'approvalEndpointConcurrency', 1, 100),
