@@ -200,7 +200,7 @@ async function findConsumerGroupSubscription(lookup: SubscriptionLookup): Promis
   const windowStart = BigInt(scan.startOffset);
   let before: LookBack;
   try {
-    before = await lookBack(lookup, windowStart, windowStart);
+    before = await sharedLookBack(lookup, windowStart, windowStart);
   } catch (error) {
     if (isRecoveryError(error) && error.code === 'INVALID_INPUT') throw error;
     const reason = error instanceof Error ? error.message : String(error);
