@@ -299,6 +299,23 @@ describe('IAM', () => {
     }
   });
 
+  it('lets the shard segments\' map run start children of this machine only and touch only the runs\' shard keys', () => {
+    const [machineId] = resourcesOfType(synth.json, 'AWS::StepFunctions::StateMachine').find(([, props]) => props['StateMachineName'] === 'CoordinatorRecovery-runbook')!;
+    const machineRole = (resourcesOfType(synth.json, 'AWS::StepFunctions::StateMachine').find(([id]) => id === machineId)![1]['RoleArn'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = resourcesOfType(synth.json, 'AWS::IAM::Policy')
+      .filter(([, props]) => (props['Roles'] as { Ref: string }[]).some((role) => role.Ref === machineRole))
+      .flatMap(([, props]) => (props['PolicyDocument'] as { Statement: Statement[] }).Statement);
+    const start = statements.filter((statement) => asList(statement.Action).includes('states:StartExecution'));
+    expect(start).toEqual([expect.objectContaining({ Resource: { Ref: machineId } })]);
+    const s3 = statements.filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:')));
+    expect(s3.length).toBeGreaterThan(0);
+    const bucketId = resourcesOfType(synth.json, 'AWS::S3::Bucket').find(([id]) => id.startsWith('ArtifactsBucket'))![0];
+    for (const statement of s3) {
+      expect(statement.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/executions/CoordinatorRecovery-runbook/*/shards/*']] });
+      expect(asList(statement.Action).every((action) => !action.includes('*'))).toBe(true);
+    }
+  });
+
   it('gives the VPC functions the ENI actions Lambda needs instead of AWSLambdaVPCAccessExecutionRole, and no role a managed policy', () => {
     expect(resourcesOfType(synth.json, 'AWS::IAM::Role').filter(([, role]) => role['ManagedPolicyArns'] !== undefined)).toEqual([]);
     const interfaces = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:eu-west-1:123456789012:network-interface/*']] };
