@@ -278,6 +278,7 @@ export class OffsetsLogReplay {
     const count = batch.recordCount;
     const prefix = this.groupPrefix;
     const data = batch.data;
+    const section = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const position = this.s.position;
     // Records of this batch below the replay position were replayed before (a re-fetch).
     const firstNewDelta = position !== undefined && position > batch.baseOffset ? Number(position - batch.baseOffset) : 0;
@@ -306,7 +307,7 @@ export class OffsetsLogReplay {
       if (keyLength >= 4 && data[keyStart] === 0) {
         const recordType = data[keyStart + 1];
         if (recordType === OFFSET_COMMIT || recordType === LEGACY_OFFSET_COMMIT) {
-          this.applyOffsetCommit(batch, i, delta, data, keyStart, keyLength, recordType, abortedByList);
+          this.applyOffsetCommit(batch, i, delta, data, section, keyStart, keyLength, recordType, abortedByList);
           continue;
         }
       }
@@ -323,6 +324,7 @@ export class OffsetsLogReplay {
     index: number,
     delta: number,
     data: Buffer,
+    section: DataView,
     keyStart: number,
     keyLength: number,
     recordType: number,
@@ -331,7 +333,7 @@ export class OffsetsLogReplay {
     const s = this.s;
     const counts = s.counts;
     const keyEnd = keyStart + keyLength;
-    let slot = s.offsets.find(data, keyStart + 2, keyEnd);
+    let slot = s.offsets.find(section, keyStart + 2, keyEnd);
     if (slot === undefined) {
       slot = this.newSlot(latin1(data, keyStart + 2, keyEnd), data, keyStart, keyEnd);
       if (slot === undefined) return;
@@ -375,7 +377,7 @@ export class OffsetsLogReplay {
       return;
     }
     // Log order makes a plain commit the newest (replayed records were skipped above).
-    slot.value = latin1(data, valueStart, valueStart + valueLength);
+    slot.setValueBytes(data, valueStart, valueLength);
     slot.recordType = recordType;
     slot.logBase = batch.baseOffset;
     slot.logDelta = delta;

@@ -10,9 +10,6 @@ import { describe } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { cachedClasspath } from '../../../../local/real-kafka/release-jars.ts';
 import type { RealKafka } from '../../../../local/real-kafka/real-kafka.ts';
-import type { RealBrokerLogEntry } from '../../../../local/real-kafka/broker-log-file.ts';
-import type { BrokerLogSink } from '../../../../local/kafka/index.ts';
-import type { BrokerLogLevel } from '../../../../local/kafka/broker-log.ts';
 
 export const NOT_RUN_MARK = 'real Kafka suite not run';
 
@@ -99,11 +96,5 @@ export async function untilAccepted<T>(what: string, action: () => Promise<T>, t
   }
 }
 
-/** A real broker's entry as a BrokerLogSink line: the message between the header and the logger, continuation lines kept. */
-export function copyIntoSink(sink: BrokerLogSink, entry: RealBrokerLogEntry): void {
-  const header = /^\[[^\]]+\] [A-Z]+ /;
-  const lines = entry.text.split('\n');
-  const first = lines[0]!.replace(header, '').replace(/ \([\w.$]+\)$/, '');
-  const level: BrokerLogLevel = entry.level === 'FATAL' ? 'ERROR' : (entry.level as BrokerLogLevel);
-  sink.write(entry.brokerId, level, [first, ...lines.slice(1)].join('\n'), entry.logger ?? 'kafka');
-}
+/** A real broker's entry as a BrokerLogSink line (the incident stage copies them the same way). */
+export { copyIntoSink } from '../../../../local/incident/real-kafka-stage.ts';
