@@ -132,7 +132,8 @@ async function playIncident(env: IncidentEnvironment, options: RunDemoOptions, r
       void execution.done.then((o) => (outcome = o));
       const mail = await waitUntil(
         'the approval request',
-        () => aws.sns.messages.find((m) => m.message.includes(`Execution: ${execution.executionArn}\n`)) ?? (outcome ? null : undefined),
+        // The mail names its execution (it carries no task token: decisions go through the link or the signed CLI).
+        () => aws.sns.messages.find((m) => m.message.includes(execution.executionArn) && (m.subject ?? '').startsWith('Approve offset recovery')) ?? (outcome ? null : undefined),
         signal,
         60_000,
       );
