@@ -37,13 +37,14 @@ export function renderApprovalMessage(input: ApprovalMessageInput): { subject: s
     `Execution: ${input.executionArn}`,
     `Approval open until: ${input.expiresAt} (then the execution ends and nothing is written)`,
     '',
-    renderPlanText(input.plan, input.planSha256, input.planLocation),
   ];
+  // How to decide comes before the plan: SNS cuts a long message (hundreds of groups) at its
+  // end, and the cut may take plan lines (they are in S3 too) but never the link or the commands.
   if (input.approvalUrl) {
-    lines.push('Review, then approve or reject in the browser (single-use link; opening it changes nothing):', `  ${input.approvalUrl}`, '');
+    lines.push('Review the plan below, then approve or reject in the browser (single-use link; opening it changes nothing):', `  ${input.approvalUrl}`, '');
   }
   lines.push(
-    'Or with the AWS CLI (replace YOUR-NAME; approving binds to the plan hash above):',
+    `${input.approvalUrl ? 'Or with' : 'Review the plan below, then decide with'} the AWS CLI (replace YOUR-NAME; approving binds to the plan hash below):`,
     '',
     'Approve:',
     `  ${commands.approve}`,
@@ -52,6 +53,8 @@ export function renderApprovalMessage(input: ApprovalMessageInput): { subject: s
     `  ${commands.reject}`,
     '',
     'After seeding, point the consumers of each source group at its target group name.',
+    '',
+    renderPlanText(input.plan, input.planSha256, input.planLocation),
   );
   return { subject, text: lines.join('\n') };
 }

@@ -9,6 +9,7 @@ import {
   type ApprovalMarkerStore,
 } from '../../../../lambdas/core/workflow/approval-link.ts';
 import { cliCommands, renderApprovalMessage } from '../../../../lambdas/core/workflow/approval-message.ts';
+import { SNS_MESSAGE_LIMIT_BYTES, fitSnsMessage } from '../../../../lambdas/aws/notifications.ts';
 import { planTargets } from '../../../../lambdas/core/workflow/planning.ts';
 import { EXECUTION_ARN, ShardFailingKafka, recovery, request } from './fixtures.ts';
 
@@ -109,5 +110,40 @@ describe('approval message', () => {
       `aws stepfunctions send-task-success --region us-east-1 --task-token 'AAAAKgAAAAIAAAAAAAAAAc+/it'\\''s=' --task-output '{"approved":true,"planSha256":"${'f'.repeat(64)}","approvedBy":"YOUR-NAME","channel":"cli"}'`,
     );
     expect(commands.reject).toMatch(/^aws stepfunctions send-task-failure --region us-east-1 --task-token '.*' --error ApprovalRejected --cause /);
+  });
+
+  it('keeps the link and the CLI commands when SNS cuts the mail of a plan with hundreds of groups', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    kafka.createTopic('orders', 24);
+    kafka.failedShards.add(4);
+    const sources = Array.from({ length: 300 }, (_, i) => kafka.groupOnShard(4, `settlement-worker-${i}-`));
+    const offsets = Array.from({ length: 24 }, (_, partition) => ({ topic: 'orders', partition, offset: 14921n, logEnd: 15000n }));
+    const plan = await planTargets(kafka, {
+      request: request({ groups: sources }),
+      failedShards: [4],
+      failingBrokers: [kafka.leaderOf(4)],
+      recoveries: sources.map((source) => recovery(source, 4, offsets)),
+      planId: 'plan-big',
+      now: new Date('2026-11-24T22:00:00Z'),
+    });
+    const token = 'AAAAKgAAAAIAAAAAAAAAAc';
+    const approvalUrl = 'https://abc.lambda-url.us-east-1.on.aws/?execution=big';
+    const message = renderApprovalMessage({
+      plan,
+      planSha256: 'e'.repeat(64),
+      planLocation: 's3://artifacts/executions/big/plan.json',
+      taskToken: token,
+      region: 'us-east-1',
+      executionArn: EXECUTION_ARN,
+      approvalUrl,
+      expiresAt: '2026-11-25T22:00:00.000Z',
+    });
+    expect(Buffer.byteLength(message.text)).toBeGreaterThan(SNS_MESSAGE_LIMIT_BYTES);
+    const mailed = fitSnsMessage(message.text, 's3://artifacts/executions/big/plan.json');
+    expect(mailed).toContain('[... cut to fit SNS; the full text is in s3://artifacts/executions/big/plan.json]');
+    expect(mailed).toContain(approvalUrl);
+    const commands = cliCommands({ taskToken: token, region: 'us-east-1', planSha256: 'e'.repeat(64) });
+    expect(mailed).toContain(commands.approve);
+    expect(mailed).toContain(commands.reject);
   });
 });
