@@ -4,6 +4,8 @@
  */
 import { isRecoveryError } from '../../lambdas/core/errors.ts';
 import { DEMO_USAGE, parseDemoArgs, type DemoOptions } from './options.ts';
+import type { RehearsalResult } from './events.ts';
+import { runRehearsal } from './rehearsal.ts';
 import { runDemo } from './scenario.ts';
 import { TerminalReporter } from './terminal-reporter.ts';
 import { isInterruption } from './wait.ts';
@@ -49,6 +51,12 @@ async function main(): Promise<never> {
   const out = options.json ? process.stderr : process.stdout;
   const reporter = new TerminalReporter({ out, input: process.stdin });
   try {
+    if (options.rehearsal !== null) {
+      const summary = await runRehearsal({ ...options, rehearsal: options.rehearsal, signal: controller.signal }, reporter);
+      if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      out.write(`\n${rehearsalVerdict(summary)}\n`);
+      exit(summary.ok ? 0 : 1);
+    }
     const result = await runDemo({ ...options, signal: controller.signal }, reporter);
     if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     const verdict = result.ok
@@ -68,6 +76,16 @@ async function main(): Promise<never> {
     if (process.env['DEBUG'] !== undefined && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
     exit(1);
   }
+}
+
+function rehearsalVerdict(r: RehearsalResult): string {
+  const took = `${(r.durationMs / 1000).toFixed(1)} s`;
+  if (r.outcome === 'NOT_APPROVED') return `Rehearsal done in ${took}: the plan was rejected and nothing was written to Kafka.`;
+  if (r.failure !== null) return `Rehearsal failed after ${took}: ${r.failure.error}: ${r.failure.cause}`;
+  const figures =
+    `${r.groupsVerified} of ${r.groups} target groups equal what was committed, ${r.continuations} scan continuation(s), ` +
+    `largest state ${r.maxStatePayloadBytes.toLocaleString('en-US')} bytes, shard read ${(r.shardBytesRead / Math.max(1, r.shardBytes)).toFixed(2)} times`;
+  return r.ok ? `Rehearsal done in ${took}: ${r.outcome}; ${figures}.` : `Rehearsal did not check out (${r.outcome}) after ${took}: ${figures}.`;
 }
 
 void main();

@@ -38,7 +38,7 @@ export async function runDemo(options: RunDemoOptions, reporter: DemoReporter): 
   const started = Date.now();
   const emit = (event: DemoEvent): void => reporter.event(event);
   throwIfAborted(signal);
-  const env = await startIncidentEnvironment();
+  const env = await startIncidentEnvironment(options.lambdaTimeoutSeconds === null ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds });
   try {
     const result = await playIncident(env, options, reporter, emit, signal);
     result.durationMs = Date.now() - started;
@@ -240,7 +240,7 @@ async function brokerLogEvidence(env: IncidentEnvironment, shard: number, since:
 }
 
 /** The approver's side: the signed link from the mail, submitted as the page's form would. */
-async function submitDecision(mailText: string, answer: ApprovalAnswer): Promise<void> {
+export async function submitDecision(mailText: string, answer: ApprovalAnswer): Promise<void> {
   const link = /https?:\/\/\S+/.exec(mailText)?.[0];
   if (!link) throw new RecoveryError('NOT_FOUND', 'the approval message carries no link');
   const body = new URLSearchParams({ decision: answer.approved ? 'approve' : 'reject', approver: answer.by, comment: answer.reason });

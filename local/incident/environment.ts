@@ -27,7 +27,12 @@ export interface IncidentEnvironment {
   stop(): Promise<void>;
 }
 
-export async function startIncidentEnvironment(): Promise<IncidentEnvironment> {
+export interface IncidentEnvironmentOptions {
+  /** Every Lambda's timeout in seconds instead of the synthesized ones (enforced by the runner). */
+  lambdaTimeoutSeconds?: number;
+}
+
+export async function startIncidentEnvironment(options: IncidentEnvironmentOptions = {}): Promise<IncidentEnvironment> {
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async (): Promise<void> => {
     // Last started, first stopped: clients before the servers they talk to.
@@ -38,7 +43,7 @@ export async function startIncidentEnvironment(): Promise<IncidentEnvironment> {
     stops.push(() => local.stop());
     const aws = await startAwsStandins({ cluster: local, clusterName: CLUSTER_NAME });
     stops.push(() => aws.stop());
-    const runbook = await createLocalRunbook({ aws });
+    const runbook = await createLocalRunbook({ aws, ...(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds }) });
     stops.push(() => runbook.close());
     const port = createKafkaPort({ brokers: local.bootstrapServers, clientId: 'incident-operator' });
     stops.push(() => port.close());

@@ -31,7 +31,7 @@ class RecordingReporter implements DemoReporter {
   }
 }
 
-const OPTIONS = { assumeYes: false, json: false, keep: false } as const;
+const OPTIONS = { assumeYes: false, json: false, keep: false, rehearsal: null, lambdaTimeoutSeconds: null } as const;
 
 describe('npm run demo', () => {
   it('--yes: diagnoses the failed shard, plans a healthy target, seeds, verifies, and the target resumes with nothing lost or replayed', async () => {
