@@ -10,6 +10,7 @@ import { parseBlastRadiusInput } from '../core/workflow/step-inputs.ts';
 import { scanShard, shardGroupOffsets } from '../core/operations/index.ts';
 import { artifactKey, getJson, putJson, shardGroupResultKey, shardScanPrefix } from '../aws/artifacts.ts';
 import { artifactStore, defineStep, scanDeadlineAt, withKafka, type HandlerDeps } from './runtime.ts';
+import { recordShardScan } from './step-metrics.ts';
 
 /** Parallel PutObjects while storing the groups: enough to hide S3 latency, few enough for one Lambda. */
 const GROUP_WRITE_CONCURRENCY = 16;
@@ -23,6 +24,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
     const continuations = progress?.continuations ?? 0;
     const deadline = scanDeadlineAt(deps, context);
     const groupResults = `${prefix}groups/`;
+    const scanStarted = Date.now();
     const outcome = await withKafka(deps, request, async (port) => {
       const scanned = await scanShard(port, { partition: shard.partition, window: { since: request.window.since } }, {
         ...(checkpoint ? { checkpoint } : {}),
@@ -40,6 +42,9 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       }
       return scanned;
     });
+    // The scan's counts run over every invocation so far; this invocation's share is the difference.
+    const recordsSoFar = outcome.status === 'continue' ? outcome.checkpoint.scan.records : outcome.shard.scannerStats.records;
+    recordShardScan(deps.metrics, { records: recordsSoFar - (checkpoint?.scan.records ?? 0), seconds: (Date.now() - scanStarted) / 1000 });
 
     if (outcome.status === 'continue') {
       const ref = await putJson(store, `${prefix}checkpoint.json`, outcome.checkpoint);

@@ -89,7 +89,7 @@ async function rehearse(env: IncidentEnvironment, options: RunRehearsalOptions, 
   try {
     let ended = false;
     void execution.done.then(() => (ended = true));
-    const mail = await waitUntil('the approval request', () => aws.sns.messages.find((m) => m.message.includes(execution.taskToken)) ?? (ended ? null : undefined), signal, RUN_TIMEOUT_MS);
+    const mail = await waitUntil('the approval request', () => aws.sns.messages.find((m) => m.message.includes(`Execution: ${execution.executionArn}`)) ?? (ended ? null : undefined), signal, RUN_TIMEOUT_MS);
     let answer: ApprovalAnswer | null = null;
     if (mail !== null) {
       const plan = execution.invocations.find((i) => i.state === 'PlanTarget' && i.output !== undefined)?.output as PlanTargetOutput | undefined;

@@ -9,7 +9,9 @@ import type { KafkaPort } from '../../lambdas/core/ports.ts';
 import { createKafkaPort } from '../../lambdas/kafka/index.ts';
 import { startAwsStandins, type AwsStandins } from '../aws/index.ts';
 import { startLocalCluster, type LocalCluster } from '../kafka/index.ts';
+import type { KafkaRelease } from '../kafka/profiles/release-profiles.ts';
 import { createLocalRunbook, type LocalRunbook } from '../stepfunctions/index.ts';
+import type { RecoveryConfig } from '../../lib/config.ts';
 
 /** Kafka's default partition count for __consumer_offsets, so group -> shard hashing looks as on MSK. */
 export const OFFSETS_PARTITIONS = 50;
@@ -28,6 +30,10 @@ export interface IncidentEnvironment {
 }
 
 export interface IncidentEnvironmentOptions {
+  /** The release the local cluster plays (default its newest); 3.9 loses offsets on a failed load instead of failing the shard. */
+  kafkaVersion?: KafkaRelease;
+  /** Stack configuration over the example (e.g. a targetGroupPattern that lets groups be restored in place). */
+  config?: Partial<RecoveryConfig>;
   /** Every Lambda's timeout in seconds instead of the synthesized ones (enforced by the runner). */
   lambdaTimeoutSeconds?: number;
 }
@@ -39,11 +45,15 @@ export async function startIncidentEnvironment(options: IncidentEnvironmentOptio
     for (const step of stops.splice(0).reverse()) await step().catch(() => undefined);
   };
   try {
-    const local = await startLocalCluster({ brokers: 3, offsetsPartitions: OFFSETS_PARTITIONS, transactionPartitions: 3 });
+    const local = await startLocalCluster({ brokers: 3, offsetsPartitions: OFFSETS_PARTITIONS, transactionPartitions: 3, ...(options.kafkaVersion ? { kafkaVersion: options.kafkaVersion } : {}) });
     stops.push(() => local.stop());
     const aws = await startAwsStandins({ cluster: local, clusterName: CLUSTER_NAME });
     stops.push(() => aws.stop());
-    const runbook = await createLocalRunbook({ aws, ...(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds }) });
+    const runbook = await createLocalRunbook({
+      aws,
+      ...(options.config ? { config: options.config } : {}),
+      ...(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds }),
+    });
     stops.push(() => runbook.close());
     const port = createKafkaPort({ brokers: local.bootstrapServers, clientId: 'incident-operator' });
     stops.push(() => port.close());

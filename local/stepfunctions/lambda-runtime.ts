@@ -111,16 +111,16 @@ function timeoutError(timeoutSeconds: number): LambdaTaskError {
   return new LambdaTaskError(LAMBDA_TIMEOUT_ERROR, `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`);
 }
 
-/** Step Functions refuses task results above 256 KiB; the handlers must offload before that. */
-export const STATE_PAYLOAD_LIMIT_BYTES = 256 * 1024;
-
 /** What Step Functions receives from an invocation Lambda stopped at its timeout. */
 export const LAMBDA_TIMEOUT_ERROR = 'Sandbox.Timedout';
 
 /**
  * One invocation: the event and the result through JSON, errors as Lambda reports them, and the
  * function's timeout enforced (Lambda ends the sandbox; here the handler's promise is abandoned
- * and the Task fails with Sandbox.Timedout, whatever the handler does afterwards).
+ * and the Task fails with Sandbox.Timedout, whatever the handler does afterwards). The result's
+ * size is not judged here: a result over 256 KiB is Step Functions' States.DataLimitExceeded,
+ * which no Catch handles, so the runner (run-definition.ts) measures it with every other
+ * transition and stops the execution.
  */
 export async function invokeLikeLambda(run: (event: unknown) => Promise<unknown>, event: unknown, timeoutSeconds?: number): Promise<unknown> {
   let result: unknown;
@@ -144,11 +144,5 @@ export async function invokeLikeLambda(run: (event: unknown) => Promise<unknown>
   } finally {
     clearTimeout(timer);
   }
-  const text = JSON.stringify(result ?? null);
-  if (Buffer.byteLength(text) > STATE_PAYLOAD_LIMIT_BYTES) {
-    const error = new Error(`The state/task returned a result with a size exceeding the maximum number of bytes service limit (${Buffer.byteLength(text)} bytes).`);
-    error.name = 'States.DataLimitExceeded';
-    throw error;
-  }
-  return JSON.parse(text);
+  return JSON.parse(JSON.stringify(result ?? null)) as unknown;
 }

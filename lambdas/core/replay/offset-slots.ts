@@ -7,6 +7,7 @@
  * be merged by log offset; a tombstoned slot is simply not live.
  */
 import { readOffsetCommitValue } from '../offsets-records/index.ts';
+import { ByteKeyTable } from './byte-key-table.ts';
 import type { WinningOffset } from './types.ts';
 
 /** One event for a key: where it sits in the log, and the value bytes (null: a tombstone). */
@@ -69,21 +70,32 @@ export class OffsetSlot implements OffsetEvent {
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Slots by key, and by group for the results. Keys are latin1 strings of the key bytes: making
- * one per record and looking it up in a Map (hashing and comparing natively) measured faster
- * than hashing and comparing the bytes in JavaScript.
+ * Slots by key, and by group for the results. The replay finds a slot from the key's bytes in
+ * the record section (`find`), without making a string per record; the latin1 string of a key
+ * is made once, when its slot is created, for checkpoints and merges.
  */
 export class OffsetSlots {
   private readonly byKey = new Map<string, OffsetSlot>();
+  private readonly byBytes = new ByteKeyTable();
+  /** By ByteKeyTable id. */
+  private readonly byId: OffsetSlot[] = [];
   private readonly byGroup = new Map<string, OffsetSlot[]>();
 
   get(key: string): OffsetSlot | undefined {
     return this.byKey.get(key);
   }
 
+  /** The slot of the key bytes data[start, end) (after the record type), if there is one. */
+  find(data: Uint8Array, start: number, end: number): OffsetSlot | undefined {
+    const id = this.byBytes.find(data, start, end);
+    return id < 0 ? undefined : this.byId[id];
+  }
+
   create(key: string, group: string, topic: string, partition: number): OffsetSlot {
     const slot = new OffsetSlot(key, group, topic, partition);
     this.byKey.set(key, slot);
+    const bytes = Buffer.from(key, 'latin1');
+    this.byId[this.byBytes.add(bytes, 0, bytes.length)] = slot;
     let slots = this.byGroup.get(group);
     if (slots === undefined) {
       slots = [];

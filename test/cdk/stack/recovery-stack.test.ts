@@ -146,11 +146,14 @@ describe('IAM', () => {
     }
     // The account's own administration of the key (without it the key cannot be managed),
     // Secrets Manager's use of it for the signing key, limited by kms:ViaService, and EventBridge
-    // encrypting the run-end notices it publishes to the topic (CDK's SnsTopic target adds it).
+    // encrypting the run-end notices it publishes to the topic (CDK's SnsTopic target adds it), and
+    // CloudWatch publishing the runbook's alarms to it.
     expect(wildcardAllows).toEqual([
       { type: 'AWS::KMS::Key', actions: ['kms:*'], condition: undefined },
       { type: 'AWS::KMS::Key', actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'], condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } } },
       { type: 'AWS::KMS::Key', actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], condition: undefined },
+      // CloudWatch alarms of this account sending to the encrypted topic (lib/observability.ts).
+      { type: 'AWS::KMS::Key', actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } },
     ]);
   });
 

@@ -223,6 +223,7 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
       window: { since: 0, until: Date.now() + 60_000 },
       targetNames: {},
       overwriteExistingTargetOffsets: false,
+      restoreInPlace: false,
       authMode: 'iam',
       executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:oracle',
       trigger: { source: 'cli', alarmName: null, alarmTime: null },
