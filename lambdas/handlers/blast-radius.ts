@@ -7,12 +7,12 @@
 import type { BlastRadiusContinue, BlastRadiusOutput, BlastRadiusStepOutput } from '../core/workflow/documents.ts';
 import type { ScanCheckpoint } from '../core/model.ts';
 import { parseBlastRadiusInput } from '../core/workflow/step-inputs.ts';
-import { scanShard, shardGroupOffsets } from '../core/operations/index.ts';
+import { scanShard, shardCheckpoint, shardGroupOffsets } from '../core/operations/index.ts';
 import { artifactKey, getJson, putJson, shardGroupResultKey, shardScanPrefix } from '../aws/artifacts.ts';
 import { artifactStore, defineStep, scanDeadlineAt, withKafka, type HandlerDeps } from './runtime.ts';
 import { recordShardScan } from './step-metrics.ts';
 
-/** Parallel PutObjects while storing the groups: enough to hide S3 latency, few enough for one Lambda. */
+/** Parallel PutObjects while storing the groups (a chunk): enough to hide S3 latency, few enough for one Lambda. */
 const GROUP_WRITE_CONCURRENCY = 16;
 
 export function createHandler(overrides?: Partial<HandlerDeps>) {
@@ -25,6 +25,8 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
     const deadline = scanDeadlineAt(deps, context);
     const groupResults = `${prefix}groups/`;
     const scanStarted = Date.now();
+    let groupsStored = progress?.groupsStored ?? 0;
+    let groupsToStore = 0;
     const outcome = await withKafka(deps, request, async (port) => {
       const scanned = await scanShard(port, { partition: shard.partition, window: { since: request.window.since } }, {
         ...(checkpoint ? { checkpoint } : {}),
@@ -33,18 +35,39 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       if (scanned.status === 'done') {
         // A requested group without commits gets its (empty) result too: ReadOffsets reports it MISSING, as a scan would.
         const queue = shard.groups === null ? scanned.shard.groups() : [...shard.groups].sort();
-        const writer = async (): Promise<void> => {
-          for (let groupId = queue.shift(); groupId !== undefined; groupId = queue.shift()) {
-            await putJson(store, shardGroupResultKey(groupResults, groupId), await shardGroupOffsets(port, scanned.shard, groupId));
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(GROUP_WRITE_CONCURRENCY, queue.length) }, writer));
+        groupsToStore = queue.length;
+        // Hundreds of groups take a while to store: past the deadline the rest waits for the next invocation
+        // (one chunk at least each time, so every invocation makes progress).
+        for (let chunk = 0; groupsStored < queue.length; chunk++) {
+          if (chunk > 0 && deadline !== undefined && Date.now() >= deadline) break;
+          const batch = queue.slice(groupsStored, groupsStored + GROUP_WRITE_CONCURRENCY);
+          await Promise.all(batch.map(async (groupId) => putJson(store, shardGroupResultKey(groupResults, groupId), await shardGroupOffsets(port, scanned.shard, groupId))));
+          groupsStored += batch.length;
+        }
       }
       return scanned;
     });
     // The scan's counts run over every invocation so far; this invocation's share is the difference.
     const recordsSoFar = outcome.status === 'continue' ? outcome.checkpoint.scan.records : outcome.shard.scannerStats.records;
     recordShardScan(deps.metrics, { records: recordsSoFar - (checkpoint?.scan.records ?? 0), seconds: (Date.now() - scanStarted) / 1000 });
+
+    if (outcome.status === 'done' && groupsStored < groupsToStore) {
+      // The scan is finished; its result travels as a done checkpoint to the invocation that stores the rest.
+      const ref = checkpoint?.done ? progress!.checkpoint! : await putJson(store, `${prefix}checkpoint.json`, shardCheckpoint(outcome.shard));
+      const end = outcome.shard.position.endOffset;
+      deps.logger.info('storing the groups continues in the next invocation', { partition: shard.partition, groupsStored, groups: groupsToStore, continuations: continuations + 1 });
+      const next: BlastRadiusContinue = {
+        status: 'CONTINUE',
+        partition: shard.partition,
+        brokerId: shard.brokerId,
+        continuations: continuations + 1,
+        checkpoint: ref,
+        groupsStored,
+        nextOffset: end,
+        endOffset: end,
+      };
+      return next;
+    }
 
     if (outcome.status === 'continue') {
       const ref = await putJson(store, `${prefix}checkpoint.json`, outcome.checkpoint);

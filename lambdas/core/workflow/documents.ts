@@ -256,6 +256,11 @@ export interface ShardScanProgress {
   /** Invocations that stopped at their deadline so far. */
   continuations: number;
   checkpoint: ArtifactRef | null;
+  /**
+   * Set once the scan is finished (its checkpoint is `done`) but storing the groups' results
+   * reached the deadline: how many groups, in sorted order, are stored already.
+   */
+  groupsStored?: number;
 }
 
 /** The scan reached its Lambda's deadline: the state machine invokes BlastRadius again with this as `scan`. */

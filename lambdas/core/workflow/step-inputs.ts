@@ -57,6 +57,9 @@ function parseShardScanProgress(raw: unknown, field: string): ShardScanProgress 
   return {
     continuations: requireInteger(scan['continuations'] ?? 0, `${field}.continuations`, FROM_CONTINUE, { min: 0 }),
     checkpoint: checkpoint === null || checkpoint === undefined ? null : parseArtifactRef(checkpoint, `${field}.checkpoint`),
+    ...(scan['groupsStored'] === undefined || scan['groupsStored'] === null
+      ? {}
+      : { groupsStored: requireInteger(scan['groupsStored'], `${field}.groupsStored`, FROM_CONTINUE, { min: 0 }) }),
   };
 }
 

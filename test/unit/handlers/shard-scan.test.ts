@@ -8,7 +8,8 @@ import { createHandler as blastRadius } from '../../../lambdas/handlers/blast-ra
 import { createHandler as readOffsets } from '../../../lambdas/handlers/read-offsets.ts';
 import { groupMetadata, offsetCommit } from '../../support/offsets-records.ts';
 import { EXECUTION_ARN, request } from '../core/workflow/fixtures.ts';
-import { setUp, type Harness } from './harness.ts';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { mocks, setUp, type Harness } from './harness.ts';
 
 const SHARD = 4;
 let h: Harness;
@@ -98,6 +99,42 @@ describe('BlastRadius: one resumable pass per shard', () => {
     }
     expect(output).toMatchObject({ status: 'DONE', continuations: 1, records: whole.records });
     expect(groups.map((group) => storedGroup(output as BlastRadiusOutput, group).offsets)).toEqual(expected);
+  });
+
+  it('a finished scan whose groups take longer to store than the Lambda has left stores the rest in the next invocations', async () => {
+    groups = Array.from({ length: 40 }, (_, i) => h.kafka.groupOnShard(SHARD, `worker-${i}`));
+    h = setUp();
+    seedShard();
+    const whole = (await blastRadius(h.deps)({ request: request(), shard: { partition: SHARD, brokerId: 2, groups: null } })) as BlastRadiusOutput;
+    const expected = groups.map((group) => storedGroup(whole, group));
+
+    h = setUp();
+    seedShard();
+    // Each group result takes 600 ms to store, 16 at a time: 40 of them need more than the second the scan leaves.
+    const store = mocks.s3.commandCalls.bind(mocks.s3);
+    const objects = h.objects;
+    mocks.s3.on(PutObjectCommand).callsFake(async (input: { Bucket: string; Key: string; Body: string }) => {
+      if (input.Key.includes('/groups/')) await new Promise((resolve) => setTimeout(resolve, 600));
+      objects.set(`${input.Bucket}/${input.Key}`, input.Body);
+      return {};
+    });
+    const run = request({ executionArn: `${EXECUTION_ARN}-slow-store` });
+    let output = await blastRadius(h.deps)({ request: run, shard: { partition: SHARD, brokerId: 2, groups: null } }, lambdaContext(2000));
+    const fetches = (): number => h.kafka.calls.filter((call) => call === 'fetch').length;
+    const fetchedByTheScan = fetches();
+    const stored: number[] = [];
+    for (let i = 0; output.status === 'CONTINUE' && i < 40; i++) {
+      stored.push(output.groupsStored ?? -1);
+      expect(output.nextOffset).toBe(output.endOffset);
+      output = await blastRadius(h.deps)({ request: run, shard: { partition: SHARD, brokerId: 2, groups: null }, scan: output }, lambdaContext(2000));
+    }
+    expect(stored.length).toBeGreaterThan(0);
+    // Every invocation stored more, none started over, and the shard was fetched by the first one only.
+    expect(stored.every((n, i) => n > 0 && n > (stored[i - 1] ?? 0) && n < groups.length)).toBe(true);
+    expect(store(PutObjectCommand).filter((call) => call.args[0].input.Key?.includes('/groups/')).length).toBe(groups.length);
+    expect(fetches()).toBe(fetchedByTheScan);
+    expect(output).toMatchObject({ status: 'DONE', continuations: stored.length, records: whole.records, groupsToRecover: [...groups].sort() });
+    expect(groups.map((group) => storedGroup(output as BlastRadiusOutput, group))).toEqual(expected);
   });
 
   it('refuses a checkpoint whose bytes changed after it was written', async () => {
