@@ -16,7 +16,7 @@ import type { LocalExecution } from '../stepfunctions/index.ts';
 import type { ApprovalAnswer, DemoEvent, DemoReporter, RehearsalResult } from './events.ts';
 import type { DemoOptions, RehearsalScale } from './options.ts';
 import { loadRehearsal, topicsOfGroup, type CommittedOffset, type RehearsalLoad } from './rehearsal-load.ts';
-import { submitDecision } from './scenario.ts';
+import { isApprovalRequest, submitDecision } from './scenario.ts';
 import { throwIfAborted, waitUntil } from './wait.ts';
 
 /** The shard the fleet shares: the one the story's orders-service fails on, for a familiar number. */
@@ -89,7 +89,7 @@ async function rehearse(env: IncidentEnvironment, options: RunRehearsalOptions, 
   try {
     let ended = false;
     void execution.done.then(() => (ended = true));
-    const mail = await waitUntil('the approval request', () => aws.sns.messages.find((m) => m.message.includes(`Execution: ${execution.executionArn}`)) ?? (ended ? null : undefined), signal, RUN_TIMEOUT_MS);
+    const mail = await waitUntil('the approval request', () => aws.sns.messages.find((m) => isApprovalRequest(m, execution.executionArn)) ?? (ended ? null : undefined), signal, RUN_TIMEOUT_MS);
     let answer: ApprovalAnswer | null = null;
     if (mail !== null) {
       const plan = execution.invocations.find((i) => i.state === 'PlanTarget' && i.output !== undefined)?.output as PlanTargetOutput | undefined;

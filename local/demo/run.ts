@@ -47,18 +47,21 @@ async function main(): Promise<never> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  // With --json stdout carries only the summary; the story goes to stderr.
+  // With --json stdout carries only the summary; the story goes to stderr, and so does whatever
+  // else writes to stdout meanwhile (the handlers' metrics, which on AWS go to their log).
   const out = options.json ? process.stderr : process.stdout;
+  const summary = process.stdout.write.bind(process.stdout);
+  if (options.json) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   const reporter = new TerminalReporter({ out, input: process.stdin });
   try {
     if (options.rehearsal !== null) {
-      const summary = await runRehearsal({ ...options, rehearsal: options.rehearsal, signal: controller.signal }, reporter);
-      if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      out.write(`\n${rehearsalVerdict(summary)}\n`);
-      exit(summary.ok ? 0 : 1);
+      const rehearsal = await runRehearsal({ ...options, rehearsal: options.rehearsal, signal: controller.signal }, reporter);
+      if (options.json) summary(`${JSON.stringify(rehearsal, null, 2)}\n`);
+      out.write(`\n${rehearsalVerdict(rehearsal)}\n`);
+      exit(rehearsal.ok ? 0 : 1);
     }
     const result = await runDemo({ ...options, signal: controller.signal }, reporter);
-    if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (options.json) summary(`${JSON.stringify(result, null, 2)}\n`);
     const verdict = result.ok
       ? result.outcome === 'RECOVERED'
         ? `Demo done in ${(result.durationMs / 1000).toFixed(1)} s: ${result.group} recovered into ${result.targetGroup}, nothing lost, nothing replayed.`

@@ -129,7 +129,7 @@ async function playIncident(env: IncidentEnvironment, options: RunDemoOptions, r
       void execution.done.then((o) => (outcome = o));
       const mail = await waitUntil(
         'the approval request',
-        () => aws.sns.messages.find((m) => m.message.includes(execution.taskToken)) ?? (outcome ? null : undefined),
+        () => aws.sns.messages.find((m) => isApprovalRequest(m, execution.executionArn)) ?? (outcome ? null : undefined),
         signal,
         60_000,
       );
@@ -237,6 +237,11 @@ async function brokerLogEvidence(env: IncidentEnvironment, shard: number, since:
   } finally {
     client.destroy();
   }
+}
+
+/** The approval mail of a run: its subject asks for approval and it names the execution (no task token travels by mail). */
+export function isApprovalRequest(message: { subject: string | null; message: string }, executionArn: string): boolean {
+  return (message.subject ?? '').startsWith('Approve') && message.message.includes(`Execution: ${executionArn}`);
 }
 
 /** The approver's side: the signed link from the mail, submitted as the page's form would. */
