@@ -3,9 +3,10 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 import type { RecoveryConfig } from './config.ts';
-import { artifactResourcePatterns } from './artifact-access.ts';
+import { artifactKeyPatterns, artifactResourcePatterns } from './artifact-access.ts';
 import { mskGroupArn, mskTopicArn, type MskClusterArnParts } from './msk-arns.ts';
 import { DEFAULT_SIZING, HANDLER_NAMES, type HandlerName } from './recovery-functions.ts';
 import { KAFKA_ACCESS } from './recovery-permissions.ts';
@@ -22,6 +23,8 @@ export interface NagSubjects {
   artifactsBucket: s3.IBucket;
   signingKey: secretsmanager.ISecret;
   stateMachineRole: iam.IRole;
+  /** The runbook: CDK attaches its Distributed Map policy (StartExecution on itself) to it. */
+  stateMachine: sfn.StateMachine;
   stateMachineName: string;
   starterRole: iam.IRole;
 }
@@ -40,15 +43,17 @@ export function acknowledgeFindings(subjects: NagSubjects): void {
     const role = roles[name];
     ack(subjects.functions[name], 'AwsSolutions-L1',
       'nodejs22.x is the runtime the bundles target (esbuild target node22) and the toolkit is tested on; move to the next LTS runtime together with the test matrix.');
-    ack(role, 'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, AWS requires Resource "*".');
+    const kafkaFacing = DEFAULT_SIZING[name].kafkaFacing;
+    ack(role, 'AwsSolutions-IAM5[Resource::*]', kafkaFacing
+      ? 'Resource "*" only where AWS allows nothing narrower: X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords), ec2:DescribeNetworkInterfaces, and ec2:CreateNetworkInterface, which Lambda checks against the role when it creates the function, before any interface exists; the actions that act on an interface are scoped to network interfaces.'
+      : 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, AWS requires Resource "*".');
     for (const pattern of artifactResourcePatterns(name, subjects.stateMachineName)) {
       ack(role, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.artifactsBucket)}.Arn>/${pattern}]`,
         'A run\'s artifact keys start with its execution name, known only at run time; the pattern names this state machine and the one document (or folder) this step reads, writes or, for the approval marker only, deletes (lib/artifact-access.ts).');
     }
-    if (DEFAULT_SIZING[name].kafkaFacing) {
-      ack(role, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-        'A Lambda in a VPC needs ec2:CreateNetworkInterface/DescribeNetworkInterfaces/DeleteNetworkInterface on "*"; the AWS managed policy is the documented minimal set for that.');
+    if (kafkaFacing) {
+      ack(role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${cluster.region}:${cluster.account}:network-interface/*]`,
+        'Lambda deletes and re-addresses the function\'s network interfaces with its role; their ids are Lambda\'s, not known at deploy time, so the grant covers network interfaces of this account and region only (no other EC2 resource).');
     }
     const access = KAFKA_ACCESS[name];
     if (access && access.dataTopics !== 'none' && config.dataTopicPattern.includes('*')) {
@@ -71,6 +76,15 @@ export function acknowledgeFindings(subjects: NagSubjects): void {
     ack(subjects.stateMachineRole, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.functions[name])}.Arn>:*]`,
       'CDK grants lambda:InvokeFunction on the function and its versions (":*"); the state machine invokes only its own step functions.');
   }
+  ack(subjects.stateMachineRole, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.artifactsBucket)}.Arn>/${artifactKeyPatterns(subjects.stateMachineName, ['shards/*'])[0]}]`,
+    'The shard segments\' Distributed Map reads its items and writes its results under a run\'s shard-scan keys, named by the execution at run time; the pattern names this state machine and the shards/ folder only.');
+  // CDK's own policy for a Distributed Map: StartExecution on this machine, Describe/Stop/Redrive on its executions.
+  const mapRunPolicy = subjects.stateMachine.node.findChild('DistributedMapPolicy');
+  const executions = `arn:<AWS::Partition>:states:${cluster.region}:${cluster.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId(stack, subjects.stateMachine)}"}]}]}`;
+  ack(mapRunPolicy, `AwsSolutions-IAM5[Resource::${executions}:*]`,
+    'A map run describes and stops the child executions it started; their names are generated at run time, and the ARN pattern is this state machine\'s executions only.');
+  ack(mapRunPolicy, `AwsSolutions-IAM5[Resource::${executions}/ShardSegments:*]`,
+    'Redriving a map run restarts its own child executions (label ShardSegments) of this state machine only.');
   ack(subjects.stateMachineRole, 'AwsSolutions-IAM5[Resource::*]',
     'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permissions.');
   ack(subjects.starterRole, 'AwsSolutions-IAM5[Resource::*]',

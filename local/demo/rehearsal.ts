@@ -57,6 +57,7 @@ async function rehearse(env: IncidentEnvironment, options: RunRehearsalOptions, 
   const { groups, commits } = options.rehearsal;
   emit({
     type: 'environment',
+    kafka: env.stage.label,
     brokers: local.brokers.map((b) => ({ id: b.brokerId, address: `${b.host}:${b.port}` })),
     offsetsPartitions: OFFSETS_PARTITIONS,
     clusterArn: aws.clusterArn,

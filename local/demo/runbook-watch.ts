@@ -98,8 +98,8 @@ export class RunbookWatch {
         break;
       case 'blast-radius': {
         const shard = this.resolve(invocation.output as BlastRadiusStepOutput);
-        // A scan that continues in the next invocation has no groups to show yet.
-        if (shard.status === 'CONTINUE') break;
+        // A plan, a segment, or a scan that continues in the next invocation has no groups to show yet.
+        if (shard.status !== 'DONE') break;
         this.emit({ type: 'blast-radius', brokerId: shard.brokerId, partition: shard.partition, affectedGroups: shard.affectedGroups, groupsToRecover: shard.groupsToRecover, topics: shard.topics });
         break;
       }

@@ -26,7 +26,7 @@ describe('npm run demo -- --yes --groups 300 --commits 400000 --lambda-timeout 6
   it('recovers every group of the failed shard, each target equal to what was committed, the shard read about once', async () => {
     const reporter = new Recorder();
     const result = await runRehearsal(
-      { assumeYes: true, json: true, keep: false, rehearsal: { groups: GROUPS, commits: COMMITS }, lambdaTimeoutSeconds: LAMBDA_TIMEOUT_SECONDS },
+      { assumeYes: true, json: true, keep: false, kafka: { kind: 'local' }, rehearsal: { groups: GROUPS, commits: COMMITS }, lambdaTimeoutSeconds: LAMBDA_TIMEOUT_SECONDS },
       reporter,
     );
     expect(result.failure, JSON.stringify(result.failure)).toBeNull();

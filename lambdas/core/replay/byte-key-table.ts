@@ -4,7 +4,7 @@
  *
  * Making a latin1 string per record and asking a Map cost about as much as the rest of an
  * all-groups replay put together (V8 has to hash every new string from scratch, and each one is
- * garbage a moment later). Here a key is hashed four bytes at a time in place, and a hit is
+ * garbage a moment later). Here a key is hashed four bytes at a time in place (through a DataView), and a hit is
  * confirmed by comparing every byte (as 32-bit words) with the copy kept in the table: equal hashes
  * never decide.
  *
@@ -28,50 +28,58 @@ export class ByteKeyTable {
   private wordsUsed = 0;
   private count = 0;
   private readonly seed = (Math.random() * 0x100000000) | 0;
-  /** The words of the key being looked up, written while it is hashed, so comparing reads no byte twice. */
-  private scratch = new Int32Array(64);
 
   get size(): number {
     return this.count;
   }
 
-  /** The id of data[start, end), or -1 when the table does not hold those bytes. */
-  find(data: Uint8Array, start: number, end: number): number {
+  /**
+   * The id of the bytes [start, end) of `view`, or -1 when the table does not hold them. A
+   * DataView, made once per record section by the caller: its 32-bit reads are single loads.
+   */
+  find(view: DataView, start: number, end: number): number {
+    const hash = hashWords(view, start, end, this.seed);
     const length = end - start;
-    const wordCount = (length + 3) >>> 2;
-    if (wordCount > this.scratch.length) this.scratch = new Int32Array(wordCount * 2);
-    const scratch = this.scratch;
-    const hash = hashWords(data, start, end, this.seed, scratch);
     const buckets = this.buckets;
     const mask = this.mask;
-    const words = this.words;
     for (let b = hash & mask; ; b = (b + 1) & mask) {
       const id = buckets[b]!;
       if (id === EMPTY) return -1;
-      if (this.hashes[id] !== hash || this.lengths[id] !== length) continue;
-      const at = this.wordStarts[id]!;
-      let w = 0;
-      while (w < wordCount && words[at + w] === scratch[w]) w++;
-      if (w === wordCount) return id;
+      if (this.hashes[id] === hash && this.lengths[id] === length && this.holds(id, view, start, end)) return id;
     }
   }
 
   /** Adds bytes the table does not hold yet and returns their id (ids count up from 0). */
   add(data: Uint8Array, start: number, end: number): number {
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const length = end - start;
     const wordCount = (length + 3) >>> 2;
     const id = this.count;
     if (id === this.hashes.length) this.growEntries();
     if (this.wordsUsed + wordCount > this.words.length) this.growWords(this.wordsUsed + wordCount);
-    const hash = hashWords(data, start, end, this.seed, this.words.subarray(this.wordsUsed));
+    const at = this.wordsUsed;
+    let i = start;
+    let w = 0;
+    for (; i + 4 <= end; i += 4) this.words[at + w++] = view.getInt32(i, true);
+    if (i < end) this.words[at + w] = tailWord(view, i, end);
+    const hash = hashWords(view, start, end, this.seed);
     this.hashes[id] = hash;
     this.lengths[id] = length;
-    this.wordStarts[id] = this.wordsUsed;
+    this.wordStarts[id] = at;
     this.wordsUsed += wordCount;
     this.count++;
     if (this.count * 2 > this.buckets.length) this.rehash(this.buckets.length * 2);
     else this.place(id, hash);
     return id;
+  }
+
+  /** Every byte compared, four at a time; equal hashes never decide. */
+  private holds(id: number, view: DataView, start: number, end: number): boolean {
+    const words = this.words;
+    let at = this.wordStarts[id]!;
+    let i = start;
+    for (; i + 4 <= end; i += 4) if (words[at++] !== view.getInt32(i, true)) return false;
+    return i === end || words[at] === tailWord(view, i, end);
   }
 
   private place(id: number, hash: number): void {
@@ -105,25 +113,19 @@ export class ByteKeyTable {
   }
 }
 
-/**
- * Murmur3-style mixing of the bytes as little-endian 32-bit words (the last one padded with
- * zeros), each word also written to `out` so the caller can compare keys word by word.
- */
-export function hashWords(data: Uint8Array, start: number, end: number, seed: number, out: Int32Array): number {
+/** The last 1-3 bytes as a little-endian word padded with zeros. */
+function tailWord(view: DataView, start: number, end: number): number {
+  let word = 0;
+  for (let i = start, shift = 0; i < end; i++, shift += 8) word |= view.getUint8(i) << shift;
+  return word;
+}
+
+/** Multiply-xorshift mixing of the bytes as little-endian 32-bit words (the last one padded with zeros), then a Murmur3 finish. */
+export function hashWords(view: DataView, start: number, end: number, seed: number): number {
   let h = seed ^ (end - start);
   let i = start;
-  let w = 0;
-  for (const wordsEnd = end - 3; i < wordsEnd; i += 4) {
-    const word = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
-    out[w++] = word;
-    h = mix(h, word);
-  }
-  if (i < end) {
-    let word = 0;
-    for (let shift = 0; i < end; i++, shift += 8) word |= data[i]! << shift;
-    out[w] = word;
-    h = mix(h, word);
-  }
+  for (; i + 4 <= end; i += 4) h = mix(h, view.getInt32(i, true));
+  if (i < end) h = mix(h, tailWord(view, i, end));
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -132,8 +134,7 @@ export function hashWords(data: Uint8Array, start: number, end: number, seed: nu
 }
 
 function mix(h: number, word: number): number {
-  const k = Math.imul(word, 0xcc9e2d51);
-  h ^= Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+  // Multiplying carries a difference only upwards, the shift brings the high bits back down.
+  h = Math.imul(h ^ word, 0x9e3779b1);
+  return h ^ (h >>> 16);
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_TRANSIENT_ERRORS, NOT_APPROVED_ERRORS, STATE, STEP_TRANSIENT_ERRORS } from '../../../lib/recovery-state-machine.ts';
-import { runDefinition, synthesizeRunbook, type ExecutionOutcome, type SynthesizedRunbook } from '../../../local/stepfunctions/index.ts';
+import { runDefinition, synthesizeRunbook, type ExecutionOutcome, type ObjectStore, type SynthesizedRunbook } from '../../../local/stepfunctions/index.ts';
 import { validateExecutionInput } from '../../../lambdas/core/workflow/input.ts';
 import { EXAMPLE_CONFIG } from '../../../lib/config.ts';
 
@@ -123,7 +123,9 @@ describe('the synthesized definitions', () => {
   it('maps every Task state to the handler it invokes', () => {
     expect(synth.taskHandlers).toEqual({
       Diagnose: 'diagnose',
+      [STATE.planSegments]: 'blast-radius',
       [STATE.blastRadiusShard]: 'blast-radius',
+      [STATE.mergeSegments]: 'blast-radius',
       [STATE.readGroupOffsets]: 'read-offsets',
       PlanTarget: 'plan-target',
       AwaitApproval: 'request-approval',
@@ -132,6 +134,32 @@ describe('the synthesized definitions', () => {
       Report: 'report',
       NotifyFailure: 'notify-failure',
     });
+  });
+
+  it('scans a shard as a Distributed Map of its segments: items read from and results written to the run\'s shard keys, then merged', () => {
+    const shardItem = (runbook.States[STATE.blastRadius]!['ItemProcessor'] as Asl);
+    expect(shardItem.StartAt).toBe(STATE.planSegments);
+    expect(shardItem.States[STATE.planSegments]!['Next']).toBe(STATE.scanSegments);
+    const segments = shardItem.States[STATE.scanSegments]!;
+    expect(segments['Next']).toBe(STATE.mergeSegments);
+    expect(segments).toMatchObject({
+      Type: 'Map',
+      Label: 'ShardSegments',
+      MaxConcurrency: 4,
+      ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: expect.any(String), 'Key.$': '$.segments.items.key' } },
+      ResultWriter: { Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: expect.any(String), 'Prefix.$': '$.segments.results.prefix' } },
+      ItemSelector: { 'request.$': '$.request', 'shard.$': '$.shard', 'segment.$': '$$.Map.Item.Value', scan: { continuations: 0 } },
+      ResultPath: '$.segmentResults',
+    });
+    const processor = segments['ItemProcessor'] as Asl & { ProcessorConfig: unknown };
+    expect(processor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(processor.StartAt).toBe(STATE.blastRadiusShard);
+    // No tolerated failures: one failed segment fails the map run, and the shard with it (caught by BlastRadius).
+    expect(segments['ToleratedFailureCount']).toBeUndefined();
+    expect(segments['ToleratedFailurePercentage']).toBeUndefined();
+    const merge = shardItem.States[STATE.mergeSegments]!;
+    expect(merge['Parameters']).toMatchObject({ phase: 'merge', 'segments.$': '$.segments', 'results.$': '$.segmentResults' });
+    expect(merge['End']).toBe(true);
   });
 
   it('invokes the Lambdas directly so the local runner can map Resource ARNs to handlers', () => {
@@ -182,13 +210,66 @@ interface Run {
   /** Top-level states in the order they were entered. */
   states: string[];
   payload: { maxBytes: number; state: string | null };
+  /** What the run left in the in-memory S3 (bucket/key -> body). */
+  objects: Map<string, string>;
 }
 
-async function execute(handlers: Partial<Record<string, Handler>>): Promise<Run> {
+/** S3 as the Distributed Map reaches it, in memory: the segment items PlanSegments writes, the results the map writes. */
+function memoryObjects(): ObjectStore & { objects: Map<string, string> } {
+  const objects = new Map<string, string>();
+  return {
+    objects,
+    getObject: async (bucket, key) => {
+      const body = objects.get(`${bucket}/${key}`);
+      if (body === undefined) throw namedError('NoSuchKey', `no ${bucket}/${key}`);
+      return body;
+    },
+    putObject: async (bucket, key, body) => {
+      objects.set(`${bucket}/${key}`, body);
+    },
+  };
+}
+
+/** The artifacts bucket as the definition names it (the Distributed Map reads and writes there). */
+function artifactsBucket(): string {
+  const segments = allStates(runbook).find(([name]) => name === STATE.scanSegments)![1];
+  return (segments['ItemReader'] as { Parameters: { Bucket: string } }).Parameters.Bucket;
+}
+
+/** PlanSegments as the handler answers it: `count` segments of 100 offsets, written where the Distributed Map reads them. */
+async function planned(store: ObjectStore, input: unknown, count = 1): Promise<unknown> {
+  const shard = (input as { shard: { partition: number } }).shard;
+  const bucket = artifactsBucket();
+  const key = `shards/partition-${shard.partition}/segments/items.json`;
+  const segments = Array.from({ length: count }, (_, index) => ({ index, fromOffset: String(index * 100), toOffset: String(index * 100 + 100) }));
+  await store.putObject(bucket, key, JSON.stringify(segments));
+  return {
+    status: 'PLANNED',
+    partition: shard.partition,
+    brokerId: 2,
+    segments: count,
+    estimatedBytes: count * 1000,
+    plan: { ...PLAN.plan, key: `shards/partition-${shard.partition}/segments/plan.json` },
+    items: { bucket, key },
+    results: { bucket, prefix: `shards/partition-${shard.partition}/segments/results` },
+  };
+}
+
+function segmentDone(input: unknown): unknown {
+  const { shard, segment, scan } = input as { shard: { partition: number }; segment: { index: number }; scan: { continuations: number } };
+  return { status: 'SEGMENT_DONE', partition: shard.partition, brokerId: 2, segment, continuations: scan.continuations, bytesRead: 10, records: 1, scan: PLAN.plan };
+}
+
+/** `store.objects` is set to the run's in-memory S3, for handlers that write there. */
+async function execute(handlers: Partial<Record<string, Handler>>, store: { objects?: ObjectStore } = {}): Promise<Run> {
   const calls: Calls = {};
+  const objects = memoryObjects();
+  store.objects = objects;
   const defaults: Record<string, Handler> = {
     Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7, 9], shards: [{ partition: 7, brokerId: 2, groups: null }, { partition: 9, brokerId: 2, groups: null }], groups: [] }),
-    [STATE.blastRadiusShard]: (input) => {
+    [STATE.planSegments]: (input) => planned(objects, input),
+    [STATE.blastRadiusShard]: segmentDone,
+    [STATE.mergeSegments]: (input) => {
       const partition = (input as { shard: { partition: number } }).shard.partition;
       return { status: 'DONE', partition, brokerId: 2, groupsToRecover: partition === 7 ? ['billing', 'orders'] : ['search'], affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } };
     },
@@ -214,10 +295,15 @@ async function execute(handlers: Partial<Record<string, Handler>>): Promise<Run>
   const input = { clusterArn: REQUEST.clusterArn, lookbackMinutes: 60 };
   const run = runDefinition(synth.definition, input, {
     tasks,
-    context: { Execution: { Id: EXECUTION_ID, Input: input, StartTime: '2026-11-24T00:00:00Z' }, Task: { Token: 'token-1' } },
+    objects,
+    context: {
+      Execution: { Id: EXECUTION_ID, Input: input, StartTime: '2026-11-24T00:00:00Z' },
+      StateMachine: { Id: 'arn:aws:states:eu-west-1:123456789012:stateMachine:runbook', Name: 'runbook' },
+      Task: { Token: 'token-1' },
+    },
   });
   const outcome = await run.done;
-  return { calls, outcome, states: run.states, payload: run.payload };
+  return { calls, outcome, states: run.states, payload: run.payload, objects: objects.objects };
 }
 
 describe('the alarm starter, executed locally', () => {
@@ -311,10 +397,19 @@ describe('the runbook definition, executed locally', () => {
     expect(calls['Diagnose']).toEqual([
       { input: { clusterArn: REQUEST.clusterArn, lookbackMinutes: 60 }, executionArn: EXECUTION_ID, startTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
     ]);
-    expect(calls[STATE.blastRadiusShard]).toEqual([
-      { request: REQUEST, shard: { partition: 7, brokerId: 2, groups: null }, scan: { continuations: 0 } },
-      { request: REQUEST, shard: { partition: 9, brokerId: 2, groups: null }, scan: { continuations: 0 } },
-    ]);
+    const shards = [7, 9].map((partition) => ({ partition, brokerId: 2, groups: null }));
+    expect(calls[STATE.planSegments]).toEqual(shards.map((shard) => ({ phase: 'plan', request: REQUEST, shard })));
+    // One segment per shard here, scanned by the Distributed Map's child execution, then merged.
+    expect(calls[STATE.blastRadiusShard]).toEqual(
+      expect.arrayContaining(shards.map((shard) => ({ request: REQUEST, shard, segment: { index: 0, fromOffset: '0', toOffset: '100' }, scan: { continuations: 0 } }))),
+    );
+    expect(calls[STATE.blastRadiusShard]).toHaveLength(2);
+    const merges = calls[STATE.mergeSegments] as { phase: string; shard: { partition: number }; segments: { status: string }; results: { MapRunArn: string; ResultWriterDetails: { Bucket: string; Key: string } } }[];
+    expect(merges.map((m) => [m.phase, m.shard.partition, m.segments.status])).toEqual([['merge', 7, 'PLANNED'], ['merge', 9, 'PLANNED']]);
+    for (const merge of merges) {
+      expect(merge.results.MapRunArn).toMatch(/^arn:aws:states:eu-west-1:123456789012:mapRun:runbook\/ShardSegments:/);
+      expect(merge.results.ResultWriterDetails.Key).toMatch(new RegExp(`^shards/partition-${merge.shard.partition}/segments/results/[0-9a-f-]{36}/manifest\\.json$`));
+    }
     expect((calls[STATE.readGroupOffsets] as { groupId: string }[]).map((c) => c.groupId).sort()).toEqual(['billing', 'orders', 'search']);
     expect(calls[STATE.readGroupOffsets]).toContainEqual({ request: REQUEST, groupId: 'search', partition: 9 });
     const plan = calls['PlanTarget']![0] as { groups: unknown[]; diagnosis: unknown; request: unknown };
@@ -337,13 +432,14 @@ describe('the runbook definition, executed locally', () => {
       Diagnose: () => ({ request: REQUEST, verdict: 'HEALTHY', failingBrokers: [], failedShards: [], shards: [], groups: [] }),
     });
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'NOTHING_TO_RECOVER' } });
+    expect(calls[STATE.planSegments]).toBeUndefined();
     expect(calls[STATE.blastRadiusShard]).toBeUndefined();
     expect(Object.keys(calls['Report']![0] as object).sort()).toEqual(['diagnosis', 'request']);
   });
 
   it('reports without asking for approval when the failed shards hold no groups to recover', async () => {
     const { calls, outcome, states } = await execute({
-      [STATE.blastRadiusShard]: (input) => ({ partition: (input as { shard: { partition: number } }).shard.partition, brokerId: 2, groupsToRecover: [], affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } }),
+      [STATE.mergeSegments]: (input) => ({ partition: (input as { shard: { partition: number } }).shard.partition, brokerId: 2, groupsToRecover: [], affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } }),
       PlanTarget: () => ({ ...PLAN, summary: { ...PLAN.summary, groups: [], partitions: 0 } }),
       Report: () => ({ outcome: 'NOTHING_TO_RECOVER', result: PLAN.plan, summary: 'nothing' }),
     });
@@ -358,13 +454,18 @@ describe('the runbook definition, executed locally', () => {
   it('invokes a shard scan again from its checkpoint while it answers CONTINUE, and never counts that as a failure', async () => {
     const checkpoint = { bucket: 'artifacts', key: 'shards/partition-7/checkpoint.json', bytes: 10, sha256: 'c'.repeat(64) };
     let invocations = 0;
-    const { calls, outcome } = await execute({
+    const { calls, outcome, objects } = await execute({
       Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: null }], groups: [] }),
       [STATE.blastRadiusShard]: (input) => {
-        const scan = (input as { scan: { continuations: number } }).scan;
+        const { scan, segment } = input as { scan: { continuations: number }; segment: unknown };
         invocations++;
-        if (invocations < 3) return { status: 'CONTINUE', partition: 7, brokerId: 2, continuations: scan.continuations + 1, checkpoint, nextOffset: String(invocations * 100), endOffset: '300' };
-        return { status: 'DONE', partition: 7, brokerId: 2, continuations: scan.continuations, groupsToRecover: ['billing'], affectedGroups: ['billing'], topics: [], detail: { artifact: PLAN.plan } };
+        if (invocations < 3) return { status: 'CONTINUE', partition: 7, brokerId: 2, segment, continuations: scan.continuations + 1, checkpoint, nextOffset: String(invocations * 100), endOffset: '300' };
+        return segmentDone(input);
+      },
+      [STATE.mergeSegments]: (input) => {
+        // The merge is told where the map run's results are; reading them is the handler's business.
+        const { results } = input as { results: { ResultWriterDetails: { Bucket: string; Key: string } } };
+        return { status: 'DONE', partition: 7, brokerId: 2, continuations: 2, groupsToRecover: ['billing'], affectedGroups: ['billing'], topics: [], detail: { artifact: PLAN.plan }, manifest: results.ResultWriterDetails.Key };
       },
     });
     expect(outcome.status).toBe('SUCCEEDED');
@@ -374,9 +475,41 @@ describe('the runbook definition, executed locally', () => {
       expect.objectContaining({ status: 'CONTINUE', continuations: 1, checkpoint }),
       expect.objectContaining({ status: 'CONTINUE', continuations: 2, checkpoint, nextOffset: '200' }),
     ]);
-    const report = calls['Report']![0] as { blastRadius: unknown[] };
+    const report = calls['Report']![0] as { blastRadius: Array<{ manifest: string }> };
     expect(report.blastRadius).toEqual([expect.objectContaining({ status: 'DONE', continuations: 2, groupsToRecover: ['billing'] })]);
+    // The child's last answer is its result, in the map run's SUCCEEDED file the merge was pointed at.
+    const manifest = JSON.parse(objects.get(`${artifactsBucket()}/${report.blastRadius[0]!.manifest}`)!) as { ResultFiles: { SUCCEEDED: Array<{ Key: string }> } };
+    const [child] = JSON.parse(objects.get(`${artifactsBucket()}/${manifest.ResultFiles.SUCCEEDED[0]!.Key}`)!) as Array<{ Output: string }>;
+    expect(JSON.parse(child!.Output)).toMatchObject({ status: 'SEGMENT_DONE', continuations: 2, segment: { index: 0 } });
     expect(calls['NotifyFailure']).toBeUndefined();
+  });
+
+  it('scans every segment of a split shard in its own child execution and merges them once', async () => {
+    const store: { objects?: ObjectStore } = {};
+    const { calls, outcome } = await execute({
+      Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: null }], groups: [] }),
+      [STATE.planSegments]: (input) => planned(store.objects!, input, 3),
+    }, store);
+    expect(outcome.status).toBe('SUCCEEDED');
+    const scanned = (calls[STATE.blastRadiusShard] as { segment: { index: number; fromOffset: string } }[]).map((c) => c.segment);
+    expect(scanned.map((s) => s.index).sort()).toEqual([0, 1, 2]);
+    expect(calls[STATE.mergeSegments]).toHaveLength(1);
+  });
+
+  it('a segment that fails fails its map run and the shard: notified, nothing planned', async () => {
+    const store: { objects?: ObjectStore } = {};
+    const { calls, outcome } = await execute({
+      Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: null }], groups: [] }),
+      [STATE.planSegments]: (input) => planned(store.objects!, input, 3),
+      [STATE.blastRadiusShard]: (input) => {
+        if ((input as { segment: { index: number } }).segment.index === 1) throw namedError('RecoveryError.KAFKA_ERROR', 'fetch failed');
+        return segmentDone(input);
+      },
+    }, store);
+    expect(outcome).toMatchObject({ status: 'FAILED' });
+    expect(calls[STATE.mergeSegments]).toBeUndefined();
+    expect(calls['PlanTarget']).toBeUndefined();
+    expect(calls['NotifyFailure']![0]).toMatchObject({ state: STATE.blastRadius, error: { Error: 'States.ExceedToleratedFailureThreshold' } });
   });
 
   it('measures the state at every transition, and a state over 256 KiB fails the run as on AWS, past every Catch', async () => {
@@ -388,7 +521,7 @@ describe('the runbook definition, executed locally', () => {
     const groups = Array.from({ length: 300 }, (_, i) => `group-${i}`);
     const { calls, outcome, payload } = await execute({
       Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: null }], groups: [] }),
-      [STATE.blastRadiusShard]: () => ({ status: 'DONE', partition: 7, brokerId: 2, groupsToRecover: groups, affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } }),
+      [STATE.mergeSegments]: () => ({ status: 'DONE', partition: 7, brokerId: 2, groupsToRecover: groups, affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } }),
       [STATE.readGroupOffsets]: () => ({ artifact: { ...PLAN.plan, key: 'x'.repeat(1024) } }),
     });
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
@@ -401,7 +534,7 @@ describe('the runbook definition, executed locally', () => {
   it('handles a single shard with a single group', async () => {
     const { calls, outcome } = await execute({
       Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: ['billing'] }], groups: ['billing'] }),
-      [STATE.blastRadiusShard]: () => ({ partition: 7, brokerId: 2, groupsToRecover: ['billing'], affectedGroups: ['billing'], topics: ['invoices'], detail: { artifact: PLAN.plan } }),
+      [STATE.mergeSegments]: () => ({ partition: 7, brokerId: 2, groupsToRecover: ['billing'], affectedGroups: ['billing'], topics: ['invoices'], detail: { artifact: PLAN.plan } }),
     });
     expect(outcome.status).toBe('SUCCEEDED');
     expect(calls[STATE.readGroupOffsets]).toEqual([{ request: REQUEST, groupId: 'billing', partition: 7 }]);

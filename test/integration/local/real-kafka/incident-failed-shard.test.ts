@@ -32,7 +32,7 @@ import { startAwsStandins } from '../../../../local/aws/index.ts';
 import { BrokerLogSink } from '../../../../local/kafka/index.ts';
 import { createLocalRunbook } from '../../../../local/stepfunctions/index.ts';
 import { approvalMailParts } from '../../../e2e/incident.ts';
-import { appendUnreplayableCommit } from './unreplayable-record.ts';
+import { appendUnreplayableCommit } from '../../../../local/real-kafka/unreplayable-record.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.newest;
 const OFFSETS_PARTITIONS = 12;

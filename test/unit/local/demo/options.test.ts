@@ -2,14 +2,31 @@ import { describe, expect, it } from 'vitest';
 import { RecoveryError } from '../../../../lambdas/core/errors.ts';
 import { collapseProbeLines } from '../../../../local/demo/narrator.ts';
 import { parseDemoArgs } from '../../../../local/demo/options.ts';
+import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
 import { renderTable } from '../../../../local/demo/table.ts';
 
 describe('parseDemoArgs', () => {
   it('reads the flags', () => {
-    const plain = { assumeYes: false, json: false, keep: false, rehearsal: null, lambdaTimeoutSeconds: null };
+    const plain = { assumeYes: false, json: false, keep: false, kafka: { kind: 'local' }, rehearsal: null, lambdaTimeoutSeconds: null };
     expect(parseDemoArgs([])).toEqual({ help: false, options: plain });
     expect(parseDemoArgs(['--yes', '--json', '--keep'])).toEqual({ help: false, options: { ...plain, assumeYes: true, json: true, keep: true } });
     expect(parseDemoArgs(['--json', '--help'])).toEqual({ help: true });
+  });
+
+  it('refuses an unknown flag, naming it and the ones that exist', () => {
+    expect(() => parseDemoArgs(['--yess'])).toThrow(RecoveryError);
+    expect(() => parseDemoArgs(['--yess'])).toThrow('--yess: is not a demo option. Use --yes, --json, --keep, --kafka, --groups, --commits, --lambda-timeout or --help.');
+  });
+
+  it('reads --kafka local|real[:VERSION], the newest release by default, a line by its release', () => {
+    const kafka = (argv: string[]): unknown => (parseDemoArgs(argv) as { options: { kafka: unknown } }).options.kafka;
+    expect(kafka(['--kafka', 'real'])).toEqual({ kind: 'real', version: REAL_KAFKA_RELEASES.newest });
+    expect(kafka(['--kafka=real:4.1'])).toEqual({ kind: 'real', version: REAL_KAFKA_RELEASES.vulnerable41 });
+    expect(kafka(['--kafka', 'real:4.0.2', '--yes'])).toEqual({ kind: 'real', version: '4.0.2' });
+    expect(kafka(['--kafka', 'local'])).toEqual({ kind: 'local' });
+    for (const bad of [['--kafka'], ['--kafka', 'remote'], ['--kafka', 'real:2.8']]) {
+      expect(() => parseDemoArgs(bad)).toThrow(/^--kafka: .*Use --kafka local, --kafka real/);
+    }
   });
 
   it('reads the rehearsal flags, with a value after the flag or after =', () => {
@@ -26,11 +43,6 @@ describe('parseDemoArgs', () => {
     // --lambda-timeout alone keeps the story; --groups alone gets 50 commits per partition the groups read.
     expect(options(['--lambda-timeout=60'])).toMatchObject({ rehearsal: null, lambdaTimeoutSeconds: 60 });
     expect(options(['--groups', '2'])).toMatchObject({ rehearsal: { groups: 2, commits: (6 + 12) * 50 } });
-  });
-
-  it('refuses an unknown flag, naming it and the ones that exist', () => {
-    expect(() => parseDemoArgs(['--yess'])).toThrow(RecoveryError);
-    expect(() => parseDemoArgs(['--yess'])).toThrow('--yess: is not a demo option. Use --yes, --json, --keep, --groups, --commits, --lambda-timeout or --help.');
   });
 
   it('refuses bad rehearsal values, naming the flag and the fix', () => {
@@ -53,6 +65,7 @@ describe('parseDemoArgs', () => {
       '--commits: 500 commits cannot give each of the 100 groups an offset on every partition it reads (900 partitions). Use --commits 900 or more, or fewer --groups.',
     );
     expect(refusal(['--commits', '5', '--commits', '6'])).toBe('--commits: is given twice. Give --commits once.');
+    expect(refusal(['--groups', '10', '--kafka', 'real'])).toBe('--kafka: the rehearsal bulk-loads the shard of the local cluster. Leave --kafka out (or use --kafka local) with --groups and --commits.');
   });
 });
 
