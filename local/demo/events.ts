@@ -108,8 +108,8 @@ export interface RehearsalResult {
   mode: 'rehearsal';
   /** The report's outcome; FAILED when the run ended without a report, NOT_APPROVED when rejected. */
   outcome: Outcome | 'FAILED' | 'NOT_APPROVED';
-  /** Why the run failed (the execution's error and cause), else null. */
-  failure: { error: string; cause: string } | null;
+  /** Why the run failed (the execution's error and cause, the last task that failed), else null. */
+  failure: { error: string; cause: string; state: string | null } | null;
   groups: number;
   commits: number;
   lambdaTimeoutSeconds: number | null;

@@ -125,7 +125,9 @@ async function rehearse(env: IncidentEnvironment, options: RunRehearsalOptions, 
     };
     if (outcome.status !== 'SUCCEEDED') {
       const rejected = answer !== null && !answer.approved;
-      return { ...base, ok: rejected, outcome: rejected ? 'NOT_APPROVED' : 'FAILED', failure: { error: outcome.error, cause: outcome.cause }, groupsRecovered: 0, groupsVerified: 0, mismatches: [] };
+      const failedTask = [...execution.invocations].reverse().find((i) => i.error !== undefined)?.state ?? null;
+      const failure = { error: outcome.error, cause: outcome.cause, state: failedTask };
+      return { ...base, ok: rejected, outcome: rejected ? 'NOT_APPROVED' : 'FAILED', failure, groupsRecovered: 0, groupsVerified: 0, mismatches: [] };
     }
     const report = readReport(env, outcome.output as ReportOutput);
     const groupsRecovered = report.groups.filter((g) => g.seeded === 'SEEDED' && g.verified === true).length;

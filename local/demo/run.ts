@@ -89,7 +89,7 @@ async function main(): Promise<never> {
 function rehearsalVerdict(r: RehearsalResult): string {
   const took = `${(r.durationMs / 1000).toFixed(1)} s`;
   if (r.outcome === 'NOT_APPROVED') return `Rehearsal done in ${took}: the plan was rejected and nothing was written to Kafka.`;
-  if (r.failure !== null) return `Rehearsal failed after ${took}: ${r.failure.error}: ${r.failure.cause}`;
+  if (r.failure !== null) return `Rehearsal failed after ${took}${r.failure.state ? ` in ${r.failure.state}` : ''}: ${r.failure.error}: ${r.failure.cause}`;
   const figures =
     `${r.groupsVerified} of ${r.groups} target groups equal what was committed, ${r.continuations} scan continuation(s), ` +
     `largest state ${r.maxStatePayloadBytes.toLocaleString('en-US')} bytes, shard read ${(r.shardBytesRead / Math.max(1, r.shardBytes)).toFixed(2)} times`;
