@@ -1,8 +1,7 @@
 /**
  * Secrets Manager stand-in (awsJson1_1, target secretsmanager): GetSecretValue by ARN or name for
- * the secrets it was given (the approval link signing key, a SCRAM user). An unknown secret, and
- * a stage no version carries (AWSPREVIOUS of a secret never rotated), answer
- * ResourceNotFoundException, as the service does.
+ * the secrets it was given (the approval link signing key, a SCRAM user). An unknown secret
+ * answers ResourceNotFoundException, as the service does.
  */
 import { randomUUID } from 'node:crypto';
 import { awsJsonHandler, requiredString } from './aws-json.ts';
@@ -32,14 +31,14 @@ export class SecretsManagerStandin {
       operations: {
         GetSecretValue: (input) => {
           const id = requiredString(input, 'SecretId', 'InvalidParameterException');
-          if (input['VersionId'] !== undefined) throw new ServiceError('InvalidRequestException', 400, 'the stand-in keeps only the AWSCURRENT version');
+          const stage = input['VersionStage'];
+          if (input['VersionId'] !== undefined || (stage !== undefined && stage !== 'AWSCURRENT' && stage !== 'AWSPREVIOUS')) {
+            throw new ServiceError('InvalidRequestException', 400, 'the stand-in keeps only the AWSCURRENT version');
+          }
           const secret = this.secrets.get(id) ?? [...this.secrets.values()].find((s) => s.name === id);
           if (!secret) throw new ServiceError('ResourceNotFoundException', 400, "Secrets Manager can't find the specified secret.");
-          // Each secret here has one version, never rotated: another stage (AWSPREVIOUS) is one no version carries.
-          const stage = input['VersionStage'];
-          if (stage !== undefined && stage !== 'AWSCURRENT') {
-            throw new ServiceError('ResourceNotFoundException', 400, `Secrets Manager can't find the specified secret value for staging label: ${String(stage)}`);
-          }
+          // Secrets here are never rotated: as on AWS, no version carries AWSPREVIOUS yet.
+          if (stage === 'AWSPREVIOUS') throw new ServiceError('ResourceNotFoundException', 400, "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS");
           return {
             ARN: secret.arn,
             Name: secret.name,

@@ -119,4 +119,8 @@ describe('SNS, Step Functions task tokens and Secrets Manager', () => {
     // A secret never rotated has no AWSPREVIOUS version: the service answers ResourceNotFoundException, read as "none".
     expect(await getPreviousSecretString(awsClients.secrets(), SECRET)).toBeNull();
   });
+
+  it('a never-rotated secret has no AWSPREVIOUS version, as Secrets Manager answers it (the link signing key\'s fallback)', async () => {
+    expect(await getPreviousSecretString(awsClients.secrets(), SECRET)).toBeNull();
+  });
 });
