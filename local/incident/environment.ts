@@ -57,6 +57,8 @@ export interface IncidentEnvironmentOptions {
   config?: Partial<RecoveryConfig>;
   /** Who the AWS_IAM approval URL knows (test credentials and the principal ARN each stands for). */
   approvers?: readonly TestPrincipal[];
+  /** Every Lambda's timeout in seconds instead of the synthesized ones (enforced by the runner). */
+  lambdaTimeoutSeconds?: number;
 }
 
 export async function startIncidentEnvironment(options: IncidentEnvironmentOptions = {}): Promise<IncidentEnvironment> {
@@ -70,7 +72,12 @@ export async function startIncidentEnvironment(options: IncidentEnvironmentOptio
     stops.push(() => local.stop());
     const aws = await startAwsStandins({ cluster: local, clusterName: CLUSTER_NAME });
     stops.push(() => aws.stop());
-    const runbook = await createLocalRunbook({ aws, ...(options.config ? { config: options.config } : {}), ...(options.approvers ? { approvers: options.approvers } : {}) });
+    const runbook = await createLocalRunbook({
+      aws,
+      ...(options.config ? { config: options.config } : {}),
+      ...(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds }),
+      ...(options.approvers ? { approvers: options.approvers } : {}),
+    });
     stops.push(() => runbook.close());
     const port = createKafkaPort({ brokers: local.bootstrapServers, clientId: 'incident-operator' });
     stops.push(() => port.close());
