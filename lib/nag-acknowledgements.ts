@@ -6,6 +6,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import type { RecoveryConfig } from './config.ts';
 import { artifactResourcePatterns } from './artifact-access.ts';
+import { readOffsetsResultKeys } from './state-machine/read-offsets.ts';
 import { mskGroupArn, mskTopicArn, type MskClusterArnParts } from './msk-arns.ts';
 import { DEFAULT_SIZING, HANDLER_NAMES, type HandlerName } from './recovery-functions.ts';
 import { KAFKA_ACCESS } from './recovery-permissions.ts';
@@ -22,6 +23,8 @@ export interface NagSubjects {
   artifactsBucket: s3.IBucket;
   signingKey: secretsmanager.ISecret;
   stateMachineRole: iam.IRole;
+  /** Its Distributed Maps manage their child executions. */
+  stateMachine: IConstruct;
   stateMachineName: string;
   starterRole: iam.IRole;
 }
@@ -73,6 +76,13 @@ export function acknowledgeFindings(subjects: NagSubjects): void {
   }
   ack(subjects.stateMachineRole, 'AwsSolutions-IAM5[Resource::*]',
     'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permissions.');
+  ack(subjects.stateMachineRole, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.artifactsBucket)}.Arn>/${readOffsetsResultKeys(subjects.stateMachineName)}]`,
+    'The ReadOffsets Distributed Map writes its result files under the run\'s own prefix, whose execution name is known only at run time; the pattern names this state machine and the read-offsets/map-run folder only.');
+  // The Distributed Map's child executions are named by Step Functions at run time; CDK scopes them to this machine's executions.
+  for (const suffix of [':*', '/*:*']) {
+    ack(subjects.stateMachine, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${cluster.region}:${cluster.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId(stack, subjects.stateMachine)}"}]}]}${suffix}]`,
+      'A Distributed Map describes, stops and redrives its own child executions, whose names Step Functions chooses at run time; the ARN pattern names this state machine\'s executions only.');
+  }
   ack(subjects.starterRole, 'AwsSolutions-IAM5[Resource::*]',
     'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permissions.');
 

@@ -46,6 +46,8 @@ export class RecoveryStack extends Stack {
     this.settings = settings;
     // S3 log delivery through a bucket policy instead of the legacy LogDeliveryWrite ACL.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    // Distributed Maps render ResultWriterV2 (a JSONPath prefix, the writer's own IAM) instead of the deprecated writer.
+    this.node.setContext('@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2', true);
     if (settings.exampleKeys.length > 0) {
       Annotations.of(this).addWarningV2(
         'coordinator-recovery:example-config',
@@ -103,6 +105,7 @@ export class RecoveryStack extends Stack {
 
     this.runbook = new RecoveryStateMachine(this, 'Runbook', {
       stateMachineName,
+      artifactsBucket: this.artifacts.bucket,
       approvalTimeout,
       ...(approvalHeartbeat ? { approvalHeartbeat } : {}),
       logRetention,
@@ -119,6 +122,8 @@ export class RecoveryStack extends Stack {
       },
     });
 
+    // The ReadOffsets Distributed Map writes its result files into the SSE-KMS bucket and its reader lists it.
+    this.key.grant(this.runbook.stateMachine.role, 'kms:GenerateDataKey', 'kms:Decrypt');
     // No run ends silently: failures the runbook cannot catch still reach the topic.
     new RunEndNotice(this, 'RunEndNotice', { stateMachine: this.runbook.stateMachine, topic: this.approval.topic });
     this.canary = new ShardCanary(this, 'ShardCanary', {
@@ -154,6 +159,7 @@ export class RecoveryStack extends Stack {
       artifactsBucket: this.artifacts.bucket,
       signingKey: this.approval.signingKey,
       stateMachineRole: this.runbook.stateMachine.role,
+      stateMachine: this.runbook.stateMachine,
       stateMachineName,
       starterRole: this.trigger.starter.role,
     });

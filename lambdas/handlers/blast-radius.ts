@@ -8,7 +8,7 @@ import type { BlastRadiusContinue, BlastRadiusOutput, BlastRadiusStepOutput } fr
 import type { ScanCheckpoint } from '../core/model.ts';
 import { parseBlastRadiusInput } from '../core/workflow/step-inputs.ts';
 import { scanShard, shardGroupOffsets } from '../core/operations/index.ts';
-import { artifactKey, getJson, putJson, shardGroupResultKey, shardScanPrefix } from '../aws/artifacts.ts';
+import { artifactKey, getJson, putJson, shardGroupResultKey, shardGroupResultsPrefix, shardScanPrefix } from '../aws/artifacts.ts';
 import { artifactStore, defineStep, scanDeadlineAt, withKafka, type HandlerDeps } from './runtime.ts';
 
 /** Parallel PutObjects while storing the groups: enough to hide S3 latency, few enough for one Lambda. */
@@ -22,7 +22,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
     const checkpoint = progress?.checkpoint ? await getJson<ScanCheckpoint>(store.s3, progress.checkpoint) : undefined;
     const continuations = progress?.continuations ?? 0;
     const deadline = scanDeadlineAt(deps, context);
-    const groupResults = `${prefix}groups/`;
+    const groupResults = shardGroupResultsPrefix(request.executionArn, shard.partition);
     const outcome = await withKafka(deps, request, async (port) => {
       const scanned = await scanShard(port, { partition: shard.partition, window: { since: request.window.since } }, {
         ...(checkpoint ? { checkpoint } : {}),
@@ -72,9 +72,9 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       continuations,
       bytesRead: result.scan.bytes,
       records: result.scan.records,
-      groupsToRecover,
-      affectedGroups: all,
-      topics,
+      groupCount: groupsToRecover.length,
+      affectedGroupCount: all.length,
+      topicCount: topics.length,
       // Always by reference: the Map gathers every shard's output into one state.
       detail: { artifact: await putJson(store, artifactKey(request.executionArn, `blast-radius/partition-${shard.partition}.json`), result) },
       groupResults,

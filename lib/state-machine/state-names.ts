@@ -8,7 +8,6 @@ export const STATE = {
   shardScanDone: 'ShardScanDone',
   shardScanned: 'ShardScanned',
   readOffsets: 'ReadOffsets',
-  readShardGroups: 'ReadShardGroups',
   readGroupOffsets: 'ReadGroupOffsets',
   hasPlannedGroups: 'AnythingToApprove',
   planTarget: 'PlanTarget',

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { Consumer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
-import type { BlastRadiusOutput, DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput, SeedOffsetsOutput, VerifyOutput } from '../../lambdas/core/workflow/documents.ts';
+import type { BlastRadiusOutput, DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput, SeedOffsetsOutput, SeedResultDocument, VerifyOutput } from '../../lambdas/core/workflow/documents.ts';
 import { suggestedName } from '../../lambdas/core/workflow/planning.ts';
 import { STATE } from '../../lib/recovery-state-machine.ts';
 import type { LocalExecution, LocalRunbook } from '../../local/stepfunctions/index.ts';
@@ -61,7 +61,8 @@ async function approvalMail(execution: LocalExecution) {
 async function plannedTarget(execution: LocalExecution): Promise<string> {
   await approvalMail(execution);
   const plan = invocationOutput<PlanTargetOutput>(execution, 'PlanTarget');
-  return plan.summary.groups.find((g) => g.sourceGroup === GROUP)!.targetGroup;
+  const stored = JSON.parse(incident.aws.s3.readText(plan.plan.bucket, plan.plan.key)!) as RecoveryPlan;
+  return stored.groups.find((g) => g.sourceGroup === GROUP)!.targetGroup;
 }
 
 async function expectNoOffsets(groupId: string): Promise<void> {
@@ -196,7 +197,10 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     const outcome = await execution.done;
     expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
     expect((outcome as { output: ReportOutput }).output.outcome).toBe('RECOVERED');
-    expect(invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets').groups[0]).toMatchObject({ targetGroup: target, status: 'SEEDED' });
+    const seed = invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets');
+    expect(seed.groups).toEqual({ seeded: 1, partial: 0, failed: 0, skippedBlocked: 0 });
+    const seeded = JSON.parse(incident.aws.s3.readText(seed.fullResult.bucket, seed.fullResult.key)!) as SeedResultDocument;
+    expect(seeded.groups[0]).toMatchObject({ targetGroup: target, status: 'SEEDED' });
     await expectResumesWhereBillingStopped(target);
   }, 60_000);
 

@@ -1,7 +1,7 @@
 /** Verification: OffsetFetch on each seeded target must return exactly the planned offsets. */
 import { isRecoveryError, kafkaErrorName } from '../errors.ts';
 import type { KafkaPort } from '../ports.ts';
-import type { GroupPlan, GroupVerification, OffsetMismatch, RecoveryPlan, VerifyOutput } from './documents.ts';
+import type { GroupPlan, GroupVerification, OffsetMismatch, RecoveryPlan, VerifyResultDocument } from './documents.ts';
 
 export async function verifyGroup(port: KafkaPort, group: GroupPlan): Promise<GroupVerification> {
   try {
@@ -22,7 +22,7 @@ export async function verifyGroup(port: KafkaPort, group: GroupPlan): Promise<Gr
 }
 
 /** Blocked groups were never seeded, so they are not verified. */
-export async function verifyPlan(port: KafkaPort, plan: RecoveryPlan): Promise<VerifyOutput> {
+export async function verifyPlan(port: KafkaPort, plan: RecoveryPlan): Promise<VerifyResultDocument> {
   const groups: GroupVerification[] = [];
   for (const group of plan.groups) {
     if (!group.blocked) groups.push(await verifyGroup(port, group));

@@ -65,7 +65,7 @@ describe('the synthesized definitions', () => {
     expect(runbook.States['BlastRadius']!['ItemsPath']).toBe('$.diagnosis.shards');
     expect(runbook.States['ReadOffsets']!.Type).toBe('Map');
     expect(runbook.States['ReadOffsets']!['ItemsPath']).toBe('$.blastRadius');
-    const perShard = (runbook.States['ReadOffsets']!['ItemProcessor'] as Asl).States[STATE.readShardGroups]!;
+    const perShard = (runbook.States['ReadOffsets']!['ItemProcessor'] as Asl).States[STATE.readGroupOffsets]!;
     expect(perShard.Type).toBe('Map');
     expect(perShard['ItemsPath']).toBe('$.groups');
     // Only definite paths: no `[*]` projections, which interpreters disagree on.
