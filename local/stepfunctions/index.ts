@@ -12,12 +12,15 @@ import type { AslDefinition } from './asl.ts';
 import { EnvironmentResolver } from './environment.ts';
 import { startFunctionUrl, type FunctionUrlResult, type RunningFunctionUrl } from './function-url.ts';
 import { clientsFromEnvironment, invokeLikeLambda, loadHandler, type LocalClients, type LocalFunction } from './lambda-runtime.ts';
+import { s3ObjectStore } from './object-store.ts';
 import { runDefinition, type ExecutionOutcome, type TaskFunction } from './run-definition.ts';
 import { lambdaTasks, synthesizeRunbook, type SynthesizedRunbook } from './synthesize.ts';
 
 export { renderDefinition, stateMachineIds, taskResources, taskStates, type AslDefinition, type AslState } from './asl.ts';
 export { synthesizeRunbook, lambdaTasks, type LambdaTask, type SynthesizedRunbook } from './synthesize.ts';
-export { runDefinition, type DefinitionRun, type ExecutionOutcome, type RunDefinitionOptions, type TaskFunction } from './run-definition.ts';
+export { runDefinition, STATE_PAYLOAD_LIMIT_BYTES, type DefinitionRun, type ExecutionOutcome, type RunDefinitionOptions, type TaskFunction } from './run-definition.ts';
+export { MAP_RUN_ERRORS, type ObjectStore } from './distributed-map.ts';
+export { s3ObjectStore } from './object-store.ts';
 export { clientsFromEnvironment, LambdaTaskError } from './lambda-runtime.ts';
 export { startFunctionUrl } from './function-url.ts';
 
@@ -100,6 +103,8 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
   });
 
   const clients: LocalClients[] = [];
+  // What the state machine's role reaches for Distributed Maps' ItemReader and ResultWriter.
+  const objects = s3ObjectStore(aws.clientConfig('s3'));
   try {
     const resolver = new EnvironmentResolver({ aws, template: synthesized.template, region, account, functionUrl: functionUrl.url });
     const functions = new Map<string, LocalFunction>();
@@ -180,6 +185,7 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
       const execution = runDefinition(definition, input, {
         tasks: localTasks,
         retryIntervalMs,
+        objects,
         context: {
           Execution: { Id: executionArn, Name: name, Input: input, StartTime: new Date().toISOString(), RoleArn: `arn:aws:iam::${account}:role/local` },
           StateMachine: { Id: stateMachineArn, Name: synthesized.stateMachineName },
@@ -215,11 +221,13 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
       start,
       close: async () => {
         for (const c of clients) c.destroy();
+        objects.close();
         await functionUrl.close();
       },
     };
   } catch (error) {
     for (const c of clients) c.destroy();
+    objects.close();
     await functionUrl.close();
     throw error;
   }

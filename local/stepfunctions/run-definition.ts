@@ -5,7 +5,8 @@
  * and wraps the result, pauses between retries, and how an execution's end is reported.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
-import { taskResources, type AslDefinition } from './asl.ts';
+import { taskResources, taskStates, type AslDefinition } from './asl.ts';
+import { runDistributedMap, separateDistributedMaps, type ChildOutcome, type ObjectStore } from './distributed-map.ts';
 
 // aws-local-stepfunctions 3 calls Promise.withResolvers, which Node only has from 22 on.
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
@@ -39,6 +40,8 @@ export interface RunDefinitionOptions {
   context?: Record<string, unknown>;
   /** Pause before each Retry attempt instead of the definition's interval; default 0. */
   retryIntervalMs?: number;
+  /** S3 for Distributed Maps' ItemReader and ResultWriter; needed only when the definition reads or writes there. */
+  objects?: ObjectStore;
 }
 
 export interface DefinitionRun {
@@ -46,7 +49,10 @@ export interface DefinitionRun {
   done: Promise<ExecutionOutcome>;
   /** Top-level states entered so far, in order. */
   states: string[];
-  /** The largest state input, output or task result seen so far, in bytes of JSON (Map items included), and where. */
+  /**
+   * The largest state input, output or task result seen so far, in bytes of JSON (Map items and
+   * Distributed Map child executions included), and where.
+   */
   payload: { maxBytes: number; state: string | null };
   abort(): void;
 }
@@ -61,15 +67,54 @@ function payloadBytes(value: unknown): number {
 const LAMBDA_INTEGRATION = /^arn:aws[a-z-]*:states:::lambda:invoke(\.waitForTaskToken)?$/;
 
 export function runDefinition(definition: AslDefinition, input: unknown, options: RunDefinitionOptions): DefinitionRun {
-  const resources = taskResources(definition);
-  const missing = [...resources.keys()].filter((state) => options.tasks[state] === undefined);
+  const known = new Set(taskStates(definition).map(([name]) => name));
+  const missing = [...known].filter((state) => options.tasks[state] === undefined);
   if (missing.length > 0) throw new Error(`no local function for Task state(s) ${missing.join(', ')}`);
+  const unknown = Object.keys(options.tasks).filter((state) => !known.has(state));
+  if (unknown.length > 0) throw new Error(`${unknown.join(', ')} is not a Task state of this definition`);
+  return execute(definition, input, options);
+}
+
+/**
+ * One execution: the parent's, or a Distributed Map's child (which measures its own payload
+ * against the limit, as each child execution is limited on AWS). `options.tasks` may hold more
+ * than this definition's Task states.
+ */
+function execute(definition: AslDefinition, input: unknown, options: RunDefinitionOptions): DefinitionRun {
+  const { runnable, maps } = separateDistributedMaps(definition);
+  const resources = taskResources(runnable);
+  const children = new Set<DefinitionRun>();
+  const aborted = new AbortController();
 
   const localHandlers = Object.fromEntries(
-    Object.entries(options.tasks).map(([state, task]) => {
-      const resource = resources.get(state);
-      if (resource === undefined) throw new Error(`${state} is not a Task state of this definition`);
-      const integration = LAMBDA_INTEGRATION.exec(resource);
+    [...resources.keys()].map((state) => {
+      const mapState = maps.get(state);
+      if (mapState !== undefined) {
+        return [
+          state,
+          (effectiveInput: unknown): Promise<unknown> =>
+            runDistributedMap(state, mapState, effectiveInput, {
+              context: options.context ?? {},
+              objects: options.objects,
+              resolveTemplate,
+              resolvePath,
+              signal: aborted.signal,
+              runChild: async (childDefinition, childInput, childContext): Promise<ChildOutcome> => {
+                const child = execute(childDefinition, childInput, { ...options, context: childContext });
+                children.add(child);
+                try {
+                  return await child.done;
+                } finally {
+                  children.delete(child);
+                  if (child.payload.maxBytes > payload.maxBytes) Object.assign(payload, child.payload);
+                }
+              },
+            }),
+        ];
+      }
+      const task = options.tasks[state];
+      if (task === undefined) throw new Error(`no local function for Task state ${state}`);
+      const integration = LAMBDA_INTEGRATION.exec(resources.get(state)!);
       return [
         state,
         async (parameters: unknown): Promise<unknown> => {
@@ -113,7 +158,7 @@ export function runDefinition(definition: AslDefinition, input: unknown, options
     ]),
   );
   const retryIntervalMs = options.retryIntervalMs ?? 0;
-  const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
+  const machine = machineFor(runnable);
   const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: measuredHandlers as never,
@@ -122,7 +167,12 @@ export function runDefinition(definition: AslDefinition, input: unknown, options
     ...(options.context ? { context: options.context as never } : {}),
   });
 
-  stop = () => execution.abort();
+  const abort = (): void => {
+    aborted.abort();
+    for (const child of children) child.abort();
+    execution.abort();
+  };
+  stop = abort;
 
   const states: string[] = [];
   const logging = (async () => {
@@ -148,5 +198,47 @@ export function runDefinition(definition: AslDefinition, input: unknown, options
     const limit = exceeded as { error: string; cause: string } | null;
     return limit === null ? outcome : { status: 'FAILED', ...limit };
   })();
-  return { done, states, payload, abort: () => execution.abort() };
+  return { done, states, payload, abort };
+}
+
+/**
+ * Building a StateMachine validates the definition, which takes the library most of a second; a
+ * Distributed Map starts one child execution per item, all of the same definition, so machines
+ * are kept by definition (a machine runs any number of executions, concurrently too).
+ */
+const machines = new Map<string, StateMachine>();
+
+function machineFor(definition: AslDefinition): StateMachine {
+  const key = JSON.stringify(definition);
+  let machine = machines.get(key);
+  if (machine === undefined) {
+    machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: false } });
+    machines.set(key, machine);
+  }
+  return machine;
+}
+
+/** Parameters-style templates and reference paths evaluated by the library itself, one Pass state each. */
+function passMachine(state: Record<string, unknown>): StateMachine {
+  return machineFor({ StartAt: 'Evaluate', States: { Evaluate: { Type: 'Pass', ...state, End: true } } });
+}
+
+async function evaluate(state: Record<string, unknown>, input: unknown, context: Record<string, unknown>): Promise<unknown> {
+  try {
+    return await passMachine(state).run(input as never, { context: context as never }).result;
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    const failure = cause instanceof Error ? cause : (error as Error);
+    const runtime = new Error(failure.message);
+    runtime.name = 'States.Runtime';
+    throw runtime;
+  }
+}
+
+function resolveTemplate(template: unknown, input: unknown, context: Record<string, unknown>): Promise<unknown> {
+  return evaluate({ Parameters: template }, input, context);
+}
+
+function resolvePath(path: string, input: unknown, context: Record<string, unknown>): Promise<unknown> {
+  return evaluate({ InputPath: path }, input, context);
 }
