@@ -22,6 +22,7 @@ export interface StoredObject {
 export class S3Standin {
   readonly handler: StandinHandler;
   private readonly buckets = new Map<string, Map<string, StoredObject>>();
+  private readonly damage: Array<{ bucket: string; matches: (key: string) => boolean }> = [];
 
   constructor(bucketNames: string[]) {
     for (const name of bucketNames) this.buckets.set(name, new Map());
@@ -36,6 +37,19 @@ export class S3Standin {
   /** An object's text, or undefined; for tests and the demo. */
   readText(bucket: string, key: string): string | undefined {
     return this.buckets.get(bucket)?.get(key)?.body.toString('utf8');
+  }
+
+  /**
+   * Fault injection: objects written to matching keys from now on are stored damaged (not JSON),
+   * as a corrupted or tampered artifact would read. Returns the function that stops it.
+   */
+  damageWrites(bucket: string, matches: (key: string) => boolean): () => void {
+    const rule = { bucket, matches };
+    this.damage.push(rule);
+    return () => {
+      const index = this.damage.indexOf(rule);
+      if (index >= 0) this.damage.splice(index, 1);
+    };
   }
 
   keys(bucket: string): string[] {
@@ -118,8 +132,9 @@ export class S3Standin {
       }
     }
     const sse = header(request, 'x-amz-server-side-encryption') ?? null;
+    const damaged = this.damage.some((rule) => this.buckets.get(rule.bucket) === bucket && rule.matches(key));
     const object: StoredObject = {
-      body: Buffer.from(bytes),
+      body: damaged ? Buffer.from('{"damaged by the stand-in\'s fault injection') : Buffer.from(bytes),
       contentType: header(request, 'content-type') ?? 'binary/octet-stream',
       etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
       // S3 timestamps have second precision (Last-Modified is an HTTP date).
