@@ -48,6 +48,12 @@ export interface RecoveryConfig {
   dataTopicPattern: string;
   /** Minutes between two runs of the shard canary (1-60); its alarm starts the runbook. */
   canaryRate: number;
+  /**
+   * About how many bytes of a failed shard one segment scan reads: a shard's window is split into
+   * its size over this many segments (at most 64), scanned in parallel and merged. A shard
+   * smaller than this is one segment.
+   */
+  segmentBytes: number;
 }
 
 export interface ResolvedRecoveryConfig {
@@ -77,6 +83,7 @@ export const EXAMPLE_CONFIG: RecoveryConfig = {
   sourceGroupPattern: '*',
   dataTopicPattern: '*',
   canaryRate: 1,
+  segmentBytes: 256 * 1024 * 1024,
 };
 
 /** Keys that have a sensible default, as opposed to an example that must be replaced. */
@@ -91,6 +98,7 @@ const DEFAULTED_KEYS = new Set<keyof RecoveryConfig>([
   'dataTopicPattern',
   'availabilityZones',
   'canaryRate',
+  'segmentBytes',
 ]);
 
 /** CloudWatch Logs accepts only these retention periods. */
@@ -158,6 +166,7 @@ function validate(raw: Record<keyof RecoveryConfig, unknown>): RecoveryConfig {
     sourceGroupPattern: requiredString(raw.sourceGroupPattern, 'sourceGroupPattern', /^[A-Za-z0-9._*-]{1,249}$/, 'give a group name or a pattern ending in *'),
     dataTopicPattern: requiredString(raw.dataTopicPattern, 'dataTopicPattern', /^[A-Za-z0-9._*-]{1,249}$/, 'give a topic name or a pattern ending in *'),
     canaryRate: integer(raw.canaryRate, 'canaryRate', 1, 60),
+    segmentBytes: integer(raw.segmentBytes, 'segmentBytes', 1024, 1024 ** 4),
   };
   if (scramSecretArn !== undefined) config.scramSecretArn = scramSecretArn;
   const kmsKey = optionalString(raw.scramSecretKmsKeyArn, 'scramSecretKmsKeyArn', /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'give the key ARN (not an alias) that encrypts the SCRAM secret');

@@ -3,9 +3,10 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 import type { RecoveryConfig } from './config.ts';
-import { artifactResourcePatterns } from './artifact-access.ts';
+import { artifactKeyPatterns, artifactResourcePatterns } from './artifact-access.ts';
 import { readOffsetsResultKeys } from './state-machine/read-offsets.ts';
 import { mskGroupArn, mskTopicArn, type MskClusterArnParts } from './msk-arns.ts';
 import { DEFAULT_SIZING, HANDLER_NAMES, type HandlerName } from './recovery-functions.ts';
@@ -23,8 +24,8 @@ export interface NagSubjects {
   artifactsBucket: s3.IBucket;
   signingKey: secretsmanager.ISecret;
   stateMachineRole: iam.IRole;
-  /** Its Distributed Maps manage their child executions. */
-  stateMachine: IConstruct;
+  /** The runbook: CDK attaches its Distributed Map policy (StartExecution on itself) to it. */
+  stateMachine: sfn.StateMachine;
   stateMachineName: string;
   starterRole: iam.IRole;
 }
@@ -74,15 +75,21 @@ export function acknowledgeFindings(subjects: NagSubjects): void {
     ack(subjects.stateMachineRole, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.functions[name])}.Arn>:*]`,
       'CDK grants lambda:InvokeFunction on the function and its versions (":*"); the state machine invokes only its own step functions.');
   }
+  ack(subjects.stateMachineRole, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.artifactsBucket)}.Arn>/${artifactKeyPatterns(subjects.stateMachineName, ['shards/*'])[0]}]`,
+    'The shard segments\' Distributed Map reads its items and writes its results under a run\'s shard-scan keys, named by the execution at run time; the pattern names this state machine and the shards/ folder only.');
+  // CDK's own policy for a Distributed Map: StartExecution on this machine, Describe/Stop/Redrive on its executions.
+  const mapRunPolicy = subjects.stateMachine.node.findChild('DistributedMapPolicy');
+  const executions = `arn:<AWS::Partition>:states:${cluster.region}:${cluster.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId(stack, subjects.stateMachine)}"}]}]}`;
+  ack(mapRunPolicy, `AwsSolutions-IAM5[Resource::${executions}:*]`,
+    'A map run describes and stops the child executions it started; their names are generated at run time, and the ARN pattern is this state machine\'s executions only.');
+  ack(mapRunPolicy, `AwsSolutions-IAM5[Resource::${executions}/ShardSegments:*]`,
+    'Redriving a map run restarts its own child executions (label ShardSegments) of this state machine only.');
   ack(subjects.stateMachineRole, 'AwsSolutions-IAM5[Resource::*]',
     'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permissions.');
   ack(subjects.stateMachineRole, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.artifactsBucket)}.Arn>/${readOffsetsResultKeys(subjects.stateMachineName)}]`,
     'The ReadOffsets Distributed Map writes its result files under the run\'s own prefix, whose execution name is known only at run time; the pattern names this state machine and the read-offsets/map-run folder only.');
-  // The Distributed Map's child executions are named by Step Functions at run time; CDK scopes them to this machine's executions.
-  for (const suffix of [':*', '/*:*']) {
-    ack(subjects.stateMachine, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${cluster.region}:${cluster.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId(stack, subjects.stateMachine)}"}]}]}${suffix}]`,
-      'A Distributed Map describes, stops and redrives its own child executions, whose names Step Functions chooses at run time; the ARN pattern names this state machine\'s executions only.');
-  }
+  ack(mapRunPolicy, `AwsSolutions-IAM5[Resource::${executions}/*:*]`,
+    'Redriving the ReadOffsets map run (no label) restarts its own child executions of this state machine only.');
   ack(subjects.starterRole, 'AwsSolutions-IAM5[Resource::*]',
     'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permissions.');
 

@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/handlers/env.ts';
 import { AlarmTrigger } from './alarm-trigger.ts';
 import { ApprovalChannel } from './approval-channel.ts';
-import { artifactStatements } from './artifact-access.ts';
+import { artifactKeyPatterns, artifactStatements } from './artifact-access.ts';
 import { ArtifactsBucket } from './artifacts-bucket.ts';
 import { RunEndNotice } from './run-end-notice.ts';
 import { resolveRecoveryConfig, type RecoveryConfig, type ResolvedRecoveryConfig } from './config.ts';
@@ -46,7 +46,7 @@ export class RecoveryStack extends Stack {
     this.settings = settings;
     // S3 log delivery through a bucket policy instead of the legacy LogDeliveryWrite ACL.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-    // Distributed Maps render ResultWriterV2 (a JSONPath prefix, the writer's own IAM) instead of the deprecated writer.
+    // Distributed Maps (shard segments, ReadOffsets) write their results with ResultWriterV2 (a JSONPath prefix per run).
     this.node.setContext('@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2', true);
     if (settings.exampleKeys.length > 0) {
       Annotations.of(this).addWarningV2(
@@ -99,6 +99,7 @@ export class RecoveryStack extends Stack {
     fns['request-approval'].addEnvironment(ENV.APPROVAL_LINK_TTL_SECONDS, String(approvalTimeout.toSeconds()));
     fns.diagnose.addEnvironment(ENV.DEFAULT_LOOKBACK_MINUTES, String(config.lookbackMinutes));
     fns.diagnose.addEnvironment(ENV.BROKER_LOG_GROUP, config.brokerLogGroupName);
+    fns['blast-radius'].addEnvironment(ENV.SEGMENT_BYTES, String(config.segmentBytes));
     for (const name of ['diagnose', 'plan-target'] as const) fns[name].addEnvironment(ENV.TARGET_GROUP_PATTERN, config.targetGroupPattern);
 
     this.grantPermissions(settings, stateMachineArn, stateMachineName);
@@ -109,6 +110,7 @@ export class RecoveryStack extends Stack {
       approvalTimeout,
       ...(approvalHeartbeat ? { approvalHeartbeat } : {}),
       logRetention,
+      segmentStorage: { bucket: this.artifacts.bucket, key: this.key, shardKeys: artifactKeyPatterns(stateMachineName, ['shards/*'])[0]! },
       functions: {
         diagnose: fns.diagnose,
         blastRadius: fns['blast-radius'],

@@ -4,7 +4,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { blastRadiusPhase } from './state-machine/blast-radius.ts';
+import { blastRadiusPhase, type SegmentStorage } from './state-machine/blast-radius.ts';
 import { diagnosePhase } from './state-machine/diagnose.ts';
 import { FailurePath } from './state-machine/failure-path.ts';
 import { planAndApprovePhase } from './state-machine/plan-and-approve.ts';
@@ -41,6 +41,10 @@ export interface RecoveryStateMachineProps {
   approvalHeartbeat?: Duration;
   /** Parallel shard scans; default 4 (each reads a whole __consumer_offsets partition). */
   shardConcurrency?: number;
+  /** Where the shard segments' items and results live (the artifacts bucket). */
+  segmentStorage: SegmentStorage;
+  /** Parallel segment scans per shard; default 4. */
+  segmentConcurrency?: number;
   /** Parallel group reads; default 4. */
   groupConcurrency?: number;
   logRetention?: logs.RetentionDays;
@@ -74,7 +78,13 @@ export class RecoveryStateMachine extends Construct {
     // Built first: every phase's Catch points into it.
     const failure = new FailurePath(this, { notifyFailure: fns.notifyFailure });
     const diagnose = diagnosePhase(this, { diagnose: fns.diagnose, failure });
-    const blastRadius = blastRadiusPhase(this, { blastRadius: fns.blastRadius, failure, concurrency: props.shardConcurrency });
+    const blastRadius = blastRadiusPhase(this, {
+      blastRadius: fns.blastRadius,
+      failure,
+      storage: props.segmentStorage,
+      concurrency: props.shardConcurrency,
+      segmentConcurrency: props.segmentConcurrency,
+    });
     const readOffsets = readOffsetsPhase(this, { readOffsets: fns.readOffsets, artifactsBucket: props.artifactsBucket, stateMachineName: props.stateMachineName, failure, concurrency: props.groupConcurrency });
     const planAndApprove = planAndApprovePhase(this, {
       planTarget: fns.planTarget,

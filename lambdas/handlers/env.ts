@@ -37,6 +37,8 @@ export const ENV = {
   BROKER_LOG_GROUP: 'BROKER_LOG_GROUP',
   /** Seconds kept free before the Lambda timeout when a scan must stop (default 15). */
   SCAN_SAFETY_MARGIN_SECONDS: 'SCAN_SAFETY_MARGIN_SECONDS',
+  /** recovery:segmentBytes: about how many bytes of a shard one segment scan reads (BlastRadius's plan phase; default 256 MiB). */
+  SEGMENT_BYTES: 'SEGMENT_BYTES',
   /** CloudWatch namespace of the shard canary's metrics (default CoordinatorRecovery). */
   METRICS_NAMESPACE: 'METRICS_NAMESPACE',
   /** Provided by Lambda. */

@@ -102,8 +102,8 @@ export class RunbookWatch {
         break;
       case 'blast-radius': {
         const shard = this.resolve(invocation.output as BlastRadiusStepOutput);
-        // A scan that continues in the next invocation has no groups to show yet.
-        if (shard.status === 'CONTINUE') break;
+        // A plan, a segment, or a scan that continues in the next invocation has no groups to show yet.
+        if (shard.status !== 'DONE') break;
         // The state carries counts; the groups and topics are in the shard's stored scan result.
         const scanned = this.resolve<AffectedGroupsResult>(shard.detail);
         const affectedGroups = scanned.groups.map((g) => g.groupId);

@@ -141,12 +141,13 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect(diagnosis.findings[0]!.logStream).toMatch(/^orders-local-Broker-\d+$/);
     expect(diagnosis.liveChecks.find((c) => c.groupId === GROUP)?.groupCall).toBe('NOT_COORDINATOR');
     // Counts in the state; the group's offsets are in S3, where ReadOffsets listed its one item.
-    expect(invocationOutput<BlastRadiusOutput>(execution, 'MapShard')).toMatchObject({ status: 'DONE', groupCount: 1 });
+    expect(invocationOutput<BlastRadiusOutput>(execution, STATE.mergeSegments)).toMatchObject({ status: 'DONE', groupCount: 1 });
     expect(execution.invocations.filter((i) => i.state === STATE.readGroupOffsets).map((i) => (i.input as { groupResultKey: string }).groupResultKey)).toEqual([
       `${diagnosis.artifactPrefixes.groupResults}partition-${failedShard}/${GROUP}.json`,
     ]);
-    // The failed shard was read once: ReadOffsets took its group from the shard scan in S3.
+    // The failed shard was read once, in one segment (it is small): ReadOffsets took its group from the shard scan in S3.
     expect(execution.invocations.filter((i) => i.state === STATE.blastRadiusShard)).toHaveLength(1);
+    expect(invocationOutput<{ segments: number }>(execution, STATE.planSegments).segments).toBe(1);
     expect(execution.payload.maxBytes).toBeGreaterThan(0);
     expect(execution.payload.maxBytes).toBeLessThan(32 * 1024);
 
@@ -265,8 +266,8 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
       expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
       expect((outcome as { output: ReportOutput }).output.outcome).toBe('NOTHING_TO_RECOVER');
       expect(invocationOutput<DiagnoseOutput>(execution, 'Diagnose')).toMatchObject({ verdict: 'COORDINATOR_FAILED', failedShards: [empty] });
-      expect(invocationOutput<BlastRadiusOutput>(execution, STATE.blastRadiusShard)).toMatchObject({ partition: empty, groupCount: 0 });
-      expect(execution.invocations.map((i) => i.state)).toEqual(['Diagnose', STATE.blastRadiusShard, 'PlanTarget', 'Report']);
+      expect(invocationOutput<BlastRadiusOutput>(execution, STATE.mergeSegments)).toMatchObject({ partition: empty, groupCount: 0 });
+      expect(execution.invocations.map((i) => i.state)).toEqual(['Diagnose', STATE.planSegments, STATE.blastRadiusShard, STATE.mergeSegments, 'PlanTarget', 'Report']);
       expect(execution.invocations.find((i) => i.state === 'PlanTarget')!.input).toMatchObject({ groups: { ResultWriterDetails: { Bucket: runbook.artifactsBucket } } });
       expect(execution.states).toEqual(expect.arrayContaining([STATE.readOffsets, STATE.nothingToApprove]));
       expect(execution.states).not.toContain(STATE.awaitApproval);

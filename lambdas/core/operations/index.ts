@@ -16,4 +16,6 @@ export {
   ShardScan,
   SHARD_SCAN_FETCH_BYTES,
 } from './shard-scan.ts';
+export { bytesPerOffset, MAX_SEGMENTS_PER_SHARD, planShardSegmentsBySize } from './segment-sizing.ts';
+export type { SizedSegmentPlan } from './segment-sizing.ts';
 export type { ShardResultSink, ShardScanOptions, ShardScanOutcome, ShardScanRequest } from './shard-scan.ts';

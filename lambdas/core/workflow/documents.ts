@@ -9,11 +9,18 @@
  *   Diagnose       payload { input: $, executionArn: $$.Execution.Id, startTime: $$.Execution.StartTime }
  *                  -> ResultPath $.diagnosis  (DiagnoseOutput, never offloaded: small by construction)
  *   AnyFailedShards  Choice on $.diagnosis.shards[0] (none -> Report with only request + diagnosis)
- *   BlastRadius    Map, ItemsPath $.diagnosis.shards, ItemSelector
- *                  { request, shard: $$.Map.Item.Value, scan: { continuations: 0 } };
- *                  each item: MapShard (payload { request, shard, scan }, ResultPath $.scan) ->
- *                  ShardScanDone Choice: $.scan.status CONTINUE -> MapShard again, else
- *                  ShardScanned (OutputPath $.scan)
+ *   BlastRadius    Map, ItemsPath $.diagnosis.shards, ItemSelector { request, shard: $$.Map.Item.Value };
+ *                  each item (one shard):
+ *                  PlanSegments (payload { phase: plan, request, shard } -> ResultPath $.segments,
+ *                    ShardSegmentsPlan: the segments as a JSON array in S3) ->
+ *                  ScanSegments, a Distributed Map: ItemReader s3:getObject $.segments.items,
+ *                    ItemSelector { request, shard, segment: $$.Map.Item.Value, scan: { continuations: 0 } };
+ *                    each child: MapShard (payload { request, shard, segment, scan }, ResultPath $.scan) ->
+ *                    ShardScanDone Choice: $.scan.status CONTINUE -> MapShard again, else
+ *                    ShardScanned (OutputPath $.scan: BlastRadiusSegmentDone);
+ *                    ResultWriter s3:putObject under $.segments.results.prefix -> ResultPath
+ *                    $.segmentResults ({ MapRunArn, ResultWriterDetails: { Bucket, Key } }) ->
+ *                  MergeSegments (payload { phase: merge, request, shard, segments, results })
  *                  -> ResultPath $.blastRadius (BlastRadiusOutput[]; the groups' offsets in S3)
  *   ReadOffsets    Distributed Map: ItemReader lists the objects under
  *                  $.diagnosis.artifactPrefixes.groupResults (one per group of every failed shard),
@@ -39,6 +46,7 @@
  * may be `{ artifact: ArtifactRef }`; consumers resolve it with lambdas/aws artifacts.
  */
 import type {
+  ScanSegment,
   AffectedGroupsResult,
   CompletenessReport,
   CoordinatorCheck,
@@ -251,8 +259,61 @@ export interface RunArtifactPrefixes {
 export interface BlastRadiusInput {
   request: RecoveryRequest;
   shard: FailedShard;
+  /** Scan only this segment of the shard's window (a ScanSegments child); absent: the whole window. */
+  segment?: ScanSegment;
   /** Where an earlier invocation stopped (the previous CONTINUE output); absent on the first. */
   scan?: ShardScanProgress;
+}
+
+/** BlastRadius's first phase for a shard: split its window into segments by size. */
+export interface PlanSegmentsInput {
+  phase: 'plan';
+  request: RecoveryRequest;
+  shard: FailedShard;
+}
+
+/** The shard's split: the ScanSegments Distributed Map reads `items` and writes under `results`. */
+export interface ShardSegmentsPlan {
+  status: 'PLANNED';
+  partition: number;
+  brokerId: number;
+  /** How many segments (Distributed Map items); 1 for a shard under the segment size. */
+  segments: number;
+  /** The window's size as sampled, in bytes. */
+  estimatedBytes: number;
+  /** The SegmentPlan (lambdas/core/model.ts) the merge checks the segment scans against. */
+  plan: ArtifactRef;
+  /** A JSON array of ScanSegment, one per item. */
+  items: { bucket: string; key: string };
+  /** The ResultWriter's key prefix in the artifacts bucket. */
+  results: { bucket: string; prefix: string };
+}
+
+/** One segment scanned to its end: its finished scan (a `done` checkpoint) waits in S3 for the merge. */
+export interface BlastRadiusSegmentDone {
+  status: 'SEGMENT_DONE';
+  partition: number;
+  brokerId: number;
+  segment: ScanSegment;
+  continuations: number;
+  bytesRead: number;
+  records: number;
+  scan: ArtifactRef;
+}
+
+/** What a Distributed Map with a ResultWriter returns (Step Functions' own shape). */
+export interface MapRunResults {
+  MapRunArn: string;
+  ResultWriterDetails: { Bucket: string; Key: string };
+}
+
+/** BlastRadius's last phase for a shard: the segment scans merged into the shard's, stored as one pass would. */
+export interface MergeSegmentsInput {
+  phase: 'merge';
+  request: RecoveryRequest;
+  shard: FailedShard;
+  segments: ShardSegmentsPlan;
+  results: MapRunResults;
 }
 
 /** How far a shard scan got: the checkpoint lives in the artifacts bucket, the state holds its reference. */
@@ -267,21 +328,28 @@ export interface BlastRadiusContinue extends ShardScanProgress {
   status: 'CONTINUE';
   partition: number;
   brokerId: number;
+  /** The segment being scanned, when it is one. */
+  segment?: ScanSegment;
   checkpoint: ArtifactRef;
   /** Log offset the next invocation starts at, and the window's end (progress, for people). */
   nextOffset: Int64String;
   endOffset: Int64String;
 }
 
-/** One BlastRadius invocation: either the shard is done or the scan continues in the next one. */
-export type BlastRadiusStepOutput = BlastRadiusOutput | BlastRadiusContinue;
+/**
+ * One BlastRadius invocation: the shard is done (a whole-window scan, or the merge), the scan
+ * continues in the next one, a segment is done, or (plan phase) the shard is split.
+ */
+export type BlastRadiusStepOutput = BlastRadiusOutput | BlastRadiusContinue | BlastRadiusSegmentDone | ShardSegmentsPlan;
 
 export interface BlastRadiusOutput {
   status: 'DONE';
   partition: number;
   brokerId: number;
-  /** Invocations that stopped at their deadline before this one finished the scan. */
+  /** Invocations that stopped at their deadline before this one finished the scan (every segment's, summed). */
   continuations: number;
+  /** Segments the window was scanned in (absent: one whole-window scan). */
+  segments?: number;
   /** Bytes of the shard read over every invocation (a resume re-reads at most one fetch). */
   bytesRead: number;
   /** Records of the shard read over every invocation. */

@@ -3,10 +3,14 @@
  * invoke a Lambda by hand while debugging, so every field is checked and named on error.
  */
 import { invalidInput } from '../errors.ts';
+import type { ScanSegment } from '../model.ts';
 import type {
   ApprovalDecision,
   ArtifactRef,
   BlastRadiusInput,
+  MergeSegmentsInput,
+  PlanSegmentsInput,
+  ShardSegmentsPlan,
   DiagnoseInput,
   FailedShard,
   NotifyFailureInput,
@@ -47,8 +51,70 @@ export function parseFailedShard(raw: unknown, field: string): FailedShard {
 export function parseBlastRadiusInput(raw: unknown): BlastRadiusInput {
   const event = requireObject(raw, 'event', 'Invoke BlastRadius with {"request": ..., "shard": {...}}');
   const input: BlastRadiusInput = { request: parseRecoveryRequest(event['request']), shard: parseFailedShard(event['shard'], 'shard') };
+  if (event['segment'] !== undefined && event['segment'] !== null) input.segment = parseScanSegment(event['segment'], 'segment');
   if (event['scan'] !== undefined && event['scan'] !== null) input.scan = parseShardScanProgress(event['scan'], 'scan');
   return input;
+}
+
+/** Which BlastRadius phase an event asks for: plan, merge, or (no phase) a scan. */
+export function blastRadiusPhaseOf(raw: unknown): 'plan' | 'scan' | 'merge' {
+  const phase = (raw !== null && typeof raw === 'object' ? (raw as JsonObject)['phase'] : undefined) ?? 'scan';
+  if (phase === 'plan' || phase === 'scan' || phase === 'merge') return phase;
+  throw invalidInput('phase', `expected plan, scan or merge, got ${JSON.stringify(phase)}`, 'Omit phase to scan; the state machine passes plan and merge itself.');
+}
+
+export function parsePlanSegmentsInput(raw: unknown): PlanSegmentsInput {
+  const event = requireObject(raw, 'event', 'Invoke BlastRadius with {"phase": "plan", "request": ..., "shard": {...}}');
+  return { phase: 'plan', request: parseRecoveryRequest(event['request']), shard: parseFailedShard(event['shard'], 'shard') };
+}
+
+const FROM_PLAN = 'Pass the PlanSegments output ($.segments) unchanged';
+
+function parseScanSegment(raw: unknown, field: string): ScanSegment {
+  const segment = requireObject(raw, field, 'Pass one item of the segments file PlanSegments wrote');
+  const offset = (name: string): string => {
+    const value = requireString(segment[name], `${field}.${name}`, 'Give a log offset as a decimal string');
+    if (!/^\d+$/.test(value)) throw invalidInput(`${field}.${name}`, `expected a log offset as a decimal string, got ${JSON.stringify(value)}`, 'Pass one item of the segments file PlanSegments wrote');
+    return value;
+  };
+  const parsed: ScanSegment = { index: requireInteger(segment['index'], `${field}.index`, FROM_PLAN, { min: 0 }), fromOffset: offset('fromOffset'), toOffset: offset('toOffset') };
+  if (BigInt(parsed.toOffset) < BigInt(parsed.fromOffset)) throw invalidInput(`${field}.toOffset`, `is below fromOffset ${parsed.fromOffset}`, 'Pass one item of the segments file PlanSegments wrote');
+  return parsed;
+}
+
+function parseShardSegmentsPlan(raw: unknown, field: string): ShardSegmentsPlan {
+  const plan = requireObject(raw, field, FROM_PLAN);
+  const items = requireObject(plan['items'], `${field}.items`, FROM_PLAN);
+  const results = requireObject(plan['results'], `${field}.results`, FROM_PLAN);
+  if (plan['status'] !== 'PLANNED') throw invalidInput(`${field}.status`, `expected PLANNED, got ${JSON.stringify(plan['status'])}`, FROM_PLAN);
+  return {
+    status: 'PLANNED',
+    partition: requireInteger(plan['partition'], `${field}.partition`, FROM_PLAN, { min: 0 }),
+    brokerId: requireInteger(plan['brokerId'], `${field}.brokerId`, FROM_PLAN, { min: -1 }),
+    segments: requireInteger(plan['segments'], `${field}.segments`, FROM_PLAN, { min: 1 }),
+    estimatedBytes: requireInteger(plan['estimatedBytes'], `${field}.estimatedBytes`, FROM_PLAN, { min: 0 }),
+    plan: parseArtifactRef(plan['plan'], `${field}.plan`),
+    items: { bucket: requireString(items['bucket'], `${field}.items.bucket`, FROM_PLAN), key: requireString(items['key'], `${field}.items.key`, FROM_PLAN) },
+    results: { bucket: requireString(results['bucket'], `${field}.results.bucket`, FROM_PLAN), prefix: requireString(results['prefix'], `${field}.results.prefix`, FROM_PLAN) },
+  };
+}
+
+const FROM_MAP_RUN = 'Pass the ScanSegments Distributed Map output ($.segmentResults) unchanged';
+
+export function parseMergeSegmentsInput(raw: unknown): MergeSegmentsInput {
+  const event = requireObject(raw, 'event', 'Invoke BlastRadius with {"phase": "merge", "request", "shard", "segments", "results"}');
+  const results = requireObject(event['results'], 'results', FROM_MAP_RUN);
+  const details = requireObject(results['ResultWriterDetails'], 'results.ResultWriterDetails', FROM_MAP_RUN);
+  return {
+    phase: 'merge',
+    request: parseRecoveryRequest(event['request']),
+    shard: parseFailedShard(event['shard'], 'shard'),
+    segments: parseShardSegmentsPlan(event['segments'], 'segments'),
+    results: {
+      MapRunArn: requireString(results['MapRunArn'], 'results.MapRunArn', FROM_MAP_RUN),
+      ResultWriterDetails: { Bucket: requireString(details['Bucket'], 'results.ResultWriterDetails.Bucket', FROM_MAP_RUN), Key: requireString(details['Key'], 'results.ResultWriterDetails.Key', FROM_MAP_RUN) },
+    },
+  };
 }
 
 const FROM_CONTINUE = 'Pass the previous BlastRadius CONTINUE output as scan, or omit scan to start the shard over';

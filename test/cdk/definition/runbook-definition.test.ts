@@ -131,7 +131,9 @@ describe('the synthesized definitions', () => {
   it('maps every Task state to the handler it invokes', () => {
     expect(synth.taskHandlers).toEqual({
       Diagnose: 'diagnose',
+      [STATE.planSegments]: 'blast-radius',
       [STATE.blastRadiusShard]: 'blast-radius',
+      [STATE.mergeSegments]: 'blast-radius',
       [STATE.readGroupOffsets]: 'read-offsets',
       PlanTarget: 'plan-target',
       AwaitApproval: 'request-approval',
@@ -140,6 +142,32 @@ describe('the synthesized definitions', () => {
       Report: 'report',
       NotifyFailure: 'notify-failure',
     });
+  });
+
+  it('scans a shard as a Distributed Map of its segments: items read from and results written to the run\'s shard keys, then merged', () => {
+    const shardItem = (runbook.States[STATE.blastRadius]!['ItemProcessor'] as Asl);
+    expect(shardItem.StartAt).toBe(STATE.planSegments);
+    expect(shardItem.States[STATE.planSegments]!['Next']).toBe(STATE.scanSegments);
+    const segments = shardItem.States[STATE.scanSegments]!;
+    expect(segments['Next']).toBe(STATE.mergeSegments);
+    expect(segments).toMatchObject({
+      Type: 'Map',
+      Label: 'ShardSegments',
+      MaxConcurrency: 4,
+      ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: expect.any(String), 'Key.$': '$.segments.items.key' } },
+      ResultWriter: { Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: expect.any(String), 'Prefix.$': '$.segments.results.prefix' } },
+      ItemSelector: { 'request.$': '$.request', 'shard.$': '$.shard', 'segment.$': '$$.Map.Item.Value', scan: { continuations: 0 } },
+      ResultPath: '$.segmentResults',
+    });
+    const processor = segments['ItemProcessor'] as Asl & { ProcessorConfig: unknown };
+    expect(processor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(processor.StartAt).toBe(STATE.blastRadiusShard);
+    // No tolerated failures: one failed segment fails the map run, and the shard with it (caught by BlastRadius).
+    expect(segments['ToleratedFailureCount']).toBeUndefined();
+    expect(segments['ToleratedFailurePercentage']).toBeUndefined();
+    const merge = shardItem.States[STATE.mergeSegments]!;
+    expect(merge['Parameters']).toMatchObject({ phase: 'merge', 'segments.$': '$.segments', 'results.$': '$.segmentResults' });
+    expect(merge['End']).toBe(true);
   });
 
   it('invokes the Lambdas directly so the local runner can map Resource ARNs to handlers', () => {
@@ -198,9 +226,13 @@ class MemoryObjects implements ObjectStore {
     const keys = [...this.objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).sort();
     return Promise.resolve(keys.map((k) => ({ Etag: '"e"', Key: k.slice(bucket.length + 1), LastModified: '2026-11-24T00:00:00.000Z', Size: this.objects.get(k)!.length, StorageClass: 'STANDARD' })));
   }
-  /** The JSON of the one object whose key ends so. */
+  /** What the run left at bucket/key, or undefined. */
+  get(bucketAndKey: string): string | undefined {
+    return this.objects.get(bucketAndKey);
+  }
+  /** The JSON of the one object of the ReadOffsets map run whose key ends so. */
   json(suffix: string): unknown {
-    const found = [...this.objects.keys()].filter((k) => k.endsWith(suffix));
+    const found = [...this.objects.keys()].filter((k) => k.includes(`/${PREFIXES.readOffsetsResults}/`) && k.endsWith(suffix));
     if (found.length !== 1) throw new Error(`${found.length} objects end with ${suffix}`);
     return JSON.parse(this.objects.get(found[0]!)!);
   }
@@ -243,13 +275,46 @@ interface Run {
   payload: { maxBytes: number; state: string | null };
 }
 
+/** The artifacts bucket as the definition names it (the Distributed Map reads and writes there). */
+function artifactsBucket(): string {
+  const segments = allStates(runbook).find(([name]) => name === STATE.scanSegments)![1];
+  return (segments['ItemReader'] as { Parameters: { Bucket: string } }).Parameters.Bucket;
+}
+
+/** PlanSegments as the handler answers it: `count` segments of 100 offsets, written where the Distributed Map reads them. */
+async function planned(store: ObjectStore, input: unknown, count = 1): Promise<unknown> {
+  const shard = (input as { shard: { partition: number } }).shard;
+  const bucket = artifactsBucket();
+  const key = `shards/partition-${shard.partition}/segments/items.json`;
+  const segments = Array.from({ length: count }, (_, index) => ({ index, fromOffset: String(index * 100), toOffset: String(index * 100 + 100) }));
+  await store.putObject(bucket, key, JSON.stringify(segments));
+  return {
+    status: 'PLANNED',
+    partition: shard.partition,
+    brokerId: 2,
+    segments: count,
+    estimatedBytes: count * 1000,
+    plan: { ...PLAN.plan, key: `shards/partition-${shard.partition}/segments/plan.json` },
+    items: { bucket, key },
+    results: { bucket, prefix: `shards/partition-${shard.partition}/segments/results` },
+  };
+}
+
+function segmentDone(input: unknown): unknown {
+  const { shard, segment, scan } = input as { shard: { partition: number }; segment: { index: number }; scan: { continuations: number } };
+  return { status: 'SEGMENT_DONE', partition: shard.partition, brokerId: 2, segment, continuations: scan.continuations, bytesRead: 10, records: 1, scan: PLAN.plan };
+}
+
 async function execute(handlers: Partial<Record<string, Handler>> | ((objects: MemoryObjects) => Partial<Record<string, Handler>>)): Promise<Run> {
   const calls: Calls = {};
   const objects = new MemoryObjects();
   const chosen = typeof handlers === 'function' ? handlers(objects) : handlers;
   const defaults: Record<string, Handler> = {
     Diagnose: () => diagnosisOf([7, 9]),
-    [STATE.blastRadiusShard]: scanStoring(objects, (partition) => (partition === 7 ? ['billing', 'orders'] : ['search'])),
+    [STATE.planSegments]: (input) => planned(objects, input),
+    [STATE.blastRadiusShard]: segmentDone,
+    // The merge stores every group of the shard, as the handler does; ReadOffsets lists them.
+    [STATE.mergeSegments]: scanStoring(objects, (partition) => (partition === 7 ? ['billing', 'orders'] : ['search'])),
     [STATE.readGroupOffsets]: (input) => ({ artifact: { ...PLAN.plan, key: `read-offsets/${groupOfItem(input)}.json` } }),
     PlanTarget: () => PLAN,
     AwaitApproval: () => ({ approved: true, planSha256: 'abc', approvedBy: 'alice', approvedAt: '2026-11-24T00:00:00Z', channel: 'link', approvalId: 'a1', comment: null }),
@@ -374,10 +439,19 @@ describe('the runbook definition, executed locally', () => {
     expect(calls['Diagnose']).toEqual([
       { input: { clusterArn: REQUEST.clusterArn, lookbackMinutes: 60 }, executionArn: EXECUTION_ID, startTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
     ]);
-    expect(calls[STATE.blastRadiusShard]).toEqual([
-      { request: REQUEST, shard: { partition: 7, brokerId: 2, groups: null }, scan: { continuations: 0 } },
-      { request: REQUEST, shard: { partition: 9, brokerId: 2, groups: null }, scan: { continuations: 0 } },
-    ]);
+    const shards = [7, 9].map((partition) => ({ partition, brokerId: 2, groups: null }));
+    expect(calls[STATE.planSegments]).toEqual(shards.map((shard) => ({ phase: 'plan', request: REQUEST, shard })));
+    // One segment per shard here, scanned by the Distributed Map's child execution, then merged.
+    expect(calls[STATE.blastRadiusShard]).toEqual(
+      expect.arrayContaining(shards.map((shard) => ({ request: REQUEST, shard, segment: { index: 0, fromOffset: '0', toOffset: '100' }, scan: { continuations: 0 } }))),
+    );
+    expect(calls[STATE.blastRadiusShard]).toHaveLength(2);
+    const merges = calls[STATE.mergeSegments] as { phase: string; shard: { partition: number }; segments: { status: string }; results: { MapRunArn: string; ResultWriterDetails: { Bucket: string; Key: string } } }[];
+    expect(merges.map((m) => [m.phase, m.shard.partition, m.segments.status])).toEqual([['merge', 7, 'PLANNED'], ['merge', 9, 'PLANNED']]);
+    for (const merge of merges) {
+      expect(merge.results.MapRunArn).toMatch(/^arn:aws:states:eu-west-1:123456789012:mapRun:runbook\/ShardSegments:/);
+      expect(merge.results.ResultWriterDetails.Key).toMatch(new RegExp(`^shards/partition-${merge.shard.partition}/segments/results/[0-9a-f-]{36}/manifest\\.json$`));
+    }
     // Every group of every failed shard is an item, listed from S3, read once.
     expect((calls[STATE.readGroupOffsets] as unknown[]).map(groupOfItem).sort()).toEqual(['billing', 'orders', 'search']);
     expect(calls[STATE.readGroupOffsets]).toContainEqual({ request: REQUEST, groupResultKey: `${PREFIXES.groupResults}partition-9/search.json` });
@@ -405,13 +479,14 @@ describe('the runbook definition, executed locally', () => {
       Diagnose: () => ({ ...diagnosisOf([]), verdict: 'HEALTHY', failingBrokers: [] }),
     });
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'NOTHING_TO_RECOVER' } });
+    expect(calls[STATE.planSegments]).toBeUndefined();
     expect(calls[STATE.blastRadiusShard]).toBeUndefined();
     expect(Object.keys(calls['Report']![0] as object).sort()).toEqual(['diagnosis', 'request']);
   });
 
   it('reports without asking for approval when the failed shards hold no groups to recover', async () => {
     const { calls, objects, outcome, states } = await execute((store) => ({
-      [STATE.blastRadiusShard]: scanStoring(store, () => []),
+      [STATE.mergeSegments]: scanStoring(store, () => []),
       PlanTarget: () => ({ ...PLAN, summary: { ...PLAN.summary, groups: 0, partitions: 0 } }),
       Report: () => ({ outcome: 'NOTHING_TO_RECOVER', result: PLAN.plan, summary: 'nothing' }),
     }));
@@ -428,13 +503,18 @@ describe('the runbook definition, executed locally', () => {
   it('invokes a shard scan again from its checkpoint while it answers CONTINUE, and never counts that as a failure', async () => {
     const checkpoint = { bucket: 'artifacts', key: 'shards/partition-7/checkpoint.json', bytes: 10, sha256: 'c'.repeat(64) };
     let invocations = 0;
-    const { calls, outcome } = await execute({
+    const { calls, outcome, objects } = await execute({
       Diagnose: () => diagnosisOf([7]),
       [STATE.blastRadiusShard]: (input) => {
-        const scan = (input as { scan: { continuations: number } }).scan;
+        const { scan, segment } = input as { scan: { continuations: number }; segment: unknown };
         invocations++;
-        if (invocations < 3) return { status: 'CONTINUE', partition: 7, brokerId: 2, continuations: scan.continuations + 1, checkpoint, nextOffset: String(invocations * 100), endOffset: '300' };
-        return { status: 'DONE', partition: 7, brokerId: 2, continuations: scan.continuations, groupCount: 1, affectedGroupCount: 1, topicCount: 0, detail: { artifact: PLAN.plan } };
+        if (invocations < 3) return { status: 'CONTINUE', partition: 7, brokerId: 2, segment, continuations: scan.continuations + 1, checkpoint, nextOffset: String(invocations * 100), endOffset: '300' };
+        return segmentDone(input);
+      },
+      [STATE.mergeSegments]: (input) => {
+        // The merge is told where the map run's results are; reading them is the handler's business.
+        const { results } = input as { results: { ResultWriterDetails: { Bucket: string; Key: string } } };
+        return { status: 'DONE', partition: 7, brokerId: 2, continuations: 2, groupCount: 1, affectedGroupCount: 1, topicCount: 0, detail: { artifact: PLAN.plan }, manifest: results.ResultWriterDetails.Key };
       },
     });
     expect(outcome.status).toBe('SUCCEEDED');
@@ -444,9 +524,39 @@ describe('the runbook definition, executed locally', () => {
       expect.objectContaining({ status: 'CONTINUE', continuations: 1, checkpoint }),
       expect.objectContaining({ status: 'CONTINUE', continuations: 2, checkpoint, nextOffset: '200' }),
     ]);
-    const report = calls['Report']![0] as { blastRadius: unknown[] };
+    const report = calls['Report']![0] as { blastRadius: Array<{ manifest: string }> };
     expect(report.blastRadius).toEqual([expect.objectContaining({ status: 'DONE', continuations: 2, groupCount: 1 })]);
+    // The child's last answer is its result, in the map run's SUCCEEDED file the merge was pointed at.
+    const manifest = JSON.parse(objects.get(`${artifactsBucket()}/${report.blastRadius[0]!.manifest}`)!) as { ResultFiles: { SUCCEEDED: Array<{ Key: string }> } };
+    const [child] = JSON.parse(objects.get(`${artifactsBucket()}/${manifest.ResultFiles.SUCCEEDED[0]!.Key}`)!) as Array<{ Output: string }>;
+    expect(JSON.parse(child!.Output)).toMatchObject({ status: 'SEGMENT_DONE', continuations: 2, segment: { index: 0 } });
     expect(calls['NotifyFailure']).toBeUndefined();
+  });
+
+  it('scans every segment of a split shard in its own child execution and merges them once', async () => {
+    const { calls, outcome } = await execute((objects) => ({
+      Diagnose: () => diagnosisOf([7]),
+      [STATE.planSegments]: (input) => planned(objects, input, 3),
+    }));
+    expect(outcome.status).toBe('SUCCEEDED');
+    const scanned = (calls[STATE.blastRadiusShard] as { segment: { index: number; fromOffset: string } }[]).map((c) => c.segment);
+    expect(scanned.map((s) => s.index).sort()).toEqual([0, 1, 2]);
+    expect(calls[STATE.mergeSegments]).toHaveLength(1);
+  });
+
+  it('a segment that fails fails its map run and the shard: notified, nothing planned', async () => {
+    const { calls, outcome } = await execute((objects) => ({
+      Diagnose: () => diagnosisOf([7]),
+      [STATE.planSegments]: (input) => planned(objects, input, 3),
+      [STATE.blastRadiusShard]: (input) => {
+        if ((input as { segment: { index: number } }).segment.index === 1) throw namedError('RecoveryError.KAFKA_ERROR', 'fetch failed');
+        return segmentDone(input);
+      },
+    }));
+    expect(outcome).toMatchObject({ status: 'FAILED' });
+    expect(calls[STATE.mergeSegments]).toBeUndefined();
+    expect(calls['PlanTarget']).toBeUndefined();
+    expect(calls['NotifyFailure']![0]).toMatchObject({ state: STATE.blastRadius, error: { Error: 'States.ExceedToleratedFailureThreshold' } });
   });
 
   it('measures the state at every transition, and a state over 256 KiB fails the run as on AWS, past every Catch', async () => {
@@ -473,7 +583,7 @@ describe('the runbook definition, executed locally', () => {
     let planned = 0;
     const { calls, outcome, payload } = await execute((objects) => ({
       Diagnose: () => diagnosisOf([7]),
-      [STATE.blastRadiusShard]: scanStoring(objects, () => groups),
+      [STATE.mergeSegments]: scanStoring(objects, () => groups),
       PlanTarget: async (input) => {
         // As the real one: the groups come from the map run's result files, never from the state.
         const details = (input as { groups: { ResultWriterDetails: { Bucket: string; Key: string } } }).groups.ResultWriterDetails;
@@ -494,7 +604,7 @@ describe('the runbook definition, executed locally', () => {
   it('handles a single shard with a single group', async () => {
     const { calls, outcome } = await execute((objects) => ({
       Diagnose: () => diagnosisOf([7], { shards: [{ partition: 7, brokerId: 2, groups: ['billing'] }], groups: ['billing'] }),
-      [STATE.blastRadiusShard]: scanStoring(objects, () => ['billing']),
+      [STATE.mergeSegments]: scanStoring(objects, () => ['billing']),
     }));
     expect(outcome.status).toBe('SUCCEEDED');
     expect(calls[STATE.readGroupOffsets]).toEqual([{ request: REQUEST, groupResultKey: `${PREFIXES.groupResults}partition-7/billing.json` }]);

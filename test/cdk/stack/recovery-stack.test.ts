@@ -242,7 +242,8 @@ describe('IAM', () => {
   it('lets the state machine write only the ReadOffsets result files of its own runs, and list the bucket for the items', () => {
     const runbookPolicies = resourcesOfType(synth.json, 'AWS::IAM::Policy').filter(([id]) => id.startsWith('RunbookStateMachine'));
     const statements = runbookPolicies.flatMap(([, props]) => (props['PolicyDocument'] as { Statement: Statement[] }).Statement);
-    const objectGrants = statements.filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:') && action !== 's3:ListBucket'));
+    const mapRunKeys = (statement: Statement): boolean => JSON.stringify(statement.Resource).includes('/read-offsets/');
+    const objectGrants = statements.filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:') && action !== 's3:ListBucket') && mapRunKeys(statement));
     expect(objectGrants).toHaveLength(1);
     const [bucket, key] = (objectGrants[0]!.Resource as { 'Fn::Join': [string, [{ 'Fn::GetAtt': [string, string] }, string]] })['Fn::Join'][1];
     expect(bucket['Fn::GetAtt'][0]).toMatch(/^ArtifactsBucket/);
@@ -303,6 +304,26 @@ describe('IAM', () => {
       const logGrants = (statementsByStep().get(step) ?? []).filter((statement) => asList(statement.Action).some((action) => action.startsWith('logs:')));
       expect(logGrants.length, `${step} writes its logs`).toBeGreaterThan(0);
       for (const statement of logGrants) expect([ownLogs, brokerLogs], `${step} logs: resource`).toContainEqual(statement.Resource);
+    }
+  });
+
+  it('lets the shard segments\' map run start children of this machine only and touch only the runs\' shard keys', () => {
+    const [machineId] = resourcesOfType(synth.json, 'AWS::StepFunctions::StateMachine').find(([, props]) => props['StateMachineName'] === 'CoordinatorRecovery-runbook')!;
+    const machineRole = (resourcesOfType(synth.json, 'AWS::StepFunctions::StateMachine').find(([id]) => id === machineId)![1]['RoleArn'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = resourcesOfType(synth.json, 'AWS::IAM::Policy')
+      .filter(([, props]) => (props['Roles'] as { Ref: string }[]).some((role) => role.Ref === machineRole))
+      .flatMap(([, props]) => (props['PolicyDocument'] as { Statement: Statement[] }).Statement);
+    const start = statements.filter((statement) => asList(statement.Action).includes('states:StartExecution'));
+    expect(start).toEqual([expect.objectContaining({ Resource: { Ref: machineId } })]);
+    const s3 = statements.filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:')));
+    expect(s3.length).toBeGreaterThan(0);
+    const bucketId = resourcesOfType(synth.json, 'AWS::S3::Bucket').find(([id]) => id.startsWith('ArtifactsBucket'))![0];
+    // Objects: the runs' shard keys (segments) and ReadOffsets' result files; listing the bucket: ReadOffsets' items.
+    const runKeys = (folder: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/executions/CoordinatorRecovery-runbook/*/${folder}`]] });
+    for (const statement of s3) {
+      if (asList(statement.Action).includes('s3:ListBucket')) expect(statement).toMatchObject({ Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] } });
+      else expect([runKeys('shards/*'), runKeys('read-offsets/map-run/*')]).toContainEqual(statement.Resource);
+      expect(asList(statement.Action).every((action) => !action.includes('*'))).toBe(true);
     }
   });
 

@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { GroupOffsetsResult } from '../../../lambdas/core/model.ts';
+import type { GroupOffsetsResult, ScanSegment } from '../../../lambdas/core/model.ts';
 import type { FetchRequest, KafkaPort } from '../../../lambdas/core/ports.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
-import type { BlastRadiusContinue, BlastRadiusOutput, BlastRadiusStepOutput, GroupRecovery } from '../../../lambdas/core/workflow/documents.ts';
+import type { BlastRadiusContinue, BlastRadiusOutput, BlastRadiusSegmentDone, BlastRadiusStepOutput, GroupRecovery, ShardSegmentsPlan } from '../../../lambdas/core/workflow/documents.ts';
 import { createHandler as blastRadius } from '../../../lambdas/handlers/blast-radius.ts';
 import { createHandler as readOffsets } from '../../../lambdas/handlers/read-offsets.ts';
 import { groupMetadata, offsetCommit } from '../../support/offsets-records.ts';
@@ -118,5 +118,81 @@ describe('BlastRadius: one resumable pass per shard', () => {
       name: 'RecoveryError.NOT_FOUND',
       message: expect.stringContaining(encodeURIComponent(groups[0]!)),
     });
+  });
+});
+
+describe('BlastRadius in segments: plan, one scan per segment (resumable), merge', () => {
+  const SHARD_INPUT = { partition: SHARD, brokerId: 2, groups: null };
+
+  /** What the Distributed Map's ResultWriter leaves: manifest.json and SUCCEEDED_0.json / FAILED_0.json. */
+  function writeMapRun(prefix: string, succeeded: unknown[], failed: Array<{ Error: string; Cause: string }> = []): { MapRunArn: string; ResultWriterDetails: { Bucket: string; Key: string } } {
+    const folder = `${prefix}/6f0c1d2e-0000-4000-8000-000000000001`;
+    const record = (status: string, extra: Record<string, string>) => ({ ExecutionArn: `arn:aws:states:us-east-1:123456789012:execution:CoordinatorRecovery/ShardSegments:${status}`, Input: '{}', Status: status, ...extra });
+    const files: Record<string, Array<{ Key: string; Size: number }>> = { SUCCEEDED: [], FAILED: [], PENDING: [] };
+    for (const [status, records] of [['SUCCEEDED', succeeded.map((output) => record('SUCCEEDED', { Output: JSON.stringify(output) }))], ['FAILED', failed.map((f) => record('FAILED', f))]] as const) {
+      if (records.length === 0) continue;
+      const body = JSON.stringify(records);
+      h.objects.set(`artifacts/${folder}/${status}_0.json`, body);
+      files[status]!.push({ Key: `${folder}/${status}_0.json`, Size: body.length });
+    }
+    const MapRunArn = 'arn:aws:states:us-east-1:123456789012:mapRun:CoordinatorRecovery/ShardSegments:6f0c1d2e';
+    h.objects.set(`artifacts/${folder}/manifest.json`, JSON.stringify({ DestinationBucket: 'artifacts', MapRunArn, ResultFiles: files }));
+    return { MapRunArn, ResultWriterDetails: { Bucket: 'artifacts', Key: `${folder}/manifest.json` } };
+  }
+
+  it('splits the shard by SEGMENT_BYTES, scans each segment (one stopped at its deadline and resumed), and the merge stores what one pass stores', async () => {
+    // Fetch counts differ (the segments here are read one batch per fetch); everything else must not.
+    const withoutFetches = (result: GroupOffsetsResult) => ({ ...result, scan: { ...result.scan, fetches: 0 } });
+    const whole = (await blastRadius(h.deps)({ request: request(), shard: SHARD_INPUT })) as BlastRadiusOutput;
+    const expected = groups.map((group) => withoutFetches(storedGroup(whole, group)));
+
+    h = setUp({ SEGMENT_BYTES: '4096' });
+    seedShard();
+    const run = request({ executionArn: `${EXECUTION_ARN}-segments` });
+    const plan = (await blastRadius(h.deps)({ phase: 'plan', request: run, shard: SHARD_INPUT })) as ShardSegmentsPlan;
+    expect(plan).toMatchObject({ status: 'PLANNED', partition: SHARD, brokerId: 2 });
+    expect(plan.segments).toBeGreaterThanOrEqual(3);
+    expect(plan.estimatedBytes).toBeGreaterThan(4096 * 2);
+    const items = JSON.parse(h.objects.get(`${plan.items.bucket}/${plan.items.key}`)!) as ScanSegment[];
+    expect(items).toHaveLength(plan.segments);
+
+    const done: BlastRadiusSegmentDone[] = [];
+    for (const segment of items) {
+      // The middle segment meets its deadline on its third fetch and continues in a second invocation.
+      if (segment.index === 1) slowFromFetch(3, 1500);
+      let output = (await blastRadius(h.deps)({ request: run, shard: SHARD_INPUT, segment, scan: { continuations: 0 } }, lambdaContext(segment.index === 1 ? 2000 : 60_000))) as BlastRadiusStepOutput;
+      if (segment.index === 1) {
+        expect(output).toMatchObject({ status: 'CONTINUE', segment, continuations: 1 });
+        slowFromFetch(Number.MAX_SAFE_INTEGER, 0);
+      }
+      for (let i = 0; output.status === 'CONTINUE' && i < 10; i++) {
+        output = (await blastRadius(h.deps)({ request: run, shard: SHARD_INPUT, segment, scan: output }, lambdaContext(60_000))) as BlastRadiusStepOutput;
+      }
+      expect(output).toMatchObject({ status: 'SEGMENT_DONE', segment });
+      done.push(output as BlastRadiusSegmentDone);
+    }
+    // No group is stored before the merge.
+    expect([...h.objects.keys()].some((key) => key.includes('/groups/'))).toBe(false);
+
+    // The map run returns results in any order; the merge puts them in segment order.
+    const results = writeMapRun(plan.results.prefix, [...done].reverse());
+    const merged = (await blastRadius(h.deps)({ phase: 'merge', request: run, shard: SHARD_INPUT, segments: plan, results })) as BlastRadiusOutput;
+    expect(merged).toMatchObject({ status: 'DONE', segments: plan.segments, continuations: 1, records: whole.records, groupCount: whole.groupCount, affectedGroupCount: whole.affectedGroupCount, topicCount: whole.topicCount });
+    expect(groups.map((group) => withoutFetches(storedGroup(merged, group)))).toEqual(expected);
+  });
+
+  it('refuses to merge a map run with a failed segment, saying which', async () => {
+    const run = request({ executionArn: `${EXECUTION_ARN}-failed-segment` });
+    h.deps.env = { ...h.deps.env, SEGMENT_BYTES: '4096' };
+    const plan = (await blastRadius(h.deps)({ phase: 'plan', request: run, shard: SHARD_INPUT })) as ShardSegmentsPlan;
+    const results = writeMapRun(plan.results.prefix, [], [{ Error: 'RecoveryError.KAFKA_ERROR', Cause: 'fetch failed' }]);
+    await expect(blastRadius(h.deps)({ phase: 'merge', request: run, shard: SHARD_INPUT, segments: plan, results })).rejects.toMatchObject({
+      name: 'RecoveryError.SCAN_INTERRUPTED',
+      message: expect.stringContaining('RecoveryError.KAFKA_ERROR: fetch failed'),
+    });
+  });
+
+  it('names the phase it does not know', async () => {
+    await expect(blastRadius(h.deps)({ phase: 'split', request: request(), shard: SHARD_INPUT })).rejects.toMatchObject({ message: expect.stringMatching(/^phase: expected plan, scan or merge/) });
   });
 });
