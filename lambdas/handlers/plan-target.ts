@@ -5,12 +5,11 @@
  * plan names instead of failing the run.
  */
 import { randomUUID } from 'node:crypto';
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { GroupRecovery, PlanTargetOutput, ReadOffsetsOutput, ReadOffsetsResults, RecoveryRequest, UnreadGroup } from '../core/workflow/documents.ts';
-import { parseChildResults, parseMapRunManifest, readableCause, type ChildExecutionResult } from '../core/workflow/map-run-results.ts';
+import type { GroupRecovery, PlanTargetOutput, ReadOffsetsOutput, RecoveryRequest, UnreadGroup } from '../core/workflow/documents.ts';
 import { planTargets, summarizePlan } from '../core/workflow/planning.ts';
 import { parsePlanTargetInput } from '../core/workflow/step-inputs.ts';
-import { ARTIFACT_NAMES, artifactKey, getJson, parseGroupResultKey, putJson, resolveStored } from '../aws/artifacts.ts';
+import { ARTIFACT_NAMES, artifactKey, parseGroupResultKey, putJson, resolveStored } from '../aws/artifacts.ts';
+import { readMapRunResults, type ChildExecutionRecord } from '../aws/map-run-results.ts';
 import { ENV, optionalEnv } from './env.ts';
 import { artifactStore, defineStep, withKafka, type HandlerDeps } from './runtime.ts';
 
@@ -27,29 +26,33 @@ async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Pr
   return results;
 }
 
-function unreadGroupOf(request: RecoveryRequest, child: ChildExecutionResult, status: string): UnreadGroup {
-  const key = typeof child.input === 'object' && child.input !== null ? (child.input as { groupResultKey?: unknown }).groupResultKey : undefined;
-  const named = typeof key === 'string' ? parseGroupResultKey(request.executionArn, key) : null;
-  return {
-    groupId: named?.groupId ?? (typeof key === 'string' ? key : (child.name ?? 'unknown item')),
-    partition: named?.partition ?? null,
-    error: child.error ?? status,
-    cause: readableCause(child.cause),
-  };
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
-async function gatherMapRun(s3: S3Client, request: RecoveryRequest, results: ReadOffsetsResults): Promise<{ outputs: ReadOffsetsOutput[]; unread: UnreadGroup[] }> {
-  const bucket = results.ResultWriterDetails.Bucket;
-  const manifestKey = results.ResultWriterDetails.Key;
-  const files = parseMapRunManifest(await getJson<unknown>(s3, { bucket, key: manifestKey }), `s3://${bucket}/${manifestKey}`);
-  const read = async (key: string): Promise<ChildExecutionResult[]> => parseChildResults(await getJson<unknown>(s3, { bucket, key }), `s3://${bucket}/${key}`);
-  const outputs = (await mapLimited(files.succeeded, READ_CONCURRENCY, read)).flat().map((child) => child.output as ReadOffsetsOutput);
-  const unread = [
-    ...(await mapLimited(files.failed, READ_CONCURRENCY, read)).flat().map((child) => unreadGroupOf(request, child, 'FAILED')),
-    // A map run that ended with items still pending did not read them either.
-    ...(await mapLimited(files.pending, READ_CONCURRENCY, read)).flat().map((child) => unreadGroupOf(request, child, 'PENDING')),
-  ];
-  return { outputs, unread };
+/** A Lambda failure's Cause is `{"errorType","errorMessage","trace"}`: people want the message. */
+export function readableCause(cause: string | undefined): string {
+  const parsed = parseJson(cause);
+  if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string') return (parsed as { errorMessage: string }).errorMessage;
+  return cause ?? '';
+}
+
+/** The group a failed (or pending) item stood for, from the key it was given, and why it failed. */
+function unreadGroupOf(request: RecoveryRequest, record: ChildExecutionRecord): UnreadGroup {
+  const input = parseJson(record.Input);
+  const key = typeof input === 'object' && input !== null ? (input as { groupResultKey?: unknown }).groupResultKey : undefined;
+  const named = typeof key === 'string' ? parseGroupResultKey(request.executionArn, key) : null;
+  return {
+    groupId: named?.groupId ?? (typeof key === 'string' ? key : record.ExecutionArn),
+    partition: named?.partition ?? null,
+    error: record.Error ?? record.Status,
+    cause: readableCause(record.Cause),
+  };
 }
 
 export function createHandler(overrides?: Partial<HandlerDeps>) {
@@ -57,7 +60,12 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
     const input = parsePlanTargetInput(event);
     const store = artifactStore(deps);
     const targetGroupPattern = optionalEnv(ENV.TARGET_GROUP_PATTERN, deps.env);
-    const gathered = Array.isArray(input.groups) ? { outputs: input.groups, unread: [] } : await gatherMapRun(store.s3, input.request, input.groups);
+    let gathered: { outputs: ReadOffsetsOutput[]; unread: UnreadGroup[] } = { outputs: [], unread: [] };
+    if (Array.isArray(input.groups)) gathered.outputs = input.groups;
+    else {
+      const run = await readMapRunResults<ReadOffsetsOutput>(store.s3, input.groups.ResultWriterDetails);
+      gathered = { outputs: run.succeeded, unread: run.unfinished.map((record) => unreadGroupOf(input.request, record)) };
+    }
     const recoveries: GroupRecovery[] = await mapLimited(gathered.outputs, READ_CONCURRENCY, (item) => resolveStored(store.s3, item));
     if (gathered.unread.length > 0) deps.logger.warn('groups whose offsets could not be read', { count: gathered.unread.length, groups: gathered.unread.slice(0, 20) });
     const plan = await withKafka(deps, input.request, (port) =>
