@@ -44,15 +44,17 @@ export function acknowledgeFindings(subjects: NagSubjects): void {
     const role = roles[name];
     ack(subjects.functions[name], 'AwsSolutions-L1',
       'nodejs22.x is the runtime the bundles target (esbuild target node22) and the toolkit is tested on; move to the next LTS runtime together with the test matrix.');
-    ack(role, 'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, AWS requires Resource "*".');
+    const kafkaFacing = DEFAULT_SIZING[name].kafkaFacing;
+    ack(role, 'AwsSolutions-IAM5[Resource::*]', kafkaFacing
+      ? 'Resource "*" only where AWS allows nothing narrower: X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords), ec2:DescribeNetworkInterfaces, and ec2:CreateNetworkInterface, which Lambda checks against the role when it creates the function, before any interface exists; the actions that act on an interface are scoped to network interfaces.'
+      : 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, AWS requires Resource "*".');
     for (const pattern of artifactResourcePatterns(name, subjects.stateMachineName)) {
       ack(role, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.artifactsBucket)}.Arn>/${pattern}]`,
         'A run\'s artifact keys start with its execution name, known only at run time; the pattern names this state machine and the one document (or folder) this step reads, writes or, for the approval marker only, deletes (lib/artifact-access.ts).');
     }
-    if (DEFAULT_SIZING[name].kafkaFacing) {
-      ack(role, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-        'A Lambda in a VPC needs ec2:CreateNetworkInterface/DescribeNetworkInterfaces/DeleteNetworkInterface on "*"; the AWS managed policy is the documented minimal set for that.');
+    if (kafkaFacing) {
+      ack(role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${cluster.region}:${cluster.account}:network-interface/*]`,
+        'Lambda deletes and re-addresses the function\'s network interfaces with its role; their ids are Lambda\'s, not known at deploy time, so the grant covers network interfaces of this account and region only (no other EC2 resource).');
     }
     const access = KAFKA_ACCESS[name];
     if (access && access.dataTopics !== 'none' && config.dataTopicPattern.includes('*')) {

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { networkInterfaceStatements } from './network-interface-permissions.ts';
 
 /** One Lambda per workflow step; each is `lambdas/handlers/<name>.ts` exporting `handler`. */
 export const HANDLER_NAMES = [
@@ -132,7 +133,7 @@ export class RecoveryFunctions extends Construct {
       );
       const network = sizing.kafkaFacing ? props.network : undefined;
       if (network) {
-        role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
+        for (const statement of networkInterfaceStatements(this)) role.addToPrincipalPolicy(statement);
       }
       const fn = new NodejsFunction(this, constructId, {
         entry: handlerEntry(name, handlersDir),

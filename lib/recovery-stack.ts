@@ -12,6 +12,7 @@ import { ArtifactsBucket } from './artifacts-bucket.ts';
 import { RunEndNotice } from './run-end-notice.ts';
 import { resolveRecoveryConfig, type RecoveryConfig, type ResolvedRecoveryConfig } from './config.ts';
 import { acknowledgeFindings } from './nag-acknowledgements.ts';
+import { RecoveryObservability } from './observability.ts';
 import { kafkaClusterStatements, mskControlPlaneStatement } from './recovery-permissions.ts';
 import { DEFAULT_SIZING, HANDLER_NAMES, RecoveryFunctions, type HandlerName, type KafkaNetwork } from './recovery-functions.ts';
 import { RecoveryStateMachine } from './recovery-state-machine.ts';
@@ -26,6 +27,9 @@ export interface RecoveryStackProps extends StackProps {
   approvalHeartbeat?: Duration;
 }
 
+/** The Lambdas the runbook's states invoke (the others: the approval endpoint, the canary). */
+const RUNBOOK_STEP_FUNCTIONS = ['diagnose', 'blast-radius', 'read-offsets', 'plan-target', 'request-approval', 'seed-offsets', 'verify', 'report', 'notify-failure'] as const satisfies readonly HandlerName[];
+
 /** Deploys the coordinator recovery runbook for one MSK cluster. */
 export class RecoveryStack extends Stack {
   readonly settings: ResolvedRecoveryConfig;
@@ -35,6 +39,7 @@ export class RecoveryStack extends Stack {
   readonly artifacts: ArtifactsBucket;
   readonly trigger: AlarmTrigger;
   readonly canary: ShardCanary;
+  readonly observability: RecoveryObservability;
   readonly key: kms.Key;
 
   constructor(scope: Construct, id: string, props: RecoveryStackProps = {}) {
@@ -147,9 +152,21 @@ export class RecoveryStack extends Stack {
       logRetention,
     });
 
+    this.observability = new RecoveryObservability(this, 'Observability', {
+      stateMachine: this.runbook.stateMachine,
+      stepFunctions: Object.fromEntries(RUNBOOK_STEP_FUNCTIONS.map((name) => [name, fns[name]])),
+      canaryFunction: fns['shard-canary'],
+      canaryAlarm: this.canary.alarm,
+      clusterName: cluster.clusterName,
+      topic: this.approval.topic,
+      topicKey: this.key,
+      namePrefix: this.stackName,
+    });
+
     new CfnOutput(this, 'StateMachineArn', { value: this.runbook.stateMachine.stateMachineArn, description: 'Start recoveries here' });
     new CfnOutput(this, 'ArtifactsBucketName', { value: bucketName, description: 'Plans, approvals and reports (the audit trail)' });
     new CfnOutput(this, 'AlarmName', { value: this.trigger.alarm.alarmName });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard of the runbook and the shard canary' });
     new CfnOutput(this, 'CanaryAlarmName', { value: this.canary.alarm.alarmName, description: 'Fires when the shard canary finds a FAILED coordinator shard' });
 
     acknowledgeFindings({

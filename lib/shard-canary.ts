@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { CLUSTER_DIMENSION, DEFAULT_METRICS_NAMESPACE, METRIC } from '../lambdas/handlers/metric-names.ts';
 
 export interface ShardCanaryProps {
   /** The shard-canary Lambda (lambdas/handlers/shard-canary.ts). */
@@ -37,9 +38,10 @@ export class ShardCanary extends Construct {
     this.schedule.addTarget(new targets.LambdaFunction(props.canaryFunction, { retryAttempts: 0 }));
 
     const failedShards = new cloudwatch.Metric({
-      namespace: props.metricNamespace ?? 'CoordinatorRecovery',
-      metricName: 'FailedShards',
-      dimensionsMap: { ClusterName: props.clusterName },
+      namespace: props.metricNamespace ?? DEFAULT_METRICS_NAMESPACE,
+      metricName: METRIC.failedShards,
+      // Exactly the handler's dimension set: CloudWatch matches a metric by all of its dimensions.
+      dimensionsMap: { [CLUSTER_DIMENSION]: props.clusterName },
       statistic: cloudwatch.Stats.MAXIMUM,
       period: Duration.minutes(props.rateMinutes),
     });

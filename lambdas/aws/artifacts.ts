@@ -98,6 +98,11 @@ export function approvalConsumedKey(executionArn: string, approvalId: string): s
   return `${executionPrefix(executionArn)}/approval-consumed/${safeSegment(approvalId)}.json`;
 }
 
+/** One IAM approval of a request: slot 1, then 2 when two approvers are required. */
+export function approvalSlotKey(executionArn: string, approvalId: string, slot: number): string {
+  return `${executionPrefix(executionArn)}/approvals/${safeSegment(approvalId)}/${slot}.json`;
+}
+
 export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }

@@ -3,7 +3,8 @@
  * failure differently: the new group coordinator (Kafka 3.7+/4.x, CoordinatorRuntime) prints
  * "[GroupCoordinator id=N] Failed to load metadata from __consumer_offsets-P with epoch E",
  * the classic one (GroupMetadataManager) "Error loading offsets from __consumer_offsets-P".
- * An epoch conflict also prints a "Replaying record ... failed" line just before.
+ * An epoch conflict's "Replaying record ... failed" is its own line (the loader's) or, in Kafka
+ * 4.1.1, the exception quoted at the end of the runtime line; either way its detail is kept.
  */
 import type { LogFinding, ReplayingRecordDetail } from '../core/workflow/documents.ts';
 import { ERROR_LOADING_PHRASE, FAILED_TO_LOAD_PHRASE } from '../core/workflow/log-phrases.ts';
@@ -20,7 +21,18 @@ const SAMPLE_LINE_LIMIT = 1000;
 const REPLAYING_DETAILS_LIMIT = 5;
 
 export type ParsedBrokerLine =
-  | { kind: 'FAILED_TO_LOAD_METADATA' | 'ERROR_LOADING_OFFSETS'; partition: number; brokerId: number | null; epoch: number | null }
+  | {
+      kind: 'FAILED_TO_LOAD_METADATA' | 'ERROR_LOADING_OFFSETS';
+      partition: number;
+      brokerId: number | null;
+      epoch: number | null;
+      /**
+       * The record the load stopped at, when the line quotes it: Kafka 4.1.1's runtime line ends
+       * "due to java.lang.RuntimeException: Replaying record ... failed due to: Cannot set the
+       * epoch of ...", with no separate loader line.
+       */
+      replaying: ReplayingRecordDetail | null;
+    }
   | { kind: 'REPLAYING_RECORD_FAILED'; partition: number; brokerId: number | null; detail: ReplayingRecordDetail };
 
 /** MSK names streams "<cluster-name>-Broker-<id>"; only the suffix is relied on. */
@@ -42,29 +54,36 @@ export function parseBrokerLogLine(message: string): ParsedBrokerLine | null {
   const brokerId = brokerIdFromLine(message);
   const failed = /Failed to load metadata from __consumer_offsets-(\d+)(?: with epoch (-?\d+))?/.exec(message);
   if (failed) {
-    return { kind: 'FAILED_TO_LOAD_METADATA', partition: Number(failed[1]), brokerId, epoch: intOrNull(failed[2]) };
+    return { kind: 'FAILED_TO_LOAD_METADATA', partition: Number(failed[1]), brokerId, epoch: intOrNull(failed[2]), replaying: replayingDetail(message)?.detail ?? null };
   }
   const loading = /Error loading offsets from __consumer_offsets-(\d+)/.exec(message);
   if (loading) {
-    return { kind: 'ERROR_LOADING_OFFSETS', partition: Number(loading[1]), brokerId, epoch: null };
+    return { kind: 'ERROR_LOADING_OFFSETS', partition: Number(loading[1]), brokerId, epoch: null, replaying: null };
   }
-  const replaying = /Replaying record .*?from (__consumer_offsets-(\d+)) at offset (\d+)/s.exec(message);
-  if (replaying) {
-    const conflict = /Cannot set the epoch of (\S+) to (-?\d+) because the partition is still owned at epoch (-?\d+)/.exec(message);
-    return {
-      kind: 'REPLAYING_RECORD_FAILED',
-      partition: Number(replaying[2]),
-      brokerId,
-      detail: {
-        topicPartition: replaying[1]!,
-        offset: replaying[3]!,
-        conflictPartition: conflict?.[1] ?? null,
-        requestedEpoch: intOrNull(conflict?.[2]),
-        ownedEpoch: intOrNull(conflict?.[3]),
-      },
-    };
-  }
+  const replaying = replayingDetail(message);
+  if (replaying) return { kind: 'REPLAYING_RECORD_FAILED', partition: replaying.partition, brokerId, detail: replaying.detail };
   return null;
+}
+
+function replayingDetail(message: string): { partition: number; detail: ReplayingRecordDetail } | null {
+  const replaying = /Replaying record .*?from (__consumer_offsets-(\d+)) at offset (\d+)/s.exec(message);
+  if (!replaying) return null;
+  const conflict = /Cannot set the epoch of (\S+) to (-?\d+) because the partition is still owned at epoch (-?\d+)/.exec(message);
+  return {
+    partition: Number(replaying[2]),
+    detail: {
+      topicPartition: replaying[1]!,
+      offset: replaying[3]!,
+      conflictPartition: conflict?.[1] ?? null,
+      requestedEpoch: intOrNull(conflict?.[2]),
+      ownedEpoch: intOrNull(conflict?.[3]),
+    },
+  };
+}
+
+function addReplaying(finding: LogFinding, detail: ReplayingRecordDetail): void {
+  const known = finding.replaying.some((d) => d.offset === detail.offset && d.conflictPartition === detail.conflictPartition);
+  if (!known && finding.replaying.length < REPLAYING_DETAILS_LIMIT) finding.replaying.push(detail);
 }
 
 export interface BrokerLogEvent {
@@ -112,12 +131,12 @@ export function aggregateFindings(events: BrokerLogEvent[]): LogFinding[] {
     }
     finding.lastSeen = seenAt;
     if (parsed.kind === 'REPLAYING_RECORD_FAILED') {
-      const known = finding.replaying.some((d) => d.offset === parsed.detail.offset && d.conflictPartition === parsed.detail.conflictPartition);
-      if (!known && finding.replaying.length < REPLAYING_DETAILS_LIMIT) finding.replaying.push(parsed.detail);
+      addReplaying(finding, parsed.detail);
       if (finding.count === 0 && finding.sampleLine === '') finding.sampleLine = event.message.trim().slice(0, SAMPLE_LINE_LIMIT);
       continue;
     }
     finding.count += 1;
+    if (parsed.replaying !== null) addReplaying(finding, parsed.replaying);
     if (parsed.epoch !== null) finding.epoch = parsed.epoch;
     if (PHRASE_STRENGTH[parsed.kind] > PHRASE_STRENGTH[finding.phrase]) finding.phrase = parsed.kind;
     if (finding.count === 1) {

@@ -22,6 +22,22 @@ export async function getSecretString(secrets: SecretsManagerClient, secretArn: 
   return value;
 }
 
+/**
+ * The value the secret had before its last rotation (stage AWSPREVIOUS), or null when it was
+ * never rotated: links signed just before a rotation stay valid until they expire.
+ */
+export async function getPreviousSecretString(secrets: SecretsManagerClient, secretArn: string): Promise<string | null> {
+  try {
+    const response = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSPREVIOUS' }));
+    const value = response.SecretString ?? (response.SecretBinary ? Buffer.from(response.SecretBinary).toString('utf8') : undefined);
+    return value === undefined || value === '' ? null : value;
+  } catch (error) {
+    // Secrets Manager answers a stage no version carries with ResourceNotFoundException.
+    if (awsErrorName(error) === 'ResourceNotFoundException') return null;
+    throw awsError(error, `secretsmanager:GetSecretValue ${secretArn} (AWSPREVIOUS)`);
+  }
+}
+
 export interface ScramCredentials {
   username: string;
   password: string;

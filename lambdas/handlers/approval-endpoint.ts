@@ -1,27 +1,29 @@
 /**
- * The approval endpoint behind a Lambda function URL. GET shows the plan and a form and never
- * acts (mail scanners and link previews open links). POST with a valid, unexpired, unused
- * signed link approves or rejects: SendTaskSuccess / SendTaskFailure, and who and when go to S3.
+ * The approval endpoint behind two Lambda function URLs. The public one (auth NONE) serves signed
+ * links: GET shows the plan and never acts (mail scanners and link previews open links); POST
+ * with a valid, unexpired, unused link approves or rejects when the stack's approval mode lets
+ * links decide. The AWS_IAM one (an alias of the same function) takes SigV4-signed decisions from
+ * `coordinator-recovery approve|reject` (approval-iam.ts). Link checks answer from memory: the
+ * signing key is cached, so a forged or expired link costs no AWS call.
  */
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { RecoveryError, isRecoveryError } from '../core/errors.ts';
 import { APPROVAL_REJECTED_ERROR, type ApprovalDecision, type RecoveryPlan } from '../core/workflow/documents.ts';
-import { checkApprovalLink, consumeApprovalLink, parseApprovalLink, type ApprovalLink, type ApprovalMarkerStore, type LinkProblem } from '../core/workflow/approval-link.ts';
+import { consumeApprovalLink, keySigning, parseApprovalLink, type ApprovalLink, type ApprovalMarkerStore, type LinkProblem } from '../core/workflow/approval-link.ts';
+import { linkDecisions, linkRefusal, parseApprovalSettings, type ApprovalSettings } from '../core/workflow/approval-quorum.ts';
 import { ARTIFACT_NAMES, approvalConsumedKey, artifactKey, getJson, getJsonIfExists, putJson } from '../aws/artifacts.ts';
-import { getSecretString } from '../aws/secrets.ts';
 import { sendTaskFailure, sendTaskSuccess } from '../aws/step-functions.ts';
+import { decideByIam, iamCaller } from './approval-iam.ts';
 import { renderApprovalPage, renderResultPage } from './approval-page.ts';
 import type { ApprovalRequestRecord } from './approval-store.ts';
 import { s3MarkerStore } from './approval-store.ts';
 import { ENV, optionalEnv, requireEnv } from './env.ts';
+import { executionBelongsTo } from './execution-arn.ts';
+import type { HttpResponse } from './http-response.ts';
 import { artifactStore, resolveDeps, type HandlerDeps } from './runtime.ts';
+import { SigningKeyCache } from './signing-keys.ts';
 
-/** The function URL response shape (the aws-lambda type also allows a bare string, which we never send). */
-export interface HttpResponse {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
+export type { HttpResponse } from './http-response.ts';
 
 const SECURITY_HEADERS: Record<string, string> = {
   'content-type': 'text/html; charset=utf-8',
@@ -56,13 +58,6 @@ function parseForm(event: LambdaFunctionURLEvent): URLSearchParams {
   return new URLSearchParams(event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw);
 }
 
-function executionBelongsTo(executionArn: string, stateMachineArn: string | undefined): boolean {
-  if (!stateMachineArn) return true;
-  const machine = stateMachineArn.split(':');
-  const execution = executionArn.split(':');
-  return execution.length >= 8 && execution[5] === 'execution' && execution[6] === machine[6] && execution.slice(0, 5).join(':') === machine.slice(0, 5).join(':');
-}
-
 interface LoadedRequest {
   link: ApprovalLink;
   signature: string;
@@ -70,12 +65,20 @@ interface LoadedRequest {
   key: string;
 }
 
-async function loadRequest(deps: HandlerDeps, event: LambdaFunctionURLEvent): Promise<LoadedRequest | HttpResponse> {
+async function loadRequest(deps: HandlerDeps, event: LambdaFunctionURLEvent, keys: SigningKeyCache): Promise<LoadedRequest | HttpResponse> {
   const { link, signature } = parseApprovalLink(event.queryStringParameters ?? {});
   if (!executionBelongsTo(link.executionArn, optionalEnv(ENV.STATE_MACHINE_ARN, deps.env))) return problemPage('BAD_SIGNATURE');
-  const key = await getSecretString(deps.clients.secrets(), requireEnv(ENV.APPROVAL_SIGNING_SECRET_ARN, deps.env));
-  const problem = checkApprovalLink(link, signature, key, Math.floor(deps.now().getTime() / 1000));
-  if (problem !== null) return problemPage(problem);
+  // The expiry is part of what is signed, so an expired link is refused before any key is needed.
+  if (Math.floor(deps.now().getTime() / 1000) >= link.expiresAt) return problemPage('EXPIRED');
+  const secrets = deps.clients.secrets();
+  const secretArn = requireEnv(ENV.APPROVAL_SIGNING_SECRET_ARN, deps.env);
+  const cached = await keys.get(secrets, secretArn);
+  let key = keySigning(link, signature, [cached.current, cached.previous]);
+  if (key === null && (await keys.refreshAfterMismatch(secrets, secretArn))) {
+    const fresh = await keys.get(secrets, secretArn);
+    key = keySigning(link, signature, [fresh.current, fresh.previous]);
+  }
+  if (key === null) return problemPage('BAD_SIGNATURE');
   const store = artifactStore(deps);
   const stored = await getJsonIfExists<ApprovalRequestRecord>(store.s3, { bucket: store.bucket, key: artifactKey(link.executionArn, ARTIFACT_NAMES.approvalRequest) });
   if (!stored) return failure(404, 'Unknown approval', 'No approval request is stored for this execution.');
@@ -83,8 +86,8 @@ async function loadRequest(deps: HandlerDeps, event: LambdaFunctionURLEvent): Pr
   return { link, signature, record: stored.document, key };
 }
 
-async function showPlan(deps: HandlerDeps, event: LambdaFunctionURLEvent): Promise<HttpResponse> {
-  const loaded = await loadRequest(deps, event);
+async function showPlan(deps: HandlerDeps, event: LambdaFunctionURLEvent, keys: SigningKeyCache, settings: ApprovalSettings): Promise<HttpResponse> {
+  const loaded = await loadRequest(deps, event, keys);
   if ('statusCode' in loaded) return loaded;
   const store = artifactStore(deps);
   const consumed = await getJsonIfExists(store.s3, { bucket: store.bucket, key: approvalConsumedKey(loaded.link.executionArn, loaded.link.approvalId) });
@@ -101,6 +104,8 @@ async function showPlan(deps: HandlerDeps, event: LambdaFunctionURLEvent): Promi
       now: deps.now(),
       incident: loaded.record.incident ?? null,
       formAction: `?${event.rawQueryString}`,
+      decisions: linkDecisions(settings),
+      cliCommands: loaded.record.cliCommands ?? null,
     }),
   );
 }
@@ -115,21 +120,23 @@ async function releaseAfterUndelivered(deps: HandlerDeps, markers: ApprovalMarke
     await markers.release(link);
   } catch (releaseError) {
     deps.logger.error('link release failed', { executionArn: link.executionArn, error: String(releaseError) });
-    return failure(503, 'Decision not recorded', 'Step Functions did not take the decision and this link could not be reopened. Decide with the CLI commands from the approval message.');
+    return failure(503, 'Decision not recorded', 'Step Functions did not take the decision and this link could not be reopened. Ask an operator to decide with the task token stored in approval-request.json, or with coordinator-recovery approve|reject where the stack allows it.');
   }
   const why = isRecoveryError(error) && !error.retryable ? `Step Functions refused it (${error.message})` : 'Step Functions did not take the decision (a temporary AWS error)';
   return failure(503, 'Decision not recorded', `${why}. Nothing changed and the link still works: go back and press the button again.`);
 }
 
-async function decide(deps: HandlerDeps, event: LambdaFunctionURLEvent): Promise<HttpResponse> {
+async function decide(deps: HandlerDeps, event: LambdaFunctionURLEvent, keys: SigningKeyCache, settings: ApprovalSettings): Promise<HttpResponse> {
   const form = parseForm(event);
   const decision = form.get('decision');
   const approver = (form.get('approver') ?? '').trim();
   const comment = (form.get('comment') ?? '').trim().slice(0, 1000) || null;
   if (decision !== 'approve' && decision !== 'reject') return failure(400, 'No decision', 'decision: use the Approve or Reject button.');
+  const refusal = linkRefusal(settings, decision);
+  if (refusal !== null) return failure(403, 'Not decided by link', refusal);
   if (approver === '' || approver.length > 200) return failure(400, 'Name missing', 'approver: enter your name (up to 200 characters); it goes into the audit trail.');
 
-  const loaded = await loadRequest(deps, event);
+  const loaded = await loadRequest(deps, event, keys);
   if ('statusCode' in loaded) return loaded;
   const store = artifactStore(deps);
   const now = deps.now();
@@ -201,17 +208,21 @@ async function decide(deps: HandlerDeps, event: LambdaFunctionURLEvent): Promise
 }
 
 export function createHandler(overrides?: Partial<HandlerDeps>) {
+  // Lives as long as the container: warm invocations check links without fetching the key.
+  const keys = new SigningKeyCache(() => (overrides?.now ? overrides.now() : new Date()).getTime());
   return async (event: LambdaFunctionURLEvent): Promise<HttpResponse> => {
     const deps = resolveDeps(overrides);
     const method = event.requestContext?.http?.method ?? 'GET';
     try {
-      if (method === 'GET') return await showPlan(deps, event);
-      if (method === 'POST') return await decide(deps, event);
+      const settings = parseApprovalSettings(optionalEnv(ENV.APPROVAL_MODE, deps.env), optionalEnv(ENV.APPROVALS_REQUIRED, deps.env));
+      if (iamCaller(event) !== null) return await decideByIam(deps, event, settings);
+      if (method === 'GET') return await showPlan(deps, event, keys, settings);
+      if (method === 'POST') return await decide(deps, event, keys, settings);
       return { ...failure(405, 'Method not allowed', 'Use GET to view the plan and the form to decide.'), headers: { ...SECURITY_HEADERS, allow: 'GET, POST' } };
     } catch (error) {
       if (isRecoveryError(error) && error.code === 'INVALID_INPUT') return failure(400, 'Bad link', error.message);
       deps.logger.error('approval endpoint failed', { error: error instanceof RecoveryError ? error.toJSON() : String(error) });
-      return failure(500, 'Something went wrong', 'The decision was not recorded unless a later page says so. Use the CLI commands from the approval message instead.');
+      return failure(500, 'Something went wrong', 'The decision was not recorded unless a later page says so. Try again in a moment.');
     }
   };
 }

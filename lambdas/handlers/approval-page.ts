@@ -44,6 +44,7 @@ input[type=text]{width:100%;max-width:30em;font:inherit;padding:.45em;border:1px
 button{font:inherit;font-weight:600;padding:.65em 1.4em;border-radius:6px;border:1px solid transparent;cursor:pointer}
 button.approve{background:#1f7a3a;color:#fff}button.reject{background:#fff;color:#a11;border-color:#a11}
 .muted{color:#57606a;font-size:.9em}
+pre.cli{font:13px/1.4 ui-monospace,Menlo,Consolas,monospace;background:#f3f5f7;border:1px solid #d8dde3;border-radius:6px;padding:.6em;white-space:pre-wrap;word-break:break-all}
 svg text{font:12px system-ui,sans-serif}
 `;
 
@@ -173,9 +174,12 @@ ${boxes.join('\n')}
 
 function groupSection(group: GroupPlan, planLocation: string): string {
   const naming = group.targetNameSource === 'suggested' ? ' <span class="muted">(suggested name)</span>' : '';
+  const inPlace = group.restore === 'IN_PLACE';
   const parts = [
-    `<h3><code>${escapeHtml(group.sourceGroup)}</code> &rarr; <code>${escapeHtml(group.targetGroup)}</code>${naming}</h3>`,
-    `<p class="muted">New coordinator: broker ${group.target.brokerId} (<code>${escapeHtml(group.target.brokerHost)}</code>), <code>__consumer_offsets-${group.target.partition}</code>; target state ${escapeHtml(group.targetState.state ?? 'unknown')}, ${group.targetState.members} member(s). ${group.offsets.length} partition(s), total lag ${escapeHtml(group.totalLag ?? 'unknown')}.</p>`,
+    inPlace
+      ? `<h3><code>${escapeHtml(group.sourceGroup)}</code> <span class="muted">restored in place (the same group)</span></h3>`
+      : `<h3><code>${escapeHtml(group.sourceGroup)}</code> &rarr; <code>${escapeHtml(group.targetGroup)}</code>${naming} <span class="muted">(a new group)</span></h3>`,
+    `<p class="muted">${inPlace ? 'Its coordinator' : 'New coordinator'}: broker ${group.target.brokerId} (<code>${escapeHtml(group.target.brokerHost)}</code>), <code>__consumer_offsets-${group.target.partition}</code>; target state ${escapeHtml(group.targetState.state ?? 'unknown')}, ${group.targetState.members} member(s). ${group.offsets.length} partition(s), total lag ${escapeHtml(group.totalLag ?? 'unknown')}.</p>`,
   ];
   if (group.blocked) parts.push(`<div class="card bad"><b>Blocked, will not be seeded:</b> ${escapeHtml(group.blockedReason ?? 'no reason given')}</div>`);
   for (const warning of group.warnings) parts.push(`<div class="card warn"><b>Warning:</b> ${escapeHtml(warning)}</div>`);
@@ -209,6 +213,10 @@ export interface ApprovalPageInput {
   incident: ApprovalIncident | null;
   /** The signed link's query string the form posts back to. */
   formAction: string;
+  /** What the link may decide (approvalMode, approvalsRequired); none: the page shows the plan only. Default both. */
+  decisions?: readonly ('approve' | 'reject')[];
+  /** `coordinator-recovery approve|reject` for the IAM path, when the stack offers it. */
+  cliCommands?: { approve: string; reject: string } | null;
 }
 
 /** GET page: shows the plan and a form; only the POST it submits acts. */
@@ -229,7 +237,7 @@ ${stat(lag, overview.lagUnknown > 0 ? `total lag (${overview.lagUnknown} unknown
 ${stat(String(overview.warnings), 'warnings')}
 ${stat(left, 'left to decide')}
 </div>
-<p class="muted">Decide by ${escapeHtml(input.expiresAt.toISOString())}; this link works once. Execution <code>${escapeHtml(input.executionArn)}</code>.</p>
+<p class="muted">Decide by ${escapeHtml(input.expiresAt.toISOString())}; ${(input.decisions ?? ['approve']).length > 0 ? 'this link works once' : 'this link shows the plan only, deciding needs the command below'}. Execution <code>${escapeHtml(input.executionArn)}</code>.</p>
 </section>`;
   const warnings = allWarnings.length > 0 ? `<section class="card warn"><h2>Warnings</h2><ul>${allWarnings.map((w) => `<li>${w}</li>`).join('')}</ul></section>` : '';
   const blast =
@@ -240,13 +248,27 @@ ${stat(left, 'left to decide')}
     input.incident && input.incident.evidence.length > 0
       ? `<section class="card"><h2>Evidence</h2><ul class="evidence">${input.incident.evidence.map((e) => `<li><span class="tag t-warn">${e.kind}</span> ${escapeHtml(e.message)}</li>`).join('')}</ul></section>`
       : '';
-  const details = `<section class="card"><h2>Plan</h2><p class="muted">Plan <code>${escapeHtml(plan.planId)}</code>, sha256 <code>${escapeHtml(input.planSha256)}</code>. Cluster <code>${escapeHtml(plan.clusterArn)}</code>. Window ${escapeHtml(new Date(plan.window.since).toISOString())} to ${escapeHtml(new Date(plan.window.until).toISOString())}. Existing target offsets ${plan.overwriteExistingTargetOffsets ? 'are overwritten' : 'block a group'}. Full plan: <code>${escapeHtml(input.planLocation)}</code>.</p></section>`;
-  const form = `<section class="card"><h2>Decide</h2>
-<form method="post" action="${escapeHtml(input.formAction)}">
+  const details = `<section class="card"><h2>Plan</h2><p class="muted">Plan <code>${escapeHtml(plan.planId)}</code>, sha256 <code>${escapeHtml(input.planSha256)}</code>. Cluster <code>${escapeHtml(plan.clusterArn)}</code>. Window ${escapeHtml(new Date(plan.window.since).toISOString())} to ${escapeHtml(new Date(plan.window.until).toISOString())}. ${plan.restoreInPlace ? 'Restored in place: each group takes its offsets back.' : 'Restored into new groups.'} Existing target offsets ${plan.overwriteExistingTargetOffsets ? 'are overwritten' : 'block a group'}. Full plan: <code>${escapeHtml(input.planLocation)}</code>.</p></section>`;
+  const decisions = input.decisions ?? ['approve', 'reject'];
+  const buttons = [
+    decisions.includes('approve') ? '<button class="approve" type="submit" name="decision" value="approve">Approve and seed</button>' : '',
+    decisions.includes('reject') ? '<button class="reject" type="submit" name="decision" value="reject">Reject</button>' : '',
+  ].join('');
+  const linkForm =
+    decisions.length > 0
+      ? `<form method="post" action="${escapeHtml(input.formAction)}">
 <label for="approver">Your name (goes into the audit trail)</label><input type="text" id="approver" name="approver" required maxlength="200" autocomplete="name">
 <label for="comment">Comment (optional)</label><input type="text" id="comment" name="comment" maxlength="1000">
-<div class="buttons"><button class="approve" type="submit" name="decision" value="approve">Approve and seed</button><button class="reject" type="submit" name="decision" value="reject">Reject</button></div>
-</form></section>`;
+<div class="buttons">${buttons}</div>
+</form>`
+      : '';
+  const cli = input.cliCommands
+    ? `<p>${decisions.includes('approve') ? 'Or decide' : 'Decide'} from a terminal with your own AWS credentials; the caller's IAM identity goes into the audit trail${decisions.includes('approve') ? '' : ' (this page cannot approve)'}:</p>
+<pre class="cli" id="cli-approve">${escapeHtml(input.cliCommands.approve)}</pre>
+<pre class="cli" id="cli-reject">${escapeHtml(input.cliCommands.reject)}</pre>`
+    : '';
+  const form = `<section class="card"><h2>Decide</h2>
+${linkForm}${cli}</section>`;
   return document('Approve offset recovery', [summary, warnings, blast, `<h2>Groups</h2>`, ...plan.groups.map((g) => groupSection(g, input.planLocation)), evidence, details, form].filter((s) => s !== '').join('\n'));
 }
 

@@ -2,7 +2,8 @@
 import type { ArtifactRef } from '../core/workflow/documents.ts';
 import type { ApprovalLink, ApprovalMarkerStore } from '../core/workflow/approval-link.ts';
 import type { ApprovalIncident } from '../core/workflow/approval-incident.ts';
-import { approvalConsumedKey, deleteObject, putJsonIfAbsent, type ArtifactStore } from '../aws/artifacts.ts';
+import type { ApprovalSlotStore, RecordedApproval } from '../core/workflow/approval-quorum.ts';
+import { approvalConsumedKey, approvalSlotKey, deleteObject, getJsonIfExists, putJsonIfAbsent, type ArtifactStore } from '../aws/artifacts.ts';
 
 export interface ApprovalRequestRecord {
   approvalId: string;
@@ -15,6 +16,8 @@ export interface ApprovalRequestRecord {
   expiresAt: number; // epoch seconds
   /** Verdict, evidence and blast radius for the page; absent in records written before it existed. */
   incident?: ApprovalIncident | null;
+  /** The signed-CLI commands of the mail (modes iam and both), shown on the page too. */
+  cliCommands?: { approve: string; reject: string } | null;
 }
 
 export function s3MarkerStore(store: ArtifactStore): ApprovalMarkerStore {
@@ -22,5 +25,15 @@ export function s3MarkerStore(store: ArtifactStore): ApprovalMarkerStore {
     createIfAbsent: async (link: ApprovalLink, record: unknown) =>
       (await putJsonIfAbsent(store, approvalConsumedKey(link.executionArn, link.approvalId), record)) !== null,
     release: async (link: ApprovalLink) => deleteObject(store, approvalConsumedKey(link.executionArn, link.approvalId)),
+  };
+}
+
+/** The IAM approvals of one request, one object per slot under approvals/<approval id>/. */
+export function s3ApprovalSlots(store: ArtifactStore, executionArn: string, approvalId: string): ApprovalSlotStore {
+  const key = (slot: number): string => approvalSlotKey(executionArn, approvalId, slot);
+  return {
+    read: async (slot) => (await getJsonIfExists<RecordedApproval>(store.s3, { bucket: store.bucket, key: key(slot) }))?.document ?? null,
+    create: async (slot, approval) => (await putJsonIfAbsent(store, key(slot), approval)) !== null,
+    release: async (slot) => deleteObject(store, key(slot)),
   };
 }

@@ -29,6 +29,7 @@ import { artifactKey, getJson, putJson, shardGroupResultKey, shardGroupResultsPr
 import { readMapRunResults } from '../aws/map-run-results.ts';
 import { ENV, optionalEnv } from './env.ts';
 import { artifactStore, defineStep, scanDeadlineAt, withKafka, type HandlerDeps } from './runtime.ts';
+import { recordShardScan } from './step-metrics.ts';
 import type { Context } from 'aws-lambda';
 
 /** Parallel PutObjects while storing the groups: enough to hide S3 latency, few enough for one Lambda. */
@@ -92,6 +93,7 @@ async function scan({ request, shard, segment, scan: progress }: BlastRadiusInpu
   const checkpoint = progress?.checkpoint ? await getJson<ScanCheckpoint>(store.s3, progress.checkpoint) : undefined;
   const continuations = progress?.continuations ?? 0;
   const deadline = scanDeadlineAt(deps, context);
+  const scanStarted = Date.now();
   const outcome = await withKafka(deps, request, async (port) => {
     const scanned = await scanShard(port, { partition: shard.partition, window: { since: request.window.since }, ...(segment === undefined ? {} : { segment }) }, {
       ...(checkpoint ? { checkpoint } : {}),
@@ -100,6 +102,10 @@ async function scan({ request, shard, segment, scan: progress }: BlastRadiusInpu
     // A whole-window scan stores its groups here; a segment's groups wait for the merge.
     return scanned.status === 'done' && segment === undefined ? { ...scanned, stored: await storeShard(port, store, deps, request, shard, scanned.shard, continuations) } : scanned;
   });
+
+  // The scan's counts run over every invocation so far; this invocation's share is the difference.
+  const recordsSoFar = outcome.status === 'continue' ? outcome.checkpoint.scan.records : outcome.shard.scannerStats.records;
+  recordShardScan(deps.metrics, { records: recordsSoFar - (checkpoint?.scan.records ?? 0), seconds: (Date.now() - scanStarted) / 1000 });
 
   if (outcome.status === 'continue') {
     const ref = await putJson(store, `${prefix}checkpoint.json`, outcome.checkpoint);

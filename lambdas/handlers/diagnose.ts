@@ -11,8 +11,12 @@ import { configuredAuthMode, defineStep, withKafka, type HandlerDeps } from './r
 
 /** Time kept for the live checks after the log search, out of the Lambda's remaining time. */
 const LIVE_CHECK_RESERVE_MS = 90_000;
-/** Time kept after the last shard probe for the verdict and the answer to Step Functions. */
+/**
+ * Time kept after the last shard probe for the verdict and the answer to Step Functions; a
+ * Lambda given less time than that keeps a quarter of it, so its probes still run.
+ */
 const PROBE_RESERVE_MS = 10_000;
+const PROBE_RESERVE_SHARE = 0.25;
 
 /** Why the configured group may miss the cluster's lines, or null when it is the group the cluster delivers to. */
 function logGroupMismatch(configured: string, delivered: string | null): string | null {
@@ -59,7 +63,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
         sleep: deps.sleep,
         logSearch: logs.summary,
         logsUnreliable: logGroupNotice !== null,
-        ...(remaining !== undefined ? { deadline: Date.now() + remaining - PROBE_RESERVE_MS } : {}),
+        ...(remaining !== undefined ? { deadline: Date.now() + remaining - Math.min(PROBE_RESERVE_MS, remaining * PROBE_RESERVE_SHARE) } : {}),
       }),
     );
     if (logGroupNotice !== null) parts.evidence.unshift({ kind: 'METADATA', message: logGroupNotice, partition: null, brokerId: null });

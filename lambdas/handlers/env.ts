@@ -25,6 +25,12 @@ export const ENV = {
   APPROVAL_SIGNING_SECRET_ARN: 'APPROVAL_SIGNING_SECRET_ARN',
   /** Function URL of the approval-endpoint Lambda (request-approval puts links to it in the message). */
   APPROVAL_ENDPOINT_URL: 'APPROVAL_ENDPOINT_URL',
+  /** Function URL (AWS_IAM auth) that `coordinator-recovery approve|reject` signs requests to; request-approval puts it in the commands. */
+  APPROVAL_IAM_ENDPOINT_URL: 'APPROVAL_IAM_ENDPOINT_URL',
+  /** recovery:approvalMode: link (default), iam or both; which paths may decide. */
+  APPROVAL_MODE: 'APPROVAL_MODE',
+  /** recovery:approvalsRequired: 1 (default) or 2 distinct IAM principals before the task token is sent. */
+  APPROVALS_REQUIRED: 'APPROVALS_REQUIRED',
   /** Lifetime of an approval link; should equal the AwaitApproval timeout (default 86400). */
   APPROVAL_LINK_TTL_SECONDS: 'APPROVAL_LINK_TTL_SECONDS',
   /** Default window when the input has neither since nor lookbackMinutes (default 120). */
@@ -39,7 +45,7 @@ export const ENV = {
   SCAN_SAFETY_MARGIN_SECONDS: 'SCAN_SAFETY_MARGIN_SECONDS',
   /** recovery:segmentBytes: about how many bytes of a shard one segment scan reads (BlastRadius's plan phase; default 256 MiB). */
   SEGMENT_BYTES: 'SEGMENT_BYTES',
-  /** CloudWatch namespace of the shard canary's metrics (default CoordinatorRecovery). */
+  /** CloudWatch namespace of the Lambdas' custom metrics (default CoordinatorRecovery; names in metric-names.ts). */
   METRICS_NAMESPACE: 'METRICS_NAMESPACE',
   /** Provided by Lambda. */
   AWS_REGION: 'AWS_REGION',

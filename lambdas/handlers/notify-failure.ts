@@ -5,7 +5,9 @@ import { parseNotifyFailureInput } from '../core/workflow/step-inputs.ts';
 import { ARTIFACT_NAMES, artifactKey, putJson } from '../aws/artifacts.ts';
 import { fitSnsMessage, publishNotification } from '../aws/notifications.ts';
 import { ENV, optionalEnv, requireEnv } from './env.ts';
+import type { RunOutcome } from './metric-names.ts';
 import { artifactStore, defineStep, type HandlerDeps } from './runtime.ts';
+import { recordRunOutcome } from './step-metrics.ts';
 
 /** Lambda failures arrive as Cause = '{"errorType":..,"errorMessage":..,"trace":[..]}'; people need only the message. */
 export function failureReason(error: { Error?: string; Cause?: string }): string {
@@ -25,6 +27,13 @@ function headline(errorName: string, state: string | undefined): string {
     return state && /approv/i.test(state) ? 'no approval before the timeout; nothing was written' : `timed out in ${state ?? 'a step'}`;
   }
   return `failed in ${state ?? 'a step'}: ${errorName}`;
+}
+
+/** The run's outcome for the `Runs` metric: a person said no, nobody answered in time, or it failed. */
+export function failureOutcome(errorName: string, state: string | undefined): RunOutcome {
+  if (errorName === APPROVAL_REJECTED_ERROR) return 'REJECTED';
+  if ((errorName === 'States.Timeout' || errorName === 'States.HeartbeatTimeout') && state !== undefined && /approv/i.test(state)) return 'NOT_APPROVED';
+  return 'FAILED';
 }
 
 export function createHandler(overrides?: Partial<HandlerDeps>) {
@@ -61,6 +70,8 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       };
       failureRecord = await putJson(artifactStore(deps), artifactKey(input.executionArn, ARTIFACT_NAMES.failure), record);
     }
+    // Counted once the notice is out: a retried invocation must not count the run twice.
+    recordRunOutcome(deps.metrics, failureOutcome(errorName, input.state));
     return { notified: true, messageId, reason, failureRecord };
   });
 }

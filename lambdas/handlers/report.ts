@@ -22,6 +22,7 @@ import { fitSnsMessage, publishNotification } from '../aws/notifications.ts';
 import { ENV, optionalEnv } from './env.ts';
 import { loadPlan } from './plan-loader.ts';
 import { artifactStore, defineStep, type HandlerDeps } from './runtime.ts';
+import { recordRunOutcome } from './step-metrics.ts';
 
 export function createHandler(overrides?: Partial<HandlerDeps>) {
   return defineStep<ReportOutput>('report', overrides, async (event, deps) => {
@@ -51,6 +52,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       await publishNotification(deps.clients.sns(), topicArn, `Coordinator recovery: ${report.outcome}`, fitSnsMessage(text, `s3://${result.bucket}/${result.key}`));
     }
     deps.logger.info('report', { outcome: report.outcome, key: result.key });
+    recordRunOutcome(deps.metrics, report.outcome, report.groups.filter((group) => group.verified === true).length);
     return { outcome: report.outcome, result, summary: reportSummary(report.text, report.unreadGroups.length) };
   });
 }

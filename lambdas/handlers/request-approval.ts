@@ -1,14 +1,17 @@
 /**
- * RequestApproval (.waitForTaskToken): stores the plan reference and the task token, then sends
- * the approver the readable plan, a signed single-use link and the exact CLI commands. The
- * execution waits until someone calls SendTaskSuccess / SendTaskFailure or the timeout ends it.
+ * RequestApproval (.waitForTaskToken): stores the plan reference and the task token in the
+ * encrypted artifacts bucket (the only place the token lives), then sends the approver the
+ * readable plan with what the stack's approval mode offers: a signed single-use link and/or the
+ * `coordinator-recovery approve|reject` commands for the IAM path. The execution waits until the
+ * approval endpoint answers the task or the timeout ends it.
  */
 import { randomUUID } from 'node:crypto';
 import type { AffectedGroupsResult } from '../core/model.ts';
 import type { BlastRadiusOutput, RecoveryPlan, RequestApprovalOutput } from '../core/workflow/documents.ts';
 import type { ApprovalIncident } from '../core/workflow/approval-incident.ts';
 import { approvalUrl } from '../core/workflow/approval-link.ts';
-import { renderApprovalMessage } from '../core/workflow/approval-message.ts';
+import { cliCommands, renderApprovalMessage } from '../core/workflow/approval-message.ts';
+import { iamMayDecide, linkDecisions, parseApprovalSettings } from '../core/workflow/approval-quorum.ts';
 import { parseRequestApprovalInput } from '../core/workflow/step-inputs.ts';
 import { ARTIFACT_NAMES, artifactKey, getJson, putJson, resolveStored, type ArtifactStore } from '../aws/artifacts.ts';
 import { fitSnsMessage, publishNotification } from '../aws/notifications.ts';
@@ -34,6 +37,9 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
     const now = deps.now();
     const expiresAt = Math.floor(now.getTime() / 1000) + (Number.isFinite(ttl) && ttl > 0 ? Math.floor(ttl) : DEFAULT_LINK_TTL_SECONDS);
     const approvalId = randomUUID();
+    const settings = parseApprovalSettings(optionalEnv(ENV.APPROVAL_MODE, deps.env), optionalEnv(ENV.APPROVALS_REQUIRED, deps.env));
+    const iamUrl = iamMayDecide(settings) ? requireEnv(ENV.APPROVAL_IAM_ENDPOINT_URL, deps.env) : null;
+    const commands = iamUrl === null ? null : cliCommands({ executionArn: request.executionArn, planSha256: plan.planSha256, url: iamUrl });
 
     const record: ApprovalRequestRecord = {
       approvalId,
@@ -45,9 +51,11 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       createdAt: now.toISOString(),
       expiresAt,
       incident,
+      cliCommands: commands,
     };
     const recordRef = await putJson(store, artifactKey(request.executionArn, ARTIFACT_NAMES.approvalRequest), record);
 
+    // In iam mode the link still opens the plan (read-only), so the mail keeps it.
     const endpoint = optionalEnv(ENV.APPROVAL_ENDPOINT_URL, deps.env);
     let url: string | null = null;
     if (endpoint) {
@@ -59,14 +67,15 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       plan: document,
       planSha256: plan.planSha256,
       planLocation,
-      taskToken,
-      region: request.region,
       executionArn: request.executionArn,
       approvalUrl: url,
+      commands,
+      approvalsRequired: settings.required,
+      linkDecisions: linkDecisions(settings),
       expiresAt: new Date(expiresAt * 1000).toISOString(),
     });
     const messageId = await publishNotification(deps.clients.sns(), topicArn, message.subject, fitSnsMessage(message.text, planLocation));
-    deps.logger.info('approval requested', { approvalId, messageId, expiresAt, link: url !== null });
+    deps.logger.info('approval requested', { approvalId, messageId, expiresAt, link: url !== null, mode: settings.mode, approvalsRequired: settings.required, linkDecides: linkDecisions(settings).length > 0 });
     return { approvalId, expiresAt: new Date(expiresAt * 1000).toISOString(), messageId, approvalRequest: recordRef };
   });
 }

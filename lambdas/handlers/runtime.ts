@@ -1,7 +1,8 @@
 /**
  * What every handler shares: dependencies (AWS clients, the Kafka port factory, the clock) that
- * tests replace, the Kafka connection for the configured auth mode, artifact storage, and the
- * conversion of failures into error names the state machine's Retry and Catch match on.
+ * tests replace, the Kafka connection for the configured auth mode, artifact storage, the
+ * step's metrics and trace, and the conversion of failures into error names the state
+ * machine's Retry and Catch match on.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
@@ -18,8 +19,10 @@ import { awsClients } from '../aws/clients.ts';
 import type { ArtifactStore } from '../aws/artifacts.ts';
 import { getBootstrapBrokers } from '../aws/msk.ts';
 import { getSecretString, parseScramSecret, parseTlsClientSecret } from '../aws/secrets.ts';
+import { inStepSegment } from '../aws/tracing.ts';
 import { createKafkaPort, type KafkaConnectionConfig } from '../kafka/index.ts';
 import { ENV, optionalEnv, requireEnv } from './env.ts';
+import { flushStepMetrics, stepMetrics, type StepMetrics } from './step-metrics.ts';
 
 export interface HandlerDeps {
   env: NodeJS.ProcessEnv;
@@ -28,18 +31,22 @@ export interface HandlerDeps {
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
   logger: Logger;
+  /** This invocation's custom metrics (step-metrics.ts), written when the step ends. */
+  metrics: StepMetrics;
 }
 
 const sharedLogger = new Logger({ serviceName: 'coordinator-recovery' });
 
 export function resolveDeps(overrides: Partial<HandlerDeps> = {}): HandlerDeps {
+  const env = overrides.env ?? process.env;
   return {
-    env: overrides.env ?? process.env,
+    env,
     clients: overrides.clients ?? awsClients,
     kafkaPort: overrides.kafkaPort ?? ((config) => createKafkaPort(config)),
     now: overrides.now ?? (() => new Date()),
     sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     logger: overrides.logger ?? sharedLogger,
+    metrics: overrides.metrics ?? stepMetrics(env),
   };
 }
 
@@ -137,7 +144,10 @@ export function toStepError(error: unknown): StepError {
 
 export type StepHandler<O> = (event: unknown, context?: Context) => Promise<O>;
 
-/** Wraps a step: structured start / end / failure logs, errors converted by toStepError. */
+/**
+ * Wraps a step: structured start / end / failure logs, an X-Ray subsegment, the step's metrics
+ * written whatever the result, errors converted by toStepError.
+ */
 export function defineStep<O>(step: string, overrides: Partial<HandlerDeps> | undefined, run: (event: unknown, deps: HandlerDeps, context: Context | undefined) => Promise<O>): StepHandler<O> {
   return async (event, context) => {
     const deps = resolveDeps(overrides);
@@ -145,13 +155,15 @@ export function defineStep<O>(step: string, overrides: Partial<HandlerDeps> | un
     const started = Date.now();
     deps.logger.info('step started', { step });
     try {
-      const output = await run(event, deps, context);
+      const output = await inStepSegment(step, () => run(event, deps, context));
       deps.logger.info('step finished', { step, durationMs: Date.now() - started });
       return output;
     } catch (error) {
       const stepError = toStepError(error);
       deps.logger.error('step failed', { step, durationMs: Date.now() - started, errorName: stepError.name, code: stepError.code, reason: stepError.message, details: stepError.details });
       throw stepError;
+    } finally {
+      flushStepMetrics(deps.metrics, deps.logger);
     }
   };
 }

@@ -4,19 +4,12 @@
  * stdout, so no API call). Its alarm starts the runbook like the broker-log alarm does, which
  * makes detection work on clusters without broker-log delivery.
  */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ShardProbeReport } from '../core/model.ts';
 import { probeShards } from '../core/operations/shard-probe.ts';
 import { RecoveryError } from '../core/errors.ts';
-import { ENV, optionalEnv, requireEnv } from './env.ts';
+import { ENV, requireEnv } from './env.ts';
+import { clusterNameOf } from './metric-names.ts';
 import { configuredAuthMode, defineStep, withKafka, type HandlerDeps } from './runtime.ts';
-
-export const CANARY_METRICS = {
-  failed: 'FailedShards',
-  unresolved: 'UnresolvedShards',
-  probed: 'ProbedShards',
-} as const;
-export const DEFAULT_METRICS_NAMESPACE = 'CoordinatorRecovery';
+import { recordShardProbe } from './step-metrics.ts';
 
 /** Time kept after the last probe to publish the metrics before the Lambda timeout. */
 const PUBLISH_RESERVE_MS = 5_000;
@@ -29,24 +22,7 @@ export interface CanaryOutput {
   failingBrokers: number[];
 }
 
-/** "orders-prod" from arn:aws:kafka:<region>:<account>:cluster/orders-prod/<uuid>. */
-function clusterNameOf(clusterArn: string): string {
-  return /:cluster\/([^/]+)\//.exec(clusterArn)?.[1] ?? clusterArn;
-}
-
-/** The metrics of one canary run; shards not reached or answering oddly count as unresolved. */
-export function canaryMetrics(report: ShardProbeReport, clusterName: string, namespace: string): Metrics {
-  const metrics = new Metrics({ namespace, serviceName: 'shard-canary', defaultDimensions: { ClusterName: clusterName } });
-  metrics.addMetric(CANARY_METRICS.failed, MetricUnit.Count, report.failed.length);
-  metrics.addMetric(CANARY_METRICS.unresolved, MetricUnit.Count, report.unresolved.length + report.notProbed.length);
-  metrics.addMetric(CANARY_METRICS.probed, MetricUnit.Count, report.checks.length);
-  // Which shards: searchable in the log line that carries the metrics, without a metric per shard.
-  metrics.addMetadata('failedShards', report.failed.join(','));
-  metrics.addMetadata('failingBrokers', report.failingBrokers.join(','));
-  return metrics;
-}
-
-export function createHandler(overrides?: Partial<HandlerDeps>, publish: (metrics: Metrics) => void = (metrics) => metrics.publishStoredMetrics()) {
+export function createHandler(overrides?: Partial<HandlerDeps>) {
   return defineStep<CanaryOutput>('shard-canary', overrides, async (_event, deps, context) => {
     const clusterArn = requireEnv(ENV.CLUSTER_ARN, deps.env);
     const authMode = configuredAuthMode(deps.env);
@@ -59,7 +35,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>, publish: (metric
       probeShards(port, { sleep: deps.sleep, ...(remaining !== undefined ? { deadline: Date.now() + remaining - PUBLISH_RESERVE_MS } : {}) }),
     );
     const clusterName = clusterNameOf(clusterArn);
-    publish(canaryMetrics(report, clusterName, optionalEnv(ENV.METRICS_NAMESPACE, deps.env) ?? DEFAULT_METRICS_NAMESPACE));
+    recordShardProbe(deps.metrics, report);
     const output: CanaryOutput = {
       clusterName,
       failedShards: report.failed,

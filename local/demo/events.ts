@@ -29,7 +29,7 @@ export interface PlannedPartition {
 }
 
 export type DemoEvent =
-  | { type: 'environment'; brokers: Array<{ id: number; address: string }>; offsetsPartitions: number; clusterArn: string; logGroupName: string; stateMachineArn: string }
+  | { type: 'environment'; kafka: string; brokers: Array<{ id: number; address: string }>; offsetsPartitions: number; clusterArn: string; logGroupName: string; stateMachineArn: string }
   | { type: 'topic'; topic: string; partitions: number }
   | { type: 'produced'; phase: 'before-incident' | 'during-incident'; topic: string; perPartition: Array<{ partition: number; count: number; firstSeq: number; lastSeq: number; fromOffset: number; toOffset: number }> }
   | { type: 'group-consumed'; group: string; perPartition: Array<{ partition: number; processed: number; lastSeq: number }> }
@@ -51,7 +51,7 @@ export type DemoEvent =
   | { type: 'report'; outcome: Outcome; subject: string | null; text: string }
   | { type: 'not-approved'; finalState: string; error: string; cause: string; targetGroup: string; targetOffsets: number; seedInvoked: boolean }
   | { type: 'resume'; group: string; check: ResumeCheck }
-  | { type: 'kept'; bootstrapServers: string[]; controlUrl: string }
+  | { type: 'kept'; bootstrapServers: string[]; controlUrl: string | null }
   | { type: 'stopping' };
 
 export interface ApprovalQuestion {

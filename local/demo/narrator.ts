@@ -46,8 +46,8 @@ export function narrate(event: DemoEvent): NarrationLine[] {
   switch (event.type) {
     case 'environment':
       return [
-        ...heading('1. A 3-broker Kafka cluster and the AWS stand-ins, on this machine'),
-        ...say(`Brokers (the real Kafka wire protocol; __consumer_offsets has ${event.offsetsPartitions} partitions, as on MSK):`),
+        ...heading(`1. A 3-broker Kafka cluster (${event.kafka}) and the AWS stand-ins, on this machine`),
+        ...say(`Brokers (${event.kafka.startsWith('local') ? 'the real Kafka wire protocol' : 'Apache Kafka in KRaft mode on the JDK'}; __consumer_offsets has ${event.offsetsPartitions} partitions, as on MSK):`),
         ...table(['broker', 'address'], event.brokers.map((b) => [b.id, b.address])),
         ...say(
           'AWS stand-ins on their real wire protocols: CloudWatch Logs, MSK, Step Functions, SNS, S3, Secrets Manager.',
@@ -80,7 +80,7 @@ export function narrate(event: DemoEvent): NarrationLine[] {
     case 'coordinator-failed':
       return [
         ...heading(`3. The coordinator shard of '${event.group}' fails`),
-        ...say(`failCoordinator(${event.partition}): __consumer_offsets-${event.partition} on broker ${event.brokerId} goes FAILED (a record it cannot replay), as in the incident.`),
+        ...say(`failCoordinator(${event.partition}): __consumer_offsets-${event.partition} on broker ${event.brokerId} goes FAILED (a record it cannot replay, loaded after a leader move), as in the incident.`),
       ];
     case 'stuck-consumer': {
       const refusals = event.groupErrors.length === 0 ? ['(no error responses logged)'] : event.groupErrors.map((e) => `${e.api}: ${e.error} x${e.count}`);
@@ -180,7 +180,7 @@ export function narrate(event: DemoEvent): NarrationLine[] {
     case 'kept':
       return [
         ...heading('The cluster stays up (--keep); Ctrl-C stops it'),
-        ...say(`bootstrap: ${event.bootstrapServers.join(',')}`, `control: ${event.controlUrl}`, `try: npx coordinator-recovery offsets orders-service --bootstrap ${event.bootstrapServers[0] ?? ''}`),
+        ...say(`bootstrap: ${event.bootstrapServers.join(',')}`, event.controlUrl === null ? 'real brokers: no control endpoint' : `control: ${event.controlUrl}`, `try: npx coordinator-recovery offsets orders-service --bootstrap ${event.bootstrapServers[0] ?? ''}`),
       ];
     case 'stopping':
       return heading('7. Stopping the cluster, the stand-ins and every client');

@@ -2,8 +2,9 @@
  * `npm run demo`: the whole incident on one machine, narrated. Exit codes: 0 the story ran to
  * its end, 1 a step failed (the reason is printed), 2 bad arguments, 130 Ctrl-C.
  */
-import { isRecoveryError } from '../../lambdas/core/errors.ts';
+import { invalidInput, isRecoveryError } from '../../lambdas/core/errors.ts';
 import { DEMO_USAGE, parseDemoArgs, type DemoOptions } from './options.ts';
+import { javaOnPath, realKafkaProblem } from '../incident/real-kafka-stage.ts';
 import { runDemo } from './scenario.ts';
 import { TerminalReporter } from './terminal-reporter.ts';
 import { isInterruption } from './wait.ts';
@@ -25,6 +26,10 @@ async function main(): Promise<never> {
       exit(0);
     }
     options = parsed.options;
+    if (options.kafka.kind === 'real') {
+      const problem = realKafkaProblem(options.kafka.version, javaOnPath());
+      if (problem !== null) throw invalidInput('--kafka', `real:${options.kafka.version} ${problem.problem}`, problem.fix);
+    }
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${DEMO_USAGE}`);
     exit(2);

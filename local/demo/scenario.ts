@@ -10,7 +10,7 @@ import { RecoveryError } from '../../lambdas/core/errors.ts';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
 import type { ExecutionOutcome } from '../stepfunctions/index.ts';
 import { consumeUntil, consumeUpTo, groupCallOutcome, probeStuckMember, runNeighbour } from './consumers.ts';
-import { startIncidentEnvironment, OFFSETS_PARTITIONS, type IncidentEnvironment } from '../incident/environment.ts';
+import { startIncidentEnvironment, startRealIncidentEnvironment, OFFSETS_PARTITIONS, type IncidentStageEnvironment as IncidentEnvironment } from '../incident/environment.ts';
 import type { ApprovalAnswer, DemoEvent, DemoReporter, DemoResult, PartitionOffsets } from './events.ts';
 import type { DemoOptions } from './options.ts';
 import { OrderProducer, summarizeByPartition } from './orders.ts';
@@ -38,12 +38,12 @@ export async function runDemo(options: RunDemoOptions, reporter: DemoReporter): 
   const started = Date.now();
   const emit = (event: DemoEvent): void => reporter.event(event);
   throwIfAborted(signal);
-  const env = await startIncidentEnvironment();
+  const env = options.kafka.kind === 'real' ? await startRealIncidentEnvironment(options.kafka.version) : await startIncidentEnvironment();
   try {
     const result = await playIncident(env, options, reporter, emit, signal);
     result.durationMs = Date.now() - started;
     if (options.keep) {
-      emit({ type: 'kept', bootstrapServers: env.local.bootstrapServers, controlUrl: env.local.controlUrl });
+      emit({ type: 'kept', bootstrapServers: env.stage.bootstrapServers(), controlUrl: env.stage.controlUrl });
       await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
     }
     return result;
@@ -54,10 +54,11 @@ export async function runDemo(options: RunDemoOptions, reporter: DemoReporter): 
 }
 
 async function playIncident(env: IncidentEnvironment, options: RunDemoOptions, reporter: DemoReporter, emit: (event: DemoEvent) => void, signal: AbortSignal): Promise<DemoResult> {
-  const { local, aws, runbook, kafka, port } = env;
+  const { stage, aws, runbook, kafka, port } = env;
   emit({
     type: 'environment',
-    brokers: local.brokers.map((b) => ({ id: b.brokerId, address: `${b.host}:${b.port}` })),
+    kafka: stage.label,
+    brokers: stage.brokers().map((b) => ({ id: b.brokerId, address: `${b.host}:${b.port}` })),
     offsetsPartitions: OFFSETS_PARTITIONS,
     clusterArn: aws.clusterArn,
     logGroupName: aws.logGroupName,
@@ -96,18 +97,20 @@ async function playIncident(env: IncidentEnvironment, options: RunDemoOptions, r
     }
 
     // 3. The coordinator shard fails.
-    const failedBroker = leaderOf(env, failedShard);
+    const leaderBefore = await leaderOf(env, failedShard);
     const failedAt = Date.now();
-    await local.faults.failCoordinator(failedShard, { group: GROUP });
+    await stage.failCoordinator(failedShard, { group: GROUP, topic: TOPIC, leader: leaderBefore });
+    // On real brokers the failure is a leader move: the shard's new leader is the failing broker.
+    const failedBroker = await leaderOf(env, failedShard);
     emit({ type: 'coordinator-failed', group: GROUP, partition: failedShard, brokerId: failedBroker });
     const coordinator = await port.findCoordinator(GROUP);
     const offsetFetch = await groupCallOutcome(() => port.fetchCommittedOffsets(GROUP, [TOPIC]));
-    const stuck = await probeStuckMember(local.bootstrapServers, GROUP, TOPIC, signal);
+    const stuck = await probeStuckMember(stage.bootstrapServers(), GROUP, TOPIC, signal);
     emit({ type: 'stuck-consumer', group: GROUP, findCoordinator: { brokerId: coordinator.nodeId, address: `${coordinator.host}:${coordinator.port}` }, offsetFetchError: offsetFetch, ...stuck });
     if (stuck.assigned || offsetFetch === 'OK') {
       throw new RecoveryError('UNSUPPORTED', `the failed shard still served ${GROUP} (assigned: ${stuck.assigned}, OffsetFetch: ${offsetFetch}); the fault did not take`);
     }
-    const neighbour = neighbourGroup(env, failedShard, failedBroker);
+    const neighbour = await neighbourGroup(env, failedShard, failedBroker);
     const neighbourRun = await runNeighbour(kafka, port, neighbour, TOPIC, ORDERS_BEFORE, signal);
     emit({ type: 'neighbour-group', group: neighbour, partition: partitionForGroup(neighbour, OFFSETS_PARTITIONS), brokerId: failedBroker, ...neighbourRun });
     if (!neighbourRun.committed) throw new RecoveryError('KAFKA_ERROR', `${neighbour}, on a healthy shard of broker ${failedBroker}, could not commit`);
@@ -158,7 +161,7 @@ async function playIncident(env: IncidentEnvironment, options: RunDemoOptions, r
         targetGroup: plan.targetGroup,
         targetShard: plan.target.partition,
         targetBroker: plan.target.brokerId,
-        bootstrapServers: local.bootstrapServers,
+        bootstrapServers: stage.bootstrapServers(),
         durationMs: 0,
       } as const;
 
@@ -198,18 +201,26 @@ async function playIncident(env: IncidentEnvironment, options: RunDemoOptions, r
   }
 }
 
-function leaderOf(env: IncidentEnvironment, offsetsPartition: number): number {
-  const state = env.local.cluster.partition('__consumer_offsets', offsetsPartition);
-  if (!state) throw new RecoveryError('NOT_FOUND', `__consumer_offsets-${offsetsPartition} does not exist`);
-  return state.leader;
+async function leaderOf(env: IncidentEnvironment, offsetsPartition: number): Promise<number> {
+  const leaders = await offsetsLeaders(env);
+  const leader = leaders.get(offsetsPartition);
+  if (leader === undefined) throw new RecoveryError('NOT_FOUND', `__consumer_offsets-${offsetsPartition} does not exist`);
+  return leader;
+}
+
+/** Leaders of the __consumer_offsets partitions, from metadata as any client sees them. */
+async function offsetsLeaders(env: IncidentEnvironment): Promise<Map<number, number>> {
+  const metadata = await env.port.metadata(['__consumer_offsets']);
+  return new Map((metadata.topics[0]?.partitions ?? []).map((p) => [p.partition, p.leader]));
 }
 
 /** A group whose shard is another partition led by the same broker: the broker is fine, one shard is not. */
-function neighbourGroup(env: IncidentEnvironment, failedShard: number, broker: number): string {
+async function neighbourGroup(env: IncidentEnvironment, failedShard: number, broker: number): Promise<string> {
+  const leaders = await offsetsLeaders(env);
   const candidates = [...NEIGHBOUR_NAMES, ...Array.from({ length: 200 }, (_, i) => `payments-service-${i + 2}`)];
   const found = candidates.find((name) => {
     const shard = partitionForGroup(name, OFFSETS_PARTITIONS);
-    return shard !== failedShard && leaderOf(env, shard) === broker;
+    return shard !== failedShard && leaders.get(shard) === broker;
   });
   if (!found) throw new RecoveryError('NOT_FOUND', `no group name maps to another shard of broker ${broker}`);
   return found;

@@ -39,6 +39,12 @@ export interface LocalRunbookOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Reuse a synthesis (it takes seconds) across runbooks of the same configuration. */
   synthesized?: SynthesizedRunbook;
+  /**
+   * Every Lambda's timeout in seconds instead of the synthesized one (a rehearsal of long scans
+   * with short deadlines): the handlers' `getRemainingTimeInMillis()` counts down from it, and an
+   * invocation still running at it fails with Sandbox.Timedout.
+   */
+  lambdaTimeoutSeconds?: number;
 }
 
 export interface TaskInvocation {
@@ -112,7 +118,7 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
       functions.set(fn.logicalId, {
         logicalId: fn.logicalId,
         handler: fn.handler,
-        timeoutSeconds: fn.timeoutSeconds,
+        timeoutSeconds: options.lambdaTimeoutSeconds ?? fn.timeoutSeconds,
         memorySize: fn.memorySize,
         region,
         account,
@@ -158,7 +164,7 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
             const invocation: TaskInvocation = { state, handler: fn.handler, input: event };
             invocations.push(invocation);
             try {
-              const output = await invokeLikeLambda(run, event);
+              const output = await invokeLikeLambda(run, event, fn.timeoutSeconds);
               if (!waitForTaskToken) {
                 invocation.output = output;
                 return output;

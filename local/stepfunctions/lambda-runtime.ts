@@ -107,18 +107,42 @@ export class LambdaTaskError extends Error {
   }
 }
 
+function timeoutError(timeoutSeconds: number): LambdaTaskError {
+  return new LambdaTaskError(LAMBDA_TIMEOUT_ERROR, `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`);
+}
+
+/** What Step Functions receives from an invocation Lambda stopped at its timeout. */
+export const LAMBDA_TIMEOUT_ERROR = 'Sandbox.Timedout';
+
 /**
- * The result as Step Functions receives it (JSON in, JSON out). Its size is not judged here: a
- * result over 256 KiB is Step Functions' States.DataLimitExceeded, which no Catch handles, so the
- * runner (run-definition.ts) measures it with every other transition and stops the execution.
+ * One invocation: the event and the result through JSON, errors as Lambda reports them, and the
+ * function's timeout enforced (Lambda ends the sandbox; here the handler's promise is abandoned
+ * and the Task fails with Sandbox.Timedout, whatever the handler does afterwards). The result's
+ * size is not judged here: a result over 256 KiB is Step Functions' States.DataLimitExceeded,
+ * which no Catch handles, so the runner (run-definition.ts) measures it with every other
+ * transition and stops the execution.
  */
-export async function invokeLikeLambda(run: (event: unknown) => Promise<unknown>, event: unknown): Promise<unknown> {
+export async function invokeLikeLambda(run: (event: unknown) => Promise<unknown>, event: unknown, timeoutSeconds?: number): Promise<unknown> {
   let result: unknown;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    result = await run(JSON.parse(JSON.stringify(event ?? null)));
+    const running = run(JSON.parse(JSON.stringify(event ?? null)));
+    if (timeoutSeconds === undefined) {
+      result = await running;
+    } else {
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timeoutError(timeoutSeconds)), timeoutSeconds * 1000);
+      });
+      // An abandoned handler that fails later must not surface as an unhandled rejection.
+      running.catch(() => undefined);
+      result = await Promise.race([running, timedOut]);
+    }
   } catch (error) {
+    if (error instanceof LambdaTaskError) throw error;
     const name = error instanceof Error ? error.name : 'Error';
     throw new LambdaTaskError(name, error instanceof Error ? error.message : String(error));
+  } finally {
+    clearTimeout(timer);
   }
   return JSON.parse(JSON.stringify(result ?? null)) as unknown;
 }

@@ -31,7 +31,7 @@ class RecordingReporter implements DemoReporter {
   }
 }
 
-const OPTIONS = { assumeYes: false, json: false, keep: false } as const;
+const OPTIONS = { assumeYes: false, json: false, keep: false, kafka: { kind: 'local' } } as const;
 
 describe('npm run demo', () => {
   it('--yes: diagnoses the failed shard, plans a healthy target, seeds, verifies, and the target resumes with nothing lost or replayed', async () => {
@@ -131,4 +131,14 @@ describe('npm run demo -- --yes, as a child process', () => {
     }
     expect(stdout).toMatch(/Demo done in \d+\.\d s: orders-service recovered into orders-service-recovered-\d+/);
   }, 120_000);
+
+  it('--kafka real:VERSION without the release\'s jars: exit 2, naming --kafka and the fetch command', async () => {
+    child = spawn('npm', ['run', '--silent', 'demo', '--', '--yes', '--kafka', 'real:9.9.9'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const code = await new Promise<number | null>((resolve) => child!.on('exit', resolve));
+    expect(code).toBe(2);
+    // Without a JDK the same flag is named with the other fix; either way nothing started.
+    expect(stderr).toMatch(/^--kafka: real:9\.9\.9 needs (the jars of Apache Kafka 9\.9\.9, which are not cached\. Fetch them once with `npm run -s real-kafka -- fetch 9\.9\.9`|a JDK 17)/);
+  }, 60_000);
 });

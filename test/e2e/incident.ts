@@ -7,7 +7,7 @@
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
 import type { PublishedMessage } from '../../local/aws/index.ts';
-import { OFFSETS_PARTITIONS, startIncidentEnvironment, type IncidentEnvironment } from '../../local/incident/environment.ts';
+import { OFFSETS_PARTITIONS, startIncidentEnvironment, type IncidentEnvironment, type IncidentEnvironmentOptions } from '../../local/incident/environment.ts';
 
 // Bounded polling, the same as the toolkit integration tests use.
 export { waitFor } from '../integration/kafka/helpers.ts';
@@ -19,8 +19,8 @@ export interface Incident extends IncidentEnvironment {
   producer: Producer;
 }
 
-export async function startIncident(): Promise<Incident> {
-  const environment = await startIncidentEnvironment();
+export async function startIncident(options: IncidentEnvironmentOptions = {}): Promise<Incident> {
+  const environment = await startIncidentEnvironment(options);
   try {
     environment.local.cluster.createTopic(TOPIC, { partitions: 3 });
     const producer = environment.kafka.producer();

@@ -5,7 +5,7 @@
  * broker logs too. Read-only: DescribeGroups on probe names creates nothing.
  */
 import { invalidInput } from '../../../lambdas/core/errors.ts';
-import type { LiveCheck, LogFinding, LogSearchSummary, RecoveryRequest, Verdict, Evidence } from '../../../lambdas/core/workflow/documents.ts';
+import type { LiveCheck, LogFinding, LogSearchSummary, LostOffsetsGroup, RecoveryRequest, Verdict, Evidence } from '../../../lambdas/core/workflow/documents.ts';
 import { diagnoseCoordinators } from '../../../lambdas/core/workflow/diagnosis.ts';
 import type { Command, CommandContext, FlagValues } from '../command.ts';
 import { renderTable } from '../table.ts';
@@ -23,6 +23,8 @@ export interface DiagnoseDocument {
   liveChecks: LiveCheck[];
   evidence: Evidence[];
   logSearch: (LogSearchSummary & { findings: LogFinding[] }) | null;
+  /** OFFSETS_LOST_ON_LOAD: each group whose coordinator answers less than the raw log holds, per partition */
+  lostOffsets: LostOffsetsGroup[];
 }
 
 interface LogSearch {
@@ -72,7 +74,7 @@ export function renderDiagnosis(doc: DiagnoseDocument): string {
   lines.push(
     doc.failedShards.length === 0
       ? `failed shards: none (${doc.checkedShards} of ${doc.offsetsPartitionCount} __consumer_offsets partitions checked)`
-      : `failed shards: ${doc.failedShards.map((s) => `__consumer_offsets-${s.partition} (broker ${s.brokerId})`).join(', ')}; failing brokers: ${doc.failingBrokers.join(', ')}`,
+      : `failed shards: ${doc.failedShards.map((s) => `__consumer_offsets-${s.partition} (broker ${s.brokerId})`).join(', ')}; failing brokers: ${doc.failingBrokers.join(', ') || 'none (the shards serve, with offsets lost on load)'}`,
   );
   // Healthy probes are the bulk of an --all-shards run; they are counted, not listed.
   const shown = doc.liveChecks.filter((c) => !isProbe(c) || c.groupCall !== 'OK');
@@ -90,8 +92,13 @@ export function renderDiagnosis(doc: DiagnoseDocument): string {
   if (doc.logSearch) {
     lines.push(`broker logs ${doc.logSearch.logGroup}: ${doc.logSearch.events} matching line(s) in ${doc.logSearch.pages} page(s)${doc.logSearch.truncated ? ' (search cut short)' : ''}`);
   }
-  // The table has every live answer; the evidence below is what says why (logs, refusals, metadata).
-  const evidence = doc.evidence.filter((e) => e.kind !== 'LIVE' || /DescribeGroups failed|FindCoordinator failed|failed to load according/.test(e.message));
+  if (doc.lostOffsets.length > 0) {
+    lines.push('offsets lost on load (the coordinator answers less than the raw __consumer_offsets log holds):');
+    const rows = doc.lostOffsets.flatMap((g) => g.differences.map((d) => [g.groupId, `__consumer_offsets-${g.partition}`, `${d.topic}-${d.partition}`, d.logOffset, d.fetchedOffset ?? 'none', d.logRecordOffset]));
+    lines.push(renderTable(['GROUP', 'SHARD', 'PARTITION', 'LOG', 'COORDINATOR', 'AT LOG OFFSET'], rows, { rightAlign: [3, 4, 5] }));
+  }
+  // The table has every live answer; the evidence below is what says why (logs, refusals, metadata, offsets lost on load).
+  const evidence = doc.evidence.filter((e) => e.kind !== 'LIVE' || /DescribeGroups failed|FindCoordinator failed|failed to load according|lost offsets on the load|nothing was lost on load|not compared with the log/.test(e.message));
   if (evidence.length > 0) lines.push('evidence:', ...evidence.map((e) => `  ${e.kind}: ${e.message}`));
   return lines.join('\n');
 }
@@ -105,17 +112,25 @@ export const diagnoseCommand: Command = {
     'cluster-arn': { type: 'string', placeholder: 'ARN', description: 'also search this MSK cluster\'s broker logs in CloudWatch Logs (AWS credentials needed)' },
     'log-group': { type: 'string', placeholder: 'NAME', description: 'search this CloudWatch Logs group directly instead of asking MSK for it' },
     since: { type: 'string', placeholder: 'TIME', description: 'broker-log window start: ISO time, duration back (6h) or epoch ms; default 2h' },
+    'compare-log': { type: 'boolean', description: 'hold each named group\'s committed offsets against the raw __consumer_offsets log (finds offsets lost on load on Kafka 3.x without broker logs; reads the group\'s shard)' },
   },
   details: [
     'Example: coordinator-recovery diagnose --all-shards --bootstrap b-1.example:9092',
     '         coordinator-recovery diagnose orders-service --cluster-arn arn:aws:kafka:eu-west-1:111122223333:cluster/orders/0a1b-2',
-    'Verdict: COORDINATOR_FAILED (a shard refuses group calls after a re-check), HEALTHY, or INCONCLUSIVE',
+    '         coordinator-recovery diagnose payments-service --compare-log      # Kafka 3.x, no broker logs at hand',
+    'Verdict: COORDINATOR_FAILED (a shard refuses group calls after a re-check), OFFSETS_LOST_ON_LOAD (Kafka 3.x:',
+    'a shard failed to load but serves, and groups answer older offsets or none where the raw log has newer',
+    'commits; each difference is listed, and plan --in-place restores them), HEALTHY, or INCONCLUSIVE',
     '(calls failed for other reasons). Exit 0 whatever the verdict; the evidence says why.',
   ].join('\n'),
   async run(context, { positionals, flags }) {
     const groups = [...new Set(positionals)].sort();
     const allShards = flags['all-shards'] === true;
     const searchesLogs = typeof flags['cluster-arn'] === 'string' || typeof flags['log-group'] === 'string';
+    const compareLog = flags['compare-log'] === true;
+    if (compareLog && groups.length === 0) {
+      throw invalidInput('--compare-log', 'compares named groups, and none was named', 'Name the groups to compare, e.g. diagnose payments-service --compare-log');
+    }
     if (groups.length === 0 && !allShards && !searchesLogs) {
       throw invalidInput('diagnose', 'has nothing to check', 'Name groups, or pass --all-shards to probe every shard, or --cluster-arn ARN to read the broker logs');
     }
@@ -130,13 +145,15 @@ export const diagnoseCommand: Command = {
       window,
       targetNames: {},
       overwriteExistingTargetOffsets: false,
+      restoreInPlace: false,
       authMode: 'plaintext',
       executionArn: 'cli:diagnose',
       trigger: { source: 'cli', alarmName: null, alarmTime: null },
       comment: null,
     };
     context.progress(allShards ? 'probing every coordinator shard' : 'checking the coordinators');
-    const parts = await diagnoseCoordinators(port, request, logs?.findings ?? [], { allShards });
+    if (compareLog) context.progress('comparing the groups\' committed offsets with the raw log');
+    const parts = await diagnoseCoordinators(port, request, logs?.findings ?? [], { allShards, compareRequestedWithLog: compareLog });
     const leaderOf = new Map(parts.liveChecks.map((c) => [c.partition, c.coordinator?.brokerId ?? -1]));
     const document: DiagnoseDocument = {
       verdict: parts.verdict,
@@ -147,6 +164,7 @@ export const diagnoseCommand: Command = {
       liveChecks: parts.liveChecks,
       evidence: parts.evidence,
       logSearch: logs ? { ...logs.summary, findings: logs.findings } : null,
+      lostOffsets: parts.lostOffsets,
     };
     return { data: document, human: () => renderDiagnosis(document) };
   },

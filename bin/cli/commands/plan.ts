@@ -57,6 +57,7 @@ export const planCommand: Command = {
   flags: {
     out: { type: 'string', placeholder: 'FILE', description: 'where to write the plan (required); its sha256 goes to FILE.sha256' },
     target: { type: 'string', multiple: true, placeholder: 'NAME', description: 'target group (one group), or SOURCE=NAME per group; default: a suggested <group>-recovered-<n>' },
+    'in-place': { type: 'boolean', description: 'restore each group into itself (its coordinator must answer and the group must have no members: the Kafka 3.x offsets-lost-on-load case)' },
     'overwrite-existing-target-offsets': { type: 'boolean', description: 'plan over a target that already has different offsets (they are shown as a diff)' },
     'cluster-arn': { type: 'string', placeholder: 'ARN', description: 'name the cluster by its MSK ARN in the plan (default: the cluster id from metadata)' },
     comment: { type: 'string', placeholder: 'TEXT', description: 'free text for the plan and approval record, e.g. an incident id' },
@@ -64,7 +65,10 @@ export const planCommand: Command = {
   },
   details: [
     'Example: coordinator-recovery plan orders-service --since 6h --target orders-service-v2 --out plan.json',
+    '         coordinator-recovery plan payments-service --in-place --out plan.json   # after diagnose says OFFSETS_LOST_ON_LOAD',
     `Then review it and run: ${PROGRAM} seed --plan plan.json`,
+    'With --in-place the group itself takes its offsets back (checked live: Empty or Dead, no members);',
+    'a group whose coordinator answers NOT_COORDINATOR (a FAILED shard) needs a new group instead.',
     'A group is BLOCKED (kept in the plan, never seeded) when its target has members, has different',
     'offsets (without --overwrite-existing-target-offsets), lands on a failed shard or nothing was recovered;',
     `the exit code is then ${EXIT_INCOMPLETE}.`,
@@ -74,6 +78,10 @@ export const planCommand: Command = {
     if (typeof out !== 'string' || out.trim() === '') throw invalidInput('--out', 'is required', 'Pass --out plan.json: seed and verify read the plan from there');
     const groups = [...new Set(positionals)].sort();
     const targetNames = parseTargets(stringList(flags['target']), groups);
+    const inPlace = flags['in-place'] === true;
+    if (inPlace && Object.keys(targetNames).length > 0) {
+      throw invalidInput('--in-place', 'restores each group into itself, so --target has nothing to name', 'Drop --target to restore in place, or drop --in-place to recover into the named group');
+    }
     const now = context.io.now();
     const window = scanWindow(flags, now);
     const port = await context.port();
@@ -86,15 +94,17 @@ export const planCommand: Command = {
       window: { since: window.since ?? 0, until: now },
       targetNames,
       overwriteExistingTargetOffsets: flags['overwrite-existing-target-offsets'] === true,
+      restoreInPlace: inPlace,
       authMode: 'plaintext',
       executionArn: `cli:${planId}`,
       trigger: { source: 'cli', alarmName: null, alarmTime: null },
       comment: typeof flags['comment'] === 'string' ? flags['comment'] : null,
     };
     context.progress('checking the coordinators of the groups');
-    const diagnosis = await diagnoseCoordinators(port, request, []);
+    // In place, the comparison with the raw log tells which shards lost offsets on load (the plan warns about their next load).
+    const diagnosis = await diagnoseCoordinators(port, request, [], { compareRequestedWithLog: inPlace });
     for (const groupId of groups) {
-      if (!diagnosis.failedShards.includes(diagnosis.liveChecks.find((c) => c.groupId === groupId)?.partition ?? -1)) {
+      if (!inPlace && !diagnosis.failedShards.includes(diagnosis.liveChecks.find((c) => c.groupId === groupId)?.partition ?? -1)) {
         context.note(`note: ${groupId}: its coordinator answers group calls; planning anyway (a migration, not a recovery)`);
       }
     }

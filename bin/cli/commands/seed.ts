@@ -20,17 +20,23 @@ import { renderTable } from '../table.ts';
 /** Why a target may not be written now, and what would make it acceptable; null when it may. Checked before asking, so nobody approves in vain. */
 export async function targetRefusal(port: KafkaPort, group: GroupPlan, overwrite: boolean): Promise<{ reason: string; fix: string } | null> {
   const description = await describeGroupOrAbsent(port, group.targetGroup);
+  const inPlace = group.restore === 'IN_PLACE';
   if (description.members.length > 0) {
     return {
-      reason: `target "${group.targetGroup}" has ${description.members.length} active member(s) (state ${description.state}); their next commits would overwrite the seeded offsets`,
-      fix: 'Stop its consumers and run seed again, or plan another target',
+      reason: `${inPlace ? 'group' : 'target'} "${group.targetGroup}" has ${description.members.length} active member(s) (state ${description.state}); their next commits would overwrite the ${inPlace ? 'restored' : 'seeded'} offsets`,
+      fix: inPlace ? 'Stop its consumers and run seed again' : 'Stop its consumers and run seed again, or plan another target',
     };
   }
+  if (inPlace && description.state !== 'Empty' && description.state !== 'Dead') {
+    return { reason: `group "${group.targetGroup}" is in state ${description.state}, not Empty or Dead, so it cannot be restored in place`, fix: 'Stop its consumers and run seed again' };
+  }
+  // In place, the offsets the approver saw in the diff (those lost on load) are the ones to replace.
+  const approved = new Map(inPlace ? group.existingTargetOffsets.map((d) => [`${d.topic}\u0000${d.partition}`, d.existing]) : []);
   const topics = [...new Set(group.offsets.map((o) => o.topic))];
   const current = new Map((await port.fetchCommittedOffsets(group.targetGroup, topics)).filter((e) => e.offset >= 0n).map((e) => [`${e.topic}\u0000${e.partition}`, e.offset.toString()]));
   const different = group.offsets.filter((o) => {
     const now = current.get(`${o.topic}\u0000${o.partition}`);
-    return now !== undefined && now !== o.offset;
+    return now !== undefined && now !== o.offset && now !== approved.get(`${o.topic}\u0000${o.partition}`);
   });
   if (different.length > 0 && !overwrite) {
     const first = different[0]!;
@@ -65,7 +71,9 @@ function renderSeed(doc: SeedDocument): string {
   return [
     renderTable(['SOURCE', 'TARGET', 'STATUS', 'COMMITTED', 'PROBLEM'], rows, { rightAlign: [3] }),
     `approved by ${doc.approval.approvedBy} at ${doc.approval.approvedAt} (plan sha256 ${doc.planSha256}); recorded in ${doc.approvalFile}`,
-    doc.ok ? `Next: ${PROGRAM} verify --plan ${doc.planFile}, then start the consumers with group.id set to the target` : 'Some groups were not fully seeded: see PROBLEM; re-running seed is safe',
+    doc.ok
+      ? `Next: ${PROGRAM} verify --plan ${doc.planFile}, then start the consumers ${doc.groups.every((g) => g.sourceGroup === g.targetGroup) ? 'unchanged (restored in place)' : 'with group.id set to the target'}`
+      : 'Some groups were not fully seeded: see PROBLEM; re-running seed is safe',
   ].join('\n');
 }
 

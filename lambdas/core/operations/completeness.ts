@@ -31,7 +31,7 @@ export async function checkCompleteness(port: KafkaPort, result: GroupOffsetsRes
         ? 'no group metadata in the scanned log: only topics the group committed to were checked (a group that only commits, e.g. with assign(), has no subscription to check against)'
         : 'the group metadata in the scanned log has no members: only topics the group committed to were checked',
     );
-  } else if (subscription.source === 'before-window' && subscription.note !== null) {
+  } else if ((subscription.source === 'before-window' || subscription.source === 'window') && subscription.note !== null) {
     notes.push(subscription.note);
   }
   if (subscription.source === 'unknown') {

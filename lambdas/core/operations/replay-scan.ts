@@ -80,7 +80,27 @@ export function groupMetadataSummaryOf(replay: OffsetsLogReplay, group: string):
       currentStateTimestamp: deletion.logTimestamp.toString(),
     };
   }
-  return null;
+  return consumerGroupSummaryOf(replay, group);
+}
+
+/**
+ * A KIP-848 consumer group's records as the same summary: the group epoch stands for the
+ * generation, the server assignor for the protocol, the live members' subscriptions (topic names
+ * and the topics their regular expressions resolved to) for the subscribed topics.
+ */
+function consumerGroupSummaryOf(replay: OffsetsLogReplay, group: string): GroupMetadataSummary | null {
+  const subscription = replay.consumerGroupSubscription(group);
+  if (subscription === null || (subscription.epoch === null && subscription.source === 'none')) return null;
+  const live = subscription.source === 'members';
+  return {
+    protocolType: 'consumer',
+    protocol: subscription.serverAssignor,
+    state: subscription.source === 'deleted' ? 'Deleted' : live ? 'Stable' : 'Empty',
+    generation: subscription.epoch ?? -1,
+    members: subscription.liveMembers,
+    subscribedTopics: live ? subscription.topics : [],
+    currentStateTimestamp: (live && subscription.logTimestamp !== null ? subscription.logTimestamp : -1n).toString(),
+  };
 }
 
 /** KIP-848 / share / streams groups have no classic metadata; their record types still say what they are. */

@@ -251,7 +251,11 @@ function decodeV2Frame(
   }
 }
 
-/** One pass over the record section, recording where each record's parts are. */
+/**
+ * One pass over the record section, recording where each record's parts are. Nearly every
+ * varint of a record section fits one byte, so each is read inline when it does (position in a
+ * local); the shared readers take the rest, and every bounds and length check is theirs too.
+ */
 function indexRecords(
   data: Buffer,
   count: number,
@@ -260,48 +264,102 @@ function indexRecords(
   timestampDeltas: Float64Array,
 ): void {
   const sectionEnd = data.length;
-  varintCursor.position = 0;
+  let p = 0;
+  let b: number;
   for (let i = 0; i < count; i++) {
-    const length = readVarintAt(data, sectionEnd);
-    const bodyStart = varintCursor.position;
+    let length: number;
+    if (p < sectionEnd && (b = data[p]!) < 0x80) {
+      length = (b >>> 1) ^ -(b & 1);
+      p++;
+    } else {
+      varintCursor.position = p;
+      length = readVarintAt(data, sectionEnd);
+      p = varintCursor.position;
+    }
+    const bodyStart = p;
     const recordEnd = bodyStart + length;
     if (length < 6 || recordEnd > sectionEnd) {
       throw new MalformedRecords(`record ${i} declares length ${length} with ${sectionEnd - bodyStart} bytes left`);
     }
-    varintCursor.position = bodyStart + 1; // attributes: unused in v2
-    const timestampDelta = readVarlongNumberAt(data, recordEnd);
-    const offsetDelta = readVarintAt(data, recordEnd);
+    p = bodyStart + 1; // attributes: unused in v2
+    let timestampDelta: number;
+    if ((b = data[p]!) < 0x80) {
+      // p < recordEnd: a record is at least 6 bytes long.
+      timestampDelta = b % 2 === 0 ? b / 2 : -(b + 1) / 2;
+      p++;
+    } else {
+      varintCursor.position = p;
+      timestampDelta = readVarlongNumberAt(data, recordEnd);
+      p = varintCursor.position;
+    }
+    let offsetDelta: number;
+    if (p < recordEnd && (b = data[p]!) < 0x80) {
+      offsetDelta = (b >>> 1) ^ -(b & 1);
+      p++;
+    } else {
+      varintCursor.position = p;
+      offsetDelta = readVarintAt(data, recordEnd);
+      p = varintCursor.position;
+    }
     if (offsetDelta < 0 || offsetDelta > lastOffsetDelta) {
       throw new MalformedRecords(`record ${i} has offset delta ${offsetDelta} outside 0..${lastOffsetDelta}`);
     }
-    const keyLength = readVarintAt(data, recordEnd);
-    const keyStart = varintCursor.position;
+    let keyLength: number;
+    if (p < recordEnd && (b = data[p]!) < 0x80) {
+      keyLength = (b >>> 1) ^ -(b & 1);
+      p++;
+    } else {
+      varintCursor.position = p;
+      keyLength = readVarintAt(data, recordEnd);
+      p = varintCursor.position;
+    }
+    const keyStart = p;
     if (keyLength < -1 || keyStart + keyLength > recordEnd) {
       throw new MalformedRecords(`record ${i} has key length ${keyLength} with ${recordEnd - keyStart} bytes left`);
     }
-    if (keyLength > 0) varintCursor.position = keyStart + keyLength;
-    const valueLength = readVarintAt(data, recordEnd);
-    const valueStart = varintCursor.position;
+    if (keyLength > 0) p = keyStart + keyLength;
+    let valueLength: number;
+    if (p < recordEnd && (b = data[p]!) < 0x80) {
+      valueLength = (b >>> 1) ^ -(b & 1);
+      p++;
+    } else {
+      varintCursor.position = p;
+      valueLength = readVarintAt(data, recordEnd);
+      p = varintCursor.position;
+    }
+    const valueStart = p;
     if (valueLength < -1 || valueStart + valueLength > recordEnd) {
       throw new MalformedRecords(
         `record ${i} has value length ${valueLength} with ${recordEnd - valueStart} bytes left`,
       );
     }
-    if (valueLength > 0) varintCursor.position = valueStart + valueLength;
-    const headerCount = readVarintAt(data, recordEnd);
-    const headersStart = varintCursor.position;
-    if (headerCount < 0) throw new MalformedRecords(`record ${i} has header count ${headerCount}`);
-    for (let h = 0; h < headerCount; h++) {
-      const headerKeyLength = readVarintAt(data, recordEnd);
-      if (headerKeyLength < 0) throw new MalformedRecords(`record ${i} header ${h} has a null key`);
-      varintCursor.position += headerKeyLength;
-      const headerValueLength = readVarintAt(data, recordEnd);
-      if (headerValueLength < -1) throw new MalformedRecords(`record ${i} header ${h} value length ${headerValueLength}`);
-      if (headerValueLength > 0) varintCursor.position += headerValueLength;
-      if (varintCursor.position > recordEnd) throw new MalformedRecords(`record ${i} header ${h} runs past the record`);
+    if (valueLength > 0) p = valueStart + valueLength;
+    let headerCount: number;
+    if (p < recordEnd && data[p] === 0) {
+      headerCount = 0;
+      p++;
+    } else {
+      varintCursor.position = p;
+      headerCount = readVarintAt(data, recordEnd);
+      p = varintCursor.position;
     }
-    if (varintCursor.position !== recordEnd) {
-      throw new MalformedRecords(`record ${i} declares ${length} bytes but its fields use ${varintCursor.position - bodyStart}`);
+    const headersStart = p;
+    if (headerCount < 0) throw new MalformedRecords(`record ${i} has header count ${headerCount}`);
+    if (headerCount > 0) {
+      varintCursor.position = p;
+      for (let h = 0; h < headerCount; h++) {
+        const headerKeyLength = readVarintAt(data, recordEnd);
+        if (headerKeyLength < 0) throw new MalformedRecords(`record ${i} header ${h} has a null key`);
+        varintCursor.position += headerKeyLength;
+        const headerValueLength = readVarintAt(data, recordEnd);
+        if (headerValueLength < -1) throw new MalformedRecords(`record ${i} header ${h} value length ${headerValueLength}`);
+        if (headerValueLength > 0) varintCursor.position += headerValueLength;
+        if (varintCursor.position > recordEnd) throw new MalformedRecords(`record ${i} header ${h} runs past the record`);
+      }
+      p = varintCursor.position;
+    }
+    if (p !== recordEnd) {
+      throw new MalformedRecords(`record ${i} declares ${length} bytes but its fields use ${p - bodyStart}`);
     }
     const slot = i * LAYOUT_STRIDE;
     layout[slot] = keyStart;
@@ -313,8 +371,8 @@ function indexRecords(
     layout[slot + 6] = headerCount;
     timestampDeltas[i] = timestampDelta;
   }
-  if (varintCursor.position !== sectionEnd) {
-    throw new MalformedRecords(`${sectionEnd - varintCursor.position} bytes left after the ${count} declared records`);
+  if (p !== sectionEnd) {
+    throw new MalformedRecords(`${sectionEnd - p} bytes left after the ${count} declared records`);
   }
 }
 

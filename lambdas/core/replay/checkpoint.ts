@@ -17,6 +17,7 @@ import { emptyCounts, emptyState, MAX_UNREADABLE_RANGES, OffsetsLogReplay } from
 import type { ReplayScope } from './replay.ts';
 import type { OpenTransaction, PendingCommit } from './transactions.ts';
 import type { ReplayCounts, UnreadableRange } from './types.ts';
+import type { ConsumerGroupKeyValue } from './consumer-group-subscriptions.ts';
 
 export const REPLAY_CHECKPOINT_FORMAT = 'offsets-log-replay/1';
 
@@ -37,6 +38,11 @@ export interface ReplayCheckpoint {
   /** Per group, its last classic group-metadata record: [key, value or null, log offset, log timestamp]. */
   metadata: Array<[key: string, value: string | null, logOffset: string, logTimestamp: string]>;
   groupRecords: Array<[group: string, typeNames: string[], records: number, lastLogOffset: string]>;
+  /**
+   * Per KIP-848 group and subscription record key, its last value and where it and the last
+   * tombstone sit (absent in checkpoints written before the tool followed KIP-848 subscriptions).
+   */
+  consumerGroups?: Array<[group: string, key: string, value: ConsumerGroupKeyValue | null, valueOffset: string, valueTimestamp: string, tombstoneOffset: string]>;
   badKeys: Array<[key: string, reason: SkipReason]>;
   unreadable: Array<{ kind: UnreadableRange['kind']; baseOffset: string; lastOffset: string | null; reason: string }>;
   counts: ReplayCounts;
@@ -73,6 +79,9 @@ export function replayCheckpoint(replay: OffsetsLogReplay): ReplayCheckpoint {
       event.logTimestamp.toString(),
     ]),
     groupRecords: [...s.groupRecordsSeen].map(([group, seen]) => [group, [...seen.typeNames].sort(), seen.records, seen.lastLogOffset.toString()]),
+    consumerGroups: [...s.consumerGroups].flatMap(([group, tallies]) =>
+      [...tallies].map(([key, t]) => [group, key, t.value, t.valueOffset.toString(), t.valueTimestamp.toString(), t.tombstoneOffset.toString()] as [string, string, ConsumerGroupKeyValue | null, string, string, string]),
+    ),
     badKeys: [...s.badKeys].map(([key, reason]) => [b64(key), reason]),
     unreadable: s.unreadable.map((range) => ({
       kind: range.kind,
@@ -191,6 +200,24 @@ export function restoreReplay(checkpoint: ReplayCheckpoint, expected: ReplayScop
     if (typeof group !== 'string' || !Array.isArray(typeNames) || typeof records !== 'number') broken(`groupRecords[${i}]`, 'expected [group, type names, records, last log offset]');
     state.groupRecordsSeen.set(group, { typeNames: new Set(typeNames as string[]), records, lastLogOffset: int64(`groupRecords[${i}]`, lastLogOffset) });
   });
+  array('consumerGroups', checkpoint.consumerGroups ?? []).forEach((raw, i) => {
+    const part = `consumerGroups[${i}]`;
+    const [group, key, value, valueOffset, valueTimestamp, tombstoneOffset] = array(part, raw);
+    if (typeof group !== 'string' || typeof key !== 'string' || !/^(g|m:.*|r:.*)$/s.test(key) || !isKeyValue(value)) {
+      broken(part, 'expected [group, key, value or null, value offset, value timestamp, tombstone offset]');
+    }
+    let tallies = state.consumerGroups.get(group);
+    if (tallies === undefined) {
+      tallies = new Map();
+      state.consumerGroups.set(group, tallies);
+    }
+    tallies.set(key, {
+      value,
+      valueOffset: int64(`${part}.valueOffset`, valueOffset),
+      valueTimestamp: int64(`${part}.valueTimestamp`, valueTimestamp),
+      tombstoneOffset: int64(`${part}.tombstoneOffset`, tombstoneOffset),
+    });
+  });
   array('badKeys', checkpoint.badKeys).forEach((raw, i) => {
     const [key, reason] = array(`badKeys[${i}]`, raw);
     if (typeof key !== 'string' || typeof reason !== 'string') broken(`badKeys[${i}]`, 'expected [key, reason]');
@@ -232,5 +259,23 @@ function requireSameScope(checkpoint: ReplayCheckpoint, expected: ReplayScope): 
   const endOffset = expected.endOffset === undefined ? null : expected.endOffset.toString();
   if (checkpoint.endOffset !== endOffset) {
     broken('endOffset', `was written for a range ending at ${checkpoint.endOffset ?? 'the log end'}, not ${endOffset ?? 'the log end'}`);
+  }
+}
+
+function isKeyValue(value: unknown): value is ConsumerGroupKeyValue | null {
+  if (value === null) return true;
+  if (typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  const strings = (x: unknown): boolean => Array.isArray(x) && x.every((t) => typeof t === 'string');
+  const nullableString = (x: unknown): boolean => x === null || typeof x === 'string';
+  switch (v['kind']) {
+    case 'member':
+      return strings(v['topics']) && nullableString(v['regex']) && nullableString(v['serverAssignor']);
+    case 'regex':
+      return strings(v['topics']);
+    case 'group':
+      return typeof v['epoch'] === 'number';
+    default:
+      return false;
   }
 }

@@ -5,7 +5,8 @@
  *  - a transaction still open at the end of a range is settled by its producer's first marker in
  *    a later range (COMMIT lands its commits unless the key has a later event, ABORT drops them),
  *    and stays pending when no later range has one;
- *  - per group, the later group-metadata record wins (a tombstone included);
+ *  - per group, the later group-metadata record wins (a tombstone included), and per KIP-848
+ *    subscription record key the later value and the later tombstone;
  *  - counts add up.
  * Ranges must be given in log order; each replay must have read its range to the end.
  */
@@ -15,6 +16,7 @@ import type { ReplayState } from './replay.ts';
 import type { OffsetSlot } from './offset-slots.ts';
 import type { OpenTransaction, PendingCommit } from './transactions.ts';
 import type { ReplayCounts } from './types.ts';
+import { mergeConsumerGroupTallies } from './consumer-group-subscriptions.ts';
 
 export function mergeReplays(ranges: readonly OffsetsLogReplay[]): OffsetsLogReplay {
   if (ranges.length === 0) throw invalidInput('ranges', 'is empty', 'Pass the replays of every segment, in log order.');
@@ -73,6 +75,14 @@ export function mergeReplays(ranges: readonly OffsetsLogReplay[]): OffsetsLogRep
       for (const name of seen.typeNames) held.typeNames.add(name);
       held.records += seen.records;
       if (seen.lastLogOffset > held.lastLogOffset) held.lastLogOffset = seen.lastLogOffset;
+    }
+    for (const [group, tallies] of s.consumerGroups) {
+      let held = merged.consumerGroups.get(group);
+      if (held === undefined) {
+        held = new Map();
+        merged.consumerGroups.set(group, held);
+      }
+      mergeConsumerGroupTallies(held, tallies);
     }
     for (const [key, reason] of s.badKeys) merged.badKeys.set(key, reason);
     for (const unreadable of s.unreadable) if (merged.unreadable.length < MAX_UNREADABLE_RANGES) merged.unreadable.push(unreadable);

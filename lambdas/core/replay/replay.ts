@@ -36,6 +36,16 @@ import type {
   WinningOffset,
 } from './types.ts';
 import type { GroupMetadataValue } from '../offsets-records/index.ts';
+import {
+  consumerGroupKeyValue,
+  consumerGroupSubscription,
+  recordConsumerGroupEvent,
+  CONSUMER_GROUP_MEMBER_METADATA,
+  CONSUMER_GROUP_REGULAR_EXPRESSION,
+  SUBSCRIPTION_RECORD_TYPES,
+  tallyKey,
+} from './consumer-group-subscriptions.ts';
+import type { ConsumerGroupKeyValue, ConsumerGroupSubscription, ConsumerGroupTallies } from './consumer-group-subscriptions.ts';
 
 /** Corrupt or unreadable stretches kept for the report; beyond this only the counts grow. */
 export const MAX_UNREADABLE_RANGES = 1000;
@@ -101,6 +111,8 @@ export interface ReplayState {
   firstMarkers: Map<bigint, FirstMarker>;
   metadata: Map<string, MetadataEvent>;
   groupRecordsSeen: Map<string, GroupRecordsTally>;
+  /** Per KIP-848 consumer group, its subscription records by key (consumer-group-subscriptions.ts). */
+  consumerGroups: Map<string, ConsumerGroupTallies>;
   unreadable: UnreadableRange[];
   counts: ReplayCounts;
   position: bigint | undefined;
@@ -115,6 +127,7 @@ export function emptyState(position: bigint | undefined): ReplayState {
     firstMarkers: new Map(),
     metadata: new Map(),
     groupRecordsSeen: new Map(),
+    consumerGroups: new Map(),
     unreadable: [],
     counts: emptyCounts(),
     position,
@@ -265,6 +278,7 @@ export class OffsetsLogReplay {
     const count = batch.recordCount;
     const prefix = this.groupPrefix;
     const data = batch.data;
+    const section = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const position = this.s.position;
     // Records of this batch below the replay position were replayed before (a re-fetch).
     const firstNewDelta = position !== undefined && position > batch.baseOffset ? Number(position - batch.baseOffset) : 0;
@@ -293,11 +307,14 @@ export class OffsetsLogReplay {
       if (keyLength >= 4 && data[keyStart] === 0) {
         const recordType = data[keyStart + 1];
         if (recordType === OFFSET_COMMIT || recordType === LEGACY_OFFSET_COMMIT) {
-          this.applyOffsetCommit(batch, i, delta, data, keyStart, keyLength, recordType, abortedByList);
+          this.applyOffsetCommit(batch, i, delta, data, section, keyStart, keyLength, recordType, abortedByList);
           continue;
         }
       }
-      const record = decodeOffsetsRecord(batch.keyAt(i), batch.valueAt(i));
+      const key = batch.keyAt(i);
+      // Only the few records that carry a consumer group's subscription get their values decoded.
+      const subscriptionRecord = key !== null && key.length >= 2 && SUBSCRIPTION_RECORD_TYPES.has(key.readInt16BE(0));
+      const record = decodeOffsetsRecord(key, batch.valueAt(i), subscriptionRecord ? { decodeGroupRecordValues: true } : {});
       this.applyRecord(record, batch, i);
     }
   }
@@ -307,6 +324,7 @@ export class OffsetsLogReplay {
     index: number,
     delta: number,
     data: Buffer,
+    section: DataView,
     keyStart: number,
     keyLength: number,
     recordType: number,
@@ -315,10 +333,9 @@ export class OffsetsLogReplay {
     const s = this.s;
     const counts = s.counts;
     const keyEnd = keyStart + keyLength;
-    const key = latin1(data, keyStart + 2, keyEnd);
-    let slot = s.offsets.get(key);
+    let slot = s.offsets.find(section, keyStart + 2, keyEnd);
     if (slot === undefined) {
-      slot = this.newSlot(key, data, keyStart, keyEnd);
+      slot = this.newSlot(latin1(data, keyStart + 2, keyEnd), data, keyStart, keyEnd);
       if (slot === undefined) return;
     }
     const valueLength = batch.valueLengthAt(index);
@@ -329,7 +346,7 @@ export class OffsetsLogReplay {
       slot.logBase = batch.baseOffset;
       slot.logDelta = delta;
       setTimestamp(slot, batch, index, timestampMs);
-      s.pending.dropKey(key);
+      s.pending.dropKey(slot.key);
       return;
     }
     if (timestampMs < this.sinceMs) {
@@ -360,7 +377,7 @@ export class OffsetsLogReplay {
       return;
     }
     // Log order makes a plain commit the newest (replayed records were skipped above).
-    slot.value = latin1(data, valueStart, valueStart + valueLength);
+    slot.setValueBytes(data, valueStart, valueLength);
     slot.recordType = recordType;
     slot.logBase = batch.baseOffset;
     slot.logDelta = delta;
@@ -433,9 +450,23 @@ export class OffsetsLogReplay {
         seen.typeNames.add(record.typeName);
         seen.records++;
         seen.lastLogOffset = batch.offsetAt(index);
+        if (SUBSCRIPTION_RECORD_TYPES.has(record.recordType)) this.applySubscriptionRecord(record.group, record.recordType, record.key, record.value ?? null, batch, index);
         return;
       }
     }
+  }
+
+  private applySubscriptionRecord(group: string, recordType: number, key: Record<string, string>, value: Record<string, unknown> | null, batch: DataBatch, index: number): void {
+    const kind: ConsumerGroupKeyValue['kind'] = recordType === CONSUMER_GROUP_MEMBER_METADATA ? 'member' : recordType === CONSUMER_GROUP_REGULAR_EXPRESSION ? 'regex' : 'group';
+    const name = kind === 'member' ? (key['memberId'] ?? '') : kind === 'regex' ? (key['regularExpression'] ?? '') : '';
+    const tallyValue = value === null ? null : consumerGroupKeyValue(recordType, value);
+    if (value !== null && tallyValue === null) return;
+    let tallies = this.s.consumerGroups.get(group);
+    if (tallies === undefined) {
+      tallies = new Map();
+      this.s.consumerGroups.set(group, tallies);
+    }
+    recordConsumerGroupEvent(tallies, tallyKey({ kind }, name), tallyValue, batch.offsetAt(index), batch.timestampAt(index));
   }
 
   private countSkip(reason: string): void {
@@ -495,6 +526,12 @@ export class OffsetsLogReplay {
     return { typeNames: [...seen.typeNames].sort(), records: seen.records, lastLogOffset: seen.lastLogOffset };
   }
 
+  /** What the group's KIP-848 records say about its subscription; null when the replay saw none of them. */
+  consumerGroupSubscription(group: string): ConsumerGroupSubscription | null {
+    const tallies = this.s.consumerGroups.get(group);
+    return tallies === undefined ? null : consumerGroupSubscription(tallies);
+  }
+
   /** Transactions with offsets but no marker yet: not committed, reported so nobody is surprised. */
   pendingTransactions(): PendingTransactionSummary[] {
     return this.s.pending.summary();
@@ -533,8 +570,9 @@ function setTimestamp(slot: OffsetSlot, batch: DataBatch, index: number, timesta
 }
 
 function matchesAt(data: Buffer, at: number, prefix: Buffer): boolean {
-  // Byte loop rather than Buffer.compare: most keys differ in the first bytes, and the native
-  // call costs more than the loop for prefixes this short.
-  for (let j = 0; j < prefix.length; j++) if (data[at + j] !== prefix[j]) return false;
+  // Byte loop rather than Buffer.compare: the native call costs more than the loop for prefixes
+  // this short. From the end: group ids of one shop tend to share their first bytes
+  // (`payments-consumer-0001`, `-0002`), so the last ones reject other groups soonest.
+  for (let j = prefix.length - 1; j >= 0; j--) if (data[at + j] !== prefix[j]) return false;
   return true;
 }

@@ -168,7 +168,7 @@ function readTaggedSection(
     const start = reader.position;
     const sub = new ByteReader(reader.buffer, start, start + size);
     reader.skip(size);
-    value[field.name] = readField(field, version, true, sub, path);
+    value[field.name] = isNullableStruct(field, version) ? readTaggedNullableStruct(field, version, sub, path) : readField(field, version, true, sub, path);
     if (sub.remaining !== 0) throw new SchemaCodecError(`${path}.${field.name}: ${sub.remaining} unread byte(s) in tagged field ${tag}`);
   }
 }
@@ -316,6 +316,45 @@ function writeField(
   for (let i = 0; i < items.length; i++) writeScalar(field, version, flexible, writer, items[i], `${where}[${i}]`);
 }
 
+function isNullableStruct(field: CompiledField, version: number): boolean {
+  return field.kind === 'struct' && !field.isArray && inRange(field.nullableVersions, version);
+}
+
+/**
+ * A nullable struct in a tagged field is not framed like an inline one: its presence marker is
+ * an unsigned varint, 0 for null and 1 before the struct (Kafka's generated code; e.g. the
+ * ClassicMemberMetadata of every ConsumerGroupMemberMetadataValue a 4.x broker writes is `00`).
+ */
+function readTaggedNullableStruct(field: CompiledField, version: number, reader: ByteReader, path: string): MessageValue | null {
+  const marker = reader.readUnsignedVarint();
+  if (marker === 0) return null;
+  if (marker !== 1) throw new SchemaCodecError(`${path}.${field.name}: presence marker ${marker}, expected 0 (null) or 1`);
+  return readStruct(field.struct as CompiledStruct, version, true, reader, path);
+}
+
+/**
+ * The bytes of a nullable struct's tagged field, or null when Kafka leaves it out. Kafka's
+ * generated writer always writes a null one (as the marker 0) and leaves out only a struct equal
+ * to a new default-valued struct.
+ */
+function encodeTaggedNullableStruct(field: CompiledField, version: number, value: MessageValue | null, path: string): Buffer | null {
+  const writer = new ByteWriter(32);
+  if (value === null) {
+    writer.writeUnsignedVarint(0);
+    return Buffer.from(writer.toBuffer());
+  }
+  const struct = field.struct as CompiledStruct;
+  const encoded = new ByteWriter(32);
+  writeStruct(struct, version, true, encoded, value, path);
+  const defaults = new ByteWriter(32);
+  writeStruct(struct, version, true, defaults, defaultStruct(struct), path);
+  const body = Buffer.from(encoded.toBuffer());
+  if (body.equals(Buffer.from(defaults.toBuffer()))) return null;
+  writer.writeUnsignedVarint(1);
+  writer.writeBytes(body);
+  return Buffer.from(writer.toBuffer());
+}
+
 function encodeField(field: CompiledField, version: number, value: unknown, path: string): Buffer {
   const writer = new ByteWriter(32);
   writeField(field, version, true, writer, value, path);
@@ -337,6 +376,12 @@ function writeStruct(
   const entries: Array<[number, Buffer]> = [];
   for (const [tag, field] of plan.tagged) {
     const fieldValue = value[field.name];
+    if (isNullableStruct(field, version)) {
+      // A missing field takes its default, and Kafka writes a null one.
+      const bytes = encodeTaggedNullableStruct(field, version, (fieldValue === undefined ? defaultValue(field) : fieldValue) as MessageValue | null, path);
+      if (bytes !== null) entries.push([tag, bytes]);
+      continue;
+    }
     if (fieldValue === undefined) continue;
     const bytes = encodeField(field, version, fieldValue, path);
     // Kafka writes a tagged field only when it differs from its default.

@@ -55,6 +55,17 @@ export function checkApprovalLink(link: ApprovalLink, signature: string, key: st
   return null;
 }
 
+/** The first key (current, then previous) whose signature the link carries, or null. */
+export function keySigning(link: ApprovalLink, signature: string, keys: readonly (string | null)[]): string | null {
+  for (const key of keys) {
+    if (key === null) continue;
+    const expected = Buffer.from(signApprovalLink(link, key));
+    const given = Buffer.from(signature);
+    if (expected.length === given.length && timingSafeEqual(expected, given)) return key;
+  }
+  return null;
+}
+
 /** Where consumed markers live; the S3 implementation uses If-None-Match: *. */
 export interface ApprovalMarkerStore {
   /** true when this call created the marker, false when it already existed. */

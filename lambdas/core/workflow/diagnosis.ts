@@ -21,6 +21,12 @@ export interface DiagnosisOptions extends Omit<ShardProbeOptions, 'partitions'> 
   logsUnreliable?: boolean;
   /** Probe every __consumer_offsets partition, not only those the groups and logs point at (the CLI's --all-shards). */
   allShards?: boolean;
+  /**
+   * Hold every requested group's OffsetFetch against the raw log even where no log line says a load
+   * failed (the CLI's --compare-log, for clusters whose broker logs it cannot read): a Kafka 3.x
+   * shard that lost offsets on load otherwise looks HEALTHY.
+   */
+  compareRequestedWithLog?: boolean;
 }
 
 /**
@@ -176,7 +182,15 @@ export async function diagnoseCoordinators(port: KafkaPort, request: RecoveryReq
   // the groups' offsets are only in the raw log now.
   const lostOffsets: LostOffsetsGroup[] = [];
   const classicFailures = new Set(findings.filter((f) => f.phrase === 'ERROR_LOADING_OFFSETS').map((f) => f.partition));
-  for (const partition of servedAfterFailedLoad.filter((p) => classicFailures.has(p))) {
+  const compared = servedAfterFailedLoad.filter((p) => classicFailures.has(p));
+  if (options.compareRequestedWithLog === true) {
+    for (const groupId of request.groups) {
+      const { partition } = shardOf(layout, groupId);
+      const checks = checksByPartition.get(partition) ?? [];
+      if (!compared.includes(partition) && checks.length > 0 && checks.every((c) => c.groupCall === 'OK')) compared.push(partition);
+    }
+  }
+  for (const partition of compared) {
     const requested = request.groups.filter((g) => shardOf(layout, g).partition === partition);
     const search = await findOffsetsLostOnLoad(port, partition, request.window.since, request.groups.length > 0 ? requested : null);
     lostOffsets.push(...search.groups);

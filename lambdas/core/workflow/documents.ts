@@ -124,6 +124,12 @@ export interface ExecutionInput {
   targetNames?: Record<string, string>;
   /** When a target already has committed offsets: false (default) blocks that group, true overwrites. */
   overwriteExistingTargetOffsets?: boolean;
+  /**
+   * true: commit each group's recovered offsets back into the group itself (its coordinator must
+   * answer and the group must have no members: the Kafka 3.x case, offsets lost on load); false
+   * (default): into a new group on a healthy coordinator. Not combinable with targetNames.
+   */
+  restoreInPlace?: boolean;
   /** Defaults to the stack's configured auth mode. */
   authMode?: AuthMode;
   /** Who or what started the run; EventBridge sets source 'alarm'. */
@@ -140,6 +146,8 @@ export interface RecoveryRequest {
   window: { since: number; until: number }; // epoch ms, since < until
   targetNames: Record<string, string>;
   overwriteExistingTargetOffsets: boolean;
+  /** each group is restored into itself instead of a new group (ExecutionInput.restoreInPlace) */
+  restoreInPlace: boolean;
   authMode: AuthMode;
   executionArn: string;
   trigger: { source: 'console' | 'cli' | 'alarm'; alarmName: string | null; alarmTime: string | null };
@@ -440,10 +448,16 @@ export interface TargetOffsetDiff {
   change: 'NEW' | 'SAME' | 'OVERWRITE';
 }
 
+/** IN_PLACE: the group itself takes the offsets back; NEW_GROUP: a new group on a healthy coordinator. */
+export type RestoreMode = 'IN_PLACE' | 'NEW_GROUP';
+
 export interface GroupPlan {
   sourceGroup: string;
+  /** the source group itself when restore is IN_PLACE */
   targetGroup: string;
-  targetNameSource: 'input' | 'suggested';
+  restore: RestoreMode;
+  /** 'source': restored in place, the name is the source group's */
+  targetNameSource: 'input' | 'suggested' | 'source';
   /** Where the target group's coordinator lives. */
   target: { partition: number; brokerId: number; brokerHost: string };
   targetState: { state: string | null; members: number };
@@ -463,6 +477,8 @@ export interface RecoveryPlan {
   createdAt: string; // ISO-8601
   window: { since: number; until: number };
   overwriteExistingTargetOffsets: boolean;
+  /** what the request asked for; each group's `restore` says what it got */
+  restoreInPlace: boolean;
   groups: GroupPlan[]; // sorted by source group
   warnings: string[];
   /** Groups whose offsets could not be read (their ReadOffsets item failed); sorted. Absent in older plans. */
@@ -512,9 +528,11 @@ export interface ApprovalDecision {
   planSha256: string;
   approvedBy: string;
   approvedAt: string; // ISO-8601
-  channel: 'link' | 'cli' | 'console';
+  channel: 'link' | 'cli' | 'console' | 'iam';
   approvalId: string | null;
   comment: string | null;
+  /** channel iam: every approving principal as AWS verified it (approvedBy joins them). */
+  approvers?: Array<{ principalArn: string; at: string; comment: string | null }>;
 }
 
 /** The failure error name the state machine sees when the approver rejects. */
@@ -633,6 +651,7 @@ export interface RecoveryReport {
   groups: {
     sourceGroup: string;
     targetGroup: string | null;
+    restore: RestoreMode | null;
     seeded: GroupSeedResult['status'] | null;
     verified: boolean | null;
   }[];

@@ -24,6 +24,7 @@ export const EXECUTION_INPUT_KEYS = [
   'lookbackMinutes',
   'targetNames',
   'overwriteExistingTargetOffsets',
+  'restoreInPlace',
   'authMode',
   'trigger',
   'comment',
@@ -99,6 +100,28 @@ function parseTargetNames(value: unknown, groups: string[], pattern: string | un
     result[source] = name;
   }
   return result;
+}
+
+/**
+ * Restoring in place writes to the source groups themselves, so they must be groups the stack may
+ * write to; a target name would contradict it.
+ */
+function parseRestoreInPlace(value: unknown, groups: string[], targetNames: Record<string, string>, pattern: string | undefined): boolean {
+  const inPlace = optionalBoolean(value, 'restoreInPlace', 'Use true to commit the recovered offsets back into each group itself (it must have no members), false (default) for a new group') ?? false;
+  if (!inPlace) return false;
+  const named = Object.keys(targetNames);
+  if (named.length > 0) {
+    throw invalidInput('restoreInPlace', `is true, but targetNames gives "${named[0]}" a new group`, 'Drop targetNames to restore every group in place, or drop restoreInPlace to recover into the named groups');
+  }
+  const outside = pattern === undefined ? undefined : groups.find((group) => !matchesNamePattern(group, pattern));
+  if (outside !== undefined) {
+    throw invalidInput(
+      'restoreInPlace',
+      `would write to "${outside}", outside the groups this stack may write to (recovery:targetGroupPattern "${pattern}")`,
+      'Drop restoreInPlace to recover into a new group, or redeploy with a recovery:targetGroupPattern that covers the source groups',
+    );
+  }
+  return true;
 }
 
 /**
@@ -191,6 +214,7 @@ export function validateExecutionInput(raw: unknown, context: ExecutionInputCont
   const groups = parseGroups(input['groups']);
   const targetNames = parseTargetNames(input['targetNames'], groups, context.defaults.targetGroupPattern);
   const overwrite = optionalBoolean(input['overwriteExistingTargetOffsets'], 'overwriteExistingTargetOffsets', 'Use true to overwrite offsets a target group already has, false (default) to stop') ?? false;
+  const restoreInPlace = parseRestoreInPlace(input['restoreInPlace'], groups, targetNames, context.defaults.targetGroupPattern);
   const comment = optionalString(input['comment'], 'comment', 'Give free text or omit it') ?? null;
 
   return {
@@ -200,6 +224,7 @@ export function validateExecutionInput(raw: unknown, context: ExecutionInputCont
     window: parseWindow(input, context),
     targetNames,
     overwriteExistingTargetOffsets: overwrite,
+    restoreInPlace,
     authMode: parseAuthMode(input['authMode'], context.defaults.authMode),
     executionArn: requireString(context.executionArn, 'executionArn', 'Pass $$.Execution.Id in the Diagnose payload'),
     trigger: parseTrigger(input['trigger']),
@@ -232,6 +257,7 @@ export function parseRecoveryRequest(raw: unknown, field = 'request'): RecoveryR
     window: { since: window['since'], until: window['until'] },
     targetNames: targetNames as Record<string, string>,
     overwriteExistingTargetOffsets: request['overwriteExistingTargetOffsets'] === true,
+    restoreInPlace: request['restoreInPlace'] === true,
     authMode: parseAuthMode(request['authMode'], undefined),
     executionArn: requireString(request['executionArn'], `${field}.executionArn`, 'Pass the request Diagnose produced'),
     trigger: trigger ?? { source: 'console', alarmName: null, alarmTime: null },

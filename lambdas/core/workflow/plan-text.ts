@@ -10,9 +10,14 @@ function table(rows: string[][]): string[] {
 
 export function renderGroupPlan(group: GroupPlan, fullPlanLocation: string): string[] {
   const lines: string[] = [];
-  const naming = group.targetNameSource === 'suggested' ? ' (suggested name)' : '';
-  lines.push(`Group ${group.sourceGroup} -> ${group.targetGroup}${naming}`);
-  lines.push(`  new coordinator: broker ${group.target.brokerId} (${group.target.brokerHost}), __consumer_offsets-${group.target.partition}; target state ${group.targetState.state ?? 'unknown'}, ${group.targetState.members} member(s)`);
+  if (group.restore === 'IN_PLACE') {
+    lines.push(`Group ${group.sourceGroup}, restored in place (the same group)`);
+    lines.push(`  its coordinator: broker ${group.target.brokerId} (${group.target.brokerHost}), __consumer_offsets-${group.target.partition}; state ${group.targetState.state ?? 'unknown'}, ${group.targetState.members} member(s)`);
+  } else {
+    const naming = group.targetNameSource === 'suggested' ? ' (suggested name)' : '';
+    lines.push(`Group ${group.sourceGroup} -> ${group.targetGroup}${naming}, a new group`);
+    lines.push(`  new coordinator: broker ${group.target.brokerId} (${group.target.brokerHost}), __consumer_offsets-${group.target.partition}; target state ${group.targetState.state ?? 'unknown'}, ${group.targetState.members} member(s)`);
+  }
   if (group.blocked) lines.push(`  BLOCKED, will not be seeded: ${group.blockedReason}`);
   const rows = [['topic', 'partition', 'offset', 'log start', 'log end', 'lag', 'status']];
   for (const o of group.offsets.slice(0, MAX_ROWS_PER_GROUP)) {
@@ -37,6 +42,7 @@ export function renderPlanText(plan: RecoveryPlan, planSha256: string, fullPlanL
     `Plan ${plan.planId} (sha256 ${planSha256})`,
     `Cluster: ${plan.clusterArn}`,
     `Window: ${new Date(plan.window.since).toISOString()} .. ${new Date(plan.window.until).toISOString()}`,
+    `Restore: ${plan.restoreInPlace ? 'in place (each group takes its offsets back)' : 'into new groups'}`,
     `Overwrite existing target offsets: ${plan.overwriteExistingTargetOffsets ? 'yes' : 'no'}`,
     `Full plan: ${fullPlanLocation}`,
     '',

@@ -117,6 +117,41 @@ async function chooseSuggestedTarget(
   return { name: null, reason: `no name "${source}-recovered-<n>" up to n=${MAX_SUGGESTION_ATTEMPTS} lands on a healthy, unused coordinator` };
 }
 
+/** States in which a group has no generation to fence a standalone commit: no member can overwrite it. */
+const RESTORABLE_STATES = new Set(['Empty', 'Dead']);
+
+/**
+ * Restoring in place: the group takes its offsets back on its own coordinator. That coordinator
+ * must answer (a Kafka 3.x shard that lost offsets on load does; a FAILED 4.x shard does not) and
+ * the group must be without members, or their next commits would overwrite the restored offsets.
+ */
+async function inPlaceTarget(port: KafkaPort, layout: CoordinatorLayout, input: PlanningInput, source: string): Promise<{ inspection: TargetInspection; blockedReason: string | null }> {
+  const pattern = input.targetGroupPattern;
+  if (pattern !== undefined && !matchesNamePattern(source, pattern)) {
+    return {
+      inspection: { state: null, members: 0, existing: [], error: null },
+      blockedReason: `restoreInPlace: "${source}" is outside recovery:targetGroupPattern "${pattern}", so the runbook may not write to it. Recover into a new group (drop restoreInPlace) or redeploy with a pattern that covers it`,
+    };
+  }
+  const { partition, leader } = shardOf(layout, source);
+  if (leader < 0) return { inspection: { state: null, members: 0, existing: [], error: null }, blockedReason: `restoreInPlace: __consumer_offsets-${partition}, where "${source}" hashes, has no leader. Recover into a new group (drop restoreInPlace)` };
+  const inspection = await inspectTarget(port, source);
+  if (inspection.error?.startsWith('NOT_COORDINATOR')) {
+    return {
+      inspection,
+      blockedReason: `restoreInPlace: the coordinator of "${source}" (__consumer_offsets-${partition}) answers NOT_COORDINATOR, so the group cannot take commits (a FAILED shard). Recover into a new group (drop restoreInPlace)`,
+    };
+  }
+  if (inspection.error !== null) return { inspection, blockedReason: `restoreInPlace: the coordinator of "${source}" does not answer (${inspection.error}). Plan again once it does, or recover into a new group` };
+  if (inspection.members > 0) {
+    return { inspection, blockedReason: `restoreInPlace: "${source}" has ${inspection.members} active member(s) (state ${inspection.state}); their commits would overwrite the restored offsets. Stop its consumers and plan again` };
+  }
+  if (!RESTORABLE_STATES.has(inspection.state ?? '')) {
+    return { inspection, blockedReason: `restoreInPlace: "${source}" is in state ${inspection.state}, not Empty or Dead. Stop its consumers and plan again` };
+  }
+  return { inspection, blockedReason: null };
+}
+
 async function planGroup(port: KafkaPort, layout: CoordinatorLayout, input: PlanningInput, recovery: GroupRecovery, taken: Set<string>): Promise<GroupPlan> {
   const source = recovery.groupId;
   const offsets = plannedOffsets(recovery);
@@ -134,7 +169,11 @@ async function planGroup(port: KafkaPort, layout: CoordinatorLayout, input: Plan
   let targetGroup: string;
   let inspection: TargetInspection;
   let blockedReason: string | null = null;
-  if (given !== undefined) {
+  const inPlace = input.request.restoreInPlace === true;
+  if (inPlace) {
+    targetGroup = source;
+    ({ inspection, blockedReason } = await inPlaceTarget(port, layout, input, source));
+  } else if (given !== undefined) {
     targetGroup = given;
     inspection = await inspectTarget(port, given);
     const problem = shardProblem(layout, input, given);
@@ -160,7 +199,11 @@ async function planGroup(port: KafkaPort, layout: CoordinatorLayout, input: Plan
   taken.add(targetGroup);
 
   const existingTargetOffsets = diffTargetOffsets(offsets, inspection.existing);
-  const overwrites = existingTargetOffsets.filter((d) => d.change === 'OVERWRITE').length;
+  const overwritten = existingTargetOffsets.filter((d) => d.change === 'OVERWRITE');
+  // In place, offsets behind the log's last commit are what was lost on load: restoring them is the point.
+  // One ahead of it means the group committed after the window; going back needs the explicit overwrite.
+  const restoredBehind = inPlace ? overwritten.filter((d) => BigInt(d.existing!) < BigInt(d.planned)).length : 0;
+  const overwrites = overwritten.length - restoredBehind;
   const plannedKeys = new Set(offsets.map((o) => `${o.topic}\u0000${o.partition}`));
   const extra = inspection.existing.filter((e) => !plannedKeys.has(`${e.topic}\u0000${e.partition}`)).length;
   if (extra > 0) warnings.push(`Target "${targetGroup}" already has offsets for ${extra} partition(s) outside the plan; they stay as they are`);
@@ -171,9 +214,18 @@ async function planGroup(port: KafkaPort, layout: CoordinatorLayout, input: Plan
   if (blockedReason === null && inspection.members > 0) {
     blockedReason = `Target "${targetGroup}" has ${inspection.members} active member(s); stop its consumers or pick another target name`;
   }
+  if (blockedReason === null && overwrites > 0 && !input.request.overwriteExistingTargetOffsets && inPlace) {
+    blockedReason = `"${source}" answers offsets ahead of the log's last commit in the window for ${overwrites} partition(s) (see the diff): it committed after the window ended. Widen the window (until), or set overwriteExistingTargetOffsets to true to go back`;
+  }
   if (blockedReason === null && overwrites > 0 && !input.request.overwriteExistingTargetOffsets) {
     blockedReason = `Target "${targetGroup}" already has different offsets for ${overwrites} partition(s) (see the diff); set overwriteExistingTargetOffsets to true or pick another target name`;
   }
+  if (inPlace && input.failedShards.includes(shardOf(layout, source).partition)) {
+    warnings.push(
+      `__consumer_offsets-${shardOf(layout, source).partition} failed its last load: until the record that broke it is gone, its next load (a broker restart, a leader move) can lose "${source}"'s offsets again; recovering into a new group on another shard avoids that`,
+    );
+  }
+  if (restoredBehind > 0) warnings.push(`${restoredBehind} offset(s) "${source}" answers behind the log's last commit will be restored (lost on load)`);
   if (overwrites > 0 && input.request.overwriteExistingTargetOffsets) warnings.push(`${overwrites} existing offset(s) of "${targetGroup}" will be overwritten`);
   const below = offsets.filter((o) => o.status === 'BELOW_LOG_START').length;
   if (below > 0) warnings.push(`${below} offset(s) point below the log start (data deleted by retention); consumers will reset per auto.offset.reset there`);
@@ -186,7 +238,8 @@ async function planGroup(port: KafkaPort, layout: CoordinatorLayout, input: Plan
   return {
     sourceGroup: source,
     targetGroup,
-    targetNameSource: given !== undefined ? 'input' : 'suggested',
+    restore: inPlace ? 'IN_PLACE' : 'NEW_GROUP',
+    targetNameSource: inPlace ? 'source' : given !== undefined ? 'input' : 'suggested',
     target: { partition, brokerId: leader, brokerHost: brokerAddress(layout, leader) },
     targetState: { state: inspection.state, members: inspection.members },
     offsets,
@@ -222,6 +275,7 @@ export async function planTargets(port: KafkaPort, input: PlanningInput): Promis
     createdAt: input.now.toISOString(),
     window: input.request.window,
     overwriteExistingTargetOffsets: input.request.overwriteExistingTargetOffsets,
+    restoreInPlace: input.request.restoreInPlace === true,
     groups,
     warnings,
     unreadGroups,

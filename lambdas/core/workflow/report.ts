@@ -57,6 +57,7 @@ export function buildReport(parts: ReportParts): RecoveryReport {
   const groups = (plan?.groups ?? []).map((g) => ({
     sourceGroup: g.sourceGroup,
     targetGroup: g.targetGroup,
+    restore: g.restore ?? 'NEW_GROUP',
     seeded: seedByTarget.get(g.targetGroup)?.status ?? null,
     verified: verifyByTarget.get(g.targetGroup)?.ok ?? null,
   }));
@@ -80,7 +81,8 @@ export function buildReport(parts: ReportParts): RecoveryReport {
   for (const g of plan?.groups ?? []) {
     const seeded = seedByTarget.get(g.targetGroup);
     const verified = verifyByTarget.get(g.targetGroup);
-    lines.push(`${g.sourceGroup} -> ${g.targetGroup}: ${g.blocked ? `blocked (${g.blockedReason})` : `${g.offsets.length} partition(s)`}`);
+    const where = g.restore === 'IN_PLACE' ? `${g.sourceGroup} (restored in place)` : `${g.sourceGroup} -> ${g.targetGroup} (new group)`;
+    lines.push(`${where}: ${g.blocked ? `blocked (${g.blockedReason})` : `${g.offsets.length} partition(s)`}`);
     if (seeded) {
       lines.push(`  seed: ${seeded.status}, ${seeded.committed} committed${seeded.error ? `, ${seeded.error}` : ''}${seeded.errors.length > 20 ? `, ${seeded.errors.length} partition error(s)` : ''}`);
       for (const e of seeded.errors.slice(0, 20)) lines.push(`    ${e.topic}-${e.partition}: ${e.errorName}`);
@@ -89,7 +91,9 @@ export function buildReport(parts: ReportParts): RecoveryReport {
       lines.push(`  verify: ${verified.ok ? 'offsets match the plan' : `${verified.mismatches.length} mismatch(es)${verified.error ? `, ${verified.error}` : ''}`}`);
       for (const m of verified.mismatches.slice(0, 20)) lines.push(`    ${m.topic}-${m.partition}: expected ${m.expected}, found ${m.actual ?? 'nothing'}`);
     }
-    if (!g.blocked && verified?.ok) lines.push(`  next: restart the consumers of ${g.sourceGroup} with group.id = ${g.targetGroup}`);
+    if (!g.blocked && verified?.ok) {
+      lines.push(g.restore === 'IN_PLACE' ? `  next: restart the consumers of ${g.sourceGroup} unchanged; they resume from the restored offsets` : `  next: restart the consumers of ${g.sourceGroup} with group.id = ${g.targetGroup}`);
+    }
   }
   if (unreadGroups.length > 0) {
     lines.push('', `Not recovered, their offsets could not be read (${unreadGroups.length}):`);
@@ -101,7 +105,8 @@ export function buildReport(parts: ReportParts): RecoveryReport {
   lines.push('');
   switch (outcome) {
     case 'RECOVERED':
-      lines.push('Every group was recovered. Update routing, dashboards and lag alerts to the new group names, and report the broker failure to AWS support with the log lines above.');
+      if (plan!.groups.every((g) => g.restore === 'IN_PLACE')) lines.push('Every group was restored in place; its consumers keep their group ids. Report the broker failure to AWS support with the log lines above.');
+      else lines.push('Every group was recovered. Update routing, dashboards and lag alerts to the new group names, and report the broker failure to AWS support with the log lines above.');
       break;
     case 'PARTIALLY_RECOVERED':
       lines.push('Some groups were not recovered; see the reasons above, fix them and start a new execution for those groups.');

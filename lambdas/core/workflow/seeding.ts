@@ -22,6 +22,10 @@ async function targetDrift(port: KafkaPort, group: GroupPlan): Promise<string | 
   if (description.members.length > 0) {
     return `target "${group.targetGroup}" now has ${description.members.length} active member(s); stop them and run SeedOffsets again`;
   }
+  // A standalone commit (generation -1) to a group mid-rebalance is fenced or overwritten by the next generation.
+  if (group.restore === 'IN_PLACE' && description.state !== 'Empty' && description.state !== 'Dead') {
+    return `group "${group.targetGroup}" is in state ${description.state} now, not Empty or Dead; stop its consumers and run SeedOffsets again`;
+  }
   const topics = [...new Set(group.offsets.map((o) => o.topic))];
   const current = new Map((await port.fetchCommittedOffsets(group.targetGroup, topics)).filter((e) => e.offset >= 0n).map((e) => [`${e.topic}\u0000${e.partition}`, e.offset.toString()]));
   const approvedExisting = new Map(group.existingTargetOffsets.map((d) => [`${d.topic}\u0000${d.partition}`, d.existing]));

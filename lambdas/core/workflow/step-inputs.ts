@@ -237,10 +237,22 @@ export function parseApprovalDecision(raw: unknown, field = 'approval', now: Dat
     planSha256: requireString(decision['planSha256'], `${field}.planSha256`, 'Copy the plan sha256 from the approval message'),
     approvedBy,
     approvedAt: approvedAt ?? now.toISOString(),
-    channel: channel === 'link' || channel === 'console' ? channel : 'cli',
+    channel: channel === 'link' || channel === 'console' || channel === 'iam' ? channel : 'cli',
     approvalId: optionalString(decision['approvalId'], `${field}.approvalId`, 'Omit it') ?? null,
     comment: optionalString(decision['comment'], `${field}.comment`, 'Give free text or omit it') ?? null,
+    ...(Array.isArray(decision['approvers']) ? { approvers: parseApprovers(decision['approvers'], `${field}.approvers`) } : {}),
   };
+}
+
+function parseApprovers(raw: unknown[], field: string): NonNullable<ApprovalDecision['approvers']> {
+  return raw.map((item, index) => {
+    const approver = requireObject(item, `${field}[${index}]`, 'Pass the approval endpoint\'s output unchanged');
+    return {
+      principalArn: requireString(approver['principalArn'], `${field}[${index}].principalArn`, 'Pass the approval endpoint\'s output unchanged'),
+      at: requireString(approver['at'], `${field}[${index}].at`, 'Pass the approval endpoint\'s output unchanged'),
+      comment: optionalString(approver['comment'], `${field}[${index}].comment`, 'Give free text or omit it') ?? null,
+    };
+  });
 }
 
 export function parseSeedOffsetsInput(raw: unknown, now?: Date): { request: RecoveryRequest; plan: PlanTargetOutput; approval: ApprovalDecision } {

@@ -240,11 +240,9 @@ export class ClassicGroup {
     const fail = (errorCode: number): Promise<SyncResult> =>
       Promise.resolve({ errorCode, protocolType: null, protocolName: null, assignment: EMPTY });
     if (this.stateValue === 'Dead') return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    const member = this.members.get(request.memberId);
-    if (member === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
-    if (request.groupInstanceId !== null && this.staticMembers.get(request.groupInstanceId) !== request.memberId) {
-      return fail(ErrorCode.FENCED_INSTANCE_ID);
-    }
+    const memberError = this.memberError(request.memberId, request.groupInstanceId);
+    if (memberError !== ErrorCode.NONE) return fail(memberError);
+    const member = this.members.get(request.memberId)!;
     if (request.generationId !== this.generation) return fail(ErrorCode.ILLEGAL_GENERATION);
     if (
       (request.protocolType !== null && request.protocolType !== this.protocolTypeValue) ||
@@ -271,11 +269,10 @@ export class ClassicGroup {
 
   heartbeat(memberId: string, generationId: number, groupInstanceId: string | null): number {
     if (this.stateValue === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const member = this.members.get(memberId);
-    if (member === undefined || this.stateValue === 'Empty') return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (groupInstanceId !== null && this.staticMembers.get(groupInstanceId) !== memberId) {
-      return ErrorCode.FENCED_INSTANCE_ID;
-    }
+    const memberError = this.memberError(memberId, groupInstanceId);
+    if (memberError !== ErrorCode.NONE) return memberError;
+    const member = this.members.get(memberId)!;
+    if (this.stateValue === 'Empty') return ErrorCode.UNKNOWN_MEMBER_ID;
     if (generationId !== this.generation) return ErrorCode.ILLEGAL_GENERATION;
     this.touch(member);
     return this.stateValue === 'PreparingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
@@ -310,18 +307,32 @@ export class ClassicGroup {
    */
   validateMemberCommit(memberId: string, generationId: number, groupInstanceId: string | null): number {
     if (this.stateValue === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    // Generation -1 to an Empty group is a commit from outside group management (an admin tool, an
+    // assign() consumer): Kafka accepts it whatever member id it carries.
+    if (generationId < 0 && this.stateValue === 'Empty') return ErrorCode.NONE;
     if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
-      const member = this.members.get(memberId);
-      if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-      if (groupInstanceId !== null && this.staticMembers.get(groupInstanceId) !== memberId) {
-        return ErrorCode.FENCED_INSTANCE_ID;
-      }
+      const memberError = this.memberError(memberId, groupInstanceId);
+      if (memberError !== ErrorCode.NONE) return memberError;
+      const member = this.members.get(memberId)!;
       if (generationId !== this.generation) return ErrorCode.ILLEGAL_GENERATION;
       if (this.stateValue === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
       this.touch(member);
       return ErrorCode.NONE;
     }
     return this.stateValue === 'Empty' ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+
+  /**
+   * Who may act for a member: a static member is looked up by its instance id first, so the old
+   * incarnation of a replaced static member is told FENCED_INSTANCE_ID, not UNKNOWN_MEMBER_ID.
+   */
+  private memberError(memberId: string, groupInstanceId: string | null): number {
+    if (groupInstanceId !== null) {
+      const current = this.staticMembers.get(groupInstanceId);
+      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      return current === memberId ? ErrorCode.NONE : ErrorCode.FENCED_INSTANCE_ID;
+    }
+    return this.members.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
   /** The group was deleted or its shard unloaded: every parked request gets `errorCode`. */

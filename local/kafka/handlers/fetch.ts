@@ -72,6 +72,7 @@ function readAll(ctx: RequestContext, partitions: SessionPartition[], isolation:
       // Only the first partition with data may exceed the limits (KIP-74), so a consumer always progresses.
       const records = read === null || (bytes > 0 && read.records.length > limit) ? EMPTY : read.records;
       bytes += records.length;
+      log.countFetched(records.length);
       answer({
         errorCode: ErrorCode.NONE,
         highWatermark: BigInt(log.highWatermark),

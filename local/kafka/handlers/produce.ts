@@ -8,6 +8,9 @@ import { NO_RESPONSE } from '../server/registry.ts';
 import type { RequestContext } from '../server/context.ts';
 import { errorCodeOf, errorMessageOf, leaderPartition, topicNameFor } from './common.ts';
 
+/** The client id Kafka allows to produce to internal topics (KafkaApis.handleProduceRequest). */
+export const ADMIN_CLIENT_ID = '__admin_client';
+
 interface ProducePartition {
   index: number;
   records: Buffer | null;
@@ -67,8 +70,10 @@ function producePartition(ctx: RequestContext, acks: number, topic: string, p: P
   if (acks !== 0 && acks !== 1 && acks !== -1) return failed(ErrorCode.INVALID_REQUIRED_ACKS);
   const state = leaderPartition(ctx.cluster, ctx.brokerId, topic, p.index);
   if (typeof state === 'number') return failed(state);
-  // Only brokers write their internal topics (ReplicaManager refuses client appends).
-  if (ctx.cluster.topic(topic)?.internal === true) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
+  // Only brokers write their internal topics, and admin tooling: KafkaApis lets the client id
+  // `__admin_client` append to them (internalTopicsAllowed), which is how a record the
+  // coordinator cannot replay gets into __consumer_offsets on a real broker too.
+  if (ctx.cluster.topic(topic)?.internal === true && ctx.clientId !== ADMIN_CLIENT_ID) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   if (p.records === null || p.records.length === 0) return failed(ErrorCode.CORRUPT_MESSAGE, 'empty record set');
   const minIsr = Number(ctx.cluster.topic(topic)?.configs['min.insync.replicas'] ?? '1');
   if (acks === -1 && state.isr.length < minIsr) {

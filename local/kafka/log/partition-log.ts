@@ -73,6 +73,7 @@ export class PartitionLog {
   private startOffset = 0;
   private endOffset = 0;
   private byteSize = 0;
+  private servedBytes = 0;
   /** producerId -> first offset of its open transaction */
   private readonly openTransactions = new Map<number, number>();
   private aborted: AbortedTxn[] = [];
@@ -104,6 +105,13 @@ export class PartitionLog {
   }
   get batchCount(): number {
     return this.batches.length;
+  }
+  /** Record bytes Fetch has answered from this log so far: how much of it clients read, and how often. */
+  get fetchedBytes(): number {
+    return this.servedBytes;
+  }
+  countFetched(bytes: number): void {
+    this.servedBytes += bytes;
   }
 
   /**

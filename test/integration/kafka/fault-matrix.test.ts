@@ -274,7 +274,7 @@ describe('the fault matrix through the workflow handlers (BlastRadius, ReadOffse
     }
     const groupPlan = plan.groups[0]!;
     expect(groupPlan.offsets.map((o) => `${o.topic}-${o.partition}:${o.status}`)).toEqual(['ledger-0:OK', 'ledger-1:UNCHECKED']);
-    const mail = renderApprovalMessage({ plan, planSha256: 'x', planLocation: 's3://artifacts/plan.json', taskToken: 't', region: 'us-east-1', executionArn: req.executionArn, approvalUrl: null, expiresAt: new Date(started + 86_400_000).toISOString() }).text;
+    const mail = renderApprovalMessage({ plan, planSha256: 'x', planLocation: 's3://artifacts/plan.json', commands: null, executionArn: req.executionArn, approvalUrl: null, expiresAt: new Date(started + 86_400_000).toISOString() }).text;
     expect(mail).toMatch(/WARNING: ledger-1: the recovered offset 6 is not validated/);
     expect(mail).toMatch(/WARNING: no committed offset recovered for orders-0.*committed to orders before the window/);
     expect(mail).toMatch(/WARNING: Note: the window holds no group metadata with members; the subscription comes from the group metadata at __consumer_offsets-\d+ offset \d+ .*before the window/);

@@ -30,6 +30,7 @@ function request(groups: string[]): RecoveryRequest {
     window: { since: 0, until: Date.now() + 60_000 },
     targetNames: {},
     overwriteExistingTargetOffsets: false,
+    restoreInPlace: false,
     authMode: 'iam',
     executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:lost',
     trigger: { source: 'cli', alarmName: null, alarmTime: null },

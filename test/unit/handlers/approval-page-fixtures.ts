@@ -23,6 +23,7 @@ export function pageGroup(overrides: Partial<GroupPlan> = {}): GroupPlan {
   return {
     sourceGroup: 'orders-service',
     targetGroup: 'orders-service-recovered-1',
+    restore: 'NEW_GROUP',
     targetNameSource: 'suggested',
     target: { partition: 4, brokerId: 1, brokerHost: 'b-1.orders.abc123.c2.kafka.eu-west-1.amazonaws.com:9098' },
     targetState: { state: 'Empty', members: 0 },
@@ -44,6 +45,7 @@ export function pagePlan(groups: GroupPlan[] = [pageGroup()], warnings: string[]
     createdAt: '2026-12-05T09:30:00.000Z',
     window: { since: Date.parse('2026-12-05T07:30:00Z'), until: Date.parse('2026-12-05T09:30:00Z') },
     overwriteExistingTargetOffsets: false,
+    restoreInPlace: false,
     groups,
     warnings,
   };

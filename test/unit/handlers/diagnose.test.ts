@@ -45,6 +45,14 @@ describe('Diagnose on a log search cut short', () => {
     expect(result.verdict).toBe('COORDINATOR_FAILED');
     expect(result.shards).toEqual([{ partition: 5, brokerId: h.kafka.leaderOf(5), groups: null }]);
   });
+
+  it('still probes when the Lambda has less time than the probes keep in reserve (a short --lambda-timeout)', async () => {
+    h.kafka.failedShards.add(5);
+    const result = await diagnose(h.deps)(event, { getRemainingTimeInMillis: () => 3_000 } as unknown as Context);
+    expect(result.evidence.some((e) => /No time was left to probe/.test(e.message))).toBe(false);
+    expect(result.verdict).toBe('COORDINATOR_FAILED');
+    expect(result.failedShards).toEqual([5]);
+  });
 });
 
 describe('Diagnose and the configured broker log group', () => {

@@ -5,7 +5,7 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeClusterV2Command, GetBootstrapBrokersCommand, KafkaClient, ListNodesCommand } from '@aws-sdk/client-kafka';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -82,6 +82,10 @@ export function setUp(env: Record<string, string> = {}): Harness {
   });
   mocks.logs.on(FilterLogEventsCommand).resolves({ events: [] });
   mocks.secrets.on(GetSecretValueCommand, { SecretId: 'arn:signing' }).resolves({ SecretString: SIGNING_KEY });
+  // A key that was never rotated has no AWSPREVIOUS version.
+  mocks.secrets
+    .on(GetSecretValueCommand, { SecretId: 'arn:signing', VersionStage: 'AWSPREVIOUS' })
+    .rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS", $metadata: {} }));
   mocks.secrets.on(GetSecretValueCommand, { SecretId: 'arn:scram' }).resolves({ SecretString: '{"username":"recovery","password":"pw"}' });
   mocks.sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
   mocks.sfn.on(SendTaskSuccessCommand).resolves({});
@@ -140,4 +144,19 @@ export function urlEvent(method: 'GET' | 'POST' | 'PUT', query: string, body?: s
       timeEpoch: 0,
     },
   };
+}
+
+/** A request as the AWS_IAM function URL delivers it: Lambda verified the signature and names the caller. */
+export function iamEvent(userArn: string, body: unknown, method: 'POST' | 'GET' = 'POST'): LambdaFunctionURLEvent {
+  const event = urlEvent(method, '', JSON.stringify(body));
+  const accountId = userArn.split(':')[4] ?? '';
+  return {
+    ...event,
+    headers: { 'content-type': 'application/json' },
+    requestContext: {
+      ...event.requestContext,
+      accountId,
+      authorizer: { iam: { accessKey: 'AKIAEXAMPLE', accountId, callerId: 'AIDAEXAMPLE', cognitoIdentity: null, principalOrgId: null, userArn, userId: 'AIDAEXAMPLE' } },
+    },
+  } as LambdaFunctionURLEvent;
 }

@@ -120,7 +120,8 @@ describe('the runbook through its handlers', () => {
     await requestApproval(h.deps)({ request: diagnosis.request, plan, taskToken: 'TOKEN-123', incident: { diagnosis, blastRadius: shards } });
     const published = mocks.sns.commandCalls(PublishCommand)[0]!.args[0].input;
     expect(published.TopicArn).toBe(TOPIC_ARN);
-    expect(published.Message).toContain("--task-token 'TOKEN-123'");
+    // The token stays in the encrypted bucket; the mail has the link only (approvalMode link).
+    expect(published.Message).not.toContain('TOKEN-123');
     const link = /https:\/\/approve\.lambda-url\.us-east-1\.on\.aws\/\?\S+/.exec(published.Message!)![0];
     const query = new URL(link).search.slice(1);
 

@@ -70,9 +70,13 @@ describe('fetch semantics and faults', () => {
     const offsets = decodeRecordBatches(committed['records'] as Buffer).batches.map((b) => b.baseOffset);
     expect(offsets).toEqual([0n, 1n, 2n]);
 
+    const fetchedBefore = log.fetchedBytes;
     const uncommitted = firstPartition(await call(leader, ApiKey.Fetch, 4, fetchBody('data', 0, 0n)));
     expect(uncommitted['abortedTransactions']).toBeNull();
     expect(decodeRecordBatches(uncommitted['records'] as Buffer).batches).toHaveLength(4);
+    // The log counts what Fetch served from it: here the whole log, once more.
+    expect(log.fetchedBytes - fetchedBefore).toBe(log.sizeInBytes);
+    expect(fetchedBefore).toBe((committed['records'] as Buffer).length);
 
     const outOfRange = firstPartition(await call(leader, ApiKey.Fetch, 11, fetchBody('data', 0, 99n)));
     expect(outOfRange['errorCode']).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);

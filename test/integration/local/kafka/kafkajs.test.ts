@@ -61,6 +61,16 @@ describe('kafkajs against the local cluster', () => {
       await producer.disconnect();
     }
     expect(local.cluster.partition('__consumer_offsets', 0)!.log.logEndOffset).toBe(0);
+    // As on a real broker, the admin client id may append to them.
+    const admin = new Kafka({ clientId: '__admin_client', brokers: local.bootstrapServers, logLevel: logLevel.NOTHING }).producer({ retry: { retries: 0 } });
+    await admin.connect();
+    try {
+      const [result] = await admin.send({ topic: '__consumer_offsets', acks: -1, messages: [{ key: 'k', value: 'x', partition: 0 }] });
+      expect(result).toMatchObject({ errorCode: 0, baseOffset: '0' });
+    } finally {
+      await admin.disconnect();
+    }
+    expect(local.cluster.partition('__consumer_offsets', 0)!.log.logEndOffset).toBe(1);
   });
 
   it('deletes a topic', async () => {

@@ -32,7 +32,7 @@ import { startAwsStandins } from '../../../../local/aws/index.ts';
 import { BrokerLogSink } from '../../../../local/kafka/index.ts';
 import { createLocalRunbook } from '../../../../local/stepfunctions/index.ts';
 import { approvalMailParts } from '../../../e2e/incident.ts';
-import { appendUnreplayableCommit } from './unreplayable-record.ts';
+import { appendUnreplayableCommit } from '../../../../local/real-kafka/unreplayable-record.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.newest;
 const OFFSETS_PARTITIONS = 12;
@@ -223,6 +223,7 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
       window: { since: 0, until: Date.now() + 60_000 },
       targetNames: {},
       overwriteExistingTargetOffsets: false,
+      restoreInPlace: false,
       authMode: 'iam',
       executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:oracle',
       trigger: { source: 'cli', alarmName: null, alarmTime: null },

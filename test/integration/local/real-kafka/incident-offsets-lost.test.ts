@@ -28,7 +28,7 @@ import { waitFor } from '../../kafka/helpers.ts';
 import { expectSameBehaviour } from './conformance-assertions.ts';
 import { KCAT_GROUP, playScenario, SCENARIO_TOPIC } from './conformance-scenario.ts';
 import { clientFor, describeRealKafka, untilAccepted } from './support.ts';
-import { appendUnreplayableCommit } from './unreplayable-record.ts';
+import { appendUnreplayableCommit } from '../../../../local/real-kafka/unreplayable-record.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.classic39;
 const OFFSETS_PARTITIONS = 12;
@@ -158,6 +158,7 @@ describeRealKafka(VERSION, 'offsets lost on load on real brokers', () => {
       window: { since: 0, until: Date.now() + 60_000 },
       targetNames: {},
       overwriteExistingTargetOffsets: false,
+      restoreInPlace: false,
       authMode: 'iam',
       executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:oracle-39',
       trigger: { source: 'cli', alarmName: null, alarmTime: null },

@@ -4,13 +4,12 @@
  * summary shows plainly that the suite did not run.
  */
 import { execFileSync } from 'node:child_process';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { cachedClasspath } from '../../../../local/real-kafka/release-jars.ts';
 import type { RealKafka } from '../../../../local/real-kafka/real-kafka.ts';
-import type { RealBrokerLogEntry } from '../../../../local/real-kafka/broker-log-file.ts';
-import type { BrokerLogSink } from '../../../../local/kafka/index.ts';
-import type { BrokerLogLevel } from '../../../../local/kafka/broker-log.ts';
 
 export const NOT_RUN_MARK = 'real Kafka suite not run';
 
@@ -36,9 +35,34 @@ export function realKafkaUnavailable(version: string): string | null {
   return null;
 }
 
-/** describe() for a suite that needs real brokers of `version`; skipped with the reason in its title when they cannot run. */
-export function describeRealKafka(version: string, title: string, body: () => void): void {
-  const reason = realKafkaUnavailable(version);
+/** Where `.ci/run` installs confluent-kafka (a virtualenv in the ignored cache), or CONFLUENT_KAFKA_PYTHON. */
+const CONFLUENT_PYTHON = process.env['CONFLUENT_KAFKA_PYTHON'] ?? fileURLToPath(new URL('../../../../.cache/py/bin/python', import.meta.url));
+
+let confluentProblem: string | null | undefined;
+
+/** Why the confluent-kafka Python client cannot run here, or null when it can. */
+export function confluentKafkaUnavailable(): string | null {
+  if (confluentProblem !== undefined) return confluentProblem;
+  try {
+    execFileSync(CONFLUENT_PYTHON, ['-c', 'import confluent_kafka'], { stdio: 'ignore', timeout: 20_000 });
+    confluentProblem = null;
+  } catch {
+    confluentProblem = 'confluent-kafka is not installed in .cache/py (`.ci/run` installs it: python3 -m venv .cache/py && .cache/py/bin/pip install confluent-kafka)';
+  }
+  return confluentProblem;
+}
+
+/** The Python that has confluent-kafka (check confluentKafkaUnavailable() first). */
+export function confluentKafkaPython(): string {
+  return CONFLUENT_PYTHON;
+}
+
+/**
+ * describe() for a suite that needs real brokers of `version` (and, with `needsConfluentKafka`,
+ * the confluent-kafka client); skipped with the reason in its title when they cannot run.
+ */
+export function describeRealKafka(version: string, title: string, body: () => void, options: { needsConfluentKafka?: boolean } = {}): void {
+  const reason = realKafkaUnavailable(version) ?? (options.needsConfluentKafka === true ? confluentKafkaUnavailable() : null);
   if (reason === null) describe(`${title} (Apache Kafka ${version})`, body);
   else describe.skip(`${title} (Apache Kafka ${version}) [${NOT_RUN_MARK}: ${reason}]`, body);
 }
@@ -72,11 +96,5 @@ export async function untilAccepted<T>(what: string, action: () => Promise<T>, t
   }
 }
 
-/** A real broker's entry as a BrokerLogSink line: the message between the header and the logger, continuation lines kept. */
-export function copyIntoSink(sink: BrokerLogSink, entry: RealBrokerLogEntry): void {
-  const header = /^\[[^\]]+\] [A-Z]+ /;
-  const lines = entry.text.split('\n');
-  const first = lines[0]!.replace(header, '').replace(/ \([\w.$]+\)$/, '');
-  const level: BrokerLogLevel = entry.level === 'FATAL' ? 'ERROR' : (entry.level as BrokerLogLevel);
-  sink.write(entry.brokerId, level, [first, ...lines.slice(1)].join('\n'), entry.logger ?? 'kafka');
-}
+/** A real broker's entry as a BrokerLogSink line (the incident stage copies them the same way). */
+export { copyIntoSink } from '../../../../local/incident/real-kafka-stage.ts';

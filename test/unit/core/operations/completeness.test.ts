@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecoveryError, kafkaError } from '../../../../lambdas/core/errors.ts';
 import type { GroupOffsetsResult, RecoveredOffset, ScanStats } from '../../../../lambdas/core/model.ts';
-import { checkCompleteness, readCommittedOffsets } from '../../../../lambdas/core/operations/index.ts';
+import { checkCompleteness, readCommittedOffsets, scanShard, shardGroupOffsets } from '../../../../lambdas/core/operations/index.ts';
 import { partitionForGroup } from '../../../../lambdas/core/hash.ts';
 import { InMemoryKafka } from '../../../support/in-memory-kafka.ts';
 import { groupMetadata, offsetCommit } from '../../../support/offsets-records.ts';
@@ -282,6 +282,44 @@ describe('readCommittedOffsets with a window that holds no member metadata', () 
     expect(offsets.groupMetadata).toMatchObject({ state: 'Empty', members: 0 });
     expect(offsets.subscription).toMatchObject({ source: 'window', topics: ['orders'], committedBeforeWindow: ['payments'] });
     expect(offsets.subscription?.note).toMatch(/in the window, before the group became Empty/);
+  });
+
+  it('reads the log before the window once for every group of a shard scan that needs it', async () => {
+    const kafka = cluster();
+    const partition = partitionForGroup(GROUP, 5);
+    const log = kafka.offsetsLog(partition);
+    const others = Array.from({ length: 400 }, (_, i) => `billing-${i}`).filter((g) => partitionForGroup(g, 5) === partition).slice(0, 3);
+    const since = Number(start) + 2 * HOUR;
+    for (const [i, group] of [GROUP, ...others].entries()) {
+      log.record(groupMetadata(group, { members: [['orders', 'payments']] }), { timestamp: start });
+      log.record(offsetCommit({ group, topic: 'payments', partition: 1, offset: 10n + BigInt(i) }), { timestamp: start + 1000n });
+    }
+    for (const [i, group] of [GROUP, ...others].entries()) {
+      log.record(offsetCommit({ group, topic: 'orders', partition: 2, offset: 3n }), { timestamp: BigInt(since) + 1000n + BigInt(i) });
+    }
+    const windowStart = (await kafka.listOffsets('__consumer_offsets', [partition], { kind: 'timestamp', timestamp: BigInt(since) }))[0]!.offset;
+    let fetchesBeforeWindow = 0;
+    kafka.faults.beforeFetch = (request) => {
+      if (request.offset < windowStart) fetchesBeforeWindow++;
+    };
+    const alone = await readCommittedOffsets(kafka, GROUP, { since });
+    const oneGroupReads = fetchesBeforeWindow;
+    expect(oneGroupReads).toBeGreaterThan(0);
+
+    fetchesBeforeWindow = 0;
+    const scanned = await scanShard(kafka, { partition, window: { since } });
+    if (scanned.status !== 'done') throw new Error('the scan should finish');
+    const groups = [GROUP, ...others];
+    const results = await Promise.all(groups.map((group) => shardGroupOffsets(kafka, scanned.shard, group)));
+    expect(fetchesBeforeWindow).toBe(oneGroupReads);
+    expect(results[0]!.subscription).toEqual(alone.subscription);
+    for (const result of results) {
+      expect(result.subscription).toMatchObject({ source: 'before-window', topics: ['orders', 'payments'], committedBeforeWindow: ['payments'] });
+    }
+    // Each answer is the group's own: what a scan of that group alone finds.
+    for (const [i, group] of others.entries()) {
+      expect((await readCommittedOffsets(kafka, group, { since })).subscription).toEqual(results[i + 1]!.subscription);
+    }
   });
 
   it('takes the subscription from the window when it holds member metadata, without reading before it', async () => {

@@ -188,7 +188,7 @@ describe('affectedGroups', () => {
       lastCommitTimestamp: last.timestamp.toString(),
     });
     expect(result.groups.find((g) => g.groupId === connect)).toMatchObject({ protocolType: 'connect', subscribedTopics: [] });
-    expect(result.groups.find((g) => g.groupId === modern)).toMatchObject({ protocolType: 'consumer', state: null });
+    expect(result.groups.find((g) => g.groupId === modern)).toMatchObject({ protocolType: 'consumer', state: 'Deleted' });
 
     const everything = await affectedGroups(kafka, 7, {}, FAST);
     expect(everything.groups.map((g) => g.groupId)).toContain(old);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isRecoveryError } from '../../../../lambdas/core/errors.ts';
 import {
@@ -207,6 +208,53 @@ describe('interoperability with kafkajs (an independent RecordBatch implementati
       expect(result.nextOffset).toBe(9007199254741000n);
     });
   }
+
+  it('decodes random batches kafkajs writes: varints of every width, one byte or several (property)', async () => {
+    // The record index reads one-byte varints inline and hands longer ones to the shared readers:
+    // lengths, deltas and header counts here take one byte or several (offset deltas up to 4,
+    // timestamp deltas up to 6).
+    const lengthArb = fc.oneof(fc.integer({ min: 0, max: 70 }), fc.integer({ min: 60, max: 300 }));
+    const recordArb = fc.record({
+      gap: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 70, max: 3_000_000 })),
+      timestampDelta: fc.oneof(fc.integer({ min: -70, max: 70 }), fc.integer({ min: -(2 ** 40), max: 2 ** 40 })),
+      key: fc.option(lengthArb.map((n) => Buffer.alloc(n, 'k')), { nil: null }),
+      value: fc.option(lengthArb.map((n) => Buffer.alloc(n, 'v')), { nil: null }),
+      headers: fc.option(fc.dictionary(fc.string({ minLength: 1, maxLength: 80 }), fc.string({ maxLength: 80 }), { maxKeys: 3 }), { nil: undefined }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(recordArb, { minLength: 1, maxLength: 12 }), async (shapes) => {
+        let offsetDelta = -1;
+        const records = shapes.map((shape, i) => {
+          offsetDelta += i === 0 ? 1 : 1 + shape.gap;
+          const record = { offsetDelta, timestampDelta: shape.timestampDelta, key: shape.key, value: shape.value };
+          return shape.headers === undefined ? record : { ...record, headers: shape.headers };
+        });
+        const frame = await kafkajsEncodeBatch({
+          baseOffset: '1000',
+          firstTimestamp: Number(T0),
+          maxTimestamp: Number(T0),
+          lastOffsetDelta: offsetDelta,
+          producerId: '-1',
+          producerEpoch: -1,
+          firstSequence: -1,
+          transactional: false,
+          gzip: false,
+          records,
+        });
+        const [batch] = onlyData(decodeRecordBatches(frame).batches);
+        expect(batch!.records()).toEqual(
+          records.map((r) => ({
+            offset: 1000n + BigInt(r.offsetDelta),
+            timestamp: T0 + BigInt(r.timestampDelta),
+            key: r.key,
+            value: r.value,
+            headers: Object.entries('headers' in r ? r.headers : {}).map(([key, value]) => ({ key, value: b(value) })),
+          })),
+        );
+      }),
+      { numRuns: 60 },
+    );
+  });
 
   it('writes batches kafkajs reads back field for field, gzip included', async () => {
     for (const compression of ['none', 'gzip'] as const) {

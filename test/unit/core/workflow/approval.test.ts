@@ -85,29 +85,34 @@ describe('approval message', () => {
       planId: 'plan-1',
       now: new Date('2026-11-24T22:00:00Z'),
     });
-    const token = "AAAAKgAAAAIAAAAAAAAAAc+/it's=";
-    const message = renderApprovalMessage({
-      plan,
-      planSha256: 'f'.repeat(64),
-      planLocation: 's3://artifacts/executions/x/plan.json',
-      taskToken: token,
-      region: 'us-east-1',
-      executionArn: EXECUTION_ARN,
-      approvalUrl: 'https://abc.lambda-url.us-east-1.on.aws/?execution=x',
-      expiresAt: '2026-11-25T22:00:00.000Z',
-    });
+    const iamUrl = 'https://xyz.lambda-url.us-east-1.on.aws/';
+    const commands = cliCommands({ executionArn: EXECUTION_ARN, planSha256: 'f'.repeat(64), url: iamUrl });
+    const render = (mode: { approvalUrl: string | null; commands: typeof commands | null; linkDecisions?: ('approve' | 'reject')[]; approvalsRequired?: number }) =>
+      renderApprovalMessage({
+        plan,
+        planSha256: 'f'.repeat(64),
+        planLocation: 's3://artifacts/executions/x/plan.json',
+        executionArn: EXECUTION_ARN,
+        expiresAt: '2026-11-25T22:00:00.000Z',
+        ...mode,
+      });
+    const message = render({ approvalUrl: 'https://abc.lambda-url.us-east-1.on.aws/?execution=x', commands });
     const target = plan.groups[0]!.targetGroup;
     expect(message.subject).toBe(`Approve offset recovery: 1 group(s) -> ${target}`);
     expect(message.text).toContain(`Group ${source} -> ${target} (suggested name)`);
     expect(message.text).toMatch(/orders\s+0\s+14921\s+0\s+15000\s+79\s+OK/);
     expect(message.text).toContain('WARNING: orders-1 has no recovered offset');
     expect(message.text).toContain('https://abc.lambda-url.us-east-1.on.aws/?execution=x');
-    const commands = cliCommands({ taskToken: token, region: 'us-east-1', planSha256: 'f'.repeat(64) });
     expect(message.text).toContain(commands.approve);
     expect(message.text).toContain(commands.reject);
-    expect(commands.approve).toBe(
-      `aws stepfunctions send-task-success --region us-east-1 --task-token 'AAAAKgAAAAIAAAAAAAAAAc+/it'\\''s=' --task-output '{"approved":true,"planSha256":"${'f'.repeat(64)}","approvedBy":"YOUR-NAME","channel":"cli"}'`,
-    );
-    expect(commands.reject).toMatch(/^aws stepfunctions send-task-failure --region us-east-1 --task-token '.*' --error ApprovalRejected --cause /);
+    expect(commands.approve).toBe(`coordinator-recovery approve --execution ${EXECUTION_ARN} --plan-sha256 ${'f'.repeat(64)} --url ${iamUrl}`);
+    expect(commands.reject).toBe(`coordinator-recovery reject --execution ${EXECUTION_ARN} --plan-sha256 ${'f'.repeat(64)} --url ${iamUrl} --reason REASON`);
+    // The task token never travels by mail, whatever the mode.
+    for (const text of [message.text, render({ approvalUrl: 'https://abc/?x', commands: null }).text, render({ approvalUrl: null, commands }).text]) {
+      expect(text).not.toMatch(/task-token|send-task-success/);
+    }
+    expect(render({ approvalUrl: 'https://abc/?x', commands: null }).text).not.toContain('coordinator-recovery approve');
+    expect(render({ approvalUrl: 'https://abc/?x', commands, linkDecisions: [] }).text).toContain('the page only shows it; decide with the commands below');
+    expect(render({ approvalUrl: 'https://abc/?x', commands, linkDecisions: ['reject'], approvalsRequired: 2 }).text).toContain('2 different IAM principals must approve');
   });
 });

@@ -73,6 +73,7 @@ export function request(overrides: Partial<RecoveryRequest> = {}): RecoveryReque
     window: { since: 1_700_000_000_000, until: 1_700_007_200_000 },
     targetNames: {},
     overwriteExistingTargetOffsets: false,
+    restoreInPlace: false,
     authMode: 'iam',
     executionArn: EXECUTION_ARN,
     trigger: { source: 'console', alarmName: null, alarmTime: null },

@@ -39,6 +39,7 @@ describe('validateExecutionInput', () => {
       window: { since: Date.parse('2026-11-24T20:00:00Z'), until: 1_795_554_000_000 },
       targetNames: { billing: 'billing-v2' },
       overwriteExistingTargetOffsets: true,
+      restoreInPlace: false,
       authMode: 'scram',
       executionArn: EXECUTION_ARN,
       trigger: { source: 'cli', alarmName: null, alarmTime: null },
@@ -89,6 +90,8 @@ describe('validateExecutionInput', () => {
     ['target is the source', { clusterArn: CLUSTER_ARN, targetNames: { billing: 'billing' } }, 'targetNames.billing', /broken group itself/],
     ['two sources one target', { clusterArn: CLUSTER_ARN, targetNames: { a: 'new', b: 'new' } }, 'targetNames.b', /also the target of "a"/],
     ['target for an unrequested group', { clusterArn: CLUSTER_ARN, groups: ['a'], targetNames: { b: 'b2' } }, 'targetNames.b', /not in groups/],
+    ['restoreInPlace as a string', { clusterArn: CLUSTER_ARN, restoreInPlace: 'yes' }, 'restoreInPlace', /true or false/],
+    ['restoreInPlace with a target name', { clusterArn: CLUSTER_ARN, groups: ['billing'], restoreInPlace: true, targetNames: { billing: 'billing-v2' } }, 'restoreInPlace', /targetNames gives "billing" a new group\. Drop targetNames/],
     ['overwrite as a string', { clusterArn: CLUSTER_ARN, overwriteExistingTargetOffsets: 'yes' }, 'overwriteExistingTargetOffsets', /true or false/],
     ['unknown auth mode', { clusterArn: CLUSTER_ARN, authMode: 'sasl' }, 'authMode', /iam, scram, tls/],
     ['a typo', { clusterArn: CLUSTER_ARN, group: ['a'] }, 'group', /Did you mean "groups"/],
@@ -117,6 +120,19 @@ describe('validateExecutionInput', () => {
     const single = { ...context, defaults: { authMode: 'iam' as const, targetGroupPattern: 'billing-r?' } };
     expect(validateExecutionInput({ clusterArn: CLUSTER_ARN, targetNames: { billing: 'billing-r2' } }, single).targetNames).toEqual({ billing: 'billing-r2' });
     expect(fieldOf({ clusterArn: CLUSTER_ARN, targetNames: { billing: 'billing-r22' } }, single).field).toBe('targetNames.billing');
+  });
+
+  it('restores in place only when asked, and only groups the stack may write to', () => {
+    expect(validateExecutionInput({ clusterArn: CLUSTER_ARN, groups: ['billing'] }, context).restoreInPlace).toBe(false);
+    expect(validateExecutionInput({ clusterArn: CLUSTER_ARN, groups: ['billing'], restoreInPlace: true }, context).restoreInPlace).toBe(true);
+    const guarded = { ...context, defaults: { authMode: 'iam' as const, targetGroupPattern: '*-recovered-*' } };
+    const found = fieldOf({ clusterArn: CLUSTER_ARN, groups: ['billing'], restoreInPlace: true }, guarded);
+    expect(found.field).toBe('restoreInPlace');
+    expect(found.message).toMatch(/would write to "billing", outside .*recovery:targetGroupPattern "\*-recovered-\*"/);
+    const open = { ...context, defaults: { authMode: 'iam' as const, targetGroupPattern: 'billing*' } };
+    expect(validateExecutionInput({ clusterArn: CLUSTER_ARN, groups: ['billing'], restoreInPlace: true }, open).restoreInPlace).toBe(true);
+    // Carried between steps as Diagnose wrote it.
+    expect(parseRecoveryRequest({ ...validateExecutionInput({ clusterArn: CLUSTER_ARN, restoreInPlace: true }, context) }).restoreInPlace).toBe(true);
   });
 
   it('asks for an auth mode when the stack sets none', () => {

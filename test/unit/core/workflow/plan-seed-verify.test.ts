@@ -261,8 +261,7 @@ describe('planTargets with a partial recovery', () => {
       plan: result,
       planSha256: 'abc',
       planLocation: 's3://bucket/plan.json',
-      taskToken: 'token',
-      region: 'us-east-1',
+      commands: null,
       executionArn: 'arn:aws:states:us-east-1:123456789012:execution:x:y',
       approvalUrl: null,
       expiresAt: '2026-11-25T22:00:00Z',
@@ -277,5 +276,94 @@ describe('planTargets with a partial recovery', () => {
     ]) {
       expect(mail).toMatch(expected);
     }
+  });
+});
+
+describe('restoring in place (the group takes its offsets back)', () => {
+  /** A Kafka 3.x shard that lost its offsets on load: it serves again, the group answers none or older ones. */
+  function servedAfterLostLoad(): { kafka: ShardFailingKafka; source: string; shard: number } {
+    const { kafka, source, brokenShard } = cluster();
+    kafka.failedShards.delete(brokenShard);
+    return { kafka, source, shard: brokenShard };
+  }
+
+  async function planInPlace(kafka: ShardFailingKafka, source: string, shard: number, overrides: Parameters<typeof request>[0] = {}): Promise<RecoveryPlan> {
+    return planTargets(kafka, {
+      request: request({ groups: [source], restoreInPlace: true, ...overrides }),
+      failedShards: [shard],
+      failingBrokers: [],
+      recoveries: [sourceRecovery(source, shard)],
+      planId: 'in-place',
+      now: NOW,
+    });
+  }
+
+  it('plans the group itself, restores offsets it answers behind the log, seeds and verifies them there', async () => {
+    const { kafka, source, shard } = servedAfterLostLoad();
+    await kafka.commitOffsets(source, [{ topic: 'orders', partition: 1, offset: 100n }]);
+    const planned = await planInPlace(kafka, source, shard);
+    const group = planned.groups[0]!;
+    expect(group).toMatchObject({ sourceGroup: source, targetGroup: source, restore: 'IN_PLACE', targetNameSource: 'source', blocked: false, blockedReason: null, target: { partition: shard } });
+    expect(group.existingTargetOffsets).toEqual([{ topic: 'orders', partition: 1, existing: '100', planned: '15004', change: 'OVERWRITE' }]);
+    expect(group.warnings).toContain(`1 offset(s) "${source}" answers behind the log's last commit will be restored (lost on load)`);
+    expect(group.warnings).toContainEqual(expect.stringMatching(new RegExp(`^__consumer_offsets-${shard} failed its last load: .*can lose "${source}"'s offsets again`)));
+    expect(planned.restoreInPlace).toBe(true);
+    // The summary in the state counts; which group restores in place is in the stored plan (above).
+    expect(summarizePlan(planned)).toMatchObject({ groups: 1, blockedGroups: 0 });
+
+    expect((await seedPlan(kafka, planned)).map((r) => r.status)).toEqual(['SEEDED']);
+    expect([...kafka.committed.get(source)!.values()].map((o) => [o.topic, o.partition, o.offset]).sort()).toEqual([
+      ['orders', 0, 14921n],
+      ['orders', 1, 15004n],
+      ['payments', 0, 8830n],
+    ]);
+    expect((await verifyPlan(kafka, planned)).ok).toBe(true);
+  });
+
+  it('refuses a group with members before any write, and one that gained members after approval', async () => {
+    const { kafka, source, shard } = servedAfterLostLoad();
+    kafka.members.set(source, 2);
+    const busy = await planInPlace(kafka, source, shard);
+    expect(busy.groups[0]).toMatchObject({ restore: 'IN_PLACE', blocked: true });
+    expect(busy.groups[0]!.blockedReason).toBe(`restoreInPlace: "${source}" has 2 active member(s) (state Stable); their commits would overwrite the restored offsets. Stop its consumers and plan again`);
+    expect((await seedPlan(kafka, busy))[0]!.status).toBe('SKIPPED_BLOCKED');
+
+    kafka.members.delete(source);
+    const approved = await planInPlace(kafka, source, shard);
+    expect(approved.groups[0]!.blocked).toBe(false);
+    kafka.members.set(source, 1);
+    const [late] = await seedPlan(kafka, approved);
+    expect(late).toMatchObject({ status: 'FAILED', committed: 0, error: expect.stringMatching(/1 active member/) });
+    expect(kafka.calls).not.toContain('commitOffsets');
+  });
+
+  it('refuses a group whose coordinator answers NOT_COORDINATOR (a FAILED 4.x shard): that needs a new group', async () => {
+    const { kafka, source, brokenShard } = cluster();
+    const result = await planInPlace(kafka, source, brokenShard);
+    expect(result.groups[0]!.blocked).toBe(true);
+    expect(result.groups[0]!.blockedReason).toMatch(new RegExp(`^restoreInPlace: the coordinator of "${source}" \\(__consumer_offsets-${brokenShard}\\) answers NOT_COORDINATOR.*Recover into a new group \\(drop restoreInPlace\\)$`));
+  });
+
+  it('blocks offsets the group answers ahead of the log (committed after the window) unless overwriting is asked for', async () => {
+    const { kafka, source, shard } = servedAfterLostLoad();
+    await kafka.commitOffsets(source, [{ topic: 'orders', partition: 0, offset: 14990n }]);
+    const refused = await planInPlace(kafka, source, shard);
+    expect(refused.groups[0]!.blockedReason).toMatch(/answers offsets ahead of the log's last commit in the window for 1 partition\(s\)/);
+    const allowed = await planInPlace(kafka, source, shard, { overwriteExistingTargetOffsets: true });
+    expect(allowed.groups[0]!.blocked).toBe(false);
+  });
+
+  it('keeps to the stack\'s target group pattern', async () => {
+    const { kafka, source, shard } = servedAfterLostLoad();
+    const result = await planTargets(kafka, {
+      request: request({ groups: [source], restoreInPlace: true }),
+      failedShards: [shard],
+      failingBrokers: [],
+      recoveries: [sourceRecovery(source, shard)],
+      planId: 'p',
+      now: NOW,
+      targetGroupPattern: '*-recovered-*',
+    });
+    expect(result.groups[0]!.blockedReason).toMatch(new RegExp(`^restoreInPlace: "${source}" is outside recovery:targetGroupPattern`));
   });
 });

@@ -7,6 +7,7 @@ function groupPlan(source: string, target: string, blocked = false): GroupPlan {
   return {
     sourceGroup: source,
     targetGroup: target,
+    restore: 'NEW_GROUP',
     targetNameSource: 'suggested',
     target: { partition: 1, brokerId: 2, brokerHost: 'b-2:9098' },
     targetState: { state: 'Dead', members: 0 },
@@ -20,7 +21,7 @@ function groupPlan(source: string, target: string, blocked = false): GroupPlan {
 }
 
 function plan(groups: GroupPlan[]): RecoveryPlan {
-  return { planId: 'p', executionArn: EXECUTION_ARN, clusterArn: CLUSTER_ARN, createdAt: 'now', window: { since: 0, until: 1 }, overwriteExistingTargetOffsets: false, groups, warnings: [] };
+  return { planId: 'p', executionArn: EXECUTION_ARN, clusterArn: CLUSTER_ARN, createdAt: 'now', window: { since: 0, until: 1 }, overwriteExistingTargetOffsets: false, restoreInPlace: false, groups, warnings: [] };
 }
 
 const diagnosis = {
@@ -93,10 +94,31 @@ describe('report', () => {
     expect(report.outcome).toBe('RECOVERED');
     expect(report.affectedGroups).toEqual(['a', 'z']);
     expect(report.affectedTopics).toEqual(['orders']);
-    expect(report.groups).toEqual([{ sourceGroup: 'a', targetGroup: 'a-r', seeded: 'SEEDED', verified: true }]);
+    expect(report.groups).toEqual([{ sourceGroup: 'a', targetGroup: 'a-r', restore: 'NEW_GROUP', seeded: 'SEEDED', verified: true }]);
     expect(report.text).toContain('Diagnosis: COORDINATOR_FAILED; failed shards: __consumer_offsets-17; failing brokers: 2');
     expect(report.text).toContain('Approved by ann at 2026-11-24T22:00:00Z via link');
+    expect(report.text).toContain('a -> a-r (new group): 1 partition(s)');
     expect(report.text).toContain('next: restart the consumers of a with group.id = a-r');
+  });
+
+  it('says a group restored in place was restored into itself, and that its consumers restart unchanged', () => {
+    const inPlace: GroupPlan = { ...groupPlan('a', 'a'), restore: 'IN_PLACE', targetNameSource: 'source' };
+    const report = buildReport({
+      request: request({ restoreInPlace: true }),
+      diagnosis: { ...diagnosis, verdict: 'OFFSETS_LOST_ON_LOAD' },
+      shardScans: [],
+      plan: { ...plan([inPlace]), restoreInPlace: true },
+      approval: null,
+      seed: { planSha256: 'x', ok: true, groups: [{ sourceGroup: 'a', targetGroup: 'a', coordinatorBrokerId: 2, status: 'SEEDED', committed: 1, errors: [], error: null }] },
+      verify: { ok: true, groups: [{ targetGroup: 'a', ok: true, matched: 1, mismatches: [], error: null }] },
+      now: new Date('2026-11-24T22:05:00Z'),
+    });
+    expect(report.outcome).toBe('RECOVERED');
+    expect(report.groups).toEqual([{ sourceGroup: 'a', targetGroup: 'a', restore: 'IN_PLACE', seeded: 'SEEDED', verified: true }]);
+    expect(report.text).toContain('a (restored in place): 1 partition(s)');
+    expect(report.text).toContain('next: restart the consumers of a unchanged; they resume from the restored offsets');
+    expect(report.text).not.toContain('group.id =');
+    expect(report.text).toContain('Every group was restored in place; its consumers keep their group ids.');
   });
 
   it('explains an inconclusive diagnosis instead of calling it healthy', () => {

@@ -104,6 +104,12 @@ describe('classic group state machine', () => {
     const last = log.records().at(-1);
     expect(last).toMatchObject({ kind: 'group', group: 'g', value: { protocolType: 'consumer', generation: 2, protocol: null, leader: null, members: [] } });
     expect(shard.heartbeat('g', a.memberId, 1, null)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    // Generation -1 to the Empty group is accepted whatever member id it names (Kafka's admin/assign() path);
+    // a real generation from the departed member is not.
+    const commit = (generationId: number): number[] =>
+      shard.commitOffsets('g', { memberId: a.memberId, generationId, groupInstanceId: null }, [{ topic: 'orders', partition: 0, offset: 5n, leaderEpoch: -1, metadata: '' }]).map((r) => r.errorCode);
+    expect(commit(-1)).toEqual([ErrorCode.NONE]);
+    expect(commit(2)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
   });
 
   it('keeps a member alive while it heartbeats', async () => {
@@ -166,7 +172,11 @@ describe('classic group state machine', () => {
     const now = await restarted;
     expect(now.errorCode).toBe(0);
     expect(now.memberId).not.toBe(old.memberId);
-    expect(shard.heartbeat('g', old.memberId, now.generationId, 'pod-1')).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    // Looked up by instance id first, as Kafka's validateMember does: the old incarnation is fenced.
+    expect(shard.heartbeat('g', old.memberId, now.generationId, 'pod-1')).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    const standaloneAsOld = shard.commitOffsets('g', { memberId: old.memberId, generationId: now.generationId, groupInstanceId: 'pod-1' }, [{ topic: 'orders', partition: 0, offset: 1n, leaderEpoch: -1, metadata: '' }]);
+    expect(standaloneAsOld.map((r) => r.errorCode)).toEqual([ErrorCode.FENCED_INSTANCE_ID]);
+    expect(shard.heartbeat('g', old.memberId, now.generationId, 'pod-2')).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(shard.describe('g').members.map((m) => m.groupInstanceId)).toEqual(['pod-1']);
   });
 

@@ -5,8 +5,8 @@
  * (KafkaApis.handleProduceRequest, internalTopicsAllowed); the next load of that partition
  * (a leader move, a restart) stops at it.
  */
-import { encodeOffsetCommitKey } from '../../../../lambdas/core/offsets-records/index.ts';
-import { clientFor } from './support.ts';
+import { Kafka, logLevel } from 'kafkajs';
+import { encodeOffsetCommitKey } from '../../lambdas/core/offsets-records/index.ts';
 
 /** An OffsetCommitValue that announces version 3 and ends after four bytes of its offset. */
 export const TRUNCATED_OFFSET_COMMIT_VALUE = Buffer.from([0x00, 0x03, 0x00, 0x00, 0x00]);
@@ -15,7 +15,8 @@ export async function appendUnreplayableCommit(
   bootstrap: string[],
   target: { group: string; topic: string; partition: number; offsetsPartition: number },
 ): Promise<bigint> {
-  const producer = clientFor(bootstrap, '__admin_client').producer({ allowAutoTopicCreation: false });
+  const client = new Kafka({ clientId: '__admin_client', brokers: bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
+  const producer = client.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
     const [result] = await producer.send({
