@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/handlers/env.ts';
 import { AlarmTrigger } from './alarm-trigger.ts';
 import { ApprovalChannel } from './approval-channel.ts';
+import { brokerLogGroupVerdict, CLUSTER_BROKER_LOG_GROUP_CONTEXT } from './broker-log-check.ts';
 import { artifactKeyPatterns, artifactStatements } from './artifact-access.ts';
 import { ArtifactsBucket } from './artifacts-bucket.ts';
 import { RunEndNotice } from './run-end-notice.ts';
@@ -59,6 +60,10 @@ export class RecoveryStack extends Stack {
         `Using example values for ${settings.exampleKeys.join(', ')}; set them before deploying (README "Deploy on AWS").`,
       );
     }
+
+    const logCheck = brokerLogGroupVerdict(config, this.node.tryGetContext(CLUSTER_BROKER_LOG_GROUP_CONTEXT));
+    if (logCheck.level === 'error') Annotations.of(this).addError(logCheck.message);
+    else if (logCheck.level === 'warning') Annotations.of(this).addWarningV2('coordinator-recovery:broker-log-group', logCheck.message);
 
     const logRetention = config.logRetentionDays as logs.RetentionDays;
     const stateMachineName = `${this.stackName}-runbook`.slice(0, 80);

@@ -154,6 +154,8 @@ export interface SubscriptionInfo {
   committedBeforeWindow: string[];
   /** Why the subscription is unknown, or what the look-back found. */
   note: string | null;
+  /** A KIP-848 group's regular expressions the log holds no resolution of (their topics are unknown); absent when none. */
+  unresolvedRegexes?: string[];
 }
 
 export interface GroupMetadataSummary {

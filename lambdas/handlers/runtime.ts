@@ -22,7 +22,7 @@ import { getSecretString, parseScramSecret, parseTlsClientSecret } from '../aws/
 import { inStepSegment } from '../aws/tracing.ts';
 import { createKafkaPort, type KafkaConnectionConfig } from '../kafka/index.ts';
 import { ENV, optionalEnv, requireEnv } from './env.ts';
-import { flushStepMetrics, stepMetrics, type StepMetrics } from './step-metrics.ts';
+import { flushStepMetrics, stepMetrics, STDOUT_SINK, type MetricsSink, type StepMetrics } from './step-metrics.ts';
 
 export interface HandlerDeps {
   env: NodeJS.ProcessEnv;
@@ -33,12 +33,15 @@ export interface HandlerDeps {
   logger: Logger;
   /** This invocation's custom metrics (step-metrics.ts), written when the step ends. */
   metrics: StepMetrics;
+  /** Where the metrics are written: stdout (Lambda's log, from which CloudWatch extracts them). */
+  metricsSink: MetricsSink;
 }
 
 const sharedLogger = new Logger({ serviceName: 'coordinator-recovery' });
 
 export function resolveDeps(overrides: Partial<HandlerDeps> = {}): HandlerDeps {
   const env = overrides.env ?? process.env;
+  const metricsSink = overrides.metricsSink ?? STDOUT_SINK;
   return {
     env,
     clients: overrides.clients ?? awsClients,
@@ -46,7 +49,8 @@ export function resolveDeps(overrides: Partial<HandlerDeps> = {}): HandlerDeps {
     now: overrides.now ?? (() => new Date()),
     sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     logger: overrides.logger ?? sharedLogger,
-    metrics: overrides.metrics ?? stepMetrics(env),
+    metrics: overrides.metrics ?? stepMetrics(env, metricsSink),
+    metricsSink,
   };
 }
 

@@ -10,35 +10,47 @@ import type { ShardProbeReport } from '../core/model.ts';
 import { ENV, optionalEnv } from './env.ts';
 import { CLUSTER_DIMENSION, DEFAULT_METRICS_NAMESPACE, METRIC, OUTCOME_DIMENSION, clusterNameOf, type RunOutcome } from './metric-names.ts';
 
-/** Metrics with exactly `dimensions` on every data point (Powertools' `service` removed). */
-function metricsWith(namespace: string, dimensions: Record<string, string>, singleMetric = false): Metrics {
-  const metrics = new Metrics({ namespace, serviceName: 'coordinator-recovery', singleMetric });
-  metrics.clearDefaultDimensions();
-  metrics.setDefaultDimensions(dimensions);
-  return metrics;
-}
+/** Where EMF documents go: stdout in Lambda (CloudWatch Logs extracts the metrics); the local runner collects them. */
+export type MetricsSink = (emfDocument: string) => void;
+export const STDOUT_SINK: MetricsSink = (emfDocument) => {
+  process.stdout.write(`${emfDocument}\n`);
+};
 
-/** The Metrics of one invocation, remembering where it publishes so a run's outcome can go beside it. */
+/**
+ * The Metrics of one invocation with exactly `dimensions` on every data point (Powertools'
+ * `service` removed), remembering where it publishes so a run's outcome can go beside it.
+ */
 export class StepMetrics extends Metrics {
   readonly metricsNamespace: string;
   readonly dimensions: Record<string, string>;
-  constructor(namespace: string, dimensions: Record<string, string>) {
+  readonly sink: MetricsSink;
+  constructor(namespace: string, dimensions: Record<string, string>, sink: MetricsSink = STDOUT_SINK) {
     super({ namespace, serviceName: 'coordinator-recovery' });
     this.clearDefaultDimensions();
     this.setDefaultDimensions(dimensions);
     this.metricsNamespace = namespace;
     this.dimensions = dimensions;
+    this.sink = sink;
+  }
+
+  /** As Powertools' (one EMF document, then everything cleared), written to the sink. */
+  override publishStoredMetrics(): this {
+    if (this.hasStoredMetrics()) this.sink(JSON.stringify(this.serializeMetrics()));
+    this.clearMetrics();
+    this.clearDimensions();
+    this.clearMetadata();
+    return this;
   }
 }
 
 /** The metrics of one invocation: namespace METRICS_NAMESPACE (default CoordinatorRecovery), dimension ClusterName from CLUSTER_ARN. */
-export function stepMetrics(env: NodeJS.ProcessEnv): StepMetrics {
+export function stepMetrics(env: NodeJS.ProcessEnv, sink: MetricsSink = STDOUT_SINK): StepMetrics {
   const clusterArn = optionalEnv(ENV.CLUSTER_ARN, env);
-  return new StepMetrics(optionalEnv(ENV.METRICS_NAMESPACE, env) ?? DEFAULT_METRICS_NAMESPACE, clusterArn === undefined ? {} : { [CLUSTER_DIMENSION]: clusterNameOf(clusterArn) });
+  return new StepMetrics(optionalEnv(ENV.METRICS_NAMESPACE, env) ?? DEFAULT_METRICS_NAMESPACE, clusterArn === undefined ? {} : { [CLUSTER_DIMENSION]: clusterNameOf(clusterArn) }, sink);
 }
 
 /** Writes what the step recorded; a metric that cannot be written never fails the step. */
-export function flushStepMetrics(metrics: Metrics, logger: Logger): void {
+export function flushStepMetrics(metrics: StepMetrics, logger: Logger): void {
   if (!metrics.hasStoredMetrics()) return;
   try {
     metrics.publishStoredMetrics();
@@ -56,9 +68,10 @@ export function recordShardScan(metrics: StepMetrics, scan: { records: number; s
 /** How a run ended, one data point per run; `groupsRecovered` only for runs that got to a report. */
 export function recordRunOutcome(metrics: StepMetrics, outcome: RunOutcome, groupsRecovered?: number): void {
   if (groupsRecovered !== undefined) metrics.addMetric(METRIC.groupsRecovered, MetricUnit.Count, groupsRecovered);
-  // A document of its own: Outcome is a dimension only this metric has. A single metric publishes on add.
-  const runs = metricsWith(metrics.metricsNamespace, { ...metrics.dimensions, [OUTCOME_DIMENSION]: outcome }, true);
+  // A document of its own: Outcome is a dimension only this metric has.
+  const runs = new StepMetrics(metrics.metricsNamespace, { ...metrics.dimensions, [OUTCOME_DIMENSION]: outcome }, metrics.sink);
   runs.addMetric(METRIC.runs, MetricUnit.Count, 1);
+  runs.publishStoredMetrics();
 }
 
 /** The shard canary's run: how many shards are FAILED (and which, as metadata, not one metric per shard). */

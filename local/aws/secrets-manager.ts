@@ -31,11 +31,14 @@ export class SecretsManagerStandin {
       operations: {
         GetSecretValue: (input) => {
           const id = requiredString(input, 'SecretId', 'InvalidParameterException');
-          if (input['VersionId'] !== undefined || (input['VersionStage'] !== undefined && input['VersionStage'] !== 'AWSCURRENT')) {
+          const stage = input['VersionStage'];
+          if (input['VersionId'] !== undefined || (stage !== undefined && stage !== 'AWSCURRENT' && stage !== 'AWSPREVIOUS')) {
             throw new ServiceError('InvalidRequestException', 400, 'the stand-in keeps only the AWSCURRENT version');
           }
           const secret = this.secrets.get(id) ?? [...this.secrets.values()].find((s) => s.name === id);
           if (!secret) throw new ServiceError('ResourceNotFoundException', 400, "Secrets Manager can't find the specified secret.");
+          // Secrets here are never rotated: as on AWS, no version carries AWSPREVIOUS yet.
+          if (stage === 'AWSPREVIOUS') throw new ServiceError('ResourceNotFoundException', 400, "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS");
           return {
             ARN: secret.arn,
             Name: secret.name,

@@ -87,6 +87,12 @@ export interface LocalRunbook {
   approvalTopicArn: string;
   /** The environment a function runs with (stand-in endpoints and resources resolved). */
   environmentOf(handler: HandlerName): Record<string, string>;
+  /** The synthesis the runbook runs (template, the alarm starter's definition, the functions). */
+  synthesized: SynthesizedRunbook;
+  /** The embedded-metric-format documents the functions wrote, in order (on AWS: their log lines CloudWatch turns into metrics). */
+  metrics: Array<Record<string, unknown>>;
+  /** One invocation of any of the stack's functions as Lambda runs it (e.g. the scheduled shard canary). */
+  invoke(handler: HandlerName, event: unknown): Promise<unknown>;
   start(input: unknown, options?: StartOptions): LocalExecution;
   close(): Promise<void>;
 }
@@ -137,10 +143,14 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
     };
     const logLevel = options.logLevel ?? 'SILENT';
     const handlers = new Map<string, (event: unknown) => Promise<unknown>>();
+    const metrics: Array<Record<string, unknown>> = [];
+    const collectMetrics = (emfDocument: string): void => {
+      metrics.push(JSON.parse(emfDocument) as Record<string, unknown>);
+    };
     for (const fn of functions.values()) {
       const fnClients = clientsFromEnvironment(fn.environment);
       clients.push(fnClients);
-      handlers.set(fn.logicalId, await loadHandler(fn, fnClients, logLevel));
+      handlers.set(fn.logicalId, await loadHandler(fn, fnClients, logLevel, collectMetrics));
     }
     approvalEndpoint = handlers.get(byHandler('approval-endpoint').logicalId) as typeof approvalEndpoint;
     const tasks = lambdaTasks(definition);
@@ -224,6 +234,12 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
       artifactsBucket,
       approvalTopicArn,
       environmentOf: (handler) => ({ ...byHandler(handler).environment }),
+      synthesized,
+      metrics,
+      invoke: (handler, event) => {
+        const fn = byHandler(handler);
+        return invokeLikeLambda(handlers.get(fn.logicalId)!, event, fn.timeoutSeconds);
+      },
       start,
       close: async () => {
         for (const c of clients) c.destroy();

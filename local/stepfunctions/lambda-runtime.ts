@@ -73,10 +73,11 @@ type HandlerModule = { createHandler: (overrides?: Partial<HandlerDeps>) => (eve
 
 const HANDLERS_DIR = new URL('../../lambdas/handlers/', import.meta.url);
 
-export async function loadHandler(fn: LocalFunction, clients: LocalClients, logLevel: string): Promise<(event: unknown) => Promise<unknown>> {
+/** `metricsSink` receives the EMF documents the handler writes (Lambda's stdout, from which CloudWatch extracts metrics). */
+export async function loadHandler(fn: LocalFunction, clients: LocalClients, logLevel: string, metricsSink?: (emfDocument: string) => void): Promise<(event: unknown) => Promise<unknown>> {
   const module = (await import(new URL(`${fn.handler}.ts`, HANDLERS_DIR).href)) as HandlerModule;
   const logger = new Logger({ serviceName: 'coordinator-recovery', logLevel: logLevel as 'INFO' });
-  const run = module.createHandler({ env: { ...fn.environment }, clients, logger });
+  const run = module.createHandler({ env: { ...fn.environment }, clients, logger, ...(metricsSink ? { metricsSink } : {}) });
   return (event) => run(event as never, lambdaContext(fn));
 }
 

@@ -11,7 +11,7 @@ import type { Consumer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
 import type { DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput, SeedOffsetsOutput } from '../../lambdas/core/workflow/documents.ts';
 import type { LocalExecution } from '../../local/stepfunctions/index.ts';
-import { approvalMailParts, committedOffsets, OFFSETS_PARTITIONS, produce, startConsumer, startIncident, waitFor, type Incident } from './incident.ts';
+import { committedOffsets, OFFSETS_PARTITIONS, produce, startConsumer, startIncident, waitFor, type Incident } from './incident.ts';
 
 const GROUP = 'billing';
 const EARLY = Array.from({ length: 30 }, (_, i) => `early-${i}`);
@@ -55,7 +55,13 @@ it('an input that asks for both a target name and restoreInPlace fails Diagnose 
 
 it('diagnoses OFFSETS_LOST_ON_LOAD, restores billing in place after approval, and billing resumes exactly', async () => {
   const execution = incident.runbook.start({ groups: [GROUP], restoreInPlace: true, comment: 'INC-39' }, { name: 'in-place-run' });
-  const mail = await incident.aws.sns.waitForMessage((m) => m.message.includes(execution.taskToken), { timeoutMs: 45_000 });
+  const mail = await Promise.race([
+    incident.aws.sns.waitForMessage((m) => m.message.includes(execution.executionArn) && (m.subject ?? '').startsWith('Approve offset recovery'), { timeoutMs: 45_000 }),
+    execution.done.then((outcome) => {
+      const steps = execution.invocations.map((i) => `${i.state}${i.error ? ` (${i.error.name}: ${i.error.cause})` : ''}`);
+      throw new Error(`the run ended before asking for approval: ${JSON.stringify(outcome)}; steps: ${steps.join(', ')}`);
+    }),
+  ]);
   expect(mail.subject).toBe(`Approve offset recovery: 1 group(s) -> ${GROUP} (in place)`);
   expect(mail.message).toContain(`Group ${GROUP}, restored in place (the same group)`);
   const diagnosis = invocationOutput<DiagnoseOutput>(execution, 'Diagnose');
@@ -64,9 +70,11 @@ it('diagnoses OFFSETS_LOST_ON_LOAD, restores billing in place after approval, an
   expect(diagnosis.lostOffsets?.map((g) => [g.groupId, g.differences.length])).toEqual([[GROUP, 3]]);
   expect(Object.values(await committedOffsets(incident.kafka, GROUP))).toEqual(['-1', '-1', '-1']); // nothing before approval
 
-  const command = /aws stepfunctions send-task-success .*--task-output '([^']+)'/.exec(mail.message);
+  // The approver decides as from the console: SendTaskSuccess with the plan's hash.
+  const planned = invocationOutput<PlanTargetOutput>(execution, 'PlanTarget');
   const sfn = new SFNClient(incident.aws.clientConfig('sfn'));
-  await sfn.send(new SendTaskSuccessCommand({ taskToken: approvalMailParts(mail).taskToken, output: command![1]!.replace('YOUR-NAME', 'dana') }));
+  const approval = { approved: true, planSha256: planned.planSha256, approvedBy: 'dana', approvedAt: new Date().toISOString(), channel: 'console', approvalId: null, comment: 'restore in place' };
+  await sfn.send(new SendTaskSuccessCommand({ taskToken: execution.taskToken, output: JSON.stringify(approval) }));
   sfn.destroy();
   const outcome = await execution.done;
   expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');

@@ -31,8 +31,18 @@ export async function checkCompleteness(port: KafkaPort, result: GroupOffsetsRes
         ? 'no group metadata in the scanned log: only topics the group committed to were checked (a group that only commits, e.g. with assign(), has no subscription to check against)'
         : 'the group metadata in the scanned log has no members: only topics the group committed to were checked',
     );
-  } else if ((subscription.source === 'before-window' || subscription.source === 'window') && subscription.note !== null) {
+  } else if (subscription.source === 'before-window' && subscription.note !== null) {
     notes.push(subscription.note);
+  }
+  const unresolved = subscription.unresolvedRegexes ?? [];
+  if (unresolved.length > 0) {
+    issues.push(
+      scanIssue(
+        result,
+        'SUBSCRIPTION_UNKNOWN',
+        `the group subscribes by regular expression (${unresolved.join(', ')}) and the scanned log holds no ConsumerGroupRegularExpression resolving it: topics it matches that the group never committed to are not checked`,
+      ),
+    );
   }
   if (subscription.source === 'unknown') {
     issues.push(scanIssue(result, 'SUBSCRIPTION_UNKNOWN', subscription.note ?? 'the window holds no group metadata with members, so the subscribed topics are unknown: topics committed only before the window would not show up; widen the window to include the last rebalance'));

@@ -200,7 +200,7 @@ async function findConsumerGroupSubscription(lookup: SubscriptionLookup): Promis
   const windowStart = BigInt(scan.startOffset);
   let before: LookBack;
   try {
-    before = await lookBack(lookup, windowStart, windowStart);
+    before = await sharedLookBack(lookup, windowStart, windowStart);
   } catch (error) {
     if (isRecoveryError(error) && error.code === 'INVALID_INPUT') throw error;
     const reason = error instanceof Error ? error.message : String(error);
@@ -234,17 +234,13 @@ function fromConsumerGroup(found: ConsumerGroupSubscription, windowStart: bigint
   } else if (found.logOffset < windowStart) {
     notes.push(`the window holds no consumer group member metadata; the subscription comes from the members' metadata before the window (up to ${at})`);
   }
-  if (found.unresolvedRegexes.length > 0) {
-    notes.push(
-      `the group subscribes by regular expression (${found.unresolvedRegexes.join(', ')}) and the log holds no ConsumerGroupRegularExpression resolving it: topics it matches and the group never committed to are not checked`,
-    );
-  }
   return {
     source: found.logOffset >= windowStart ? 'window' : 'before-window',
     topics: found.topics,
     logOffset: found.logOffset.toString(),
     committedBeforeWindow: committedBefore,
     note: notes.length > 0 ? notes.join('; ') : note,
+    ...(found.unresolvedRegexes.length > 0 ? { unresolvedRegexes: found.unresolvedRegexes } : {}),
   };
 }
 

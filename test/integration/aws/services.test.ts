@@ -10,7 +10,7 @@ import { SendTaskHeartbeatCommand } from '@aws-sdk/client-sfn';
 import { awsClients } from '../../../lambdas/aws/clients.ts';
 import { deleteObject, getJson, getJsonIfExists, putJson, putJsonIfAbsent, type ArtifactStore } from '../../../lambdas/aws/artifacts.ts';
 import { publishNotification } from '../../../lambdas/aws/notifications.ts';
-import { getSecretString, parseScramSecret } from '../../../lambdas/aws/secrets.ts';
+import { getPreviousSecretString, getSecretString, parseScramSecret } from '../../../lambdas/aws/secrets.ts';
 import { sendTaskFailure, sendTaskSuccess } from '../../../lambdas/aws/step-functions.ts';
 import { startAwsStandins, type AwsStandins } from '../../../local/aws/index.ts';
 import { BrokerLogSink } from '../../../local/kafka/broker-log.ts';
@@ -116,5 +116,9 @@ describe('SNS, Step Functions task tokens and Secrets Manager', () => {
     expect(parseScramSecret(SECRET, text)).toEqual({ username: 'recovery', password: 'pw' });
     expect(await getSecretString(awsClients.secrets(), 'AmazonMSK_recovery')).toBe(text);
     await expect(getSecretString(awsClients.secrets(), 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:missing-abcdef')).rejects.toMatchObject({ code: 'CONFIGURATION' });
+  });
+
+  it('a never-rotated secret has no AWSPREVIOUS version, as Secrets Manager answers it (the link signing key\'s fallback)', async () => {
+    expect(await getPreviousSecretString(awsClients.secrets(), SECRET)).toBeNull();
   });
 });

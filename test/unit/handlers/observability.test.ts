@@ -15,7 +15,7 @@ import { defineStep } from '../../../lambdas/handlers/runtime.ts';
 import { stepMetrics } from '../../../lambdas/handlers/step-metrics.ts';
 import { groupMetadata, offsetCommit } from '../../support/offsets-records.ts';
 import { EXECUTION_ARN, healthyDiagnosis, request } from '../core/workflow/fixtures.ts';
-import { captureEmf, type EmfCapture } from './emf-capture.ts';
+import { captureEmf, type EmfCapture } from '../../support/emf-capture.ts';
 import { mocks, setUp, type Harness } from './harness.ts';
 
 let h: Harness;

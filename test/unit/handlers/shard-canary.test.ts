@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler as shardCanary } from '../../../lambdas/handlers/shard-canary.ts';
-import { captureEmf, type EmfCapture } from './emf-capture.ts';
+import { captureEmf, type EmfCapture } from '../../support/emf-capture.ts';
 import { setUp, type Harness } from './harness.ts';
 
 let h: Harness;
