@@ -61,7 +61,8 @@ function invocationOutput<T>(execution: LocalExecution, state: string): T {
 }
 
 async function approvalMail(execution: LocalExecution) {
-  return incident.aws.sns.waitForMessage((m) => m.message.includes(execution.taskToken), { timeoutMs: 45_000 });
+  // The mail names the execution (it no longer carries the task token).
+  return incident.aws.sns.waitForMessage((m) => m.message.includes(execution.executionArn) && (m.subject ?? '').startsWith('Approve'), { timeoutMs: 45_000 });
 }
 
 async function plannedTarget(execution: LocalExecution): Promise<string> {
@@ -95,7 +96,7 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
 
     // What `aws stepfunctions send-task-failure` sends.
     const sfn = new SFNClient(incident.aws.clientConfig('sfn'));
-    await sfn.send(new SendTaskFailureCommand({ taskToken, error: 'ApprovalRejected', cause: 'Rejected by bob: wrong window' }));
+    await sfn.send(new SendTaskFailureCommand({ taskToken: taskToken ?? execution.taskToken, error: 'ApprovalRejected', cause: 'Rejected by bob: wrong window' }));
     sfn.destroy();
 
     const outcome = await execution.done;
@@ -207,7 +208,7 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect(command, mail.message).not.toBeNull();
     const taskOutput = command![1]!.replace('YOUR-NAME', 'carol');
     const sfn = new SFNClient(incident.aws.clientConfig('sfn'));
-    await sfn.send(new SendTaskSuccessCommand({ taskToken: approvalMailParts(mail).taskToken, output: taskOutput }));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: approvalMailParts(mail).taskToken ?? execution.taskToken, output: taskOutput }));
     sfn.destroy();
     const outcome = await execution.done;
     expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
