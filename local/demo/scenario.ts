@@ -132,7 +132,8 @@ async function playIncident(env: IncidentEnvironment, options: RunDemoOptions, r
       void execution.done.then((o) => (outcome = o));
       const mail = await waitUntil(
         'the approval request',
-        () => aws.sns.messages.find((m) => m.message.includes(execution.taskToken)) ?? (outcome ? null : undefined),
+        // The approval mail names the execution (it no longer carries the task token).
+        () => aws.sns.messages.find((m) => m.message.includes(execution.executionArn) && (m.subject ?? '').startsWith('Approve')) ?? (outcome ? null : undefined),
         signal,
         60_000,
       );
