@@ -8,11 +8,12 @@ import { cliVsKcatCases } from './cases/cli-vs-kcat.ts';
 import { compressedBatchCases } from './cases/compressed-batches.ts';
 import { kafkaScanCases } from './cases/kafka-scan.ts';
 import { offsetsReplayCases } from './cases/offsets-replay.ts';
+import { rehearsalCases } from './cases/rehearsal.ts';
 import { localKafkaCases } from './local-kafka/cluster-load.ts';
 import { floorMet } from './types.ts';
 import type { BenchCase, FloorCheck } from './types.ts';
 
-const cases: BenchCase[] = [...offsetsReplayCases, ...compressedBatchCases, ...kafkaScanCases, ...cliVsKcatCases, ...localKafkaCases, ...cliStartCases];
+const cases: BenchCase[] = [...offsetsReplayCases, ...compressedBatchCases, ...kafkaScanCases, ...cliVsKcatCases, ...localKafkaCases, ...cliStartCases, ...rehearsalCases];
 
 /** Ratios and small times keep two decimals; rates are whole numbers. */
 function formatValue(value: number): string {

@@ -3,8 +3,8 @@
  * failure differently: the new group coordinator (Kafka 3.7+/4.x, CoordinatorRuntime) prints
  * "[GroupCoordinator id=N] Failed to load metadata from __consumer_offsets-P with epoch E",
  * the classic one (GroupMetadataManager) "Error loading offsets from __consumer_offsets-P".
- * An epoch conflict's "Replaying record ... failed" is its own line (the loader's) or, in Kafka
- * 4.1.1, the exception quoted at the end of the runtime line; either way its detail is kept.
+ * An epoch conflict's "Replaying record ... failed" is the loader's own line and, in Kafka 4.1.1,
+ * also the exception quoted at the end of the runtime line; the detail is kept from either.
  */
 import type { LogFinding, ReplayingRecordDetail } from '../core/workflow/documents.ts';
 import { ERROR_LOADING_PHRASE, FAILED_TO_LOAD_PHRASE } from '../core/workflow/log-phrases.ts';
@@ -29,7 +29,7 @@ export type ParsedBrokerLine =
       /**
        * The record the load stopped at, when the line quotes it: Kafka 4.1.1's runtime line ends
        * "due to java.lang.RuntimeException: Replaying record ... failed due to: Cannot set the
-       * epoch of ...", with no separate loader line.
+       * epoch of ..." (a search for the runtime phrase alone still gets the conflict).
        */
       replaying: ReplayingRecordDetail | null;
     }

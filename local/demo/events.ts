@@ -51,6 +51,10 @@ export type DemoEvent =
   | { type: 'report'; outcome: Outcome; subject: string | null; text: string }
   | { type: 'not-approved'; finalState: string; error: string; cause: string; targetGroup: string; targetOffsets: number; seedInvoked: boolean }
   | { type: 'resume'; group: string; check: ResumeCheck }
+  | { type: 'rehearsal-loaded'; groups: number; commits: number; shard: number; brokerId: number; shardRecords: number; shardBytes: number; topics: Array<{ name: string; partitions: number }>; loadMs: number }
+  | { type: 'rehearsal-shard-failed'; shard: number; brokerId: number; lambdaTimeoutSeconds: number | null }
+  | { type: 'rehearsal-progress'; state: string; invocations: number; continuations: number; elapsedMs: number }
+  | { type: 'rehearsal-checked'; groups: number; groupsVerified: number; mismatches: string[] }
   | { type: 'kept'; bootstrapServers: string[]; controlUrl: string | null }
   | { type: 'stopping' };
 
@@ -95,5 +99,41 @@ export interface DemoResult {
   nothingWritten: boolean | null;
   resume: ResumeCheck | null;
   bootstrapServers: string[];
+  durationMs: number;
+}
+
+/** The rehearsal's summary (`--json` with --groups / --commits) and what runRehearsal resolves with. */
+export interface RehearsalResult {
+  ok: boolean;
+  mode: 'rehearsal';
+  /** The report's outcome; FAILED when the run ended without a report, NOT_APPROVED when rejected. */
+  outcome: Outcome | 'FAILED' | 'NOT_APPROVED';
+  /** Why the run failed (the execution's error and cause, the last task that failed), else null. */
+  failure: { error: string; cause: string; state: string | null } | null;
+  groups: number;
+  commits: number;
+  lambdaTimeoutSeconds: number | null;
+  failedShard: number;
+  failedBroker: number;
+  /** Groups the report gives as seeded and verified by the runbook's own Verify. */
+  groupsRecovered: number;
+  /** Target groups whose OffsetFetch equals what the rehearsal committed for their source group. */
+  groupsVerified: number;
+  /** The first few differences from the committed offsets (empty when every group checks out). */
+  mismatches: string[];
+  /** Scan invocations that stopped at their deadline and answered CONTINUE. */
+  continuations: number;
+  /** Lambda invocations in the run. */
+  invocations: number;
+  /** The largest state input, output or task result of the run, in bytes of JSON, and its state. */
+  maxStatePayloadBytes: number;
+  maxStatePayloadState: string | null;
+  /** Record bytes Fetch served from the failed shard during the run (counted by the cluster). */
+  shardBytesRead: number;
+  /** The failed shard's size when the run started. */
+  shardBytes: number;
+  shardRecords: number;
+  loadMs: number;
+  runbookMs: number;
   durationMs: number;
 }

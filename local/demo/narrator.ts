@@ -177,6 +177,29 @@ export function narrate(event: DemoEvent): NarrationLine[] {
           : bad(`Did not resume cleanly: ${c.lost} lost, ${c.replayed} replayed, ${c.duplicated} duplicated (${c.received} received, ${c.expected} expected).`),
       ];
     }
+    case 'rehearsal-loaded':
+      return [
+        ...heading(`Rehearsal at scale: ${plural(event.groups, 'group')} on __consumer_offsets-${event.shard} (leader: broker ${event.brokerId})`),
+        ...say(
+          `${event.commits.toLocaleString('en-US')} offset commits and ${plural(event.groups, 'group-metadata record')} bulk-loaded into the shard's log in ${(event.loadMs / 1000).toFixed(1)} s: ` +
+            `${event.shardRecords.toLocaleString('en-US')} records, ${(event.shardBytes / 2 ** 20).toFixed(1)} MiB.`,
+          `The groups read ${event.topics.map((t) => `${t.name} (${t.partitions})`).join(', ')}; each partition holds messages past every committed offset.`,
+        ),
+      ];
+    case 'rehearsal-shard-failed':
+      return say(
+        `__consumer_offsets-${event.shard} fails on broker ${event.brokerId}: every group call for these groups answers NOT_COORDINATOR.`,
+        event.lambdaTimeoutSeconds === null ? 'Every Lambda has its synthesized timeout.' : `Every Lambda stops at ${event.lambdaTimeoutSeconds} s, as Lambda would; a scan continues from its checkpoint.`,
+      );
+    case 'rehearsal-progress':
+      return [{ style: 'plain', text: `  -> ${event.state} (${(event.elapsedMs / 1000).toFixed(1)} s: ${plural(event.invocations, 'Lambda invocation')}, ${plural(event.continuations, 'scan continuation')})` }];
+    case 'rehearsal-checked':
+      return [
+        event.groupsVerified === event.groups
+          ? good(`Every target group's OffsetFetch equals what its source group committed: ${event.groupsVerified} of ${event.groups}.`)
+          : bad(`${event.groups - event.groupsVerified} of ${event.groups} target groups differ from what was committed.`),
+        ...evidence(event.mismatches),
+      ];
     case 'kept':
       return [
         ...heading('The cluster stays up (--keep); Ctrl-C stops it'),

@@ -5,6 +5,8 @@
 import { invalidInput, isRecoveryError } from '../../lambdas/core/errors.ts';
 import { DEMO_USAGE, parseDemoArgs, type DemoOptions } from './options.ts';
 import { javaOnPath, realKafkaProblem } from '../incident/real-kafka-stage.ts';
+import type { RehearsalResult } from './events.ts';
+import { runRehearsal } from './rehearsal.ts';
 import { runDemo } from './scenario.ts';
 import { TerminalReporter } from './terminal-reporter.ts';
 import { isInterruption } from './wait.ts';
@@ -50,12 +52,21 @@ async function main(): Promise<never> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  // With --json stdout carries only the summary; the story goes to stderr.
+  // With --json stdout carries only the summary; the story goes to stderr, and so does whatever
+  // else writes to stdout meanwhile (the handlers' metrics, which on AWS go to their log).
   const out = options.json ? process.stderr : process.stdout;
+  const summary = process.stdout.write.bind(process.stdout);
+  if (options.json) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   const reporter = new TerminalReporter({ out, input: process.stdin });
   try {
+    if (options.rehearsal !== null) {
+      const rehearsal = await runRehearsal({ ...options, rehearsal: options.rehearsal, signal: controller.signal }, reporter);
+      if (options.json) summary(`${JSON.stringify(rehearsal, null, 2)}\n`);
+      out.write(`\n${rehearsalVerdict(rehearsal)}\n`);
+      exit(rehearsal.ok ? 0 : 1);
+    }
     const result = await runDemo({ ...options, signal: controller.signal }, reporter);
-    if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (options.json) summary(`${JSON.stringify(result, null, 2)}\n`);
     const verdict = result.ok
       ? result.outcome === 'RECOVERED'
         ? `Demo done in ${(result.durationMs / 1000).toFixed(1)} s: ${result.group} recovered into ${result.targetGroup}, nothing lost, nothing replayed.`
@@ -73,6 +84,16 @@ async function main(): Promise<never> {
     if (process.env['DEBUG'] !== undefined && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
     exit(1);
   }
+}
+
+function rehearsalVerdict(r: RehearsalResult): string {
+  const took = `${(r.durationMs / 1000).toFixed(1)} s`;
+  if (r.outcome === 'NOT_APPROVED') return `Rehearsal done in ${took}: the plan was rejected and nothing was written to Kafka.`;
+  if (r.failure !== null) return `Rehearsal failed after ${took}${r.failure.state ? ` in ${r.failure.state}` : ''}: ${r.failure.error}: ${r.failure.cause}`;
+  const figures =
+    `${r.groupsVerified} of ${r.groups} target groups equal what was committed, ${r.continuations} scan continuation(s), ` +
+    `largest state ${r.maxStatePayloadBytes.toLocaleString('en-US')} bytes, shard read ${(r.shardBytesRead / Math.max(1, r.shardBytes)).toFixed(2)} times`;
+  return r.ok ? `Rehearsal done in ${took}: ${r.outcome}; ${figures}.` : `Rehearsal did not check out (${r.outcome}) after ${took}: ${figures}.`;
 }
 
 void main();

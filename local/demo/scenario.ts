@@ -38,7 +38,10 @@ export async function runDemo(options: RunDemoOptions, reporter: DemoReporter): 
   const started = Date.now();
   const emit = (event: DemoEvent): void => reporter.event(event);
   throwIfAborted(signal);
-  const env = options.kafka.kind === 'real' ? await startRealIncidentEnvironment(options.kafka.version) : await startIncidentEnvironment();
+  const env =
+    options.kafka.kind === 'real'
+      ? await startRealIncidentEnvironment(options.kafka.version)
+      : await startIncidentEnvironment(options.lambdaTimeoutSeconds === null ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds });
   try {
     const result = await playIncident(env, options, reporter, emit, signal);
     result.durationMs = Date.now() - started;
@@ -132,8 +135,7 @@ async function playIncident(env: IncidentEnvironment, options: RunDemoOptions, r
       void execution.done.then((o) => (outcome = o));
       const mail = await waitUntil(
         'the approval request',
-        // The approval mail names the execution (it no longer carries the task token).
-        () => aws.sns.messages.find((m) => m.message.includes(execution.executionArn) && (m.subject ?? '').startsWith('Approve')) ?? (outcome ? null : undefined),
+        () => aws.sns.messages.find((m) => isApprovalRequest(m, execution.executionArn)) ?? (outcome ? null : undefined),
         signal,
         60_000,
       );
@@ -251,8 +253,13 @@ async function brokerLogEvidence(env: IncidentEnvironment, shard: number, since:
   }
 }
 
+/** The approval mail of a run: its subject asks for approval and it names the execution (no task token travels by mail). */
+export function isApprovalRequest(message: { subject: string | null; message: string }, executionArn: string): boolean {
+  return (message.subject ?? '').startsWith('Approve') && message.message.includes(`Execution: ${executionArn}`);
+}
+
 /** The approver's side: the signed link from the mail, submitted as the page's form would. */
-async function submitDecision(mailText: string, answer: ApprovalAnswer): Promise<void> {
+export async function submitDecision(mailText: string, answer: ApprovalAnswer): Promise<void> {
   const link = /https?:\/\/\S+/.exec(mailText)?.[0];
   if (!link) throw new RecoveryError('NOT_FOUND', 'the approval message carries no link');
   const body = new URLSearchParams({ decision: answer.approved ? 'approve' : 'reject', approver: answer.by, comment: answer.reason });

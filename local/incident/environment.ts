@@ -55,6 +55,8 @@ export interface IncidentEnvironmentOptions {
   kafkaVersion?: KafkaRelease;
   /** Stack configuration over the example (e.g. a targetGroupPattern that lets groups be restored in place). */
   config?: Partial<RecoveryConfig>;
+  /** Every Lambda's timeout in seconds instead of the synthesized ones (enforced by the runner). */
+  lambdaTimeoutSeconds?: number;
 }
 
 export async function startIncidentEnvironment(options: IncidentEnvironmentOptions = {}): Promise<IncidentEnvironment> {
@@ -68,7 +70,11 @@ export async function startIncidentEnvironment(options: IncidentEnvironmentOptio
     stops.push(() => local.stop());
     const aws = await startAwsStandins({ cluster: local, clusterName: CLUSTER_NAME });
     stops.push(() => aws.stop());
-    const runbook = await createLocalRunbook({ aws, ...(options.config ? { config: options.config } : {}) });
+    const runbook = await createLocalRunbook({
+      aws,
+      ...(options.config ? { config: options.config } : {}),
+      ...(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds }),
+    });
     stops.push(() => runbook.close());
     const port = createKafkaPort({ brokers: local.bootstrapServers, clientId: 'incident-operator' });
     stops.push(() => port.close());

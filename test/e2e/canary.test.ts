@@ -27,7 +27,7 @@ beforeAll(async () => {
   consumers.push(before.consumer);
   await waitFor('billing to consume the early messages', () => (before.values.length >= EARLY.length ? true : undefined));
   await before.consumer.disconnect();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));

@@ -36,7 +36,7 @@ export function cliCommands(input: { executionArn: string; planSha256: string; u
 }
 
 function linkIntro(decisions: readonly ('approve' | 'reject')[]): string {
-  if (decisions.includes('approve')) return 'Review, then approve or reject in the browser (single-use link; opening it changes nothing):';
+  if (decisions.includes('approve')) return 'Review the plan below, then approve or reject in the browser (single-use link; opening it changes nothing):';
   if (decisions.includes('reject')) return 'Review in the browser (the page can reject; approving needs the commands below):';
   return 'Review the plan in the browser (the page only shows it; decide with the commands below):';
 }
@@ -54,8 +54,9 @@ export function renderApprovalMessage(input: ApprovalMessageInput): { subject: s
     `Execution: ${input.executionArn}`,
     `Approval open until: ${input.expiresAt} (then the execution ends and nothing is written)`,
     '',
-    renderPlanText(input.plan, input.planSha256, input.planLocation),
   ];
+  // How to decide comes before the plan: SNS cuts a long mail (hundreds of groups) at its end,
+  // and the cut may take plan lines, which are in S3 too, but never the link or the commands.
   const two = (input.approvalsRequired ?? 1) > 1;
   if (input.approvalUrl) {
     lines.push(
@@ -66,7 +67,7 @@ export function renderApprovalMessage(input: ApprovalMessageInput): { subject: s
   }
   if (input.commands) {
     lines.push(
-      `${input.approvalUrl ? 'Or decide' : 'Decide'} from a terminal with your own AWS credentials (the caller's IAM identity is recorded; approving binds to the plan hash above${two ? `; ${input.approvalsRequired} different IAM principals must approve` : ''}):`,
+      `${input.approvalUrl ? 'Or decide' : 'Decide'} from a terminal with your own AWS credentials (the caller's IAM identity is recorded; approving binds to the plan hash below${two ? `; ${input.approvalsRequired} different IAM principals must approve` : ''}):`,
       '',
       'Approve:',
       `  ${input.commands.approve}`,
@@ -77,5 +78,6 @@ export function renderApprovalMessage(input: ApprovalMessageInput): { subject: s
     );
   }
   lines.push(input.plan.restoreInPlace ? 'After seeding, restart the consumers of each group unchanged.' : 'After seeding, point the consumers of each source group at its target group name.');
+  lines.push('', renderPlanText(input.plan, input.planSha256, input.planLocation));
   return { subject, text: lines.join('\n') };
 }

@@ -5,6 +5,7 @@
  * that changed in any other way since planning, or a planned offset retention has since
  * deleted past, is refused rather than written.
  */
+import { mapLimited } from '../concurrency.ts';
 import { describeGroupOrAbsent } from '../operations/group-calls.ts';
 import { isRecoveryError, kafkaErrorName } from '../errors.ts';
 import type { KafkaPort } from '../ports.ts';
@@ -85,8 +86,12 @@ export async function seedGroup(port: KafkaPort, group: GroupPlan): Promise<Grou
   }
 }
 
+/**
+ * Target groups are seeded several at a time (each is its own group on its own coordinator), so
+ * hundreds of groups fit in one Lambda's time; the results keep the plan's order.
+ */
+export const SEED_CONCURRENCY = 8;
+
 export async function seedPlan(port: KafkaPort, plan: RecoveryPlan): Promise<GroupSeedResult[]> {
-  const results: GroupSeedResult[] = [];
-  for (const group of plan.groups) results.push(await seedGroup(port, group));
-  return results;
+  return mapLimited(plan.groups, SEED_CONCURRENCY, (group) => seedGroup(port, group));
 }

@@ -1,4 +1,6 @@
 /** Verification: OffsetFetch on each seeded target must return exactly the planned offsets. */
+import { mapLimited } from '../concurrency.ts';
+import { SEED_CONCURRENCY } from './seeding.ts';
 import { isRecoveryError, kafkaErrorName } from '../errors.ts';
 import type { KafkaPort } from '../ports.ts';
 import type { GroupPlan, GroupVerification, OffsetMismatch, RecoveryPlan, VerifyResultDocument } from './documents.ts';
@@ -23,9 +25,10 @@ export async function verifyGroup(port: KafkaPort, group: GroupPlan): Promise<Gr
 
 /** Blocked groups were never seeded, so they are not verified. */
 export async function verifyPlan(port: KafkaPort, plan: RecoveryPlan): Promise<VerifyResultDocument> {
-  const groups: GroupVerification[] = [];
-  for (const group of plan.groups) {
-    if (!group.blocked) groups.push(await verifyGroup(port, group));
-  }
+  const groups: GroupVerification[] = await mapLimited(
+    plan.groups.filter((group) => !group.blocked),
+    SEED_CONCURRENCY,
+    (group) => verifyGroup(port, group),
+  );
   return { ok: groups.every((g) => g.ok), groups };
 }

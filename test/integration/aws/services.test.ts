@@ -116,6 +116,8 @@ describe('SNS, Step Functions task tokens and Secrets Manager', () => {
     expect(parseScramSecret(SECRET, text)).toEqual({ username: 'recovery', password: 'pw' });
     expect(await getSecretString(awsClients.secrets(), 'AmazonMSK_recovery')).toBe(text);
     await expect(getSecretString(awsClients.secrets(), 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:missing-abcdef')).rejects.toMatchObject({ code: 'CONFIGURATION' });
+    // A secret never rotated has no AWSPREVIOUS version: the service answers ResourceNotFoundException, read as "none".
+    expect(await getPreviousSecretString(awsClients.secrets(), SECRET)).toBeNull();
   });
 
   it('a never-rotated secret has no AWSPREVIOUS version, as Secrets Manager answers it (the link signing key\'s fallback)', async () => {

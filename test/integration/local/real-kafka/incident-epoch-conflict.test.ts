@@ -148,6 +148,12 @@ describeRealKafka(
         `value=ApiMessageAndVersion(ConsumerGroupCurrentMemberAssignmentValue(memberEpoch=${stale.memberEpoch}, `;
       // Both assignments are the two confluent-kafka members' own, as the coordinator wrote them.
       expect([stale.memberId, stale.ownerMemberId].sort()).toEqual([...members].sort());
+      // 4.1.1 prints the replay failure twice: the loader's own line (its logger is in `kafka.coordinator.group`), then quoted in the runtime's.
+      const replaying = real.logEntries(failingBroker).filter((e) => e.text.includes('Replaying record'));
+      expect(replaying.map((e) => e.logger)).toEqual(['kafka.coordinator.group.CoordinatorLoaderImpl', failureLine.logger]);
+      expect(replaying[0]!.level).toBe('ERROR');
+      expect(replaying[0]!.text).toContain(`Replaying record ${record}`);
+      expect(replaying[0]!.text).toContain(`from __consumer_offsets-${failedPartition} at offset ${appendedAt} with producer id -1 and producer epoch 0 failed due to: ${conflict}.`);
       expect(failureLine.level).toBe('ERROR');
       expect(failureLine.logger).toBe('org.apache.kafka.coordinator.common.runtime.CoordinatorRuntime');
       expect(failureLine.line).toMatch(

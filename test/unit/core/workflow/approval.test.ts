@@ -9,6 +9,7 @@ import {
   type ApprovalMarkerStore,
 } from '../../../../lambdas/core/workflow/approval-link.ts';
 import { cliCommands, renderApprovalMessage } from '../../../../lambdas/core/workflow/approval-message.ts';
+import { SNS_MESSAGE_LIMIT_BYTES, fitSnsMessage } from '../../../../lambdas/aws/notifications.ts';
 import { planTargets } from '../../../../lambdas/core/workflow/planning.ts';
 import { EXECUTION_ARN, ShardFailingKafka, recovery, request } from './fixtures.ts';
 
@@ -114,5 +115,38 @@ describe('approval message', () => {
     expect(render({ approvalUrl: 'https://abc/?x', commands: null }).text).not.toContain('coordinator-recovery approve');
     expect(render({ approvalUrl: 'https://abc/?x', commands, linkDecisions: [] }).text).toContain('the page only shows it; decide with the commands below');
     expect(render({ approvalUrl: 'https://abc/?x', commands, linkDecisions: ['reject'], approvalsRequired: 2 }).text).toContain('2 different IAM principals must approve');
+  });
+
+  it('keeps the link and the CLI commands when SNS cuts the mail of a plan with hundreds of groups', async () => {
+    const kafka = new ShardFailingKafka({ brokers: 3, offsetsPartitions: 12 });
+    kafka.createTopic('orders', 24);
+    kafka.failedShards.add(4);
+    const sources = Array.from({ length: 300 }, (_, i) => kafka.groupOnShard(4, `settlement-worker-${i}-`));
+    const offsets = Array.from({ length: 24 }, (_, partition) => ({ topic: 'orders', partition, offset: 14921n, logEnd: 15000n }));
+    const plan = await planTargets(kafka, {
+      request: request({ groups: sources }),
+      failedShards: [4],
+      failingBrokers: [kafka.leaderOf(4)],
+      recoveries: sources.map((source) => recovery(source, 4, offsets)),
+      planId: 'plan-big',
+      now: new Date('2026-11-24T22:00:00Z'),
+    });
+    const approvalUrl = 'https://abc.lambda-url.us-east-1.on.aws/?execution=big';
+    const commands = cliCommands({ executionArn: EXECUTION_ARN, planSha256: 'e'.repeat(64), url: 'https://xyz.lambda-url.us-east-1.on.aws/' });
+    const message = renderApprovalMessage({
+      plan,
+      planSha256: 'e'.repeat(64),
+      planLocation: 's3://artifacts/executions/big/plan.json',
+      executionArn: EXECUTION_ARN,
+      approvalUrl,
+      commands,
+      expiresAt: '2026-11-25T22:00:00.000Z',
+    });
+    expect(Buffer.byteLength(message.text)).toBeGreaterThan(SNS_MESSAGE_LIMIT_BYTES);
+    const mailed = fitSnsMessage(message.text, 's3://artifacts/executions/big/plan.json');
+    expect(mailed).toContain('[... cut to fit SNS; the full text is in s3://artifacts/executions/big/plan.json]');
+    expect(mailed).toContain(approvalUrl);
+    expect(mailed).toContain(commands.approve);
+    expect(mailed).toContain(commands.reject);
   });
 });

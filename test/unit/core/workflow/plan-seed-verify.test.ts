@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecoveryPlan } from '../../../../lambdas/core/workflow/documents.ts';
 import { planTargets, suggestedName, summarizePlan } from '../../../../lambdas/core/workflow/planning.ts';
-import { seedPlan } from '../../../../lambdas/core/workflow/seeding.ts';
+import { SEED_CONCURRENCY, seedPlan } from '../../../../lambdas/core/workflow/seeding.ts';
 import { verifyPlan } from '../../../../lambdas/core/workflow/verification.ts';
 import { renderApprovalMessage } from '../../../../lambdas/core/workflow/approval-message.ts';
 import { ShardFailingKafka, recovery, request } from './fixtures.ts';
@@ -142,6 +142,44 @@ describe('planTargets', () => {
 });
 
 describe('seedPlan and verifyPlan', () => {
+  it('seed and verify hundreds of groups several at a time (a Lambda\'s time is short), results in plan order', async () => {
+    const { kafka, brokenShard, failingBroker } = cluster();
+    const sources = Array.from({ length: 40 }, (_, i) => kafka.groupOnShard(brokenShard, `worker-${i}`));
+    const many = await planTargets(kafka, {
+      request: request({ groups: sources }),
+      failedShards: [brokenShard],
+      failingBrokers: [failingBroker],
+      recoveries: sources.map((source) => sourceRecovery(source, brokenShard)),
+      planId: 'plan-many',
+      now: NOW,
+    });
+    // Every commit and OffsetFetch takes 5 ms; count how many are in flight at once.
+    let inFlight = 0;
+    let most = 0;
+    const slowly = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+      most = Math.max(most, ++inFlight);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return await call(...args);
+      } finally {
+        inFlight--;
+      }
+    };
+    kafka.commitOffsets = slowly(kafka.commitOffsets.bind(kafka));
+    kafka.fetchCommittedOffsets = slowly(kafka.fetchCommittedOffsets.bind(kafka));
+
+    const seeded = await seedPlan(kafka, many);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(SEED_CONCURRENCY);
+    expect(seeded.map((g) => g.sourceGroup)).toEqual(many.groups.map((g) => g.sourceGroup));
+    expect(seeded.every((g) => g.status === 'SEEDED')).toBe(true);
+    most = 0;
+    const verified = await verifyPlan(kafka, many);
+    expect(most).toBeGreaterThan(1);
+    expect(verified.ok).toBe(true);
+    expect(verified.groups.map((g) => g.targetGroup)).toEqual(many.groups.map((g) => g.targetGroup));
+  });
+
   it('commits exactly the plan, verifies it, and a second run changes nothing', async () => {
     const { kafka, source, brokenShard, failingBroker } = cluster();
     const approved = await plan(kafka, source, brokenShard, failingBroker);
