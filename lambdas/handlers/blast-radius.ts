@@ -25,7 +25,7 @@ import type {
 } from '../core/workflow/documents.ts';
 import { blastRadiusPhaseOf, parseBlastRadiusInput, parseMergeSegmentsInput, parsePlanSegmentsInput } from '../core/workflow/step-inputs.ts';
 import { mergeShardScans, planShardSegmentsBySize, scanShard, shardCheckpoint, shardFromCheckpoint, shardGroupOffsets, type ShardScan } from '../core/operations/index.ts';
-import { artifactKey, getJson, putJson, shardGroupResultKey, shardScanPrefix, type ArtifactStore } from '../aws/artifacts.ts';
+import { artifactKey, getJson, putJson, shardGroupResultKey, shardGroupResultsPrefix, shardScanPrefix, type ArtifactStore } from '../aws/artifacts.ts';
 import { readMapRunResults } from '../aws/map-run-results.ts';
 import { ENV, optionalEnv } from './env.ts';
 import { artifactStore, defineStep, scanDeadlineAt, withKafka, type HandlerDeps } from './runtime.ts';
@@ -166,7 +166,8 @@ async function mergeSegments({ request, shard, segments, results }: MergeSegment
 
 /** Every group to recover to the bucket (one document each) and the shard's summary: what ReadOffsets and PlanTarget use. */
 async function storeShard(port: KafkaPort, store: ArtifactStore, deps: HandlerDeps, request: RecoveryRequest, shard: FailedShard, scanned: ShardScan, continuations: number, segments?: number): Promise<BlastRadiusOutput> {
-  const groupResults = `${shardScanPrefix(request.executionArn, shard.partition)}groups/`;
+  // Under the run's group-results prefix, which holds nothing else: ReadOffsets lists it for its items.
+  const groupResults = shardGroupResultsPrefix(request.executionArn, shard.partition);
   // A requested group without commits gets its (empty) result too: ReadOffsets reports it MISSING, as a scan would.
   const queue = shard.groups === null ? scanned.groups() : [...shard.groups].sort();
   const writer = async (): Promise<void> => {
@@ -191,9 +192,10 @@ async function storeShard(port: KafkaPort, store: ArtifactStore, deps: HandlerDe
     ...(segments === undefined ? {} : { segments }),
     bytesRead: result.scan.bytes,
     records: result.scan.records,
-    groupsToRecover,
-    affectedGroups: all,
-    topics,
+    // Counts only: the lists are in `detail` and under `groupResults`.
+    groupCount: groupsToRecover.length,
+    affectedGroupCount: all.length,
+    topicCount: topics.length,
     // Always by reference: the Map gathers every shard's output into one state.
     detail: { artifact: await putJson(store, artifactKey(request.executionArn, `blast-radius/partition-${shard.partition}.json`), result) },
     groupResults,

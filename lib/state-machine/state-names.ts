@@ -11,7 +11,6 @@ export const STATE = {
   shardScanned: 'ShardScanned',
   mergeSegments: 'MergeSegments',
   readOffsets: 'ReadOffsets',
-  readShardGroups: 'ReadShardGroups',
   readGroupOffsets: 'ReadGroupOffsets',
   hasPlannedGroups: 'AnythingToApprove',
   planTarget: 'PlanTarget',
