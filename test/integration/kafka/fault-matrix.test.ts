@@ -257,7 +257,7 @@ describe('the fault matrix through the workflow handlers (BlastRadius, ReadOffse
     const ledgerLeader = (await port.metadata(['ledger'])).topics[0]!.partitions.find((p) => p.partition === 1)!.leader;
     // The shard's one pass stores the group's offsets and subscription; ReadOffsets reads them from S3.
     const scanned = await blastRadius(h.deps)({ request: req, shard: { partition: shard, brokerId: -1, groups: [group] } });
-    expect(scanned).toMatchObject({ status: 'DONE', groupsToRecover: [group] });
+    expect(scanned).toMatchObject({ status: 'DONE', groupCount: 1 });
     const read = await readOffsets(h.deps)({ request: req, groupId: group, partition: shard });
     await cluster.faults.stopBroker(ledgerLeader);
     let plan: RecoveryPlan;

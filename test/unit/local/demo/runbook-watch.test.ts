@@ -11,18 +11,24 @@ describe('RunbookWatch', () => {
         state: 'SeedOffsets',
         handler: 'seed-offsets',
         input: {},
-        output: { groups: [{ targetGroup: 'orders-recovered-1', status: 'SEEDED', committed: 6, errors: [] }] },
+        output: { fullResult: { bucket: 'artifacts', key: 'seed-result.json' } },
       },
       {
         state: 'Verify',
         handler: 'verify',
         input: {},
-        output: { groups: [{ targetGroup: 'orders-recovered-1', ok: true, matched: 6, mismatches: [] }] },
+        output: { fullResult: { bucket: 'artifacts', key: 'verify-result.json' } },
       },
     ];
     const execution = { states: ['SeedOffsets', 'Verify', 'Report'], invocations } as unknown as LocalExecution;
+    // The step outputs carry counts; the per-group results are the documents they point at.
+    const stored: Record<string, unknown> = {
+      'artifacts/seed-result.json': { planSha256: 'a'.repeat(64), ok: true, groups: [{ targetGroup: 'orders-recovered-1', status: 'SEEDED', committed: 6, errors: [] }] },
+      'artifacts/verify-result.json': { ok: true, groups: [{ targetGroup: 'orders-recovered-1', ok: true, matched: 6, mismatches: [] }] },
+    };
+    const aws = { s3: { readText: (bucket: string, key: string) => JSON.stringify(stored[`${bucket}/${key}`]) } } as unknown as AwsStandins;
     const events: DemoEvent[] = [];
-    new RunbookWatch(execution, {} as AwsStandins, (event) => events.push(event)).flush();
+    new RunbookWatch(execution, aws, (event) => events.push(event)).flush();
 
     const story = events.map((e) => (e.type === 'runbook-state' ? `state ${e.state}` : e.type));
     expect(story).toEqual(['state SeedOffsets', 'seeded', 'state Verify', 'verified', 'state Report']);
