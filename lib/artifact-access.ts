@@ -11,7 +11,7 @@ import type { HandlerName } from './recovery-functions.ts';
 export interface ArtifactAccess {
   read: readonly string[];
   write: readonly string[];
-  /** Only the approval endpoint deletes: its single-use marker, when the decision did not reach Step Functions. */
+  /** Only the approval endpoint deletes: its single-use marker or approval slot, when the decision did not reach Step Functions. */
   delete: readonly string[];
 }
 
@@ -22,10 +22,11 @@ export const ARTIFACT_ACCESS: Record<HandlerName, ArtifactAccess> = {
   'read-offsets': { read: ['shards/*'], write: ['read-offsets/*'], delete: [] },
   'plan-target': { read: ['read-offsets/*'], write: ['plan.json'], delete: [] },
   'request-approval': { read: ['plan.json'], write: ['approval-request.json'], delete: [] },
+  // approvals/<approval id>/<n>.json: the IAM approvals so far, one per slot (two when two are required).
   'approval-endpoint': {
-    read: ['approval-request.json', 'plan.json', 'approval-consumed/*'],
-    write: ['approval-consumed/*', 'approval-decision-*'],
-    delete: ['approval-consumed/*'],
+    read: ['approval-request.json', 'plan.json', 'approval-consumed/*', 'approvals/*'],
+    write: ['approval-consumed/*', 'approval-decision-*', 'approvals/*'],
+    delete: ['approval-consumed/*', 'approvals/*'],
   },
   'seed-offsets': { read: ['plan.json', 'approval.json'], write: ['approval.json', 'seed-result.json'], delete: [] },
   verify: { read: ['plan.json'], write: ['verify-result.json'], delete: [] },

@@ -1,4 +1,5 @@
 import { RecoveryError } from '../lambdas/core/errors.ts';
+import { APPROVAL_MODES, type ApprovalMode } from '../lambdas/core/workflow/approval-quorum.ts';
 import { parseClusterArn, type MskClusterArnParts } from './msk-arns.ts';
 
 export type KafkaAuthMode = 'iam' | 'scram' | 'tls';
@@ -54,6 +55,16 @@ export interface RecoveryConfig {
    * smaller than this is one segment.
    */
   segmentBytes: number;
+  /**
+   * Who may decide a plan: `link` (the signed link in the mail), `iam` (only SigV4-signed
+   * `coordinator-recovery approve|reject` calls to the AWS_IAM function URL; the link shows the
+   * plan) or `both`.
+   */
+  approvalMode: ApprovalMode;
+  /** Distinct IAM principals that must approve (1 or 2); 2 needs approvalMode iam or both. */
+  approvalsRequired: 1 | 2;
+  /** Reserved concurrency of the approval endpoint, so a flood cannot starve the recovery functions. */
+  approvalEndpointConcurrency: number;
 }
 
 export interface ResolvedRecoveryConfig {
@@ -84,6 +95,9 @@ export const EXAMPLE_CONFIG: RecoveryConfig = {
   dataTopicPattern: '*',
   canaryRate: 1,
   segmentBytes: 256 * 1024 * 1024,
+  approvalMode: 'link',
+  approvalsRequired: 1,
+  approvalEndpointConcurrency: 5,
 };
 
 /** Keys that have a sensible default, as opposed to an example that must be replaced. */
@@ -99,6 +113,9 @@ const DEFAULTED_KEYS = new Set<keyof RecoveryConfig>([
   'availabilityZones',
   'canaryRate',
   'segmentBytes',
+  'approvalMode',
+  'approvalsRequired',
+  'approvalEndpointConcurrency',
 ]);
 
 /** CloudWatch Logs accepts only these retention periods. */
@@ -167,7 +184,14 @@ function validate(raw: Record<keyof RecoveryConfig, unknown>): RecoveryConfig {
     dataTopicPattern: requiredString(raw.dataTopicPattern, 'dataTopicPattern', /^[A-Za-z0-9._*-]{1,249}$/, 'give a topic name or a pattern ending in *'),
     canaryRate: integer(raw.canaryRate, 'canaryRate', 1, 60),
     segmentBytes: integer(raw.segmentBytes, 'segmentBytes', 1024, 1024 ** 4),
+    approvalMode: oneOf(raw.approvalMode, 'approvalMode', APPROVAL_MODES),
+    approvalsRequired: integer(raw.approvalsRequired, 'approvalsRequired', 1, 2) as 1 | 2,
+    approvalEndpointConcurrency: integer(raw.approvalEndpointConcurrency, 'approvalEndpointConcurrency', 1, 100),
   };
+  if (config.approvalsRequired === 2 && config.approvalMode === 'link') {
+    // A typed name on a link proves nothing, so two links could be one person twice.
+    throw configError('approvalsRequired', 'is 2 but approvalMode is link', 'set recovery:approvalMode=iam (or both): only IAM approvals count as distinct approvers');
+  }
   if (scramSecretArn !== undefined) config.scramSecretArn = scramSecretArn;
   const kmsKey = optionalString(raw.scramSecretKmsKeyArn, 'scramSecretKmsKeyArn', /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'give the key ARN (not an alias) that encrypts the SCRAM secret');
   if (authMode === 'scram' && kmsKey === undefined) {

@@ -65,6 +65,8 @@ export interface RecoveryFunctionsProps {
   /** Variables for single functions, merged over `environment`. */
   functionEnvironment?: Partial<Record<HandlerName, Record<string, string>>>;
   logRetention?: logs.RetentionDays;
+  /** Reserved concurrency per function (caps it and keeps that much for it); default none. */
+  reservedConcurrency?: Partial<Record<HandlerName, number>>;
   /** Per-function overrides of timeout and memory. */
   sizing?: Partial<Record<HandlerName, Partial<Pick<HandlerSizing, 'timeout' | 'memorySize'>>>>;
   /** default: lambdas/handlers of this repository. */
@@ -146,6 +148,7 @@ export class RecoveryFunctions extends Construct {
         role,
         logGroup,
         tracing: lambda.Tracing.ACTIVE,
+        ...(props.reservedConcurrency?.[name] !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency[name] } : {}),
         projectRoot,
         depsLockFilePath: `${projectRoot}${projectRoot.endsWith('/') ? '' : '/'}package-lock.json`,
         environment: {

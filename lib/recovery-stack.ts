@@ -83,6 +83,9 @@ export class RecoveryStack extends Stack {
       ...(handlersDir ? { handlersDir } : {}),
       environment: { [ENV.CLUSTER_ARN]: config.clusterArn },
       functionEnvironment: this.kafkaEnvironment(config),
+      // The public endpoint is the one thing anyone can call; capped, a flood cannot use up the
+      // account's concurrency and starve the recovery functions.
+      reservedConcurrency: { 'approval-endpoint': config.approvalEndpointConcurrency },
     });
     const fns = this.functions.functions;
 
@@ -90,6 +93,7 @@ export class RecoveryStack extends Stack {
       encryptionKey: this.key,
       approverEmail: config.approverEmail,
       endpointFunction: fns['approval-endpoint'],
+      approvalMode: config.approvalMode,
     });
 
     const bucketName = this.artifacts.bucket.bucketName;
@@ -105,7 +109,12 @@ export class RecoveryStack extends Stack {
       fns[name].addEnvironment(ENV.STATE_MACHINE_ARN, stateMachineArn);
       fns[name].addEnvironment(ENV.APPROVAL_SIGNING_SECRET_ARN, this.approval.signingKey.secretArn);
     }
+    for (const name of ['request-approval', 'approval-endpoint'] as const) {
+      fns[name].addEnvironment(ENV.APPROVAL_MODE, config.approvalMode);
+      fns[name].addEnvironment(ENV.APPROVALS_REQUIRED, String(config.approvalsRequired));
+    }
     fns['request-approval'].addEnvironment(ENV.APPROVAL_ENDPOINT_URL, this.approval.endpointUrl.url);
+    if (this.approval.iamEndpointUrl) fns['request-approval'].addEnvironment(ENV.APPROVAL_IAM_ENDPOINT_URL, this.approval.iamEndpointUrl.url);
     fns['request-approval'].addEnvironment(ENV.APPROVAL_LINK_TTL_SECONDS, String(approvalTimeout.toSeconds()));
     fns.diagnose.addEnvironment(ENV.DEFAULT_LOOKBACK_MINUTES, String(config.lookbackMinutes));
     fns.diagnose.addEnvironment(ENV.BROKER_LOG_GROUP, config.brokerLogGroupName);

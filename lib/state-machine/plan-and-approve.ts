@@ -4,7 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { NOT_APPROVED_ERRORS, type FailurePath } from './failure-path.ts';
-import { LAMBDA_TRANSIENT_ERRORS, lambdaStep } from './lambda-step.ts';
+import { LAMBDA_TRANSIENT_ERRORS, STEP_TRANSIENT_ERRORS, lambdaStep } from './lambda-step.ts';
 import { STATE } from './state-names.ts';
 
 export interface PlanAndApprovePhaseProps {
@@ -79,6 +79,17 @@ export function planAndApprovePhase(scope: Construct, props: PlanAndApprovePhase
     interval: Duration.seconds(2),
     maxAttempts: 4,
     backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  // RequestApproval's own transient failures (SNS throttling past the SDK's retries, a 5xx)
+  // must not end a run that may have scanned for an hour. A retry stores a new approval request
+  // (new approval id and task token), so links of the failed attempt read as replaced.
+  awaitApproval.addRetry({
+    errors: STEP_TRANSIENT_ERRORS,
+    interval: Duration.seconds(5),
+    maxAttempts: 4,
+    backoffRate: 2,
+    maxDelay: Duration.seconds(60),
     jitterStrategy: sfn.JitterType.FULL,
   });
   props.failure.catch(awaitApproval, STATE.awaitApproval, { errors: NOT_APPROVED_ERRORS, markerName: `${STATE.awaitApproval}NotApproved` });

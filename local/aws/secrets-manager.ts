@@ -13,6 +13,8 @@ interface Secret {
   value: string;
   versionId: string;
   createdAt: Date;
+  /** The value before the last put (stage AWSPREVIOUS), as put-secret-value leaves it. */
+  previous?: { value: string; versionId: string };
 }
 
 /** The ARN Secrets Manager gives a secret: its name plus a dash and six random characters. */
@@ -31,20 +33,20 @@ export class SecretsManagerStandin {
       operations: {
         GetSecretValue: (input) => {
           const id = requiredString(input, 'SecretId', 'InvalidParameterException');
-          const stage = input['VersionStage'];
-          if (input['VersionId'] !== undefined || (stage !== undefined && stage !== 'AWSCURRENT' && stage !== 'AWSPREVIOUS')) {
-            throw new ServiceError('InvalidRequestException', 400, 'the stand-in keeps only the AWSCURRENT version');
+          const stage = input['VersionStage'] ?? 'AWSCURRENT';
+          if (input['VersionId'] !== undefined || (stage !== 'AWSCURRENT' && stage !== 'AWSPREVIOUS')) {
+            throw new ServiceError('InvalidRequestException', 400, 'the stand-in keeps only the AWSCURRENT and AWSPREVIOUS versions');
           }
           const secret = this.secrets.get(id) ?? [...this.secrets.values()].find((s) => s.name === id);
           if (!secret) throw new ServiceError('ResourceNotFoundException', 400, "Secrets Manager can't find the specified secret.");
-          // Secrets here are never rotated: as on AWS, no version carries AWSPREVIOUS yet.
-          if (stage === 'AWSPREVIOUS') throw new ServiceError('ResourceNotFoundException', 400, "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS");
+          const version = stage === 'AWSCURRENT' ? { value: secret.value, versionId: secret.versionId } : secret.previous;
+          if (!version) throw new ServiceError('ResourceNotFoundException', 400, "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS");
           return {
             ARN: secret.arn,
             Name: secret.name,
-            SecretString: secret.value,
-            VersionId: secret.versionId,
-            VersionStages: ['AWSCURRENT'],
+            SecretString: version.value,
+            VersionId: version.versionId,
+            VersionStages: [stage],
             // awsJson timestamps are epoch seconds.
             CreatedDate: secret.createdAt.getTime() / 1000,
           };
@@ -53,10 +55,22 @@ export class SecretsManagerStandin {
     });
   }
 
-  /** Stores (or replaces) a secret under its ARN; its name is the ARN's resource part without the suffix. */
+  /**
+   * Stores a secret under its ARN (its name is the ARN's resource part without the suffix), or
+   * puts a new value into an existing one: the old value becomes AWSPREVIOUS, as with
+   * put-secret-value.
+   */
   put(arn: string, value: string): void {
     const match = /:secret:(.+?)(?:-[A-Za-z0-9]{6})?$/.exec(arn);
     if (!match) throw new Error(`not a Secrets Manager secret ARN: ${arn}`);
-    this.secrets.set(arn, { arn, name: match[1]!, value, versionId: randomUUID(), createdAt: new Date() });
+    const existing = this.secrets.get(arn);
+    this.secrets.set(arn, {
+      arn,
+      name: match[1]!,
+      value,
+      versionId: randomUUID(),
+      createdAt: existing?.createdAt ?? new Date(),
+      ...(existing ? { previous: { value: existing.value, versionId: existing.versionId } } : {}),
+    });
   }
 }

@@ -24,10 +24,18 @@ export class SnsStandin {
   readonly messages: PublishedMessage[] = [];
   private readonly topics: Set<string>;
   private readonly listeners = new Set<(message: PublishedMessage) => void>();
+  private throttleNext = 0;
+  /** Publish calls answered, throttled ones included. */
+  publishCalls = 0;
 
   constructor(topicArns: string[]) {
     this.topics = new Set(topicArns);
     this.handler = (request) => this.route(request);
+  }
+
+  /** The next `count` Publish calls answer Throttling (400, as SNS does when a rate is exceeded). */
+  injectThrottling(count: number): void {
+    this.throttleNext += count;
   }
 
   createTopic(topicArn: string): void {
@@ -60,6 +68,11 @@ export class SnsStandin {
     const form = new URLSearchParams(request.body.toString('utf8'));
     const action = form.get('Action');
     if (action !== 'Publish') throw new ServiceError('InvalidAction', 400, `The action ${action ?? '(none)'} is not valid for this endpoint (the stand-in implements Publish).`);
+    this.publishCalls += 1;
+    if (this.throttleNext > 0) {
+      this.throttleNext -= 1;
+      throw new ServiceError('Throttling', 400, 'Rate exceeded');
+    }
     const topicArn = form.get('TopicArn') ?? form.get('TargetArn');
     if (!topicArn) throw new ServiceError('InvalidParameter', 400, 'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter');
     if (!this.topics.has(topicArn)) throw new ServiceError('NotFound', 404, 'Topic does not exist');

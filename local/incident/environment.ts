@@ -10,7 +10,7 @@ import { createKafkaPort } from '../../lambdas/kafka/index.ts';
 import { startAwsStandins, type AwsStandins } from '../aws/index.ts';
 import { startLocalCluster, type LocalCluster } from '../kafka/index.ts';
 import type { KafkaRelease } from '../kafka/profiles/release-profiles.ts';
-import { createLocalRunbook, type LocalRunbook } from '../stepfunctions/index.ts';
+import { createLocalRunbook, type LocalRunbook, type TestPrincipal } from '../stepfunctions/index.ts';
 import type { RecoveryConfig } from '../../lib/config.ts';
 import { startRealKafkaStage, type IncidentStage } from './real-kafka-stage.ts';
 
@@ -55,6 +55,8 @@ export interface IncidentEnvironmentOptions {
   kafkaVersion?: KafkaRelease;
   /** Stack configuration over the example (e.g. a targetGroupPattern that lets groups be restored in place). */
   config?: Partial<RecoveryConfig>;
+  /** Who the AWS_IAM approval URL knows (test credentials and the principal ARN each stands for). */
+  approvers?: readonly TestPrincipal[];
   /** Every Lambda's timeout in seconds instead of the synthesized ones (enforced by the runner). */
   lambdaTimeoutSeconds?: number;
 }
@@ -74,6 +76,7 @@ export async function startIncidentEnvironment(options: IncidentEnvironmentOptio
       aws,
       ...(options.config ? { config: options.config } : {}),
       ...(options.lambdaTimeoutSeconds === undefined ? {} : { lambdaTimeoutSeconds: options.lambdaTimeoutSeconds }),
+      ...(options.approvers ? { approvers: options.approvers } : {}),
     });
     stops.push(() => runbook.close());
     const port = createKafkaPort({ brokers: local.bootstrapServers, clientId: 'incident-operator' });

@@ -13,8 +13,10 @@ export interface LocalResources {
   template: CfnTemplate;
   region: string;
   account: string;
-  /** The URL the approval endpoint's function URL stands for. */
+  /** The URL the approval endpoint's function URL (auth NONE) stands for. */
   functionUrl: string;
+  /** The URL its AWS_IAM function URL (approvalMode iam or both) stands for. */
+  iamFunctionUrl?: string;
 }
 
 export class EnvironmentResolver {
@@ -58,8 +60,11 @@ export class EnvironmentResolver {
       }
       case 'AWS::KMS::Key.Arn':
         return `arn:aws:kms:${region}:${account}:key/${randomUUID()}`;
-      case 'AWS::Lambda::Url.FunctionUrl':
-        return this.resources.functionUrl;
+      case 'AWS::Lambda::Url.FunctionUrl': {
+        if (template.Resources[logicalId]?.Properties?.['AuthType'] !== 'AWS_IAM') return this.resources.functionUrl;
+        if (this.resources.iamFunctionUrl === undefined) throw new Error(`${logicalId} is an AWS_IAM function URL and no local one was started`);
+        return this.resources.iamFunctionUrl;
+      }
       default:
         throw new Error(`the local runner cannot stand in for ${logicalId} (${type ?? 'not in the template'}).${attribute}`);
     }

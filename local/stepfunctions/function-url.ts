@@ -2,12 +2,17 @@
  * A Lambda function URL on loopback: each HTTP request becomes the payload-2.0 event a function
  * URL delivers, and the handler's `{statusCode, headers, body}` becomes the HTTP answer. The
  * approval links in the local approval mail point here, so a browser or a test can open and
- * submit them as an approver would.
+ * submit them as an approver would. With `auth: { type: 'AWS_IAM', ... }` it is the AWS_IAM URL:
+ * every request must carry a valid SigV4 signature of a known test principal (else 403, as AWS
+ * answers), and the event names the caller in requestContext.authorizer.iam.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { verifySignedRequest, type IamAuthorizer, type TestPrincipal } from './function-url-iam.ts';
+
+export type FunctionUrlAuth = { type: 'NONE' } | { type: 'AWS_IAM'; region: string; principals: readonly TestPrincipal[] };
 
 export interface FunctionUrlResult {
   statusCode: number;
@@ -24,7 +29,7 @@ export interface RunningFunctionUrl {
 
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml))/;
 
-export async function toFunctionUrlEvent(request: IncomingMessage, body: Buffer): Promise<LambdaFunctionURLEvent> {
+export async function toFunctionUrlEvent(request: IncomingMessage, body: Buffer, caller?: IamAuthorizer): Promise<LambdaFunctionURLEvent> {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
   const headers = Object.fromEntries(
     Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : (value ?? '')]),
@@ -43,7 +48,8 @@ export async function toFunctionUrlEvent(request: IncomingMessage, body: Buffer)
     ...(body.length > 0 ? { body: textual ? body.toString('utf8') : body.toString('base64') } : {}),
     isBase64Encoded: !textual,
     requestContext: {
-      accountId: 'anonymous',
+      accountId: caller ? caller.accountId : 'anonymous',
+      ...(caller ? { authorizer: { iam: caller } } : {}),
       apiId: 'local',
       domainName: headers['host'] ?? '127.0.0.1',
       domainPrefix: 'local',
@@ -63,7 +69,7 @@ export async function toFunctionUrlEvent(request: IncomingMessage, body: Buffer)
   };
 }
 
-export async function startFunctionUrl(handler: (event: LambdaFunctionURLEvent) => Promise<FunctionUrlResult>): Promise<RunningFunctionUrl> {
+export async function startFunctionUrl(handler: (event: LambdaFunctionURLEvent) => Promise<FunctionUrlResult>, auth: FunctionUrlAuth = { type: 'NONE' }): Promise<RunningFunctionUrl> {
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -71,15 +77,26 @@ export async function startFunctionUrl(handler: (event: LambdaFunctionURLEvent) 
     request.on('end', () => {
       void (async () => {
         let result: FunctionUrlResult;
+        const body = Buffer.concat(chunks);
         try {
-          result = await handler(await toFunctionUrlEvent(request, Buffer.concat(chunks)));
+          let caller: IamAuthorizer | undefined;
+          if (auth.type === 'AWS_IAM') {
+            const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : (value ?? '')]));
+            const verified = await verifySignedRequest({ method: request.method ?? 'GET', url: new URL(request.url ?? '/', `http://${headers['host'] ?? '127.0.0.1'}`), headers, body }, auth.principals, auth.region);
+            caller = verified.ok ? verified.identity : undefined;
+          }
+          result =
+            auth.type === 'AWS_IAM' && caller === undefined
+              ? // The function never runs; AWS answers the caller with a bare 403.
+                { statusCode: 403, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Message: 'Forbidden' }) }
+              : await handler(await toFunctionUrlEvent(request, body, caller));
         } catch (error) {
           // What a function URL answers when the function itself throws.
           result = { statusCode: 502, headers: { 'content-type': 'text/plain' }, body: `Internal Server Error: ${error instanceof Error ? error.message : String(error)}` };
         }
-        const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
-        response.writeHead(result.statusCode, { ...result.headers, 'content-length': String(body.length) });
-        response.end(body);
+        const answer = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+        response.writeHead(result.statusCode, { ...result.headers, 'content-length': String(answer.length) });
+        response.end(answer);
       })();
     });
   });

@@ -11,6 +11,7 @@ import type { AwsStandins } from '../aws/index.ts';
 import type { AslDefinition } from './asl.ts';
 import { EnvironmentResolver } from './environment.ts';
 import { startFunctionUrl, type FunctionUrlResult, type RunningFunctionUrl } from './function-url.ts';
+import type { TestPrincipal } from './function-url-iam.ts';
 import { clientsFromEnvironment, invokeLikeLambda, loadHandler, type LocalClients, type LocalFunction } from './lambda-runtime.ts';
 import { s3ObjectStore } from './object-store.ts';
 import { runDefinition, type ExecutionOutcome, type TaskFunction } from './run-definition.ts';
@@ -23,6 +24,7 @@ export { MAP_RUN_ERRORS, type ObjectStore } from './distributed-map.ts';
 export { s3ObjectStore } from './object-store.ts';
 export { clientsFromEnvironment, LambdaTaskError } from './lambda-runtime.ts';
 export { startFunctionUrl } from './function-url.ts';
+export { verifySignedRequest, type TestPrincipal } from './function-url-iam.ts';
 
 export interface LocalRunbookOptions {
   aws: AwsStandins;
@@ -39,6 +41,8 @@ export interface LocalRunbookOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Reuse a synthesis (it takes seconds) across runbooks of the same configuration. */
   synthesized?: SynthesizedRunbook;
+  /** Who the AWS_IAM approval URL knows: test credentials and the principal ARN each stands for. */
+  approvers?: readonly TestPrincipal[];
   /**
    * Every Lambda's timeout in seconds instead of the synthesized one (a rehearsal of long scans
    * with short deadlines): the handlers' `getRemainingTimeInMillis()` counts down from it, and an
@@ -83,6 +87,8 @@ export interface LocalRunbook {
   definition: AslDefinition;
   /** The approval endpoint's function URL (the signed links point here). */
   approvalEndpointUrl: string;
+  /** Its AWS_IAM function URL (coordinator-recovery approve|reject sign requests to it). */
+  approvalIamEndpointUrl: string;
   artifactsBucket: string;
   approvalTopicArn: string;
   /** The environment a function runs with (stand-in endpoints and resources resolved). */
@@ -109,16 +115,22 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
   const stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:${synthesized.stateMachineName}`;
 
   let approvalEndpoint: ((event: never) => Promise<unknown>) | undefined;
-  const functionUrl: RunningFunctionUrl = await startFunctionUrl(async (event) => {
+  const endpoint = async (event: unknown): Promise<FunctionUrlResult> => {
     if (!approvalEndpoint) return { statusCode: 503, body: 'not ready' };
     return (await approvalEndpoint(event as never)) as FunctionUrlResult;
-  });
+  };
+  const functionUrl: RunningFunctionUrl = await startFunctionUrl(endpoint);
+  // Both URLs invoke the same function, as the stack's two URLs (function and alias iam) do.
+  const iamFunctionUrl: RunningFunctionUrl = await startFunctionUrl(endpoint, { type: 'AWS_IAM', region, principals: options.approvers ?? [] });
+  const closeUrls = async (): Promise<void> => {
+    await Promise.all([functionUrl.close(), iamFunctionUrl.close()]);
+  };
 
   const clients: LocalClients[] = [];
   // What the state machine's role reaches for Distributed Maps' ItemReader and ResultWriter.
   const objects = s3ObjectStore(aws.clientConfig('s3'));
   try {
-    const resolver = new EnvironmentResolver({ aws, template: synthesized.template, region, account, functionUrl: functionUrl.url });
+    const resolver = new EnvironmentResolver({ aws, template: synthesized.template, region, account, functionUrl: functionUrl.url, iamFunctionUrl: iamFunctionUrl.url });
     const functions = new Map<string, LocalFunction>();
     for (const fn of synthesized.functions.values()) {
       functions.set(fn.logicalId, {
@@ -231,6 +243,7 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
       stateMachineArn,
       definition,
       approvalEndpointUrl: functionUrl.url,
+      approvalIamEndpointUrl: iamFunctionUrl.url,
       artifactsBucket,
       approvalTopicArn,
       environmentOf: (handler) => ({ ...byHandler(handler).environment }),
@@ -244,13 +257,13 @@ export async function createLocalRunbook(options: LocalRunbookOptions): Promise<
       close: async () => {
         for (const c of clients) c.destroy();
         objects.close();
-        await functionUrl.close();
+        await closeUrls();
       },
     };
   } catch (error) {
     for (const c of clients) c.destroy();
     objects.close();
-    await functionUrl.close();
+    await closeUrls();
     throw error;
   }
 }

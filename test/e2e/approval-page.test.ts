@@ -223,4 +223,41 @@ describe('the approval page in chromium', () => {
     }
     expect(aws.sfn.waitingTokens()).toContain('token-browser-expired');
   });
+
+  it('iam mode: the page shows the plan and the signed-CLI commands, with no working button; a forged POST is refused', async () => {
+    Object.assign(env, { APPROVAL_MODE: 'iam', APPROVAL_IAM_ENDPOINT_URL: 'https://abcdefghij.lambda-url.eu-west-1.on.aws/' });
+    try {
+      const asked = await askForApproval('browser-iam');
+      for (const [viewport, name] of [[DESKTOP, 'iam-desktop'], [PHONE, 'iam-phone']] as const) {
+        const { page, problems } = await openPage(viewport);
+        expect((await page.goto(asked.link))!.status()).toBe(200);
+        expect(await page.locator('form').count()).toBe(0);
+        expect(await page.locator('button').count()).toBe(0);
+        const approve = page.locator('#cli-approve');
+        expect(await approve.isVisible()).toBe(true);
+        expect(await approve.textContent()).toBe(`coordinator-recovery approve --execution ${asked.executionArn} --plan-sha256 ${await planSha256Of(asked)} --url https://abcdefghij.lambda-url.eu-west-1.on.aws/`);
+        await expect(page.locator('section.card', { has: page.locator('#cli-approve') }).textContent()).resolves.toContain('this page cannot approve');
+        expect(await fitsWidth(page, viewport.width)).toBe(true);
+        await page.locator('#cli-approve').scrollIntoViewIfNeeded();
+        await shot(page, name, false);
+        expect(problems).toEqual([]);
+        await page.context().close();
+      }
+      // What a hand-made form would send: refused, and nothing reaches Step Functions.
+      const answers = aws.sfn.answers.length;
+      const forged = await fetch(asked.link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&approver=Mallory' });
+      expect(forged.status).toBe(403);
+      expect(aws.sfn.answers.length).toBe(answers);
+      expect(aws.sfn.waitingTokens()).toContain('token-browser-iam');
+    } finally {
+      delete env['APPROVAL_MODE'];
+      delete env['APPROVAL_IAM_ENDPOINT_URL'];
+    }
+  });
 });
+
+async function planSha256Of(asked: Asked): Promise<string> {
+  const name = asked.executionArn.split(':')[7]!;
+  const text = aws.s3.readText(BUCKET, `executions/CoordinatorRecovery-runbook/${name}/approval-request.json`)!;
+  return (JSON.parse(text) as { planSha256: string }).planSha256;
+}

@@ -82,10 +82,22 @@ export function groupOnAnotherShard(prefix: string, avoid: string): string {
   }
 }
 
-/** The signed link and the CLI task token from the approval mail. */
-export function approvalMailParts(mail: PublishedMessage): { link: string; taskToken: string } {
+/** The signed link from the approval mail, and the signed-CLI commands' arguments when the stack offers them. */
+export function approvalMailParts(mail: PublishedMessage): { link: string; approve: string[] | null; reject: string[] | null } {
   const link = /(http:\/\/127\.0\.0\.1:\d+\/\?\S+)/.exec(mail.message)?.[1];
-  const taskToken = /--task-token '([^']+)'/.exec(mail.message)?.[1];
-  if (!link || !taskToken) throw new Error(`the approval mail has no link or task token:\n${mail.message}`);
-  return { link, taskToken };
+  if (!link) throw new Error(`the approval mail has no link:\n${mail.message}`);
+  const args = (verb: 'approve' | 'reject'): string[] | null => {
+    const line = mail.message.split('\n').find((l) => l.trim().startsWith(`coordinator-recovery ${verb} `));
+    // The mail quotes only what needs it (the REASON placeholder); local ARNs and URLs need none.
+    return line === undefined ? null : line.trim().split(' ').slice(2).map((arg) => arg.replace(/^'(.*)'$/, '$1'));
+  };
+  return { link, approve: args('approve'), reject: args('reject') };
+}
+
+/** Where RequestApproval keeps the task token (the encrypted bucket), for an operator with states:SendTaskSuccess. */
+export function storedTaskToken(incident: Incident, executionArn: string, bucket: string): string {
+  const name = executionArn.split(':');
+  const text = incident.aws.s3.readText(bucket, `executions/${name[6]}/${name[7]}/approval-request.json`);
+  if (text === undefined) throw new Error(`no approval-request.json for ${executionArn}`);
+  return (JSON.parse(text) as { taskToken: string }).taskToken;
 }

@@ -13,7 +13,7 @@ import type { BlastRadiusOutput, DiagnoseOutput, PlanTargetOutput, RecoveryPlan,
 import { suggestedName } from '../../lambdas/core/workflow/planning.ts';
 import { STATE } from '../../lib/recovery-state-machine.ts';
 import type { LocalExecution, LocalRunbook } from '../../local/stepfunctions/index.ts';
-import { approvalMailParts, committedOffsets, groupOnAnotherShard, OFFSETS_PARTITIONS, produce, startConsumer, startIncident, waitFor, type Incident } from './incident.ts';
+import { approvalMailParts, committedOffsets, groupOnAnotherShard, OFFSETS_PARTITIONS, produce, startConsumer, startIncident, storedTaskToken, waitFor, type Incident } from './incident.ts';
 
 const GROUP = 'billing';
 const EARLY = Array.from({ length: 30 }, (_, i) => `early-${i}`);
@@ -55,7 +55,7 @@ function invocationOutput<T>(execution: LocalExecution, state: string): T {
 }
 
 async function approvalMail(execution: LocalExecution) {
-  return incident.aws.sns.waitForMessage((m) => m.message.includes(execution.taskToken), { timeoutMs: 45_000 });
+  return incident.aws.sns.waitForMessage((m) => m.message.includes(`Execution: ${execution.executionArn}\n`), { timeoutMs: 45_000 });
 }
 
 async function plannedTarget(execution: LocalExecution): Promise<string> {
@@ -79,11 +79,13 @@ async function expectResumesWhereBillingStopped(groupId: string): Promise<void> 
 }
 
 describe('the coordinator recovery runbook, run locally end to end', () => {
-  it('ends with nothing written when the approver rejects with the CLI command from the mail', async () => {
+  it('ends with nothing written when an operator rejects with the task token kept in the bucket', async () => {
     const execution = runbook.start({ groups: [GROUP], comment: 'INC-1 rehearsal' }, { name: 'rejected-run' });
     const mail = await approvalMail(execution);
     expect(mail.topicArn).toBe(runbook.approvalTopicArn);
-    const { taskToken } = approvalMailParts(mail);
+    // The token never travels by mail; it lives where RequestApproval stored it.
+    expect(mail.message).not.toContain(execution.taskToken);
+    const taskToken = storedTaskToken(incident, execution.executionArn, runbook.artifactsBucket);
     expect(taskToken).toBe(execution.taskToken);
 
     // What `aws stepfunctions send-task-failure` sends.
@@ -182,17 +184,17 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect(execution.states).toContain(STATE.nothingToRecover);
   }, 60_000);
 
-  it('the CLI approval printed in the mail works too, into a fresh target', async () => {
+  it('an operator\'s send-task-success with the stored token and the README\'s output works too, into a fresh target', async () => {
     const execution = runbook.start({ groups: [GROUP] }, { name: 'cli-approved-run' });
     const mail = await approvalMail(execution);
     const target = await plannedTarget(execution);
     // The suggestion skips groups that already hold offsets (the earlier run's target).
     expect(Object.values(await committedOffsets(incident.kafka, target)).every((offset) => offset === '-1')).toBe(true);
-    const command = /aws stepfunctions send-task-success .*--task-output '([^']+)'/.exec(mail.message);
-    expect(command, mail.message).not.toBeNull();
-    const taskOutput = command![1]!.replace('YOUR-NAME', 'carol');
+    const planSha256 = /sha256 ([0-9a-f]{64})/.exec(mail.message)?.[1];
+    expect(planSha256, mail.message).toBeDefined();
+    const taskOutput = JSON.stringify({ approved: true, planSha256, approvedBy: 'carol', channel: 'cli' });
     const sfn = new SFNClient(incident.aws.clientConfig('sfn'));
-    await sfn.send(new SendTaskSuccessCommand({ taskToken: approvalMailParts(mail).taskToken, output: taskOutput }));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: storedTaskToken(incident, execution.executionArn, runbook.artifactsBucket), output: taskOutput }));
     sfn.destroy();
     const outcome = await execution.done;
     expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');

@@ -1,6 +1,7 @@
 /** Every CLI command, in the order --help lists them. A new command is one file plus one line here. */
 import type { Command } from '../command.ts';
 import { coordinatorCommand } from './coordinator.ts';
+import { approveCommand, rejectCommand } from './decide.ts';
 import { decodeCommand } from './decode.ts';
 import { diagnoseCommand } from './diagnose.ts';
 import { exportCommand } from './export.ts';
@@ -25,5 +26,7 @@ export const COMMANDS: readonly Command[] = [
   seedCommand,
   verifyCommand,
   playbookCommand,
+  approveCommand,
+  rejectCommand,
   decodeCommand,
 ];

@@ -89,6 +89,13 @@ describe('README "Approve or reject"', () => {
     expect(approve).toContain(`(\`${STATE.notApproved}\`)`);
     expect(approve).toContain(`(\`${STATE.failed}\`)`);
   });
+
+  it('documents the signed CLI with the flags it takes and the approvers\' policy the stack creates', () => {
+    expect(approve).toMatch(/coordinator-recovery approve --execution arn:aws:states:\S+ \\\n\s+--plan-sha256 \S+ --url https:\/\/\S+\.lambda-url\.[a-z0-9-]+\.on\.aws\//);
+    expect(approve).toMatch(/coordinator-recovery reject +--execution .* --reason /);
+    for (const action of ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction', 'lambda:InvokedViaFunctionUrl', 'lambda:FunctionUrlAuthType']) expect(approve).toContain(action);
+    for (const key of ['recovery:approvalMode', 'recovery:approvalsRequired', 'recovery:approvalEndpointConcurrency']) expect(approve).toContain(key);
+  });
 });
 
 describe('README "What the report says"', () => {

@@ -120,6 +120,15 @@ describe('Lambda functions', () => {
     const [, url] = urls[0]!;
     expect(url['AuthType']).toBe('NONE');
     expect(url['TargetFunctionArn']).toEqual({ 'Fn::GetAtt': [functionsByStep().get('approval-endpoint')!.id, 'Arn'] });
+    // approvalMode link (the default): no IAM URL, no alias, no approvers' policy.
+    expect(resourcesOfType(synth.json, 'AWS::Lambda::Alias')).toEqual([]);
+    expect(resourcesOfType(synth.json, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.includes('ApproversPolicy'))).toEqual([]);
+  });
+
+  it('caps the public approval endpoint with reserved concurrency and no other function', () => {
+    const capped = [...functionsByStep()].filter(([, { props }]) => props['ReservedConcurrentExecutions'] !== undefined);
+    expect(capped.map(([step, { props }]) => [step, props['ReservedConcurrentExecutions']])).toEqual([['approval-endpoint', EXAMPLE_CONFIG.approvalEndpointConcurrency]]);
+    expect(EXAMPLE_CONFIG.approvalEndpointConcurrency).toBe(5);
   });
 });
 
@@ -269,11 +278,14 @@ describe('IAM', () => {
     expect(s3Grants('request-approval')).toEqual(['Get plan.json', 'Put approval-request.json']);
     expect(s3Grants('approval-endpoint')).toEqual([
       'Delete approval-consumed/*',
+      'Delete approvals/*',
       'Get approval-consumed/*',
       'Get approval-request.json',
+      'Get approvals/*',
       'Get plan.json',
       'Put approval-consumed/*',
       'Put approval-decision-*',
+      'Put approvals/*',
     ]);
     expect(s3Grants('seed-offsets')).toEqual(['Get approval.json', 'Get plan.json', 'Put approval.json', 'Put seed-result.json']);
     expect(s3Grants('verify')).toEqual(['Get plan.json', 'Put verify-result.json']);

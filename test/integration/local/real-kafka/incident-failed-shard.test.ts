@@ -194,7 +194,7 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
         };
         const target = Array.from({ length: 50 }, (_, i) => `${GROUP}-recovered-sfn-${i}`).find(healthy)!;
         const execution = runbook.start({ groups: [GROUP], targetNames: { [GROUP]: target }, comment: 'real brokers' }, { name: 'real-brokers' });
-        const mail = await aws.sns.waitForMessage((m) => m.message.includes(execution.taskToken), { timeoutMs: 120_000 });
+        const mail = await aws.sns.waitForMessage((m) => m.message.includes(`Execution: ${execution.executionArn}\n`), { timeoutMs: 120_000 });
         expect((await port.fetchCommittedOffsets(target, [TOPIC])).filter((e) => e.offset >= 0n)).toEqual([]);
         const { link } = approvalMailParts(mail);
         const decision = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&approver=oracle&comment=real' });
