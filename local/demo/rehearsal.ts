@@ -12,6 +12,7 @@ import { partitionForGroup } from '../../lambdas/core/hash.ts';
 import type { KafkaPort } from '../../lambdas/core/ports.ts';
 import type { PlanTargetOutput, RecoveryReport, ReportOutput } from '../../lambdas/core/workflow/documents.ts';
 import { OFFSETS_PARTITIONS, startIncidentEnvironment, type IncidentEnvironment } from '../incident/environment.ts';
+import { ApiKey } from '../kafka/protocol/api-keys.ts';
 import type { LocalExecution } from '../stepfunctions/index.ts';
 import type { ApprovalAnswer, DemoEvent, DemoReporter, RehearsalResult } from './events.ts';
 import type { DemoOptions, RehearsalScale } from './options.ts';
@@ -30,6 +31,12 @@ const MISMATCHES_SHOWN = 10;
 export interface RunRehearsalOptions extends DemoOptions {
   rehearsal: RehearsalScale;
   signal?: AbortSignal;
+  /**
+   * The failed shard's leader answers every Fetch this much later, as a broker in trouble may.
+   * Longer than a scan's share of --lambda-timeout (half of it), it lets each invocation read one
+   * 8 MiB Fetch of the shard, so a shard of more than one continues however fast the machine is.
+   */
+  shardFetchDelayMs?: number;
 }
 
 export async function runRehearsal(options: RunRehearsalOptions, reporter: DemoReporter): Promise<RehearsalResult> {
@@ -75,6 +82,7 @@ async function rehearse(env: IncidentEnvironment, options: RunRehearsalOptions, 
   throwIfAborted(signal);
 
   await local.faults.failCoordinator(REHEARSAL_SHARD, { group: load.groups[0] });
+  if (options.shardFetchDelayMs !== undefined) local.faults.slowResponses({ brokerId: failedBroker, apiKey: ApiKey.Fetch, delayMs: options.shardFetchDelayMs });
   emit({ type: 'rehearsal-shard-failed', shard: REHEARSAL_SHARD, brokerId: failedBroker, lambdaTimeoutSeconds: options.lambdaTimeoutSeconds });
 
   // No group named: the runbook recovers every group it finds on the failed shard.
