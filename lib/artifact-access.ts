@@ -17,11 +17,13 @@ export interface ArtifactAccess {
 
 export const ARTIFACT_ACCESS: Record<HandlerName, ArtifactAccess> = {
   diagnose: { read: [], write: [], delete: [] },
-  // A shard scan keeps its checkpoint and one result per group under shards/partition-<n>/.
-  'blast-radius': { read: ['shards/*'], write: ['blast-radius/*', 'shards/*'], delete: [] },
-  'read-offsets': { read: ['shards/*'], write: ['read-offsets/*'], delete: [] },
+  // A shard scan keeps its checkpoint under shards/partition-<n>/ and one result per group under groups/partition-<n>/.
+  'blast-radius': { read: ['shards/*'], write: ['blast-radius/*', 'shards/*', 'groups/*'], delete: [] },
+  'read-offsets': { read: ['groups/*'], write: ['read-offsets/*'], delete: [] },
+  // The ReadOffsets Distributed Map's ResultWriter files (manifest, SUCCEEDED_n, FAILED_n) are under read-offsets/.
   'plan-target': { read: ['read-offsets/*'], write: ['plan.json'], delete: [] },
-  'request-approval': { read: ['plan.json'], write: ['approval-request.json'], delete: [] },
+  // The shard scans' stored details feed the approval page's blast radius.
+  'request-approval': { read: ['plan.json', 'blast-radius/*'], write: ['approval-request.json'], delete: [] },
   // approvals/<approval id>/<n>.json: the IAM approvals so far, one per slot (two when two are required).
   'approval-endpoint': {
     read: ['approval-request.json', 'plan.json', 'approval-consumed/*', 'approvals/*'],
@@ -30,7 +32,7 @@ export const ARTIFACT_ACCESS: Record<HandlerName, ArtifactAccess> = {
   },
   'seed-offsets': { read: ['plan.json', 'approval.json'], write: ['approval.json', 'seed-result.json'], delete: [] },
   verify: { read: ['plan.json'], write: ['verify-result.json'], delete: [] },
-  report: { read: ['plan.json'], write: ['result.json'], delete: [] },
+  report: { read: ['plan.json', 'blast-radius/*', 'seed-result.json', 'verify-result.json'], write: ['result.json'], delete: [] },
   'notify-failure': { read: [], write: ['failure.json'], delete: [] },
   'shard-canary': { read: [], write: [], delete: [] },
 };

@@ -7,6 +7,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 import type { RecoveryConfig } from './config.ts';
 import { artifactKeyPatterns, artifactResourcePatterns } from './artifact-access.ts';
+import { readOffsetsResultKeys } from './state-machine/read-offsets.ts';
 import { mskGroupArn, mskTopicArn, type MskClusterArnParts } from './msk-arns.ts';
 import { DEFAULT_SIZING, HANDLER_NAMES, type HandlerName } from './recovery-functions.ts';
 import { KAFKA_ACCESS } from './recovery-permissions.ts';
@@ -87,6 +88,10 @@ export function acknowledgeFindings(subjects: NagSubjects): void {
     'Redriving a map run restarts its own child executions (label ShardSegments) of this state machine only.');
   ack(subjects.stateMachineRole, 'AwsSolutions-IAM5[Resource::*]',
     'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permissions.');
+  ack(subjects.stateMachineRole, `AwsSolutions-IAM5[Resource::<${logicalId(stack, subjects.artifactsBucket)}.Arn>/${readOffsetsResultKeys(subjects.stateMachineName)}]`,
+    'The ReadOffsets Distributed Map writes its result files under the run\'s own prefix, whose execution name is known only at run time; the pattern names this state machine and the read-offsets/map-run folder only.');
+  ack(mapRunPolicy, `AwsSolutions-IAM5[Resource::${executions}/*:*]`,
+    'Redriving the ReadOffsets map run (no label) restarts its own child executions of this state machine only.');
   ack(subjects.starterRole, 'AwsSolutions-IAM5[Resource::*]',
     'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permissions.');
 

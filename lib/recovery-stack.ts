@@ -52,7 +52,7 @@ export class RecoveryStack extends Stack {
     this.settings = settings;
     // S3 log delivery through a bucket policy instead of the legacy LogDeliveryWrite ACL.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-    // The shard segments' Distributed Map writes its results with ResultWriterV2 (a JSONPath prefix per run).
+    // Distributed Maps (shard segments, ReadOffsets) write their results with ResultWriterV2 (a JSONPath prefix per run).
     this.node.setContext('@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2', true);
     if (settings.exampleKeys.length > 0) {
       Annotations.of(this).addWarningV2(
@@ -125,6 +125,7 @@ export class RecoveryStack extends Stack {
 
     this.runbook = new RecoveryStateMachine(this, 'Runbook', {
       stateMachineName,
+      artifactsBucket: this.artifacts.bucket,
       approvalTimeout,
       ...(approvalHeartbeat ? { approvalHeartbeat } : {}),
       logRetention,
@@ -142,6 +143,8 @@ export class RecoveryStack extends Stack {
       },
     });
 
+    // The ReadOffsets Distributed Map writes its result files into the SSE-KMS bucket and its reader lists it.
+    this.key.grant(this.runbook.stateMachine.role, 'kms:GenerateDataKey', 'kms:Decrypt');
     // No run ends silently: failures the runbook cannot catch still reach the topic.
     new RunEndNotice(this, 'RunEndNotice', { stateMachine: this.runbook.stateMachine, topic: this.approval.topic });
     this.canary = new ShardCanary(this, 'ShardCanary', {

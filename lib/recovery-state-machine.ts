@@ -1,5 +1,6 @@
 import { ArnFormat, RemovalPolicy, Stack, type Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -30,6 +31,8 @@ export interface RecoveryStepFunctions {
 
 export interface RecoveryStateMachineProps {
   functions: RecoveryStepFunctions;
+  /** The Distributed Maps read their items from it and write their results to it. */
+  artifactsBucket: s3.IBucket;
   /** Must be known at synth time: the approval Lambdas name this machine in their policies. */
   stateMachineName: string;
   /** How long the plan waits for a decision; default 24 hours. */
@@ -51,8 +54,8 @@ export interface RecoveryStateMachineProps {
  * The runbook: Diagnose -> BlastRadius (Map over failed shards) -> ReadOffsets (Map over groups)
  * -> PlanTarget -> AwaitApproval -> SeedOffsets -> Verify -> Report. Nothing before SeedOffsets
  * writes to Kafka; every failure, rejection and timeout is published by NotifyFailure before
- * the run ends. Large documents travel as S3 references produced by the handlers; the state
- * carries only the request, the diagnosis, the shard summaries and references.
+ * the run ends. The state carries counts, ids and S3 keys only: every per-group list (the
+ * groups, their offsets, the plan, the seed and verify results) is in the artifacts bucket.
  */
 export class RecoveryStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -82,7 +85,7 @@ export class RecoveryStateMachine extends Construct {
       concurrency: props.shardConcurrency,
       segmentConcurrency: props.segmentConcurrency,
     });
-    const readOffsets = readOffsetsPhase(this, { readOffsets: fns.readOffsets, failure, concurrency: props.groupConcurrency });
+    const readOffsets = readOffsetsPhase(this, { readOffsets: fns.readOffsets, artifactsBucket: props.artifactsBucket, stateMachineName: props.stateMachineName, failure, concurrency: props.groupConcurrency });
     const planAndApprove = planAndApprovePhase(this, {
       planTarget: fns.planTarget,
       requestApproval: fns.requestApproval,
@@ -100,7 +103,7 @@ export class RecoveryStateMachine extends Construct {
     );
     blastRadius.next(readOffsets).next(planAndApprove.plan).next(
       new sfn.Choice(this, STATE.hasPlannedGroups)
-        .when(sfn.Condition.isPresent('$.plan.summary.groups[0]'), planAndApprove.approval)
+        .when(sfn.Condition.numberGreaterThan('$.plan.summary.groups', 0), planAndApprove.approval)
         .otherwise(report.nothingToApprove),
     );
     planAndApprove.approval.next(seedAndVerify).next(report.report);

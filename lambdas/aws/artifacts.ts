@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import { RecoveryError } from '../core/errors.ts';
-import type { ArtifactEnvelope, ArtifactRef, Stored } from '../core/workflow/documents.ts';
+import type { ArtifactEnvelope, ArtifactRef, RunArtifactPrefixes, Stored } from '../core/workflow/documents.ts';
 import { awsError, awsErrorName } from './errors.ts';
 
 /** Offload threshold: below the 256 KiB state limit with room for the rest of the state. */
@@ -36,6 +36,9 @@ export const ARTIFACT_NAMES = {
   approvalRequest: 'approval-request.json',
   approval: 'approval.json',
   result: 'result.json',
+  /** Every group's seed result (SeedOffsets) and verification (Verify): the step outputs carry counts. */
+  seedResult: 'seed-result.json',
+  verifyResult: 'verify-result.json',
   /** Why a run ended without a report: rejected, timed out or failed (written by NotifyFailure). */
   failure: 'failure.json',
 } as const;
@@ -47,6 +50,42 @@ export function artifactKey(executionArn: string, name: string): string {
 /** Prefix of one shard scan's artifacts: its checkpoint and one result per group. */
 export function shardScanPrefix(executionArn: string, partition: number): string {
   return `${executionPrefix(executionArn)}/shards/partition-${partition}/`;
+}
+
+/**
+ * Where every shard scan of a run stores its groups' recovered offsets, and nothing else: the
+ * ReadOffsets Distributed Map lists this prefix for its items, one object per group.
+ */
+export function groupResultsRoot(executionArn: string): string {
+  return `${executionPrefix(executionArn)}/groups/`;
+}
+
+/** Where the ReadOffsets Distributed Map's ResultWriter puts its manifest and result files. */
+export function readOffsetsResultsPrefix(executionArn: string): string {
+  return `${executionPrefix(executionArn)}/read-offsets/map-run`;
+}
+
+/** The run's prefixes the Map states use, for DiagnoseOutput.artifactPrefixes. */
+export function runArtifactPrefixes(executionArn: string): RunArtifactPrefixes {
+  return { groupResults: groupResultsRoot(executionArn), readOffsetsResults: readOffsetsResultsPrefix(executionArn) };
+}
+
+/** One shard's folder under groupResultsRoot. */
+export function shardGroupResultsPrefix(executionArn: string, partition: number): string {
+  return `${groupResultsRoot(executionArn)}partition-${partition}/`;
+}
+
+/** The shard and group a key under groupResultsRoot stands for; null for any other key. */
+export function parseGroupResultKey(executionArn: string, key: string): { partition: number; groupId: string } | null {
+  const root = groupResultsRoot(executionArn);
+  if (!key.startsWith(root)) return null;
+  const match = /^partition-(\d+)\/([^/]+)\.json$/.exec(key.slice(root.length));
+  if (!match) return null;
+  try {
+    return { partition: Number(match[1]), groupId: decodeURIComponent(match[2]!) };
+  } catch {
+    return null;
+  }
 }
 
 /** Where a shard scan stores one group's recovered offsets (ReadOffsets reads it back). */

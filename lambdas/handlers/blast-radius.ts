@@ -28,7 +28,7 @@ import type {
 } from '../core/workflow/documents.ts';
 import { blastRadiusPhaseOf, parseBlastRadiusInput, parseMergeSegmentsInput, parsePlanSegmentsInput } from '../core/workflow/step-inputs.ts';
 import { mergedShardFromCheckpoint, mergeShardScans, planShardSegmentsBySize, scanShard, shardCheckpoint, shardFromCheckpoint, shardGroupOffsets, type ShardScan } from '../core/operations/index.ts';
-import { artifactKey, getJson, putJson, shardGroupResultKey, shardScanPrefix, type ArtifactStore } from '../aws/artifacts.ts';
+import { artifactKey, getJson, putJson, shardGroupResultKey, shardGroupResultsPrefix, shardScanPrefix, type ArtifactStore } from '../aws/artifacts.ts';
 import { readMapRunResults } from '../aws/map-run-results.ts';
 import { ENV, optionalEnv } from './env.ts';
 import { artifactStore, defineStep, scanDeadlineAt, withKafka, type HandlerDeps } from './runtime.ts';
@@ -191,8 +191,9 @@ function groupsToStore(shard: FailedShard, scanned: ShardScan): string[] {
   return shard.groups === null ? scanned.groups() : [...shard.groups].sort();
 }
 
+/** Under the run's group-results prefix, which holds nothing else: ReadOffsets lists it for its items. */
 function groupResultsPrefix(request: RecoveryRequest, shard: FailedShard): string {
-  return `${shardScanPrefix(request.executionArn, shard.partition)}groups/`;
+  return shardGroupResultsPrefix(request.executionArn, shard.partition);
 }
 
 /**
@@ -236,9 +237,10 @@ async function summarizeShard(store: ArtifactStore, deps: HandlerDeps, request: 
     ...(segments === undefined ? {} : { segments }),
     bytesRead: result.scan.bytes,
     records: result.scan.records,
-    groupsToRecover,
-    affectedGroups: all,
-    topics,
+    // Counts only: the lists are in `detail` and under `groupResults`.
+    groupCount: groupsToRecover.length,
+    affectedGroupCount: all.length,
+    topicCount: topics.length,
     // Always by reference: the Map gathers every shard's output into one state.
     detail: { artifact: await putJson(store, artifactKey(request.executionArn, `blast-radius/partition-${shard.partition}.json`), result) },
     groupResults,

@@ -3,6 +3,7 @@ import type { DiagnoseOutput } from '../core/workflow/documents.ts';
 import { diagnoseCoordinators } from '../core/workflow/diagnosis.ts';
 import { validateExecutionInput } from '../core/workflow/input.ts';
 import { parseDiagnoseInput } from '../core/workflow/step-inputs.ts';
+import { runArtifactPrefixes } from '../aws/artifacts.ts';
 import { searchBrokerLogs } from '../aws/broker-logs.ts';
 import { describeMskCluster, listBrokerNodes, requireBrokerLogGroup } from '../aws/msk.ts';
 import { ENV, optionalEnv } from './env.ts';
@@ -92,6 +93,8 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       shards: parts.shards,
       groups: parts.groups,
       ...(parts.lostOffsets.length > 0 ? { lostOffsets: parts.lostOffsets } : {}),
+      // Keys only, nothing is stored here: the Map states' ItemReader and ResultWriter take them from the state.
+      artifactPrefixes: runArtifactPrefixes(request.executionArn),
     };
   });
 }

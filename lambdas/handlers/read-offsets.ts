@@ -4,18 +4,30 @@
  * no `__consumer_offsets` data: the shard was read once, by BlastRadius.
  */
 import type { GroupOffsetsResult } from '../core/model.ts';
-import { RecoveryError } from '../core/errors.ts';
+import { invalidInput, RecoveryError } from '../core/errors.ts';
 import type { GroupRecovery, ReadOffsetsOutput } from '../core/workflow/documents.ts';
 import { parseReadOffsetsInput } from '../core/workflow/step-inputs.ts';
 import { checkCompleteness } from '../core/operations/index.ts';
-import { artifactKey, getJsonIfExists, putJson, shardGroupResultKey, shardScanPrefix } from '../aws/artifacts.ts';
+import { artifactKey, getJsonIfExists, groupResultsRoot, parseGroupResultKey, putJson, shardGroupResultKey, shardGroupResultsPrefix } from '../aws/artifacts.ts';
 import { artifactStore, defineStep, withKafka, type HandlerDeps } from './runtime.ts';
 
 export function createHandler(overrides?: Partial<HandlerDeps>) {
   return defineStep<ReadOffsetsOutput>('read-offsets', overrides, async (event, deps) => {
-    const { request, groupId, partition } = parseReadOffsetsInput(event);
+    const input = parseReadOffsetsInput(event);
+    const request = input.request;
+    let groupId: string;
+    let partition: number;
+    if ('groupResultKey' in input) {
+      const named = parseGroupResultKey(request.executionArn, input.groupResultKey);
+      if (!named) {
+        throw invalidInput('groupResultKey', `"${input.groupResultKey}" is not a group result of this execution`, `Pass a key under ${groupResultsRoot(request.executionArn)} as the shard scan stored it`);
+      }
+      ({ groupId, partition } = named);
+    } else {
+      ({ groupId, partition } = input);
+    }
     const store = artifactStore(deps);
-    const location = { bucket: store.bucket, key: shardGroupResultKey(`${shardScanPrefix(request.executionArn, partition)}groups/`, groupId) };
+    const location = { bucket: store.bucket, key: shardGroupResultKey(shardGroupResultsPrefix(request.executionArn, partition), groupId) };
     const stored = await getJsonIfExists<GroupOffsetsResult>(store.s3, location);
     if (!stored) {
       throw new RecoveryError('NOT_FOUND', `No scan result for group "${groupId}" at s3://${location.bucket}/${location.key}`, {

@@ -6,12 +6,14 @@
  * approval endpoint answers the task or the timeout ends it.
  */
 import { randomUUID } from 'node:crypto';
-import type { RecoveryPlan, RequestApprovalOutput } from '../core/workflow/documents.ts';
+import type { AffectedGroupsResult } from '../core/model.ts';
+import type { BlastRadiusOutput, RecoveryPlan, RequestApprovalOutput } from '../core/workflow/documents.ts';
+import type { ApprovalIncident } from '../core/workflow/approval-incident.ts';
 import { approvalUrl } from '../core/workflow/approval-link.ts';
 import { cliCommands, renderApprovalMessage } from '../core/workflow/approval-message.ts';
 import { iamMayDecide, linkDecisions, parseApprovalSettings } from '../core/workflow/approval-quorum.ts';
 import { parseRequestApprovalInput } from '../core/workflow/step-inputs.ts';
-import { ARTIFACT_NAMES, artifactKey, getJson, putJson } from '../aws/artifacts.ts';
+import { ARTIFACT_NAMES, artifactKey, getJson, putJson, resolveStored, type ArtifactStore } from '../aws/artifacts.ts';
 import { fitSnsMessage, publishNotification } from '../aws/notifications.ts';
 import { getSecretString } from '../aws/secrets.ts';
 import { invalidInput } from '../core/errors.ts';
@@ -28,6 +30,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       throw invalidInput('plan.planSha256', 'does not match plan.plan.sha256', 'Pass the PlanTarget output unchanged');
     }
     const store = artifactStore(deps);
+    if (incident) await fillBlastRadius(deps, store, incident, event);
     const topicArn = requireEnv(ENV.APPROVAL_TOPIC_ARN, deps.env);
     const document = await getJson<RecoveryPlan>(store.s3, plan.plan);
     const ttl = Number(optionalEnv(ENV.APPROVAL_LINK_TTL_SECONDS, deps.env) ?? DEFAULT_LINK_TTL_SECONDS);
@@ -75,6 +78,27 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
     deps.logger.info('approval requested', { approvalId, messageId, expiresAt, link: url !== null, mode: settings.mode, approvalsRequired: settings.required, linkDecides: linkDecisions(settings).length > 0 });
     return { approvalId, expiresAt: new Date(expiresAt * 1000).toISOString(), messageId, approvalRequest: recordRef };
   });
+}
+
+/**
+ * The state brings each shard's counts and the reference to its stored scan; the page shows the
+ * groups and topics, so they are read here into the incident (stored with the approval request).
+ * Context for a person: a scan that cannot be read leaves its shard without lists, never fails the request.
+ */
+async function fillBlastRadius(deps: HandlerDeps, store: ArtifactStore, incident: ApprovalIncident, event: unknown): Promise<void> {
+  const items = (event as { incident?: { blastRadius?: unknown } }).incident?.blastRadius;
+  if (!Array.isArray(items)) return;
+  for (const shard of incident.shards) {
+    const item = (items as Partial<BlastRadiusOutput>[]).find((b) => typeof b === 'object' && b !== null && b.partition === shard.partition);
+    if (!item?.detail) continue;
+    try {
+      const scanned = await resolveStored<AffectedGroupsResult>(store.s3, item.detail);
+      shard.groups = scanned.groups.map((g) => g.groupId);
+      shard.topics = [...new Set(scanned.groups.flatMap((g) => [...g.topics, ...g.subscribedTopics]))].sort();
+    } catch (error) {
+      deps.logger.warn('the blast radius of a shard could not be read for the approval page', { partition: shard.partition, error: String(error) });
+    }
+  }
 }
 
 export const handler = createHandler();

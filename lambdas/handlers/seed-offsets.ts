@@ -1,10 +1,9 @@
 /** SeedOffsets: after approval, commit exactly the approved plan to the target groups. */
 import { invalidInput } from '../core/errors.ts';
-import type { SeedOffsetsOutput } from '../core/workflow/documents.ts';
+import type { GroupSeedResult, SeedCounts, SeedOffsetsOutput, SeedResultDocument } from '../core/workflow/documents.ts';
 import { seedPlan } from '../core/workflow/seeding.ts';
 import { parseSeedOffsetsInput } from '../core/workflow/step-inputs.ts';
 import { ARTIFACT_NAMES, artifactKey, getJsonIfExists, putJson, putJsonIfAbsent, serializeDocument, sha256Hex } from '../aws/artifacts.ts';
-import { capSeedResult } from '../core/workflow/inline-limits.ts';
 import { loadPlan } from './plan-loader.ts';
 import { artifactStore, defineStep, withKafka, type HandlerDeps } from './runtime.ts';
 
@@ -32,10 +31,18 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
 
     const groups = await withKafka(deps, request, (port) => seedPlan(port, document));
     const ok = groups.every((g) => g.status === 'SEEDED' || g.status === 'SKIPPED_BLOCKED');
-    const fullResult = await putJson(store, artifactKey(request.executionArn, 'seed-result.json'), { planSha256: plan.planSha256, ok, groups });
-    deps.logger.info('seeded', { ok, groups: groups.map((g) => ({ target: g.targetGroup, status: g.status, committed: g.committed, errors: g.errors.length })) });
-    return { planSha256: plan.planSha256, ok, groups: groups.map((g) => capSeedResult(g)), approvalRecord, fullResult };
+    const result: SeedResultDocument = { planSha256: plan.planSha256, ok, groups };
+    const fullResult = await putJson(store, artifactKey(request.executionArn, ARTIFACT_NAMES.seedResult), result);
+    const counts = countSeedResults(groups);
+    deps.logger.info('seeded', { ok, ...counts, key: fullResult.key });
+    // Counts only: the per-group results are in seed-result.json, however many groups there are.
+    return { planSha256: plan.planSha256, ok, groups: counts, approvalRecord, fullResult };
   });
+}
+
+export function countSeedResults(groups: GroupSeedResult[]): SeedCounts {
+  const count = (status: GroupSeedResult['status']): number => groups.filter((g) => g.status === status).length;
+  return { seeded: count('SEEDED'), partial: count('PARTIAL'), failed: count('FAILED'), skippedBlocked: count('SKIPPED_BLOCKED') };
 }
 
 export const handler = createHandler();

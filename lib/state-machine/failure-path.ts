@@ -63,7 +63,7 @@ export class FailurePath {
   }
 
   /** Sends `state`'s errors into the failure path, remembering that `stepName` is where the run stopped. */
-  catch(state: sfn.TaskStateBase | sfn.Map, stepName: string, options: CatchOptions = {}): void {
+  catch(state: sfn.TaskStateBase | sfn.Map | sfn.DistributedMap, stepName: string, options: CatchOptions = {}): void {
     const marker = new sfn.Pass(this.scope, options.markerName ?? `${stepName}Failed`, {
       comment: `Remember that ${stepName} is where the run stopped`,
       parameters: { 'failedState': stepName, 'error.$': '$.error' },

@@ -13,7 +13,6 @@ export const STATE = {
   mergeDone: 'MergeDone',
   mergeStored: 'MergeStored',
   readOffsets: 'ReadOffsets',
-  readShardGroups: 'ReadShardGroups',
   readGroupOffsets: 'ReadGroupOffsets',
   hasPlannedGroups: 'AnythingToApprove',
   planTarget: 'PlanTarget',

@@ -1,6 +1,7 @@
 /**
  * S3 stand-in (restXml, path-style `/<bucket>/<key>`): PutObject, GetObject, HeadObject and
- * DeleteObject in memory, for the buckets it was given. PutObject honours `If-None-Match: *` (412
+ * DeleteObject in memory, for the buckets it was given, and ListObjectsV2 (prefix, max-keys,
+ * continuation tokens), which a Distributed Map's ItemReader uses. PutObject honours `If-None-Match: *` (412
  * PreconditionFailed when the key exists, the atomic claim the approval links rely on) and
  * `If-Match`, decodes `aws-chunked` bodies and checks an `x-amz-checksum-crc32` the SDK sends.
  * Server-side-encryption headers are recorded and echoed; nothing is encrypted.
@@ -21,6 +22,7 @@ export interface StoredObject {
 export class S3Standin {
   readonly handler: StandinHandler;
   private readonly buckets = new Map<string, Map<string, StoredObject>>();
+  private readonly damage: Array<{ bucket: string; matches: (key: string) => boolean }> = [];
 
   constructor(bucketNames: string[]) {
     for (const name of bucketNames) this.buckets.set(name, new Map());
@@ -35,6 +37,19 @@ export class S3Standin {
   /** An object's text, or undefined; for tests and the demo. */
   readText(bucket: string, key: string): string | undefined {
     return this.buckets.get(bucket)?.get(key)?.body.toString('utf8');
+  }
+
+  /**
+   * Fault injection: objects written to matching keys from now on are stored damaged (not JSON),
+   * as a corrupted or tampered artifact would read. Returns the function that stops it.
+   */
+  damageWrites(bucket: string, matches: (key: string) => boolean): () => void {
+    const rule = { bucket, matches };
+    this.damage.push(rule);
+    return () => {
+      const index = this.damage.indexOf(rule);
+      if (index >= 0) this.damage.splice(index, 1);
+    };
   }
 
   keys(bucket: string): string[] {
@@ -52,7 +67,8 @@ export class S3Standin {
     if (bucketName === '') throw new ServiceError('NotImplemented', 501, 'the stand-in does not list buckets');
     const bucket = this.buckets.get(bucketName);
     if (!bucket) throw new ServiceError('NoSuchBucket', 404, 'The specified bucket does not exist', { BucketName: bucketName });
-    if (key === '') throw new ServiceError('NotImplemented', 501, 'the stand-in answers object operations only (path-style /<bucket>/<key>)');
+    if (key === '' && request.method === 'GET' && request.query.get('list-type') === '2') return this.list(bucketName, bucket, request);
+    if (key === '') throw new ServiceError('NotImplemented', 501, 'the stand-in answers object operations and ListObjectsV2 only (path-style /<bucket>/<key>)');
     switch (request.method) {
       case 'PUT':
         return this.put(bucket, key, request);
@@ -66,6 +82,28 @@ export class S3Standin {
       default:
         throw new ServiceError('MethodNotAllowed', 405, `The specified method ${request.method} is not allowed against this resource.`);
     }
+  }
+
+  /** ListObjectsV2: keys in UTF-8 binary order, at most max-keys (default 1000) a page; the token is the last key of the page. */
+  private list(name: string, bucket: Map<string, StoredObject>, request: StandinRequest): StandinResponse {
+    if (request.query.has('delimiter')) throw new ServiceError('NotImplemented', 501, 'ListObjectsV2 without delimiter only');
+    const prefix = request.query.get('prefix') ?? '';
+    const maxKeys = Math.min(1000, Math.max(0, Number(request.query.get('max-keys') ?? '1000') || 0));
+    const after = request.query.get('continuation-token') ?? request.query.get('start-after') ?? '';
+    const keys = [...bucket.keys()].filter((k) => k.startsWith(prefix) && Buffer.compare(Buffer.from(k), Buffer.from(after)) > 0).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const page = keys.slice(0, maxKeys);
+    const truncated = keys.length > page.length;
+    const contents = page
+      .map((k) => {
+        const object = bucket.get(k)!;
+        return `<Contents><Key>${xmlEscape(k)}</Key><LastModified>${object.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(object.etag)}</ETag><Size>${object.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+      })
+      .join('');
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEscape(name)}</Name><Prefix>${xmlEscape(prefix)}</Prefix>` +
+      `<KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents}` +
+      `${truncated ? `<NextContinuationToken>${xmlEscape(page.at(-1)!)}</NextContinuationToken>` : ''}</ListBucketResult>`;
+    return { status: 200, headers: { 'content-type': 'application/xml' }, body: Buffer.from(body) };
   }
 
   private put(bucket: Map<string, StoredObject>, key: string, request: StandinRequest): StandinResponse {
@@ -94,8 +132,9 @@ export class S3Standin {
       }
     }
     const sse = header(request, 'x-amz-server-side-encryption') ?? null;
+    const damaged = this.damage.some((rule) => this.buckets.get(rule.bucket) === bucket && rule.matches(key));
     const object: StoredObject = {
-      body: Buffer.from(bytes),
+      body: damaged ? Buffer.from('{"damaged by the stand-in\'s fault injection') : Buffer.from(bytes),
       contentType: header(request, 'content-type') ?? 'binary/octet-stream',
       etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
       // S3 timestamps have second precision (Last-Modified is an HTTP date).

@@ -105,7 +105,7 @@ async function rehearse(env: IncidentEnvironment, options: RunRehearsalOptions, 
       if (!plan) throw new RecoveryError('NOT_FOUND', 'the approval was requested but PlanTarget has no output');
       answer = options.assumeYes
         ? { approved: true, by: 'demo --yes', reason: 'non-interactive rehearsal' }
-        : await reporter.confirm({ targetGroup: `${plan.summary.groups.length} target groups`, planSha256: plan.planSha256 }, signal);
+        : await reporter.confirm({ targetGroup: `${plan.summary.groups} target groups`, planSha256: plan.planSha256 }, signal);
       await submitDecision(mail.message, answer);
       emit({ type: 'decision', approved: answer.approved, by: answer.by, reason: answer.reason });
     }

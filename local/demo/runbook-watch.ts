@@ -16,8 +16,11 @@ import type {
   RecoveryReport,
   ReportOutput,
   SeedOffsetsOutput,
+  SeedResultDocument,
   VerifyOutput,
+  VerifyResultDocument,
 } from '../../lambdas/core/workflow/documents.ts';
+import type { AffectedGroupsResult } from '../../lambdas/core/model.ts';
 import type { AwsStandins } from '../aws/index.ts';
 import type { LocalExecution, TaskInvocation } from '../stepfunctions/index.ts';
 import type { DemoEvent } from './events.ts';
@@ -27,8 +30,9 @@ export interface RunbookFacts {
   diagnosis?: DiagnoseOutput;
   plan?: RecoveryPlan;
   planOutput?: PlanTargetOutput;
-  seed?: SeedOffsetsOutput;
-  verify?: VerifyOutput;
+  /** The stored results (seed-result.json, verify-result.json): the step outputs carry counts. */
+  seed?: SeedResultDocument;
+  verify?: VerifyResultDocument;
   report?: RecoveryReport;
 }
 
@@ -100,7 +104,12 @@ export class RunbookWatch {
         const shard = this.resolve(invocation.output as BlastRadiusStepOutput);
         // A plan, a segment, or a scan that continues in the next invocation has no groups to show yet.
         if (shard.status !== 'DONE') break;
-        this.emit({ type: 'blast-radius', brokerId: shard.brokerId, partition: shard.partition, affectedGroups: shard.affectedGroups, groupsToRecover: shard.groupsToRecover, topics: shard.topics });
+        // The state carries counts; the groups and topics are in the shard's stored scan result.
+        const scanned = this.resolve<AffectedGroupsResult>(shard.detail);
+        const affectedGroups = scanned.groups.map((g) => g.groupId);
+        const topics = [...new Set(scanned.groups.flatMap((g) => [...g.topics, ...g.subscribedTopics]))].sort();
+        const requested = this.facts.diagnosis?.shards.find((s) => s.partition === shard.partition)?.groups ?? null;
+        this.emit({ type: 'blast-radius', brokerId: shard.brokerId, partition: shard.partition, affectedGroups, groupsToRecover: requested === null ? affectedGroups : [...requested].sort(), topics });
         break;
       }
       case 'read-offsets':
@@ -110,10 +119,10 @@ export class RunbookWatch {
         this.onPlan(invocation.output as PlanTargetOutput);
         break;
       case 'seed-offsets':
-        this.onSeed(this.resolve(invocation.output as SeedOffsetsOutput));
+        this.onSeed(this.readJson<SeedResultDocument>((invocation.output as SeedOffsetsOutput).fullResult));
         break;
       case 'verify':
-        this.onVerify(this.resolve(invocation.output as VerifyOutput));
+        this.onVerify(this.readJson<VerifyResultDocument>((invocation.output as VerifyOutput).fullResult));
         break;
       case 'report':
         this.onReport(invocation.output as ReportOutput);
@@ -169,17 +178,17 @@ export class RunbookWatch {
     }
   }
 
-  private onSeed(seed: SeedOffsetsOutput): void {
+  private onSeed(seed: SeedResultDocument): void {
     this.facts.seed = seed;
     for (const group of seed.groups) {
       this.emit({ type: 'seeded', targetGroup: group.targetGroup, status: group.status, committed: group.committed, errors: [...group.errors.map((e) => `${e.topic}-${e.partition}: ${e.errorName}`), ...(group.error ? [group.error] : [])] });
     }
   }
 
-  private onVerify(verify: VerifyOutput): void {
+  private onVerify(verify: VerifyResultDocument): void {
     this.facts.verify = verify;
     for (const group of verify.groups) {
-      this.emit({ type: 'verified', targetGroup: group.targetGroup, ok: group.ok, matched: group.matched, mismatches: group.mismatchCount ?? group.mismatches.length });
+      this.emit({ type: 'verified', targetGroup: group.targetGroup, ok: group.ok, matched: group.matched, mismatches: group.mismatches.length });
     }
   }
 

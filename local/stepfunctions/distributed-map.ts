@@ -15,6 +15,17 @@ import type { AslDefinition, AslState } from './asl.ts';
 export interface ObjectStore {
   getObject(bucket: string, key: string): Promise<string>;
   putObject(bucket: string, key: string, body: string): Promise<void>;
+  /** Every object under the prefix, in key order, as an s3:listObjectsV2 ItemReader hands them to items. */
+  listObjects(bucket: string, prefix: string): Promise<ListedObject[]>;
+}
+
+/** One item of an s3:listObjectsV2 ItemReader, named as Step Functions names its fields. */
+export interface ListedObject {
+  Etag: string;
+  Key: string;
+  LastModified: string;
+  Size: number;
+  StorageClass: string;
 }
 
 export type ChildOutcome = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string };
@@ -42,6 +53,7 @@ export const MAP_RUN_ERRORS = {
 } as const;
 
 const GET_OBJECT = /^arn:aws[a-z-]*:states:::s3:getObject$/;
+const LIST_OBJECTS = /^arn:aws[a-z-]*:states:::s3:listObjectsV2$/;
 const PUT_OBJECT = /^arn:aws[a-z-]*:states:::s3:putObject$/;
 /** The Task resource a Distributed Map is swapped for; only the runner answers it. */
 export const DISTRIBUTED_MAP_RESOURCE = 'arn:aws:states:::local:distributedMap';
@@ -103,9 +115,10 @@ function checkSupported(name: string, state: AslState): void {
   if (state['ItemBatcher'] !== undefined) refuse('ItemBatcher');
   const reader = state['ItemReader'] as ItemReader | undefined;
   if (reader !== undefined) {
-    if (!GET_OBJECT.test(reader.Resource ?? '')) refuse(`ItemReader Resource ${reader.Resource ?? '(none)'} (arn:aws:states:::s3:getObject is)`);
+    const listing = LIST_OBJECTS.test(reader.Resource ?? '');
+    if (!listing && !GET_OBJECT.test(reader.Resource ?? '')) refuse(`ItemReader Resource ${reader.Resource ?? '(none)'} (arn:aws:states:::s3:getObject and s3:listObjectsV2 are)`);
     const type = reader.ReaderConfig?.InputType;
-    if (type !== 'JSON' && type !== 'JSONL') refuse(`ItemReader InputType ${type ?? '(none)'} (JSON and JSONL are)`);
+    if (!listing && type !== 'JSON' && type !== 'JSONL') refuse(`ItemReader InputType ${type ?? '(none)'} (JSON and JSONL are)`);
   }
   const writer = state['ResultWriter'] as ResultWriter | undefined;
   if (writer !== undefined) {
@@ -264,7 +277,8 @@ async function readItems(state: AslState, input: unknown, env: DistributedMapEnv
     if (!Array.isArray(items)) throw new MapRunError(MAP_RUN_ERRORS.runtime, `ItemsPath ${String(state['ItemsPath'] ?? '$')} does not select an array`);
     return items;
   }
-  const parameters = (await env.resolveTemplate(reader.Parameters ?? {}, input, env.context)) as { Bucket?: unknown; Key?: unknown };
+  const parameters = (await env.resolveTemplate(reader.Parameters ?? {}, input, env.context)) as { Bucket?: unknown; Key?: unknown; Prefix?: unknown };
+  if (LIST_OBJECTS.test(reader.Resource ?? '')) return listItems(reader, parameters, input, env);
   if (typeof parameters.Bucket !== 'string' || typeof parameters.Key !== 'string') {
     throw new MapRunError(MAP_RUN_ERRORS.itemReader, `ItemReader Parameters must give a Bucket and a Key, got ${JSON.stringify(parameters)}`);
   }
@@ -278,6 +292,22 @@ async function readItems(state: AslState, input: unknown, env: DistributedMapEnv
   const items = parseItems(body, reader.ReaderConfig?.InputType ?? 'JSON', `s3://${parameters.Bucket}/${parameters.Key}`);
   const maxItems = reader.ReaderConfig?.MaxItemsPath !== undefined ? await env.resolvePath(reader.ReaderConfig.MaxItemsPath, input, env.context) : reader.ReaderConfig?.MaxItems;
   // MaxItems 0 (the default) reads every item.
+  return typeof maxItems === 'number' && maxItems > 0 ? items.slice(0, maxItems) : items;
+}
+
+/** s3:listObjectsV2: one item per object under the prefix ({Etag, Key, LastModified, Size, StorageClass}). */
+async function listItems(reader: ItemReader, parameters: { Bucket?: unknown; Prefix?: unknown }, input: unknown, env: DistributedMapEnvironment): Promise<unknown[]> {
+  if (typeof parameters.Bucket !== 'string' || (parameters.Prefix !== undefined && typeof parameters.Prefix !== 'string')) {
+    throw new MapRunError(MAP_RUN_ERRORS.itemReader, `ItemReader Parameters must give a Bucket and optionally a Prefix, got ${JSON.stringify(parameters)}`);
+  }
+  if (env.objects === undefined) throw new Error('the definition lists items in S3 but the runner was given no object store');
+  let items: ListedObject[];
+  try {
+    items = await env.objects.listObjects(parameters.Bucket, parameters.Prefix ?? '');
+  } catch (error) {
+    throw new MapRunError(MAP_RUN_ERRORS.itemReader, `s3:listObjectsV2 s3://${parameters.Bucket}/${parameters.Prefix ?? ''}: ${(error as Error).name}: ${(error as Error).message}`);
+  }
+  const maxItems = reader.ReaderConfig?.MaxItemsPath !== undefined ? await env.resolvePath(reader.ReaderConfig.MaxItemsPath, input, env.context) : reader.ReaderConfig?.MaxItems;
   return typeof maxItems === 'number' && maxItems > 0 ? items.slice(0, maxItems) : items;
 }
 

@@ -2,9 +2,9 @@
  * The S3 a Distributed Map's ItemReader and ResultWriter reach, through the real SDK client (so
  * the stand-in's errors arrive as on AWS: NoSuchKey, NoSuchBucket, ...).
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AwsClientSettings } from '../aws/index.ts';
-import type { ObjectStore } from './distributed-map.ts';
+import type { ListedObject, ObjectStore } from './distributed-map.ts';
 
 export interface ClosableObjectStore extends ObjectStore {
   close(): void;
@@ -19,6 +19,18 @@ export function s3ObjectStore(settings: AwsClientSettings): ClosableObjectStore 
     },
     putObject: async (bucket, key, body) => {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
+    },
+    listObjects: async (bucket, prefix) => {
+      const listed: ListedObject[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+        for (const object of page.Contents ?? []) {
+          listed.push({ Etag: object.ETag ?? '', Key: object.Key ?? '', LastModified: object.LastModified?.toISOString() ?? '', Size: object.Size ?? 0, StorageClass: object.StorageClass ?? 'STANDARD' });
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return listed;
     },
     close: () => client.destroy(),
   };

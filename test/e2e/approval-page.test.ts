@@ -94,7 +94,7 @@ async function askForApproval(name: string): Promise<Asked> {
   const planOutput: PlanTargetOutput = {
     plan: ref,
     planSha256: ref.sha256,
-    summary: { planId: plan.planId, groups: plan.groups.map((g) => ({ sourceGroup: g.sourceGroup, targetGroup: g.targetGroup, restore: g.restore, partitions: g.offsets.length, blocked: g.blocked })), partitions: 12, blockedGroups: 1, warnings: 1 },
+    summary: { planId: plan.planId, groups: plan.groups.length, partitions: 12, blockedGroups: 1, unreadGroups: 0, warnings: 1 },
   };
   const taskToken = `token-${name}`;
   const decision = aws.sfn.waitForTask(taskToken);

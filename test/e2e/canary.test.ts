@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
-import type { DiagnoseOutput, PlanTargetOutput, ReportOutput } from '../../lambdas/core/workflow/documents.ts';
+import type { DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput } from '../../lambdas/core/workflow/documents.ts';
 import type { CanaryOutput } from '../../lambdas/handlers/shard-canary.ts';
 import { runDefinition, type LocalExecution } from '../../local/stepfunctions/index.ts';
 import { OFFSETS_PARTITIONS, produce, startConsumer, startIncident, waitFor, type Incident } from './incident.ts';
@@ -162,7 +162,9 @@ describe('the shard canary detects a FAILED shard and its alarm starts the runbo
     expect((diagnose.output as DiagnoseOutput).request.trigger).toMatchObject({ source: 'alarm', alarmName });
     expect((diagnose.output as DiagnoseOutput).failedShards).toEqual([failedShard]);
     const plan = execution!.invocations.find((i) => i.state === 'PlanTarget')!.output as PlanTargetOutput;
-    const target = plan.summary.groups.find((g) => g.sourceGroup === GROUP)!.targetGroup;
+    // The state carries counts; the target's name is in the stored plan.
+    const stored = JSON.parse(incident.aws.s3.readText(plan.plan.bucket, plan.plan.key)!) as RecoveryPlan;
+    const target = stored.groups.find((g) => g.sourceGroup === GROUP)!.targetGroup;
 
     // The run's own metrics: records scanned on the failed shard, one RECOVERED run, one group.
     const documents = runbook.metrics.slice(seen) as EmfDocument[];

@@ -41,9 +41,9 @@ describe(`npm run demo -- --yes --groups ${GROUPS} --commits ${COMMITS} --lambda
     // One pass (a resume re-reads at most a fetch): Fetch served the shard's bytes at most 1.2 times.
     expect(result.shardBytesRead).toBeGreaterThanOrEqual(result.shardBytes);
     expect(result.shardBytesRead).toBeLessThanOrEqual(1.2 * result.shardBytes);
-    // Every state, at every transition, measured by the runner (which fails a run above 256 KiB).
+    // Every state, at every transition, measured by the runner: counts and keys only, far below Step Functions' 256 KiB.
     expect(result.maxStatePayloadBytes).toBeGreaterThan(0);
-    expect(result.maxStatePayloadBytes).toBeLessThan(256 * 1024);
+    expect(result.maxStatePayloadBytes).toBeLessThan(32 * 1024);
     expect(reporter.events.find((e) => e.type === 'rehearsal-checked')).toMatchObject({ groups: GROUPS, groupsVerified: GROUPS });
   }, 300_000);
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { Consumer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
-import type { DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput, SeedOffsetsOutput } from '../../lambdas/core/workflow/documents.ts';
+import type { DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput, SeedOffsetsOutput, SeedResultDocument } from '../../lambdas/core/workflow/documents.ts';
 import type { LocalExecution } from '../../local/stepfunctions/index.ts';
 import { committedOffsets, OFFSETS_PARTITIONS, produce, startConsumer, startIncident, waitFor, type Incident } from './incident.ts';
 
@@ -83,7 +83,11 @@ it('diagnoses OFFSETS_LOST_ON_LOAD, restores billing in place after approval, an
   const planOutput = invocationOutput<PlanTargetOutput>(execution, 'PlanTarget');
   const plan = JSON.parse(incident.aws.s3.readText(planOutput.plan.bucket, planOutput.plan.key)!) as RecoveryPlan;
   expect(plan.groups).toEqual([expect.objectContaining({ sourceGroup: GROUP, targetGroup: GROUP, restore: 'IN_PLACE', blocked: false })]);
-  expect(invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets').groups).toEqual([expect.objectContaining({ targetGroup: GROUP, status: 'SEEDED', committed: 3 })]);
+  const seed = invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets');
+  expect(seed.groups).toEqual({ seeded: 1, partial: 0, failed: 0, skippedBlocked: 0 });
+  // Counts in the state, every group's result in seed-result.json.
+  const seeded = JSON.parse(incident.aws.s3.readText(seed.fullResult.bucket, seed.fullResult.key)!) as SeedResultDocument;
+  expect(seeded.groups).toEqual([expect.objectContaining({ targetGroup: GROUP, status: 'SEEDED', committed: 3 })]);
   const report = await incident.aws.sns.waitForMessage((m) => m.subject === 'Coordinator recovery: RECOVERED');
   expect(report.message).toContain(`${GROUP} (restored in place): 3 partition(s)`);
   expect(report.message).toContain(`next: restart the consumers of ${GROUP} unchanged`);

@@ -9,13 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { Consumer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
-import type { BlastRadiusOutput, DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput, SeedOffsetsOutput, VerifyOutput } from '../../lambdas/core/workflow/documents.ts';
+import type { BlastRadiusOutput, DiagnoseOutput, PlanTargetOutput, RecoveryPlan, RecoveryReport, ReportOutput, SeedOffsetsOutput, SeedResultDocument, VerifyOutput } from '../../lambdas/core/workflow/documents.ts';
 import { suggestedName } from '../../lambdas/core/workflow/planning.ts';
 import { STATE } from '../../lib/recovery-state-machine.ts';
 import type { LocalExecution, LocalRunbook } from '../../local/stepfunctions/index.ts';
 import { approvalMailParts, committedOffsets, groupOnAnotherShard, OFFSETS_PARTITIONS, produce, startConsumer, startIncident, storedTaskToken, waitFor, type Incident } from './incident.ts';
 
 const GROUP = 'billing';
+/** A second group on billing's shard, with commits before the failure (the per-group failure test). */
+let SECOND: string;
 const EARLY = Array.from({ length: 30 }, (_, i) => `early-${i}`);
 const LATE = Array.from({ length: 10 }, (_, i) => `late-${i}`);
 
@@ -39,6 +41,10 @@ beforeAll(async () => {
 
   // The incident: the shard fails; what arrives afterwards is what billing has not consumed.
   failedShard = partitionForGroup(GROUP, OFFSETS_PARTITIONS);
+  SECOND = Array.from({ length: 10_000 }, (_, i) => `audit-${i}`).find((g) => partitionForGroup(g, OFFSETS_PARTITIONS) === failedShard)!;
+  const second = await startConsumer(incident.kafka, SECOND);
+  await waitFor('the second group to consume the early messages', () => (second.values.length >= EARLY.length ? true : undefined));
+  await second.consumer.disconnect();
   await incident.local.faults.failCoordinator(failedShard, { group: GROUP });
   await produce(incident.producer, LATE);
 }, 60_000);
@@ -61,7 +67,8 @@ async function approvalMail(execution: LocalExecution) {
 async function plannedTarget(execution: LocalExecution): Promise<string> {
   await approvalMail(execution);
   const plan = invocationOutput<PlanTargetOutput>(execution, 'PlanTarget');
-  return plan.summary.groups.find((g) => g.sourceGroup === GROUP)!.targetGroup;
+  const stored = JSON.parse(incident.aws.s3.readText(plan.plan.bucket, plan.plan.key)!) as RecoveryPlan;
+  return stored.groups.find((g) => g.sourceGroup === GROUP)!.targetGroup;
 }
 
 async function expectNoOffsets(groupId: string): Promise<void> {
@@ -90,7 +97,7 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
 
     // What `aws stepfunctions send-task-failure` sends.
     const sfn = new SFNClient(incident.aws.clientConfig('sfn'));
-    await sfn.send(new SendTaskFailureCommand({ taskToken, error: 'ApprovalRejected', cause: 'Rejected by bob: wrong window' }));
+    await sfn.send(new SendTaskFailureCommand({ taskToken: taskToken ?? execution.taskToken, error: 'ApprovalRejected', cause: 'Rejected by bob: wrong window' }));
     sfn.destroy();
 
     const outcome = await execution.done;
@@ -135,7 +142,11 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect(diagnosis.findings.map((f) => f.partition)).toContain(failedShard);
     expect(diagnosis.findings[0]!.logStream).toMatch(/^orders-local-Broker-\d+$/);
     expect(diagnosis.liveChecks.find((c) => c.groupId === GROUP)?.groupCall).toBe('NOT_COORDINATOR');
-    expect(invocationOutput<{ groupsToRecover: string[] }>(execution, STATE.mergeSegments).groupsToRecover).toContain(GROUP);
+    // Counts in the state; the group's offsets are in S3, where ReadOffsets listed its one item.
+    expect(invocationOutput<BlastRadiusOutput>(execution, STATE.mergeSegments)).toMatchObject({ status: 'DONE', groupCount: 1 });
+    expect(execution.invocations.filter((i) => i.state === STATE.readGroupOffsets).map((i) => (i.input as { groupResultKey: string }).groupResultKey)).toEqual([
+      `${diagnosis.artifactPrefixes.groupResults}partition-${failedShard}/${GROUP}.json`,
+    ]);
     // The failed shard was read once, in one segment (it is small): ReadOffsets took its group from the shard scan in S3.
     expect(execution.invocations.filter((i) => i.state === STATE.blastRadiusShard)).toHaveLength(1);
     expect(invocationOutput<{ segments: number }>(execution, STATE.planSegments).segments).toBe(1);
@@ -149,8 +160,12 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect(partitionForGroup(groupPlan.targetGroup, OFFSETS_PARTITIONS)).not.toBe(failedShard);
     const seed = invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets');
     expect(seed.ok).toBe(true);
-    expect(seed.groups).toEqual([expect.objectContaining({ sourceGroup: GROUP, targetGroup: groupPlan.targetGroup, status: 'SEEDED', committed: 3 })]);
-    expect(invocationOutput<VerifyOutput>(execution, 'Verify')).toMatchObject({ ok: true, groups: [{ targetGroup: groupPlan.targetGroup, ok: true, matched: 3 }] });
+    expect(seed.groups).toEqual({ seeded: 1, partial: 0, failed: 0, skippedBlocked: 0 });
+    const seeded = JSON.parse(incident.aws.s3.readText(seed.fullResult.bucket, seed.fullResult.key)!) as SeedResultDocument;
+    expect(seeded.groups).toEqual([expect.objectContaining({ sourceGroup: GROUP, targetGroup: groupPlan.targetGroup, status: 'SEEDED', committed: 3 })]);
+    const verified = invocationOutput<VerifyOutput>(execution, 'Verify');
+    expect(verified).toMatchObject({ ok: true, groups: { verified: 1, failed: 0 } });
+    expect(JSON.parse(incident.aws.s3.readText(verified.fullResult.bucket, verified.fullResult.key)!)).toMatchObject({ ok: true, groups: [{ targetGroup: groupPlan.targetGroup, ok: true, matched: 3 }] });
 
     const report = await incident.aws.sns.waitForMessage((m) => m.subject === 'Coordinator recovery: RECOVERED');
     expect(report.message).toContain(groupPlan.targetGroup);
@@ -199,8 +214,42 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     const outcome = await execution.done;
     expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
     expect((outcome as { output: ReportOutput }).output.outcome).toBe('RECOVERED');
-    expect(invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets').groups[0]).toMatchObject({ targetGroup: target, status: 'SEEDED' });
+    const seed = invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets');
+    expect(seed.groups).toEqual({ seeded: 1, partial: 0, failed: 0, skippedBlocked: 0 });
+    const seeded = JSON.parse(incident.aws.s3.readText(seed.fullResult.bucket, seed.fullResult.key)!) as SeedResultDocument;
+    expect(seeded.groups[0]).toMatchObject({ targetGroup: target, status: 'SEEDED' });
     await expectResumesWhereBillingStopped(target);
+  }, 60_000);
+
+  it('one group whose stored offsets cannot be read fails only its item: the other is recovered, the report and its mail say PARTIALLY_RECOVERED and why', async () => {
+    // The second group's stored scan result is damaged as it is written (the stand-in's fault injection).
+    const stop = incident.aws.s3.damageWrites(runbook.artifactsBucket, (key) => key.includes('/partial-run/groups/') && key.endsWith(`/${SECOND}.json`));
+    try {
+      const execution = runbook.start({ groups: [GROUP, SECOND], comment: 'INC-3' }, { name: 'partial-run' });
+      const mail = await approvalMail(execution);
+      // The approver is told before deciding that a group is missing from the plan.
+      expect(mail.message).toContain(`1 group(s) could not be read and are not in this plan (${SECOND})`);
+      const decision = await fetch(approvalMailParts(mail).link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&approver=dana' });
+      expect(decision.status).toBe(200);
+      const outcome = await execution.done;
+      // The run goes on to the report and ends red, with the report's summary as the cause.
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'RecoveryIncomplete' });
+      expect((outcome as { cause: string }).cause).toContain(`${SECOND} (__consumer_offsets-${failedShard}): RecoveryError.CORRUPT_DATA`);
+      expect(execution.states).toContain(STATE.report);
+      expect(execution.payload.maxBytes).toBeLessThan(32 * 1024);
+
+      const reads = execution.invocations.filter((i) => i.state === STATE.readGroupOffsets);
+      expect(reads.map((i) => i.error?.name ?? 'ok').sort()).toEqual(['RecoveryError.CORRUPT_DATA', 'ok']);
+      const report = invocationOutput<ReportOutput>(execution, STATE.report);
+      expect(report.outcome).toBe('PARTIALLY_RECOVERED');
+      const stored = JSON.parse(incident.aws.s3.readText(report.result.bucket, report.result.key)!) as RecoveryReport;
+      expect(stored.unreadGroups).toEqual([{ groupId: SECOND, partition: failedShard, error: 'RecoveryError.CORRUPT_DATA', cause: expect.stringContaining('is not valid JSON') }]);
+      expect(stored.groups).toEqual([expect.objectContaining({ sourceGroup: GROUP, seeded: 'SEEDED', verified: true })]);
+      const notice = await incident.aws.sns.waitForMessage((m) => m.subject === 'Coordinator recovery: PARTIALLY_RECOVERED' && m.message.includes(execution.executionArn));
+      expect(notice.message).toContain(`${SECOND} (__consumer_offsets-${failedShard}): RecoveryError.CORRUPT_DATA`);
+    } finally {
+      stop();
+    }
   }, 60_000);
 
   it('a failed shard that holds no groups: the Maps yield empty lists, the report says nothing to recover, no approval asked', async () => {
@@ -219,9 +268,9 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
       expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
       expect((outcome as { output: ReportOutput }).output.outcome).toBe('NOTHING_TO_RECOVER');
       expect(invocationOutput<DiagnoseOutput>(execution, 'Diagnose')).toMatchObject({ verdict: 'COORDINATOR_FAILED', failedShards: [empty] });
-      expect(invocationOutput<BlastRadiusOutput>(execution, STATE.mergeSegments)).toMatchObject({ partition: empty, groupsToRecover: [] });
+      expect(invocationOutput<BlastRadiusOutput>(execution, STATE.mergeSegments)).toMatchObject({ partition: empty, groupCount: 0 });
       expect(execution.invocations.map((i) => i.state)).toEqual(['Diagnose', STATE.planSegments, STATE.blastRadiusShard, STATE.mergeSegments, 'PlanTarget', 'Report']);
-      expect(execution.invocations.find((i) => i.state === 'PlanTarget')!.input).toMatchObject({ groups: [[]] });
+      expect(execution.invocations.find((i) => i.state === 'PlanTarget')!.input).toMatchObject({ groups: { ResultWriterDetails: { Bucket: runbook.artifactsBucket } } });
       expect(execution.states).toEqual(expect.arrayContaining([STATE.readOffsets, STATE.nothingToApprove]));
       expect(execution.states).not.toContain(STATE.awaitApproval);
     } finally {

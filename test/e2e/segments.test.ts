@@ -98,7 +98,10 @@ describe('a big failed shard, scanned by the Distributed Map in segments', () =>
     expect(scans.filter((i) => (i.output as { status?: string } | undefined)?.status === 'SEGMENT_DONE')).toHaveLength(3);
 
     const [merged] = outputOf<BlastRadiusOutput>(execution, STATE.mergeSegments);
-    expect(merged).toMatchObject({ status: 'DONE', partition, segments: 3, affectedGroups: expected.groups() });
+    // Counts in the state; the groups themselves are in the shard's stored scan result.
+    expect(merged).toMatchObject({ status: 'DONE', partition, segments: 3, affectedGroupCount: expected.groups().length });
+    const detail = (merged!.detail as { artifact: { bucket: string; key: string } }).artifact;
+    expect((JSON.parse(aws.s3.readText(detail.bucket, detail.key)!) as { groups: { groupId: string }[] }).groups.map((g) => g.groupId)).toEqual(expected.groups());
     expect(merged!.continuations).toBe(continued.length);
     // The shard's window was read about once (records and bytes count what each resume re-read).
     for (const [read, once] of [[merged!.records, expected.scan.records], [merged!.bytesRead, expected.scan.bytes]] as const) {

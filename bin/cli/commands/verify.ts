@@ -1,13 +1,13 @@
 /** verify: OffsetFetch on every seeded target must return exactly the plan. Read-only. */
 import { RecoveryError } from '../../../lambdas/core/errors.ts';
-import type { VerifyOutput } from '../../../lambdas/core/workflow/documents.ts';
+import type { VerifyResultDocument } from '../../../lambdas/core/workflow/documents.ts';
 import { verifyPlan } from '../../../lambdas/core/workflow/verification.ts';
 import type { Command } from '../command.ts';
 import { EXIT_FAILED, EXIT_OK } from '../exit-codes.ts';
 import { loadPlanFile, requireSameCluster } from '../plan-file.ts';
 import { renderTable } from '../table.ts';
 
-export function renderVerify(result: VerifyOutput): string {
+export function renderVerify(result: VerifyResultDocument): string {
   const lines: string[] = [];
   for (const group of result.groups) {
     if (group.error) lines.push(`${group.targetGroup}: FAILED to read its offsets: ${group.error}`);

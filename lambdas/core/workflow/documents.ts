@@ -25,12 +25,16 @@
  *                  MergeDone Choice: $.merge.status CONTINUE (storing the groups reached the
  *                    deadline) -> MergeSegments again, else MergeStored (OutputPath $.merge)
  *                  -> ResultPath $.blastRadius (BlastRadiusOutput[]; the groups' offsets in S3)
- *   ReadOffsets    Map over $.blastRadius (one shard at a time), each a Map over that shard's
- *                  groupsToRecover with ItemSelector { request, groupId: $$.Map.Item.Value, partition }
- *                  -> ResultPath $.groups (ReadOffsetsOutput[][], per shard; an empty shard is [])
+ *   ReadOffsets    Distributed Map: ItemReader lists the objects under
+ *                  $.diagnosis.artifactPrefixes.groupResults (one per group of every failed shard),
+ *                  ItemSelector { request, groupResultKey: $$.Map.Item.Value.Key };
+ *                  ToleratedFailurePercentage 100, so one group that cannot be read fails only its
+ *                  item; ResultWriter stores every item's result under
+ *                  $.diagnosis.artifactPrefixes.readOffsetsResults
+ *                  -> ResultPath $.groups (ReadOffsetsResults: the MapRunArn and the manifest's place)
  *   PlanTarget     payload { request, diagnosis: { failingBrokers, failedShards }, groups: $.groups }
  *                  -> ResultPath $.plan (PlanTargetOutput: the plan itself always lives in S3)
- *   AnythingToApprove  Choice on $.plan.summary.groups[0] (none -> Report without approval)
+ *   AnythingToApprove  Choice on $.plan.summary.groups > 0 (none -> Report without approval)
  *   AwaitApproval  .waitForTaskToken, payload { request, plan: $.plan, taskToken: $$.Task.Token }
  *                  -> ResultPath $.approval (ApprovalDecision, the --task-output of send-task-success)
  *   SeedOffsets    payload { request, plan: $.plan, approval: $.approval } -> ResultPath $.seed
@@ -39,12 +43,10 @@
  *   NotifyFailure  (Catch target, ResultPath $.error) payload
  *                  { executionArn: $$.Execution.Id, input: $$.Execution.Input, error: $.error, state: <failed step> }
  *
- * Any step output may instead be `{ artifact: ArtifactRef }` when it would exceed what a state
- * can carry; consumers resolve it with lambdas/aws artifacts (handlers do this for you). The
- * fields Map states route on (DiagnoseOutput.shards/groups, BlastRadiusOutput.groupsToRecover)
- * always stay inline. Map results are aggregated into one state, so Map items keep their bulk
- * in S3 always (BlastRadiusOutput.detail, ReadOffsetsOutput), and SeedOffsets / Verify cap the
- * per-partition lists they return (full lists in S3, counts inline).
+ * The state carries counts, ids and S3 keys only: every per-group list (the groups a shard scan
+ * found, their offsets, the plan, the seed and verify results) lives in the artifacts bucket, so a
+ * run with thousands of groups stays far below Step Functions' 256 KiB per state. Any step output
+ * may be `{ artifact: ArtifactRef }`; consumers resolve it with lambdas/aws artifacts.
  */
 import type {
   ScanSegment,
@@ -250,6 +252,16 @@ export interface DiagnoseOutput {
   groups: string[];
   /** OFFSETS_LOST_ON_LOAD: each group whose coordinator answers less than the log holds */
   lostOffsets?: LostOffsetsGroup[];
+  /** Where this run's per-group documents go in the artifacts bucket (the Map states read and write there). */
+  artifactPrefixes: RunArtifactPrefixes;
+}
+
+/** Key prefixes of one run (`executions/<state machine>/<execution>/...`). */
+export interface RunArtifactPrefixes {
+  /** Every shard scan's per-group results, one object per group and nothing else: ReadOffsets lists it for its items. */
+  groupResults: string;
+  /** Where ReadOffsets' ResultWriter stores its manifest and result files. */
+  readOffsetsResults: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,13 +392,13 @@ export interface BlastRadiusOutput {
   bytesRead: number;
   /** Records of the shard read over every invocation. */
   records: number;
-  /** Groups whose offsets will be read and recovered (ReadOffsets items); sorted. */
-  groupsToRecover: string[];
-  /** Every group with committed offsets on the shard in the window, recovered or not; sorted. */
-  affectedGroups: string[];
-  /** Application topics of the affected groups; sorted. */
-  topics: string[];
-  /** The full scan result (inline, or in S3 when large). */
+  /** How many groups the scan stored for ReadOffsets (one object each under `groupResults`). */
+  groupCount: number;
+  /** How many groups have committed offsets on the shard in the window, recovered or not. */
+  affectedGroupCount: number;
+  /** How many application topics those groups commit to or subscribe to. */
+  topicCount: number;
+  /** The full scan result: every affected group with its topics (always in S3). */
   detail: Stored<AffectedGroupsResult>;
   /**
    * Key prefix in the artifacts bucket under which the scan stored one GroupOffsetsResult per
@@ -406,6 +418,27 @@ export interface ReadOffsetsInput {
   partition: number;
 }
 
+/** What the ReadOffsets Distributed Map hands each item: the key of one group's stored scan result. */
+export interface ReadOffsetsItemInput {
+  request: RecoveryRequest;
+  groupResultKey: string;
+}
+
+/** The ReadOffsets Distributed Map's output with its ResultWriter: where the item results are. */
+export interface ReadOffsetsResults {
+  MapRunArn: string;
+  ResultWriterDetails: { Bucket: string; Key: string };
+}
+
+/** A group whose offsets could not be read: not in the plan, named in the plan, the mail and the report. */
+export interface UnreadGroup {
+  groupId: string;
+  /** Its `__consumer_offsets` partition, when known. */
+  partition: number | null;
+  error: string;
+  cause: string;
+}
+
 export interface GroupRecovery {
   groupId: string;
   offsets: GroupOffsetsResult;
@@ -420,8 +453,8 @@ export type ReadOffsetsOutput = Stored<GroupRecovery>;
 export interface PlanTargetInput {
   request: RecoveryRequest;
   diagnosis: Pick<DiagnoseOutput, 'failingBrokers' | 'failedShards'>;
-  /** ReadOffsets Map output; nested arrays are flattened. */
-  groups: ReadOffsetsOutput[] | ReadOffsetsOutput[][];
+  /** The ReadOffsets Distributed Map's ResultWriter output; an inline list (nested arrays flattened) is read too. */
+  groups: ReadOffsetsResults | ReadOffsetsOutput[] | ReadOffsetsOutput[][];
 }
 
 export interface PlannedOffset {
@@ -478,13 +511,19 @@ export interface RecoveryPlan {
   restoreInPlace: boolean;
   groups: GroupPlan[]; // sorted by source group
   warnings: string[];
+  /** Groups whose offsets could not be read (their ReadOffsets item failed); sorted. Absent in older plans. */
+  unreadGroups?: UnreadGroup[];
 }
 
+/** Counts only: the plan's groups are in the stored plan. */
 export interface PlanSummary {
   planId: string;
-  groups: { sourceGroup: string; targetGroup: string; restore: RestoreMode; partitions: number; blocked: boolean }[];
+  /** Groups in the plan, blocked ones included. */
+  groups: number;
   partitions: number;
   blockedGroups: number;
+  /** Groups left out because their offsets could not be read. */
+  unreadGroups: number;
   warnings: number;
 }
 
@@ -550,22 +589,34 @@ export interface GroupSeedResult {
   coordinatorBrokerId: number | null;
   status: 'SEEDED' | 'PARTIAL' | 'FAILED' | 'SKIPPED_BLOCKED';
   committed: number;
-  errors: PartitionSeedError[]; // at most MAX_INLINE_PARTITION_ENTRIES in the step output
-  errorCount?: number; // all partition errors, when `errors` was cut
+  errors: PartitionSeedError[];
   error: string | null; // whole-request failure (NOT_COORDINATOR, unreachable, ...)
+}
+
+/** How many groups ended in each seed status. */
+export interface SeedCounts {
+  seeded: number;
+  partial: number;
+  failed: number;
+  skippedBlocked: number;
 }
 
 export interface SeedOffsetsOutput {
   planSha256: string;
   ok: boolean; // every non-blocked partition committed
-  groups: GroupSeedResult[];
+  groups: SeedCounts;
   approvalRecord: ArtifactRef;
-  /** The uncut result (every partition error). */
-  fullResult?: ArtifactRef;
+  /** Every group's result, every partition error (`SeedResultDocument`). */
+  fullResult: ArtifactRef;
 }
 
-/** Per-partition lists longer than this are cut in step outputs (the full list is in S3). */
-export const MAX_INLINE_PARTITION_ENTRIES = 50;
+/** What SeedOffsets stores as seed-result.json. */
+export interface SeedResultDocument {
+  planSha256: string;
+  ok: boolean;
+  groups: GroupSeedResult[];
+}
+
 
 // ---------------------------------------------------------------------------------------------
 // Verify
@@ -587,16 +638,21 @@ export interface GroupVerification {
   targetGroup: string;
   ok: boolean;
   matched: number;
-  mismatches: OffsetMismatch[]; // at most MAX_INLINE_PARTITION_ENTRIES in the step output
-  mismatchCount?: number; // all mismatches, when `mismatches` was cut
+  mismatches: OffsetMismatch[];
   error: string | null;
 }
 
 export interface VerifyOutput {
   ok: boolean;
+  groups: { verified: number; failed: number };
+  /** Every group's verification, every mismatch (`VerifyResultDocument`). */
+  fullResult: ArtifactRef;
+}
+
+/** What Verify stores as verify-result.json. */
+export interface VerifyResultDocument {
+  ok: boolean;
   groups: GroupVerification[];
-  /** The uncut result (every mismatch); set by the handler. */
-  fullResult?: ArtifactRef;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -629,6 +685,8 @@ export interface RecoveryReport {
     seeded: GroupSeedResult['status'] | null;
     verified: boolean | null;
   }[];
+  /** Groups whose offsets could not be read, with the error: why the outcome is not RECOVERED. */
+  unreadGroups: UnreadGroup[];
   affectedGroups: string[];
   affectedTopics: string[];
 }

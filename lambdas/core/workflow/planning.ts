@@ -5,7 +5,7 @@
 import { describeGroupOrAbsent } from '../operations/group-calls.ts';
 import { isRecoveryError, kafkaErrorName } from '../errors.ts';
 import type { CommittedOffsetEntry, KafkaPort } from '../ports.ts';
-import type { GroupPlan, GroupRecovery, PlanSummary, PlannedOffset, RecoveryPlan, RecoveryRequest, TargetOffsetDiff } from './documents.ts';
+import type { GroupPlan, GroupRecovery, PlanSummary, PlannedOffset, RecoveryPlan, RecoveryRequest, TargetOffsetDiff, UnreadGroup } from './documents.ts';
 import { brokerAddress, readCoordinatorLayout, shardOf, type CoordinatorLayout } from './cluster-layout.ts';
 import { matchesNamePattern } from './name-pattern.ts';
 
@@ -17,6 +17,8 @@ export interface PlanningInput {
   failedShards: number[];
   failingBrokers: number[];
   recoveries: GroupRecovery[];
+  /** Groups whose offsets could not be read: named in the plan so the approver knows they are missing. */
+  unreadGroups?: UnreadGroup[];
   planId: string;
   now: Date;
   /** recovery:targetGroupPattern: the only groups the runbook may write to; no limit when absent. */
@@ -261,6 +263,11 @@ export async function planTargets(port: KafkaPort, input: PlanningInput): Promis
   if (groups.length === 0) warnings.push('No group to recover: nothing will be written');
   else if (blocked === groups.length) warnings.push('Every group is blocked: approving writes nothing');
   else if (blocked > 0) warnings.push(`${blocked} of ${groups.length} group(s) are blocked and will not be seeded`);
+  const unreadGroups = [...(input.unreadGroups ?? [])].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  if (unreadGroups.length > 0) {
+    const named = unreadGroups.slice(0, 10).map((g) => g.groupId).join(', ');
+    warnings.push(`${unreadGroups.length} group(s) could not be read and are not in this plan (${named}${unreadGroups.length > 10 ? ', ...' : ''}); the report names each with its error`);
+  }
   return {
     planId: input.planId,
     executionArn: input.request.executionArn,
@@ -271,15 +278,17 @@ export async function planTargets(port: KafkaPort, input: PlanningInput): Promis
     restoreInPlace: input.request.restoreInPlace === true,
     groups,
     warnings,
+    unreadGroups,
   };
 }
 
 export function summarizePlan(plan: RecoveryPlan): PlanSummary {
   return {
     planId: plan.planId,
-    groups: plan.groups.map((g) => ({ sourceGroup: g.sourceGroup, targetGroup: g.targetGroup, restore: g.restore ?? 'NEW_GROUP', partitions: g.offsets.length, blocked: g.blocked })),
+    groups: plan.groups.length,
     partitions: plan.groups.filter((g) => !g.blocked).reduce((total, g) => total + g.offsets.length, 0),
     blockedGroups: plan.groups.filter((g) => g.blocked).length,
+    unreadGroups: plan.unreadGroups?.length ?? 0,
     warnings: plan.warnings.length + plan.groups.reduce((total, g) => total + g.warnings.length, 0),
   };
 }

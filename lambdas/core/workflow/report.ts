@@ -1,15 +1,15 @@
 /** The final report: what was wrong, what was recovered where, and what the operator does next. */
+import type { AffectedGroupsResult } from '../model.ts';
 import type {
   ApprovalDecision,
-  BlastRadiusOutput,
   DiagnoseOutput,
   LogSearchSummary,
   Outcome,
   RecoveryPlan,
   RecoveryReport,
   RecoveryRequest,
-  SeedOffsetsOutput,
-  VerifyOutput,
+  SeedResultDocument,
+  VerifyResultDocument,
 } from './documents.ts';
 
 const MAX_EVIDENCE_LINES = 20;
@@ -17,20 +17,23 @@ const MAX_EVIDENCE_LINES = 20;
 export interface ReportParts {
   request: RecoveryRequest;
   diagnosis: DiagnoseOutput;
-  blastRadius: BlastRadiusOutput[];
+  /** Each failed shard's stored scan result (BlastRadiusOutput.detail): the affected groups and topics. */
+  shardScans: AffectedGroupsResult[];
   plan: RecoveryPlan | null;
   approval: ApprovalDecision | null;
-  seed: SeedOffsetsOutput | null;
-  verify: VerifyOutput | null;
+  seed: SeedResultDocument | null;
+  verify: VerifyResultDocument | null;
   now: Date;
 }
 
+/** A group that could not be read counts as not recovered: the outcome is never RECOVERED while one is missing. */
 export function decideOutcome(parts: Pick<ReportParts, 'plan' | 'seed' | 'verify'>): Outcome {
   const plan = parts.plan;
-  if (!plan || plan.groups.length === 0) return 'NOTHING_TO_RECOVER';
+  const unread = plan?.unreadGroups?.length ?? 0;
+  if (!plan || plan.groups.length + unread === 0) return 'NOTHING_TO_RECOVER';
   const verified = new Set((parts.verify?.groups ?? []).filter((g) => g.ok).map((g) => g.targetGroup));
   const recovered = plan.groups.filter((g) => !g.blocked && verified.has(g.targetGroup)).length;
-  if (recovered === plan.groups.length) return 'RECOVERED';
+  if (recovered === plan.groups.length + unread) return 'RECOVERED';
   return recovered > 0 ? 'PARTIALLY_RECOVERED' : 'NOT_RECOVERED';
 }
 
@@ -45,8 +48,9 @@ function searchStopText(search: LogSearchSummary): string {
 export function buildReport(parts: ReportParts): RecoveryReport {
   const { request, diagnosis, plan, seed, verify } = parts;
   const outcome = decideOutcome(parts);
-  const affectedGroups = [...new Set(parts.blastRadius.flatMap((b) => b.affectedGroups).concat(diagnosis.groups))].sort();
-  const affectedTopics = [...new Set(parts.blastRadius.flatMap((b) => b.topics))].sort();
+  const affectedGroups = [...new Set(parts.shardScans.flatMap((s) => s.groups.map((g) => g.groupId)).concat(diagnosis.groups))].sort();
+  const affectedTopics = [...new Set(parts.shardScans.flatMap((s) => s.groups.flatMap((g) => [...g.topics, ...g.subscribedTopics])))].sort();
+  const unreadGroups = plan?.unreadGroups ?? [];
   const seedByTarget = new Map((seed?.groups ?? []).map((g) => [g.targetGroup, g]));
   const verifyByTarget = new Map((verify?.groups ?? []).map((g) => [g.targetGroup, g]));
 
@@ -80,15 +84,22 @@ export function buildReport(parts: ReportParts): RecoveryReport {
     const where = g.restore === 'IN_PLACE' ? `${g.sourceGroup} (restored in place)` : `${g.sourceGroup} -> ${g.targetGroup} (new group)`;
     lines.push(`${where}: ${g.blocked ? `blocked (${g.blockedReason})` : `${g.offsets.length} partition(s)`}`);
     if (seeded) {
-      lines.push(`  seed: ${seeded.status}, ${seeded.committed} committed${seeded.error ? `, ${seeded.error}` : ''}${seeded.errorCount ? `, ${seeded.errorCount} partition error(s)` : ''}`);
+      lines.push(`  seed: ${seeded.status}, ${seeded.committed} committed${seeded.error ? `, ${seeded.error}` : ''}${seeded.errors.length > 20 ? `, ${seeded.errors.length} partition error(s)` : ''}`);
       for (const e of seeded.errors.slice(0, 20)) lines.push(`    ${e.topic}-${e.partition}: ${e.errorName}`);
     }
     if (verified) {
-      lines.push(`  verify: ${verified.ok ? 'offsets match the plan' : `${verified.mismatchCount ?? verified.mismatches.length} mismatch(es)${verified.error ? `, ${verified.error}` : ''}`}`);
+      lines.push(`  verify: ${verified.ok ? 'offsets match the plan' : `${verified.mismatches.length} mismatch(es)${verified.error ? `, ${verified.error}` : ''}`}`);
       for (const m of verified.mismatches.slice(0, 20)) lines.push(`    ${m.topic}-${m.partition}: expected ${m.expected}, found ${m.actual ?? 'nothing'}`);
     }
     if (!g.blocked && verified?.ok) {
       lines.push(g.restore === 'IN_PLACE' ? `  next: restart the consumers of ${g.sourceGroup} unchanged; they resume from the restored offsets` : `  next: restart the consumers of ${g.sourceGroup} with group.id = ${g.targetGroup}`);
+    }
+  }
+  if (unreadGroups.length > 0) {
+    lines.push('', `Not recovered, their offsets could not be read (${unreadGroups.length}):`);
+    for (const g of unreadGroups) {
+      const shard = g.partition === null ? '' : ` (__consumer_offsets-${g.partition})`;
+      lines.push(`${g.groupId}${shard}: ${g.error}${g.cause ? `: ${g.cause}` : ''}`);
     }
   }
   lines.push('');
@@ -119,6 +130,7 @@ export function buildReport(parts: ReportParts): RecoveryReport {
     generatedAt: parts.now.toISOString(),
     text: lines.join('\n'),
     groups,
+    unreadGroups,
     affectedGroups,
     affectedTopics,
   };

@@ -17,7 +17,9 @@ import type {
   NotifyFailureInput,
   PlanTargetOutput,
   ReadOffsetsInput,
+  ReadOffsetsItemInput,
   ReadOffsetsOutput,
+  ReadOffsetsResults,
   RecoveryRequest,
   SeedOffsetsOutput,
   ShardScanProgress,
@@ -140,8 +142,15 @@ function parseShardScanProgress(raw: unknown, field: string): ShardScanProgress 
   };
 }
 
-export function parseReadOffsetsInput(raw: unknown): ReadOffsetsInput {
-  const event = requireObject(raw, 'event', 'Invoke ReadOffsets with {"request": ..., "groupId": "...", "partition": N}');
+/**
+ * `{request, groupId, partition}`, or `{request, groupResultKey}` as the ReadOffsets Distributed
+ * Map passes each listed object (the handler reads the group and shard from the key).
+ */
+export function parseReadOffsetsInput(raw: unknown): ReadOffsetsInput | ReadOffsetsItemInput {
+  const event = requireObject(raw, 'event', 'Invoke ReadOffsets with {"request": ..., "groupId": "...", "partition": N} or {"request": ..., "groupResultKey": "..."}');
+  if (event['groupResultKey'] !== undefined) {
+    return { request: parseRecoveryRequest(event['request']), groupResultKey: requireString(event['groupResultKey'], 'groupResultKey', 'Pass the key of a group result the shard scan stored ($$.Map.Item.Value.Key)') };
+  }
   return {
     request: parseRecoveryRequest(event['request']),
     groupId: validateGroupId(event['groupId'], 'groupId'),
@@ -176,14 +185,28 @@ function integerList(raw: unknown, field: string): number[] {
   return requireArray(raw ?? [], field, FROM_STATE).map((v, i) => requireInteger(v, `${field}[${i}]`, FROM_STATE, { min: -1 }));
 }
 
-export function parsePlanTargetInput(raw: unknown): { request: RecoveryRequest; failedShards: number[]; failingBrokers: number[]; groups: ReadOffsetsOutput[] } {
+/** The ReadOffsets Distributed Map's output (its ResultWriter's place), or an inline list of results. */
+function parseReadOffsetsResults(raw: unknown, field: string): ReadOffsetsResults | ReadOffsetsOutput[] {
+  if (Array.isArray(raw)) return parseReadOffsetsOutputs(raw, field);
+  const results = requireObject(raw, field, 'Pass the ReadOffsets Map output ($.groups)');
+  const details = requireObject(results['ResultWriterDetails'], `${field}.ResultWriterDetails`, 'Pass the ReadOffsets Map output ($.groups) unchanged');
+  return {
+    MapRunArn: requireString(results['MapRunArn'], `${field}.MapRunArn`, 'Pass the ReadOffsets Map output ($.groups) unchanged'),
+    ResultWriterDetails: {
+      Bucket: requireString(details['Bucket'], `${field}.ResultWriterDetails.Bucket`, 'Pass the ReadOffsets Map output ($.groups) unchanged'),
+      Key: requireString(details['Key'], `${field}.ResultWriterDetails.Key`, 'Pass the ReadOffsets Map output ($.groups) unchanged'),
+    },
+  };
+}
+
+export function parsePlanTargetInput(raw: unknown): { request: RecoveryRequest; failedShards: number[]; failingBrokers: number[]; groups: ReadOffsetsResults | ReadOffsetsOutput[] } {
   const event = requireObject(raw, 'event', 'Invoke PlanTarget with {"request", "diagnosis", "groups"}');
   const diagnosis = requireObject(event['diagnosis'], 'diagnosis', 'Pass the Diagnose output ($.diagnosis)');
   return {
     request: parseRecoveryRequest(event['request']),
     failedShards: integerList(diagnosis['failedShards'], 'diagnosis.failedShards'),
     failingBrokers: integerList(diagnosis['failingBrokers'], 'diagnosis.failingBrokers'),
-    groups: parseReadOffsetsOutputs(event['groups'], 'groups'),
+    groups: parseReadOffsetsResults(event['groups'], 'groups'),
   };
 }
 
@@ -258,7 +281,8 @@ export function parseSeedOffsetsInput(raw: unknown, now?: Date): { request: Reco
 function parseSeedOutput(raw: unknown, field: string): SeedOffsetsOutput {
   const seed = requireObject(raw, field, 'Pass the SeedOffsets output ($.seed)');
   requireString(seed['planSha256'], `${field}.planSha256`, 'Pass the SeedOffsets output ($.seed)');
-  requireArray(seed['groups'], `${field}.groups`, 'Pass the SeedOffsets output ($.seed)');
+  requireObject(seed['groups'], `${field}.groups`, 'Pass the SeedOffsets output ($.seed)');
+  parseArtifactRef(seed['fullResult'], `${field}.fullResult`);
   return seed as unknown as SeedOffsetsOutput;
 }
 
@@ -279,7 +303,7 @@ export function parseReportInput(raw: unknown): JsonObject & { request: Recovery
   if (event['blastRadius'] !== undefined) requireArray(event['blastRadius'], 'blastRadius', 'Pass the BlastRadius Map output or omit it');
   if (event['plan'] !== undefined) parsePlanTargetOutput(event['plan']);
   if (event['seed'] !== undefined) parseSeedOutput(event['seed'], 'seed');
-  if (event['verify'] !== undefined) requireObject(event['verify'], 'verify', 'Pass the Verify output or omit it');
+  if (event['verify'] !== undefined) parseArtifactRef(requireObject(event['verify'], 'verify', 'Pass the Verify output or omit it')['fullResult'], 'verify.fullResult');
   return { ...event, request: parseRecoveryRequest(event['request']) };
 }
 

@@ -3,7 +3,7 @@ import { mapLimited } from '../concurrency.ts';
 import { SEED_CONCURRENCY } from './seeding.ts';
 import { isRecoveryError, kafkaErrorName } from '../errors.ts';
 import type { KafkaPort } from '../ports.ts';
-import type { GroupPlan, GroupVerification, OffsetMismatch, RecoveryPlan, VerifyOutput } from './documents.ts';
+import type { GroupPlan, GroupVerification, OffsetMismatch, RecoveryPlan, VerifyResultDocument } from './documents.ts';
 
 export async function verifyGroup(port: KafkaPort, group: GroupPlan): Promise<GroupVerification> {
   try {
@@ -24,7 +24,7 @@ export async function verifyGroup(port: KafkaPort, group: GroupPlan): Promise<Gr
 }
 
 /** Blocked groups were never seeded, so they are not verified. */
-export async function verifyPlan(port: KafkaPort, plan: RecoveryPlan): Promise<VerifyOutput> {
+export async function verifyPlan(port: KafkaPort, plan: RecoveryPlan): Promise<VerifyResultDocument> {
   const groups: GroupVerification[] = await mapLimited(
     plan.groups.filter((group) => !group.blocked),
     SEED_CONCURRENCY,

@@ -15,10 +15,13 @@ const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValid
 let synth: SynthesizedRunbook;
 let runbook: Asl;
 let starter: Asl;
+/** The artifacts bucket as the definition names it. */
+let ARTIFACTS_BUCKET: string;
 beforeAll(() => {
   synth = synthesizeRunbook({});
   runbook = synth.definition as unknown as Asl;
   starter = synth.starter as unknown as Asl;
+  ARTIFACTS_BUCKET = (runbook.States['ReadOffsets']!['ItemReader'] as { Parameters: { Bucket: string } }).Parameters.Bucket;
 }, 120_000);
 
 /** Every state, including those inside Map item processors. */
@@ -63,11 +66,16 @@ describe('the synthesized definitions', () => {
     expect(next('Verify')).toBe('Report');
     expect(runbook.States['BlastRadius']!.Type).toBe('Map');
     expect(runbook.States['BlastRadius']!['ItemsPath']).toBe('$.diagnosis.shards');
-    expect(runbook.States['ReadOffsets']!.Type).toBe('Map');
-    expect(runbook.States['ReadOffsets']!['ItemsPath']).toBe('$.blastRadius');
-    const perShard = (runbook.States['ReadOffsets']!['ItemProcessor'] as Asl).States[STATE.readShardGroups]!;
-    expect(perShard.Type).toBe('Map');
-    expect(perShard['ItemsPath']).toBe('$.groups');
+    // ReadOffsets: a Distributed Map whose items and results are in S3, one failed group failing only its item.
+    const readOffsets = runbook.States['ReadOffsets']!;
+    expect(readOffsets.Type).toBe('Map');
+    expect((readOffsets['ItemProcessor'] as { ProcessorConfig: unknown }).ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(readOffsets['ItemsPath']).toBeUndefined();
+    expect(readOffsets['ItemReader']).toEqual({ Resource: 'arn:aws:states:::s3:listObjectsV2', Parameters: { Bucket: ARTIFACTS_BUCKET, 'Prefix.$': '$.diagnosis.artifactPrefixes.groupResults' } });
+    expect(readOffsets['ResultWriter']).toEqual({ Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: ARTIFACTS_BUCKET, 'Prefix.$': '$.diagnosis.artifactPrefixes.readOffsetsResults' } });
+    expect(readOffsets['ToleratedFailurePercentage']).toBe(100);
+    expect(readOffsets['ResultPath']).toBe('$.groups');
+    expect((readOffsets['ItemProcessor'] as Asl).States[STATE.readGroupOffsets]!.Type).toBe('Task');
     // Only definite paths: no `[*]` projections, which interpreters disagree on.
     expect(JSON.stringify(runbook)).not.toContain('[*]');
   });
@@ -197,8 +205,62 @@ describe('the synthesized definitions', () => {
 // records its input: proves the paths, Choices, Maps and intrinsic functions fit together.
 
 const REQUEST = { clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/orders-prod/x-1', groups: [], window: { since: 1, until: 2 } };
-const PLAN = { plan: { bucket: 'b', key: 'plans/p.json', bytes: 10, sha256: 'abc' }, planSha256: 'abc', summary: { planId: 'p', groups: [{ sourceGroup: 'billing', targetGroup: 'billing-recovered-1', partitions: 3, blocked: false }], partitions: 3, blockedGroups: 0, warnings: 0 } };
+const PLAN = { plan: { bucket: 'b', key: 'plans/p.json', bytes: 10, sha256: 'abc' }, planSha256: 'abc', summary: { planId: 'p', groups: 1, partitions: 3, blockedGroups: 0, unreadGroups: 0, warnings: 0 } };
 const EXECUTION_ID = 'arn:aws:states:eu-west-1:123456789012:execution:runbook:test';
+const PREFIXES = { groupResults: 'executions/runbook/test/groups/', readOffsetsResults: 'executions/runbook/test/read-offsets/map-run' };
+const SEED = { planSha256: 'abc', ok: true, groups: { seeded: 1, partial: 0, failed: 0, skippedBlocked: 0 }, approvalRecord: PLAN.plan, fullResult: PLAN.plan };
+
+/** A Diagnose answer: failed shards (with every group, `groups: null`) on broker 2. */
+function diagnosisOf(partitions: number[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: partitions, shards: partitions.map((partition) => ({ partition, brokerId: 2, groups: null })), groups: [], artifactPrefixes: PREFIXES, ...extra };
+}
+
+/** S3 as the Distributed Maps see it, in memory: what the fake shard scans store, what the ResultWriter writes. */
+class MemoryObjects implements ObjectStore {
+  readonly objects = new Map<string, string>();
+  getObject(bucket: string, key: string): Promise<string> {
+    const body = this.objects.get(`${bucket}/${key}`);
+    if (body === undefined) return Promise.reject(namedError('NoSuchKey', `s3://${bucket}/${key}`));
+    return Promise.resolve(body);
+  }
+  putObject(bucket: string, key: string, body: string): Promise<void> {
+    this.objects.set(`${bucket}/${key}`, body);
+    return Promise.resolve();
+  }
+  listObjects(bucket: string, prefix: string) {
+    const keys = [...this.objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).sort();
+    return Promise.resolve(keys.map((k) => ({ Etag: '"e"', Key: k.slice(bucket.length + 1), LastModified: '2026-11-24T00:00:00.000Z', Size: this.objects.get(k)!.length, StorageClass: 'STANDARD' })));
+  }
+  /** What the run left at bucket/key, or undefined. */
+  get(bucketAndKey: string): string | undefined {
+    return this.objects.get(bucketAndKey);
+  }
+  /** The JSON of the one object of the ReadOffsets map run whose key ends so. */
+  json(suffix: string): unknown {
+    const found = [...this.objects.keys()].filter((k) => k.includes(`/${PREFIXES.readOffsetsResults}/`) && k.endsWith(suffix));
+    if (found.length !== 1) throw new Error(`${found.length} objects end with ${suffix}`);
+    return JSON.parse(this.objects.get(found[0]!)!);
+  }
+}
+
+/**
+ * A shard scan as the BlastRadius Lambda finishes one: each group's result stored under the run's
+ * group-results prefix (where ReadOffsets lists its items), counts in the output.
+ */
+function scanStoring(objects: MemoryObjects, groupsOf: (partition: number) => string[]): Handler {
+  return (input) => {
+    const partition = (input as { shard: { partition: number } }).shard.partition;
+    const groups = groupsOf(partition);
+    for (const group of groups) objects.objects.set(`${ARTIFACTS_BUCKET}/${PREFIXES.groupResults}partition-${partition}/${encodeURIComponent(group)}.json`, '{}');
+    return { status: 'DONE', partition, brokerId: 2, continuations: 0, bytesRead: 1, records: 1, groupCount: groups.length, affectedGroupCount: groups.length, topicCount: 1, detail: { artifact: PLAN.plan }, groupResults: `${PREFIXES.groupResults}partition-${partition}/` };
+  };
+}
+
+/** The group a ReadOffsets item stands for, from its listed key. */
+function groupOfItem(input: unknown): string {
+  const key = (input as { groupResultKey: string }).groupResultKey;
+  return decodeURIComponent(key.slice(key.lastIndexOf('/') + 1, -'.json'.length));
+}
 
 type Calls = Record<string, unknown[]>;
 type Handler = (input: unknown, attempt: number) => unknown;
@@ -211,28 +273,11 @@ function namedError(name: string, message: string): Error {
 
 interface Run {
   calls: Calls;
+  objects: MemoryObjects;
   outcome: ExecutionOutcome;
   /** Top-level states in the order they were entered. */
   states: string[];
   payload: { maxBytes: number; state: string | null };
-  /** What the run left in the in-memory S3 (bucket/key -> body). */
-  objects: Map<string, string>;
-}
-
-/** S3 as the Distributed Map reaches it, in memory: the segment items PlanSegments writes, the results the map writes. */
-function memoryObjects(): ObjectStore & { objects: Map<string, string> } {
-  const objects = new Map<string, string>();
-  return {
-    objects,
-    getObject: async (bucket, key) => {
-      const body = objects.get(`${bucket}/${key}`);
-      if (body === undefined) throw namedError('NoSuchKey', `no ${bucket}/${key}`);
-      return body;
-    },
-    putObject: async (bucket, key, body) => {
-      objects.set(`${bucket}/${key}`, body);
-    },
-  };
 }
 
 /** The artifacts bucket as the definition names it (the Distributed Map reads and writes there). */
@@ -265,24 +310,21 @@ function segmentDone(input: unknown): unknown {
   return { status: 'SEGMENT_DONE', partition: shard.partition, brokerId: 2, segment, continuations: scan.continuations, bytesRead: 10, records: 1, scan: PLAN.plan };
 }
 
-/** `store.objects` is set to the run's in-memory S3, for handlers that write there. */
-async function execute(handlers: Partial<Record<string, Handler>>, store: { objects?: ObjectStore } = {}): Promise<Run> {
+async function execute(handlers: Partial<Record<string, Handler>> | ((objects: MemoryObjects) => Partial<Record<string, Handler>>)): Promise<Run> {
   const calls: Calls = {};
-  const objects = memoryObjects();
-  store.objects = objects;
+  const objects = new MemoryObjects();
+  const chosen = typeof handlers === 'function' ? handlers(objects) : handlers;
   const defaults: Record<string, Handler> = {
-    Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7, 9], shards: [{ partition: 7, brokerId: 2, groups: null }, { partition: 9, brokerId: 2, groups: null }], groups: [] }),
+    Diagnose: () => diagnosisOf([7, 9]),
     [STATE.planSegments]: (input) => planned(objects, input),
     [STATE.blastRadiusShard]: segmentDone,
-    [STATE.mergeSegments]: (input) => {
-      const partition = (input as { shard: { partition: number } }).shard.partition;
-      return { status: 'DONE', partition, brokerId: 2, groupsToRecover: partition === 7 ? ['billing', 'orders'] : ['search'], affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } };
-    },
-    [STATE.readGroupOffsets]: (input) => ({ artifact: { ...PLAN.plan, key: `groups/${(input as { groupId: string }).groupId}.json` } }),
+    // The merge stores every group of the shard, as the handler does; ReadOffsets lists them.
+    [STATE.mergeSegments]: scanStoring(objects, (partition) => (partition === 7 ? ['billing', 'orders'] : ['search'])),
+    [STATE.readGroupOffsets]: (input) => ({ artifact: { ...PLAN.plan, key: `read-offsets/${groupOfItem(input)}.json` } }),
     PlanTarget: () => PLAN,
     AwaitApproval: () => ({ approved: true, planSha256: 'abc', approvedBy: 'alice', approvedAt: '2026-11-24T00:00:00Z', channel: 'link', approvalId: 'a1', comment: null }),
-    SeedOffsets: () => ({ planSha256: 'abc', ok: true, groups: [], approvalRecord: PLAN.plan }),
-    Verify: () => ({ ok: true, groups: [] }),
+    SeedOffsets: () => SEED,
+    Verify: () => ({ ok: true, groups: { verified: 1, failed: 0 }, fullResult: PLAN.plan }),
     Report: (input) => ({ outcome: (input as { verify?: { ok: boolean } }).verify?.ok === false ? 'PARTIALLY_RECOVERED' : (input as { plan?: unknown }).plan ? 'RECOVERED' : 'NOTHING_TO_RECOVER', result: PLAN.plan, summary: 'summary line' }),
     NotifyFailure: () => ({ notified: true, messageId: 'm1', reason: 'r' }),
   };
@@ -293,7 +335,7 @@ async function execute(handlers: Partial<Record<string, Handler>>, store: { obje
       (event: unknown) => {
         (calls[state] ??= []).push(event);
         attempts[state] = (attempts[state] ?? 0) + 1;
-        return (handlers[state] ?? defaults[state]!)(event, attempts[state]);
+        return (chosen[state] ?? defaults[state]!)(event, attempts[state]);
       },
     ]),
   );
@@ -302,13 +344,13 @@ async function execute(handlers: Partial<Record<string, Handler>>, store: { obje
     tasks,
     objects,
     context: {
-      Execution: { Id: EXECUTION_ID, Input: input, StartTime: '2026-11-24T00:00:00Z' },
+      Execution: { Id: EXECUTION_ID, Name: 'test', Input: input, StartTime: '2026-11-24T00:00:00Z' },
       StateMachine: { Id: 'arn:aws:states:eu-west-1:123456789012:stateMachine:runbook', Name: 'runbook' },
       Task: { Token: 'token-1' },
     },
   });
   const outcome = await run.done;
-  return { calls, outcome, states: run.states, payload: run.payload, objects: objects.objects };
+  return { calls, objects, outcome, states: run.states, payload: run.payload };
 }
 
 describe('the alarm starter, executed locally', () => {
@@ -397,7 +439,7 @@ describe('the alarm starter, executed locally', () => {
 
 describe('the runbook definition, executed locally', () => {
   it('recovers: each shard and each of its groups once, approval with the task token, report with the whole story', async () => {
-    const { calls, outcome, states } = await execute({});
+    const { calls, objects, outcome, states } = await execute({});
     expect(outcome).toEqual({ status: 'SUCCEEDED', output: { outcome: 'RECOVERED', result: PLAN.plan, summary: 'summary line' } });
     expect(calls['Diagnose']).toEqual([
       { input: { clusterArn: REQUEST.clusterArn, lookbackMinutes: 60 }, executionArn: EXECUTION_ID, startTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
@@ -415,13 +457,18 @@ describe('the runbook definition, executed locally', () => {
       expect(merge.results.MapRunArn).toMatch(/^arn:aws:states:eu-west-1:123456789012:mapRun:runbook\/ShardSegments:/);
       expect(merge.results.ResultWriterDetails.Key).toMatch(new RegExp(`^shards/partition-${merge.shard.partition}/segments/results/[0-9a-f-]{36}/manifest\\.json$`));
     }
-    expect((calls[STATE.readGroupOffsets] as { groupId: string }[]).map((c) => c.groupId).sort()).toEqual(['billing', 'orders', 'search']);
-    expect(calls[STATE.readGroupOffsets]).toContainEqual({ request: REQUEST, groupId: 'search', partition: 9 });
-    const plan = calls['PlanTarget']![0] as { groups: unknown[]; diagnosis: unknown; request: unknown };
+    // Every group of every failed shard is an item, listed from S3, read once.
+    expect((calls[STATE.readGroupOffsets] as unknown[]).map(groupOfItem).sort()).toEqual(['billing', 'orders', 'search']);
+    expect(calls[STATE.readGroupOffsets]).toContainEqual({ request: REQUEST, groupResultKey: `${PREFIXES.groupResults}partition-9/search.json` });
+    const plan = calls['PlanTarget']![0] as { groups: { MapRunArn: string; ResultWriterDetails: { Bucket: string; Key: string } }; diagnosis: unknown; request: unknown };
     expect(plan.request).toEqual(REQUEST);
     expect(plan.diagnosis).toEqual({ failingBrokers: [2], failedShards: [7, 9] });
-    const ref = (group: string) => ({ artifact: { ...PLAN.plan, key: `groups/${group}.json` } });
-    expect(plan.groups).toEqual([[ref('billing'), ref('orders')], [ref('search')]]);
+    // The state holds where the results are, never the results.
+    expect(plan.groups).toEqual({ MapRunArn: expect.stringMatching(/:mapRun:runbook\/ReadOffsets:/), ResultWriterDetails: { Bucket: ARTIFACTS_BUCKET, Key: expect.stringMatching(new RegExp(`^${PREFIXES.readOffsetsResults}/.+/manifest.json$`)) } });
+    const manifest = objects.json('manifest.json') as { ResultFiles: { SUCCEEDED: { Key: string }[]; FAILED: unknown[] } };
+    expect(manifest.ResultFiles.FAILED).toEqual([]);
+    const succeeded = objects.json('SUCCEEDED_0.json') as { Output: string }[];
+    expect(succeeded.map((entry) => (JSON.parse(entry.Output) as { artifact: { key: string } }).artifact.key).sort()).toEqual(['billing', 'orders', 'search'].map((g) => `read-offsets/${g}.json`));
     expect(calls['AwaitApproval']).toEqual([{ request: REQUEST, plan: PLAN, taskToken: 'token-1', incident: { diagnosis: expect.objectContaining({ verdict: 'COORDINATOR_FAILED', failedShards: [7, 9] }), blastRadius: expect.any(Array) } }]);
     expect((calls['AwaitApproval']![0] as { incident: { blastRadius: { partition: number }[] } }).incident.blastRadius.map((s) => s.partition)).toEqual([7, 9]);
     expect(calls['SeedOffsets']![0]).toMatchObject({ request: REQUEST, plan: PLAN, approval: { approved: true, approvedBy: 'alice' } });
@@ -434,7 +481,7 @@ describe('the runbook definition, executed locally', () => {
 
   it('reports "nothing to recover" without scanning when no shard failed', async () => {
     const { calls, outcome } = await execute({
-      Diagnose: () => ({ request: REQUEST, verdict: 'HEALTHY', failingBrokers: [], failedShards: [], shards: [], groups: [] }),
+      Diagnose: () => ({ ...diagnosisOf([]), verdict: 'HEALTHY', failingBrokers: [] }),
     });
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'NOTHING_TO_RECOVER' } });
     expect(calls[STATE.planSegments]).toBeUndefined();
@@ -443,14 +490,16 @@ describe('the runbook definition, executed locally', () => {
   });
 
   it('reports without asking for approval when the failed shards hold no groups to recover', async () => {
-    const { calls, outcome, states } = await execute({
-      [STATE.mergeSegments]: (input) => ({ partition: (input as { shard: { partition: number } }).shard.partition, brokerId: 2, groupsToRecover: [], affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } }),
-      PlanTarget: () => ({ ...PLAN, summary: { ...PLAN.summary, groups: [], partitions: 0 } }),
+    const { calls, objects, outcome, states } = await execute((store) => ({
+      [STATE.mergeSegments]: scanStoring(store, () => []),
+      PlanTarget: () => ({ ...PLAN, summary: { ...PLAN.summary, groups: 0, partitions: 0 } }),
       Report: () => ({ outcome: 'NOTHING_TO_RECOVER', result: PLAN.plan, summary: 'nothing' }),
-    });
+    }));
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'NOTHING_TO_RECOVER' } });
     expect(calls[STATE.readGroupOffsets]).toBeUndefined();
-    expect((calls['PlanTarget']![0] as { groups: unknown }).groups).toEqual([[], []]);
+    // Nothing listed, nothing run: the map run still says so where PlanTarget looks.
+    expect((calls['PlanTarget']![0] as { groups: unknown }).groups).toMatchObject({ ResultWriterDetails: { Bucket: ARTIFACTS_BUCKET } });
+    expect(objects.json('manifest.json')).toMatchObject({ ResultFiles: { FAILED: [], SUCCEEDED: [] } });
     expect(calls['AwaitApproval']).toBeUndefined();
     expect(states).toContain(STATE.nothingToApprove);
     expect(Object.keys(calls['Report']![0] as object).sort()).toEqual(['blastRadius', 'diagnosis', 'plan', 'request']);
@@ -460,7 +509,7 @@ describe('the runbook definition, executed locally', () => {
     const checkpoint = { bucket: 'artifacts', key: 'shards/partition-7/checkpoint.json', bytes: 10, sha256: 'c'.repeat(64) };
     let invocations = 0;
     const { calls, outcome, objects } = await execute({
-      Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: null }], groups: [] }),
+      Diagnose: () => diagnosisOf([7]),
       [STATE.blastRadiusShard]: (input) => {
         const { scan, segment } = input as { scan: { continuations: number }; segment: unknown };
         invocations++;
@@ -470,7 +519,7 @@ describe('the runbook definition, executed locally', () => {
       [STATE.mergeSegments]: (input) => {
         // The merge is told where the map run's results are; reading them is the handler's business.
         const { results } = input as { results: { ResultWriterDetails: { Bucket: string; Key: string } } };
-        return { status: 'DONE', partition: 7, brokerId: 2, continuations: 2, groupsToRecover: ['billing'], affectedGroups: ['billing'], topics: [], detail: { artifact: PLAN.plan }, manifest: results.ResultWriterDetails.Key };
+        return { status: 'DONE', partition: 7, brokerId: 2, continuations: 2, groupCount: 1, affectedGroupCount: 1, topicCount: 0, detail: { artifact: PLAN.plan }, manifest: results.ResultWriterDetails.Key };
       },
     });
     expect(outcome.status).toBe('SUCCEEDED');
@@ -481,7 +530,7 @@ describe('the runbook definition, executed locally', () => {
       expect.objectContaining({ status: 'CONTINUE', continuations: 2, checkpoint, nextOffset: '200' }),
     ]);
     const report = calls['Report']![0] as { blastRadius: Array<{ manifest: string }> };
-    expect(report.blastRadius).toEqual([expect.objectContaining({ status: 'DONE', continuations: 2, groupsToRecover: ['billing'] })]);
+    expect(report.blastRadius).toEqual([expect.objectContaining({ status: 'DONE', continuations: 2, groupCount: 1 })]);
     // The child's last answer is its result, in the map run's SUCCEEDED file the merge was pointed at.
     const manifest = JSON.parse(objects.get(`${artifactsBucket()}/${report.blastRadius[0]!.manifest}`)!) as { ResultFiles: { SUCCEEDED: Array<{ Key: string }> } };
     const [child] = JSON.parse(objects.get(`${artifactsBucket()}/${manifest.ResultFiles.SUCCEEDED[0]!.Key}`)!) as Array<{ Output: string }>;
@@ -492,12 +541,12 @@ describe('the runbook definition, executed locally', () => {
   it('invokes MergeSegments again with its CONTINUE output until the groups are stored, and the shard summary is the item result', async () => {
     const merged = { bucket: 'artifacts', key: 'shards/partition-7/segments/merged.json', bytes: 10, sha256: 'd'.repeat(64) };
     const { calls, outcome } = await execute({
-      Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: null }], groups: [] }),
+      Diagnose: () => diagnosisOf([7]),
       [STATE.mergeSegments]: (input) => {
         const { merge } = input as { merge: { continuations: number; groupsStored?: number } };
         const stored = (merge.groupsStored ?? 0) + 100;
         if (stored < 300) return { status: 'CONTINUE', partition: 7, brokerId: 2, continuations: merge.continuations + 1, merged, groupsStored: stored, groups: 300 };
-        return { status: 'DONE', partition: 7, brokerId: 2, continuations: merge.continuations, groupsToRecover: ['billing'], affectedGroups: ['billing'], topics: [], detail: { artifact: PLAN.plan } };
+        return { status: 'DONE', partition: 7, brokerId: 2, continuations: merge.continuations, groupCount: 300, affectedGroupCount: 300, topicCount: 1, detail: { artifact: PLAN.plan } };
       },
     });
     expect(outcome.status).toBe('SUCCEEDED');
@@ -510,15 +559,14 @@ describe('the runbook definition, executed locally', () => {
     expect(calls[STATE.planSegments]).toHaveLength(1);
     expect(calls[STATE.blastRadiusShard]).toHaveLength(1);
     const report = calls['Report']![0] as { blastRadius: unknown[] };
-    expect(report.blastRadius).toEqual([{ status: 'DONE', partition: 7, brokerId: 2, continuations: 2, groupsToRecover: ['billing'], affectedGroups: ['billing'], topics: [], detail: { artifact: PLAN.plan } }]);
+    expect(report.blastRadius).toEqual([{ status: 'DONE', partition: 7, brokerId: 2, continuations: 2, groupCount: 300, affectedGroupCount: 300, topicCount: 1, detail: { artifact: PLAN.plan } }]);
   });
 
   it('scans every segment of a split shard in its own child execution and merges them once', async () => {
-    const store: { objects?: ObjectStore } = {};
-    const { calls, outcome } = await execute({
-      Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: null }], groups: [] }),
-      [STATE.planSegments]: (input) => planned(store.objects!, input, 3),
-    }, store);
+    const { calls, outcome } = await execute((objects) => ({
+      Diagnose: () => diagnosisOf([7]),
+      [STATE.planSegments]: (input) => planned(objects, input, 3),
+    }));
     expect(outcome.status).toBe('SUCCEEDED');
     const scanned = (calls[STATE.blastRadiusShard] as { segment: { index: number; fromOffset: string } }[]).map((c) => c.segment);
     expect(scanned.map((s) => s.index).sort()).toEqual([0, 1, 2]);
@@ -526,15 +574,14 @@ describe('the runbook definition, executed locally', () => {
   });
 
   it('a segment that fails fails its map run and the shard: notified, nothing planned', async () => {
-    const store: { objects?: ObjectStore } = {};
-    const { calls, outcome } = await execute({
-      Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: null }], groups: [] }),
-      [STATE.planSegments]: (input) => planned(store.objects!, input, 3),
+    const { calls, outcome } = await execute((objects) => ({
+      Diagnose: () => diagnosisOf([7]),
+      [STATE.planSegments]: (input) => planned(objects, input, 3),
       [STATE.blastRadiusShard]: (input) => {
         if ((input as { segment: { index: number } }).segment.index === 1) throw namedError('RecoveryError.KAFKA_ERROR', 'fetch failed');
         return segmentDone(input);
       },
-    }, store);
+    }));
     expect(outcome).toMatchObject({ status: 'FAILED' });
     expect(calls[STATE.mergeSegments]).toBeUndefined();
     expect(calls['PlanTarget']).toBeUndefined();
@@ -546,28 +593,50 @@ describe('the runbook definition, executed locally', () => {
     expect(small.payload.maxBytes).toBeGreaterThan(0);
     expect(small.payload.maxBytes).toBeLessThan(8 * 1024);
 
-    // 300 groups whose ReadOffsets results carry 1 KiB each: the Map's gathered output is too big.
-    const groups = Array.from({ length: 300 }, (_, i) => `group-${i}`);
+    // A plan summary of 300 KiB (a step that put its list in the state again): the run stops at once.
     const { calls, outcome, payload } = await execute({
-      Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: null }], groups: [] }),
-      [STATE.mergeSegments]: () => ({ status: 'DONE', partition: 7, brokerId: 2, groupsToRecover: groups, affectedGroups: [], topics: [], detail: { artifact: PLAN.plan } }),
-      [STATE.readGroupOffsets]: () => ({ artifact: { ...PLAN.plan, key: 'x'.repeat(1024) } }),
+      PlanTarget: () => ({ ...PLAN, summary: { ...PLAN.summary, planId: 'x'.repeat(300 * 1024) } }),
     });
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
     expect(payload.maxBytes).toBeGreaterThan(262_144);
-    expect(calls['PlanTarget']).toBeUndefined();
+    expect(calls['AwaitApproval']).toBeUndefined();
     // Not caught: the runbook's own failure path never ran (the EventBridge rule is what tells).
     expect(calls['NotifyFailure']).toBeUndefined();
   });
 
+  it('5,000 groups of 34-character names on one failed shard: the state stays under 32 KiB at every transition and the run succeeds', async () => {
+    // Small fakes stand for the Lambdas (5,000 real ReadOffsets invocations against a cluster would take minutes);
+    // the definition, its Distributed Map and every transition are the real ones.
+    const groups = Array.from({ length: 5_000 }, (_, i) => `consumer-group-${String(i).padStart(5, '0')}-orders-stream`);
+    expect(new Set(groups.map((g) => g.length))).toEqual(new Set([34]));
+    let planned = 0;
+    const { calls, outcome, payload } = await execute((objects) => ({
+      Diagnose: () => diagnosisOf([7]),
+      [STATE.mergeSegments]: scanStoring(objects, () => groups),
+      PlanTarget: async (input) => {
+        // As the real one: the groups come from the map run's result files, never from the state.
+        const details = (input as { groups: { ResultWriterDetails: { Bucket: string; Key: string } } }).groups.ResultWriterDetails;
+        const manifest = JSON.parse(await objects.getObject(details.Bucket, details.Key)) as { ResultFiles: { SUCCEEDED: { Key: string }[] } };
+        for (const file of manifest.ResultFiles.SUCCEEDED) planned += (JSON.parse(await objects.getObject(details.Bucket, file.Key)) as unknown[]).length;
+        return { ...PLAN, summary: { ...PLAN.summary, groups: planned } };
+      },
+      SeedOffsets: () => ({ ...SEED, groups: { seeded: planned, partial: 0, failed: 0, skippedBlocked: 0 } }),
+      Verify: () => ({ ok: true, groups: { verified: planned, failed: 0 }, fullResult: PLAN.plan }),
+    }));
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'RECOVERED' } });
+    expect(calls[STATE.readGroupOffsets]).toHaveLength(5_000);
+    expect(planned).toBe(5_000);
+    expect(payload.maxBytes).toBeGreaterThan(0);
+    expect(payload.maxBytes, `largest state: ${payload.maxBytes} bytes at ${payload.state}`).toBeLessThan(32 * 1024);
+  }, 300_000);
+
   it('handles a single shard with a single group', async () => {
-    const { calls, outcome } = await execute({
-      Diagnose: () => ({ request: REQUEST, verdict: 'COORDINATOR_FAILED', failingBrokers: [2], failedShards: [7], shards: [{ partition: 7, brokerId: 2, groups: ['billing'] }], groups: ['billing'] }),
-      [STATE.mergeSegments]: () => ({ partition: 7, brokerId: 2, groupsToRecover: ['billing'], affectedGroups: ['billing'], topics: ['invoices'], detail: { artifact: PLAN.plan } }),
-    });
+    const { calls, outcome } = await execute((objects) => ({
+      Diagnose: () => diagnosisOf([7], { shards: [{ partition: 7, brokerId: 2, groups: ['billing'] }], groups: ['billing'] }),
+      [STATE.mergeSegments]: scanStoring(objects, () => ['billing']),
+    }));
     expect(outcome.status).toBe('SUCCEEDED');
-    expect(calls[STATE.readGroupOffsets]).toEqual([{ request: REQUEST, groupId: 'billing', partition: 7 }]);
-    expect((calls['PlanTarget']![0] as { groups: unknown }).groups).toEqual([[{ artifact: { ...PLAN.plan, key: 'groups/billing.json' } }]]);
+    expect(calls[STATE.readGroupOffsets]).toEqual([{ request: REQUEST, groupResultKey: `${PREFIXES.groupResults}partition-7/billing.json` }]);
     expect(calls['SeedOffsets']).toHaveLength(1);
   });
 
@@ -590,17 +659,27 @@ describe('the runbook definition, executed locally', () => {
     ]);
   });
 
-  it('notifies and fails when a group read fails, without planning or writing', async () => {
-    const { calls, outcome, states } = await execute({
-      [STATE.readGroupOffsets]: () => {
-        throw namedError('RecoveryError.KAFKA_ERROR', 'fetch failed');
+  it('a group whose read fails fails only its item: the others are planned, the failure is in the results PlanTarget reads', async () => {
+    const { calls, objects, outcome } = await execute({
+      [STATE.readGroupOffsets]: (input) => {
+        if (groupOfItem(input) === 'orders') throw namedError('RecoveryError.KAFKA_ERROR', 'fetch failed');
+        return { artifact: { ...PLAN.plan, key: `read-offsets/${groupOfItem(input)}.json` } };
       },
     });
-    expect(outcome).toEqual({ status: 'FAILED', error: 'RecoveryError.KAFKA_ERROR', cause: 'fetch failed' });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(calls['PlanTarget']).toHaveLength(1);
+    expect(calls['NotifyFailure']).toBeUndefined();
+    const failed = objects.json('FAILED_0.json') as { Input: string; Error: string; Cause: string }[];
+    expect(failed).toEqual([expect.objectContaining({ Error: 'RecoveryError.KAFKA_ERROR', Cause: 'fetch failed' })]);
+    expect(groupOfItem(JSON.parse(failed[0]!.Input))).toBe('orders');
+    expect((objects.json('SUCCEEDED_0.json') as unknown[]).length).toBe(2);
+  });
+
+  it('fails the run when the groups cannot be listed at all (States.ItemReaderFailed is caught and notified)', async () => {
+    const { calls, outcome, states } = await execute({ Diagnose: () => diagnosisOf([7], { artifactPrefixes: { readOffsetsResults: PREFIXES.readOffsetsResults } }) });
+    expect(outcome.status).toBe('FAILED');
     expect(calls['PlanTarget']).toBeUndefined();
-    expect(calls['SeedOffsets']).toBeUndefined();
-    expect(calls['NotifyFailure']).toHaveLength(1);
-    expect(calls['NotifyFailure']![0]).toMatchObject({ state: 'ReadOffsets', error: { Error: 'RecoveryError.KAFKA_ERROR', Cause: 'fetch failed' } });
+    expect(calls['NotifyFailure']![0]).toMatchObject({ state: 'ReadOffsets' });
     expect(states.at(-1)).toBe(STATE.failed);
   });
 
@@ -608,15 +687,7 @@ describe('the runbook definition, executed locally', () => {
     const { calls, outcome } = await execute({
       Diagnose: (input, attempt) => {
         if (attempt === 1) throw namedError('Lambda.ServiceException', 'try again');
-        return {
-          request: REQUEST,
-          verdict: 'HEALTHY',
-          failingBrokers: [],
-          failedShards: [],
-          shards: [],
-          groups: [],
-          echo: input,
-        };
+        return { ...diagnosisOf([]), verdict: 'HEALTHY', failingBrokers: [], echo: input };
       },
     });
     expect(outcome.status).toBe('SUCCEEDED');
@@ -625,7 +696,7 @@ describe('the runbook definition, executed locally', () => {
   });
 
   it('fails visibly when the report says the recovery is incomplete', async () => {
-    const { calls, outcome, states } = await execute({ Verify: () => ({ ok: false, groups: [] }) });
+    const { calls, outcome, states } = await execute({ Verify: () => ({ ok: false, groups: { verified: 0, failed: 1 }, fullResult: PLAN.plan }) });
     expect(outcome).toEqual({ status: 'FAILED', error: 'RecoveryIncomplete', cause: 'summary line' });
     expect(states.at(-1)).toBe(STATE.incomplete);
     expect(calls['Report']).toHaveLength(1);

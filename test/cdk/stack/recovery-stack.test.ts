@@ -254,6 +254,20 @@ describe('IAM', () => {
     for (const step of HANDLER_NAMES) expect(find(step, 'kms:Decrypt')?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
   });
 
+  it('lets the state machine write only the ReadOffsets result files of its own runs, and list the bucket for the items', () => {
+    const runbookPolicies = resourcesOfType(synth.json, 'AWS::IAM::Policy').filter(([id]) => id.startsWith('RunbookStateMachine'));
+    const statements = runbookPolicies.flatMap(([, props]) => (props['PolicyDocument'] as { Statement: Statement[] }).Statement);
+    const mapRunKeys = (statement: Statement): boolean => JSON.stringify(statement.Resource).includes('/read-offsets/');
+    const objectGrants = statements.filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:') && action !== 's3:ListBucket') && mapRunKeys(statement));
+    expect(objectGrants).toHaveLength(1);
+    const [bucket, key] = (objectGrants[0]!.Resource as { 'Fn::Join': [string, [{ 'Fn::GetAtt': [string, string] }, string]] })['Fn::Join'][1];
+    expect(bucket['Fn::GetAtt'][0]).toMatch(/^ArtifactsBucket/);
+    expect(key).toBe('/executions/CoordinatorRecovery-runbook/*/read-offsets/map-run/*');
+    expect(asList(objectGrants[0]!.Action).sort()).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject']);
+    const listing = statements.filter((statement) => asList(statement.Action).includes('s3:ListBucket'));
+    expect(listing.map((statement) => (statement.Resource as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0])).toEqual([expect.stringMatching(/^ArtifactsBucket/)]);
+  });
+
   it('gives each role its own artifact keys: a step reads, writes and deletes only the documents it uses', () => {
     const statements = statementsByStep();
     /** "Get plan.json" style lines for every S3 object grant of a step, keys relative to the run's prefix. */
@@ -272,10 +286,10 @@ describe('IAM', () => {
         )
         .sort();
     expect(s3Grants('diagnose')).toEqual([]);
-    expect(s3Grants('blast-radius')).toEqual(['Get shards/*', 'Put blast-radius/*', 'Put shards/*']);
-    expect(s3Grants('read-offsets')).toEqual(['Get shards/*', 'Put read-offsets/*']);
+    expect(s3Grants('blast-radius')).toEqual(['Get shards/*', 'Put blast-radius/*', 'Put groups/*', 'Put shards/*']);
+    expect(s3Grants('read-offsets')).toEqual(['Get groups/*', 'Put read-offsets/*']);
     expect(s3Grants('plan-target')).toEqual(['Get read-offsets/*', 'Put plan.json']);
-    expect(s3Grants('request-approval')).toEqual(['Get plan.json', 'Put approval-request.json']);
+    expect(s3Grants('request-approval')).toEqual(['Get blast-radius/*', 'Get plan.json', 'Put approval-request.json']);
     expect(s3Grants('approval-endpoint')).toEqual([
       'Delete approval-consumed/*',
       'Delete approvals/*',
@@ -289,7 +303,7 @@ describe('IAM', () => {
     ]);
     expect(s3Grants('seed-offsets')).toEqual(['Get approval.json', 'Get plan.json', 'Put approval.json', 'Put seed-result.json']);
     expect(s3Grants('verify')).toEqual(['Get plan.json', 'Put verify-result.json']);
-    expect(s3Grants('report')).toEqual(['Get plan.json', 'Put result.json']);
+    expect(s3Grants('report')).toEqual(['Get blast-radius/*', 'Get plan.json', 'Get seed-result.json', 'Get verify-result.json', 'Put result.json']);
     expect(s3Grants('notify-failure')).toEqual(['Put failure.json']);
     // Listing only where a missing key must read as 404, not 403.
     const listers = HANDLER_NAMES.filter((step) => (statements.get(step) ?? []).some((st) => asList(st.Action).includes('s3:ListBucket')));
@@ -322,8 +336,11 @@ describe('IAM', () => {
     const s3 = statements.filter((statement) => asList(statement.Action).some((action) => action.startsWith('s3:')));
     expect(s3.length).toBeGreaterThan(0);
     const bucketId = resourcesOfType(synth.json, 'AWS::S3::Bucket').find(([id]) => id.startsWith('ArtifactsBucket'))![0];
+    // Objects: the runs' shard keys (segments) and ReadOffsets' result files; listing the bucket: ReadOffsets' items.
+    const runKeys = (folder: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/executions/CoordinatorRecovery-runbook/*/${folder}`]] });
     for (const statement of s3) {
-      expect(statement.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/executions/CoordinatorRecovery-runbook/*/shards/*']] });
+      if (asList(statement.Action).includes('s3:ListBucket')) expect(statement).toMatchObject({ Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] } });
+      else expect([runKeys('shards/*'), runKeys('read-offsets/map-run/*')]).toContainEqual(statement.Resource);
       expect(asList(statement.Action).every((action) => !action.includes('*'))).toBe(true);
     }
   });

@@ -69,11 +69,21 @@ describe('artifact grants per role', () => {
     const diagnosis = await step('diagnose', () => diagnose(h.deps)({ input: {}, executionArn: EXECUTION_ARN, startTime: NOW.toISOString() }));
     const shards = await step('blast-radius', () => blastRadius(h.deps)({ request: diagnosis.request, shard: diagnosis.shards[0] }));
     if (shards.status !== 'DONE') throw new Error('the shard scan did not finish in one invocation');
-    const group = await step('read-offsets', () => readOffsets(h.deps)({ request: diagnosis.request, groupId: shards.groupsToRecover[0], partition: shards.partition }));
+    const groupResultKey = `${diagnosis.artifactPrefixes.groupResults}partition-${shards.partition}/${encodeURIComponent(source)}.json`;
+    const group = await step('read-offsets', () => readOffsets(h.deps)({ request: diagnosis.request, groupResultKey }));
+    // What the ReadOffsets Distributed Map's ResultWriter leaves under the run's prefix (Step Functions writes it).
+    const results = `${diagnosis.artifactPrefixes.readOffsetsResults}/run-id`;
+    h.objects.set(`artifacts/${results}/SUCCEEDED_0.json`, JSON.stringify([{ Input: JSON.stringify({ groupResultKey }), Output: JSON.stringify(group), Status: 'SUCCEEDED' }]));
+    h.objects.set(`artifacts/${results}/manifest.json`, JSON.stringify({ ResultFiles: { FAILED: [], PENDING: [], SUCCEEDED: [{ Key: `${results}/SUCCEEDED_0.json`, Size: 1 }] } }));
     const plan = await step('plan-target', () =>
-      planTarget(h.deps)({ request: diagnosis.request, diagnosis: { failingBrokers: diagnosis.failingBrokers, failedShards: diagnosis.failedShards }, groups: [[group]] }),
+      planTarget(h.deps)({
+        request: diagnosis.request,
+        diagnosis: { failingBrokers: diagnosis.failingBrokers, failedShards: diagnosis.failedShards },
+        groups: { MapRunArn: 'arn:maprun', ResultWriterDetails: { Bucket: 'artifacts', Key: `${results}/manifest.json` } },
+      }),
     );
-    await step('request-approval', () => requestApproval(h.deps)({ request: diagnosis.request, plan, taskToken: 'T' }));
+    expect(plan.summary.groups).toBe(1);
+    await step('request-approval', () => requestApproval(h.deps)({ request: diagnosis.request, plan, taskToken: 'T', incident: { diagnosis, blastRadius: [shards] } }));
     const query = new URL(/https:\/\/approve\S+/.exec(mocks.sns.commandCalls(PublishCommand)[0]!.args[0].input.Message!)![0]).search.slice(1);
     const endpoint = approvalEndpoint(h.deps);
     mocks.sfn.on(SendTaskSuccessCommand).rejectsOnce(new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'slow down', $metadata: { httpStatusCode: 400 } })).resolves({});

@@ -4,7 +4,7 @@ import { SFNServiceException, SendTaskFailureCommand, SendTaskSuccessCommand } f
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ApprovalDecision, BlastRadiusOutput, DiagnoseOutput, GroupRecovery, PlanTargetOutput, RecoveryPlan } from '../../../lambdas/core/workflow/documents.ts';
+import type { ApprovalDecision, BlastRadiusOutput, DiagnoseOutput, GroupRecovery, PlanTargetOutput, ReadOffsetsResults, RecoveryPlan, RecoveryReport, SeedResultDocument } from '../../../lambdas/core/workflow/documents.ts';
 import { createHandler as approvalEndpoint } from '../../../lambdas/handlers/approval-endpoint.ts';
 import { createHandler as blastRadius } from '../../../lambdas/handlers/blast-radius.ts';
 import { createHandler as diagnose } from '../../../lambdas/handlers/diagnose.ts';
@@ -59,9 +59,40 @@ async function runToPlan(): Promise<{ diagnosis: DiagnoseOutput; plan: PlanTarge
     if (s.status !== 'DONE') throw new Error(`shard ${s.partition} did not finish in one invocation`);
     return s;
   });
-  const groups = await Promise.all(done.flatMap((s) => s.groupsToRecover.map((groupId) => readOffsets(h.deps)({ request: diagnosis.request, groupId, partition: s.partition }))));
+  const groups = await readOffsetsMap(diagnosis);
   const plan = await planTarget(h.deps)({ request: diagnosis.request, diagnosis: { failingBrokers: diagnosis.failingBrokers, failedShards: diagnosis.failedShards }, groups });
   return { diagnosis, plan, shards: done };
+}
+
+/**
+ * The ReadOffsets Distributed Map as Step Functions runs it: one item per object under the run's
+ * group-results prefix (ItemReader s3:listObjectsV2), each item's result or error written by the
+ * ResultWriter as a manifest and result files (Input and Output as JSON strings).
+ */
+async function readOffsetsMap(diagnosis: DiagnoseOutput): Promise<ReadOffsetsResults> {
+  const listed = [...h.objects.keys()].filter((k) => k.startsWith(`artifacts/${diagnosis.artifactPrefixes.groupResults}`)).map((k) => k.slice('artifacts/'.length)).sort();
+  const succeeded: unknown[] = [];
+  const failed: unknown[] = [];
+  for (const [index, key] of listed.entries()) {
+    const input = { request: diagnosis.request, groupResultKey: key };
+    const execution = { ExecutionArn: `${EXECUTION_ARN}/map/${index}`, Name: String(index), Input: JSON.stringify(input), StateMachineArn: 'arn:sm' };
+    try {
+      succeeded.push({ ...execution, Status: 'SUCCEEDED', Output: JSON.stringify(await readOffsets(h.deps)(input)) });
+    } catch (error) {
+      const e = error as Error;
+      failed.push({ ...execution, Status: 'FAILED', Error: e.name, Cause: JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] }) });
+    }
+  }
+  const prefix = `${diagnosis.artifactPrefixes.readOffsetsResults}/run-id`;
+  const files: Record<string, { Key: string; Size: number }[]> = { FAILED: [], PENDING: [], SUCCEEDED: [] };
+  for (const [status, entries] of [['SUCCEEDED', succeeded], ['FAILED', failed]] as const) {
+    if (entries.length === 0) continue;
+    const key = `${prefix}/${status}_0.json`;
+    h.objects.set(`artifacts/${key}`, JSON.stringify(entries));
+    files[status]!.push({ Key: key, Size: 1 });
+  }
+  h.objects.set(`artifacts/${prefix}/manifest.json`, JSON.stringify({ DestinationBucket: 'artifacts', MapRunArn: 'arn:maprun', ResultFiles: files }));
+  return { MapRunArn: 'arn:maprun', ResultWriterDetails: { Bucket: 'artifacts', Key: `${prefix}/manifest.json` } };
 }
 
 function storedPlan(plan: PlanTargetOutput): RecoveryPlan {
@@ -99,7 +130,7 @@ describe('the runbook through its handlers', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<tr><td>orders</td><td class="n">0</td><td class="n">14921</td>');
     // The blast radius the state machine passed along: the failing broker, its shard, the group.
-    const shard = shards.find((s) => s.groupsToRecover.includes(source))!;
+    const shard = shards.find((s) => s.partition === SHARD)!;
     for (const node of [`broker ${shard.brokerId}`, `__consumer_offsets-${shard.partition}`, source]) expect(page.body).toContain(`<title>${node}</title>`);
     expect(page.body).toContain(diagnosis.evidence[0]!.message.replace(/"/g, '&quot;'));
     expect(mocks.sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0); // GET never acts
@@ -118,7 +149,10 @@ describe('the runbook through its handlers', () => {
     const seed = await seedOffsets(h.deps)({ request: diagnosis.request, plan, approval });
     expect(seed.ok).toBe(true);
     const target = document.groups[0]!.targetGroup;
-    expect(seed.groups).toEqual([expect.objectContaining({ sourceGroup: source, targetGroup: target, status: 'SEEDED', committed: 2 })]);
+    // Counts in the state, every group's result in seed-result.json.
+    expect(seed.groups).toEqual({ seeded: 1, partial: 0, failed: 0, skippedBlocked: 0 });
+    const seedDocument = JSON.parse(h.objects.get(`artifacts/${seed.fullResult.key}`)!) as SeedResultDocument;
+    expect(seedDocument.groups).toEqual([expect.objectContaining({ sourceGroup: source, targetGroup: target, status: 'SEEDED', committed: 2 })]);
     expect(JSON.parse(h.objects.get(`artifacts/${seed.approvalRecord.key}`)!)).toMatchObject({ approvedBy: 'Ann Oncall' });
     const again = await seedOffsets(h.deps)({ request: diagnosis.request, plan, approval });
     expect(again.ok).toBe(true);
@@ -126,13 +160,16 @@ describe('the runbook through its handlers', () => {
     const verified = await verify(h.deps)({ request: diagnosis.request, plan, seed });
     expect(verified).toEqual({
       ok: true,
-      groups: [{ targetGroup: target, ok: true, matched: 2, mismatches: [], error: null }],
+      groups: { verified: 1, failed: 0 },
       fullResult: expect.objectContaining({ key: 'executions/CoordinatorRecovery/run-1/verify-result.json' }),
     });
+    expect(JSON.parse(h.objects.get(`artifacts/${verified.fullResult.key}`)!)).toEqual({ ok: true, groups: [{ targetGroup: target, ok: true, matched: 2, mismatches: [], error: null }] });
     expect(seed.fullResult?.key).toBe('executions/CoordinatorRecovery/run-1/seed-result.json');
 
-    const done = await report(h.deps)({ request: diagnosis.request, diagnosis, blastRadius: [], plan, approval, seed, verify: verified });
+    const done = await report(h.deps)({ request: diagnosis.request, diagnosis, blastRadius: shards, plan, approval, seed, verify: verified });
     expect(done.outcome).toBe('RECOVERED');
+    // The affected groups and topics come from the shard scan stored in S3, not from the state.
+    expect(JSON.parse(h.objects.get(`artifacts/${done.result.key}`)!)).toMatchObject({ affectedGroups: [source], affectedTopics: ['orders'], unreadGroups: [] });
     expect(done.result.key).toBe('executions/CoordinatorRecovery/run-1/result.json');
     expect(JSON.parse(h.objects.get(`artifacts/${done.result.key}`)!)).toMatchObject({ outcome: 'RECOVERED', verdict: 'COORDINATOR_FAILED' });
     expect(mocks.sns.commandCalls(PublishCommand).at(-1)!.args[0].input.Subject).toBe('Coordinator recovery: RECOVERED');
@@ -254,7 +291,39 @@ describe('the runbook through its handlers', () => {
     const stored = JSON.parse(h.objects.get(`artifacts/${(output as { artifact: { key: string } }).artifact.key}`)!) as GroupRecovery;
     expect(Object.keys(stored.offsets.offsets['wide']!)).toHaveLength(3000);
     const plan = await planTarget(h.deps)({ request: diagnosis.request, diagnosis, groups: [[output]] });
-    expect(plan.summary.groups[0]).toMatchObject({ sourceGroup: source, partitions: 3002 });
+    expect(plan.summary).toMatchObject({ groups: 1, partitions: 3002 });
+  });
+
+  it('a group that cannot be read fails only its item: the plan and the report name it, the others are recovered', async () => {
+    const diagnosis = await diagnose(h.deps)({ input: { lookbackMinutes: 120 }, executionArn: EXECUTION_ARN, startTime: NOW.toISOString() });
+    const other = h.kafka.groupOnShard(SHARD, 'search');
+    h.kafka.offsetsLog(SHARD).record(offsetCommit({ group: other, topic: 'orders', partition: 0, offset: 77n }));
+    const shard = await blastRadius(h.deps)({ request: diagnosis.request, shard: diagnosis.shards[0]! });
+    if (shard.status !== 'DONE') throw new Error('the shard did not finish in one invocation');
+    expect(shard).toMatchObject({ groupCount: 2, affectedGroupCount: 2, topicCount: 1 });
+    // The stored result of one group is damaged after the scan.
+    const damaged = `artifacts/${diagnosis.artifactPrefixes.groupResults}partition-${SHARD}/${encodeURIComponent(other)}.json`;
+    expect(h.objects.has(damaged)).toBe(true);
+    h.objects.set(damaged, '{ not json');
+
+    const plan = await planTarget(h.deps)({ request: diagnosis.request, diagnosis, groups: await readOffsetsMap(diagnosis) });
+    expect(plan.summary).toMatchObject({ groups: 1, unreadGroups: 1 });
+    const document = storedPlan(plan);
+    expect(document.groups.map((g) => g.sourceGroup)).toEqual([source]);
+    expect(document.unreadGroups).toEqual([{ groupId: other, partition: SHARD, error: 'RecoveryError.CORRUPT_DATA', cause: expect.stringContaining('is not valid JSON') }]);
+    expect(document.warnings.some((w) => w.includes(`could not be read and are not in this plan (${other})`))).toBe(true);
+
+    const approval = { approved: true, planSha256: plan.planSha256, approvedBy: 'ann', channel: 'cli' };
+    const seed = await seedOffsets(h.deps)({ request: diagnosis.request, plan, approval });
+    const verified = await verify(h.deps)({ request: diagnosis.request, plan, seed });
+    const done = await report(h.deps)({ request: diagnosis.request, diagnosis, blastRadius: [shard], plan, approval: { ...approval, approvedAt: NOW.toISOString(), approvalId: null, comment: null }, seed, verify: verified });
+    expect(done.outcome).toBe('PARTIALLY_RECOVERED');
+    expect(done.summary).toContain(`${other} (__consumer_offsets-${SHARD}): RecoveryError.CORRUPT_DATA`);
+    const stored = JSON.parse(h.objects.get(`artifacts/${done.result.key}`)!) as RecoveryReport;
+    expect(stored.unreadGroups.map((g) => g.groupId)).toEqual([other]);
+    const mail = mocks.sns.commandCalls(PublishCommand).at(-1)!.args[0].input;
+    expect(mail.Subject).toBe('Coordinator recovery: PARTIALLY_RECOVERED');
+    expect(mail.Message).toContain(`${other} (__consumer_offsets-${SHARD}): RecoveryError.CORRUPT_DATA`);
   });
 });
 

@@ -65,7 +65,10 @@ function storedGroup(output: BlastRadiusOutput, group: string): GroupOffsetsResu
 describe('BlastRadius: one resumable pass per shard', () => {
   it('stores every group of the shard in one pass, and ReadOffsets reads it from S3 without fetching the log', async () => {
     const shard = (await blastRadius(h.deps)({ request: request(), shard: { partition: SHARD, brokerId: 2, groups: null } })) as BlastRadiusOutput;
-    expect(shard).toMatchObject({ status: 'DONE', continuations: 0, groupsToRecover: [...groups].sort() });
+    expect(shard).toMatchObject({ status: 'DONE', continuations: 0, groupCount: groups.length });
+    // One object per group under the run's group-results folder: the ReadOffsets items.
+    const stored = [...h.objects.keys()].filter((k) => k.startsWith(`artifacts/${shard.groupResults}`)).map((k) => decodeURIComponent(k.slice(`artifacts/${shard.groupResults}`.length, -'.json'.length)));
+    expect(stored.sort()).toEqual([...groups].sort());
     expect(shard.bytesRead).toBeGreaterThan(0);
     expect(storedGroup(shard, groups[1]!).offsets['orders']!['0']!.offset).toBe('4001');
 
@@ -175,7 +178,7 @@ describe('BlastRadius in segments: plan, one scan per segment (resumable), merge
     // The map run returns results in any order; the merge puts them in segment order.
     const results = writeMapRun(plan.results.prefix, [...done].reverse());
     const merged = (await blastRadius(h.deps)({ phase: 'merge', request: run, shard: SHARD_INPUT, segments: plan, results })) as BlastRadiusOutput;
-    expect(merged).toMatchObject({ status: 'DONE', segments: plan.segments, continuations: 1, records: whole.records, groupsToRecover: whole.groupsToRecover, affectedGroups: whole.affectedGroups, topics: whole.topics });
+    expect(merged).toMatchObject({ status: 'DONE', segments: plan.segments, continuations: 1, records: whole.records, groupCount: whole.groupCount, affectedGroupCount: whole.affectedGroupCount, topicCount: whole.topicCount });
     expect(groups.map((group) => withoutFetches(storedGroup(merged, group)))).toEqual(expected);
   });
 
@@ -221,7 +224,7 @@ describe('BlastRadius in segments: plan, one scan per segment (resumable), merge
     expect(mocks.s3.commandCalls(PutObjectCommand).filter((call) => call.args[0].input.Key?.includes('/groups/')).length).toBe(groups.length);
     expect(segmentReads()).toBe(readsByTheMerge);
     expect(shardFetches()).toBe(fetchesBefore);
-    expect(output).toMatchObject({ status: 'DONE', continuations: stored.length, records: whole.records, groupsToRecover: [...groups].sort(), affectedGroups: whole.affectedGroups });
+    expect(output).toMatchObject({ status: 'DONE', continuations: stored.length, records: whole.records, groupCount: groups.length, affectedGroupCount: whole.affectedGroupCount, topicCount: whole.topicCount });
     expect(groups.map((group) => storedGroup(output as BlastRadiusOutput, group))).toEqual(expected.map((result) => ({ ...result, scan: expect.anything() })));
   });
 

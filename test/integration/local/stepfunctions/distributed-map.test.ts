@@ -276,3 +276,30 @@ describe('a Distributed Map in the local runner', () => {
     expect(() => runDefinition(csv, {}, { tasks: { Work: work }, objects })).toThrow(/InputType CSV/);
   });
 });
+
+describe('a Distributed Map listing its items (ItemReader s3:listObjectsV2)', () => {
+  it('runs one child per object under the prefix, in key order, the item being the object\'s listing', async () => {
+    for (const name of ['b', 'a', 'c']) await putItems(`listed/run-1/${name}.json`, '{}');
+    await putItems('listed/run-10/other.json', '{}');
+    await putItems('listed/run-1', 'not under the prefix with its slash');
+    const seen: unknown[] = [];
+    const { outcome } = await run(
+      mapDefinition({
+        reader: { Resource: 'arn:aws:states:::s3:listObjectsV2', Parameters: { 'Bucket.$': '$.bucket', 'Prefix.$': '$.prefix' } },
+        extra: { ItemSelector: { 'key.$': '$$.Map.Item.Value.Key', 'size.$': '$$.Map.Item.Value.Size' }, MaxConcurrency: 1 },
+      }),
+      { Work: (event) => (seen.push(event), event) },
+      { bucket: BUCKET, prefix: 'listed/run-1/' },
+    );
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(seen).toEqual(['a', 'b', 'c'].map((name) => ({ key: `listed/run-1/${name}.json`, size: 2 })));
+  });
+
+  it('lists past S3\'s 1,000-key pages through the continuation token', async () => {
+    const keys = Array.from({ length: 1_005 }, (_, i) => `paged/${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < keys.length; i += 100) await Promise.all(keys.slice(i, i + 100).map((key) => putItems(key, 'x')));
+    const listed = await objects.listObjects(BUCKET, 'paged/');
+    expect(listed.map((object) => object.Key)).toEqual(keys);
+    expect(listed[0]).toEqual({ Etag: expect.stringMatching(/^"[0-9a-f]{32}"$/), Key: keys[0], LastModified: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), Size: 1, StorageClass: 'STANDARD' });
+  });
+});

@@ -148,6 +148,7 @@ export function healthyDiagnosis(): DiagnoseOutput {
     request: request(),
     cluster: { clusterArn: CLUSTER_ARN, clusterName: 'orders', state: 'ACTIVE', kafkaVersion: '3.9.x', brokerLogGroup: 'msk/broker-logs/orders', brokers: [], offsetsPartitionCount: 12 },
     verdict: 'HEALTHY',
+    artifactPrefixes: { groupResults: 'executions/m/e/groups/', readOffsetsResults: 'executions/m/e/read-offsets/map-run' },
     evidence: [],
     findings: [],
     logSearch: { logGroup: 'msk/broker-logs/orders', window: { since: 0, until: 1 }, pages: 1, events: 0, throttledRetries: 0, truncated: false, stoppedBy: null },

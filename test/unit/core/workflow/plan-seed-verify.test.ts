@@ -56,7 +56,20 @@ describe('planTargets', () => {
       ['payments', 0, '8830', null, 'BELOW_LOG_START'],
     ]);
     expect(group.warnings.some((w) => /below the log start/.test(w))).toBe(true);
-    expect(summarizePlan(result)).toEqual({ planId: 'plan-1', groups: [{ sourceGroup: source, targetGroup: group.targetGroup, restore: 'NEW_GROUP', partitions: 3, blocked: false }], partitions: 3, blockedGroups: 0, warnings: 1 });
+    // Counts only: the summary travels in the state, the groups stay in the stored plan.
+    expect(summarizePlan(result)).toEqual({ planId: 'plan-1', groups: 1, partitions: 3, blockedGroups: 0, unreadGroups: 0, warnings: 1 });
+  });
+
+  it('names the groups that could not be read in the plan and its warnings, and counts them in the summary', async () => {
+    const { kafka, brokenShard, failingBroker } = cluster();
+    const unread = [
+      { groupId: 'zeta', partition: 3, error: 'RecoveryError.CORRUPT_DATA', cause: 'not valid JSON' },
+      { groupId: 'alpha', partition: 3, error: 'RecoveryError.NOT_FOUND', cause: 'No scan result' },
+    ];
+    const result = await planTargets(kafka, { request: request(), failedShards: [brokenShard], failingBrokers: [failingBroker], recoveries: [], unreadGroups: unread, planId: 'p', now: new Date() });
+    expect(result.unreadGroups!.map((g) => g.groupId)).toEqual(['alpha', 'zeta']);
+    expect(result.warnings).toContain('2 group(s) could not be read and are not in this plan (alpha, zeta); the report names each with its error');
+    expect(summarizePlan(result)).toMatchObject({ groups: 0, unreadGroups: 2 });
   });
 
   it('keeps suggestions and given names inside the stack\'s target group pattern', async () => {
@@ -333,7 +346,8 @@ describe('restoring in place (the group takes its offsets back)', () => {
     expect(group.warnings).toContain(`1 offset(s) "${source}" answers behind the log's last commit will be restored (lost on load)`);
     expect(group.warnings).toContainEqual(expect.stringMatching(new RegExp(`^__consumer_offsets-${shard} failed its last load: .*can lose "${source}"'s offsets again`)));
     expect(planned.restoreInPlace).toBe(true);
-    expect(summarizePlan(planned).groups).toEqual([{ sourceGroup: source, targetGroup: source, restore: 'IN_PLACE', partitions: 3, blocked: false }]);
+    // The summary in the state counts; which group restores in place is in the stored plan (above).
+    expect(summarizePlan(planned)).toMatchObject({ groups: 1, blockedGroups: 0 });
 
     expect((await seedPlan(kafka, planned)).map((r) => r.status)).toEqual(['SEEDED']);
     expect([...kafka.committed.get(source)!.values()].map((o) => [o.topic, o.partition, o.offset]).sort()).toEqual([

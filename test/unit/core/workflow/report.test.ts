@@ -36,6 +36,7 @@ const diagnosis = {
   failedShards: [17],
   shards: [{ partition: 17, brokerId: 2, groups: null }],
   groups: [],
+  artifactPrefixes: { groupResults: 'executions/m/e/groups/', readOffsetsResults: 'executions/m/e/read-offsets/map-run' },
 } satisfies DiagnoseOutput;
 
 describe('report', () => {
@@ -47,16 +48,46 @@ describe('report', () => {
     expect(decideOutcome({ plan: two, seed: null, verify: { ok: false, groups: [ok('a-r'), { ...ok('b-r'), ok: false }] } })).toBe('PARTIALLY_RECOVERED');
     expect(decideOutcome({ plan: plan([groupPlan('a', 'a-r'), groupPlan('b', 'b-r', true)]), seed: null, verify: { ok: true, groups: [ok('a-r')] } })).toBe('PARTIALLY_RECOVERED');
     expect(decideOutcome({ plan: two, seed: null, verify: null })).toBe('NOT_RECOVERED');
+    // A group whose offsets could not be read is not recovered, whatever happened to the others.
+    const unread = { groupId: 'c', partition: 17, error: 'RecoveryError.NOT_FOUND', cause: 'No scan result for group "c"' };
+    expect(decideOutcome({ plan: { ...two, unreadGroups: [unread] }, seed: null, verify: { ok: true, groups: [ok('a-r'), ok('b-r')] } })).toBe('PARTIALLY_RECOVERED');
+    expect(decideOutcome({ plan: { ...plan([]), unreadGroups: [unread] }, seed: null, verify: null })).toBe('NOT_RECOVERED');
+  });
+
+  it('names each group whose offsets could not be read, with its shard and error', () => {
+    const unread = { groupId: 'c', partition: 17, error: 'RecoveryError.NOT_FOUND', cause: 'No scan result for group "c"' };
+    const report = buildReport({
+      request: request(),
+      diagnosis,
+      shardScans: [],
+      plan: { ...plan([groupPlan('a', 'a-r')]), unreadGroups: [unread] },
+      approval: null,
+      seed: { planSha256: 'x', ok: true, groups: [{ sourceGroup: 'a', targetGroup: 'a-r', coordinatorBrokerId: 2, status: 'SEEDED', committed: 1, errors: [], error: null }] },
+      verify: { ok: true, groups: [{ targetGroup: 'a-r', ok: true, matched: 1, mismatches: [], error: null }] },
+      now: new Date(),
+    });
+    expect(report.outcome).toBe('PARTIALLY_RECOVERED');
+    expect(report.unreadGroups).toEqual([unread]);
+    expect(report.text).toContain('Not recovered, their offsets could not be read (1):\nc (__consumer_offsets-17): RecoveryError.NOT_FOUND: No scan result for group "c"');
   });
 
   it('says what happened and what to do next', () => {
     const report = buildReport({
       request: request(),
       diagnosis,
-      blastRadius: [{ status: 'DONE', partition: 17, brokerId: 2, continuations: 0, bytesRead: 0, records: 0, groupsToRecover: ['a'], affectedGroups: ['a', 'z'], topics: ['orders'], detail: { partition: 17, groups: [], scan: {} as never }, groupResults: 'x/' }],
+      shardScans: [
+        {
+          partition: 17,
+          groups: [
+            { groupId: 'a', topics: ['orders'], protocolType: 'consumer', state: 'Stable', subscribedTopics: ['orders'], lastCommitTimestamp: null },
+            { groupId: 'z', topics: [], protocolType: 'consumer', state: 'Empty', subscribedTopics: [], lastCommitTimestamp: null },
+          ],
+          scan: {} as never,
+        },
+      ],
       plan: plan([groupPlan('a', 'a-r')]),
       approval: { approved: true, planSha256: 'x', approvedBy: 'ann', approvedAt: '2026-11-24T22:00:00Z', channel: 'link', approvalId: '1', comment: null },
-      seed: { planSha256: 'x', ok: true, groups: [{ sourceGroup: 'a', targetGroup: 'a-r', coordinatorBrokerId: 2, status: 'SEEDED', committed: 1, errors: [], error: null }], approvalRecord: { bucket: 'b', key: 'k', bytes: 1, sha256: 'x' } },
+      seed: { planSha256: 'x', ok: true, groups: [{ sourceGroup: 'a', targetGroup: 'a-r', coordinatorBrokerId: 2, status: 'SEEDED', committed: 1, errors: [], error: null }] },
       verify: { ok: true, groups: [{ targetGroup: 'a-r', ok: true, matched: 1, mismatches: [], error: null }] },
       now: new Date('2026-11-24T22:05:00Z'),
     });
@@ -75,10 +106,10 @@ describe('report', () => {
     const report = buildReport({
       request: request({ restoreInPlace: true }),
       diagnosis: { ...diagnosis, verdict: 'OFFSETS_LOST_ON_LOAD' },
-      blastRadius: [],
+      shardScans: [],
       plan: { ...plan([inPlace]), restoreInPlace: true },
       approval: null,
-      seed: { planSha256: 'x', ok: true, groups: [{ sourceGroup: 'a', targetGroup: 'a', coordinatorBrokerId: 2, status: 'SEEDED', committed: 1, errors: [], error: null }], approvalRecord: { bucket: 'b', key: 'k', bytes: 1, sha256: 'x' } },
+      seed: { planSha256: 'x', ok: true, groups: [{ sourceGroup: 'a', targetGroup: 'a', coordinatorBrokerId: 2, status: 'SEEDED', committed: 1, errors: [], error: null }] },
       verify: { ok: true, groups: [{ targetGroup: 'a', ok: true, matched: 1, mismatches: [], error: null }] },
       now: new Date('2026-11-24T22:05:00Z'),
     });
@@ -94,7 +125,7 @@ describe('report', () => {
     const report = buildReport({
       request: request(),
       diagnosis: { ...diagnosis, verdict: 'INCONCLUSIVE', shards: [], evidence: [{ kind: 'LIVE', message: 'group a: FindCoordinator failed: connection refused', partition: 1, brokerId: null }] },
-      blastRadius: [],
+      shardScans: [],
       plan: null,
       approval: null,
       seed: null,
@@ -108,7 +139,7 @@ describe('report', () => {
 
   it('names what stopped a cut-short log search: the page cap or the deadline', () => {
     const text = (logSearch: DiagnoseOutput['logSearch']): string =>
-      buildReport({ request: request(), diagnosis: { ...diagnosis, logSearch }, blastRadius: [], plan: null, approval: null, seed: null, verify: null, now: new Date() }).text;
+      buildReport({ request: request(), diagnosis: { ...diagnosis, logSearch }, shardScans: [], plan: null, approval: null, seed: null, verify: null, now: new Date() }).text;
     const cut = { ...diagnosis.logSearch, pages: 500, truncated: true };
     expect(text({ ...cut, stoppedBy: 'PAGE_CAP' })).toContain('Broker-log lines: 2 in 500 page(s) (search stopped at the page cap before the end of the window)');
     expect(text({ ...cut, stoppedBy: 'DEADLINE' })).toContain('Broker-log lines: 2 in 500 page(s) (search stopped at its deadline before the end of the window)');
