@@ -6,7 +6,9 @@
  *   scan   (no phase) scans one segment (or, without `segment`, the whole window); near the
  *          Lambda deadline it stores its checkpoint and returns CONTINUE, and the state machine
  *          invokes it again with that output; a finished segment's scan waits in the bucket;
- *   merge  joins the segment scans into the shard's exactly and stores every group.
+ *   merge  joins the segment scans into the shard's exactly and stores every group; when storing
+ *          the groups reaches the deadline it stores the merged scan and returns CONTINUE, and
+ *          the next invocation stores the rest from there (no segment read or merged again).
  */
 import type { KafkaPort } from '../core/ports.ts';
 import { RecoveryError } from '../core/errors.ts';
@@ -18,13 +20,14 @@ import type {
   BlastRadiusSegmentDone,
   BlastRadiusStepOutput,
   FailedShard,
+  MergeSegmentsContinue,
   MergeSegmentsInput,
   PlanSegmentsInput,
   RecoveryRequest,
   ShardSegmentsPlan,
 } from '../core/workflow/documents.ts';
 import { blastRadiusPhaseOf, parseBlastRadiusInput, parseMergeSegmentsInput, parsePlanSegmentsInput } from '../core/workflow/step-inputs.ts';
-import { mergeShardScans, planShardSegmentsBySize, scanShard, shardCheckpoint, shardFromCheckpoint, shardGroupOffsets, type ShardScan } from '../core/operations/index.ts';
+import { mergedShardFromCheckpoint, mergeShardScans, planShardSegmentsBySize, scanShard, shardCheckpoint, shardFromCheckpoint, shardGroupOffsets, type ShardScan } from '../core/operations/index.ts';
 import { artifactKey, getJson, putJson, shardGroupResultKey, shardGroupResultsPrefix, shardScanPrefix, type ArtifactStore } from '../aws/artifacts.ts';
 import { readMapRunResults } from '../aws/map-run-results.ts';
 import { ENV, optionalEnv } from './env.ts';
@@ -44,7 +47,7 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
       case 'plan':
         return planSegments(parsePlanSegmentsInput(event), deps);
       case 'merge':
-        return mergeSegments(parseMergeSegmentsInput(event), deps);
+        return mergeSegments(parseMergeSegmentsInput(event), deps, context);
       case 'scan':
         return scan(parseBlastRadiusInput(event), deps, context);
     }
@@ -142,9 +145,30 @@ async function storeSegment(store: ArtifactStore, shard: FailedShard, segment: S
   };
 }
 
-async function mergeSegments({ request, shard, segments, results }: MergeSegmentsInput, deps: HandlerDeps): Promise<BlastRadiusOutput> {
+async function mergeSegments({ request, shard, segments, results, merge: progress }: MergeSegmentsInput, deps: HandlerDeps, context: Context | undefined): Promise<BlastRadiusOutput | MergeSegmentsContinue> {
   const store = artifactStore(deps);
   const plan = await getJson<SegmentPlan>(store.s3, segments.plan);
+  const deadline = scanDeadlineAt(deps, context);
+  const resumed = progress?.merged ? { ...progress, merged: progress.merged } : undefined;
+  const { merged, continuations } = resumed
+    ? { merged: mergedShardFromCheckpoint(await getJson<ScanCheckpoint>(store.s3, resumed.merged), plan), continuations: resumed.continuations }
+    : await mergeSegmentScans(store, plan, shard, results);
+  const from = resumed?.groupsStored ?? 0;
+  return withKafka(deps, request, async (port) => {
+    const groups = groupsToStore(shard, merged);
+    const stored = await storeGroups(port, store, request, shard, merged, groups, from, deadline);
+    if (stored < groups.length) {
+      // Past the deadline: the merged scan waits in the bucket for the invocation that stores the rest.
+      const ref = resumed?.merged ?? (await putJson(store, `${segmentsPrefix(request, shard)}merged.json`, shardCheckpoint(merged)));
+      deps.logger.info('storing the groups continues in the next invocation', { partition: shard.partition, groupsStored: stored, groups: groups.length, continuations: continuations + 1 });
+      return { status: 'CONTINUE', partition: shard.partition, brokerId: shard.brokerId, continuations: continuations + 1, merged: ref, groupsStored: stored, groups: groups.length };
+    }
+    return summarizeShard(store, deps, request, shard, merged, continuations, plan.segments.length);
+  });
+}
+
+/** The finished segment scans of the map run, merged exactly into the shard's; their continuations summed. */
+async function mergeSegmentScans(store: ArtifactStore, plan: SegmentPlan, shard: FailedShard, results: MergeSegmentsInput['results']): Promise<{ merged: ShardScan; continuations: number }> {
   const run = await readMapRunResults<BlastRadiusSegmentDone>(store.s3, results.ResultWriterDetails);
   if (run.unfinished.length > 0) {
     const first = run.unfinished[0]!;
@@ -159,24 +183,45 @@ async function mergeSegments({ request, shard, segments, results }: MergeSegment
   const shards = await Promise.all(
     done.map(async (segment) => shardFromCheckpoint(await getJson<ScanCheckpoint>(store.s3, segment.scan), { partition: plan.partition, window: plan.window, segment: segment.segment })),
   );
-  const merged = mergeShardScans(plan, shards);
-  const continuations = done.reduce((sum, segment) => sum + segment.continuations, 0);
-  return withKafka(deps, request, (port) => storeShard(port, store, deps, request, shard, merged, continuations, plan.segments.length));
+  return { merged: mergeShardScans(plan, shards), continuations: done.reduce((sum, segment) => sum + segment.continuations, 0) };
+}
+
+/** The groups whose offsets are stored, in storing order. A requested group without commits gets its (empty) result too: ReadOffsets reports it MISSING, as a scan would. */
+function groupsToStore(shard: FailedShard, scanned: ShardScan): string[] {
+  return shard.groups === null ? scanned.groups() : [...shard.groups].sort();
+}
+
+/** Under the run's group-results prefix, which holds nothing else: ReadOffsets lists it for its items. */
+function groupResultsPrefix(request: RecoveryRequest, shard: FailedShard): string {
+  return shardGroupResultsPrefix(request.executionArn, shard.partition);
+}
+
+/**
+ * Stores `groups[from..]` one document each, GROUP_WRITE_CONCURRENCY at a time, and answers how
+ * many of `groups` are stored. Past `deadline` it stops between chunks; one chunk at least is
+ * stored, so every invocation makes progress.
+ */
+async function storeGroups(port: KafkaPort, store: ArtifactStore, request: RecoveryRequest, shard: FailedShard, scanned: ShardScan, groups: readonly string[], from: number, deadline?: number): Promise<number> {
+  const prefix = groupResultsPrefix(request, shard);
+  let stored = from;
+  for (let chunk = 0; stored < groups.length; chunk++) {
+    if (chunk > 0 && deadline !== undefined && Date.now() >= deadline) break;
+    const batch = groups.slice(stored, stored + GROUP_WRITE_CONCURRENCY);
+    await Promise.all(batch.map(async (groupId) => putJson(store, shardGroupResultKey(prefix, groupId), await shardGroupOffsets(port, scanned, groupId))));
+    stored += batch.length;
+  }
+  return stored;
 }
 
 /** Every group to recover to the bucket (one document each) and the shard's summary: what ReadOffsets and PlanTarget use. */
-async function storeShard(port: KafkaPort, store: ArtifactStore, deps: HandlerDeps, request: RecoveryRequest, shard: FailedShard, scanned: ShardScan, continuations: number, segments?: number): Promise<BlastRadiusOutput> {
-  // Under the run's group-results prefix, which holds nothing else: ReadOffsets lists it for its items.
-  const groupResults = shardGroupResultsPrefix(request.executionArn, shard.partition);
-  // A requested group without commits gets its (empty) result too: ReadOffsets reports it MISSING, as a scan would.
-  const queue = shard.groups === null ? scanned.groups() : [...shard.groups].sort();
-  const writer = async (): Promise<void> => {
-    for (let groupId = queue.shift(); groupId !== undefined; groupId = queue.shift()) {
-      await putJson(store, shardGroupResultKey(groupResults, groupId), await shardGroupOffsets(port, scanned, groupId));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(GROUP_WRITE_CONCURRENCY, queue.length) }, writer));
+async function storeShard(port: KafkaPort, store: ArtifactStore, deps: HandlerDeps, request: RecoveryRequest, shard: FailedShard, scanned: ShardScan, continuations: number): Promise<BlastRadiusOutput> {
+  await storeGroups(port, store, request, shard, scanned, groupsToStore(shard, scanned), 0);
+  return summarizeShard(store, deps, request, shard, scanned, continuations);
+}
 
+/** The shard's summary, once every group is stored. */
+async function summarizeShard(store: ArtifactStore, deps: HandlerDeps, request: RecoveryRequest, shard: FailedShard, scanned: ShardScan, continuations: number, segments?: number): Promise<BlastRadiusOutput> {
+  const groupResults = groupResultsPrefix(request, shard);
   const result = scanned.affectedGroups();
   const all = result.groups.map((g) => g.groupId);
   const groupsToRecover = shard.groups === null ? all : [...shard.groups].sort();

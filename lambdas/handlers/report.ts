@@ -57,16 +57,20 @@ export function createHandler(overrides?: Partial<HandlerDeps>) {
   });
 }
 
+/** Longest line of the summary: the affected-groups line of thousands of groups would not stay small. */
+export const SUMMARY_LINE_CHARS = 240;
+
 /**
  * The first lines of the report for the state (RecoveryIncomplete's Cause, the run-end notice):
- * the headline and, when groups could not be read, the line that says so.
+ * the headline and, when groups could not be read, the line that says so; each line cut at
+ * SUMMARY_LINE_CHARS (the whole report is in the result document).
  */
-function reportSummary(text: string, unread: number): string {
+export function reportSummary(text: string, unread: number): string {
   const lines = text.split('\n');
   const summary = lines.slice(0, 8);
   const unreadLine = lines.find((line) => line.startsWith('Not recovered, their offsets could not be read'));
   if (unread > 0 && unreadLine) summary.push(unreadLine, ...lines.slice(lines.indexOf(unreadLine) + 1, lines.indexOf(unreadLine) + 1 + Math.min(unread, 5)));
-  return summary.join('\n');
+  return summary.map((line) => (line.length > SUMMARY_LINE_CHARS ? `${line.slice(0, SUMMARY_LINE_CHARS)}... (cut; the whole line is in the result document)` : line)).join('\n');
 }
 
 export const handler = createHandler();

@@ -66,7 +66,8 @@ class ShardSegmentResults extends sfn.ResultWriterV2 {
  * there and runs one child execution per segment, whose MapShard returns CONTINUE with a
  * checkpoint at its Lambda's deadline and is invoked again from there (never a retry from the
  * start); the results go back to the bucket; MergeSegments merges the segment scans into the
- * shard's and stores every group, as one pass would have.
+ * shard's and stores every group, as one pass would have, returning CONTINUE (the merged scan in
+ * the bucket) when storing them reaches its deadline, and MergeDone invokes it again from there.
  */
 export function blastRadiusPhase(scope: Construct, props: BlastRadiusPhaseProps): sfn.Map {
   const plan = lambdaStep(scope, STATE.planSegments, {
@@ -116,18 +117,24 @@ export function blastRadiusPhase(scope: Construct, props: BlastRadiusPhaseProps)
       shard: sfn.JsonPath.objectAt('$.shard'),
       segments: sfn.JsonPath.objectAt('$.segments'),
       results: sfn.JsonPath.objectAt('$.segmentResults'),
+      merge: sfn.JsonPath.objectAt('$.merge'),
     },
+    resultPath: '$.merge',
     timeout: Duration.minutes(16),
   });
+  const merged = new sfn.Pass(scope, STATE.mergeStored, { comment: 'The shard summary is the item result', outputPath: '$.merge' });
+  const mergeDone = new sfn.Choice(scope, STATE.mergeDone)
+    .when(sfn.Condition.and(sfn.Condition.isPresent('$.merge.status'), sfn.Condition.stringEquals('$.merge.status', 'CONTINUE')), merge)
+    .otherwise(merged);
 
   const blastRadius = new sfn.Map(scope, STATE.blastRadius, {
     comment: 'One pass per failed __consumer_offsets partition',
     itemsPath: '$.diagnosis.shards',
-    itemSelector: { 'request.$': '$.request', 'shard.$': '$$.Map.Item.Value' },
+    itemSelector: { 'request.$': '$.request', 'shard.$': '$$.Map.Item.Value', merge: { continuations: 0 } },
     maxConcurrency: props.concurrency ?? 4,
     resultPath: '$.blastRadius',
   });
-  blastRadius.itemProcessor(plan.next(segments).next(merge));
+  blastRadius.itemProcessor(plan.next(segments).next(merge).next(mergeDone));
   props.failure.catch(blastRadius, STATE.blastRadius);
   return blastRadius;
 }

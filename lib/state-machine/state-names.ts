@@ -10,6 +10,8 @@ export const STATE = {
   shardScanDone: 'ShardScanDone',
   shardScanned: 'ShardScanned',
   mergeSegments: 'MergeSegments',
+  mergeDone: 'MergeDone',
+  mergeStored: 'MergeStored',
   readOffsets: 'ReadOffsets',
   readGroupOffsets: 'ReadGroupOffsets',
   hasPlannedGroups: 'AnythingToApprove',

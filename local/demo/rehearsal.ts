@@ -12,7 +12,8 @@ import { partitionForGroup } from '../../lambdas/core/hash.ts';
 import type { KafkaPort } from '../../lambdas/core/ports.ts';
 import type { PlanTargetOutput, RecoveryReport, ReportOutput } from '../../lambdas/core/workflow/documents.ts';
 import { OFFSETS_PARTITIONS, startIncidentEnvironment, type IncidentEnvironment } from '../incident/environment.ts';
-import type { LocalExecution } from '../stepfunctions/index.ts';
+import { ApiKey } from '../kafka/protocol/api-keys.ts';
+import type { LocalExecution, TaskInvocation } from '../stepfunctions/index.ts';
 import type { ApprovalAnswer, DemoEvent, DemoReporter, RehearsalResult } from './events.ts';
 import type { DemoOptions, RehearsalScale } from './options.ts';
 import { loadRehearsal, topicsOfGroup, type CommittedOffset, type RehearsalLoad } from './rehearsal-load.ts';
@@ -30,6 +31,12 @@ const MISMATCHES_SHOWN = 10;
 export interface RunRehearsalOptions extends DemoOptions {
   rehearsal: RehearsalScale;
   signal?: AbortSignal;
+  /**
+   * The failed shard's leader answers every Fetch this much later, as a broker in trouble may.
+   * Longer than a scan's share of --lambda-timeout (half of it), it lets each invocation read one
+   * 8 MiB Fetch of the shard, so a shard of more than one continues however fast the machine is.
+   */
+  shardFetchDelayMs?: number;
 }
 
 export async function runRehearsal(options: RunRehearsalOptions, reporter: DemoReporter): Promise<RehearsalResult> {
@@ -75,6 +82,7 @@ async function rehearse(env: IncidentEnvironment, options: RunRehearsalOptions, 
   throwIfAborted(signal);
 
   await local.faults.failCoordinator(REHEARSAL_SHARD, { group: load.groups[0] });
+  if (options.shardFetchDelayMs !== undefined) local.faults.slowResponses({ brokerId: failedBroker, apiKey: ApiKey.Fetch, delayMs: options.shardFetchDelayMs });
   emit({ type: 'rehearsal-shard-failed', shard: REHEARSAL_SHARD, brokerId: failedBroker, lambdaTimeoutSeconds: options.lambdaTimeoutSeconds });
 
   // No group named: the runbook recovers every group it finds on the failed shard.
@@ -125,8 +133,7 @@ async function rehearse(env: IncidentEnvironment, options: RunRehearsalOptions, 
     };
     if (outcome.status !== 'SUCCEEDED') {
       const rejected = answer !== null && !answer.approved;
-      const failedTask = [...execution.invocations].reverse().find((i) => i.error !== undefined)?.state ?? null;
-      const failure = { error: outcome.error, cause: outcome.cause, state: failedTask };
+      const failure = { error: outcome.error, cause: outcome.cause, state: failedStateOf(execution.invocations) };
       return { ...base, ok: rejected, outcome: rejected ? 'NOT_APPROVED' : 'FAILED', failure, groupsRecovered: 0, groupsVerified: 0, mismatches: [] };
     }
     const report = readReport(env, outcome.output as ReportOutput);
@@ -150,6 +157,17 @@ async function rehearse(env: IncidentEnvironment, options: RunRehearsalOptions, 
 }
 
 /** Invocations of any scan that stopped at its deadline: they answer with status CONTINUE. */
+/**
+ * The state a failed run stopped in: the last Lambda task that failed, or else the step the
+ * failure path was told of (a Map's own error, e.g. States.Timeout, fails no Lambda).
+ */
+export function failedStateOf(invocations: readonly TaskInvocation[]): string | null {
+  const failedTask = [...invocations].reverse().find((i) => i.error !== undefined)?.state;
+  if (failedTask !== undefined) return failedTask;
+  const notice = invocations.find((i) => i.handler === 'notify-failure')?.input as { state?: unknown } | undefined;
+  return typeof notice?.state === 'string' ? notice.state : null;
+}
+
 function continuationsOf(execution: LocalExecution): number {
   return execution.invocations.filter((i) => (i.output as { status?: unknown } | undefined)?.status === 'CONTINUE').length;
 }

@@ -93,8 +93,15 @@ export function separateDistributedMaps(definition: AslDefinition): { runnable: 
 
 const SHARED_WITH_TASK = ['Comment', 'InputPath', 'ResultSelector', 'ResultPath', 'OutputPath', 'Retry', 'Catch', 'Next', 'End'] as const;
 
+/**
+ * A Map state has no time limit in Step Functions, but aws-local-stepfunctions ends a Task
+ * without TimeoutSeconds after 60 s with States.Timeout: the swapped Task gets the longest wait
+ * a Node timer can hold (about 24.8 days; a larger one would fire at once).
+ */
+export const DISTRIBUTED_MAP_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 function asTask(state: AslState): AslState {
-  const task: AslState = { Type: 'Task', Resource: DISTRIBUTED_MAP_RESOURCE };
+  const task: AslState = { Type: 'Task', Resource: DISTRIBUTED_MAP_RESOURCE, TimeoutSeconds: DISTRIBUTED_MAP_TIMEOUT_SECONDS };
   for (const field of SHARED_WITH_TASK) if (state[field] !== undefined) task[field] = state[field];
   return task;
 }

@@ -13,6 +13,7 @@ export {
   scanShardInSegments,
   shardCheckpoint,
   shardFromCheckpoint,
+  mergedShardFromCheckpoint,
   ShardScan,
   SHARD_SCAN_FETCH_BYTES,
 } from './shard-scan.ts';

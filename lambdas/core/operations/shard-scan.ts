@@ -224,13 +224,26 @@ export function shardCheckpoint(shard: ShardScan): ScanCheckpoint {
 
 /** The finished scan a `done` checkpoint holds. */
 export function shardFromCheckpoint(checkpoint: ScanCheckpoint, request: ShardScanRequest): ShardScan {
+  return finishedShard(checkpoint, request, (since) => scopeOf(request, since));
+}
+
+/**
+ * The merged scan of `plan` that `shardCheckpoint(mergeShardScans(plan, ...))` stored: a scan of
+ * the whole window whose replay ends where the plan's last segment ends.
+ */
+export function mergedShardFromCheckpoint(checkpoint: ScanCheckpoint, plan: SegmentPlan, group?: string): ShardScan {
+  const request: ShardScanRequest = { partition: plan.partition, window: plan.window, ...(group === undefined ? {} : { group }) };
+  return finishedShard(checkpoint, request, (since) => ({ ...scopeOf(request, since), endOffset: BigInt(plan.endOffset) }));
+}
+
+function finishedShard(checkpoint: ScanCheckpoint, request: ShardScanRequest, scope: (since: number | undefined) => ReplayScope): ShardScan {
   const window = request.window ?? {};
   requireCheckpointFor(checkpoint, request, window);
   if (!checkpoint.done) {
     throw invalidInput('checkpoint.done', 'is false: the scan stopped before the end of its range', 'Continue it with scanShard(..., { checkpoint }) first.');
   }
   const resolved = resolveWindow(window);
-  const replay = restoreReplay(checkpoint.replay, scopeOf(request, resolved.since));
+  const replay = restoreReplay(checkpoint.replay, scope(resolved.since));
   return new ShardScan(request, replay, checkpoint.scan, checkpoint.position);
 }
 

@@ -20,7 +20,10 @@
  *                    ShardScanned (OutputPath $.scan: BlastRadiusSegmentDone);
  *                    ResultWriter s3:putObject under $.segments.results.prefix -> ResultPath
  *                    $.segmentResults ({ MapRunArn, ResultWriterDetails: { Bucket, Key } }) ->
- *                  MergeSegments (payload { phase: merge, request, shard, segments, results })
+ *                  MergeSegments (payload { phase: merge, request, shard, segments, results, merge },
+ *                    ResultPath $.merge; the item starts with merge { continuations: 0 }) ->
+ *                  MergeDone Choice: $.merge.status CONTINUE (storing the groups reached the
+ *                    deadline) -> MergeSegments again, else MergeStored (OutputPath $.merge)
  *                  -> ResultPath $.blastRadius (BlastRadiusOutput[]; the groups' offsets in S3)
  *   ReadOffsets    Distributed Map: ItemReader lists the objects under
  *                  $.diagnosis.artifactPrefixes.groupResults (one per group of every failed shard),
@@ -322,6 +325,32 @@ export interface MergeSegmentsInput {
   shard: FailedShard;
   segments: ShardSegmentsPlan;
   results: MapRunResults;
+  /** The previous MergeSegments CONTINUE output; absent or without `merged` for the first merge. */
+  merge?: MergeProgress;
+}
+
+/** How far storing a merged shard's groups got: the merged scan lives in the artifacts bucket. */
+export interface MergeProgress {
+  /** Invocations that stopped at their deadline so far, the segment scans' included. */
+  continuations: number;
+  /** The merged shard scan (a `done` checkpoint); null before the first merge. */
+  merged: ArtifactRef | null;
+  /** Groups stored so far, in the order they are stored (sorted). */
+  groupsStored: number;
+}
+
+/**
+ * Storing the merged shard's groups reached the Lambda's deadline: the state machine invokes
+ * MergeSegments again with this as `merge`, which stores the rest from the merged scan (no
+ * segment is read or merged again).
+ */
+export interface MergeSegmentsContinue extends MergeProgress {
+  status: 'CONTINUE';
+  partition: number;
+  brokerId: number;
+  merged: ArtifactRef;
+  /** Groups to store in all. */
+  groups: number;
 }
 
 /** How far a shard scan got: the checkpoint lives in the artifacts bucket, the state holds its reference. */
@@ -346,9 +375,10 @@ export interface BlastRadiusContinue extends ShardScanProgress {
 
 /**
  * One BlastRadius invocation: the shard is done (a whole-window scan, or the merge), the scan
- * continues in the next one, a segment is done, or (plan phase) the shard is split.
+ * or the merge's storing continues in the next one, a segment is done, or (plan phase) the shard
+ * is split.
  */
-export type BlastRadiusStepOutput = BlastRadiusOutput | BlastRadiusContinue | BlastRadiusSegmentDone | ShardSegmentsPlan;
+export type BlastRadiusStepOutput = BlastRadiusOutput | BlastRadiusContinue | BlastRadiusSegmentDone | ShardSegmentsPlan | MergeSegmentsContinue;
 
 export interface BlastRadiusOutput {
   status: 'DONE';

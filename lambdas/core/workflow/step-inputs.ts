@@ -8,6 +8,7 @@ import type {
   ApprovalDecision,
   ArtifactRef,
   BlastRadiusInput,
+  MergeProgress,
   MergeSegmentsInput,
   PlanSegmentsInput,
   ShardSegmentsPlan,
@@ -114,6 +115,19 @@ export function parseMergeSegmentsInput(raw: unknown): MergeSegmentsInput {
       MapRunArn: requireString(results['MapRunArn'], 'results.MapRunArn', FROM_MAP_RUN),
       ResultWriterDetails: { Bucket: requireString(details['Bucket'], 'results.ResultWriterDetails.Bucket', FROM_MAP_RUN), Key: requireString(details['Key'], 'results.ResultWriterDetails.Key', FROM_MAP_RUN) },
     },
+    ...(event['merge'] === undefined || event['merge'] === null ? {} : { merge: parseMergeProgress(event['merge'], 'merge') }),
+  };
+}
+
+const FROM_MERGE_CONTINUE = 'Pass the previous MergeSegments CONTINUE output as merge, or {"continuations": 0} to merge from the start';
+
+function parseMergeProgress(raw: unknown, field: string): MergeProgress {
+  const merge = requireObject(raw, field, FROM_MERGE_CONTINUE);
+  const merged = merge['merged'];
+  return {
+    continuations: requireInteger(merge['continuations'] ?? 0, `${field}.continuations`, FROM_MERGE_CONTINUE, { min: 0 }),
+    merged: merged === null || merged === undefined ? null : parseArtifactRef(merged, `${field}.merged`),
+    groupsStored: requireInteger(merge['groupsStored'] ?? 0, `${field}.groupsStored`, FROM_MERGE_CONTINUE, { min: 0 }),
   };
 }
 

@@ -168,8 +168,11 @@ describe('the synthesized definitions', () => {
     expect(segments['ToleratedFailureCount']).toBeUndefined();
     expect(segments['ToleratedFailurePercentage']).toBeUndefined();
     const merge = shardItem.States[STATE.mergeSegments]!;
-    expect(merge['Parameters']).toMatchObject({ phase: 'merge', 'segments.$': '$.segments', 'results.$': '$.segmentResults' });
-    expect(merge['End']).toBe(true);
+    expect(merge['Parameters']).toMatchObject({ phase: 'merge', 'segments.$': '$.segments', 'results.$': '$.segmentResults', 'merge.$': '$.merge' });
+    expect(merge).toMatchObject({ ResultPath: '$.merge', Next: STATE.mergeDone });
+    expect(runbook.States[STATE.blastRadius]!['ItemSelector']).toMatchObject({ merge: { continuations: 0 } });
+    expect(shardItem.States[STATE.mergeDone]).toMatchObject({ Type: 'Choice', Choices: [expect.objectContaining({ Next: STATE.mergeSegments })], Default: STATE.mergeStored });
+    expect(shardItem.States[STATE.mergeStored]).toMatchObject({ Type: 'Pass', OutputPath: '$.merge', End: true });
   });
 
   it('invokes the Lambdas directly so the local runner can map Resource ARNs to handlers', () => {
@@ -533,6 +536,30 @@ describe('the runbook definition, executed locally', () => {
     const [child] = JSON.parse(objects.get(`${artifactsBucket()}/${manifest.ResultFiles.SUCCEEDED[0]!.Key}`)!) as Array<{ Output: string }>;
     expect(JSON.parse(child!.Output)).toMatchObject({ status: 'SEGMENT_DONE', continuations: 2, segment: { index: 0 } });
     expect(calls['NotifyFailure']).toBeUndefined();
+  });
+
+  it('invokes MergeSegments again with its CONTINUE output until the groups are stored, and the shard summary is the item result', async () => {
+    const merged = { bucket: 'artifacts', key: 'shards/partition-7/segments/merged.json', bytes: 10, sha256: 'd'.repeat(64) };
+    const { calls, outcome } = await execute({
+      Diagnose: () => diagnosisOf([7]),
+      [STATE.mergeSegments]: (input) => {
+        const { merge } = input as { merge: { continuations: number; groupsStored?: number } };
+        const stored = (merge.groupsStored ?? 0) + 100;
+        if (stored < 300) return { status: 'CONTINUE', partition: 7, brokerId: 2, continuations: merge.continuations + 1, merged, groupsStored: stored, groups: 300 };
+        return { status: 'DONE', partition: 7, brokerId: 2, continuations: merge.continuations, groupCount: 300, affectedGroupCount: 300, topicCount: 1, detail: { artifact: PLAN.plan } };
+      },
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect((calls[STATE.mergeSegments] as { merge: unknown }[]).map((c) => c.merge)).toEqual([
+      { continuations: 0 },
+      { status: 'CONTINUE', partition: 7, brokerId: 2, continuations: 1, merged, groupsStored: 100, groups: 300 },
+      { status: 'CONTINUE', partition: 7, brokerId: 2, continuations: 2, merged, groupsStored: 200, groups: 300 },
+    ]);
+    // Planned and scanned once: only the storing continued.
+    expect(calls[STATE.planSegments]).toHaveLength(1);
+    expect(calls[STATE.blastRadiusShard]).toHaveLength(1);
+    const report = calls['Report']![0] as { blastRadius: unknown[] };
+    expect(report.blastRadius).toEqual([{ status: 'DONE', partition: 7, brokerId: 2, continuations: 2, groupCount: 300, affectedGroupCount: 300, topicCount: 1, detail: { artifact: PLAN.plan } }]);
   });
 
   it('scans every segment of a split shard in its own child execution and merges them once', async () => {

@@ -3,12 +3,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { GroupOffsetsResult, ScanSegment } from '../../../lambdas/core/model.ts';
 import type { FetchRequest, KafkaPort } from '../../../lambdas/core/ports.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../../../lambdas/core/ports.ts';
-import type { BlastRadiusContinue, BlastRadiusOutput, BlastRadiusSegmentDone, BlastRadiusStepOutput, GroupRecovery, ShardSegmentsPlan } from '../../../lambdas/core/workflow/documents.ts';
+import type { BlastRadiusContinue, BlastRadiusOutput, BlastRadiusSegmentDone, BlastRadiusStepOutput, GroupRecovery, MergeSegmentsContinue, ShardSegmentsPlan } from '../../../lambdas/core/workflow/documents.ts';
 import { createHandler as blastRadius } from '../../../lambdas/handlers/blast-radius.ts';
 import { createHandler as readOffsets } from '../../../lambdas/handlers/read-offsets.ts';
 import { groupMetadata, offsetCommit } from '../../support/offsets-records.ts';
 import { EXECUTION_ARN, request } from '../core/workflow/fixtures.ts';
-import { setUp, type Harness } from './harness.ts';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { mocks, setUp, type Harness } from './harness.ts';
 
 const SHARD = 4;
 let h: Harness;
@@ -179,6 +180,52 @@ describe('BlastRadius in segments: plan, one scan per segment (resumable), merge
     const merged = (await blastRadius(h.deps)({ phase: 'merge', request: run, shard: SHARD_INPUT, segments: plan, results })) as BlastRadiusOutput;
     expect(merged).toMatchObject({ status: 'DONE', segments: plan.segments, continuations: 1, records: whole.records, groupCount: whole.groupCount, affectedGroupCount: whole.affectedGroupCount, topicCount: whole.topicCount });
     expect(groups.map((group) => withoutFetches(storedGroup(merged, group)))).toEqual(expected);
+  });
+
+  it('a merge whose groups take longer to store than the Lambda has left returns CONTINUE, and the next invocations store the rest without reading a segment again', async () => {
+    groups = Array.from({ length: 40 }, (_, i) => h.kafka.groupOnShard(SHARD, `worker-${i}`));
+    h = setUp();
+    seedShard();
+    const whole = (await blastRadius(h.deps)({ request: request(), shard: SHARD_INPUT })) as BlastRadiusOutput;
+    const expected = groups.map((group) => storedGroup(whole, group));
+
+    h = setUp({ SEGMENT_BYTES: '16384' });
+    seedShard();
+    const run = request({ executionArn: `${EXECUTION_ARN}-slow-merge` });
+    const plan = (await blastRadius(h.deps)({ phase: 'plan', request: run, shard: SHARD_INPUT })) as ShardSegmentsPlan;
+    expect(plan.segments).toBeGreaterThanOrEqual(2);
+    const items = JSON.parse(h.objects.get(`${plan.items.bucket}/${plan.items.key}`)!) as ScanSegment[];
+    const done: BlastRadiusSegmentDone[] = [];
+    for (const segment of items) done.push((await blastRadius(h.deps)({ request: run, shard: SHARD_INPUT, segment, scan: { continuations: 0 } })) as BlastRadiusSegmentDone);
+    const results = writeMapRun(plan.results.prefix, done);
+
+    // Each group result takes 600 ms to store, 16 at a time: 40 of them need more than the second the merge keeps of its 2 s.
+    const objects = h.objects;
+    mocks.s3.on(PutObjectCommand).callsFake(async (input: { Bucket: string; Key: string; Body: string }) => {
+      if (input.Key.includes('/groups/')) await new Promise((resolve) => setTimeout(resolve, 600));
+      objects.set(`${input.Bucket}/${input.Key}`, input.Body);
+      return {};
+    });
+    const shardFetches = (): number => h.kafka.calls.filter((call) => call === 'fetch').length;
+    const segmentReads = (): number => mocks.s3.commandCalls(GetObjectCommand).filter((call) => call.args[0].input.Key?.endsWith('/scan.json')).length;
+    const fetchesBefore = shardFetches();
+    let output = (await blastRadius(h.deps)({ phase: 'merge', request: run, shard: SHARD_INPUT, segments: plan, results, merge: { continuations: 0 } }, lambdaContext(2000))) as BlastRadiusStepOutput;
+    const readsByTheMerge = segmentReads();
+    expect(readsByTheMerge).toBe(plan.segments);
+    const stored: number[] = [];
+    for (let i = 0; output.status === 'CONTINUE' && i < 40; i++) {
+      expect(output).toMatchObject({ partition: SHARD, groups: groups.length, continuations: i + 1 });
+      stored.push((output as MergeSegmentsContinue).groupsStored);
+      output = (await blastRadius(h.deps)({ phase: 'merge', request: run, shard: SHARD_INPUT, segments: plan, results, merge: output }, lambdaContext(2000))) as BlastRadiusStepOutput;
+    }
+    expect(stored.length).toBeGreaterThan(0);
+    // Every invocation stored more and none started over; no segment was read again, the shard not at all.
+    expect(stored.every((n, i) => n > (stored[i - 1] ?? 0) && n < groups.length)).toBe(true);
+    expect(mocks.s3.commandCalls(PutObjectCommand).filter((call) => call.args[0].input.Key?.includes('/groups/')).length).toBe(groups.length);
+    expect(segmentReads()).toBe(readsByTheMerge);
+    expect(shardFetches()).toBe(fetchesBefore);
+    expect(output).toMatchObject({ status: 'DONE', continuations: stored.length, records: whole.records, groupCount: groups.length, affectedGroupCount: whole.affectedGroupCount, topicCount: whole.topicCount });
+    expect(groups.map((group) => storedGroup(output as BlastRadiusOutput, group))).toEqual(expected.map((result) => ({ ...result, scan: expect.anything() })));
   });
 
   it('refuses to merge a map run with a failed segment, saying which', async () => {
