@@ -238,15 +238,30 @@ async function committedOffsets(env: IncidentEnvironment, group: string): Promis
   });
 }
 
+const BROKER_LOG_PAGES = 20;
+/** The wordings of a shard's failed load: 4.x's runtime, its loader, and 3.x's GroupMetadataManager. */
+const LOAD_FAILURE = /Failed to load metadata from|Error loading offsets from|Replaying record/;
+
 /** The failure lines as the runbook's Diagnose reads them: FilterLogEvents on the broker log group. */
 async function brokerLogEvidence(env: IncidentEnvironment, shard: number, since: number): Promise<DemoEvent> {
   const client = new CloudWatchLogsClient(env.aws.clientConfig('logs'));
   const filterPattern = `"__consumer_offsets-${shard}"`;
   try {
-    const page = await client.send(new FilterLogEventsCommand({ logGroupName: env.aws.logGroupName, filterPattern, startTime: since - 1000, limit: 50 }));
     // The quoted phrase also matches __consumer_offsets-<shard><digit>; keep this shard's lines.
     const exact = new RegExp(`__consumer_offsets-${shard}(?!\\d)`);
-    const events = (page.events ?? []).filter((e) => exact.test(e.message ?? '')).map((e) => ({ stream: e.logStreamName ?? '', message: (e.message ?? '').trimEnd() }));
+    const lines: Array<{ stream: string; message: string }> = [];
+    // Real brokers log many routine lines about the partition (leadership, high watermark), so
+    // read every page, not only the first 50 lines, which may all come before the failure.
+    let nextToken: string | undefined;
+    for (let page = 0; page < BROKER_LOG_PAGES; page++) {
+      const answer = await client.send(new FilterLogEventsCommand({ logGroupName: env.aws.logGroupName, filterPattern, startTime: since - 1000, limit: 50, ...(nextToken ? { nextToken } : {}) }));
+      for (const e of answer.events ?? []) if (exact.test(e.message ?? '')) lines.push({ stream: e.logStreamName ?? '', message: (e.message ?? '').trimEnd() });
+      nextToken = answer.nextToken;
+      if (!nextToken) break;
+    }
+    // The story shows the load failures; the routine lines only when there is none to show.
+    const failures = lines.filter((l) => LOAD_FAILURE.test(l.message));
+    const events = failures.length > 0 ? failures : lines.slice(0, 50);
     return { type: 'broker-log', logGroupName: env.aws.logGroupName, filterPattern, events };
   } finally {
     client.destroy();
