@@ -88,11 +88,7 @@ export function blastRadiusPhase(scope: Construct, props: BlastRadiusPhaseProps)
     resultPath: '$.scan',
     timeout: Duration.minutes(16),
   });
-  const scanned = new sfn.Pass(scope, STATE.shardScanned, { comment: 'The segment summary is the child result', outputPath: '$.scan' });
-  const done = new sfn.Choice(scope, STATE.shardScanDone)
-    // isPresent first: a Choice on a missing path fails the run.
-    .when(sfn.Condition.and(sfn.Condition.isPresent('$.scan.status'), sfn.Condition.stringEquals('$.scan.status', 'CONTINUE')), segmentTask)
-    .otherwise(scanned);
+  const scanUntilDone = untilDone(scope, segmentTask, { path: '$.scan', choice: STATE.shardScanDone, pass: STATE.shardScanned, comment: 'The segment summary is the child result' });
   const segments = new sfn.DistributedMap(scope, STATE.scanSegments, {
     comment: 'One child execution per segment of the shard, items and results in the artifacts bucket',
     label: 'ShardSegments',
@@ -107,7 +103,7 @@ export function blastRadiusPhase(scope: Construct, props: BlastRadiusPhaseProps)
     resultWriterV2: new ShardSegmentResults(props.storage),
     resultPath: '$.segmentResults',
   });
-  segments.itemProcessor(segmentTask.next(done));
+  segments.itemProcessor(scanUntilDone);
 
   const merge = lambdaStep(scope, STATE.mergeSegments, {
     lambdaFunction: props.blastRadius,
@@ -122,10 +118,7 @@ export function blastRadiusPhase(scope: Construct, props: BlastRadiusPhaseProps)
     resultPath: '$.merge',
     timeout: Duration.minutes(16),
   });
-  const merged = new sfn.Pass(scope, STATE.mergeStored, { comment: 'The shard summary is the item result', outputPath: '$.merge' });
-  const mergeDone = new sfn.Choice(scope, STATE.mergeDone)
-    .when(sfn.Condition.and(sfn.Condition.isPresent('$.merge.status'), sfn.Condition.stringEquals('$.merge.status', 'CONTINUE')), merge)
-    .otherwise(merged);
+  const mergeUntilDone = untilDone(scope, merge, { path: '$.merge', choice: STATE.mergeDone, pass: STATE.mergeStored, comment: 'The shard summary is the item result' });
 
   const blastRadius = new sfn.Map(scope, STATE.blastRadius, {
     comment: 'One pass per failed __consumer_offsets partition',
@@ -134,7 +127,20 @@ export function blastRadiusPhase(scope: Construct, props: BlastRadiusPhaseProps)
     maxConcurrency: props.concurrency ?? 4,
     resultPath: '$.blastRadius',
   });
-  blastRadius.itemProcessor(plan.next(segments).next(merge).next(mergeDone));
+  blastRadius.itemProcessor(plan.next(segments).next(mergeUntilDone));
   props.failure.catch(blastRadius, STATE.blastRadius);
   return blastRadius;
+}
+
+/**
+ * `task`, then a Choice that invokes it again while its result at `path` says CONTINUE (a
+ * deadline reached, the work kept in the bucket), and a Pass that makes that result the output.
+ */
+function untilDone(scope: Construct, task: sfn.TaskStateBase, names: { path: string; choice: string; pass: string; comment: string }): sfn.Chain {
+  const finished = new sfn.Pass(scope, names.pass, { comment: names.comment, outputPath: names.path });
+  const again = new sfn.Choice(scope, names.choice)
+    // isPresent first: a Choice on a missing path fails the run.
+    .when(sfn.Condition.and(sfn.Condition.isPresent(`${names.path}.status`), sfn.Condition.stringEquals(`${names.path}.status`, 'CONTINUE')), task)
+    .otherwise(finished);
+  return task.next(again);
 }
