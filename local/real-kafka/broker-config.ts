@@ -3,6 +3,7 @@
  * node of a static KRaft quorum on loopback, and a logging configuration that writes the
  * broker's lines in Kafka's own layout (`[time] LEVEL message (logger)`) to one file.
  */
+import { randomBytes } from 'node:crypto';
 import type { ReleaseVersion } from './release-jars.ts';
 import { loggingBackend } from './release-jars.ts';
 
@@ -92,4 +93,16 @@ export function loggingConfig(version: ReleaseVersion, logFile: string): { fileN
     '',
   ].join('\n');
   return { fileName: 'log4j.properties', text, jvmFlag: '-Dlog4j.configuration=file:' };
+}
+
+/**
+ * Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding. Like Kafka's own
+ * Uuid.randomUuid, never one that starts with '-': kafka-storage's argument parser reads such an
+ * id as an option and refuses the format (one id in 64 would fail the start).
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }

@@ -5,14 +5,13 @@
  * test process's exit if stop() never ran.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { invalidInput } from '../../lambdas/core/errors.ts';
-import { loggingConfig, serverProperties, type NodeAddress } from './broker-config.ts';
+import { loggingConfig, newClusterId, serverProperties, type NodeAddress } from './broker-config.ts';
 import { readBrokerLog, type RealBrokerLogEntry } from './broker-log-file.ts';
 import { cachedClasspath, fetchReleaseJars, parseReleaseVersion, type ReleaseVersion } from './release-jars.ts';
 
@@ -91,11 +90,6 @@ async function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
-}
-
-/** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding. */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
 }
 
 function jvmArgs(heapMb: number, classpath: string, logFlag: string): string[] {

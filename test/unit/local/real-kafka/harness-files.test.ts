@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { loggingConfig, serverProperties } from '../../../../local/real-kafka/broker-config.ts';
+import { loggingConfig, newClusterId, serverProperties } from '../../../../local/real-kafka/broker-config.ts';
 import { parseBrokerLog } from '../../../../local/real-kafka/broker-log-file.ts';
 import { loggingBackend, parseReleaseVersion } from '../../../../local/real-kafka/release-jars.ts';
 
 describe('real Kafka harness files', () => {
+  it('never hands kafka-storage a cluster id that starts with a dash, which its parser takes for an option', () => {
+    const draws = [Buffer.alloc(16, 0xfb), Buffer.alloc(16, 0x01)];
+    const id = newClusterId(() => draws.shift()!);
+    expect(Buffer.alloc(16, 0xfb).toString('base64url')).toMatch(/^-/);
+    expect(id).toBe(Buffer.alloc(16, 0x01).toString('base64url'));
+    expect(draws).toHaveLength(0);
+    for (let i = 0; i < 2000; i += 1) expect(newClusterId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+  });
+
   it('reads multi-line broker log entries with their logger, level and UTC time', () => {
     const content = [
       '[2026-12-05 19:39:32,611] INFO [GroupCoordinator id=1] Loading (org.apache.kafka.coordinator.common.runtime.CoordinatorRuntime)',
