@@ -54,7 +54,7 @@ export interface LeadershipChange {
   /** -1 when no replica can lead */
   leader: number;
   leaderEpoch: number;
-  reason: 'created' | 'broker-stopped' | 'broker-started' | 'preferred-election' | 'reassignment' | 'deleted';
+  reason: 'created' | 'broker-stopped' | 'broker-started' | 'preferred-election' | 'reassignment' | 'reelected' | 'deleted';
 }
 
 export type LeadershipListener = (change: LeadershipChange) => void;
@@ -265,6 +265,18 @@ export class Cluster {
     if (!target.running) throw new RecoveryError('INVALID_INPUT', `broker ${to} is stopped; start it before moving ${topic}-${partition} to it`, { details: { field: 'to' } });
     this.reassignPartition(topic, partition, [to, ...p.replicas.filter((id) => id !== to)]);
     this.electPreferredLeaders([{ topic, partition }]);
+    return p;
+  }
+
+  /**
+   * The controller elects the same leader again, at a new leader epoch. A coordinator shard
+   * reloads only when its partition's leader epoch rises (Kafka's runtime ignores a load at an
+   * epoch it already has), so this is how a shard reloads in place.
+   */
+  reelectLeader(topic: string, partition: number): PartitionState {
+    const p = this.requirePartition(topic, partition);
+    if (p.leader === -1) throw clusterError('LEADER_NOT_AVAILABLE', `${topic}-${partition} has no leader to elect again`);
+    this.changeLeader(p, p.leader, 'reelected');
     return p;
   }
 
