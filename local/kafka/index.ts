@@ -44,6 +44,10 @@ export interface LocalClusterOptions {
   offsetsTopicCompressionCodec?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
   /** directory for one log file per broker (broker-N.log) */
   logDir?: string;
+  /** auto.leader.rebalance.enable: a restarted broker gets its preferred leadership back at the next check (default true) */
+  autoLeaderRebalance?: boolean;
+  /** leader.imbalance.check.interval.seconds in ms (default Kafka's 300 s; tests pass a short one) */
+  leaderImbalanceCheckIntervalMs?: number;
   /** the coordinator plug-in; default: local/kafka/coordinator; false = none (data plane only) */
   coordinator?: InstallCoordinator | false;
 }
@@ -81,7 +85,12 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const profile = releaseProfile(options.kafkaVersion, 'kafkaVersion');
   const logs = new BrokerLogSink(options.logDir === undefined ? {} : { logDir: options.logDir });
   const brokerIds = Array.from({ length: brokerCount }, (_, i) => i + 1);
-  const cluster = new Cluster({ brokerIds, logs });
+  const cluster = new Cluster({
+    brokerIds,
+    logs,
+    ...(options.autoLeaderRebalance === undefined ? {} : { autoLeaderRebalance: options.autoLeaderRebalance }),
+    ...(options.leaderImbalanceCheckIntervalMs === undefined ? {} : { leaderImbalanceCheckIntervalMs: options.leaderImbalanceCheckIntervalMs }),
+  });
   const registry = new ApiRegistry(profile.apiVersions);
   const network = new NetworkFaults();
   const saslUsers = options.sasl ?? {};
@@ -143,6 +152,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     async stop() {
       if (stopped) return;
       stopped = true;
+      cluster.close();
       await control.close();
       await coordinator?.stop?.();
       await Promise.all(brokers.map((b) => b.stop()));

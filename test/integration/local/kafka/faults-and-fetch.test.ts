@@ -212,7 +212,7 @@ describe('fetch semantics and faults', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 
-  it('stops a broker (refused, leaders move) and starts it again (leaders return), through the control endpoint', async () => {
+  it('stops a broker (refused, leaders move) and starts it again (a follower until a preferred election), through the control endpoint', async () => {
     const p = local.cluster.partition('data', 0)!;
     const leader = p.leader;
     const port = local.brokers.find((b) => b.brokerId === leader)!.port;
@@ -228,8 +228,15 @@ describe('fetch semantics and faults', () => {
     expect(p.isr).not.toContain(leader);
     const status = (await (await fetch(`${local.controlUrl}/status`)).json()) as { brokers: Array<{ id: number; running: boolean }> };
     expect(status.brokers.find((b) => b.id === leader)!.running).toBe(false);
+    const standIn = p.leader;
     expect((await post('/faults/start-broker', { id: leader })).status).toBe(200);
+    expect(p.leader).toBe(standIn);
+    expect(p.isr).toContain(leader);
+    const elected = await post('/faults/elect-leaders', { topic: 'data', partition: 0 });
+    expect(await elected.json()).toEqual({ elected: [{ topic: 'data', partition: 0, leader, leaderEpoch: p.leaderEpoch }] });
     expect(p.leader).toBe(leader);
+    expect(await (await post('/faults/elect-leaders', { topic: 'data' })).json()).toEqual({ elected: [] });
+    expect((await post('/faults/elect-leaders', { partition: 0 })).status).toBe(400);
     expect(local.logs.lines(leader).some((l) => l.message.includes('shut down completed'))).toBe(true);
     const bad = await post('/faults/stop-broker', { id: 'x' });
     expect(bad.status).toBe(400);
