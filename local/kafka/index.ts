@@ -48,6 +48,10 @@ export interface LocalClusterOptions {
   autoLeaderRebalance?: boolean;
   /** leader.imbalance.check.interval.seconds in ms (default Kafka's 300 s; tests pass a short one) */
   leaderImbalanceCheckIntervalMs?: number;
+  /** offsets.retention.ms: how long offsets outlive their group's members (default Kafka's 7 days) */
+  offsetsRetentionMs?: number;
+  /** offsets.retention.check.interval.ms (default Kafka's 600 s; tests of expiry pass a short one) */
+  offsetsRetentionCheckIntervalMs?: number;
   /** the coordinator plug-in; default: local/kafka/coordinator; false = none (data plane only) */
   coordinator?: InstallCoordinator | false;
 }
@@ -134,6 +138,10 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     offsetCommitValueVersion: options.offsetCommitValueVersion ?? { plain: profile.plainOffsetCommitValueVersion },
     loadFailure: profile.loadFailure,
     offsetsTopicCompression: await offsetsTopicCompression(options.offsetsTopicCompressionCodec),
+    ...(options.offsetsRetentionMs === undefined ? {} : { offsetsRetentionMs: positiveInt('offsetsRetentionMs', options.offsetsRetentionMs, Number.MAX_SAFE_INTEGER) }),
+    ...(options.offsetsRetentionCheckIntervalMs === undefined
+      ? {}
+      : { offsetsRetentionCheckIntervalMs: positiveInt('offsetsRetentionCheckIntervalMs', options.offsetsRetentionCheckIntervalMs, Number.MAX_SAFE_INTEGER) }),
   });
   const faults = new ClusterFaults({ cluster, brokers, network, coordinator });
   const control = await startControlServer({ cluster, faults, brokers, coordinator });

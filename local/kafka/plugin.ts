@@ -24,6 +24,10 @@ export interface CoordinatorEnv {
   offsetsTopicCompression?: OffsetsTopicCompression;
   /** what a failed shard load leaves: 'shard-failed' (4.x runtime, default) or 'offsets-lost' (3.x classic coordinator) */
   loadFailure?: 'shard-failed' | 'offsets-lost';
+  /** offsets.retention.ms (Kafka's default: 7 days) */
+  offsetsRetentionMs?: number;
+  /** offsets.retention.check.interval.ms (Kafka's default: 600 s) */
+  offsetsRetentionCheckIntervalMs?: number;
 }
 
 /** Options of failCoordinator; the plug-in documents the ones it understands. */

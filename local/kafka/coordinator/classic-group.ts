@@ -97,7 +97,8 @@ export class ClassicGroup {
   private protocolTypeValue: string | null = null;
   private protocolName: string | null = null;
   private leaderId: string | null = null;
-  private stateTimestamp: number;
+  /** when the group entered its state; null when loaded from a record that had none (-1) */
+  private stateTimestamp: number | null;
   private readonly members = new Map<string, Member>();
   private readonly staticMembers = new Map<string, string>();
   /** Members told MEMBER_ID_REQUIRED that have not joined with their id yet. */
@@ -163,13 +164,30 @@ export class ClassicGroup {
     return topics;
   }
 
+  /**
+   * Kafka's offset expiration condition of a classic group: from when an offset's retention is
+   * counted, or null while none of the group's offsets may expire. A group of standalone commits
+   * (no protocol type) counts from each commit; an Empty group from the moment it turned Empty
+   * (from each commit when that moment is unknown); a Stable consumer group from each commit, for
+   * the topics it no longer subscribes to only (the caller filters them); any other group never.
+   */
+  offsetRetentionStart(): ((commitTimestamp: bigint) => bigint) | null {
+    if (this.protocolTypeValue === null) return (commitTimestamp) => commitTimestamp;
+    if (this.stateValue === 'Empty') {
+      const since = this.stateTimestamp;
+      return (commitTimestamp) => (since === null ? commitTimestamp : BigInt(since));
+    }
+    if (this.stateValue === 'Stable' && this.protocolTypeValue === 'consumer') return (commitTimestamp) => commitTimestamp;
+    return null;
+  }
+
   /** Restores the group from its last GroupMetadata record (shard load). */
   restore(value: GroupMetadataRecordValue): void {
     this.generation = value.generation;
     this.protocolTypeValue = value.protocolType === '' && value.members.length === 0 ? null : value.protocolType;
     this.protocolName = value.protocol;
     this.leaderId = value.leader;
-    this.stateTimestamp = value.currentStateTimestamp >= 0n ? Number(value.currentStateTimestamp) : this.env.now();
+    this.stateTimestamp = value.currentStateTimestamp >= 0n ? Number(value.currentStateTimestamp) : null;
     for (const record of value.members) {
       const member: Member = {
         memberId: record.memberId,
@@ -761,7 +779,7 @@ export class ClassicGroup {
       generation: this.generation,
       protocol: this.protocolName,
       leader: this.leaderId,
-      currentStateTimestamp: BigInt(this.stateTimestamp),
+      currentStateTimestamp: BigInt(this.stateTimestamp ?? -1),
       members: [...this.members.values()].map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,

@@ -13,6 +13,8 @@ import { liveCommits, replayShard, type ReplayedOffsetCommit } from './replay.ts
 import type { OffsetCommitValueVersion } from './record-codec.ts';
 
 const GROUP_LOGGER = 'org.apache.kafka.coordinator.group.GroupMetadataManager';
+/** Kafka's offsets.retention.check.interval.ms default, 10 minutes. */
+export const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 600_000;
 
 export type ShardStatus = 'ACTIVE' | 'LOADING' | 'FAILED';
 
@@ -60,7 +62,7 @@ export interface GroupCoordinatorOptions {
   minSessionTimeoutMs?: number;
   maxSessionTimeoutMs?: number;
   offsetsRetentionMs?: number;
-  /** how often Empty groups' offsets are checked for expiry (offsets.retention.check.interval.ms); 0 disables */
+  /** how often offsets are checked for expiry (offsets.retention.check.interval.ms, default Kafka's 600 s); 0 disables */
   retentionCheckIntervalMs?: number;
 }
 
@@ -94,7 +96,7 @@ export class GroupCoordinator {
     this.offsetCommitValueVersion = options.offsetCommitValueVersion;
     this.loadFailure = options.loadFailure ?? 'shard-failed';
     this.compression = options.offsetsTopicCompression ?? { codec: 'none' };
-    this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 60_000;
+    this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? DEFAULT_RETENTION_CHECK_INTERVAL_MS;
     this.shardEnv = {
       now: () => Date.now(),
       schedule: (delayMs, action) => this.schedule(delayMs, action),

@@ -57,6 +57,8 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
   transactions: TransactionCoordinator;
 } {
   const groups = new GroupCoordinator({
+    ...(env.offsetsRetentionMs === undefined ? {} : { offsetsRetentionMs: env.offsetsRetentionMs }),
+    ...(env.offsetsRetentionCheckIntervalMs === undefined ? {} : { retentionCheckIntervalMs: env.offsetsRetentionCheckIntervalMs }),
     ...tuning,
     cluster: env.cluster,
     logs: env.logs,
