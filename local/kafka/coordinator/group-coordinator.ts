@@ -55,6 +55,13 @@ export interface GroupCoordinatorOptions {
   loadFailure?: 'shard-failed' | 'offsets-lost';
   /** write an empty GroupMetadata record when JoinGroup creates a group (Kafka 4.x) */
   recordGroupCreation?: boolean;
+  /**
+   * ListGroups while a shard of the broker loads: 'groups-and-error' (3.x's GroupCoordinator,
+   * default): COORDINATOR_LOAD_IN_PROGRESS with the loaded shards' groups; 'error-only' (4.x's
+   * GroupCoordinatorService: the read of the loading shard fails the whole answer):
+   * COORDINATOR_LOAD_IN_PROGRESS and no groups.
+   */
+  listGroupsWhileLoading?: 'groups-and-error' | 'error-only';
   /** offsets.topic.compression.codec (none when absent) */
   offsetsTopicCompression?: OffsetsTopicCompression;
   /** group.initial.rebalance.delay.ms (Kafka: 3000; short here so tests and demos stay quick) */
@@ -78,6 +85,7 @@ export class GroupCoordinator {
   readonly offsetsPartitions: number;
   private readonly offsetCommitValueVersion: OffsetCommitValueVersion;
   readonly loadFailure: 'shard-failed' | 'offsets-lost';
+  readonly listGroupsWhileLoading: 'groups-and-error' | 'error-only';
   private readonly compression: OffsetsTopicCompression;
   private readonly slots = new Map<number, ShardSlot>();
   private readonly failures = new Map<number, ShardFailure>();
@@ -95,6 +103,7 @@ export class GroupCoordinator {
     this.offsetsPartitions = options.offsetsPartitions;
     this.offsetCommitValueVersion = options.offsetCommitValueVersion;
     this.loadFailure = options.loadFailure ?? 'shard-failed';
+    this.listGroupsWhileLoading = options.listGroupsWhileLoading ?? 'groups-and-error';
     this.compression = options.offsetsTopicCompression ?? { codec: 'none' };
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? DEFAULT_RETENTION_CHECK_INTERVAL_MS;
     this.shardEnv = {

@@ -66,6 +66,7 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
     offsetCommitValueVersion: env.offsetCommitValueVersion,
     loadFailure: env.loadFailure ?? 'shard-failed',
     recordGroupCreation: env.loadFailure !== 'offsets-lost',
+    listGroupsWhileLoading: env.loadFailure === 'offsets-lost' ? 'groups-and-error' : 'error-only',
     ...(env.offsetsTopicCompression ? { offsetsTopicCompression: env.offsetsTopicCompression } : {}),
   });
   const transactions = new TransactionCoordinator(env.cluster, groups, env.logs, env.transactionPartitions);
