@@ -37,7 +37,8 @@ import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
 import { runCliInProcess, type CliRun } from '../../../support/run-cli.ts';
 import { createTopic } from '../../kafka/helpers.ts';
 import { clientFor, confluentKafkaPython, describeRealKafka, liveBootstrap, untilAccepted } from './support.ts';
-import { brokerLogFindings, cliRequest, killShardLeaderUntilLoadFails, messageValues, produceToEachPartition, startThreeBrokers, storedOffsets, targetOnHealthyShard } from './incident-scene.ts';
+import { messageValues, produceToEachPartition } from '../../../support/produce.ts';
+import { brokerLogFindings, cliRequest, killShardLeaderUntilLoadFails, startThreeBrokers, storedOffsets, targetOnHealthyShard } from './incident-scene.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.vulnerable41;
 const OFFSETS_PARTITIONS = 6;

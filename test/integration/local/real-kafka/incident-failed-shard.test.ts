@@ -24,13 +24,12 @@ import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
 import { runCliInProcess } from '../../../support/run-cli.ts';
 import { createTopic } from '../../kafka/helpers.ts';
 import { clientFor, copyIntoSink, describeRealKafka, liveBootstrap, untilAccepted } from './support.ts';
+import { messageValues, produceToEachPartition } from '../../../support/produce.ts';
 import {
   brokerLogFindings,
   cliRequest,
   consumeAndCommit,
   killShardLeaderUntilLoadFails,
-  messageValues,
-  produceToEachPartition,
   readAsConsumer,
   startThreeBrokers,
   storedOffsets,

@@ -2,7 +2,7 @@
  * The steps every incident suite on real brokers takes, each named for what it does to the
  * cluster: start the brokers, produce to each partition, let a group consume and commit, kill a
  * shard's leader until the next one's load fails, read what a recovered group gets. The suites
- * keep only their story.
+ * keep only their story; producing to each partition is test/support/produce.ts's.
  */
 import type { Kafka } from 'kafkajs';
 import { aggregateFindings } from '../../../../lambdas/aws/broker-log-lines.ts';
@@ -13,46 +13,11 @@ import type { RealBrokerLogEntry } from '../../../../local/real-kafka/broker-log
 import { startRealKafka, type RealKafka } from '../../../../local/real-kafka/real-kafka.ts';
 import { committedOffsets } from '../../../support/committed-offsets.ts';
 import { waitFor } from '../../../support/wait.ts';
-import { clientFor, liveBootstrap, untilAccepted } from './support.ts';
+import { clientFor, liveBootstrap } from './support.ts';
 
 /** Three nodes whose leadership stays where a failure leaves it: no preferred-leader election moves a shard back. */
 export function startThreeBrokers(version: string, offsetsPartitions: number): Promise<RealKafka> {
   return startRealKafka({ version, brokers: 3, offsetsPartitions, overrides: { 'auto.leader.rebalance.enable': false } });
-}
-
-export interface PerPartition {
-  partitions: number;
-  /** values are `<prefix>-<partition>-<index>` */
-  prefix: string;
-  /** the first index (the messages produced before) */
-  from: number;
-  count: number;
-}
-
-function valuesOf(spec: PerPartition, partition: number): string[] {
-  return Array.from({ length: spec.count }, (_, i) => `${spec.prefix}-${partition}-${spec.from + i}`);
-}
-
-/** The values produceToEachPartition sends, partition by partition: what a suite later expects to read. */
-export function messageValues(spec: PerPartition): string[] {
-  return Array.from({ length: spec.partitions }, (_, p) => valuesOf(spec, p)).flat();
-}
-
-/**
- * `count` messages to each partition with acks=all, retrying only the clean refusals of a cluster
- * that has just created the topic or lost a broker (untilAccepted).
- */
-export async function produceToEachPartition(kafka: Kafka, topic: string, spec: PerPartition): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    for (let p = 0; p < spec.partitions; p++) {
-      const messages = valuesOf(spec, p).map((value) => ({ partition: p, value }));
-      await untilAccepted('producing to the topic', () => producer.send({ topic, acks: -1, messages }));
-    }
-  } finally {
-    await producer.disconnect();
-  }
 }
 
 /**
