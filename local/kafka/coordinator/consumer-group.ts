@@ -80,6 +80,11 @@ export interface HeartbeatResponse {
 
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable';
 
+/** librdkafka sends an empty SubscribedTopicRegex with a subscription by names; Kafka stores it as such. */
+function hasRegex(metadata: ConsumerMemberMetadata): boolean {
+  return metadata.subscribedTopicRegex !== null && metadata.subscribedTopicRegex !== '';
+}
+
 /** The error a replayed record raises; Kafka's loader quotes its message. */
 export class ReplayStateError extends Error {}
 
@@ -317,6 +322,8 @@ export class ConsumerGroup {
       serverAssignor: request.serverAssignor ?? member.metadata.serverAssignor,
     };
     const isNew = existing === undefined;
+    // Replay replaces the member's assignment object; the response compares against this one.
+    const before = member.assignment;
     let bumpEpoch = false;
     if (isNew || !sameMetadata(metadata, member.metadata)) {
       records.push({ type: 5, group: this.groupId, memberId, value: metadata });
@@ -373,10 +380,10 @@ export class ConsumerGroup {
     this.scheduleSessionTimeout(memberId);
     if (updated.assignment.state === MemberState.UNREVOKED_PARTITIONS) this.scheduleRebalanceTimeout(memberId, updated.assignment.memberEpoch, metadata.rebalanceTimeoutMs);
     else this.cancelRebalanceTimeout(memberId);
-    if (metadata.subscribedTopicRegex !== null) this.maybeResolveRegexes();
+    if (hasRegex(metadata)) this.maybeResolveRegexes();
 
     const fullRequest = request.memberEpoch === 0 || (request.rebalanceTimeoutMs !== -1 && request.subscribedTopicNames !== null && request.ownedTopicPartitions !== null);
-    const changed = !sameAssignment(updated.assignment.assignedPartitions, member.assignment.assignedPartitions);
+    const changed = !sameAssignment(updated.assignment.assignedPartitions, before.assignedPartitions);
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
@@ -398,8 +405,8 @@ export class ConsumerGroup {
     if (request.rebalanceTimeoutMs === -1) return 'RebalanceTimeoutMs must be provided in first request.';
     if (request.ownedTopicPartitions === null || request.ownedTopicPartitions.size > 0) return 'TopicPartitions must be empty when (re-)joining.';
     const names = request.subscribedTopicNames ?? [];
-    if (names.length === 0 && request.subscribedTopicRegex === null) return 'SubscribedTopicNames or SubscribedTopicRegex must be set in first request.';
-    if (request.subscribedTopicRegex !== null) {
+    if (names.length === 0 && (request.subscribedTopicRegex ?? '') === '') return 'SubscribedTopicNames or SubscribedTopicRegex must be set in first request.';
+    if (request.subscribedTopicRegex !== null && request.subscribedTopicRegex !== '') {
       try {
         new RegExp(request.subscribedTopicRegex);
       } catch {
@@ -439,7 +446,7 @@ export class ConsumerGroup {
   /** Topic names a subscription covers: its names and what its regular expression resolved to. */
   private topicsOf(metadata: ConsumerMemberMetadata, regexes: ReadonlyMap<string, ResolvedRegularExpression> = this.regexes): string[] {
     const names = [...metadata.subscribedTopicNames];
-    if (metadata.subscribedTopicRegex !== null) names.push(...(regexes.get(metadata.subscribedTopicRegex)?.topics ?? []));
+    if (hasRegex(metadata)) names.push(...(regexes.get(metadata.subscribedTopicRegex!)?.topics ?? []));
     return names;
   }
 
@@ -571,8 +578,8 @@ export class ConsumerGroup {
       { type: 7, group: this.groupId, memberId, value: null },
       { type: 5, group: this.groupId, memberId, value: null },
     ];
-    const regex = member.metadata.subscribedTopicRegex;
-    if (regex !== null && ![...this.members.values()].some((m) => m.memberId !== memberId && m.metadata.subscribedTopicRegex === regex) && this.regexes.has(regex)) {
+    const regex = member.metadata.subscribedTopicRegex ?? '';
+    if (hasRegex(member.metadata) && ![...this.members.values()].some((m) => m.memberId !== memberId && m.metadata.subscribedTopicRegex === regex) && this.regexes.has(regex)) {
       records.push({ type: 16, group: this.groupId, regex, value: null });
     }
     const regexes = new Map(this.regexes);
@@ -628,7 +635,7 @@ export class ConsumerGroup {
    * record per expression, then a new group epoch; the members' next heartbeats get the assignment.
    */
   private maybeResolveRegexes(): void {
-    const wanted = new Set([...this.members.values()].flatMap((m) => (m.metadata.subscribedTopicRegex === null ? [] : [m.metadata.subscribedTopicRegex])));
+    const wanted = new Set([...this.members.values()].flatMap((m) => (hasRegex(m.metadata) ? [m.metadata.subscribedTopicRegex!] : [])));
     const stale = [...wanted].some((r) => !this.regexes.has(r)) || this.env.now() - this.lastRegexRefresh >= REGEX_REFRESH_MS;
     if (!stale || this.regexResolution !== null) return;
     this.regexResolution = this.env.schedule(0, () => {
