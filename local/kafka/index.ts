@@ -23,6 +23,8 @@ export type { CoordinatorEnv, CoordinatorFaults, CoordinatorPlugin, InstallCoord
 export { DEFAULT_KAFKA_RELEASE, KAFKA_RELEASES, releaseProfile, type KafkaRelease, type ReleaseProfile } from './profiles/release-profiles.ts';
 
 export interface LocalClusterOptions {
+  /** group.consumer.heartbeat.interval.ms for KIP-848 groups on 4.x profiles (Kafka's default 5000) */
+  consumerGroupHeartbeatIntervalMs?: number;
   /** broker count, ids 1..N (default 3) */
   brokers?: number;
   /** broker n listens on basePort+n-1; 0 = ports chosen by the OS (default) */
@@ -137,6 +139,14 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     transactionPartitions,
     offsetCommitValueVersion: options.offsetCommitValueVersion ?? { plain: profile.plainOffsetCommitValueVersion },
     loadFailure: profile.loadFailure,
+    ...(profile.consumerGroups === null
+      ? {}
+      : {
+          consumerGroups: {
+            ...profile.consumerGroups,
+            ...(options.consumerGroupHeartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.consumerGroupHeartbeatIntervalMs }),
+          },
+        }),
     offsetsTopicCompression: await offsetsTopicCompression(options.offsetsTopicCompressionCodec),
     ...(options.offsetsRetentionMs === undefined ? {} : { offsetsRetentionMs: positiveInt('offsetsRetentionMs', options.offsetsRetentionMs, Number.MAX_SAFE_INTEGER) }),
     ...(options.offsetsRetentionCheckIntervalMs === undefined

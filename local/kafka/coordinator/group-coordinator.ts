@@ -5,9 +5,10 @@ import { invalidInput } from '../../../lambdas/core/errors.ts';
 import type { BrokerLogSink } from '../broker-log.ts';
 import { CONSUMER_OFFSETS, type Cluster, type LeadershipChange, type PartitionState } from '../cluster/cluster.ts';
 import type { ShardLog } from './coordinator-records.ts';
-import { GroupShard, type ShardEnvironment } from './group-shard.ts';
+import { ConsumerRecordReplayFailure, GroupShard, type ShardEnvironment } from './group-shard.ts';
+import type { ConsumerGroupProfile } from '../plugin.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { coordinatorLogLines, LOADER_LOGGER, RUNTIME_LOGGER, type FailureMode } from './log-lines.ts';
+import { consumerReplayFailureLines, coordinatorLogLines, LOADER_LOGGER, RUNTIME_LOGGER, type FailureMode } from './log-lines.ts';
 import { PartitionShardLog } from './partition-shard-log.ts';
 import { liveCommits, replayShard, type ReplayedOffsetCommit } from './replay.ts';
 import type { OffsetCommitValueVersion } from './record-codec.ts';
@@ -64,6 +65,8 @@ export interface GroupCoordinatorOptions {
   listGroupsWhileLoading?: 'groups-and-error' | 'error-only';
   /** offsets.topic.compression.codec (none when absent) */
   offsetsTopicCompression?: OffsetsTopicCompression;
+  /** KIP-848 consumer groups (4.x profiles) */
+  consumerGroups?: ConsumerGroupProfile;
   /** group.initial.rebalance.delay.ms (Kafka: 3000; short here so tests and demos stay quick) */
   initialRebalanceDelayMs?: number;
   minSessionTimeoutMs?: number;
@@ -117,6 +120,18 @@ export class GroupCoordinator {
       maxMetadataBytes: 4096,
       expireTimestampOnEveryCommit: options.offsetCommitValueVersion === 1,
       recordGroupCreation: options.recordGroupCreation ?? false,
+      ...(options.consumerGroups === undefined
+        ? {}
+        : {
+            consumerGroups: {
+              topics: () =>
+                new Map([...this.cluster.topics.values()].filter((t) => !t.internal).map((t) => [t.name, { topicId: t.topicId, partitions: t.partitions.length }])),
+              heartbeatIntervalMs: options.consumerGroups.heartbeatIntervalMs ?? 5_000,
+              sessionTimeoutMs: options.consumerGroups.sessionTimeoutMs ?? 45_000,
+              subscriptionMetadata: options.consumerGroups.subscriptionMetadata,
+              partitionEpochRules: options.consumerGroups.partitionEpochRules,
+            },
+          }),
     };
   }
 
@@ -282,7 +297,14 @@ export class GroupCoordinator {
     });
     const slot: ShardSlot = { partition: p.partition, brokerId: p.leader, epoch: p.leaderEpoch, status: 'ACTIVE', shard, cancelLoading: null };
     this.slots.set(p.partition, slot);
-    const result = shard.load();
+    let result: ReturnType<GroupShard['load']>;
+    try {
+      result = shard.load();
+    } catch (error) {
+      if (!(error instanceof ConsumerRecordReplayFailure)) throw error;
+      this.markReplayFailed(slot, error);
+      return;
+    }
     const failure = this.failures.get(p.partition);
     if (failure !== undefined && failure.brokerId === p.leader) {
       if (this.stillConflicting(shard, failure)) {
@@ -312,6 +334,22 @@ export class GroupCoordinator {
     for (const line of lines) logger.error(line.message, line.logger);
     // The classic coordinator's `finally` still marks the partition owned: it serves, empty.
     if (this.loadFailure === 'offsets-lost') slot.status = 'ACTIVE';
+  }
+
+  /**
+   * A load stopped by a record the replay refused (a KIP-848 assignment that conflicts with
+   * another member's, KAFKA-19862): the shard stays FAILED with the lines Kafka prints, until
+   * the log changes or leadership moves, when the next load replays it again.
+   */
+  private markReplayFailed(slot: ShardSlot, failure: ConsumerRecordReplayFailure): void {
+    slot.status = 'FAILED';
+    const logger = this.logs.forBroker(slot.brokerId);
+    logger.info(
+      `[GroupCoordinator id=${slot.brokerId}] Scheduling loading of metadata from ${CONSUMER_OFFSETS}-${slot.partition} with epoch ${slot.epoch}`,
+      RUNTIME_LOGGER,
+    );
+    const lines = consumerReplayFailureLines({ brokerId: slot.brokerId, partition: slot.partition, epoch: slot.epoch, record: failure.record, position: failure.position, message: failure.message });
+    for (const line of lines) logger.error(line.message, line.logger);
   }
 
   /** The quoted record still holds its partition's offset (no later commit or tombstone replaced it). */

@@ -30,8 +30,8 @@ export const listGroupsApi: CoordinatorApi = {
       }
       for (const g of slot.shard.list()) {
         if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
-        if (types.size > 0 && !types.has('classic')) continue;
-        listed.push({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: 'classic' });
+        if (types.size > 0 && !types.has(g.groupType)) continue;
+        listed.push({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: g.groupType });
       }
     }
     return { throttleTimeMs: 0, errorCode, groups: listed };
@@ -49,7 +49,7 @@ export const describeGroupsApi: CoordinatorApi = {
       if (!found.ok) return { ...empty, errorCode: found.errorCode };
       const d = found.slot.shard.describe(groupId);
       if (d.state === 'Dead' && ctx.apiVersion >= 6) {
-        return { ...empty, groupState: 'Dead', errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.` };
+        return { ...empty, groupState: 'Dead', errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: d.errorMessage ?? `Group ${groupId} not found.` };
       }
       return {
         errorCode: d.errorCode,

@@ -71,7 +71,7 @@ describe('coordinator handlers through the wire codec', () => {
     for (const api of COORDINATOR_APIS) {
       expect(registry.get(api.apiKey)).toMatchObject({ minVersion: api.minVersion, maxVersion: api.maxVersion });
     }
-    expect(registry.get(ApiKey.OffsetFetch)).toMatchObject({ minVersion: 1, maxVersion: 8 });
+    expect(registry.get(ApiKey.OffsetFetch)).toMatchObject({ minVersion: 1, maxVersion: 9 });
   });
 
   it('FindCoordinator names the leader at v0-3 and answers batched keys at v4, for groups and transactions', async () => {

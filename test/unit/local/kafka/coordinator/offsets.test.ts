@@ -89,7 +89,7 @@ describe('group shard offsets', () => {
     expect(shard.fetchOffsets('g', [{ topic: 'orders', partitions: [2] }], false)).toEqual([
       { topic: 'orders', partition: 2, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: 0 },
     ]);
-    expect(shard.list()).toEqual([{ groupId: 'g', protocolType: '', state: 'Empty' }]);
+    expect(shard.list()).toEqual([{ groupId: 'g', protocolType: '', state: 'Empty', groupType: 'classic' }]);
     const records = log.records();
     expect(records).toHaveLength(2);
     expect(records[0]).toMatchObject({ kind: 'offset', group: 'g', topic: 'orders', partition: 0, value: { offset: 14n, metadata: 'm', expireTimestamp: -1n } });
