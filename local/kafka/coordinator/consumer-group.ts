@@ -545,7 +545,8 @@ export class ConsumerGroup {
     }
     const step = (state: CurrentMemberAssignment['state'], epoch: number, partitions: TopicAssignment, pending: TopicAssignment): CurrentMemberAssignment => ({
       memberEpoch: epoch,
-      previousMemberEpoch: epoch === current.memberEpoch ? current.previousMemberEpoch : current.memberEpoch,
+      // Kafka's updateMemberEpoch: the previous epoch is the one the member had, even when unchanged.
+      previousMemberEpoch: current.memberEpoch,
       state,
       assignedPartitions: partitions,
       partitionsPendingRevocation: pending,

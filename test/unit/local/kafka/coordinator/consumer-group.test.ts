@@ -88,6 +88,8 @@ describe('KIP-848 consumer groups in a 4.x shard', () => {
     expect(partitionsOf(b.assignment)).toEqual([]);
     const aRevoking = shard.consumerGroupHeartbeat('g', beat('a', 1, null))!;
     expect(aRevoking.memberEpoch).toBe(1);
+    // Kafka's updateMemberEpoch: the previous epoch is the current one even when it does not move.
+    expect(shard.consumerGroup('g')!.members.get('a')!.assignment).toMatchObject({ memberEpoch: 1, previousMemberEpoch: 1, state: MemberState.UNREVOKED_PARTITIONS });
     const kept = partitionsOf(aRevoking.assignment);
     expect(kept).toHaveLength(2);
     const moved = [0, 1, 2].filter((p) => !kept.includes(p));
