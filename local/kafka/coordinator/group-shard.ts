@@ -226,6 +226,10 @@ export class GroupShard {
   }
 
   async join(groupId: string, request: JoinRequest): Promise<JoinResult> {
+    // Kafka lets classic members join a consumer group (KIP-848's upgrade path); this cluster does not.
+    if (this.consumerGroups.has(groupId)) {
+      return { errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: request.memberId, members: [] };
+    }
     const created = !this.groups.has(groupId);
     const group = this.groupFor(groupId);
     // A failed write here fails the generation's own write later, which answers NOT_COORDINATOR.

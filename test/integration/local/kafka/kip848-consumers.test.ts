@@ -19,7 +19,7 @@ import type { BrokerLogLine } from '../../../../local/kafka/broker-log.ts';
 import { CONSUMER_OFFSETS } from '../../../../local/kafka/cluster/cluster.ts';
 import { PartitionShardLog } from '../../../../local/kafka/coordinator/partition-shard-log.ts';
 import { startLocalCluster, type LocalCluster } from '../../../../local/kafka/index.ts';
-import { appendAsAdminClient, staleAssignment } from '../../../support/kip848-stale-assignment.ts';
+import { appendAsAdminClient, staleAssignment } from '../real-kafka/kip848-stale-assignment.ts';
 import { confluentKafkaPython, confluentKafkaUnavailable, NOT_RUN_MARK } from '../real-kafka/support.ts';
 import { eventually, killChildren, watchProcess } from './helpers.ts';
 

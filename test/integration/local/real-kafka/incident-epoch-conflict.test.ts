@@ -36,7 +36,7 @@ import type { KafkaPort } from '../../../../lambdas/core/ports.ts';
 import { startRealKafka, type RealKafka } from '../../../../local/real-kafka/real-kafka.ts';
 import type { RealBrokerLogEntry } from '../../../../local/real-kafka/broker-log-file.ts';
 import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
-import { appendAsAdminClient, staleAssignment, type StaleAssignment } from '../../../support/kip848-stale-assignment.ts';
+import { appendAsAdminClient, staleAssignment, type StaleAssignment } from './kip848-stale-assignment.ts';
 import { clientFor, confluentKafkaPython, describeRealKafka, liveBootstrap, untilAccepted } from './support.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.vulnerable41;

@@ -204,6 +204,15 @@ describe('KIP-848 consumer groups in a 4.x shard', () => {
     expect(() => new GroupShard(0, 1, log, testShardEnvironment({ consumerGroups: settings({ partitionEpochRules: 'lenient' }) })).load()).toThrow(/still owned at epoch 2/);
   });
 
+  it('refuses a classic JoinGroup into a consumer group (no KIP-848 upgrade path here) and a heartbeat into a classic group with members', async () => {
+    shard.consumerGroupHeartbeat('g', join('a'));
+    const joined = await shard.join('g', { memberId: '', groupInstanceId: null, clientId: 'c', clientHost: '/127.0.0.1', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], requireKnownMemberId: false });
+    expect(joined.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    // The classic member waits in the delayed initial rebalance: the group has a member.
+    void shard.join('classic', { memberId: '', groupInstanceId: null, clientId: 'c', clientHost: '/127.0.0.1', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], requireKnownMemberId: false });
+    expect(shard.consumerGroupHeartbeat('classic', join('b'))).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: 'Group classic is not a consumer group.' });
+  });
+
   it('is not served by a 3.x shard, whose classic loader skips the records', () => {
     shard.consumerGroupHeartbeat('g', join('a'));
     const classic = new GroupShard(0, 1, log, testShardEnvironment());

@@ -7,9 +7,9 @@
  * partition still owned at another epoch.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { decodeOffsetsRecord } from '../../lambdas/core/offsets-records/index.ts';
-import type { KafkaPort } from '../../lambdas/core/ports.ts';
-import { scanOffsetsPartition } from '../../lambdas/core/scanner/index.ts';
+import { decodeOffsetsRecord } from '../../../../lambdas/core/offsets-records/index.ts';
+import type { KafkaPort } from '../../../../lambdas/core/ports.ts';
+import { scanOffsetsPartition } from '../../../../lambdas/core/scanner/index.ts';
 
 const CURRENT_MEMBER_ASSIGNMENT = 8;
 
