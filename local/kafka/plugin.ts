@@ -24,6 +24,10 @@ export interface CoordinatorEnv {
   offsetsTopicCompression?: OffsetsTopicCompression;
   /** what a failed shard load leaves: 'shard-failed' (4.x runtime, default) or 'offsets-lost' (3.x classic coordinator) */
   loadFailure?: 'shard-failed' | 'offsets-lost';
+  /** offsets.retention.ms (Kafka's default: 7 days) */
+  offsetsRetentionMs?: number;
+  /** offsets.retention.check.interval.ms (Kafka's default: 600 s) */
+  offsetsRetentionCheckIntervalMs?: number;
   /** KIP-848 consumer groups as the release keeps them (4.x); absent on 3.x, whose classic coordinator has none */
   consumerGroups?: ConsumerGroupProfile;
 }

@@ -5,6 +5,7 @@ import { OffsetStore, type StoredOffset } from './offset-store.ts';
 import { replayShard, type ReplayPosition, type ReplayResult } from './replay.ts';
 import { ConsumerGroup, ReplayStateError, type ClusterTopic, type HeartbeatRequest, type HeartbeatResponse } from './consumer-group.ts';
 import type { ConsumerGroupRecord } from './consumer-group-records.ts';
+import { decodeConsumerSubscription } from '../../../lambdas/core/offsets-records/index.ts';
 
 /**
  * One group-coordinator shard: the groups and offsets of one `__consumer_offsets` partition,
@@ -451,18 +452,24 @@ export class GroupShard {
   }
 
   /**
-   * Offset retention: an Empty group's offsets older than the retention get tombstones, and a
-   * group left with neither members nor offsets is removed (its metadata tombstoned too).
+   * Offset retention, by Kafka's rules (`ClassicGroup.offsetExpirationCondition`): see
+   * `ClassicGroup.offsetRetentionStart`. Expired offsets get tombstones; an Empty group left with
+   * no offsets and no open transaction is removed (its metadata tombstoned too), as Kafka's
+   * periodic cleanup does. Answers the number of offsets expired.
    */
-  expireOffsets(): number {
+  expireOffsets(decodeSubscription: (metadata: Buffer) => string[] = subscriptionTopics): number {
     const now = BigInt(this.env.now());
     let expired = 0;
     for (const group of [...this.groups.values()]) {
-      if (group.state !== 'Empty' || this.offsets.hasPendingForGroup(group.groupId)) continue;
-      const stale = this.offsets.expired(group.groupId, now, BigInt(this.env.offsetsRetentionMs));
-      if (stale.length === 0) continue;
+      const retentionStart = group.offsetRetentionStart();
+      if (retentionStart === null) continue;
+      const subscribed = group.state === 'Stable' ? group.subscribedTopics(decodeSubscription) : new Set<string>();
+      if (subscribed === null) continue;
+      const stale = this.offsets.expired(group.groupId, now, BigInt(this.env.offsetsRetentionMs), retentionStart, (topic) => subscribed.has(topic));
+      const emptied =
+        group.state === 'Empty' && stale.length === this.offsets.list(group.groupId).length && !this.offsets.hasPendingForGroup(group.groupId);
+      if (stale.length === 0 && !emptied) continue;
       const records: CoordinatorRecord[] = stale.map((o) => ({ kind: 'offset', group: group.groupId, topic: o.topic, partition: o.partition, value: null }));
-      const emptied = stale.length === this.offsets.list(group.groupId).length;
       if (emptied) records.push({ kind: 'group', group: group.groupId, value: null });
       if (this.write(records, now) === null) return expired;
       for (const o of stale) this.offsets.remove(group.groupId, o.topic, o.partition);
@@ -540,5 +547,14 @@ export class GroupShard {
     } catch {
       return null;
     }
+  }
+}
+
+/** The topics a consumer-protocol member subscribes to; none when its metadata does not decode. */
+function subscriptionTopics(metadata: Buffer): string[] {
+  try {
+    return decodeConsumerSubscription(metadata).topics;
+  } catch {
+    return [];
   }
 }

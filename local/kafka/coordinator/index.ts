@@ -60,6 +60,8 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
   transactions: TransactionCoordinator;
 } {
   const groups = new GroupCoordinator({
+    ...(env.offsetsRetentionMs === undefined ? {} : { offsetsRetentionMs: env.offsetsRetentionMs }),
+    ...(env.offsetsRetentionCheckIntervalMs === undefined ? {} : { retentionCheckIntervalMs: env.offsetsRetentionCheckIntervalMs }),
     ...tuning,
     cluster: env.cluster,
     logs: env.logs,
@@ -67,6 +69,7 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
     offsetCommitValueVersion: env.offsetCommitValueVersion,
     loadFailure: env.loadFailure ?? 'shard-failed',
     recordGroupCreation: env.loadFailure !== 'offsets-lost',
+    listGroupsWhileLoading: env.loadFailure === 'offsets-lost' ? 'groups-and-error' : 'error-only',
     ...(env.consumerGroups === undefined ? {} : { consumerGroups: env.consumerGroups }),
     ...(env.offsetsTopicCompression ? { offsetsTopicCompression: env.offsetsTopicCompression } : {}),
   });

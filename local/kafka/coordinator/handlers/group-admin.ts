@@ -16,7 +16,12 @@ export const listGroupsApi: CoordinatorApi = {
     const types = new Set(strings(request['typesFilter']).map((t) => t.toLowerCase()));
     let errorCode: number = ErrorCode.NONE;
     const listed: { groupId: string; protocolType: string; groupState: string; groupType: string }[] = [];
-    for (const slot of groups.slotsOn(ctx.brokerId)) {
+    const slots = groups.slotsOn(ctx.brokerId);
+    // 4.x reads every shard and one still loading fails the whole answer; 3.x lists what is loaded.
+    if (groups.listGroupsWhileLoading === 'error-only' && slots.some((slot) => slot.status === 'LOADING')) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
+    }
+    for (const slot of slots) {
       // A failed shard's groups are invisible (the seed: "the group appears empty").
       if (slot.status === 'FAILED') continue;
       if (slot.status === 'LOADING') {
