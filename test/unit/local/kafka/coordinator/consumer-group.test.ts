@@ -4,7 +4,7 @@ import type { HeartbeatRequest } from '../../../../../local/kafka/coordinator/co
 import { ConsumerRecordReplayFailure, GroupShard, type ConsumerGroupSettings } from '../../../../../local/kafka/coordinator/group-shard.ts';
 import { consumerReplayFailureLines } from '../../../../../local/kafka/coordinator/log-lines.ts';
 import { ErrorCode } from '../../../../../local/kafka/protocol/error-codes.ts';
-import { capturedRecord, KAFKA_4_1_1_BY_NAME } from '../../../../support/kip848-records.ts';
+import { capturedRecord, KAFKA_4_1_1_BY_NAME, KAFKA_4_1_1_BY_REGEX } from '../../../../support/kip848-records.ts';
 import { MemoryShardLog, testShardEnvironment } from './helpers.ts';
 
 const TOPIC_ID = '8a4c1463-8a8e-4413-930d-c0687f00cd93';
@@ -69,6 +69,27 @@ describe('KIP-848 consumer groups in a 4.x shard', () => {
       expect(encodeConsumerGroupRecord(record.record).value!.toString('hex')).toBe(KAFKA_4_1_1_BY_NAME.records[index]![2]);
     }
     expect(shard.list()).toEqual([{ groupId: 'g848', protocolType: 'consumer', state: 'Stable', groupType: 'consumer' }]);
+  });
+
+  it('resolves a regular expression subscription off the request path, in the record order 4.1.1 writes, and drops it with the last member', () => {
+    const regexShard = new GroupShard(0, 0, log, testShardEnvironment({ consumerGroups: settings({ topics: () => new Map([['tre848', { topicId: TOPIC_ID, partitions: 3 }], ['other', { topicId: '00000000-0000-0000-0000-0000000000aa', partitions: 1 }]]) }) }));
+    const memberId = 'vW4tWZbfT1KEsYVF7NiEuQ';
+    const first = regexShard.consumerGroupHeartbeat('gre848', join(memberId, { subscribedTopicNames: [], subscribedTopicRegex: KAFKA_4_1_1_BY_REGEX.regex }))!;
+    expect(first).toMatchObject({ errorCode: 0, memberEpoch: 1 });
+    expect(partitionsOf(first.assignment)).toEqual([]);
+    vi.advanceTimersByTime(0);
+    const second = regexShard.consumerGroupHeartbeat('gre848', beat(memberId, 1, []))!;
+    expect(second.memberEpoch).toBe(2);
+    expect(partitionsOf(second.assignment)).toEqual([0, 1, 2]);
+    regexShard.commitOffsets('gre848', { memberId, generationId: 2, groupInstanceId: null }, [0, 1, 2].map((partition) => ({ topic: 'tre848', partition, offset: 10n, leaderEpoch: 0, metadata: '' })));
+    regexShard.consumerGroupHeartbeat('gre848', beat(memberId, -1, null));
+    const ours = log.records().map((r) => (r.kind === 'consumer' ? [r.record.type, r.record.value === null] : [1, r.kind === 'offset' && r.value === null]));
+    expect(ours).toEqual(KAFKA_4_1_1_BY_REGEX.records.map(([type, , value]) => [type, value === null]));
+    // The member record and the resolved expression, byte for byte but for the resolution's version and time.
+    const bytes = log.records().map((r) => (r.kind === 'consumer' ? encodeConsumerGroupRecord(r.record) : null));
+    expect(bytes[0]!.value!.toString('hex')).toBe(KAFKA_4_1_1_BY_REGEX.records[0]![2]);
+    expect(bytes[5]!.key.toString('hex')).toBe(KAFKA_4_1_1_BY_REGEX.records[5]![1]);
+    regexShard.unload();
   });
 
   it('decodes every record a real 4.1.1 broker wrote for a consumer group back to the same bytes', () => {
