@@ -672,6 +672,11 @@ export class ConsumerGroup {
     return memberEpoch === member.assignment.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
   }
 
+  /** The topic names the members subscribe to, by name or through a resolved expression (OffsetDelete). */
+  subscribedTopicNames(): Set<string> {
+    return new Set([...this.members.values()].flatMap((m) => this.topicsOf(m.metadata)));
+  }
+
   /** Removes every record of the group (DeleteGroups of an Empty group): tombstones in Kafka's order. */
   deletionRecords(): ConsumerGroupRecord[] {
     const records: ConsumerGroupRecord[] = [];

@@ -309,12 +309,17 @@ export class GroupShard {
 
   /** TxnOffsetCommit: written in the producer's transactional batch, applied on its COMMIT marker. */
   commitTransactionalOffsets(groupId: string, producer: ProducerIdentity, member: CommitMember, offsets: OffsetToCommit[]): PartitionResult[] {
+    const consumer = this.consumerGroups.get(groupId);
     const existing = this.groups.get(groupId);
-    if (existing !== undefined && (member.generationId >= 0 || member.memberId !== '')) {
+    if (consumer !== undefined) {
+      // A consumer group checks every transactional commit's member epoch (an empty group takes -1).
+      const error = consumer.validateMemberEpoch(member.memberId, member.generationId);
+      if (error !== ErrorCode.NONE) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: error }));
+    } else if (existing !== undefined && (member.generationId >= 0 || member.memberId !== '')) {
       const error = existing.validateMemberCommit(member.memberId, member.generationId, member.groupInstanceId);
       if (error !== ErrorCode.NONE) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: error }));
     }
-    if (existing === undefined) this.groups.set(groupId, new ClassicGroup(groupId, this.groupEnvironment(groupId)));
+    if (existing === undefined && consumer === undefined) this.groups.set(groupId, new ClassicGroup(groupId, this.groupEnvironment(groupId)));
     const now = BigInt(this.env.now());
     // TxnOffsetCommit carries no retention time, so no expire timestamp; pending until the COMMIT marker.
     const stored = this.writeOffsets(groupId, offsets, now, -1n, producer);
@@ -357,10 +362,13 @@ export class GroupShard {
     topics: { topic: string; partitions: number[] }[],
     subscribedTopics: (group: ClassicGroup) => Set<string> | null,
   ): { errorCode: number; partitions: PartitionResult[] } {
+    const consumer = this.consumerGroups.get(groupId);
     const group = this.groups.get(groupId);
-    if (group === undefined || group.state === 'Dead') return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
-    const subscribed = group.state === 'Empty' ? null : subscribedTopics(group);
-    if (group.state !== 'Empty' && subscribed === null) return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
+    if (consumer === undefined && (group === undefined || group.state === 'Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
+    // A consumer group always knows its members' subscriptions; an empty one protects no topic.
+    const empty = consumer !== undefined ? consumer.members.size === 0 : group!.state === 'Empty';
+    const subscribed = empty ? null : consumer !== undefined ? consumer.subscribedTopicNames() : subscribedTopics(group!);
+    if (!empty && subscribed === null) return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
     const results: PartitionResult[] = [];
     const tombstones: CoordinatorRecord[] = [];
     for (const { topic, partitions } of topics) {

@@ -138,6 +138,21 @@ describe('KIP-848 consumer groups in a 4.x shard', () => {
     expect(shard.fetchOffsets('g', [{ topic: 't848', partitions: [0] }], false)[0]!.offset).toBe(7n);
   });
 
+  it('keeps transactional commits and OffsetDelete on the consumer group (member epochs, subscribed topics), with no classic twin', () => {
+    shard.consumerGroupHeartbeat('g', join('a'));
+    const offsets = [{ topic: 't848', partition: 0, offset: 3n, leaderEpoch: 0, metadata: '' }];
+    const producer = { producerId: 7n, producerEpoch: 0 };
+    expect(shard.commitTransactionalOffsets('g', producer, { memberId: 'a', generationId: 0, groupInstanceId: null }, offsets)[0]!.errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+    expect(shard.commitTransactionalOffsets('g', producer, { memberId: 'a', generationId: 1, groupInstanceId: null }, offsets)[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(shard.completeTransaction(producer, true, 0)).toBe(ErrorCode.NONE);
+    expect(shard.list()).toEqual([{ groupId: 'g', protocolType: 'consumer', state: 'Stable', groupType: 'consumer' }]);
+    const subscribed = shard.deleteOffsets('g', [{ topic: 't848', partitions: [0] }, { topic: 'elsewhere', partitions: [0] }], () => null);
+    expect(subscribed).toEqual({ errorCode: 0, partitions: [{ topic: 't848', partition: 0, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC }, { topic: 'elsewhere', partition: 0, errorCode: 0 }] });
+    shard.consumerGroupHeartbeat('g', beat('a', -1, null));
+    expect(shard.deleteOffsets('g', [{ topic: 't848', partitions: [0] }], () => null).partitions).toEqual([{ topic: 't848', partition: 0, errorCode: 0 }]);
+    expect(shard.fetchOffsets('g', [{ topic: 't848', partitions: [0] }], false)[0]!.offset).toBe(-1n);
+  });
+
   it('writes the tombstones of 8, 7, 5 and a new group epoch when a member leaves, and when its session expires', () => {
     shard.consumerGroupHeartbeat('g', join('a'));
     shard.consumerGroupHeartbeat('g', join('b'));
