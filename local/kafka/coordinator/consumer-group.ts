@@ -168,6 +168,19 @@ export class ConsumerGroup {
     return 'Stable';
   }
 
+  /**
+   * After a load, as Kafka's onLoaded: every member gets a fresh session timeout (one that never
+   * heartbeats to this coordinator is fenced), a member still revoking its rebalance timeout.
+   */
+  onLoaded(): void {
+    for (const member of this.members.values()) {
+      this.scheduleSessionTimeout(member.memberId);
+      if (member.assignment.state === MemberState.UNREVOKED_PARTITIONS) {
+        this.scheduleRebalanceTimeout(member.memberId, member.assignment.memberEpoch, member.metadata.rebalanceTimeoutMs);
+      }
+    }
+  }
+
   /** Stops the group's timers (the shard unloads). */
   close(): void {
     for (const cancel of [...this.sessionTimers.values(), ...this.rebalanceTimers.values()]) cancel();

@@ -152,6 +152,8 @@ export class GroupShard {
       if (group.deleted) {
         group.close();
         this.consumerGroups.delete(groupId);
+      } else {
+        group.onLoaded();
       }
     }
     for (const [groupId, value] of result.groups) if (!this.consumerGroups.has(groupId)) this.groupFor(groupId).restore(value);

@@ -186,6 +186,11 @@ describe('KIP-848 consumer groups in a 4.x shard', () => {
     const again = reloaded.consumerGroup('g')!;
     expect({ epoch: again.groupEpoch, assignmentEpoch: again.assignmentEpoch, members: [...again.members.values()].map((m) => [m.memberId, m.assignment.memberEpoch, m.assignment.state, partitionsOf(m.assignment.assignedPartitions), partitionsOf(m.assignment.partitionsPendingRevocation)]) }).toEqual(expected);
     expect(again.members.get('a')!.assignment.state).toBe(MemberState.UNREVOKED_PARTITIONS);
+    // Members that never heartbeat to the new coordinator are fenced after a session timeout.
+    shard.unload();
+    vi.advanceTimersByTime(45_001);
+    expect(again.members.size).toBe(0);
+    expect(reloaded.list()).toEqual([{ groupId: 'g', protocolType: 'consumer', state: 'Empty', groupType: 'consumer' }]);
     reloaded.unload();
   });
 
