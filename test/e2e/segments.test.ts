@@ -17,6 +17,7 @@ import { OFFSETS_PARTITIONS, CLUSTER_NAME } from '../../local/incident/environme
 import { startLocalCluster, type LocalCluster } from '../../local/kafka/index.ts';
 import { ApiKey } from '../../local/kafka/protocol/api-keys.ts';
 import { createLocalRunbook, type LocalExecution, type LocalRunbook } from '../../local/stepfunctions/index.ts';
+import { waitFor } from '../support/wait.ts';
 
 // About 28 MiB of commits: three segments of about 9.3 MiB, each more than one 8 MiB Fetch.
 const SEGMENT_BYTES = 10 * 1024 * 1024;
@@ -63,14 +64,6 @@ function outputOf<T>(execution: LocalExecution, state: string): T[] {
   return execution.invocations.filter((i) => i.state === state && i.output !== undefined).map((i) => i.output as T);
 }
 
-async function until(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('a big failed shard, scanned by the Distributed Map in segments', () => {
   it('splits it into 3 segments, continues each past its deadline, and merges exactly what one pass reads', async () => {
     await local.faults.failCoordinator(partition);
@@ -79,7 +72,7 @@ describe('a big failed shard, scanned by the Distributed Map in segments', () =>
     const slow = local.faults.slowResponses({ apiKey: ApiKey.Fetch, delayMs: FETCH_DELAY_MS });
     const execution = runbook.start({ lookbackMinutes: 60 }, { name: 'segmented-run' });
     try {
-      await until('the shard to be merged', () => outputOf(execution, STATE.mergeSegments).length > 0 || execution.invocations.some((i) => i.error !== undefined), 150_000);
+      await waitFor('the shard to be merged', () => outputOf(execution, STATE.mergeSegments).length > 0 || execution.invocations.some((i) => i.error !== undefined) || undefined, 150_000);
     } finally {
       local.faults.clearNetworkFault(slow.id);
       // Nothing after the merge matters here (the workload's topics do not exist): stop the run.
