@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { createKafkaPort } from '../../../../lambdas/kafka/index.ts';
 import { startLocalCluster, type LocalCluster } from '../../../../local/kafka/index.ts';
+import { committedOffsets } from '../../../support/committed-offsets.ts';
 import { waitFor } from '../../../support/wait.ts';
 
 const RETENTION_MS = 1_500;
@@ -31,8 +32,7 @@ describe('offset expiry with kafkajs', () => {
     await local?.stop();
   });
 
-  const committed = async (groupId: string): Promise<string | undefined> =>
-    (await admin.fetchOffsets({ groupId, topics: ['events'] }))[0]?.partitions[0]?.offset;
+  const committed = async (groupId: string): Promise<string | undefined> => (await committedOffsets(kafka, groupId, 'events'))[0];
 
   it('keeps a consumer group\'s offsets while it has members, then expires them a retention after it turned Empty', async () => {
     consumer = kafka.consumer({ groupId: 'readers', sessionTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
