@@ -13,7 +13,7 @@ import { STATE } from '../../lib/recovery-state-machine.ts';
 import type { TestPrincipal } from '../../local/stepfunctions/index.ts';
 import { createLocalRunbook } from '../../local/stepfunctions/index.ts';
 import { BUILT_CLI } from '../support/build-cli.ts';
-import { approvalMail, approvalMailParts, consumeAndLeave, OFFSETS_PARTITIONS, produce, startIncident, submitOnLink, type Incident } from './incident.ts';
+import { approvalMail, approvalMailParts, consumeAndLeave, OFFSETS_PARTITIONS, produce, startIncident, storedDocument, submitOnLink, type Incident } from './incident.ts';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
 
 const ANN: TestPrincipal = { accessKeyId: 'AKIALOCALANN0000001', secretAccessKey: 'ann-secret-'.repeat(4), principalArn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_KafkaOnCall_0a1b/ann@example.com' };
@@ -77,7 +77,7 @@ describe('IAM approvals through the local runbook', () => {
     const report = (outcome as { output: ReportOutput }).output;
     expect(report.outcome).toBe('RECOVERED');
     const name = execution.executionArn.split(':');
-    const approval = JSON.parse(incident.aws.s3.readText(incident.runbook.artifactsBucket, `executions/${name[6]}/${name[7]}/approval.json`)!) as ApprovalDecision;
+    const approval = storedDocument<ApprovalDecision>(incident.aws, { bucket: incident.runbook.artifactsBucket, key: `executions/${name[6]}/${name[7]}/approval.json` });
     expect(approval).toMatchObject({ channel: 'iam', approvedBy: `${ANN.principalArn} and ${BO.principalArn}` });
     expect(approval.approvers!.map((a) => a.principalArn)).toEqual([ANN.principalArn, BO.principalArn]);
     const reportMail = incident.aws.sns.messages.find((m) => m.message.startsWith('Coordinator recovery report') && m.message.includes(execution.executionArn));

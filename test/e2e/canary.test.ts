@@ -151,7 +151,7 @@ describe('the shard canary detects a FAILED shard and its alarm starts the runbo
     expect(diagnose.request.trigger).toMatchObject({ source: 'alarm', alarmName });
     expect(diagnose.failedShards).toEqual([failedShard]);
     // The state carries counts; the target's name is in the stored plan.
-    const target = plannedTarget(incident, execution!, GROUP);
+    const target = plannedTarget(incident.aws, execution!, GROUP);
 
     // The run's own metrics: records scanned on the failed shard, one RECOVERED run, one group.
     const documents = runbook.metrics.slice(seen) as EmfDocument[];

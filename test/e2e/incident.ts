@@ -126,15 +126,15 @@ export function invocationOutput<T>(execution: LocalExecution, state: string): T
 }
 
 /** A document a step stored in the artifacts bucket (the state carries only its reference). */
-export function storedDocument<T>(incident: Pick<Incident, 'aws'>, ref: Pick<ArtifactRef, 'bucket' | 'key'>): T {
-  const text = incident.aws.s3.readText(ref.bucket, ref.key);
+export function storedDocument<T>(aws: AwsStandins, ref: Pick<ArtifactRef, 'bucket' | 'key'>): T {
+  const text = aws.s3.readText(ref.bucket, ref.key);
   if (text === undefined) throw new Error(`nothing stored at s3://${ref.bucket}/${ref.key}`);
   return JSON.parse(text) as T;
 }
 
 /** The target group PlanTarget chose for `sourceGroup`, read from the plan it stored. */
-export function plannedTarget(incident: Pick<Incident, 'aws'>, execution: LocalExecution, sourceGroup: string): string {
-  const plan = storedDocument<RecoveryPlan>(incident, invocationOutput<PlanTargetOutput>(execution, 'PlanTarget').plan);
+export function plannedTarget(aws: AwsStandins, execution: LocalExecution, sourceGroup: string): string {
+  const plan = storedDocument<RecoveryPlan>(aws, invocationOutput<PlanTargetOutput>(execution, 'PlanTarget').plan);
   const group = plan.groups.find((g) => g.sourceGroup === sourceGroup);
   if (!group) throw new Error(`the plan has no group ${sourceGroup}`);
   return group.targetGroup;

@@ -62,12 +62,12 @@ it('diagnoses OFFSETS_LOST_ON_LOAD, restores billing in place after approval, an
   expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
   expect((outcome as { output: ReportOutput }).output.outcome).toBe('RECOVERED');
 
-  const plan = storedDocument<RecoveryPlan>(incident, invocationOutput<PlanTargetOutput>(execution, 'PlanTarget').plan);
+  const plan = storedDocument<RecoveryPlan>(incident.aws, invocationOutput<PlanTargetOutput>(execution, 'PlanTarget').plan);
   expect(plan.groups).toEqual([expect.objectContaining({ sourceGroup: GROUP, targetGroup: GROUP, restore: 'IN_PLACE', blocked: false })]);
   const seed = invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets');
   expect(seed.groups).toEqual({ seeded: 1, partial: 0, failed: 0, skippedBlocked: 0 });
   // Counts in the state, every group's result in seed-result.json.
-  const seeded = storedDocument<SeedResultDocument>(incident, seed.fullResult);
+  const seeded = storedDocument<SeedResultDocument>(incident.aws, seed.fullResult);
   expect(seeded.groups).toEqual([expect.objectContaining({ targetGroup: GROUP, status: 'SEEDED', committed: 3 })]);
   const report = await incident.aws.sns.waitForMessage((m) => m.subject === 'Coordinator recovery: RECOVERED');
   expect(report.message).toContain(`${GROUP} (restored in place): 3 partition(s)`);

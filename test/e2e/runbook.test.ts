@@ -94,13 +94,13 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect(outcome).toEqual({ status: 'FAILED', error: 'ApprovalRejected', cause: 'Rejected by bob: wrong window' });
     expect(execution.states.slice(-3)).toEqual([STATE.notifyFailure, STATE.failureKind, STATE.notApproved]);
     expect(execution.invocations.map((i) => i.state)).not.toContain('SeedOffsets');
-    await expectNoOffsets(plannedTarget(incident, execution, GROUP));
+    await expectNoOffsets(plannedTarget(incident.aws, execution, GROUP));
     const notice = await incident.aws.sns.waitForMessage((m) => m.message.includes('rejected by the approver') && m.message.includes(execution.executionArn));
     expect(notice.message).toContain('Rejected by bob: wrong window');
     // The audit trail: the plan that was shown, and why the run ended without a report.
     const prefix = `executions/${runbook.stateMachineArn.split(':').at(-1)}/rejected-run/`;
     expect(incident.aws.s3.keys(runbook.artifactsBucket).filter((k) => k.startsWith(prefix))).toEqual(expect.arrayContaining([`${prefix}plan.json`, `${prefix}failure.json`]));
-    expect(JSON.parse(incident.aws.s3.readText(runbook.artifactsBucket, `${prefix}failure.json`)!)).toMatchObject({
+    expect(storedDocument(incident.aws, { bucket: runbook.artifactsBucket, key: `${prefix}failure.json` })).toMatchObject({
       state: STATE.awaitApproval,
       error: 'ApprovalRejected',
       reason: 'Rejected by bob: wrong window',
@@ -143,25 +143,25 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect(execution.payload.maxBytes).toBeGreaterThan(0);
     expect(execution.payload.maxBytes).toBeLessThan(32 * 1024);
 
-    const plan = storedDocument<RecoveryPlan>(incident, invocationOutput<PlanTargetOutput>(execution, 'PlanTarget').plan);
+    const plan = storedDocument<RecoveryPlan>(incident.aws, invocationOutput<PlanTargetOutput>(execution, 'PlanTarget').plan);
     const groupPlan = plan.groups.find((g) => g.sourceGroup === GROUP)!;
     expect(groupPlan.blocked).toBe(false);
     expect(partitionForGroup(groupPlan.targetGroup, OFFSETS_PARTITIONS)).not.toBe(failedShard);
     const seed = invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets');
     expect(seed.ok).toBe(true);
     expect(seed.groups).toEqual({ seeded: 1, partial: 0, failed: 0, skippedBlocked: 0 });
-    const seeded = storedDocument<SeedResultDocument>(incident, seed.fullResult);
+    const seeded = storedDocument<SeedResultDocument>(incident.aws, seed.fullResult);
     expect(seeded.groups).toEqual([expect.objectContaining({ sourceGroup: GROUP, targetGroup: groupPlan.targetGroup, status: 'SEEDED', committed: 3 })]);
     const verified = invocationOutput<VerifyOutput>(execution, 'Verify');
     expect(verified).toMatchObject({ ok: true, groups: { verified: 1, failed: 0 } });
-    expect(storedDocument<VerifyResultDocument>(incident, verified.fullResult)).toMatchObject({ ok: true, groups: [{ targetGroup: groupPlan.targetGroup, ok: true, matched: 3 }] });
+    expect(storedDocument<VerifyResultDocument>(incident.aws, verified.fullResult)).toMatchObject({ ok: true, groups: [{ targetGroup: groupPlan.targetGroup, ok: true, matched: 3 }] });
 
     const report = await incident.aws.sns.waitForMessage((m) => m.subject === 'Coordinator recovery: RECOVERED');
     expect(report.message).toContain(groupPlan.targetGroup);
     const prefix = `executions/${runbook.stateMachineArn.split(':').at(-1)}/approved-run/`;
     const stored = incident.aws.s3.keys(runbook.artifactsBucket).filter((k) => k.startsWith(prefix));
     expect(stored).toEqual(expect.arrayContaining([`${prefix}plan.json`, `${prefix}approval.json`, `${prefix}result.json`]));
-    expect(JSON.parse(incident.aws.s3.readText(runbook.artifactsBucket, `${prefix}approval.json`)!)).toMatchObject({ approvedBy: 'alice', channel: 'link' });
+    expect(storedDocument(incident.aws, { bucket: runbook.artifactsBucket, key: `${prefix}approval.json` })).toMatchObject({ approvedBy: 'alice', channel: 'link' });
 
     // The restarted consumers: fromBeginning would replay everything if the seed were missing.
     await expectResumesWhereBillingStopped(groupPlan.targetGroup);
@@ -170,7 +170,7 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
   it('an approval that never comes ends the run at the timeout, notified, with nothing written', async () => {
     const execution = runbook.start({ groups: [GROUP] }, { name: 'unanswered-run', approvalTimeoutMs: 300 });
     await approvalMail(incident.aws, execution);
-    const target = plannedTarget(incident, execution, GROUP);
+    const target = plannedTarget(incident.aws, execution, GROUP);
     const outcome = await execution.done;
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
     expect(execution.states.at(-1)).toBe(STATE.notApproved);
@@ -192,7 +192,7 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
   it('an operator\'s send-task-success with the stored token and the README\'s output works too, into a fresh target', async () => {
     const execution = runbook.start({ groups: [GROUP] }, { name: 'cli-approved-run' });
     const mail = await approvalMail(incident.aws, execution);
-    const target = plannedTarget(incident, execution, GROUP);
+    const target = plannedTarget(incident.aws, execution, GROUP);
     // The suggestion skips groups that already hold offsets (the earlier run's target).
     expect(Object.values(await committedOffsets(incident.kafka, target)).every((offset) => offset === '-1')).toBe(true);
     const planSha256 = /sha256 ([0-9a-f]{64})/.exec(mail.message)?.[1];
@@ -206,7 +206,7 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect((outcome as { output: ReportOutput }).output.outcome).toBe('RECOVERED');
     const seed = invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets');
     expect(seed.groups).toEqual({ seeded: 1, partial: 0, failed: 0, skippedBlocked: 0 });
-    const seeded = storedDocument<SeedResultDocument>(incident, seed.fullResult);
+    const seeded = storedDocument<SeedResultDocument>(incident.aws, seed.fullResult);
     expect(seeded.groups[0]).toMatchObject({ targetGroup: target, status: 'SEEDED' });
     await expectResumesWhereBillingStopped(target);
   }, 60_000);
@@ -232,7 +232,7 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
       expect(reads.map((i) => i.error?.name ?? 'ok').sort()).toEqual(['RecoveryError.CORRUPT_DATA', 'ok']);
       const report = invocationOutput<ReportOutput>(execution, STATE.report);
       expect(report.outcome).toBe('PARTIALLY_RECOVERED');
-      const stored = storedDocument<RecoveryReport>(incident, report.result);
+      const stored = storedDocument<RecoveryReport>(incident.aws, report.result);
       expect(stored.unreadGroups).toEqual([{ groupId: SECOND, partition: failedShard, error: 'RecoveryError.CORRUPT_DATA', cause: expect.stringContaining('is not valid JSON') }]);
       expect(stored.groups).toEqual([expect.objectContaining({ sourceGroup: GROUP, seeded: 'SEEDED', verified: true })]);
       const notice = await incident.aws.sns.waitForMessage((m) => m.subject === 'Coordinator recovery: PARTIALLY_RECOVERED' && m.message.includes(execution.executionArn));

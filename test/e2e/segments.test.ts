@@ -18,6 +18,7 @@ import { startLocalCluster, type LocalCluster } from '../../local/kafka/index.ts
 import { ApiKey } from '../../local/kafka/protocol/api-keys.ts';
 import { createLocalRunbook, type LocalExecution, type LocalRunbook } from '../../local/stepfunctions/index.ts';
 import { waitFor } from '../support/wait.ts';
+import { storedDocument } from './incident.ts';
 
 // About 28 MiB of commits: three segments of about 9.3 MiB, each more than one 8 MiB Fetch.
 const SEGMENT_BYTES = 10 * 1024 * 1024;
@@ -94,7 +95,7 @@ describe('a big failed shard, scanned by the Distributed Map in segments', () =>
     // Counts in the state; the groups themselves are in the shard's stored scan result.
     expect(merged).toMatchObject({ status: 'DONE', partition, segments: 3, affectedGroupCount: expected.groups().length });
     const detail = (merged!.detail as { artifact: { bucket: string; key: string } }).artifact;
-    expect((JSON.parse(aws.s3.readText(detail.bucket, detail.key)!) as { groups: { groupId: string }[] }).groups.map((g) => g.groupId)).toEqual(expected.groups());
+    expect(storedDocument<{ groups: { groupId: string }[] }>(aws, detail).groups.map((g) => g.groupId)).toEqual(expected.groups());
     expect(merged!.continuations).toBe(continued.length);
     // The shard's window was read about once (records and bytes count what each resume re-read).
     for (const [read, once] of [[merged!.records, expected.scan.records], [merged!.bytesRead, expected.scan.bytes]] as const) {
@@ -103,7 +104,7 @@ describe('a big failed shard, scanned by the Distributed Map in segments', () =>
     }
 
     for (const group of groups) {
-      const stored = JSON.parse(aws.s3.readText(runbook.artifactsBucket, `${merged!.groupResults}${encodeURIComponent(group)}.json`)!) as GroupOffsetsResult;
+      const stored = storedDocument<GroupOffsetsResult>(aws, { bucket: runbook.artifactsBucket, key: `${merged!.groupResults}${encodeURIComponent(group)}.json` });
       expect(stored.offsets, group).toEqual(expected.groupOffsets(group).offsets);
       expect(stored.groupMetadata, group).toEqual(expected.groupOffsets(group).groupMetadata);
     }
