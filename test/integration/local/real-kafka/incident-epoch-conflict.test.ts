@@ -36,7 +36,8 @@ import { runCliInProcess, type CliRun } from '../../../support/run-cli.ts';
 import { createTopic } from '../../kafka/helpers.ts';
 import { clientFor, confluentKafkaPython, describeRealKafka, liveBootstrap, untilAccepted } from './support.ts';
 import { messageValues, produceToEachPartition } from '../../../support/produce.ts';
-import { brokerLogFindings, cliRequest, killShardLeaderUntilLoadFails, startThreeBrokers, storedOffsets, targetOnHealthyShard } from './incident-scene.ts';
+import { cliRequest } from '../../../support/cli-request.ts';
+import { brokerLogFindings, killShardLeaderUntilLoadFails, startThreeBrokers, storedOffsets, targetOnHealthyShard } from './incident-scene.ts';
 import { tempDirForSuite } from '../../../support/temp-dir.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.vulnerable41;

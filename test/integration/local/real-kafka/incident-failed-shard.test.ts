@@ -25,9 +25,9 @@ import { runCliInProcess } from '../../../support/run-cli.ts';
 import { createTopic } from '../../kafka/helpers.ts';
 import { clientFor, copyIntoSink, describeRealKafka, liveBootstrap, untilAccepted } from './support.ts';
 import { messageValues, produceToEachPartition } from '../../../support/produce.ts';
+import { cliRequest } from '../../../support/cli-request.ts';
 import {
   brokerLogFindings,
-  cliRequest,
   consumeAndCommit,
   killShardLeaderUntilLoadFails,
   readAsConsumer,
