@@ -7,12 +7,11 @@ import { CONSUMER_OFFSETS, type Cluster, type LeadershipChange, type PartitionSt
 import type { ShardLog } from './coordinator-records.ts';
 import { GroupShard, type ShardEnvironment } from './group-shard.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { renderGroupLogLine, type LogWording } from './group-log-lines.ts';
 import { coordinatorLogLines, LOADER_LOGGER, RUNTIME_LOGGER, type FailureMode } from './log-lines.ts';
 import { PartitionShardLog } from './partition-shard-log.ts';
 import { liveCommits, replayShard, type ReplayedOffsetCommit } from './replay.ts';
 import type { OffsetCommitValueVersion } from './record-codec.ts';
-
-const GROUP_LOGGER = 'org.apache.kafka.coordinator.group.GroupMetadataManager';
 
 export type ShardStatus = 'ACTIVE' | 'LOADING' | 'FAILED';
 
@@ -53,6 +52,8 @@ export interface GroupCoordinatorOptions {
   loadFailure?: 'shard-failed' | 'offsets-lost';
   /** write an empty GroupMetadata record when JoinGroup creates a group (Kafka 4.x) */
   recordGroupCreation?: boolean;
+  /** how the groups' lines read in the broker log: 'runtime' (4.x, default) or 'classic' (3.x) */
+  logWording?: LogWording;
   /** offsets.topic.compression.codec (none when absent) */
   offsetsTopicCompression?: OffsetsTopicCompression;
   /** group.initial.rebalance.delay.ms (Kafka: 3000; short here so tests and demos stay quick) */
@@ -84,6 +85,7 @@ export class GroupCoordinator {
   private unsubscribe: (() => void) | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private readonly retentionCheckIntervalMs: number;
+  private readonly logWording: LogWording;
 
   constructor(options: GroupCoordinatorOptions) {
     this.cluster = options.cluster;
@@ -93,6 +95,7 @@ export class GroupCoordinator {
     this.loadFailure = options.loadFailure ?? 'shard-failed';
     this.compression = options.offsetsTopicCompression ?? { codec: 'none' };
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 60_000;
+    this.logWording = options.logWording ?? 'runtime';
     this.shardEnv = {
       now: () => Date.now(),
       schedule: (delayMs, action) => this.schedule(delayMs, action),
@@ -104,6 +107,7 @@ export class GroupCoordinator {
       maxMetadataBytes: 4096,
       expireTimestampOnEveryCommit: options.offsetCommitValueVersion === 1,
       recordGroupCreation: options.recordGroupCreation ?? false,
+      expiryTombstonesOnlyGenerations: this.logWording === 'classic',
     };
   }
 
@@ -244,10 +248,13 @@ export class GroupCoordinator {
     const started = Date.now();
     const log: ShardLog = new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch, this.compression);
     const logger = this.logs.forBroker(p.leader);
-    const prefix = `[GroupCoordinator id=${p.leader} topic=${CONSUMER_OFFSETS} partition=${p.partition}] `;
+    const identity = { brokerId: p.leader, partition: p.partition };
     const shard = new GroupShard(p.partition, p.leaderEpoch, log, {
       ...this.shardEnv,
-      info: (message) => logger.info(prefix + message, GROUP_LOGGER),
+      log: (event) => {
+        const line = renderGroupLogLine(event, this.logWording, identity);
+        if (line !== null) logger.info(line.message, line.logger);
+      },
     });
     const slot: ShardSlot = { partition: p.partition, brokerId: p.leader, epoch: p.leaderEpoch, status: 'ACTIVE', shard, cancelLoading: null };
     this.slots.set(p.partition, slot);

@@ -64,6 +64,7 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
     offsetCommitValueVersion: env.offsetCommitValueVersion,
     loadFailure: env.loadFailure ?? 'shard-failed',
     recordGroupCreation: env.loadFailure !== 'offsets-lost',
+    logWording: env.loadFailure === 'offsets-lost' ? 'classic' : 'runtime',
     ...(env.offsetsTopicCompression ? { offsetsTopicCompression: env.offsetsTopicCompression } : {}),
   });
   const transactions = new TransactionCoordinator(env.cluster, groups, env.logs, env.transactionPartitions);

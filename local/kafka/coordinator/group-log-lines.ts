@@ -1,0 +1,169 @@
+import { CONSUMER_OFFSETS } from '../cluster/cluster.ts';
+
+/**
+ * What a group's coordinator tells the broker log, as events, and how each coordinator generation
+ * words them: the 4.x coordinator runtime (`[GroupCoordinator id=N topic=... partition=P]`, the
+ * group coordinator's Java classes as loggers) and 3.x's classic Scala coordinator
+ * (`[GroupCoordinator N]:`, the partition in parentheses, `None` for a missing instance id). The
+ * wordings were read from real 4.1.1 and 3.9.2 brokers playing the same scenario
+ * (test/integration/local/real-kafka/conformance-groups.test.ts). An event a release does not
+ * print at INFO renders as null.
+ */
+export type LogWording = 'runtime' | 'classic';
+
+export type RebalanceReason =
+  | { kind: 'member-added'; memberId: string; groupInstanceId: string | null; clientReason: string | null }
+  | { kind: 'member-left'; memberIds: string[]; clientReason: string | null }
+  /** reasons no comparison with a real broker has covered yet: printed as given on both wordings */
+  | { kind: 'other'; text: string };
+
+export interface LeavingMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocols: string[];
+}
+
+export type GroupLogEvent =
+  | { kind: 'unknown-member-joins'; group: string; memberId: string; state: string }
+  | { kind: 'pending-member-joins'; group: string; memberId: string; state: string }
+  | { kind: 'preparing-rebalance'; group: string; oldGeneration: number; reason: RebalanceReason }
+  | { kind: 'stabilized'; group: string; generation: number; members: number }
+  | { kind: 'assignment-received'; group: string; leader: string; generation: number; members: number; staticMembers: number }
+  | { kind: 'now-empty'; group: string; generation: number }
+  /** LeaveGroup accepted, before the member is removed (4.x prints it here) */
+  | { kind: 'member-leaving'; group: string; memberId: string; clientReason: string | null }
+  /** LeaveGroup done, the rebalance it caused started (3.x prints it here) */
+  | { kind: 'member-left'; group: string; member: LeavingMember; clientReason: string | null }
+  | { kind: 'member-failed'; group: string; memberId: string }
+  /** an OffsetCommit outside group management created the group */
+  | { kind: 'simple-group-created'; group: string }
+  | { kind: 'groups-deleted'; groups: string[]; offsets: number }
+  | { kind: 'offsets-deleted'; group: string; partitions: string[] }
+  /** offset expiry left an Empty group with no offsets */
+  | { kind: 'group-expired'; group: string; generation: number };
+
+export interface RenderedLogLine {
+  message: string;
+  logger: string;
+}
+
+export interface ShardIdentity {
+  brokerId: number;
+  partition: number;
+}
+
+const RUNTIME_PACKAGE = 'org.apache.kafka.coordinator.group';
+const CLASSIC_COORDINATOR_LOGGER = 'kafka.coordinator.group.GroupCoordinator';
+const CLASSIC_MANAGER_LOGGER = 'kafka.coordinator.group.GroupMetadataManager';
+
+function clientReason(reason: string | null): string {
+  return reason ?? 'not provided';
+}
+
+function runtimeReason(reason: RebalanceReason): string {
+  switch (reason.kind) {
+    case 'member-added':
+      return `Adding new member ${reason.memberId} with group instance id ${reason.groupInstanceId ?? 'null'}; client reason: ${clientReason(reason.clientReason)}`;
+    case 'member-left':
+      return `explicit \`LeaveGroup\` request for (${reason.memberIds.join(', ')}) members.`;
+    case 'other':
+      return reason.text;
+  }
+}
+
+function classicReason(reason: RebalanceReason): string {
+  switch (reason.kind) {
+    case 'member-added':
+      return `Adding new member ${reason.memberId} with group instance id ${scalaOption(reason.groupInstanceId)}; client reason: ${clientReason(reason.clientReason)}`;
+    case 'member-left':
+      return `${reason.memberIds.map((id) => `Removing member ${id} on LeaveGroup`).join(', ')}; client reason: ${clientReason(reason.clientReason)}`;
+    case 'other':
+      return reason.text;
+  }
+}
+
+function scalaOption(value: string | null): string {
+  return value === null ? 'None' : `Some(${value})`;
+}
+
+function runtimeLine(event: GroupLogEvent): { message: string; logger: string } | null {
+  const manager = `${RUNTIME_PACKAGE}.GroupMetadataManager`;
+  switch (event.kind) {
+    case 'unknown-member-joins':
+      return { logger: manager, message: `Dynamic member with unknown member id joins group ${event.group} in ${event.state} state. Created a new member id ${event.memberId} and requesting the member to rejoin with this id.` };
+    case 'pending-member-joins':
+      return { logger: manager, message: `Pending dynamic member with id ${event.memberId} joins group ${event.group} in ${event.state} state. Adding to the group now.` };
+    case 'preparing-rebalance':
+      return { logger: manager, message: `Preparing to rebalance group ${event.group} in state PreparingRebalance with old generation ${event.oldGeneration} (reason: ${runtimeReason(event.reason)}).` };
+    case 'stabilized':
+      return { logger: manager, message: `Stabilized group ${event.group} generation ${event.generation} with ${event.members} members.` };
+    case 'assignment-received':
+      return { logger: manager, message: assignmentReceived(event) };
+    case 'now-empty':
+      return { logger: manager, message: `Group ${event.group} with generation ${event.generation} is now empty.` };
+    case 'member-leaving':
+      return { logger: manager, message: `[Group ${event.group}] Member ${event.memberId} has left group through explicit \`LeaveGroup\` request; client reason: ${clientReason(event.clientReason)}` };
+    case 'member-failed':
+      return { logger: manager, message: `Member ${event.memberId} in group ${event.group} has failed, removing it from the group.` };
+    case 'simple-group-created':
+      return { logger: `${RUNTIME_PACKAGE}.OffsetMetadataManager`, message: `[GroupId ${event.group}] Creating a simple consumer group via manual offset commit.` };
+    case 'groups-deleted':
+      return { logger: `${RUNTIME_PACKAGE}.GroupCoordinatorShard`, message: `The following groups were deleted: ${event.groups.join(', ')}. A total of ${event.offsets} offsets were removed.` };
+    case 'member-left':
+    case 'offsets-deleted':
+    case 'group-expired':
+      return null;
+  }
+}
+
+function classicLine(event: GroupLogEvent, partition: string): string | null {
+  switch (event.kind) {
+    case 'unknown-member-joins':
+      return `Dynamic member with unknown member id joins group ${event.group} in ${event.state} state. Created a new member id ${event.memberId} and request the member to rejoin with this id.`;
+    case 'preparing-rebalance':
+      return `Preparing to rebalance group ${event.group} in state PreparingRebalance with old generation ${event.oldGeneration} (${partition}) (reason: ${classicReason(event.reason)})`;
+    case 'stabilized':
+      return `Stabilized group ${event.group} generation ${event.generation} (${partition}) with ${event.members} members`;
+    case 'assignment-received':
+      return assignmentReceived(event);
+    case 'now-empty':
+      return `Group ${event.group} with generation ${event.generation} is now empty (${partition})`;
+    case 'member-left': {
+      const m = event.member;
+      const metadata = `MemberMetadata(memberId=${m.memberId}, groupInstanceId=${scalaOption(m.groupInstanceId)}, clientId=${m.clientId}, clientHost=${m.clientHost}, sessionTimeoutMs=${m.sessionTimeoutMs}, rebalanceTimeoutMs=${m.rebalanceTimeoutMs}, supportedProtocols=List(${m.protocols.join(', ')}))`;
+      return `Member ${metadata} has left group ${event.group} through explicit \`LeaveGroup\`; client reason: ${clientReason(event.clientReason)}`;
+    }
+    case 'member-failed':
+      return `Member ${event.memberId} in group ${event.group} has failed, removing it from the group`;
+    case 'groups-deleted':
+      return `The following groups were deleted: ${event.groups.join(', ')}. A total of ${event.offsets} offsets were removed.`;
+    case 'offsets-deleted':
+      return `The following offsets of the group ${event.group} were deleted: ${event.partitions.join(', ')}. A total of ${event.partitions.length} offsets were removed.`;
+    case 'pending-member-joins':
+    case 'member-leaving':
+    case 'simple-group-created':
+    case 'group-expired':
+      return null;
+  }
+}
+
+function assignmentReceived(event: Extract<GroupLogEvent, { kind: 'assignment-received' }>): string {
+  return `Assignment received from leader ${event.leader} for group ${event.group} for generation ${event.generation}. The group has ${event.members} members, ${event.staticMembers} of which are static.`;
+}
+
+export function renderGroupLogLine(event: GroupLogEvent, wording: LogWording, shard: ShardIdentity): RenderedLogLine | null {
+  if (wording === 'runtime') {
+    const line = runtimeLine(event);
+    return line === null ? null : { logger: line.logger, message: `[GroupCoordinator id=${shard.brokerId} topic=${CONSUMER_OFFSETS} partition=${shard.partition}] ${line.message}` };
+  }
+  if (event.kind === 'group-expired') {
+    // The classic GroupMetadataManager's own line, under its own prefix and logger.
+    return { logger: CLASSIC_MANAGER_LOGGER, message: `[GroupMetadataManager brokerId=${shard.brokerId}] Group ${event.group} transitioned to Dead in generation ${event.generation}` };
+  }
+  const message = classicLine(event, `${CONSUMER_OFFSETS}-${shard.partition}`);
+  return message === null ? null : { logger: CLASSIC_COORDINATOR_LOGGER, message: `[GroupCoordinator ${shard.brokerId}]: ${message}` };
+}
