@@ -593,7 +593,7 @@ export class ClassicGroup {
         return;
       }
       this.env.log?.({ kind: 'member-failed', group: this.groupId, memberId: member.memberId });
-      this.removeMember(member, { kind: 'other', text: `removing member ${member.memberId} on heartbeat expiration` });
+      this.removeMember(member, { kind: 'session-expired', memberId: member.memberId });
     });
   }
 

@@ -14,6 +14,7 @@ export type LogWording = 'runtime' | 'classic';
 export type RebalanceReason =
   | { kind: 'member-added'; memberId: string; groupInstanceId: string | null; clientReason: string | null }
   | { kind: 'member-left'; memberIds: string[]; clientReason: string | null }
+  | { kind: 'session-expired'; memberId: string }
   /** reasons no comparison with a real broker has covered yet: printed as given on both wordings */
   | { kind: 'other'; text: string };
 
@@ -70,6 +71,8 @@ function runtimeReason(reason: RebalanceReason): string {
       return `Adding new member ${reason.memberId} with group instance id ${reason.groupInstanceId ?? 'null'}; client reason: ${clientReason(reason.clientReason)}`;
     case 'member-left':
       return `explicit \`LeaveGroup\` request for (${reason.memberIds.join(', ')}) members.`;
+    case 'session-expired':
+      return `removing member ${reason.memberId} on heartbeat expiration.`;
     case 'other':
       return reason.text;
   }
@@ -81,6 +84,8 @@ function classicReason(reason: RebalanceReason): string {
       return `Adding new member ${reason.memberId} with group instance id ${scalaOption(reason.groupInstanceId)}; client reason: ${clientReason(reason.clientReason)}`;
     case 'member-left':
       return `${reason.memberIds.map((id) => `Removing member ${id} on LeaveGroup`).join(', ')}; client reason: ${clientReason(reason.clientReason)}`;
+    case 'session-expired':
+      return `removing member ${reason.memberId} on heartbeat expiration`;
     case 'other':
       return reason.text;
   }

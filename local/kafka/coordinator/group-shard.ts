@@ -323,8 +323,9 @@ export class GroupShard {
   }
 
   /**
-   * Offset retention: an Empty group's offsets older than the retention get tombstones, and a
-   * group left with neither members nor offsets is removed (its metadata tombstoned too).
+   * Offset retention: an Empty group's offsets older than the retention get tombstones, and an
+   * Empty group left with no offsets (or that never had any) is removed, its metadata tombstoned
+   * too, as Kafka's cleanup does at each check.
    */
   expireOffsets(): number {
     const now = BigInt(this.env.now());
@@ -332,11 +333,11 @@ export class GroupShard {
     for (const group of [...this.groups.values()]) {
       if (group.state !== 'Empty' || this.offsets.hasPendingForGroup(group.groupId)) continue;
       const stale = this.offsets.expired(group.groupId, now, BigInt(this.env.offsetsRetentionMs));
-      if (stale.length === 0) continue;
-      const records: CoordinatorRecord[] = stale.map((o) => ({ kind: 'offset', group: group.groupId, topic: o.topic, partition: o.partition, value: null }));
       const emptied = stale.length === this.offsets.list(group.groupId).length;
+      if (stale.length === 0 && !emptied) continue;
+      const records: CoordinatorRecord[] = stale.map((o) => ({ kind: 'offset', group: group.groupId, topic: o.topic, partition: o.partition, value: null }));
       if (emptied && (this.env.expiryTombstonesOnlyGenerations !== true || group.generationId > 0)) records.push({ kind: 'group', group: group.groupId, value: null });
-      if (this.write(records, now) === null) return expired;
+      if (records.length > 0 && this.write(records, now) === null) return expired;
       for (const o of stale) this.offsets.remove(group.groupId, o.topic, o.partition);
       if (emptied) {
         this.env.log?.({ kind: 'group-expired', group: group.groupId, generation: group.generationId });

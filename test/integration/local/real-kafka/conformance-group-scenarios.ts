@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
 import { partitionForGroup } from '../../../../lambdas/core/hash.ts';
+import { encodeConsumerAssignment, encodeConsumerSubscription } from '../../../../lambdas/core/offsets-records/index.ts';
 import { ApiKey } from '../../../../local/kafka/protocol/api-keys.ts';
 import { PYTHON, runProcess } from '../kafka/helpers.ts';
 import { groupBatches, readOffsetsBatches } from './offsets-log.ts';
@@ -30,6 +31,8 @@ export const GROUPS = {
   busy: 'conform-busy',
   /** transactional offsets, committed then aborted */
   transactional: 'conform-tx',
+  /** a member that joins on a raw connection and never heartbeats: its session expires */
+  silent: 'conform-silent',
   /** never used: what unknown groups answer */
   unknown: 'conform-nobody',
 } as const;
@@ -128,6 +131,9 @@ export async function playGroupScenarios(side: ScenarioSide, offsetsPartitions: 
   try {
     await admin.createTopics({ topics: [{ topic: ORDERS, numPartitions: 2, replicationFactor: 1 }, { topic: AUDIT, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
     await untilCoordinatorsServe(broker, Object.values(GROUPS));
+    // Joined first, so that its session (the 6 s minimum) runs out while the other scenarios play.
+    const silentMember = await joinSilently(broker, GROUPS.silent);
+    memberIds.push(silentMember);
 
     // A retention time makes Kafka write OffsetCommitValue v1 with an expire timestamp.
     answers.retentionCommit = partitionErrors(await requestOnce(broker, ApiKey.OffsetCommit, 2, commitBody(GROUPS.retained, 2, RETENTION_MS, [[ORDERS, 0, 1n]])));
@@ -183,6 +189,7 @@ export async function playGroupScenarios(side: ScenarioSide, offsetsPartitions: 
 
     // Expiry: the check interval is 1 s on both sides; the commit asked for SHORT_RETENTION_MS.
     answers.expired = await untilExpired(side.bootstrap, GROUPS.expiring, offsetsPartitions, expiryStarted);
+    answers.silentMemberGone = await untilGone(broker, GROUPS.silent);
   } finally {
     await consumer.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
@@ -221,6 +228,45 @@ async function untilCoordinatorsServe(broker: string, groups: string[]): Promise
   }
 }
 
+const SILENT_SESSION_MS = 6_000;
+
+/** JoinGroup v5 (told MEMBER_ID_REQUIRED, then again with its id) and SyncGroup as leader; then silence. */
+async function joinSilently(broker: string, group: string): Promise<string> {
+  const join = (memberId: string) =>
+    requestOnce(broker, ApiKey.JoinGroup, 5, {
+      groupId: group,
+      sessionTimeoutMs: SILENT_SESSION_MS,
+      rebalanceTimeoutMs: SILENT_SESSION_MS,
+      memberId,
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: encodeConsumerSubscription({ topics: [ORDERS] }, 0) }],
+    });
+  const first = await join('');
+  if (codeName(first['errorCode']) !== 'MEMBER_ID_REQUIRED') throw new Error(`JoinGroup answered ${codeName(first['errorCode'])}, not MEMBER_ID_REQUIRED`);
+  const memberId = first['memberId'] as string;
+  const joined = await join(memberId);
+  if (joined['errorCode'] !== 0) throw new Error(`JoinGroup with the member id answered ${codeName(joined['errorCode'])}`);
+  const assignment = encodeConsumerAssignment({ assignedPartitions: [{ topic: ORDERS, partitions: [0, 1] }] }, 0);
+  const synced = await requestOnce(broker, ApiKey.SyncGroup, 3, { groupId: group, generationId: joined['generationId'], memberId, groupInstanceId: null, assignments: [{ memberId, assignment }] });
+  if (synced['errorCode'] !== 0) throw new Error(`SyncGroup answered ${codeName(synced['errorCode'])}`);
+  return memberId;
+}
+
+/**
+ * DescribeGroups until the group is Dead: the coordinator removes the silent member when its
+ * session runs out, and the next retention check removes the Empty group that has no offsets.
+ */
+async function untilGone(broker: string, group: string): Promise<unknown> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const described = await requestOnce(broker, ApiKey.DescribeGroups, 5, { groups: [group], includeAuthorizedOperations: false });
+    const [g] = described['groups'] as Array<{ groupState: string; members: unknown[] }>;
+    if (g?.groupState === 'Dead' || Date.now() > deadline) return { state: g?.groupState, members: g?.members.length };
+    await sleep(250);
+  }
+}
+
 /** OffsetFetch with require_stable until the marker has landed (Kafka writes markers after EndTxn answers). */
 async function untilStable(broker: string, group: string): Promise<unknown> {
   const deadline = Date.now() + 15_000;
@@ -236,8 +282,8 @@ async function untilExpired(bootstrap: string[], group: string, offsetsPartition
   const deadline = since + 25_000;
   const partition = partitionForGroup(group, offsetsPartitions);
   for (;;) {
-    const mine = groupBatches(await readOffsetsBatches(bootstrap, partition), group);
-    const tombstoned = mine.some((b) => (b.records ?? []).some((r) => (r as { tombstone?: boolean }).tombstone === true));
+    const mine = groupBatches(await readOffsetsBatches(bootstrap, partition), group) as Array<{ record?: { tombstone?: boolean } }>;
+    const tombstoned = mine.some((entry) => entry.record?.tombstone === true);
     if (tombstoned) return { expired: true, beforeRetention: Date.now() - since < SHORT_RETENTION_MS };
     if (Date.now() > deadline) return { expired: false };
     await sleep(500);

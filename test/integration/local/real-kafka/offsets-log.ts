@@ -56,23 +56,26 @@ export async function readOffsetsBatches(bootstrap: string[], partition: number)
 }
 
 /**
- * One group's part of the partition: its batches (records of other groups left out) and the
- * markers of the transactional producers that wrote them; producer ids become 1, 2, ... in
- * order of appearance, since two clusters hand out different ids.
+ * One group's part of the partition, record by record: each record with whether its batch was
+ * transactional (and which producer's), and the markers of the transactional producers that wrote
+ * them. Batch boundaries are left out: Kafka 4.x's coordinator runtime puts the writes of one
+ * linger window (`group.coordinator.append.linger.ms`) into one batch, so they depend on timing.
+ * Producer ids become 1, 2, ... in order of appearance, since two clusters hand out different ids.
  */
-export function groupBatches(batches: OffsetsBatch[], group: string): Omit<OffsetsBatch, 'producerId' | 'groups'>[] {
+export function groupBatches(batches: OffsetsBatch[], group: string): unknown[] {
   const producers = new Map<bigint, number>();
-  const out: Omit<OffsetsBatch, 'producerId' | 'groups'>[] = [];
+  const out: unknown[] = [];
   for (const b of batches) {
     if (b.marker !== undefined) {
       const producer = producers.get(b.producerId);
-      if (producer !== undefined) out.push({ transactional: b.transactional, marker: b.marker, coordinatorEpoch: b.coordinatorEpoch!, producer });
+      if (producer !== undefined) out.push({ marker: b.marker, coordinatorEpoch: b.coordinatorEpoch!, producer });
       continue;
     }
     if (!b.groups.includes(group)) continue;
-    const records = b.records!.filter((r) => (r as { group?: string }).group === group);
     if (b.transactional && !producers.has(b.producerId)) producers.set(b.producerId, producers.size + 1);
-    out.push({ transactional: b.transactional, ...(b.transactional ? { producer: producers.get(b.producerId)! } : {}), records });
+    for (const record of b.records!.filter((r) => (r as { group?: string }).group === group)) {
+      out.push(b.transactional ? { transactional: producers.get(b.producerId)!, record } : { record });
+    }
   }
   return out;
 }

@@ -21,7 +21,7 @@ const GROUP = 'conform-busy';
 const SIMPLE = 'conform-retained';
 const standalone = { memberId: '', generationId: -1, groupInstanceId: null };
 
-function start(wording: 'runtime' | 'classic') {
+function start(wording: 'runtime' | 'classic', tuning: { minSessionTimeoutMs?: number } = {}) {
   const logs = new BrokerLogSink();
   const cluster = new Cluster({ brokerIds: [1], logs });
   cluster.brokerStarted(1, 9001);
@@ -31,7 +31,7 @@ function start(wording: 'runtime' | 'classic') {
   cluster.createTopic('audit', { partitions: 1, replicationFactor: 1 });
   const plugin = installCoordinator(
     { cluster, registry: new ApiRegistry(), logs, offsetsPartitions: OFFSETS_PARTITIONS, transactionPartitions: 1, offsetCommitValueVersion: 3, ...(wording === 'classic' ? { loadFailure: 'offsets-lost' as const } : {}) },
-    { retentionCheckIntervalMs: 0, initialRebalanceDelayMs: 0 },
+    { retentionCheckIntervalMs: 0, initialRebalanceDelayMs: 0, ...tuning },
   );
   const shardOf = (group: string) => {
     const found = plugin.groups.lookup(1, group);
@@ -115,6 +115,31 @@ describe('group log lines as the release prints them', () => {
       [coordinator, `[GroupCoordinator 1]: Member MemberMetadata(memberId=${member}, groupInstanceId=None, clientId=conformance, clientHost=/127.0.0.1, sessionTimeoutMs=30000, rebalanceTimeoutMs=60000, supportedProtocols=List(RoundRobinAssigner)) has left group ${GROUP} through explicit \`LeaveGroup\`; client reason: not provided`],
       [coordinator, `[GroupCoordinator 1]: The following groups were deleted: ${GROUP}. A total of 1 offsets were removed.`],
     ]);
+  });
+
+  it.each([
+    ['runtime', (p: number, m: string) => [
+      `[GroupCoordinator id=1 topic=__consumer_offsets partition=${p}] Member ${m} in group ${GROUP} has failed, removing it from the group.`,
+      `[GroupCoordinator id=1 topic=__consumer_offsets partition=${p}] Preparing to rebalance group ${GROUP} in state PreparingRebalance with old generation 1 (reason: removing member ${m} on heartbeat expiration.).`,
+      `[GroupCoordinator id=1 topic=__consumer_offsets partition=${p}] Group ${GROUP} with generation 2 is now empty.`,
+    ]],
+    ['classic', (p: number, m: string) => [
+      `[GroupCoordinator 1]: Member ${m} in group ${GROUP} has failed, removing it from the group`,
+      `[GroupCoordinator 1]: Preparing to rebalance group ${GROUP} in state PreparingRebalance with old generation 1 (__consumer_offsets-${p}) (reason: removing member ${m} on heartbeat expiration)`,
+      `[GroupCoordinator 1]: Group ${GROUP} with generation 2 is now empty (__consumer_offsets-${p})`,
+    ]],
+  ] as const)('%s: a member whose session runs out', async (wording, expected) => {
+    const { logs, plugin, shardOf } = start(wording, { minSessionTimeoutMs: 10 });
+    stop = () => plugin.stop?.();
+    const shard = shardOf(GROUP);
+    const joined = await shard.join(GROUP, {
+      memberId: '', groupInstanceId: null, clientId: 'conformance-raw', clientHost: '/127.0.0.1', sessionTimeoutMs: 50, rebalanceTimeoutMs: 50,
+      protocolType: 'consumer', protocols: [{ name: 'range', metadata: encodeConsumerSubscription({ topics: ['orders'] }) }], requireKnownMemberId: false,
+    });
+    await shard.sync(GROUP, { memberId: joined.memberId, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] });
+    const failedAt = logs.lines(1).length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(logs.lines(1).slice(failedAt).map((l) => l.message)).toEqual(expected(partitionForGroup(GROUP, OFFSETS_PARTITIONS), joined.memberId));
   });
 
   it.each([

@@ -185,6 +185,21 @@ describe('group shard offsets', () => {
     expect(shard.list()).toEqual([]);
   });
 
+  it('removes an Empty group that has no offsets at the next check, as Kafka\'s cleanup does', async () => {
+    const joining = shard.join('quiet', {
+      memberId: '', groupInstanceId: null, clientId: 'c', clientHost: '/127.0.0.1', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000,
+      protocolType: 'consumer', protocols: [{ name: 'range', metadata: encodeConsumerSubscription({ topics: ['t'] }, 0) }], requireKnownMemberId: false,
+    });
+    await vi.advanceTimersByTimeAsync(150);
+    const joined = await joining;
+    await shard.sync('quiet', { memberId: joined.memberId, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] });
+    shard.leave('quiet', [{ memberId: joined.memberId, groupInstanceId: null }]);
+    expect(shard.list()).toEqual([{ groupId: 'quiet', protocolType: 'consumer', state: 'Empty' }]);
+    expect(shard.expireOffsets()).toBe(0);
+    expect(log.records().at(-1)).toEqual({ kind: 'group', group: 'quiet', value: null });
+    expect(shard.list()).toEqual([]);
+  });
+
   it('reloads to the same state by replaying its own log', async () => {
     const producer = { producerId: 77n, producerEpoch: 0 };
     shard.commitOffsets('g', standalone, [offset('t', 0, 1n), offset('t', 1, 2n)]);
