@@ -1,6 +1,6 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { GroupMetadataRecordValue } from './coordinator-records.ts';
-import type { GroupLogEvent, LeavingMember, RebalanceReason } from './group-log-lines.ts';
+import type { GroupLogEvent, MemberDescription, RebalanceReason } from './group-log-lines.ts';
 
 /**
  * A classic (pre KIP-848) consumer group: the JoinGroup/SyncGroup/Heartbeat/LeaveGroup state
@@ -303,7 +303,7 @@ export class ClassicGroup {
     if (member === undefined) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, memberId };
     this.env.log?.({ kind: 'member-leaving', group: this.groupId, memberId: id, clientReason });
     this.removeMember(member, { kind: 'member-left', memberIds: [id], clientReason });
-    this.env.log?.({ kind: 'member-left', group: this.groupId, member: leavingMember(member), clientReason });
+    this.env.log?.({ kind: 'member-left', group: this.groupId, member: describeMember(member), clientReason });
     return { errorCode: ErrorCode.NONE, memberId: id };
   }
 
@@ -711,7 +711,7 @@ export class ClassicGroup {
   }
 }
 
-function leavingMember(m: Member): LeavingMember {
+function describeMember(m: Member): MemberDescription {
   return {
     memberId: m.memberId,
     groupInstanceId: m.groupInstanceId,

@@ -7,8 +7,8 @@ import { CONSUMER_OFFSETS, type Cluster, type LeadershipChange, type PartitionSt
 import type { ShardLog } from './coordinator-records.ts';
 import { GroupShard, type ShardEnvironment } from './group-shard.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { renderGroupLogLine, type LogWording } from './group-log-lines.ts';
-import { coordinatorLogLines, LOADER_LOGGER, RUNTIME_LOGGER, type FailureMode } from './log-lines.ts';
+import { loadFinishedLines, loadScheduledLine, renderGroupLogLine, type LogWording } from './group-log-lines.ts';
+import { coordinatorLogLines, RUNTIME_LOGGER, type FailureMode } from './log-lines.ts';
 import { PartitionShardLog } from './partition-shard-log.ts';
 import { liveCommits, replayShard, type ReplayedOffsetCommit } from './replay.ts';
 import type { OffsetCommitValueVersion } from './record-codec.ts';
@@ -196,10 +196,8 @@ export class GroupCoordinator {
     const slot = this.requireSlot(partition);
     this.unloadSlot(slot, true);
     slot.status = 'LOADING';
-    this.logs.forBroker(slot.brokerId).info(
-      `[GroupCoordinator id=${slot.brokerId}] Scheduling loading of metadata from ${CONSUMER_OFFSETS}-${partition} with epoch ${slot.epoch}`,
-      RUNTIME_LOGGER,
-    );
+    const scheduled = loadScheduledLine(this.logWording, { brokerId: slot.brokerId, partition }, slot.epoch);
+    this.logs.forBroker(slot.brokerId).info(scheduled.message, scheduled.logger);
     slot.cancelLoading = this.schedule(durationMs, () => {
       slot.cancelLoading = null;
       const p = this.cluster.partition(CONSUMER_OFFSETS, partition);
@@ -258,32 +256,44 @@ export class GroupCoordinator {
     });
     const slot: ShardSlot = { partition: p.partition, brokerId: p.leader, epoch: p.leaderEpoch, status: 'ACTIVE', shard, cancelLoading: null };
     this.slots.set(p.partition, slot);
+    const scheduled = loadScheduledLine(this.logWording, identity, p.leaderEpoch);
+    logger.info(scheduled.message, scheduled.logger);
     const result = shard.load();
     const failure = this.failures.get(p.partition);
     if (failure !== undefined && failure.brokerId === p.leader) {
       if (this.stillConflicting(shard, failure)) {
-        this.markFailed(slot, { ...failure });
+        this.markFailed(slot, { ...failure }, false);
         return;
       }
       this.failures.delete(p.partition);
     }
-    if (result.records > 0) {
-      this.logs.forBroker(p.leader).info(
-        `[GroupCoordinator id=${p.leader}] Finished loading of metadata from ${CONSUMER_OFFSETS}-${p.partition} with epoch ${p.leaderEpoch} in ${Date.now() - started}ms where 0ms was spent in the scheduler. Loaded ${result.records} records which total to ${p.log.sizeInBytes} bytes from ${CONSUMER_OFFSETS}-${p.partition}`,
-        LOADER_LOGGER,
-      );
-    }
+    const memberRecords = result.groupRecords.flatMap(({ group, value }) =>
+      value.members.map((m) => ({
+        group,
+        generation: value.generation,
+        member: { memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, sessionTimeoutMs: m.sessionTimeout, rebalanceTimeoutMs: m.rebalanceTimeout, protocols: value.protocol === null ? [] : [value.protocol] },
+      })),
+    );
+    const finished = loadFinishedLines(this.logWording, identity, {
+      epoch: p.leaderEpoch,
+      elapsedMs: Date.now() - started,
+      records: result.records,
+      bytes: p.log.sizeInBytes,
+      groups: shard.groupSummaries(),
+      memberRecords,
+    });
+    for (const line of finished) logger.info(line.message, line.logger);
   }
 
-  private markFailed(slot: ShardSlot, failure: ShardFailure): void {
+  private markFailed(slot: ShardSlot, failure: ShardFailure, loadLogged = true): void {
     this.unloadSlot(slot, true);
     slot.status = 'FAILED';
     const logger = this.logs.forBroker(slot.brokerId);
     // A failure is a load that went wrong, so the broker log shows the load starting first.
-    logger.info(
-      `[GroupCoordinator id=${slot.brokerId}] Scheduling loading of metadata from ${CONSUMER_OFFSETS}-${slot.partition} with epoch ${slot.epoch}`,
-      RUNTIME_LOGGER,
-    );
+    if (loadLogged) {
+      const scheduled = loadScheduledLine(this.logWording, { brokerId: slot.brokerId, partition: slot.partition }, slot.epoch);
+      logger.info(scheduled.message, scheduled.logger);
+    }
     const lines = coordinatorLogLines({ mode: failure.mode, brokerId: slot.brokerId, partition: slot.partition, epoch: slot.epoch, conflict: failure.conflict });
     for (const line of lines) logger.error(line.message, line.logger);
     // The classic coordinator's `finally` still marks the partition owned: it serves, empty.

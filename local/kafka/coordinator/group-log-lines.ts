@@ -1,4 +1,5 @@
 import { CONSUMER_OFFSETS } from '../cluster/cluster.ts';
+import { RUNTIME_LOGGER } from './log-lines.ts';
 
 /**
  * What a group's coordinator tells the broker log, as events, and how each coordinator generation
@@ -18,7 +19,7 @@ export type RebalanceReason =
   /** reasons no comparison with a real broker has covered yet: printed as given on both wordings */
   | { kind: 'other'; text: string };
 
-export interface LeavingMember {
+export interface MemberDescription {
   memberId: string;
   groupInstanceId: string | null;
   clientId: string;
@@ -38,7 +39,7 @@ export type GroupLogEvent =
   /** LeaveGroup accepted, before the member is removed (4.x prints it here) */
   | { kind: 'member-leaving'; group: string; memberId: string; clientReason: string | null }
   /** LeaveGroup done, the rebalance it caused started (3.x prints it here) */
-  | { kind: 'member-left'; group: string; member: LeavingMember; clientReason: string | null }
+  | { kind: 'member-left'; group: string; member: MemberDescription; clientReason: string | null }
   | { kind: 'member-failed'; group: string; memberId: string }
   /** an OffsetCommit outside group management created the group */
   | { kind: 'simple-group-created'; group: string }
@@ -137,11 +138,8 @@ function classicLine(event: GroupLogEvent, partition: string): string | null {
       return assignmentReceived(event);
     case 'now-empty':
       return `Group ${event.group} with generation ${event.generation} is now empty (${partition})`;
-    case 'member-left': {
-      const m = event.member;
-      const metadata = `MemberMetadata(memberId=${m.memberId}, groupInstanceId=${scalaOption(m.groupInstanceId)}, clientId=${m.clientId}, clientHost=${m.clientHost}, sessionTimeoutMs=${m.sessionTimeoutMs}, rebalanceTimeoutMs=${m.rebalanceTimeoutMs}, supportedProtocols=List(${m.protocols.join(', ')}))`;
-      return `Member ${metadata} has left group ${event.group} through explicit \`LeaveGroup\`; client reason: ${clientReason(event.clientReason)}`;
-    }
+    case 'member-left':
+      return `Member ${memberMetadata(event.member)} has left group ${event.group} through explicit \`LeaveGroup\`; client reason: ${clientReason(event.clientReason)}`;
     case 'member-failed':
       return `Member ${event.memberId} in group ${event.group} has failed, removing it from the group`;
     case 'groups-deleted':
@@ -171,4 +169,58 @@ export function renderGroupLogLine(event: GroupLogEvent, wording: LogWording, sh
   }
   const message = classicLine(event, `${CONSUMER_OFFSETS}-${shard.partition}`);
   return message === null ? null : { logger: CLASSIC_COORDINATOR_LOGGER, message: `[GroupCoordinator ${shard.brokerId}]: ${message}` };
+}
+
+/** What a shard's load found, for the lines that close it. */
+export interface LoadSummary {
+  epoch: number;
+  elapsedMs: number;
+  /** records replayed (control records not counted) and the partition's size */
+  records: number;
+  bytes: number;
+  /** every group the shard serves after the load */
+  groups: Array<{ group: string; generation: number; members: number }>;
+  /** each member of each GroupMetadata record read, in log order (3.x logs them one by one) */
+  memberRecords: Array<{ group: string; generation: number; member: MemberDescription }>;
+}
+
+/** The line that opens a shard's load. */
+export function loadScheduledLine(wording: LogWording, shard: ShardIdentity, epoch: number): RenderedLogLine {
+  const tp = `${CONSUMER_OFFSETS}-${shard.partition}`;
+  return wording === 'runtime'
+    ? { logger: RUNTIME_LOGGER, message: `[GroupCoordinator id=${shard.brokerId}] Scheduling loading of metadata from ${tp} with epoch ${epoch}` }
+    : { logger: CLASSIC_MANAGER_LOGGER, message: `[GroupMetadataManager brokerId=${shard.brokerId}] Scheduling loading of offsets and group metadata from ${tp} for epoch ${epoch}` };
+}
+
+/** The lines of a load that succeeded: the groups it found, then the summary. */
+export function loadFinishedLines(wording: LogWording, shard: ShardIdentity, load: LoadSummary): RenderedLogLine[] {
+  const tp = `${CONSUMER_OFFSETS}-${shard.partition}`;
+  if (wording === 'runtime') {
+    return [
+      ...load.groups.map((g) => ({
+        logger: `${RUNTIME_PACKAGE}.GroupMetadataManager`,
+        message: `[GroupCoordinator id=${shard.brokerId} topic=${CONSUMER_OFFSETS} partition=${shard.partition}] Loaded classic group ${g.group} with ${g.members} members.`,
+      })),
+      {
+        logger: RUNTIME_LOGGER,
+        message: `[GroupCoordinator id=${shard.brokerId}] Finished loading of metadata from ${tp} with epoch ${load.epoch} in ${load.elapsedMs}ms where 0ms was spent in the scheduler. Loaded ${load.records} records which total to ${load.bytes} bytes.`,
+      },
+    ];
+  }
+  return [
+    ...load.memberRecords.map((r) => ({
+      // GroupMetadata's companion object logs it, without a prefix.
+      logger: 'kafka.coordinator.group.GroupMetadata$',
+      message: `Loaded member ${memberMetadata(r.member)} in group ${r.group} with generation ${r.generation}.`,
+    })),
+    ...load.groups.map((g) => ({ logger: CLASSIC_COORDINATOR_LOGGER, message: `[GroupCoordinator ${shard.brokerId}]: Loading group metadata for ${g.group} with generation ${g.generation}` })),
+    {
+      logger: CLASSIC_MANAGER_LOGGER,
+      message: `[GroupMetadataManager brokerId=${shard.brokerId}] Finished loading offsets and group metadata from ${tp} in ${load.elapsedMs} milliseconds for epoch ${load.epoch}, of which 0 milliseconds was spent in the scheduler.`,
+    },
+  ];
+}
+
+function memberMetadata(m: MemberDescription): string {
+  return `MemberMetadata(memberId=${m.memberId}, groupInstanceId=${scalaOption(m.groupInstanceId)}, clientId=${m.clientId}, clientHost=${m.clientHost}, sessionTimeoutMs=${m.sessionTimeoutMs}, rebalanceTimeoutMs=${m.rebalanceTimeoutMs}, supportedProtocols=List(${m.protocols.join(', ')}))`;
 }

@@ -314,6 +314,11 @@ export class GroupShard {
       .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state }));
   }
 
+  /** Every group the shard serves, with its generation and member count (the load's log lines). */
+  groupSummaries(): Array<{ group: string; generation: number; members: number }> {
+    return [...this.groups.values()].filter((g) => g.state !== 'Dead').map((g) => ({ group: g.groupId, generation: g.generationId, members: g.memberCount }));
+  }
+
   hasGroup(groupId: string): boolean {
     return this.groups.has(groupId);
   }

@@ -47,14 +47,18 @@ export interface ScenarioSide {
   bootstrap: string[];
   /** every line the brokers printed so far */
   logLines(): CoordinatorLogLine[];
+  /** stops the (only) broker and starts it again on the same port and data */
+  restart(): Promise<void>;
 }
 
 export interface GroupTranscript {
   /** each scenario group's part of its `__consumer_offsets` partition, batch by batch */
   batches: Record<string, unknown[]>;
   answers: Record<string, unknown>;
-  /** the coordinator's lines that name a scenario group, normalized */
-  logLines: CoordinatorLogLine[];
+  /** per scenario group, the coordinator's lines that name it, normalized, in the order printed */
+  logLines: Record<string, CoordinatorLogLine[]>;
+  /** the lines of the scenario partitions' loads after a restart, normalized and sorted */
+  loadLines: CoordinatorLogLine[];
 }
 
 const RETENTION_MS = 3_600_000;
@@ -95,13 +99,27 @@ export function normalizeLogMessage(message: string, memberIds: string[]): strin
     .replace(/\d+ milliseconds/g, 'N milliseconds');
 }
 
+const LOAD_LINE = /Scheduling loading|Finished loading|Loaded classic group|Loading group metadata|Loaded member/;
+
+/**
+ * Durations and byte counts of a load differ between runs (and with how writes were batched);
+ * so does the epoch after a restart (a single 3.9.2 node reloads at epoch 0, 4.1.1 at 2).
+ */
+function normalizeLoadMessage(message: string): string {
+  return message
+    .replace(/(with|for) epoch \d+/, '$1 epoch E')
+    .replace(/in \d+ms where \d+ms was spent/, 'in Nms where Nms was spent')
+    .replace(/which total to \d+ bytes/, 'which total to N bytes');
+}
+
 async function expectThrows(action: () => Promise<unknown>): Promise<string> {
   try {
     await action();
     return 'accepted';
   } catch (error) {
     const e = error as { type?: string; name?: string; groups?: Array<{ groupId: string; errorCode: number }> };
-    return e.type ?? e.name ?? String(error);
+    const groups = e.groups?.map((g) => `${g.groupId}:${codeName(g.errorCode)}`).join(',');
+    return `${e.type ?? e.name ?? String(error)}${groups === undefined ? '' : ` ${groups}`}`;
   }
 }
 
@@ -170,6 +188,7 @@ export async function playGroupScenarios(side: ScenarioSide, offsetsPartitions: 
     answers.kcatUnknownTopic = { code: kcat.code, error: kcat.stderr.trim().split('\n').filter((l) => l.includes('ERROR')).map((l) => l.replace(/^%\s*/, '')) };
     answers.kafkajsUnknownTopic = await expectThrows(() => admin.fetchTopicOffsets(MISSING_TOPIC));
     await consumer.disconnect();
+    answers.busyAfterLeave = await untilState(broker, GROUPS.busy, 'Empty');
     // Now Empty: DeleteGroups takes it, with the tombstones of what is left.
     answers.deleteBusyAfterLeave = await expectThrows(() => admin.deleteGroups([GROUPS.busy]));
 
@@ -189,12 +208,36 @@ export async function playGroupScenarios(side: ScenarioSide, offsetsPartitions: 
 
     // Expiry: the check interval is 1 s on both sides; the commit asked for SHORT_RETENTION_MS.
     answers.expired = await untilExpired(side.bootstrap, GROUPS.expiring, offsetsPartitions, expiryStarted);
-    answers.silentMemberGone = await untilGone(broker, GROUPS.silent);
+    // Its session runs out, then the next retention check removes the Empty group without offsets.
+    answers.silentMemberGone = await untilState(broker, GROUPS.silent, 'Dead');
   } finally {
     await consumer.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     await admin.disconnect();
   }
+
+  // Group by group: lines of different groups interleave as timing has it.
+  const printed = side.logLines();
+  const logLines = Object.fromEntries(
+    Object.values(GROUPS).map((g) => [
+      g,
+      printed.filter((l) => new RegExp(`\\b${g}\\b`).test(l.message)).map((l) => ({ logger: l.logger, message: normalizeLogMessage(l.message, memberIds) })),
+    ]),
+  );
+
+  // A restart reloads every shard: the lines an operator reads while a coordinator loads.
+  const beforeRestart = side.logLines().length;
+  await side.restart();
+  await untilCoordinatorsServe(broker, Object.values(GROUPS));
+  const partitions = new Set(Object.values(GROUPS).map((g) => `__consumer_offsets-${partitionForGroup(g, offsetsPartitions)}`));
+  const loadLines = side
+    .logLines()
+    .slice(beforeRestart)
+    .filter((l) => LOAD_LINE.test(l.message) && (Object.values(GROUPS).some((g) => l.message.includes(` ${g} `)) || [...partitions].some((tp) => new RegExp(`${tp}\\b`).test(l.message))))
+    .map((l) => ({ logger: l.logger, message: normalizeLoadMessage(normalizeLogMessage(l.message, memberIds)) }))
+    // Distinct lines only: a restarted 4.x node loads each shard twice (at its old epoch, then the new one).
+    .filter((l, i, all) => all.findIndex((o) => o.message === l.message && o.logger === l.logger) === i)
+    .sort((a, b) => (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
 
   const batches: Record<string, unknown[]> = {};
   const byPartition = new Map<number, Awaited<ReturnType<typeof readOffsetsBatches>>>();
@@ -203,12 +246,7 @@ export async function playGroupScenarios(side: ScenarioSide, offsetsPartitions: 
     if (!byPartition.has(partition)) byPartition.set(partition, await readOffsetsBatches(side.bootstrap, partition));
     batches[group] = groupBatches(byPartition.get(partition)!, group);
   }
-  const groupNames = Object.values(GROUPS) as string[];
-  const logLines = side
-    .logLines()
-    .filter((l) => groupNames.some((g) => l.message.includes(g)))
-    .map((l) => ({ logger: l.logger, message: normalizeLogMessage(l.message, memberIds) }));
-  return { batches, answers, logLines };
+  return { batches, answers, logLines, loadLines };
 }
 
 /**
@@ -253,16 +291,13 @@ async function joinSilently(broker: string, group: string): Promise<string> {
   return memberId;
 }
 
-/**
- * DescribeGroups until the group is Dead: the coordinator removes the silent member when its
- * session runs out, and the next retention check removes the Empty group that has no offsets.
- */
-async function untilGone(broker: string, group: string): Promise<unknown> {
+/** DescribeGroups until the group is in `state` (or 20 s passed): its state and member count then. */
+async function untilState(broker: string, group: string, state: string): Promise<unknown> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     const described = await requestOnce(broker, ApiKey.DescribeGroups, 5, { groups: [group], includeAuthorizedOperations: false });
     const [g] = described['groups'] as Array<{ groupState: string; members: unknown[] }>;
-    if (g?.groupState === 'Dead' || Date.now() > deadline) return { state: g?.groupState, members: g?.members.length };
+    if (g?.groupState === state || Date.now() > deadline) return { state: g?.groupState, members: g?.members.length };
     await sleep(250);
   }
 }

@@ -96,7 +96,7 @@ describe('coordinator runtime on a cluster model', () => {
     expect(errors[0]).toMatch(
       new RegExp(
         `^\\[\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3}\\] ERROR Replaying record .* from __consumer_offsets-4 at offset ${recordOffset} .*failed due to: ` +
-          `Cannot set the epoch of orders-2 to ${epoch} because the partition is still owned at epoch ${epoch + 1}\\. \\(org\\.apache\\.kafka\\.coordinator\\.common\\.runtime\\.CoordinatorLoaderImpl\\)$`,
+          `Cannot set the epoch of orders-2 to ${epoch} because the partition is still owned at epoch ${epoch + 1}\\. \\(kafka\\.coordinator\\.group\\.CoordinatorLoaderImpl\\)$`,
       ),
     );
     expect(errors[1]).toMatch(
