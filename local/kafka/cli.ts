@@ -12,11 +12,13 @@ import { startLocalCluster } from './index.ts';
 const USAGE = `usage: npm run local -- <command> [options]
   up [--brokers N] [--port P] [--offsets-partitions N] [--log-dir DIR] [--kafka-version 3.9|4.0|4.1]
   up [--brokers N] [--port P] [--offsets-partitions N] [--offsets-compression none|gzip|snappy|lz4|zstd] [--log-dir DIR]
+  up [--leader-imbalance-check-interval-ms MS]   (default 300000, Kafka's; a restarted broker leads again after it)
                                    run a cluster until SIGINT/SIGTERM (broker n on port P+n-1)
   status [--json]                  brokers, leaders and log ranges
   fail-coordinator --partition P [--legacy-log-line] [--group G]
   heal-coordinator --partition P
   stop-broker --id N | start-broker --id N
+  elect-leaders [--topic T [--partition P]]    preferred election (default: every partition)
   move-leader --partition P --to N [--topic T]   (default topic __consumer_offsets)
   compact --topic T
   logs [--broker N]
@@ -73,6 +75,7 @@ async function up(values: Record<string, unknown>): Promise<void> {
     offsetsPartitions: intOption(values, 'offsets-partitions', false) ?? 50,
     ...(typeof values['log-dir'] === 'string' ? { logDir: values['log-dir'] } : {}),
     ...(typeof values['kafka-version'] === 'string' ? { kafkaVersion: values['kafka-version'] } : {}),
+    ...(values['leader-imbalance-check-interval-ms'] === undefined ? {} : { leaderImbalanceCheckIntervalMs: intOption(values, 'leader-imbalance-check-interval-ms', true) }),
     // Validated by startLocalCluster, which names the option and the codecs it takes.
     ...(typeof values['offsets-compression'] === 'string' ? { offsetsTopicCompressionCodec: values['offsets-compression'] as 'none' } : {}),
   });
@@ -162,6 +165,7 @@ export async function main(argv: string[]): Promise<number> {
       'log-dir': { type: 'string' },
       'kafka-version': { type: 'string' },
       'offsets-compression': { type: 'string' },
+      'leader-imbalance-check-interval-ms': { type: 'string' },
       partition: { type: 'string' },
       id: { type: 'string' },
       to: { type: 'string' },
@@ -199,6 +203,15 @@ export async function main(argv: string[]): Promise<number> {
       const id = intOption(values, 'id', true);
       const result = await call(controlUrl(values), 'POST', `/faults/${command}`, { id });
       print(result, `${command === 'stop-broker' ? 'stopped' : 'started'} broker ${id}`);
+      return 0;
+    }
+    case 'elect-leaders': {
+      const partition = intOption(values, 'partition', false);
+      if (partition !== undefined && values.topic === undefined) throw new UsageError('--partition needs --topic');
+      const body = { ...(values.topic === undefined ? {} : { topic: values.topic }), ...(partition === undefined ? {} : { partition }) };
+      const result = (await call(controlUrl(values), 'POST', '/faults/elect-leaders', body)) as { elected: Array<{ topic: string; partition: number; leader: number; leaderEpoch: number }> };
+      const text = result.elected.length === 0 ? 'no leader changed (every preferred leader already leads, or is stopped or out of sync)' : result.elected.map((e) => `${e.topic}-${e.partition} is led by broker ${e.leader} at epoch ${e.leaderEpoch}`).join('\n');
+      print(result, text);
       return 0;
     }
     case 'move-leader': {

@@ -92,6 +92,8 @@ async function route(deps: ControlServerDeps, method: string, url: URL, body: Bo
     case 'start-broker':
       await faults.startBroker(int(body, 'id')!);
       return { ok: true };
+    case 'elect-leaders':
+      return { elected: faults.electPreferredLeaders(str(body, 'topic', true), int(body, 'partition', true)) };
     case 'move-leader':
       return faults.moveLeader(int(body, 'partition')!, int(body, 'to')!, str(body, 'topic', true));
     case 'compact':

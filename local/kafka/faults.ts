@@ -74,13 +74,38 @@ export class ClusterFaults {
     log.info(`[KafkaServer id=${id}] shut down completed`, 'kafka.server.KafkaServer');
   }
 
-  /** The broker listens again on its port, rejoins the ISRs, and preferred leadership returns to it. */
+  /**
+   * The broker listens again on its port and rejoins the ISRs as a follower; its preferred
+   * leadership comes back at the next leader rebalance or `electPreferredLeaders`.
+   */
   async startBroker(id: number): Promise<void> {
     const server = this.server(id);
     if (server.running) return;
     const port = await server.start();
     this.deps.cluster.brokerStarted(id, port);
     this.deps.cluster.logs.forBroker(id).info(`[KafkaServer id=${id}] started`, 'kafka.server.KafkaServer');
+  }
+
+  /**
+   * A preferred election (what `kafka-leader-election --election-type PREFERRED` asks): of one
+   * partition, every partition of `topic`, or every partition; answers the partitions whose
+   * leader changed.
+   */
+  electPreferredLeaders(topic?: string, partition?: number): Array<{ topic: string; partition: number; leader: number; leaderEpoch: number }> {
+    const cluster = this.deps.cluster;
+    if (partition !== undefined && topic === undefined) {
+      throw new RecoveryError('INVALID_INPUT', 'partition: a partition needs its topic. Pass the topic too, or neither.', { details: { field: 'partition' } });
+    }
+    let targets: Array<{ topic: string; partition: number }> | undefined;
+    if (topic !== undefined) {
+      const state = cluster.topic(topic);
+      if (state === undefined) throw new RecoveryError('NOT_FOUND', `topic: '${topic}' does not exist`, { details: { field: 'topic' } });
+      if (partition !== undefined && state.partitions[partition] === undefined) {
+        throw new RecoveryError('INVALID_INPUT', `partition: ${topic} has partitions 0 to ${state.partitions.length - 1}, not ${partition}`, { details: { field: 'partition' } });
+      }
+      targets = partition !== undefined ? [{ topic, partition }] : state.partitions.map((p) => ({ topic, partition: p.partition }));
+    }
+    return cluster.electPreferredLeaders(targets).map((p) => ({ topic: p.topic, partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch }));
   }
 
   /** Moves leadership of `topic`-`partition` (default `__consumer_offsets`) to broker `to`. */

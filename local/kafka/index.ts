@@ -23,6 +23,8 @@ export type { CoordinatorEnv, CoordinatorFaults, CoordinatorPlugin, InstallCoord
 export { DEFAULT_KAFKA_RELEASE, KAFKA_RELEASES, releaseProfile, type KafkaRelease, type ReleaseProfile } from './profiles/release-profiles.ts';
 
 export interface LocalClusterOptions {
+  /** group.consumer.heartbeat.interval.ms for KIP-848 groups on 4.x profiles (Kafka's default 5000) */
+  consumerGroupHeartbeatIntervalMs?: number;
   /** broker count, ids 1..N (default 3) */
   brokers?: number;
   /** broker n listens on basePort+n-1; 0 = ports chosen by the OS (default) */
@@ -44,6 +46,14 @@ export interface LocalClusterOptions {
   offsetsTopicCompressionCodec?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
   /** directory for one log file per broker (broker-N.log) */
   logDir?: string;
+  /** auto.leader.rebalance.enable: a restarted broker gets its preferred leadership back at the next check (default true) */
+  autoLeaderRebalance?: boolean;
+  /** leader.imbalance.check.interval.seconds in ms (default Kafka's 300 s; tests pass a short one) */
+  leaderImbalanceCheckIntervalMs?: number;
+  /** offsets.retention.ms: how long offsets outlive their group's members (default Kafka's 7 days) */
+  offsetsRetentionMs?: number;
+  /** offsets.retention.check.interval.ms (default Kafka's 600 s; tests of expiry pass a short one) */
+  offsetsRetentionCheckIntervalMs?: number;
   /** the coordinator plug-in; default: local/kafka/coordinator; false = none (data plane only) */
   coordinator?: InstallCoordinator | false;
 }
@@ -81,7 +91,12 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const profile = releaseProfile(options.kafkaVersion, 'kafkaVersion');
   const logs = new BrokerLogSink(options.logDir === undefined ? {} : { logDir: options.logDir });
   const brokerIds = Array.from({ length: brokerCount }, (_, i) => i + 1);
-  const cluster = new Cluster({ brokerIds, logs });
+  const cluster = new Cluster({
+    brokerIds,
+    logs,
+    ...(options.autoLeaderRebalance === undefined ? {} : { autoLeaderRebalance: options.autoLeaderRebalance }),
+    ...(options.leaderImbalanceCheckIntervalMs === undefined ? {} : { leaderImbalanceCheckIntervalMs: options.leaderImbalanceCheckIntervalMs }),
+  });
   const registry = new ApiRegistry(profile.apiVersions);
   const network = new NetworkFaults();
   const saslUsers = options.sasl ?? {};
@@ -124,7 +139,19 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     transactionPartitions,
     offsetCommitValueVersion: options.offsetCommitValueVersion ?? { plain: profile.plainOffsetCommitValueVersion },
     loadFailure: profile.loadFailure,
+    ...(profile.consumerGroups === null
+      ? {}
+      : {
+          consumerGroups: {
+            ...profile.consumerGroups,
+            ...(options.consumerGroupHeartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.consumerGroupHeartbeatIntervalMs }),
+          },
+        }),
     offsetsTopicCompression: await offsetsTopicCompression(options.offsetsTopicCompressionCodec),
+    ...(options.offsetsRetentionMs === undefined ? {} : { offsetsRetentionMs: positiveInt('offsetsRetentionMs', options.offsetsRetentionMs, Number.MAX_SAFE_INTEGER) }),
+    ...(options.offsetsRetentionCheckIntervalMs === undefined
+      ? {}
+      : { offsetsRetentionCheckIntervalMs: positiveInt('offsetsRetentionCheckIntervalMs', options.offsetsRetentionCheckIntervalMs, Number.MAX_SAFE_INTEGER) }),
   });
   const faults = new ClusterFaults({ cluster, brokers, network, coordinator });
   const control = await startControlServer({ cluster, faults, brokers, coordinator });
@@ -143,6 +170,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     async stop() {
       if (stopped) return;
       stopped = true;
+      cluster.close();
       await control.close();
       await coordinator?.stop?.();
       await Promise.all(brokers.map((b) => b.stop()));

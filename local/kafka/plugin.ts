@@ -24,6 +24,23 @@ export interface CoordinatorEnv {
   offsetsTopicCompression?: OffsetsTopicCompression;
   /** what a failed shard load leaves: 'shard-failed' (4.x runtime, default) or 'offsets-lost' (3.x classic coordinator) */
   loadFailure?: 'shard-failed' | 'offsets-lost';
+  /** offsets.retention.ms (Kafka's default: 7 days) */
+  offsetsRetentionMs?: number;
+  /** offsets.retention.check.interval.ms (Kafka's default: 600 s) */
+  offsetsRetentionCheckIntervalMs?: number;
+  /** KIP-848 consumer groups as the release keeps them (4.x); absent on 3.x, whose classic coordinator has none */
+  consumerGroups?: ConsumerGroupProfile;
+}
+
+export interface ConsumerGroupProfile {
+  /** 'hash' (4.1+: the group epoch record's MetadataHash) or 'record' (4.0: ConsumerGroupPartitionMetadata) */
+  subscriptionMetadata: 'hash' | 'record';
+  /** 'strict' (4.1.1, open to KAFKA-19862) or 'lenient' (the fix, 4.0.2 and 4.1.2) */
+  partitionEpochRules: 'strict' | 'lenient';
+  /** group.consumer.heartbeat.interval.ms (Kafka's default 5000) */
+  heartbeatIntervalMs?: number;
+  /** group.consumer.session.timeout.ms (Kafka's default 45000) */
+  sessionTimeoutMs?: number;
 }
 
 /** Options of failCoordinator; the plug-in documents the ones it understands. */

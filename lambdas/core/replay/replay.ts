@@ -21,7 +21,7 @@ import { decodeOffsetsRecord, offsetCommitValueProblem, readOffsetCommitKey } fr
 import type { OffsetsRecord, SkipReason } from '../offsets-records/index.ts';
 import type { AbortedTransaction } from '../ports.ts';
 import type { DataBatch, RecordBatch } from '../record-batch/index.ts';
-import { decodeWinning, eventLogOffset, OffsetSlots } from './offset-slots.ts';
+import { decodeWinning, OffsetSlots } from './offset-slots.ts';
 import type { OffsetEvent, OffsetSlot } from './offset-slots.ts';
 import { AbortedTransactionIndex, PendingTransactions } from './transactions.ts';
 import type {
@@ -284,6 +284,9 @@ export class OffsetsLogReplay {
     const firstNewDelta = position !== undefined && position > batch.baseOffset ? Number(position - batch.baseOffset) : 0;
     const endDelta =
       this.endOffset !== undefined && this.endOffset <= batch.lastOffset ? Number(this.endOffset - batch.baseOffset) : Infinity;
+    // The base offset in two signed 32-bit halves, as the slots keep it: split once per batch.
+    const logHigh = Number(BigInt.asIntN(32, batch.baseOffset >> 32n));
+    const logLow = Number(BigInt.asIntN(32, batch.baseOffset));
     counts.records += count;
     for (let i = 0; i < count; i++) {
       const delta = batch.offsetDeltaAt(i);
@@ -307,7 +310,7 @@ export class OffsetsLogReplay {
       if (keyLength >= 4 && data[keyStart] === 0) {
         const recordType = data[keyStart + 1];
         if (recordType === OFFSET_COMMIT || recordType === LEGACY_OFFSET_COMMIT) {
-          this.applyOffsetCommit(batch, i, delta, data, section, keyStart, keyLength, recordType, abortedByList);
+          this.applyOffsetCommit(batch, i, delta, data, section, keyStart, keyLength, recordType, abortedByList, logHigh, logLow);
           continue;
         }
       }
@@ -329,24 +332,26 @@ export class OffsetsLogReplay {
     keyLength: number,
     recordType: number,
     abortedByList: boolean,
+    logHigh: number,
+    logLow: number,
   ): void {
     const s = this.s;
     const counts = s.counts;
     const keyEnd = keyStart + keyLength;
-    let slot = s.offsets.find(section, keyStart + 2, keyEnd);
-    if (slot === undefined) {
-      slot = this.newSlot(latin1(data, keyStart + 2, keyEnd), data, keyStart, keyEnd);
+    const slots = s.offsets;
+    let payload = slots.find(section, keyStart + 2, keyEnd);
+    if (payload < 0) {
+      const slot = this.newSlot(latin1(data, keyStart + 2, keyEnd), data, keyStart, keyEnd);
       if (slot === undefined) return;
+      payload = slot.payload;
     }
     const valueLength = batch.valueLengthAt(index);
     const timestampMs = batch.timestampMsAt(index);
+    const exact = Number.isSafeInteger(timestampMs) ? null : batch.timestampAt(index);
     if (valueLength < 0) {
       counts.offsetTombstones++;
-      slot.value = null;
-      slot.logBase = batch.baseOffset;
-      slot.logDelta = delta;
-      setTimestamp(slot, batch, index, timestampMs);
-      s.pending.dropKey(slot.key);
+      slots.tombstone(payload, logHigh, logLow, delta, timestampMs, exact);
+      s.pending.dropKey(slots.slotAt(payload).key);
       return;
     }
     if (timestampMs < this.sinceMs) {
@@ -365,23 +370,19 @@ export class OffsetsLogReplay {
         return;
       }
       const commit = {
-        slot,
+        slot: slots.slotAt(payload),
         value: latin1(data, valueStart, valueStart + valueLength),
         recordType,
         logBase: batch.baseOffset,
         logDelta: delta,
         timestampMs,
-        timestampExact: Number.isSafeInteger(timestampMs) ? null : batch.timestampAt(index),
+        timestampExact: exact,
       };
       s.pending.add(batch.producerId, batch.baseOffset + BigInt(delta), commit);
       return;
     }
     // Log order makes a plain commit the newest (replayed records were skipped above).
-    slot.setValueBytes(data, valueStart, valueLength);
-    slot.recordType = recordType;
-    slot.logBase = batch.baseOffset;
-    slot.logDelta = delta;
-    setTimestamp(slot, batch, index, timestampMs);
+    slots.commit(payload, section, valueStart, valueLength, recordType, logHigh, logLow, delta, timestampMs, exact);
     counts.offsetCommitsApplied++;
   }
 
@@ -553,7 +554,7 @@ export class OffsetsLogReplay {
 
 /** A committed transactional commit lands unless the slot's last event is later in the log. */
 export function applyIfNewer(slot: OffsetSlot, event: OffsetEvent): boolean {
-  if (slot.hasEvent && eventLogOffset(slot) > eventLogOffset(event)) return false;
+  if (slot.hasEvent && slot.isLaterThan(event)) return false;
   slot.take(event);
   return true;
 }
@@ -563,11 +564,6 @@ type Latin1Slicer = (this: Buffer, start: number, end: number) => string;
 const nativeLatin1 = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slicer }).latin1Slice;
 const latin1: (data: Buffer, start: number, end: number) => string =
   typeof nativeLatin1 === 'function' ? (data, start, end) => nativeLatin1.call(data, start, end) : (data, start, end) => data.toString('latin1', start, end);
-
-function setTimestamp(slot: OffsetSlot, batch: DataBatch, index: number, timestampMs: number): void {
-  slot.timestampMs = timestampMs;
-  slot.timestampExact = Number.isSafeInteger(timestampMs) ? null : batch.timestampAt(index);
-}
 
 function matchesAt(data: Buffer, at: number, prefix: Buffer): boolean {
   // Byte loop rather than Buffer.compare: the native call costs more than the loop for prefixes

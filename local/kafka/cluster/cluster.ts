@@ -54,7 +54,7 @@ export interface LeadershipChange {
   /** -1 when no replica can lead */
   leader: number;
   leaderEpoch: number;
-  reason: 'created' | 'broker-stopped' | 'broker-started' | 'preferred-election' | 'reassignment' | 'deleted';
+  reason: 'created' | 'broker-stopped' | 'broker-started' | 'preferred-election' | 'reassignment' | 'reelected' | 'deleted';
 }
 
 export type LeadershipListener = (change: LeadershipChange) => void;
@@ -72,7 +72,14 @@ export interface ClusterOptions {
   brokerIds: number[];
   clusterId?: string;
   logs: BrokerLogSink;
+  /** auto.leader.rebalance.enable (Kafka's default: true) */
+  autoLeaderRebalance?: boolean;
+  /** leader.imbalance.check.interval.seconds, in ms (Kafka's default: 300 s) */
+  leaderImbalanceCheckIntervalMs?: number;
 }
+
+/** Kafka's leader.imbalance.check.interval.seconds default, 300 s. */
+export const DEFAULT_LEADER_IMBALANCE_CHECK_INTERVAL_MS = 300_000;
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
@@ -83,8 +90,18 @@ export class Cluster {
   readonly logs: BrokerLogSink;
   private readonly events = new EventEmitter();
   private nextProducerId = 1000;
+  private readonly autoLeaderRebalance: boolean;
+  readonly leaderImbalanceCheckIntervalMs: number;
+  private rebalanceTimer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(options: ClusterOptions) {
+    const interval = options.leaderImbalanceCheckIntervalMs ?? DEFAULT_LEADER_IMBALANCE_CHECK_INTERVAL_MS;
+    if (!Number.isInteger(interval) || interval < 1) {
+      throw invalidInput('leaderImbalanceCheckIntervalMs', `expected a whole number of milliseconds >= 1, got ${String(interval)}`, 'Pass e.g. 300000 (Kafka\'s default) or a few hundred in tests.');
+    }
+    this.autoLeaderRebalance = options.autoLeaderRebalance ?? true;
+    this.leaderImbalanceCheckIntervalMs = interval;
     // Kafka cluster ids are 16 random bytes in URL-safe base64 without padding.
     this.clusterId = options.clusterId ?? randomBytes(16).toString('base64url');
     this.logs = options.logs;
@@ -193,16 +210,21 @@ export class Cluster {
     );
   }
 
-  /** Marks a broker running: it rejoins every ISR it replicates, then preferred leaders come back to it. */
+  /**
+   * Marks a broker running. It rejoins as a follower: caught up at once (replicas share the log),
+   * it joins the ISR of every partition it replicates, and leads only partitions that had no
+   * leader. Leadership of the others comes back at a preferred election: the periodic leader
+   * rebalance (auto.leader.rebalance.enable) or ElectLeaders, as on Kafka.
+   */
   brokerStarted(id: number, port: number): void {
     const broker = this.broker(id);
     broker.running = true;
     broker.port = port;
     for (const p of this.allPartitions()) {
-      if (p.replicas.includes(id) && !p.isr.includes(id)) p.isr = p.replicas.filter((r) => p.isr.includes(r) || r === id);
+      if (p.replicas.includes(id) && !p.isr.includes(id)) p.isr = [...p.isr, id];
       if (p.leader === -1 && p.isr.includes(id)) this.changeLeader(p, id, 'broker-started');
     }
-    this.electPreferredLeaders(undefined, 'broker-started');
+    this.maybeScheduleLeaderRebalance();
   }
 
   /** Marks a broker stopped: it leaves every ISR and its partitions move to another ISR member. */
@@ -219,17 +241,47 @@ export class Cluster {
     }
   }
 
+  /** Partitions whose preferred replica (the first) is running and in sync but not leading. */
+  imbalancedPartitions(): PartitionState[] {
+    return [...this.allPartitions()].filter((p) => {
+      const preferred = p.replicas[0]!;
+      return p.leader !== preferred && p.isr.includes(preferred) && this.brokers.get(preferred)?.running === true;
+    });
+  }
+
+  /** Stops the periodic leader rebalance (the cluster is shutting down). */
+  close(): void {
+    this.closed = true;
+    if (this.rebalanceTimer !== null) clearTimeout(this.rebalanceTimer);
+    this.rebalanceTimer = null;
+  }
+
+  /**
+   * KRaft's controller: once leaders are imbalanced, a preferred election of every imbalanced
+   * partition runs one check interval later (QuorumController's deferred balance event).
+   */
+  private maybeScheduleLeaderRebalance(): void {
+    if (!this.autoLeaderRebalance || this.closed || this.rebalanceTimer !== null || this.imbalancedPartitions().length === 0) return;
+    this.rebalanceTimer = setTimeout(() => {
+      this.rebalanceTimer = null;
+      if (this.closed) return;
+      this.electPreferredLeaders(this.imbalancedPartitions().map((p) => ({ topic: p.topic, partition: p.partition })));
+      this.maybeScheduleLeaderRebalance();
+    }, this.leaderImbalanceCheckIntervalMs);
+    this.rebalanceTimer.unref();
+  }
+
   /**
    * Preferred-replica election: partitions whose first replica is running and in sync but not
    * leading get it back as leader. Returns the partitions whose leader changed.
    */
-  electPreferredLeaders(partitions?: Array<{ topic: string; partition: number }>, reason: LeadershipChange['reason'] = 'preferred-election'): PartitionState[] {
+  electPreferredLeaders(partitions?: Array<{ topic: string; partition: number }>): PartitionState[] {
     const targets = partitions === undefined ? [...this.allPartitions()] : partitions.map((tp) => this.requirePartition(tp.topic, tp.partition));
     const changed: PartitionState[] = [];
     for (const p of targets) {
       const preferred = p.replicas[0]!;
       if (p.leader !== preferred && p.isr.includes(preferred) && this.brokers.get(preferred)?.running) {
-        this.changeLeader(p, preferred, reason);
+        this.changeLeader(p, preferred, 'preferred-election');
         changed.push(p);
       }
     }
@@ -256,6 +308,7 @@ export class Cluster {
     p.isr = replicas.filter((id) => this.brokers.get(id)?.running);
     p.targetReplicas = null;
     if (!p.isr.includes(p.leader)) this.changeLeader(p, p.isr[0] ?? -1, 'reassignment');
+    this.maybeScheduleLeaderRebalance();
   }
 
   /** Moves leadership of one partition to `to` (a reassignment putting `to` first, then a preferred election). */
@@ -265,6 +318,18 @@ export class Cluster {
     if (!target.running) throw new RecoveryError('INVALID_INPUT', `broker ${to} is stopped; start it before moving ${topic}-${partition} to it`, { details: { field: 'to' } });
     this.reassignPartition(topic, partition, [to, ...p.replicas.filter((id) => id !== to)]);
     this.electPreferredLeaders([{ topic, partition }]);
+    return p;
+  }
+
+  /**
+   * The controller elects the same leader again, at a new leader epoch. A coordinator shard
+   * reloads only when its partition's leader epoch rises (Kafka's runtime ignores a load at an
+   * epoch it already has), so this is how a shard reloads in place.
+   */
+  reelectLeader(topic: string, partition: number): PartitionState {
+    const p = this.requirePartition(topic, partition);
+    if (p.leader === -1) throw clusterError('LEADER_NOT_AVAILABLE', `${topic}-${partition} has no leader to elect again`);
+    this.changeLeader(p, p.leader, 'reelected');
     return p;
   }
 

@@ -9,6 +9,7 @@ const DEFAULTS: Record<string, string> = {
   'cleanup.policy': 'delete',
   'compression.type': 'producer',
   'delete.retention.ms': '86400000',
+  // the broker's message.max.bytes default; Produce refuses a larger batch (MESSAGE_TOO_LARGE)
   'max.message.bytes': '1048588',
   'message.timestamp.type': 'CreateTime',
   'min.insync.replicas': '1',

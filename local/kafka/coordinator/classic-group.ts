@@ -27,6 +27,8 @@ export interface JoinRequest {
   requireKnownMemberId: boolean;
   /** JoinGroup v8+: why the client joins (KIP-800), quoted in the broker log */
   reason?: string | null;
+  /** JoinGroup v9+ (KIP-814): a leader may be told to skip the assignment it need not redo. */
+  supportsSkippingAssignment?: boolean;
 }
 
 export interface JoinResult {
@@ -37,6 +39,8 @@ export interface JoinResult {
   leader: string;
   memberId: string;
   members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[];
+  /** the leader keeps the current assignment (a static leader replaced in a Stable group, v9+) */
+  skipAssignment?: boolean;
 }
 
 export interface SyncRequest {
@@ -96,7 +100,8 @@ export class ClassicGroup {
   private protocolTypeValue: string | null = null;
   private protocolName: string | null = null;
   private leaderId: string | null = null;
-  private stateTimestamp: number;
+  /** when the group entered its state; null when loaded from a record that had none (-1) */
+  private stateTimestamp: number | null;
   private readonly members = new Map<string, Member>();
   private readonly staticMembers = new Map<string, string>();
   /** Members told MEMBER_ID_REQUIRED that have not joined with their id yet. */
@@ -162,13 +167,30 @@ export class ClassicGroup {
     return topics;
   }
 
+  /**
+   * Kafka's offset expiration condition of a classic group: from when an offset's retention is
+   * counted, or null while none of the group's offsets may expire. A group of standalone commits
+   * (no protocol type) counts from each commit; an Empty group from the moment it turned Empty
+   * (from each commit when that moment is unknown); a Stable consumer group from each commit, for
+   * the topics it no longer subscribes to only (the caller filters them); any other group never.
+   */
+  offsetRetentionStart(): ((commitTimestamp: bigint) => bigint) | null {
+    if (this.protocolTypeValue === null) return (commitTimestamp) => commitTimestamp;
+    if (this.stateValue === 'Empty') {
+      const since = this.stateTimestamp;
+      return (commitTimestamp) => (since === null ? commitTimestamp : BigInt(since));
+    }
+    if (this.stateValue === 'Stable' && this.protocolTypeValue === 'consumer') return (commitTimestamp) => commitTimestamp;
+    return null;
+  }
+
   /** Restores the group from its last GroupMetadata record (shard load). */
   restore(value: GroupMetadataRecordValue): void {
     this.generation = value.generation;
     this.protocolTypeValue = value.protocolType === '' && value.members.length === 0 ? null : value.protocolType;
     this.protocolName = value.protocol;
     this.leaderId = value.leader;
-    this.stateTimestamp = value.currentStateTimestamp >= 0n ? Number(value.currentStateTimestamp) : this.env.now();
+    this.stateTimestamp = value.currentStateTimestamp >= 0n ? Number(value.currentStateTimestamp) : null;
     for (const record of value.members) {
       const member: Member = {
         memberId: record.memberId,
@@ -360,17 +382,15 @@ export class ClassicGroup {
     if (request.groupInstanceId !== null) {
       const previousId = this.staticMembers.get(request.groupInstanceId);
       const previous = previousId === undefined ? undefined : this.members.get(previousId);
+      const newMemberId = this.env.newMemberId(request.groupInstanceId);
       if (previous !== undefined) {
-        // A restarted static member takes over its old slot; the old incarnation is fenced.
-        previous.joinCallback?.(this.joinError(ErrorCode.FENCED_INSTANCE_ID, previous.memberId));
-        previous.syncCallback?.(this.syncFailure(ErrorCode.FENCED_INSTANCE_ID));
-        previous.joinCallback = null;
-        previous.syncCallback = null;
-        previous.cancelSessionTimer?.();
-        this.members.delete(previous.memberId);
-        if (this.leaderId === previous.memberId) this.leaderId = null;
+        this.env.log?.({
+          kind: 'text',
+          message: `Static member with groupInstanceId=${request.groupInstanceId} and unknown member id joins group ${this.groupId} in ${this.stateValue} state. Replacing previously mapped member ${previous.memberId} with this groupInstanceId.`,
+        });
+        return this.replaceStaticMember(previous, newMemberId, request);
       }
-      return this.addMemberAndRebalance(request, this.env.newMemberId(request.groupInstanceId));
+      return this.addMemberAndRebalance(request, newMemberId);
     }
     const memberId = this.env.newMemberId(request.clientId);
     if (request.requireKnownMemberId) {
@@ -383,6 +403,73 @@ export class ClassicGroup {
       return Promise.resolve(this.joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
     }
     return this.addMemberAndRebalance(request, memberId);
+  }
+
+  /**
+   * A restarted static member takes over its old slot under a new member id, as Kafka's
+   * updateStaticMemberThenRebalanceOrCompleteJoin does: the old incarnation is fenced at once;
+   * in a Stable group whose selected protocol stays, the member keeps its assignment and the
+   * group its generation (no rebalance; the GroupMetadata record is written with the new id);
+   * otherwise the group rebalances.
+   */
+  private replaceStaticMember(previous: Member, newMemberId: string, request: JoinRequest): Promise<JoinResult> {
+    const groupInstanceId = request.groupInstanceId!;
+    const leaderBefore = this.leaderId;
+    const member = this.swapStaticMember(previous, newMemberId);
+    const before = { protocols: member.protocols, rebalanceTimeoutMs: member.rebalanceTimeoutMs, sessionTimeoutMs: member.sessionTimeoutMs };
+    member.protocols = request.protocols;
+    member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
+    member.sessionTimeoutMs = request.sessionTimeoutMs;
+    this.scheduleSessionExpiry(member);
+    return new Promise<JoinResult>((resolve) => {
+      member.joinCallback = resolve;
+      switch (this.stateValue) {
+        case 'Stable': {
+          if (this.selectProtocol() !== this.protocolName) {
+            this.prepareRebalance({ kind: 'other', text: `Group's selectedProtocol will change because static member ${newMemberId} with instance id ${groupInstanceId} joined with change of protocol` });
+            return;
+          }
+          this.env.log?.({ kind: 'text', message: 'Static member which joins during Stable stage and doesn\'t affect the selected protocol will not trigger a rebalance.' });
+          member.joinCallback = null;
+          const errorCode = this.env.persist(this.snapshot());
+          if (errorCode !== ErrorCode.NONE) {
+            // Not stored: the old incarnation's id stays the member's, and the new one is told why.
+            Object.assign(member, before);
+            const restored = this.swapStaticMember(member, previous.memberId);
+            this.scheduleSessionExpiry(restored);
+            resolve({ ...this.joinError(errorCode, ''), generationId: this.generation, protocolType: this.protocolTypeValue, protocolName: this.protocolName, leader: leaderBefore ?? '' });
+            return;
+          }
+          if (request.supportsSkippingAssignment === true) {
+            const isLeader = this.leaderId === newMemberId;
+            resolve({ ...this.currentJoinResult(newMemberId), skipAssignment: isLeader });
+          } else {
+            // Older clients are named the previous leader id, so a replaced leader does not redo the assignment.
+            resolve({ ...this.currentJoinResult(newMemberId), leader: leaderBefore ?? '', members: [] });
+          }
+          return;
+        }
+        case 'CompletingRebalance':
+          // The leader may already be assigning to the old id: the group rebalances.
+          this.prepareRebalance({ kind: 'other', text: `Updating metadata for static member ${newMemberId} with instance id ${groupInstanceId}` });
+          return;
+        default:
+          this.tryCompleteJoin();
+      }
+    });
+  }
+
+  /** The member under `newMemberId`, with the old incarnation's parked calls fenced; leader and static mapping follow. */
+  private swapStaticMember(previous: Member, newMemberId: string): Member {
+    previous.joinCallback?.(this.joinError(ErrorCode.FENCED_INSTANCE_ID, previous.memberId));
+    previous.syncCallback?.(this.syncFailure(ErrorCode.FENCED_INSTANCE_ID));
+    previous.cancelSessionTimer?.();
+    this.members.delete(previous.memberId);
+    const member: Member = { ...previous, memberId: newMemberId, joinCallback: null, syncCallback: null, cancelSessionTimer: null };
+    this.members.set(newMemberId, member);
+    if (this.leaderId === previous.memberId) this.leaderId = newMemberId;
+    if (member.groupInstanceId !== null) this.staticMembers.set(member.groupInstanceId, newMemberId);
+    return member;
   }
 
   private addMemberAndRebalance(request: JoinRequest, memberId: string): Promise<JoinResult> {
@@ -696,7 +783,7 @@ export class ClassicGroup {
       generation: this.generation,
       protocol: this.protocolName,
       leader: this.leaderId,
-      currentStateTimestamp: BigInt(this.stateTimestamp),
+      currentStateTimestamp: BigInt(this.stateTimestamp ?? -1),
       members: [...this.members.values()].map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,

@@ -1,3 +1,5 @@
+import type { ConsumerGroupRecord } from './consumer-group-records.ts';
+
 /**
  * The records a group coordinator writes to its `__consumer_offsets` partition, as values
  * rather than bytes. The shard produces and replays these; `record-codec.ts` turns them into
@@ -37,7 +39,9 @@ export interface GroupMetadataRecordValue {
 export type CoordinatorRecord =
   | { kind: 'offset'; group: string; topic: string; partition: number; value: OffsetCommitRecordValue | null }
   | { kind: 'group'; group: string; value: GroupMetadataRecordValue | null }
-  /** Any other record type (KIP-848, share, streams groups): replay skips it, as Kafka's classic loader does. */
+  /** A KIP-848 consumer group's record (types 3-8, 16), which only the 4.x coordinator replays. */
+  | { kind: 'consumer'; record: ConsumerGroupRecord }
+  /** Any other record type (share, streams groups): replay skips it. */
   | { kind: 'other'; recordType: number };
 
 export type ControlMarker = 'COMMIT' | 'ABORT';

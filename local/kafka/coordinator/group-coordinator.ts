@@ -5,13 +5,17 @@ import { invalidInput } from '../../../lambdas/core/errors.ts';
 import type { BrokerLogSink } from '../broker-log.ts';
 import { CONSUMER_OFFSETS, type Cluster, type LeadershipChange, type PartitionState } from '../cluster/cluster.ts';
 import type { ShardLog } from './coordinator-records.ts';
-import { GroupShard, type ShardEnvironment } from './group-shard.ts';
+import { ConsumerRecordReplayFailure, GroupShard, type ShardEnvironment } from './group-shard.ts';
+import type { ConsumerGroupProfile } from '../plugin.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { loadFinishedLines, loadScheduledLine, renderGroupLogLine, type LogWording } from './group-log-lines.ts';
-import { coordinatorLogLines, RUNTIME_LOGGER, type FailureMode } from './log-lines.ts';
+import { consumerReplayFailureLines, coordinatorLogLines, RUNTIME_LOGGER, type FailureMode } from './log-lines.ts';
 import { PartitionShardLog } from './partition-shard-log.ts';
 import { liveCommits, replayShard, type ReplayedOffsetCommit } from './replay.ts';
 import type { OffsetCommitValueVersion } from './record-codec.ts';
+
+/** Kafka's offsets.retention.check.interval.ms default, 10 minutes. */
+export const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 600_000;
 
 export type ShardStatus = 'ACTIVE' | 'LOADING' | 'FAILED';
 
@@ -54,14 +58,23 @@ export interface GroupCoordinatorOptions {
   recordGroupCreation?: boolean;
   /** how the groups' lines read in the broker log: 'runtime' (4.x, default) or 'classic' (3.x) */
   logWording?: LogWording;
+  /**
+   * ListGroups while a shard of the broker loads: 'groups-and-error' (3.x's GroupCoordinator,
+   * default): COORDINATOR_LOAD_IN_PROGRESS with the loaded shards' groups; 'error-only' (4.x's
+   * GroupCoordinatorService: the read of the loading shard fails the whole answer):
+   * COORDINATOR_LOAD_IN_PROGRESS and no groups.
+   */
+  listGroupsWhileLoading?: 'groups-and-error' | 'error-only';
   /** offsets.topic.compression.codec (none when absent) */
   offsetsTopicCompression?: OffsetsTopicCompression;
+  /** KIP-848 consumer groups (4.x profiles) */
+  consumerGroups?: ConsumerGroupProfile;
   /** group.initial.rebalance.delay.ms (Kafka: 3000; short here so tests and demos stay quick) */
   initialRebalanceDelayMs?: number;
   minSessionTimeoutMs?: number;
   maxSessionTimeoutMs?: number;
   offsetsRetentionMs?: number;
-  /** how often Empty groups' offsets are checked for expiry (offsets.retention.check.interval.ms); 0 disables */
+  /** how often offsets are checked for expiry (offsets.retention.check.interval.ms, default Kafka's 600 s); 0 disables */
   retentionCheckIntervalMs?: number;
 }
 
@@ -77,9 +90,12 @@ export class GroupCoordinator {
   readonly offsetsPartitions: number;
   private readonly offsetCommitValueVersion: OffsetCommitValueVersion;
   readonly loadFailure: 'shard-failed' | 'offsets-lost';
+  readonly listGroupsWhileLoading: 'groups-and-error' | 'error-only';
   private readonly compression: OffsetsTopicCompression;
   private readonly slots = new Map<number, ShardSlot>();
   private readonly failures = new Map<number, ShardFailure>();
+  /** partition -> how long the reload the current re-election starts takes (loadCoordinator) */
+  private readonly timedReloads = new Map<number, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly shardEnv: ShardEnvironment;
   private unsubscribe: (() => void) | null = null;
@@ -93,8 +109,9 @@ export class GroupCoordinator {
     this.offsetsPartitions = options.offsetsPartitions;
     this.offsetCommitValueVersion = options.offsetCommitValueVersion;
     this.loadFailure = options.loadFailure ?? 'shard-failed';
+    this.listGroupsWhileLoading = options.listGroupsWhileLoading ?? 'groups-and-error';
     this.compression = options.offsetsTopicCompression ?? { codec: 'none' };
-    this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 60_000;
+    this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? DEFAULT_RETENTION_CHECK_INTERVAL_MS;
     this.logWording = options.logWording ?? 'runtime';
     this.shardEnv = {
       now: () => Date.now(),
@@ -108,6 +125,18 @@ export class GroupCoordinator {
       expireTimestampOnEveryCommit: options.offsetCommitValueVersion === 1,
       recordGroupCreation: options.recordGroupCreation ?? false,
       expiryTombstonesOnlyGenerations: this.logWording === 'classic',
+      ...(options.consumerGroups === undefined
+        ? {}
+        : {
+            consumerGroups: {
+              topics: () =>
+                new Map([...this.cluster.topics.values()].filter((t) => !t.internal).map((t) => [t.name, { topicId: t.topicId, partitions: t.partitions.length }])),
+              heartbeatIntervalMs: options.consumerGroups.heartbeatIntervalMs ?? 5_000,
+              sessionTimeoutMs: options.consumerGroups.sessionTimeoutMs ?? 45_000,
+              subscriptionMetadata: options.consumerGroups.subscriptionMetadata,
+              partitionEpochRules: options.consumerGroups.partitionEpochRules,
+            },
+          }),
     };
   }
 
@@ -173,37 +202,47 @@ export class GroupCoordinator {
     this.markFailed(slot, failure);
   }
 
-  /** The cause is gone: the shard reloads in place and later loads on this broker succeed. */
+  /**
+   * The cause is gone: the partition's leader is elected again at a new leader epoch and the
+   * shard reloads there (Kafka's coordinator loads only at a higher epoch); later loads on this
+   * broker succeed.
+   */
   healCoordinator(partition: number): void {
-    const slot = this.requireSlot(partition);
+    this.requireSlot(partition);
     this.failures.delete(partition);
-    const p = this.cluster.partition(CONSUMER_OFFSETS, partition);
-    if (p === undefined) return;
-    this.unloadSlot(slot, false);
-    this.slots.delete(partition);
-    this.loadShard(p);
+    this.cluster.reelectLeader(CONSUMER_OFFSETS, partition);
   }
 
   /**
-   * A reload that takes `durationMs`: the shard's state is dropped at once, group calls answer
-   * COORDINATOR_LOAD_IN_PROGRESS meanwhile, and the shard then serves what replaying its
-   * partition gives (a FAILED shard whose cause is still there fails again).
+   * A reload that takes `durationMs`, at a new leader epoch like any reload: the shard's state is
+   * dropped at once, group calls answer COORDINATOR_LOAD_IN_PROGRESS meanwhile, and the shard
+   * then serves what replaying its partition gives (a FAILED shard whose cause is still there
+   * fails again).
    */
   loadCoordinator(partition: number, durationMs: number): void {
     if (!Number.isFinite(durationMs) || durationMs < 0) {
       throw invalidInput('durationMs', `expected a duration in milliseconds >= 0, got ${String(durationMs)}`, 'Pass e.g. 5000.');
     }
-    const slot = this.requireSlot(partition);
-    this.unloadSlot(slot, true);
+    this.requireSlot(partition);
+    this.timedReloads.set(partition, durationMs);
+    try {
+      this.cluster.reelectLeader(CONSUMER_OFFSETS, partition);
+    } finally {
+      this.timedReloads.delete(partition);
+    }
+  }
+
+  private loadAfter(slot: ShardSlot, p: PartitionState, durationMs: number): void {
     slot.status = 'LOADING';
-    const scheduled = loadScheduledLine(this.logWording, { brokerId: slot.brokerId, partition }, slot.epoch);
+    slot.epoch = p.leaderEpoch;
+    const scheduled = loadScheduledLine(this.logWording, { brokerId: slot.brokerId, partition: slot.partition }, slot.epoch);
     this.logs.forBroker(slot.brokerId).info(scheduled.message, scheduled.logger);
     slot.cancelLoading = this.schedule(durationMs, () => {
       slot.cancelLoading = null;
-      const p = this.cluster.partition(CONSUMER_OFFSETS, partition);
-      if (this.slots.get(partition) !== slot || p === undefined) return;
-      this.slots.delete(partition);
-      this.loadShard(p);
+      const current = this.cluster.partition(CONSUMER_OFFSETS, slot.partition);
+      if (this.slots.get(slot.partition) !== slot || current === undefined) return;
+      this.slots.delete(slot.partition);
+      this.loadShard(current, true);
     });
   }
 
@@ -229,20 +268,29 @@ export class GroupCoordinator {
   private onLeadershipChange(change: LeadershipChange): void {
     if (change.topic !== CONSUMER_OFFSETS) return;
     const existing = this.slots.get(change.partition);
+    const timedReload = this.timedReloads.get(change.partition);
+    const p = change.reason === 'deleted' || change.leader === -1 ? undefined : this.cluster.partition(CONSUMER_OFFSETS, change.partition);
+    if (existing !== undefined && timedReload !== undefined && p !== undefined && existing.brokerId === p.leader) {
+      this.unloadSlot(existing, true);
+      this.loadAfter(existing, p, timedReload);
+      return;
+    }
     if (existing !== undefined) {
       this.unloadSlot(existing, false);
       this.slots.delete(change.partition);
-      this.logs.forBroker(existing.brokerId).info(
-        `[GroupCoordinator id=${existing.brokerId}] Finished unloading metadata for ${CONSUMER_OFFSETS}-${change.partition} with epoch ${existing.epoch}.`,
-        RUNTIME_LOGGER,
-      );
+      // Re-elected in place, the broker keeps the partition: Kafka's runtime does not unload it.
+      if (existing.brokerId !== change.leader) {
+        this.logs.forBroker(existing.brokerId).info(
+          `[GroupCoordinator id=${existing.brokerId}] Finished unloading metadata for ${CONSUMER_OFFSETS}-${change.partition} with epoch ${existing.epoch}.`,
+          RUNTIME_LOGGER,
+        );
+      }
     }
-    if (change.reason === 'deleted' || change.leader === -1) return;
-    const p = this.cluster.partition(CONSUMER_OFFSETS, change.partition);
     if (p !== undefined) this.loadShard(p);
   }
 
-  private loadShard(p: PartitionState): void {
+  /** Loads the shard by replay; `scheduleLogged` when a timed load already printed its first line. */
+  private loadShard(p: PartitionState, scheduleLogged = false): void {
     const started = Date.now();
     const log: ShardLog = new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch, this.compression);
     const logger = this.logs.forBroker(p.leader);
@@ -256,9 +304,18 @@ export class GroupCoordinator {
     });
     const slot: ShardSlot = { partition: p.partition, brokerId: p.leader, epoch: p.leaderEpoch, status: 'ACTIVE', shard, cancelLoading: null };
     this.slots.set(p.partition, slot);
-    const scheduled = loadScheduledLine(this.logWording, identity, p.leaderEpoch);
-    logger.info(scheduled.message, scheduled.logger);
-    const result = shard.load();
+    if (!scheduleLogged) {
+      const scheduled = loadScheduledLine(this.logWording, identity, p.leaderEpoch);
+      logger.info(scheduled.message, scheduled.logger);
+    }
+    let result: ReturnType<GroupShard['load']>;
+    try {
+      result = shard.load();
+    } catch (error) {
+      if (!(error instanceof ConsumerRecordReplayFailure)) throw error;
+      this.markReplayFailed(slot, error);
+      return;
+    }
     const failure = this.failures.get(p.partition);
     if (failure !== undefined && failure.brokerId === p.leader) {
       if (this.stillConflicting(shard, failure)) {
@@ -298,6 +355,18 @@ export class GroupCoordinator {
     for (const line of lines) logger.error(line.message, line.logger);
     // The classic coordinator's `finally` still marks the partition owned: it serves, empty.
     if (this.loadFailure === 'offsets-lost') slot.status = 'ACTIVE';
+  }
+
+  /**
+   * A load stopped by a record the replay refused (a KIP-848 assignment that conflicts with
+   * another member's, KAFKA-19862): the shard stays FAILED with the lines Kafka prints, until
+   * the log changes or leadership moves, when the next load replays it again.
+   */
+  private markReplayFailed(slot: ShardSlot, failure: ConsumerRecordReplayFailure): void {
+    slot.status = 'FAILED';
+    const logger = this.logs.forBroker(slot.brokerId);
+    const lines = consumerReplayFailureLines({ brokerId: slot.brokerId, partition: slot.partition, epoch: slot.epoch, record: failure.record, position: failure.position, message: failure.message });
+    for (const line of lines) logger.error(line.message, line.logger);
   }
 
   /** The quoted record still holds its partition's offset (no later commit or tombstone replaced it). */

@@ -46,7 +46,9 @@ export type GroupLogEvent =
   | { kind: 'groups-deleted'; groups: string[]; offsets: number }
   | { kind: 'offsets-deleted'; group: string; partitions: string[] }
   /** offset expiry left an Empty group with no offsets */
-  | { kind: 'group-expired'; group: string; generation: number };
+  | { kind: 'group-expired'; group: string; generation: number }
+  /** a line no comparison with a real broker has covered yet: printed as given, with each wording's prefix and logger */
+  | { kind: 'text'; message: string };
 
 export interface RenderedLogLine {
   message: string;
@@ -119,6 +121,8 @@ function runtimeLine(event: GroupLogEvent): { message: string; logger: string } 
       return { logger: `${RUNTIME_PACKAGE}.OffsetMetadataManager`, message: `[GroupId ${event.group}] Creating a simple consumer group via manual offset commit.` };
     case 'groups-deleted':
       return { logger: `${RUNTIME_PACKAGE}.GroupCoordinatorShard`, message: `The following groups were deleted: ${event.groups.join(', ')}. A total of ${event.offsets} offsets were removed.` };
+    case 'text':
+      return { logger: manager, message: event.message };
     case 'member-left':
     case 'offsets-deleted':
     case 'group-expired':
@@ -146,6 +150,8 @@ function classicLine(event: GroupLogEvent, partition: string): string | null {
       return `The following groups were deleted: ${event.groups.join(', ')}. A total of ${event.offsets} offsets were removed.`;
     case 'offsets-deleted':
       return `The following offsets of the group ${event.group} were deleted: ${event.partitions.join(', ')}. A total of ${event.partitions.length} offsets were removed.`;
+    case 'text':
+      return event.message;
     case 'pending-member-joins':
     case 'member-leaving':
     case 'simple-group-created':

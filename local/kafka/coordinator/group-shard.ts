@@ -3,7 +3,10 @@ import type { CoordinatorRecord, ProducerIdentity, ShardLog } from './coordinato
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { GroupLogEvent } from './group-log-lines.ts';
 import { OffsetStore, type StoredOffset } from './offset-store.ts';
-import { replayShard, type ReplayResult } from './replay.ts';
+import { replayShard, type ReplayPosition, type ReplayResult } from './replay.ts';
+import { ConsumerGroup, ReplayStateError, type ClusterTopic, type HeartbeatRequest, type HeartbeatResponse } from './consumer-group.ts';
+import type { ConsumerGroupRecord } from './consumer-group-records.ts';
+import { decodeConsumerSubscription } from '../../../lambdas/core/offsets-records/index.ts';
 
 /**
  * One group-coordinator shard: the groups and offsets of one `__consumer_offsets` partition,
@@ -39,6 +42,27 @@ export interface ShardEnvironment {
    * 3.x's classic coordinator writes nothing until the first generation.
    */
   recordGroupCreation?: boolean;
+  /** KIP-848 consumer groups (4.x); absent, the shard is 3.x's classic coordinator and skips their records */
+  consumerGroups?: ConsumerGroupSettings;
+}
+
+export interface ConsumerGroupSettings {
+  topics(): ReadonlyMap<string, ClusterTopic>;
+  heartbeatIntervalMs: number;
+  sessionTimeoutMs: number;
+  subscriptionMetadata: 'hash' | 'record';
+  partitionEpochRules: 'strict' | 'lenient';
+}
+
+/** A load stopped by a consumer group record Kafka's replay refuses (what the loader logs). */
+export class ConsumerRecordReplayFailure extends Error {
+  readonly record: ConsumerGroupRecord;
+  readonly position: ReplayPosition;
+  constructor(record: ConsumerGroupRecord, position: ReplayPosition, cause: Error) {
+    super(cause.message);
+    this.record = record;
+    this.position = position;
+  }
 }
 
 export interface OffsetToCommit {
@@ -73,6 +97,8 @@ export interface FetchedOffset {
 export interface GroupDescription {
   groupId: string;
   errorCode: number;
+  /** why a DescribeGroups v6 answers GROUP_ID_NOT_FOUND, when the group is not a classic one */
+  errorMessage?: string;
   state: string;
   protocolType: string;
   protocol: string;
@@ -83,6 +109,7 @@ export interface ListedGroup {
   groupId: string;
   protocolType: string;
   state: string;
+  groupType: 'classic' | 'consumer';
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -93,6 +120,7 @@ export class GroupShard {
   private readonly log: ShardLog;
   private readonly env: ShardEnvironment;
   private readonly groups = new Map<string, ClassicGroup>();
+  private readonly consumerGroups = new Map<string, ConsumerGroup>();
   private offsets = new OffsetStore();
 
   constructor(partition: number, coordinatorEpoch: number, log: ShardLog, env: ShardEnvironment) {
@@ -102,12 +130,38 @@ export class GroupShard {
     this.env = env;
   }
 
-  /** Replays the partition; the shard serves the state it finds. */
+  /**
+   * Replays the partition; the shard serves the state it finds. A consumer group record whose
+   * replay Kafka refuses throws ConsumerRecordReplayFailure (the shard then holds nothing).
+   */
   load(): ReplayResult {
-    const result = replayShard(this.log.readBatches());
+    const replayConsumer =
+      this.env.consumerGroups === undefined
+        ? undefined
+        : (record: ConsumerGroupRecord, position: ReplayPosition) => {
+            try {
+              this.consumerGroupFor(record.group).replay(record);
+            } catch (error) {
+              if (error instanceof ReplayStateError) throw new ConsumerRecordReplayFailure(record, position, error);
+              throw error;
+            }
+          };
+    let result: ReplayResult;
+    try {
+      result = replayShard(this.log.readBatches(), replayConsumer);
+    } catch (error) {
+      this.unload();
+      throw error;
+    }
     this.offsets = result.offsets;
-    for (const [groupId, value] of result.groups) this.groupFor(groupId).restore(value);
-    for (const groupId of result.offsets.groups()) this.groupFor(groupId);
+    for (const [groupId, group] of this.consumerGroups) {
+      if (group.deleted) {
+        group.close();
+        this.consumerGroups.delete(groupId);
+      }
+    }
+    for (const [groupId, value] of result.groups) if (!this.consumerGroups.has(groupId)) this.groupFor(groupId).restore(value);
+    for (const groupId of result.offsets.groups()) if (!this.consumerGroups.has(groupId)) this.groupFor(groupId);
     return result;
   }
 
@@ -115,7 +169,67 @@ export class GroupShard {
   unload(errorCode: number = ErrorCode.NOT_COORDINATOR): void {
     for (const group of this.groups.values()) group.markDead(errorCode);
     this.groups.clear();
+    for (const group of this.consumerGroups.values()) group.close();
+    this.consumerGroups.clear();
     this.offsets = new OffsetStore();
+  }
+
+  /** ConsumerGroupHeartbeat (KIP-848); null when this shard's release has no consumer groups. */
+  consumerGroupHeartbeat(groupId: string, request: HeartbeatRequest): HeartbeatResponse | null {
+    if (this.env.consumerGroups === undefined) return null;
+    const classic = this.groups.get(groupId);
+    if (classic !== undefined) {
+      // An empty classic group (offsets only) becomes a consumer group; one with members stays classic.
+      if (classic.state !== 'Empty' || request.memberEpoch !== 0) {
+        return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a consumer group.`, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+      }
+      classic.markDead();
+      this.groups.delete(groupId);
+    }
+    let group = this.consumerGroups.get(groupId);
+    if (group === undefined) {
+      if (request.memberEpoch !== 0) {
+        return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Consumer group ${groupId} not found.`, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+      }
+      group = this.consumerGroupFor(groupId);
+    }
+    const response = group.heartbeat(request);
+    // A first join that was refused leaves no group behind.
+    if (group.groupEpoch === 0 && group.members.size === 0 && !this.offsets.hasOffsets(groupId)) this.consumerGroups.delete(groupId);
+    return response;
+  }
+
+  /** The consumer group of that id, if it is one (ConsumerGroupDescribe). */
+  consumerGroup(groupId: string): ConsumerGroup | undefined {
+    return this.consumerGroups.get(groupId);
+  }
+
+  /** OffsetFetch v9+ from a consumer group member: NONE, UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH. */
+  validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
+    const group = this.consumerGroups.get(groupId);
+    if (group === undefined || memberId === null || memberEpoch < 0) return ErrorCode.NONE;
+    return group.validateMemberEpoch(memberId, memberEpoch);
+  }
+
+  private consumerGroupFor(groupId: string): ConsumerGroup {
+    let group = this.consumerGroups.get(groupId);
+    if (group === undefined) {
+      const settings = this.env.consumerGroups!;
+      group = new ConsumerGroup(groupId, {
+        now: this.env.now,
+        schedule: this.env.schedule,
+        newMemberId: () => this.env.newMemberId('').slice(1),
+        topics: settings.topics,
+        heartbeatIntervalMs: settings.heartbeatIntervalMs,
+        sessionTimeoutMs: settings.sessionTimeoutMs,
+        subscriptionMetadata: settings.subscriptionMetadata,
+        partitionEpochRules: settings.partitionEpochRules,
+        write: (records) => this.write(records.map((record) => ({ kind: 'consumer', record })), BigInt(this.env.now())) !== null,
+        ...(this.env.log === undefined ? {} : { info: (message: string) => this.env.log?.({ kind: 'text', message }) }),
+      });
+      this.consumerGroups.set(groupId, group);
+    }
+    return group;
   }
 
   async join(groupId: string, request: JoinRequest): Promise<JoinResult> {
@@ -153,7 +267,9 @@ export class GroupShard {
    * OffsetCommit. Returns one error per partition; a group-level refusal (wrong generation,
    * unknown member) repeats on every partition, as Kafka answers it.
    */
-  commitOffsets(groupId: string, member: CommitMember, offsets: OffsetToCommit[], retentionMs = -1): PartitionResult[] {
+  commitOffsets(groupId: string, member: CommitMember, offsets: OffsetToCommit[], retentionMs = -1, apiVersion = 9): PartitionResult[] {
+    const consumer = this.consumerGroups.get(groupId);
+    if (consumer !== undefined) return this.commitToConsumerGroup(consumer, member, offsets, retentionMs, apiVersion);
     const existing = this.groups.get(groupId);
     const group = existing ?? (member.generationId < 0 ? new ClassicGroup(groupId, this.groupEnvironment(groupId)) : undefined);
     const groupError =
@@ -174,6 +290,25 @@ export class GroupShard {
     const stored = this.writeOffsets(groupId, accepted, now, this.expireTimestamp(now, retentionMs));
     if (stored === null) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NOT_COORDINATOR }));
     for (const offset of stored) this.offsets.commit(groupId, offset);
+    return results;
+  }
+
+  /**
+   * A consumer group's commit carries the member epoch (OffsetCommit v9+): an admin commit
+   * (epoch -1) is accepted only while the group is empty; a member using the consumer protocol
+   * must use v9 or later.
+   */
+  private commitToConsumerGroup(group: ConsumerGroup, member: CommitMember, offsets: OffsetToCommit[], retentionMs: number, apiVersion: number): PartitionResult[] {
+    let error = group.validateMemberEpoch(member.memberId, member.generationId);
+    if (error === ErrorCode.NONE && apiVersion < 9 && group.members.has(member.memberId)) error = ErrorCode.UNSUPPORTED_VERSION;
+    if (error !== ErrorCode.NONE) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: error }));
+    const now = BigInt(this.env.now());
+    const accepted = offsets.filter((o) => o.metadata === null || Buffer.byteLength(o.metadata, 'utf8') <= this.env.maxMetadataBytes);
+    const results = offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: accepted.includes(o) ? ErrorCode.NONE : ErrorCode.OFFSET_METADATA_TOO_LARGE }));
+    if (accepted.length === 0) return results;
+    const stored = this.writeOffsets(group.groupId, accepted, now, this.expireTimestamp(now, retentionMs));
+    if (stored === null) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NOT_COORDINATOR }));
+    for (const offset of stored) this.offsets.commit(group.groupId, offset);
     return results;
   }
 
@@ -273,6 +408,19 @@ export class GroupShard {
 
   /** DeleteGroups for one group: only an Empty group goes, with tombstones for its offsets and metadata. */
   deleteGroup(groupId: string): number {
+    const consumer = this.consumerGroups.get(groupId);
+    if (consumer !== undefined) {
+      if (consumer.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+      const records: CoordinatorRecord[] = this.offsets
+        .list(groupId)
+        .map((o): CoordinatorRecord => ({ kind: 'offset', group: groupId, topic: o.topic, partition: o.partition, value: null }));
+      for (const record of consumer.deletionRecords()) records.push({ kind: 'consumer', record });
+      if (this.write(records, BigInt(this.env.now())) === null) return ErrorCode.NOT_COORDINATOR;
+      this.offsets.removeGroup(groupId);
+      consumer.close();
+      this.consumerGroups.delete(groupId);
+      return ErrorCode.NONE;
+    }
     const group = this.groups.get(groupId);
     if (group === undefined || group.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
     if (group.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;
@@ -288,6 +436,9 @@ export class GroupShard {
   }
 
   describe(groupId: string): GroupDescription {
+    if (this.consumerGroups.has(groupId)) {
+      return { groupId, errorCode: ErrorCode.NONE, errorMessage: `Group ${groupId} is not a classic group.`, state: 'Dead', protocolType: '', protocol: '', members: [] };
+    }
     const group = this.groups.get(groupId);
     if (group === undefined) {
       return { groupId, errorCode: ErrorCode.NONE, state: 'Dead', protocolType: '', protocol: '', members: [] };
@@ -309,9 +460,11 @@ export class GroupShard {
   }
 
   list(): ListedGroup[] {
-    return [...this.groups.values()]
+    const classic = [...this.groups.values()]
       .filter((g) => g.state !== 'Dead')
-      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state }));
+      .map((g): ListedGroup => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state, groupType: 'classic' }));
+    const consumer = [...this.consumerGroups.values()].map((g): ListedGroup => ({ groupId: g.groupId, protocolType: 'consumer', state: g.state, groupType: 'consumer' }));
+    return [...classic, ...consumer];
   }
 
   /** Every group the shard serves, with its generation and member count (the load's log lines). */
@@ -320,7 +473,7 @@ export class GroupShard {
   }
 
   hasGroup(groupId: string): boolean {
-    return this.groups.has(groupId);
+    return this.groups.has(groupId) || this.consumerGroups.has(groupId);
   }
 
   committedOffsets(groupId: string): StoredOffset[] {
@@ -328,17 +481,23 @@ export class GroupShard {
   }
 
   /**
-   * Offset retention: an Empty group's offsets older than the retention get tombstones, and an
-   * Empty group left with no offsets (or that never had any) is removed, its metadata tombstoned
-   * too, as Kafka's cleanup does at each check.
+   * Offset retention, by Kafka's rules (`ClassicGroup.offsetExpirationCondition`): see
+   * `ClassicGroup.offsetRetentionStart`. Expired offsets get tombstones; an Empty group left with
+   * no offsets and no open transaction is removed (its metadata tombstoned too, except on 3.x for
+   * a group that never had a generation), as Kafka's periodic cleanup does. Answers the number of
+   * offsets expired.
    */
-  expireOffsets(): number {
+  expireOffsets(decodeSubscription: (metadata: Buffer) => string[] = subscriptionTopics): number {
     const now = BigInt(this.env.now());
     let expired = 0;
     for (const group of [...this.groups.values()]) {
-      if (group.state !== 'Empty' || this.offsets.hasPendingForGroup(group.groupId)) continue;
-      const stale = this.offsets.expired(group.groupId, now, BigInt(this.env.offsetsRetentionMs));
-      const emptied = stale.length === this.offsets.list(group.groupId).length;
+      const retentionStart = group.offsetRetentionStart();
+      if (retentionStart === null) continue;
+      const subscribed = group.state === 'Stable' ? group.subscribedTopics(decodeSubscription) : new Set<string>();
+      if (subscribed === null) continue;
+      const stale = this.offsets.expired(group.groupId, now, BigInt(this.env.offsetsRetentionMs), retentionStart, (topic) => subscribed.has(topic));
+      const emptied =
+        group.state === 'Empty' && stale.length === this.offsets.list(group.groupId).length && !this.offsets.hasPendingForGroup(group.groupId);
       if (stale.length === 0 && !emptied) continue;
       const records: CoordinatorRecord[] = stale.map((o) => ({ kind: 'offset', group: group.groupId, topic: o.topic, partition: o.partition, value: null }));
       if (emptied && (this.env.expiryTombstonesOnlyGenerations !== true || group.generationId > 0)) records.push({ kind: 'group', group: group.groupId, value: null });
@@ -419,5 +578,14 @@ export class GroupShard {
     } catch {
       return null;
     }
+  }
+}
+
+/** The topics a consumer-protocol member subscribes to; none when its metadata does not decode. */
+function subscriptionTopics(metadata: Buffer): string[] {
+  try {
+    return decodeConsumerSubscription(metadata).topics;
+  } catch {
+    return [];
   }
 }

@@ -3,6 +3,7 @@ import { invalidInput } from '../../../lambdas/core/errors.ts';
 import { GroupCoordinator, type GroupCoordinatorOptions } from './group-coordinator.ts';
 import { describeGroupsApi, deleteGroupsApi, listGroupsApi } from './handlers/group-admin.ts';
 import { heartbeatApi, joinGroupApi, leaveGroupApi, syncGroupApi } from './handlers/group-membership.ts';
+import { consumerGroupDescribeApi, consumerGroupHeartbeatApi } from './handlers/consumer-group.ts';
 import { offsetCommitApi, offsetDeleteApi, offsetFetchApi, txnOffsetCommitApi } from './handlers/offsets.ts';
 import type { CoordinatorApi, CoordinatorServices } from './handlers/services.ts';
 import { addOffsetsToTxnApi, addPartitionsToTxnApi, endTxnApi, initProducerIdApi } from './handlers/transactions.ts';
@@ -29,6 +30,8 @@ export const COORDINATOR_APIS: readonly CoordinatorApi[] = [
   addOffsetsToTxnApi,
   txnOffsetCommitApi,
   endTxnApi,
+  consumerGroupHeartbeatApi,
+  consumerGroupDescribeApi,
 ];
 
 export type CoordinatorTuning = Omit<GroupCoordinatorOptions, 'cluster' | 'logs' | 'offsetsPartitions' | 'offsetCommitValueVersion' | 'offsetsTopicCompression'>;
@@ -57,6 +60,8 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
   transactions: TransactionCoordinator;
 } {
   const groups = new GroupCoordinator({
+    ...(env.offsetsRetentionMs === undefined ? {} : { offsetsRetentionMs: env.offsetsRetentionMs }),
+    ...(env.offsetsRetentionCheckIntervalMs === undefined ? {} : { retentionCheckIntervalMs: env.offsetsRetentionCheckIntervalMs }),
     ...tuning,
     cluster: env.cluster,
     logs: env.logs,
@@ -65,6 +70,8 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
     loadFailure: env.loadFailure ?? 'shard-failed',
     recordGroupCreation: env.loadFailure !== 'offsets-lost',
     logWording: env.loadFailure === 'offsets-lost' ? 'classic' : 'runtime',
+    listGroupsWhileLoading: env.loadFailure === 'offsets-lost' ? 'groups-and-error' : 'error-only',
+    ...(env.consumerGroups === undefined ? {} : { consumerGroups: env.consumerGroups }),
     ...(env.offsetsTopicCompression ? { offsetsTopicCompression: env.offsetsTopicCompression } : {}),
   });
   const transactions = new TransactionCoordinator(env.cluster, groups, env.logs, env.transactionPartitions);

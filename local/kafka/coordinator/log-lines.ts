@@ -1,4 +1,5 @@
-import type { ReplayedOffsetCommit } from './replay.ts';
+import type { ReplayedOffsetCommit, ReplayPosition } from './replay.ts';
+import { javaUuidString, type ConsumerGroupRecord } from './consumer-group-records.ts';
 
 /**
  * The broker-log lines of a coordinator shard that failed to load, worded as Kafka's
@@ -68,4 +69,72 @@ export function coordinatorLogLines(input: FailureLineInput): CoordinatorLogLine
     logger: RUNTIME_LOGGER,
   });
   return lines;
+}
+
+/**
+ * Kafka 4.0 and 4.1 run the coordinator loader from the broker's core module, so its lines carry
+ * this logger name (the real 4.1.1 failure the suite captured shows it).
+ */
+export const CORE_LOADER_LOGGER = 'kafka.coordinator.group.CoordinatorLoaderImpl';
+
+export interface ReplayFailureInput {
+  brokerId: number;
+  partition: number;
+  epoch: number;
+  record: ConsumerGroupRecord;
+  position: ReplayPosition;
+  /** the exception's message, e.g. "Cannot set the epoch of <topic id>-<partition> to ..." */
+  message: string;
+}
+
+/** How Kafka's generated toString prints a list of TopicPartitions. */
+function topicPartitionsString(assignment: ReadonlyMap<string, ReadonlySet<number>>): string {
+  const entries = [...assignment].filter(([, ps]) => ps.size > 0).map(([topicId, ps]) => `TopicPartitions(topicId=${javaUuidString(topicId)}, partitions=[${[...ps].sort((a, b) => a - b).join(', ')}])`);
+  return `[${entries.join(', ')}]`;
+}
+
+const RECORD_NAMES: Record<ConsumerGroupRecord['type'], string> = {
+  3: 'ConsumerGroupMetadata',
+  4: 'ConsumerGroupPartitionMetadata',
+  5: 'ConsumerGroupMemberMetadata',
+  6: 'ConsumerGroupTargetAssignmentMetadata',
+  7: 'ConsumerGroupTargetAssignmentMember',
+  8: 'ConsumerGroupCurrentMemberAssignment',
+  16: 'ConsumerGroupRegularExpression',
+};
+
+/** `CoordinatorRecord(key=..., value=ApiMessageAndVersion(... at version 0))`, as the loader quotes it. */
+export function coordinatorRecordString(record: ConsumerGroupRecord): string {
+  const name = RECORD_NAMES[record.type];
+  const keyFields = [`groupId='${record.group}'`];
+  if (record.type === 5 || record.type === 7 || record.type === 8) keyFields.push(`memberId='${record.memberId}'`);
+  if (record.type === 16) keyFields.push(`regularExpression='${record.regex}'`);
+  let value = 'null';
+  if (record.type === 8 && record.value !== null) {
+    const v = record.value;
+    value =
+      `ApiMessageAndVersion(${name}Value(memberEpoch=${v.memberEpoch}, previousMemberEpoch=${v.previousMemberEpoch}, state=${v.state}, ` +
+      `assignedPartitions=${topicPartitionsString(v.assignedPartitions)}, partitionsPendingRevocation=${topicPartitionsString(v.partitionsPendingRevocation)}) at version 0)`;
+  } else if (record.value !== null) {
+    value = `ApiMessageAndVersion(${name}Value(...) at version 0)`;
+  }
+  return `CoordinatorRecord(key=${name}Key(${keyFields.join(', ')}), value=${value})`;
+}
+
+/**
+ * The lines of a load stopped by a record the replay refused, as 4.1.1 prints them: the
+ * loader's own line, then the runtime's, which quotes it wrapped in a RuntimeException.
+ */
+export function consumerReplayFailureLines(input: ReplayFailureInput): CoordinatorLogLine[] {
+  const tp = `__consumer_offsets-${input.partition}`;
+  const replaying =
+    `Replaying record ${coordinatorRecordString(input.record)} from ${tp} at offset ${input.position.logOffset} ` +
+    `with producer id ${input.position.producerId} and producer epoch ${input.position.producerEpoch} failed due to: ${input.message}.`;
+  return [
+    { message: replaying, logger: CORE_LOADER_LOGGER },
+    {
+      message: `[GroupCoordinator id=${input.brokerId}] Failed to load metadata from ${tp} with epoch ${input.epoch} due to java.lang.RuntimeException: ${replaying}`,
+      logger: RUNTIME_LOGGER,
+    },
+  ];
 }

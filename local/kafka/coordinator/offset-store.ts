@@ -115,10 +115,17 @@ export class OffsetStore {
     return [...byGroup.keys()];
   }
 
-  /** Offsets whose retention ran out at `nowMs`; value v1 carries its own expiry, others use commit time + retention. */
-  expired(group: string, nowMs: bigint, retentionMs: bigint): StoredOffset[] {
-    return this.list(group).filter((offset) =>
-      offset.expireTimestamp >= 0n ? offset.expireTimestamp <= nowMs : offset.commitTimestamp + retentionMs <= nowMs,
+  /**
+   * Offsets whose retention ran out at `nowMs` (Kafka's OffsetExpirationConditionImpl): a v1 value
+   * carries its own expire timestamp; others expire `retentionMs` after `retentionStart`. An
+   * offset with a transactional commit pending for its partition waits.
+   */
+  expired(group: string, nowMs: bigint, retentionMs: bigint, retentionStart: (commitTimestamp: bigint) => bigint, keep: (topic: string) => boolean = () => false): StoredOffset[] {
+    return this.list(group).filter(
+      (offset) =>
+        !keep(offset.topic) &&
+        !this.hasPending(group, offset.topic, offset.partition) &&
+        (offset.expireTimestamp >= 0n ? nowMs >= offset.expireTimestamp : nowMs - retentionStart(offset.commitTimestamp) >= retentionMs),
     );
   }
 }

@@ -6,6 +6,7 @@ import {
   encodeOffsetCommitValue,
 } from '../../../lambdas/core/offsets-records/index.ts';
 import type { CoordinatorRecord } from './coordinator-records.ts';
+import { CONSUMER_GROUP_RECORD_TYPES, decodeConsumerGroupRecord, encodeConsumerGroupRecord } from './consumer-group-records.ts';
 
 /** Versions Kafka 2.3-4.3 write for classic groups; offset commits follow the cluster option. */
 export const GROUP_METADATA_VALUE_VERSION = 3;
@@ -60,12 +61,14 @@ export function encodeCoordinatorRecord(
             ? null
             : encodeGroupMetadataValue(record.value, GROUP_METADATA_VALUE_VERSION),
       };
+    case 'consumer':
+      return encodeConsumerGroupRecord(record.record);
     default:
-      throw new RangeError(`record type ${record.recordType} is not written by the classic group coordinator`);
+      throw new RangeError(`record type ${record.recordType} is not written by the group coordinator`);
   }
 }
 
-/** The inverse, for replay: record types a classic coordinator does not own come back as `other`. */
+/** The inverse, for replay: record types no group coordinator here owns (share, streams) come back as `other`. */
 export function decodeCoordinatorRecord(key: Buffer | null, value: Buffer | null): CoordinatorRecord {
   const decoded = decodeOffsetsRecord(key, value);
   switch (decoded.kind) {
@@ -109,8 +112,11 @@ export function decodeCoordinatorRecord(key: Buffer | null, value: Buffer | null
               })),
             },
       };
-    case 'group-record':
-      return { kind: 'other', recordType: decoded.recordType };
+    case 'group-record': {
+      if (!CONSUMER_GROUP_RECORD_TYPES.has(decoded.recordType) || key === null) return { kind: 'other', recordType: decoded.recordType };
+      const consumer = decodeConsumerGroupRecord(key, value);
+      return consumer === null ? { kind: 'other', recordType: decoded.recordType } : { kind: 'consumer', record: consumer };
+    }
     default:
       return { kind: 'other', recordType: decoded.recordType ?? -1 };
   }

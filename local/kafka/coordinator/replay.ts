@@ -1,4 +1,5 @@
 import type { GroupMetadataRecordValue, LoggedBatch } from './coordinator-records.ts';
+import type { ConsumerGroupRecord } from './consumer-group-records.ts';
 import { OffsetStore, type StoredOffset } from './offset-store.ts';
 
 /** The last offset commit seen during replay: the fault injector quotes it in the broker log. */
@@ -25,14 +26,25 @@ export interface ReplayResult {
   skipped: number;
 }
 
+/** Where a replayed record sits in the log (what Kafka's loader names when replaying it fails). */
+export interface ReplayPosition {
+  logOffset: bigint;
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+/** Applies a KIP-848 consumer group's record; may throw, which stops the load there. */
+export type ConsumerRecordReplayer = (record: ConsumerGroupRecord, position: ReplayPosition) => void;
+
 /**
  * Rebuilds a shard from its partition, with the rules Kafka's loader applies: records of
  * non-transactional batches apply in log order (a null value deletes the key); offsets in
  * transactional batches wait per producer id until that producer's control marker, where
  * COMMIT applies them and ABORT drops them; markers never seen leave them pending (an open
- * transaction); record types the classic coordinator does not own are skipped.
+ * transaction). KIP-848 consumer group records go to `consumerRecords` (the 4.x coordinator's
+ * replay); without it (3.x's classic loader) they are skipped, as are share and streams records.
  */
-export function replayShard(batches: Iterable<LoggedBatch>): ReplayResult {
+export function replayShard(batches: Iterable<LoggedBatch>, consumerRecords?: ConsumerRecordReplayer): ReplayResult {
   const offsets = new OffsetStore();
   const groups = new Map<string, GroupMetadataRecordValue>();
   const groupRecords: Array<{ group: string; value: GroupMetadataRecordValue }> = [];
@@ -45,8 +57,12 @@ export function replayShard(batches: Iterable<LoggedBatch>): ReplayResult {
     }
     for (const { offset: logOffset, record } of batch.records) {
       records += 1;
-      if (record.kind === 'other') {
+      if (record.kind === 'other' || (record.kind === 'consumer' && consumerRecords === undefined)) {
         skipped += 1;
+        continue;
+      }
+      if (record.kind === 'consumer') {
+        consumerRecords!(record.record, { logOffset, producerId: batch.producerId, producerEpoch: batch.producerEpoch });
         continue;
       }
       if (record.kind === 'group') {

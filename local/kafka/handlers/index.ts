@@ -5,7 +5,7 @@ import { FetchSessions } from './fetch-sessions.ts';
 import { findCoordinatorApi } from './find-coordinator.ts';
 import { listOffsetsApi } from './list-offsets.ts';
 import { metadataApi } from './metadata.ts';
-import { produceApi } from './produce.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, produceApi } from './produce.ts';
 import { alterPartitionReassignmentsApi, electLeadersApi, listPartitionReassignmentsApi } from './reassignments.ts';
 import { createSaslServer, saslAuthenticateApi, saslHandshakeApi, type RawSaslTokenHandler, type SaslApi, type SaslUsers } from './sasl.ts';
 import type { DataPlaneApi } from './services.ts';
@@ -58,5 +58,6 @@ function brokerConfigs(brokerId: number, options: DataPlaneOptions): Record<stri
     'transaction.state.log.num.partitions': String(options.transactionPartitions),
     'group.initial.rebalance.delay.ms': '0',
     'socket.request.max.bytes': '104857600',
+    'message.max.bytes': String(DEFAULT_MAX_MESSAGE_BYTES),
   };
 }

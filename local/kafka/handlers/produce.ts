@@ -41,20 +41,36 @@ export const produceApi: DataPlaneApi = {
   },
 };
 
-/** The broker checks every produced batch's CRC-32C before appending (LogValidator). */
-function firstCorruptBatch(records: Buffer): string | null {
+/** Kafka's broker default for a topic's `max.message.bytes` (`message.max.bytes`: 1 MiB plus the 12-byte log overhead). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1048588;
+
+type BatchProblem = { errorCode: number; errorMessage: string | null };
+
+/**
+ * The broker's checks of each produced batch before appending (UnifiedLog's validation, batch by
+ * batch): its whole frame must fit the topic's `max.message.bytes`, then its CRC-32C must match.
+ * Kafka answers both without an error message (ReplicaManager keeps custom messages for record
+ * validation errors only); the CRC one keeps its message here, which clients only print.
+ */
+function firstBadBatch(records: Buffer, topic: string, partition: number, maxMessageBytes: number): BatchProblem | null {
   let batches: ReturnType<typeof splitBatches>;
   try {
     batches = splitBatches(records);
   } catch (error) {
-    return errorMessageOf(error);
+    return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: errorMessageOf(error) };
   }
   for (const [index, { frame }] of batches.entries()) {
+    if (frame.length > maxMessageBytes) return { errorCode: ErrorCode.MESSAGE_TOO_LARGE, errorMessage: null };
     const stored = frame.readUInt32BE(CRC_OFFSET);
     const computed = crc32c(frame, ATTRIBUTES_OFFSET, frame.length);
-    if (stored !== computed) return `Record batch ${index} is corrupt (stored crc = ${stored}, computed crc = ${computed})`;
+    if (stored !== computed) return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `Record batch ${index} of ${topic}-${partition} is corrupt (stored crc = ${stored}, computed crc = ${computed})` };
   }
   return null;
+}
+
+function maxMessageBytesOf(configs: Record<string, string> | undefined): number {
+  const configured = Number(configs?.['max.message.bytes']);
+  return Number.isInteger(configured) && configured >= 0 ? configured : DEFAULT_MAX_MESSAGE_BYTES;
 }
 
 function producePartition(ctx: RequestContext, acks: number, topic: string, p: ProducePartition): ProtocolValue {
@@ -80,8 +96,8 @@ function producePartition(ctx: RequestContext, acks: number, topic: string, p: P
     return failed(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR [${state.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic}-${p.index}`);
   }
   try {
-    const corrupt = firstCorruptBatch(p.records);
-    if (corrupt !== null) return failed(ErrorCode.CORRUPT_MESSAGE, corrupt);
+    const bad = firstBadBatch(p.records, topic, p.index, maxMessageBytesOf(ctx.cluster.topic(topic)?.configs));
+    if (bad !== null) return failed(bad.errorCode, bad.errorMessage);
     const result = state.log.append(p.records, { leaderEpoch: state.leaderEpoch });
     return {
       index: p.index,

@@ -29,6 +29,12 @@ export interface ReleaseProfile {
   loadFailure: 'offsets-lost' | 'shard-failed';
   /** OffsetCommitValue version of a commit without a retention time (with one: v1, on every release) */
   plainOffsetCommitValueVersion: 3 | 4;
+  /**
+   * KIP-848 consumer groups: 4.0.2 persists subscribed topics as ConsumerGroupPartitionMetadata
+   * records and has the KAFKA-19862 fix; 4.1.1 hashes them into the group epoch record and
+   * does not. 3.9 (classic coordinator) answers ConsumerGroupHeartbeat UNSUPPORTED_VERSION.
+   */
+  consumerGroups: { subscriptionMetadata: 'hash' | 'record'; partitionEpochRules: 'strict' | 'lenient' } | null;
   /** apiKey -> the versions the release advertises */
   apiVersions: ReadonlyMap<number, VersionRange>;
 }
@@ -52,6 +58,8 @@ export function releaseProfile(release: string = DEFAULT_KAFKA_RELEASE, field = 
     coordinator: r === '3.9' ? 'classic' : 'runtime',
     loadFailure: r === '3.9' ? 'offsets-lost' : 'shard-failed',
     plainOffsetCommitValueVersion: r === '4.1' ? 4 : 3,
+    consumerGroups:
+      r === '3.9' ? null : r === '4.0' ? { subscriptionMetadata: 'record', partitionEpochRules: 'lenient' } : { subscriptionMetadata: 'hash', partitionEpochRules: 'strict' },
     apiVersions: recordedRanges(RECORDED_FROM[r]),
   };
 }

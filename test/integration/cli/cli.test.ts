@@ -4,18 +4,16 @@
  * process, the way an operator runs it.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer, Kafka } from 'kafkajs';
-import { runCli } from '../../../bin/cli/run.ts';
-import type { CliIo } from '../../../bin/cli/command.ts';
 import { KCAT_FORMAT } from '../../../bin/cli/kcat-frames.ts';
 import { offsetsPartitionForCount } from '../../../lambdas/core/operations/index.ts';
 import { decodeRecordBatches } from '../../../lambdas/core/record-batch/index.ts';
 import { createKafkaPort } from '../../../lambdas/kafka/index.ts';
 import type { LocalCluster } from '../../../local/kafka/index.ts';
 import { BUILT_CLI as BIN } from '../../support/build-cli.ts';
+import { runCliInProcess, type CliRun } from '../../support/run-cli.ts';
 import { OFFSETS_PARTITIONS, consumeAll, createTopic, produce, realClient, startCluster } from '../kafka/helpers.ts';
 
 const GROUP = 'billing-service';
@@ -26,21 +24,8 @@ let kafka: Kafka;
 let live: Consumer | undefined;
 let bootstrap: string;
 
-async function cli(argv: string[], stdin: string[] = []): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: { write: (text: string) => (out += text) },
-    stderr: { write: (text: string) => (err += text) },
-    interactive: false,
-    stdin: Readable.from(stdin),
-    env: {},
-    now: () => Date.now(),
-    readFile: (path) => readFileSync(path),
-    createPort: (config) => createKafkaPort(config),
-  };
-  const code = await runCli(argv, io);
-  return { code, out, err };
+function cli(argv: string[], stdin: string[] = []): Promise<CliRun> {
+  return runCliInProcess(argv, { stdin: Readable.from(stdin) });
 }
 
 /** The npm bin as a child process; asynchronous, because the cluster answers from this process. */

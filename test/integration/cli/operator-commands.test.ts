@@ -10,14 +10,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../bin/cli/run.ts';
-import type { CliIo } from '../../../bin/cli/command.ts';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
-import { createKafkaPort } from '../../../lambdas/kafka/index.ts';
 import { startAwsStandins, type AwsStandins } from '../../../local/aws/index.ts';
 import { CONSUMER_OFFSETS, type LocalCluster } from '../../../local/kafka/index.ts';
 import { PYTHON, runProcess } from '../local/kafka/helpers.ts';
 import { OFFSETS_PARTITIONS, consumeAll, produce, realClient, startCluster, waitFor } from '../kafka/helpers.ts';
+import { runCliInProcess, type CliRun } from '../../support/run-cli.ts';
 
 const PY = fileURLToPath(new URL('./kafka_python_offsets.py', import.meta.url));
 const TOPIC = 'payments';
@@ -29,21 +27,8 @@ let cluster: LocalCluster;
 let bootstrap: string;
 let dir: string;
 
-async function cli(argv: string[], options: { stdin?: Readable; interactive?: boolean } = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: { write: (text: string) => (out += text) },
-    stderr: { write: (text: string) => (err += text) },
-    interactive: options.interactive ?? false,
-    stdin: options.stdin ?? Readable.from([]),
-    env: { USER: 'it-operator' },
-    now: () => Date.now(),
-    readFile: (path) => readFileSync(path),
-    createPort: (config) => createKafkaPort(config),
-  };
-  const code = await runCli([...argv, '--bootstrap', bootstrap], io);
-  return { code, out, err };
+function cli(argv: string[], options: { stdin?: Readable; interactive?: boolean } = {}): Promise<CliRun> {
+  return runCliInProcess([...argv, '--bootstrap', bootstrap], { ...options, env: { USER: 'it-operator' } });
 }
 
 async function python(mode: 'commit' | 'committed', group: string, spec: string): Promise<Record<string, number | null>> {

@@ -8,11 +8,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../bin/cli/run.ts';
-import type { CliIo } from '../../../bin/cli/command.ts';
 import type { DiagnoseDocument } from '../../../bin/cli/commands/diagnose.ts';
 import type { PlanCommandDocument } from '../../../bin/cli/commands/plan.ts';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
@@ -22,6 +19,8 @@ import { startAwsStandins, type AwsStandins } from '../../../local/aws/index.ts'
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
 import { killChildren, PYTHON, runProcess, watchProcess } from '../local/kafka/helpers.ts';
 import { OFFSETS_PARTITIONS, createTopic, realClient, waitFor } from '../kafka/helpers.ts';
+import { messageValues, produceToEachPartition, type PerPartition } from '../../support/produce.ts';
+import { runCliInProcess, type CliRun } from '../../support/run-cli.ts';
 
 const PY = fileURLToPath(new URL('./kafka_python_group.py', import.meta.url));
 const TOPIC = 'payments';
@@ -36,31 +35,13 @@ let port: KafkaPort;
 let dir: string;
 const shard = partitionForGroup(GROUP, OFFSETS_PARTITIONS);
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: { write: (text: string) => (out += text) },
-    stderr: { write: (text: string) => (err += text) },
-    interactive: false,
-    stdin: Readable.from([]),
-    env: { USER: 'it-operator' },
-    now: () => Date.now(),
-    readFile: (path) => readFileSync(path),
-    createPort: (config) => createKafkaPort(config),
-  };
-  const code = await runCli([...argv, '--bootstrap', bootstrap], io);
-  return { code, out, err };
+function cli(argv: string[]): Promise<CliRun> {
+  return runCliInProcess([...argv, '--bootstrap', bootstrap], { env: { USER: 'it-operator' } });
 }
 
-async function produce(from: number, count: number): Promise<void> {
-  const producer = realClient(cluster).producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    for (let p = 0; p < PARTITIONS; p++) await producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ partition: p, value: `payment-${p}-${from + i}` })) });
-  } finally {
-    await producer.disconnect();
-  }
+/** `count` messages to each partition from index `from` on, `payment-<partition>-<index>`. */
+function batch(from: number, count: number): PerPartition {
+  return { partitions: PARTITIONS, prefix: 'payment', from, count };
 }
 
 /** kafka-python members of GROUP read `count` messages, committing as they go. */
@@ -71,17 +52,13 @@ async function consumeWithKafkaPython(count: number): Promise<string[]> {
   return (JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { received: string[] }).received;
 }
 
-function messages(from: number, count: number): string[] {
-  return Array.from({ length: PARTITIONS }, (_, p) => Array.from({ length: count }, (_, i) => `payment-${p}-${from + i}`)).flat().sort();
-}
-
 beforeAll(async () => {
   cluster = await startLocalCluster({ brokers: 3, offsetsPartitions: OFFSETS_PARTITIONS, kafkaVersion: '3.9' });
   bootstrap = cluster.bootstrapServers.join(',');
   dir = mkdtempSync(join(tmpdir(), 'restore-in-place-'));
   await createTopic(realClient(cluster), TOPIC, PARTITIONS);
-  await produce(0, BEFORE);
-  expect((await consumeWithKafkaPython(PARTITIONS * BEFORE)).sort()).toEqual(messages(0, BEFORE));
+  await produceToEachPartition(realClient(cluster), TOPIC, batch(0, BEFORE));
+  expect((await consumeWithKafkaPython(PARTITIONS * BEFORE)).sort()).toEqual(messageValues(batch(0, BEFORE)).sort());
   await cluster.faults.failCoordinator(shard);
   port = createKafkaPort({ brokers: cluster.bootstrapServers, clientId: 'restore-in-place-it' });
 }, 120_000);
@@ -159,7 +136,7 @@ describe('plan --in-place, seed, verify', () => {
 
   it('restores the offsets into the group itself, and kafka-python members resume exactly', async () => {
     await waitFor('the member to have left', async () => ((await port.describeGroup(GROUP)).members.length === 0 ? true : undefined), 20_000);
-    await produce(BEFORE, DURING);
+    await produceToEachPartition(realClient(cluster), TOPIC, batch(BEFORE, DURING));
 
     const planned = await cli(['plan', GROUP, '--in-place', '--out', planFile()]);
     expect(planned.code, planned.err).toBe(0);
@@ -177,6 +154,6 @@ describe('plan --in-place, seed, verify', () => {
     expect(verified.code, verified.err).toBe(0);
 
     // Consumers restart unchanged (same group.id, auto_offset_reset=earliest): a lost offset would replay from 0.
-    expect((await consumeWithKafkaPython(PARTITIONS * DURING)).sort()).toEqual(messages(BEFORE, DURING));
+    expect((await consumeWithKafkaPython(PARTITIONS * DURING)).sort()).toEqual(messageValues(batch(BEFORE, DURING)).sort());
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 /** Shared set-up for the toolkit integration tests: a local cluster, real kafkajs clients, and polling helpers. */
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
+import { waitFor } from '../../support/wait.ts';
 
 /** Not 50 on purpose: every group -> partition mapping must come from metadata. */
 export const OFFSETS_PARTITIONS = 12;
@@ -37,17 +38,8 @@ export async function produce(kafka: Kafka, topic: string, partitions: number, p
   return Array.from({ length: partitions }, () => perPartition);
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 20;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 2, 250);
-  }
-}
+// The shared bounded wait, offered here beside the cluster it usually waits on.
+export { waitFor };
 
 /**
  * A real consumer in `groupId` reads `messages` messages from `topic`, committing as it goes

@@ -17,7 +17,12 @@ export const listGroupsApi: CoordinatorApi = {
     const types = new Set(strings(request['typesFilter']).map((t) => t.toLowerCase()));
     let errorCode: number = ErrorCode.NONE;
     const listed: { groupId: string; protocolType: string; groupState: string; groupType: string }[] = [];
-    for (const slot of groups.slotsOn(ctx.brokerId)) {
+    const slots = groups.slotsOn(ctx.brokerId);
+    // 4.x reads every shard and one still loading fails the whole answer; 3.x lists what is loaded.
+    if (groups.listGroupsWhileLoading === 'error-only' && slots.some((slot) => slot.status === 'LOADING')) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
+    }
+    for (const slot of slots) {
       // A failed shard's groups are invisible (the seed: "the group appears empty").
       if (slot.status === 'FAILED') continue;
       if (slot.status === 'LOADING') {
@@ -26,8 +31,8 @@ export const listGroupsApi: CoordinatorApi = {
       }
       for (const g of slot.shard.list()) {
         if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
-        if (types.size > 0 && !types.has('classic')) continue;
-        listed.push({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: 'classic' });
+        if (types.size > 0 && !types.has(g.groupType)) continue;
+        listed.push({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: g.groupType });
       }
     }
     return { throttleTimeMs: 0, errorCode, groups: listed };
@@ -45,7 +50,7 @@ export const describeGroupsApi: CoordinatorApi = {
       if (!found.ok) return { ...empty, errorCode: found.errorCode };
       const d = found.slot.shard.describe(groupId);
       if (d.state === 'Dead' && ctx.apiVersion >= 6) {
-        return { ...empty, groupState: 'Dead', errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.` };
+        return { ...empty, groupState: 'Dead', errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: d.errorMessage ?? `Group ${groupId} not found.` };
       }
       return {
         errorCode: d.errorCode,

@@ -40,6 +40,7 @@ export const joinGroupApi: CoordinatorApi = {
       protocols: list(request['protocols']).map((p) => ({ name: str(p['name']), metadata: buffer(p['metadata']) })),
       requireKnownMemberId: ctx.apiVersion >= 4,
       reason: nullableStr(request['reason']),
+      supportsSkippingAssignment: ctx.apiVersion >= 9,
     });
     return {
       throttleTimeMs: 0,
@@ -48,7 +49,7 @@ export const joinGroupApi: CoordinatorApi = {
       protocolType: result.protocolType,
       protocolName: ctx.apiVersion >= 7 ? result.protocolName : (result.protocolName ?? ''),
       leader: result.leader,
-      skipAssignment: false,
+      skipAssignment: result.skipAssignment === true,
       memberId: result.memberId,
       members: result.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadata })),
     };

@@ -70,7 +70,7 @@ interface CommitFlavour {
   generationField: string;
   /** a refusal of the whole request once the group is found (TxnOffsetCommit: the producer's epoch) */
   refuse?: (services: CoordinatorServices, request: ProtocolValue) => number;
-  commit: (shard: GroupShard, groupId: string, member: CommitMember, offsets: OffsetToCommit[], request: ProtocolValue) => PartitionResult[];
+  commit: (shard: GroupShard, groupId: string, member: CommitMember, offsets: OffsetToCommit[], request: ProtocolValue, apiVersion: number) => PartitionResult[];
 }
 
 /**
@@ -99,7 +99,7 @@ function commitApi(flavour: CommitFlavour): CoordinatorApi {
         generationId: int(request[flavour.generationField], -1),
         groupInstanceId: nullableStr(request['groupInstanceId']),
       };
-      const committed = known.length === 0 ? [] : flavour.commit(found.shard, groupId, member, known, request);
+      const committed = known.length === 0 ? [] : flavour.commit(found.shard, groupId, member, known, request, ctx.apiVersion);
       return { throttleTimeMs: 0, topics: byTopic(inRequestOrder(offsets, [...committed, ...unknown])) };
     },
   };
@@ -108,9 +108,11 @@ function commitApi(flavour: CommitFlavour): CoordinatorApi {
 export const offsetCommitApi = commitApi({
   apiKey: ApiKey.OffsetCommit,
   minVersion: 2,
-  maxVersion: 8,
+  // v9: a consumer group's commit carries the member epoch (validated as Kafka does).
+  maxVersion: 9,
   generationField: 'generationIdOrMemberEpoch',
-  commit: (shard, groupId, member, offsets, request) => shard.commitOffsets(groupId, member, offsets, Number(long(request['retentionTimeMs']))),
+  commit: (shard, groupId, member, offsets, request, apiVersion) =>
+    shard.commitOffsets(groupId, member, offsets, Number(long(request['retentionTimeMs'])), apiVersion),
 });
 
 export const txnOffsetCommitApi = commitApi({
@@ -151,23 +153,28 @@ function fetchGroup(
   groupId: string,
   topics: TopicPartitionsIn[] | null,
   requireStable: boolean,
+  member: { memberId: string | null; memberEpoch: number } = { memberId: null, memberEpoch: -1 },
 ): { errorCode: number; fetched: FetchedOffset[] } {
   const found = services.groups.lookup(ctx.brokerId, groupId);
   const asked = (topics ?? []).flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE })));
   if (!found.ok) return { errorCode: found.errorCode, fetched: asked };
+  const memberError = found.slot.shard.validateOffsetFetch(groupId, member.memberId, member.memberEpoch);
+  if (memberError !== ErrorCode.NONE) return { errorCode: memberError, fetched: asked };
   return { errorCode: ErrorCode.NONE, fetched: found.slot.shard.fetchOffsets(groupId, topics, requireStable) };
 }
 
 export const offsetFetchApi: CoordinatorApi = {
   apiKey: ApiKey.OffsetFetch,
   minVersion: 1,
-  maxVersion: 8,
+  // v9: a consumer group member names itself and its epoch (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH).
+  maxVersion: 9,
   handle(ctx, request, services) {
     const requireStable = request['requireStable'] === true;
     if (ctx.apiVersion >= 8) {
       const groupsOut = list(request['groups']).map((g) => {
         const groupId = str(g['groupId']);
-        const { errorCode, fetched } = fetchGroup(services, ctx, groupId, requestedTopics(g['topics']), requireStable);
+        const member = { memberId: nullableStr(g['memberId']), memberEpoch: int(g['memberEpoch'], -1) };
+        const { errorCode, fetched } = fetchGroup(services, ctx, groupId, requestedTopics(g['topics']), requireStable, member);
         return { groupId, topics: errorCode === ErrorCode.NONE ? fetchedTopics(fetched, null) : [], errorCode };
       });
       return { throttleTimeMs: 0, groups: groupsOut };

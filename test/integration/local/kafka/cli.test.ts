@@ -23,7 +23,7 @@ describe('npm run local CLI', () => {
   const run = (...args: string[]) => runProcess(process.execPath, [...tsxArgs, ...args], { env, timeoutMs: 30_000 });
 
   it('runs a cluster, drives it by its state file, and leaves nothing behind on SIGTERM', async () => {
-    up = spawn(process.execPath, [...tsxArgs, 'up', '--brokers', '2', '--port', '0', '--offsets-partitions', '4'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    up = spawn(process.execPath, [...tsxArgs, 'up', '--brokers', '2', '--port', '0', '--offsets-partitions', '4', '--leader-imbalance-check-interval-ms', '600000'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     // 'close', not 'exit': only then has every byte the process wrote to stdout been read.
     const exited = new Promise<number | null>((resolve) => up!.on('close', (code) => resolve(code)));
@@ -57,6 +57,13 @@ describe('npm run local CLI', () => {
     const kcat = await runProcess('kcat', ['-b', first!.slice('bootstrap: '.length).split(',')[0]!, '-L'], { timeoutMs: 15_000 });
     expect(kcat.stdout).toContain(' 1 brokers:');
     expect((await run('start-broker', '--id', '2')).code).toBe(0);
+    // Broker 2 is back as a follower; a preferred election gives it back the partitions it prefers (1 and 3 of 4).
+    const elected = await run('elect-leaders', '--topic', '__consumer_offsets');
+    expect(elected.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^__consumer_offsets-1 is led by broker 2 at epoch \d+$/),
+      expect.stringMatching(/^__consumer_offsets-3 is led by broker 2 at epoch \d+$/),
+    ]);
+    expect((await run('elect-leaders', '--partition', '1')).stderr).toContain('--partition needs --topic');
     const moved = await run('move-leader', '--partition', '0', '--to', '2');
     expect(moved.stdout.trim()).toMatch(/^__consumer_offsets-0 is led by broker 2 at epoch \d+$/);
     expect((await run('compact', '--topic', '__consumer_offsets')).stdout).toContain('compacted __consumer_offsets');

@@ -125,6 +125,30 @@ describe('fetch semantics and faults', () => {
     expect(accepted[0]).toMatchObject({ errorCode: 0, baseOffset: 0n });
   });
 
+  it('refuses a batch over the topic\'s max.message.bytes (the whole frame counts) and one over the 1048588 default', async () => {
+    const batchOf = (valueBytes: number) => encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.alloc(valueBytes, 1), timestamp: 1 }] });
+    const fits = batchOf(100);
+    const over = batchOf(101);
+    expect(over.length).toBe(fits.length + 1);
+    local.cluster.createTopic('limited', { partitions: 1, configs: { 'max.message.bytes': String(fits.length) } });
+    local.cluster.createTopic('unlimited', { partitions: 1 });
+    const produce = async (topic: string, records: Buffer) => {
+      const leader = local.cluster.partition(topic, 0)!.leader;
+      const response = await call(leader, ApiKey.Produce, 8, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
+      return (((response['responses'] as Body[])[0]!['partitionResponses'] as Body[])[0]!);
+    };
+    expect(await produce('limited', over)).toMatchObject({ errorCode: ErrorCode.MESSAGE_TOO_LARGE, baseOffset: -1n, errorMessage: null });
+    // A request whose second batch is too large appends nothing, as Kafka validates every batch first.
+    expect(await produce('limited', Buffer.concat([fits, over]))).toMatchObject({ errorCode: ErrorCode.MESSAGE_TOO_LARGE });
+    expect(await produce('limited', fits)).toMatchObject({ errorCode: 0, baseOffset: 0n });
+    expect(local.cluster.partition('limited', 0)!.log.logEndOffset).toBe(1);
+    const defaultLimit = 1048588;
+    const tooLarge = batchOf(defaultLimit - (fits.length - 100) + 1);
+    expect(tooLarge.length).toBeGreaterThan(defaultLimit);
+    expect(await produce('unlimited', tooLarge)).toMatchObject({ errorCode: ErrorCode.MESSAGE_TOO_LARGE });
+    expect(await produce('unlimited', batchOf(defaultLimit - 200))).toMatchObject({ errorCode: 0, baseOffset: 0n });
+  });
+
   it('refuses acks=-1 while the ISR is below min.insync.replicas, and takes acks=1', async () => {
     local.cluster.createTopic('durable', { partitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '3' } });
     const p = local.cluster.partition('durable', 0)!;
@@ -188,7 +212,7 @@ describe('fetch semantics and faults', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 
-  it('stops a broker (refused, leaders move) and starts it again (leaders return), through the control endpoint', async () => {
+  it('stops a broker (refused, leaders move) and starts it again (a follower until a preferred election), through the control endpoint', async () => {
     const p = local.cluster.partition('data', 0)!;
     const leader = p.leader;
     const port = local.brokers.find((b) => b.brokerId === leader)!.port;
@@ -204,8 +228,15 @@ describe('fetch semantics and faults', () => {
     expect(p.isr).not.toContain(leader);
     const status = (await (await fetch(`${local.controlUrl}/status`)).json()) as { brokers: Array<{ id: number; running: boolean }> };
     expect(status.brokers.find((b) => b.id === leader)!.running).toBe(false);
+    const standIn = p.leader;
     expect((await post('/faults/start-broker', { id: leader })).status).toBe(200);
+    expect(p.leader).toBe(standIn);
+    expect(p.isr).toContain(leader);
+    const elected = await post('/faults/elect-leaders', { topic: 'data', partition: 0 });
+    expect(await elected.json()).toEqual({ elected: [{ topic: 'data', partition: 0, leader, leaderEpoch: p.leaderEpoch }] });
     expect(p.leader).toBe(leader);
+    expect(await (await post('/faults/elect-leaders', { topic: 'data' })).json()).toEqual({ elected: [] });
+    expect((await post('/faults/elect-leaders', { partition: 0 })).status).toBe(400);
     expect(local.logs.lines(leader).some((l) => l.message.includes('shut down completed'))).toBe(true);
     const bad = await post('/faults/stop-broker', { id: 'x' });
     expect(bad.status).toBe(400);

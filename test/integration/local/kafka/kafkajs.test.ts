@@ -52,6 +52,22 @@ describe('kafkajs against the local cluster', () => {
     expect(await admin.fetchTopicOffsetsByTimestamp('produced', 99_999)).toEqual([{ partition: 0, offset: '4' }]);
   });
 
+  it('keeps a topic\'s max.message.bytes and refuses a larger batch with MESSAGE_TOO_LARGE', async () => {
+    await admin.createTopics({ topics: [{ topic: 'bounded', numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '1000' }] }] });
+    const configs = await admin.describeConfigs({ resources: [{ type: 2, name: 'bounded' }], includeSynonyms: false });
+    expect(configs.resources[0]!.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue).toBe('1000');
+    const producer = kafka.producer({ retry: { retries: 0 } });
+    await producer.connect();
+    try {
+      await expect(producer.send({ topic: 'bounded', messages: [{ value: 'x'.repeat(2000) }] })).rejects.toThrow(/larger than the max message size/);
+      const [accepted] = await producer.send({ topic: 'bounded', acks: -1, messages: [{ value: 'x'.repeat(100) }] });
+      expect(accepted).toMatchObject({ errorCode: 0, baseOffset: '0' });
+    } finally {
+      await producer.disconnect();
+    }
+    expect(local.cluster.partition('bounded', 0)!.log.logEndOffset).toBe(1);
+  });
+
   it('refuses client writes to internal topics', async () => {
     const producer = kafka.producer({ retry: { retries: 0 } });
     await producer.connect();

@@ -6,18 +6,15 @@
  * port (kafkajs) and the CLI's `offsets`: the member subscribed to a topic it has not committed
  * to yet, so every partition of it is MISSING and the result incomplete.
  */
-import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../../bin/cli/run.ts';
-import type { CliIo } from '../../../../bin/cli/command.ts';
 import { partitionForGroup } from '../../../../lambdas/core/hash.ts';
 import { checkCompleteness, readCommittedOffsets } from '../../../../lambdas/core/operations/index.ts';
 import type { KafkaPort } from '../../../../lambdas/core/ports.ts';
 import { createKafkaPort } from '../../../../lambdas/kafka/index.ts';
 import { startLocalCluster, type LocalCluster } from '../../../../local/kafka/index.ts';
 import { capturedRecord, KAFKA_4_1_1_BY_NAME } from '../../../support/kip848-records.ts';
+import { runCliInProcess } from '../../../support/run-cli.ts';
 
 const OFFSETS_PARTITIONS = 6;
 const { group: GROUP, topic: TOPIC, records } = KAFKA_4_1_1_BY_NAME;
@@ -59,19 +56,7 @@ describe('a KIP-848 group\'s subscription on the local 4.1 profile', () => {
   });
 
   it('shows in the CLI\'s offsets as group metadata with its subscription, incomplete (exit 4)', async () => {
-    let out = '';
-    let err = '';
-    const io: CliIo = {
-      stdout: { write: (text: string) => (out += text) },
-      stderr: { write: (text: string) => (err += text) },
-      interactive: false,
-      stdin: Readable.from([]),
-      env: {},
-      now: () => Date.now(),
-      readFile: (path) => readFileSync(path),
-      createPort: (config) => createKafkaPort(config),
-    };
-    const code = await runCli(['offsets', GROUP, '--bootstrap', local.bootstrapServers.join(',')], io);
+    const { code, out, err } = await runCliInProcess(['offsets', GROUP, '--bootstrap', local.bootstrapServers.join(',')]);
     expect({ code, err }).toMatchObject({ code: 4 });
     expect(out).toContain(`group metadata: consumer/-, state Stable, generation 1, 1 member(s), subscribed ${TOPIC}`);
     expect(out.match(/MISSING/g)?.length).toBeGreaterThanOrEqual(3);

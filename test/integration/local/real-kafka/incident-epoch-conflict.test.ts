@@ -18,27 +18,27 @@
  * nothing lost and nothing replayed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runCli } from '../../../../bin/cli/run.ts';
-import type { CliIo } from '../../../../bin/cli/command.ts';
 import { partitionForGroup } from '../../../../lambdas/core/hash.ts';
 import { decodeOffsetsRecord } from '../../../../lambdas/core/offsets-records/index.ts';
 import { scanOffsetsPartition } from '../../../../lambdas/core/scanner/index.ts';
 import { diagnoseCoordinators } from '../../../../lambdas/core/workflow/diagnosis.ts';
 import type { RecoveryRequest } from '../../../../lambdas/core/workflow/documents.ts';
-import { aggregateFindings } from '../../../../lambdas/aws/broker-log-lines.ts';
 import { createKafkaPort } from '../../../../lambdas/kafka/index.ts';
 import type { KafkaPort } from '../../../../lambdas/core/ports.ts';
-import { startRealKafka, type RealKafka } from '../../../../local/real-kafka/real-kafka.ts';
+import type { RealKafka } from '../../../../local/real-kafka/real-kafka.ts';
 import type { RealBrokerLogEntry } from '../../../../local/real-kafka/broker-log-file.ts';
 import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
+import { runCliInProcess, type CliRun } from '../../../support/run-cli.ts';
+import { createTopic } from '../../kafka/helpers.ts';
 import { clientFor, confluentKafkaPython, describeRealKafka, liveBootstrap, untilAccepted } from './support.ts';
+import { messageValues, produceToEachPartition } from '../../../support/produce.ts';
+import { brokerLogFindings, cliRequest, killShardLeaderUntilLoadFails, startThreeBrokers, storedOffsets, targetOnHealthyShard } from './incident-scene.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.vulnerable41;
 const OFFSETS_PARTITIONS = 6;
@@ -48,6 +48,8 @@ const PARTITIONS = 3;
 const BEFORE = 10; // per partition, consumed and committed before the failure
 const DURING = 5; // per partition, produced while the group is stuck
 const CURRENT_MEMBER_ASSIGNMENT = 8;
+const COMMITTED = { partitions: PARTITIONS, prefix: 'payment', from: 0, count: BEFORE };
+const ARRIVED_DURING = { partitions: PARTITIONS, prefix: 'payment', from: BEFORE, count: DURING };
 
 interface StaleAssignment {
   key: Buffer;
@@ -77,17 +79,11 @@ describeRealKafka(
     const dir = mkdtempSync(join(tmpdir(), 'kip848-incident-'));
 
     beforeAll(async () => {
-      real = await startRealKafka({ version: VERSION, brokers: 3, offsetsPartitions: OFFSETS_PARTITIONS, overrides: { 'auto.leader.rebalance.enable': false } });
+      real = await startThreeBrokers(VERSION, OFFSETS_PARTITIONS);
       const kafka = clientFor(real.bootstrapServers);
-      const admin = kafka.admin();
-      await admin.connect();
-      const producer = kafka.producer({ allowAutoTopicCreation: false });
-      await producer.connect();
+      await createTopic(kafka, TOPIC, PARTITIONS, 3);
+      await produceToEachPartition(kafka, TOPIC, COMMITTED);
       try {
-        await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3 }], waitForLeaders: true });
-        for (let p = 0; p < PARTITIONS; p++) {
-          await untilAccepted('producing to the topic', () => producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: BEFORE }, (_, i) => ({ partition: p, value: `payment-${p}-${i}` })) }));
-        }
         const started = await startConsumers(real.bootstrapServers.join(','));
         consumers = started.child;
         members = started.members;
@@ -97,29 +93,14 @@ describeRealKafka(
         port = createKafkaPort({ brokers: real.bootstrapServers, clientId: 'kip848-recovery' });
         stale = await staleAssignment(port, failedPartition);
         appendedAt = await untilAccepted('appending the stale assignment', () => appendRecord(real.bootstrapServers, failedPartition, stale.key, stale.value));
-        const metadata = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
-        const leader = metadata.topics[0]!.partitions.find((p) => p.partitionId === failedPartition)!.leader;
-        await producer.disconnect();
-        await admin.disconnect();
         await port.close();
-        // The leader dies; another replica takes the partition over and replays it.
-        await real.killBroker(leader);
-        failureLine = await real.waitForLog(new RegExp(`Failed to load metadata from __consumer_offsets-${failedPartition}\\b`), { timeoutMs: 60_000 });
+        // The leader dies, the members still in the group; another replica takes the shard over and replays it.
+        failureLine = await killShardLeaderUntilLoadFails(real, failedPartition);
         failingBroker = failureLine.brokerId;
-      } catch (error) {
-        await producer.disconnect().catch(() => undefined);
-        await admin.disconnect().catch(() => undefined);
-        throw error;
       } finally {
         await stopConsumers();
       }
-      const live = clientFor(liveBootstrap(real));
-      const during = live.producer({ allowAutoTopicCreation: false });
-      await during.connect();
-      for (let p = 0; p < PARTITIONS; p++) {
-        await untilAccepted('producing to the topic', () => during.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: DURING }, (_, i) => ({ partition: p, value: `payment-${p}-${BEFORE + i}` })) }));
-      }
-      await during.disconnect();
+      await produceToEachPartition(clientFor(liveBootstrap(real)), TOPIC, ARRIVED_DURING);
       port = createKafkaPort({ brokers: liveBootstrap(real), clientId: 'kip848-recovery' });
     }, 240_000);
 
@@ -167,8 +148,7 @@ describeRealKafka(
 
     it('is diagnosed COORDINATOR_FAILED from the real log lines and the live checks', async () => {
       await expect(port.fetchCommittedOffsets(GROUP, [TOPIC])).rejects.toMatchObject({ details: { kafkaErrorName: 'NOT_COORDINATOR' } });
-      const events = real.logEntries().map((entry) => ({ logStreamName: `payments-real-Broker-${entry.brokerId}`, timestamp: Date.parse(entry.time), message: entry.text }));
-      const findings = aggregateFindings(events);
+      const findings = brokerLogFindings(real, 'payments-real');
       expect(findings.map((f) => [f.partition, f.brokerId, f.phrase])).toEqual([[failedPartition, failingBroker, 'FAILED_TO_LOAD_METADATA']]);
       // The record and the conflict quoted in the line reach the evidence.
       expect(findings[0]!.replaying).toEqual([
@@ -186,11 +166,11 @@ describeRealKafka(
       expect(document.offsets.subscription).toMatchObject({ source: 'window', topics: [TOPIC] });
       expect(document.completeness.complete).toBe(true);
 
-      const target = await healthyTarget();
+      const target = await targetOnHealthyShard(port, real, { group: GROUP, infix: 'recovered', failingBroker, offsetsPartitions: OFFSETS_PARTITIONS });
       const planFile = join(dir, 'plan.json');
       const plan = await cli(['plan', GROUP, '--target', target, '--out', planFile]);
       expect(plan.code, plan.err).toBe(0);
-      expect((await port.fetchCommittedOffsets(target, [TOPIC])).filter((e) => e.offset >= 0n)).toEqual([]);
+      expect(await storedOffsets(port, target, TOPIC)).toEqual([]);
       const seed = await cli(['seed', '--plan', planFile, '--yes', '--approved-by', 'kip848-suite']);
       expect(seed.code, seed.err).toBe(0);
       const verify = await cli(['verify', '--plan', planFile]);
@@ -198,8 +178,7 @@ describeRealKafka(
 
       const resumed = await resume(target, PARTITIONS * DURING);
       expect(resumed.errors).toEqual([]);
-      const expected = Array.from({ length: PARTITIONS }, (_, p) => Array.from({ length: DURING }, (_, i) => `payment-${p}-${BEFORE + i}`)).flat();
-      expect([...resumed.values].sort()).toEqual([...expected].sort());
+      expect([...resumed.values].sort()).toEqual(messageValues(ARRIVED_DURING).sort());
     }, 120_000);
 
     async function startConsumers(bootstrap: string): Promise<{ child: ChildProcess; members: string[]; committed: Record<string, number> }> {
@@ -229,31 +208,8 @@ describeRealKafka(
       return JSON.parse(out) as { values: string[]; errors: string[] };
     }
 
-    /** A target group whose shard is led by a live broker other than the failing one. */
-    async function healthyTarget(): Promise<string> {
-      const leaders = new Map((await port.metadata(['__consumer_offsets'])).topics[0]!.partitions.map((p) => [p.partition, p.leader]));
-      const healthy = (name: string): boolean => {
-        const leader = leaders.get(partitionForGroup(name, OFFSETS_PARTITIONS)) ?? -1;
-        return leader !== failingBroker && real.brokers.some((b) => b.running && b.id === leader);
-      };
-      return Array.from({ length: 50 }, (_, i) => `${GROUP}-recovered-${i}`).find(healthy)!;
-    }
-
-    async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-      let out = '';
-      let err = '';
-      const io: CliIo = {
-        stdout: { write: (text: string) => (out += text) },
-        stderr: { write: (text: string) => (err += text) },
-        interactive: false,
-        stdin: Readable.from([]),
-        env: {},
-        now: () => Date.now(),
-        readFile: (path) => readFileSync(path),
-        createPort: (config) => createKafkaPort(config),
-      };
-      const code = await runCli([...args, '--bootstrap', liveBootstrap(real).join(',')], io);
-      return { code, out, err };
+    function cli(args: string[]): Promise<CliRun> {
+      return runCliInProcess([...args, '--bootstrap', liveBootstrap(real).join(',')]);
     }
   },
   { needsConfluentKafka: true },
@@ -326,17 +282,5 @@ function escape(text: string): string {
 }
 
 function request(): RecoveryRequest {
-  return {
-    clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/payments-real/0a1b2c3d-real',
-    region: 'eu-west-1',
-    groups: [GROUP],
-    window: { since: 0, until: Date.now() + 60_000 },
-    targetNames: {},
-    overwriteExistingTargetOffsets: false,
-    restoreInPlace: false,
-    authMode: 'iam',
-    executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:kip848',
-    trigger: { source: 'cli', alarmName: null, alarmTime: null },
-    comment: null,
-  };
+  return cliRequest('payments-real', [GROUP], 'kip848');
 }

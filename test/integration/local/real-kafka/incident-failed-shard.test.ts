@@ -7,12 +7,8 @@
  * a plan on a healthy coordinator, the approved seeding, verification, and consumers on the
  * new group that get exactly the messages after the last commit.
  */
-import { Readable } from 'node:stream';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
-import { runCli } from '../../../../bin/cli/run.ts';
-import type { CliIo } from '../../../../bin/cli/command.ts';
 import { partitionForGroup } from '../../../../lambdas/core/hash.ts';
 import { checkCompleteness, readCommittedOffsets } from '../../../../lambdas/core/operations/index.ts';
 import { diagnoseCoordinators } from '../../../../lambdas/core/workflow/diagnosis.ts';
@@ -20,14 +16,25 @@ import type { RecoveryRequest } from '../../../../lambdas/core/workflow/document
 import { planTargets } from '../../../../lambdas/core/workflow/planning.ts';
 import { seedPlan } from '../../../../lambdas/core/workflow/seeding.ts';
 import { verifyPlan } from '../../../../lambdas/core/workflow/verification.ts';
-import { aggregateFindings } from '../../../../lambdas/aws/broker-log-lines.ts';
 import { createKafkaPort } from '../../../../lambdas/kafka/index.ts';
 import type { KafkaPort } from '../../../../lambdas/core/ports.ts';
-import { startRealKafka, type RealKafka } from '../../../../local/real-kafka/real-kafka.ts';
+import type { RealKafka } from '../../../../local/real-kafka/real-kafka.ts';
 import type { RealBrokerLogEntry } from '../../../../local/real-kafka/broker-log-file.ts';
 import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
-import { waitFor } from '../../kafka/helpers.ts';
+import { runCliInProcess } from '../../../support/run-cli.ts';
+import { createTopic } from '../../kafka/helpers.ts';
 import { clientFor, copyIntoSink, describeRealKafka, liveBootstrap, untilAccepted } from './support.ts';
+import { messageValues, produceToEachPartition } from '../../../support/produce.ts';
+import {
+  brokerLogFindings,
+  cliRequest,
+  consumeAndCommit,
+  killShardLeaderUntilLoadFails,
+  readAsConsumer,
+  startThreeBrokers,
+  storedOffsets,
+  targetOnHealthyShard,
+} from './incident-scene.ts';
 import { startAwsStandins } from '../../../../local/aws/index.ts';
 import { BrokerLogSink } from '../../../../local/kafka/index.ts';
 import { createLocalRunbook } from '../../../../local/stepfunctions/index.ts';
@@ -41,6 +48,8 @@ const GROUP = 'orders-service';
 const PARTITIONS = 3;
 const BEFORE = 10; // per partition, consumed and committed before the failure
 const DURING = 5; // per partition, produced while the group is stuck
+const COMMITTED = { partitions: PARTITIONS, prefix: 'order', from: 0, count: BEFORE };
+const ARRIVED_DURING = { partitions: PARTITIONS, prefix: 'order', from: BEFORE, count: DURING };
 
 describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
   let real: RealKafka;
@@ -51,49 +60,19 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
   let live: Kafka;
 
   beforeAll(async () => {
-    real = await startRealKafka({ version: VERSION, brokers: 3, offsetsPartitions: OFFSETS_PARTITIONS, overrides: { 'auto.leader.rebalance.enable': false } });
+    real = await startThreeBrokers(VERSION, OFFSETS_PARTITIONS);
     const kafka = clientFor(real.bootstrapServers);
-    const admin = kafka.admin();
-    await admin.connect();
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    try {
-      await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3 }], waitForLeaders: true });
-      for (let p = 0; p < PARTITIONS; p++) {
-        await untilAccepted('producing to the topic', () => producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: BEFORE }, (_, i) => ({ partition: p, value: `order-${p}-${i}` })) }));
-      }
-      const consumer = kafka.consumer({ groupId: GROUP, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 500 });
-      await consumer.connect();
-      await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-      await consumer.run({ autoCommitThreshold: 1, eachMessage: async () => undefined });
-      await waitFor('the group to commit every message', async () => {
-        const [offsets] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] }).catch(() => []);
-        return offsets?.partitions.every((p) => p.offset === String(BEFORE)) ? true : undefined;
-      }, 60_000);
-      await consumer.disconnect();
+    await createTopic(kafka, TOPIC, PARTITIONS, 3);
+    await produceToEachPartition(kafka, TOPIC, COMMITTED);
+    await consumeAndCommit(kafka, GROUP, TOPIC, BEFORE);
 
-      failedPartition = partitionForGroup(GROUP, OFFSETS_PARTITIONS);
-      await untilAccepted('appending the unreplayable record', () => appendUnreplayableCommit(real.bootstrapServers, { group: GROUP, topic: TOPIC, partition: 0, offsetsPartition: failedPartition }));
-      const metadata = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
-      const leader = metadata.topics[0]!.partitions.find((p) => p.partitionId === failedPartition)!.leader;
-      await producer.disconnect();
-      await admin.disconnect();
-      // The leader dies; another replica takes the partition over and loads it from the log.
-      await real.killBroker(leader);
-      failureLine = await real.waitForLog(new RegExp(`Failed to load metadata from __consumer_offsets-${failedPartition}\\b`), { timeoutMs: 60_000 });
-      failingBroker = failureLine.brokerId;
-    } catch (error) {
-      await producer.disconnect().catch(() => undefined);
-      await admin.disconnect().catch(() => undefined);
-      throw error;
-    }
+    failedPartition = partitionForGroup(GROUP, OFFSETS_PARTITIONS);
+    await untilAccepted('appending the unreplayable record', () => appendUnreplayableCommit(real.bootstrapServers, { group: GROUP, topic: TOPIC, partition: 0, offsetsPartition: failedPartition }));
+    failureLine = await killShardLeaderUntilLoadFails(real, failedPartition);
+    failingBroker = failureLine.brokerId;
+
     live = clientFor(liveBootstrap(real));
-    const during = live.producer({ allowAutoTopicCreation: false });
-    await during.connect();
-    for (let p = 0; p < PARTITIONS; p++) {
-      await untilAccepted('producing to the topic', () => during.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: DURING }, (_, i) => ({ partition: p, value: `order-${p}-${BEFORE + i}` })) }));
-    }
-    await during.disconnect();
+    await produceToEachPartition(live, TOPIC, ARRIVED_DURING);
     port = createKafkaPort({ brokers: liveBootstrap(real), clientId: 'oracle-recovery' });
   }, 240_000);
 
@@ -118,8 +97,7 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
   });
 
   it('is diagnosed COORDINATOR_FAILED from the real log lines and the live checks', async () => {
-    const events = real.logEntries().map((entry) => ({ logStreamName: `orders-real-Broker-${entry.brokerId}`, timestamp: Date.parse(entry.time), message: entry.text }));
-    const findings = aggregateFindings(events);
+    const findings = brokerLogFindings(real, 'orders-real');
     expect(findings.map((f) => [f.partition, f.brokerId, f.phrase])).toEqual([[failedPartition, failingBroker, 'FAILED_TO_LOAD_METADATA']]);
     const diagnosis = await diagnoseCoordinators(port, request(), findings, { confirmDelayMs: 200 });
     expect(diagnosis.verdict).toBe('COORDINATOR_FAILED');
@@ -129,19 +107,7 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
   });
 
   it('reads the last commits from the raw log through the CLI, skipping the unreadable record', async () => {
-    let out = '';
-    let err = '';
-    const io: CliIo = {
-      stdout: { write: (text: string) => (out += text) },
-      stderr: { write: (text: string) => (err += text) },
-      interactive: false,
-      stdin: Readable.from([]),
-      env: {},
-      now: () => Date.now(),
-      readFile: (path) => readFileSync(path),
-      createPort: (config) => createKafkaPort(config),
-    };
-    const code = await runCli(['offsets', GROUP, '--bootstrap', liveBootstrap(real).join(','), '--json'], io);
+    const { code, out, err } = await runCliInProcess(['offsets', GROUP, '--bootstrap', liveBootstrap(real).join(','), '--json']);
     expect({ code, err }).toEqual({ code: 0, err: '' });
     const document = JSON.parse(out) as { offsets: { offsets: Record<string, Record<string, { offset: string }>>; scan: { skipped: Record<string, number> } } };
     expect(Object.fromEntries(Object.entries(document.offsets.offsets[TOPIC]!).map(([p, o]) => [p, o.offset]))).toEqual({ '0': '10', '1': '10', '2': '10' });
@@ -157,25 +123,16 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
     expect(group?.blocked).toBe(false);
     expect(group!.target.brokerId).not.toBe(failingBroker);
     // Planning wrote nothing: the target still has no offsets.
-    expect((await port.fetchCommittedOffsets(group!.targetGroup, [TOPIC])).filter((e) => e.offset >= 0n)).toEqual([]);
+    expect(await storedOffsets(port, group!.targetGroup, TOPIC)).toEqual([]);
 
     const [seeded] = await seedPlan(port, plan);
     expect(seeded).toMatchObject({ status: 'SEEDED', committed: PARTITIONS, errors: [] });
     const verification = await verifyPlan(port, plan);
     expect(verification.groups.map((g) => ({ ok: g.ok, matched: g.matched, mismatches: g.mismatches }))).toEqual([{ ok: true, matched: PARTITIONS, mismatches: [] }]);
 
-    const received: string[] = [];
-    const consumer = live.consumer({ groupId: group!.targetGroup, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 500 });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value!.toString()) });
-      await waitFor('the recovered group to read what arrived during the incident', () => (received.length >= PARTITIONS * DURING ? true : undefined), 60_000);
-    } finally {
-      await consumer.disconnect();
-    }
-    const expected = Array.from({ length: PARTITIONS }, (_, p) => Array.from({ length: DURING }, (_, i) => `order-${p}-${BEFORE + i}`)).flat();
-    expect([...received].sort()).toEqual([...expected].sort());
+    // What arrived during the incident, nothing before it.
+    const received = await readAsConsumer(live, group!.targetGroup, TOPIC, PARTITIONS * DURING);
+    expect([...received].sort()).toEqual(messageValues(ARRIVED_DURING).sort());
   });
 
   it('is recovered by the synthesized state machine on the local runner, Diagnose reading the real broker lines from the CloudWatch Logs stand-in', async () => {
@@ -187,15 +144,10 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
       const runbook = await createLocalRunbook({ aws });
       try {
         // A target the plan accepts: its shard is led by a broker that is up and not failing.
-        const leaders = new Map((await port.metadata(['__consumer_offsets'])).topics[0]!.partitions.map((p) => [p.partition, p.leader]));
-        const healthy = (name: string): boolean => {
-          const leader = leaders.get(partitionForGroup(name, OFFSETS_PARTITIONS)) ?? -1;
-          return leader !== failingBroker && real.brokers.some((b) => b.running && b.id === leader);
-        };
-        const target = Array.from({ length: 50 }, (_, i) => `${GROUP}-recovered-sfn-${i}`).find(healthy)!;
+        const target = await targetOnHealthyShard(port, real, { group: GROUP, infix: 'recovered-sfn', failingBroker, offsetsPartitions: OFFSETS_PARTITIONS });
         const execution = runbook.start({ groups: [GROUP], targetNames: { [GROUP]: target }, comment: 'real brokers' }, { name: 'real-brokers' });
         const mail = await aws.sns.waitForMessage((m) => m.message.includes(`Execution: ${execution.executionArn}\n`), { timeoutMs: 120_000 });
-        expect((await port.fetchCommittedOffsets(target, [TOPIC])).filter((e) => e.offset >= 0n)).toEqual([]);
+        expect(await storedOffsets(port, target, TOPIC)).toEqual([]);
         const { link } = approvalMailParts(mail);
         const decision = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&approver=oracle&comment=real' });
         expect(decision.status).toBe(200);
@@ -205,8 +157,7 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
         expect((outcome as { output: { outcome: string } }).output.outcome).toBe('RECOVERED');
         const diagnose = execution.invocations.find((i) => i.state === 'Diagnose')?.output as { verdict: string; failedShards: number[]; findings: { partition: number; phrase: string }[] };
         expect(diagnose).toMatchObject({ verdict: 'COORDINATOR_FAILED', failedShards: [failedPartition], findings: [{ partition: failedPartition, phrase: 'FAILED_TO_LOAD_METADATA' }] });
-        const seeded = await port.fetchCommittedOffsets(target, [TOPIC]);
-        expect(seeded.map((e) => [e.partition, e.offset])).toEqual([[0, BigInt(BEFORE)], [1, BigInt(BEFORE)], [2, BigInt(BEFORE)]]);
+        expect(await storedOffsets(port, target, TOPIC)).toEqual([[0, BigInt(BEFORE)], [1, BigInt(BEFORE)], [2, BigInt(BEFORE)]]);
       } finally {
         await runbook.close();
       }
@@ -216,18 +167,6 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
   }, 240_000);
 
   function request(): RecoveryRequest {
-    return {
-      clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/orders-real/0a1b2c3d-real',
-      region: 'eu-west-1',
-      groups: [GROUP],
-      window: { since: 0, until: Date.now() + 60_000 },
-      targetNames: {},
-      overwriteExistingTargetOffsets: false,
-      restoreInPlace: false,
-      authMode: 'iam',
-      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:oracle',
-      trigger: { source: 'cli', alarmName: null, alarmTime: null },
-      comment: null,
-    };
+    return cliRequest('orders-real', [GROUP], 'oracle');
   }
 });

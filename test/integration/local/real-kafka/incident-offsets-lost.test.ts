@@ -9,7 +9,6 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
-import { aggregateFindings } from '../../../../lambdas/aws/broker-log-lines.ts';
 import { partitionForGroup } from '../../../../lambdas/core/hash.ts';
 import { checkCompleteness, readCommittedOffsets } from '../../../../lambdas/core/operations/index.ts';
 import type { KafkaPort } from '../../../../lambdas/core/ports.ts';
@@ -24,10 +23,13 @@ import type { RealBrokerLogEntry } from '../../../../local/real-kafka/broker-log
 import { startRealKafka, type RealKafka } from '../../../../local/real-kafka/real-kafka.ts';
 import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
 import { killChildren } from '../kafka/helpers.ts';
-import { waitFor } from '../../kafka/helpers.ts';
+import { waitFor } from '../../../support/wait.ts';
+import { createTopic } from '../../kafka/helpers.ts';
 import { expectSameBehaviour } from './conformance-assertions.ts';
 import { KCAT_GROUP, playScenario, SCENARIO_TOPIC } from './conformance-scenario.ts';
 import { clientFor, describeRealKafka, untilAccepted } from './support.ts';
+import { messageValues, produceToEachPartition } from '../../../support/produce.ts';
+import { brokerLogFindings, cliRequest, consumeAndCommit, readAsConsumer } from './incident-scene.ts';
 import { appendUnreplayableCommit } from '../../../../local/real-kafka/unreplayable-record.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.classic39;
@@ -37,6 +39,8 @@ const GROUP = 'payments-service';
 const PARTITIONS = 2;
 const BEFORE = 6;
 const DURING = 4;
+const COMMITTED = { partitions: PARTITIONS, prefix: 'payment', from: 0, count: BEFORE };
+const ARRIVED_AFTER = { partitions: PARTITIONS, prefix: 'payment', from: BEFORE, count: DURING };
 
 describeRealKafka(VERSION, 'offsets lost on load on real brokers', () => {
   let real: RealKafka;
@@ -70,26 +74,9 @@ describeRealKafka(VERSION, 'offsets lost on load on real brokers', () => {
   }, 120_000);
 
   it('logs "Error loading offsets" after a restart and serves the group with its offsets gone', async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
-      const producer = kafka.producer({ allowAutoTopicCreation: false });
-      await producer.connect();
-      for (let p = 0; p < PARTITIONS; p++) await untilAccepted('producing to the topic', () => producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: BEFORE }, (_, i) => ({ partition: p, value: `payment-${p}-${i}` })) }));
-      await producer.disconnect();
-      const consumer = kafka.consumer({ groupId: GROUP, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 500 });
-      await consumer.connect();
-      await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-      await consumer.run({ autoCommitThreshold: 1, eachMessage: async () => undefined });
-      await waitFor('the group to commit every message', async () => {
-        const [offsets] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] }).catch(() => []);
-        return offsets?.partitions.every((p) => p.offset === String(BEFORE)) ? true : undefined;
-      }, 60_000);
-      await consumer.disconnect();
-    } finally {
-      await admin.disconnect();
-    }
+    await createTopic(kafka, TOPIC, PARTITIONS, 1);
+    await produceToEachPartition(kafka, TOPIC, COMMITTED);
+    await consumeAndCommit(kafka, GROUP, TOPIC, BEFORE);
     failedPartition = partitionForGroup(GROUP, OFFSETS_PARTITIONS);
     await untilAccepted('appending the unreplayable record', () => appendUnreplayableCommit(real.bootstrapServers, { group: GROUP, topic: TOPIC, partition: 0, offsetsPartition: failedPartition }));
     await real.killBroker(1);
@@ -110,7 +97,7 @@ describeRealKafka(VERSION, 'offsets lost on load on real brokers', () => {
   }, 120_000);
 
   it('is diagnosed OFFSETS_LOST_ON_LOAD from the real log line, with the group\'s difference as evidence', async () => {
-    const findings = aggregateFindings(real.logEntries().map((e) => ({ logStreamName: `payments-real-Broker-${e.brokerId}`, timestamp: Date.parse(e.time), message: e.text })));
+    const findings = brokerLogFindings(real, 'payments-real');
     expect(findings.map((f) => [f.partition, f.brokerId, f.phrase])).toEqual([[failedPartition, 1, 'ERROR_LOADING_OFFSETS']]);
     const diagnosis = await diagnoseCoordinators(port, request(), findings, { confirmDelayMs: 0 });
     expect(diagnosis.verdict).toBe('OFFSETS_LOST_ON_LOAD');
@@ -121,10 +108,7 @@ describeRealKafka(VERSION, 'offsets lost on load on real brokers', () => {
   });
 
   it('recovers the group into a new one with nothing lost or replayed', async () => {
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    for (let p = 0; p < PARTITIONS; p++) await untilAccepted('producing to the topic', () => producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: DURING }, (_, i) => ({ partition: p, value: `payment-${p}-${BEFORE + i}` })) }));
-    await producer.disconnect();
+    await produceToEachPartition(kafka, TOPIC, ARRIVED_AFTER);
 
     const recovered = await readCommittedOffsets(port, GROUP);
     const completeness = await checkCompleteness(port, recovered);
@@ -136,33 +120,12 @@ describeRealKafka(VERSION, 'offsets lost on load on real brokers', () => {
     expect((await seedPlan(port, plan)).map((r) => r.status)).toEqual(['SEEDED']);
     expect((await verifyPlan(port, plan)).ok).toBe(true);
 
-    const received: string[] = [];
-    const consumer = kafka.consumer({ groupId: target.targetGroup, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 500 });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value!.toString()) });
-      await waitFor('the recovered group to read what arrived after the last commit', () => (received.length >= PARTITIONS * DURING ? true : undefined), 60_000);
-    } finally {
-      await consumer.disconnect();
-    }
-    const expected = Array.from({ length: PARTITIONS }, (_, p) => Array.from({ length: DURING }, (_, i) => `payment-${p}-${BEFORE + i}`)).flat();
-    expect([...received].sort()).toEqual([...expected].sort());
+    // What arrived after the last commit, nothing before it.
+    const received = await readAsConsumer(kafka, target.targetGroup, TOPIC, PARTITIONS * DURING);
+    expect([...received].sort()).toEqual(messageValues(ARRIVED_AFTER).sort());
   }, 120_000);
 
   function request(): RecoveryRequest {
-    return {
-      clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/payments-real/0a1b2c3d-real',
-      region: 'eu-west-1',
-      groups: [],
-      window: { since: 0, until: Date.now() + 60_000 },
-      targetNames: {},
-      overwriteExistingTargetOffsets: false,
-      restoreInPlace: false,
-      authMode: 'iam',
-      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:oracle-39',
-      trigger: { source: 'cli', alarmName: null, alarmTime: null },
-      comment: null,
-    };
+    return cliRequest('payments-real', [], 'oracle-39');
   }
 });

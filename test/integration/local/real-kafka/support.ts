@@ -75,26 +75,8 @@ export function liveBootstrap(kafka: RealKafka): string[] {
   return kafka.brokers.filter((b) => b.running).map((b) => `${b.host}:${b.port}`);
 }
 
-/**
- * Runs `action` until it succeeds (or `timeoutMs` passes): right after a topic is created, the
- * other brokers of a real cluster may not know it yet and answer UNKNOWN_TOPIC_OR_PARTITION.
- */
-const REFUSALS = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS']);
-
-export async function untilAccepted<T>(what: string, action: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await action();
-    } catch (error) {
-      // Only clean refusals are retried: a write that may have landed must not be sent twice.
-      const type = (error as { type?: string; cause?: { type?: string } }).type ?? (error as { cause?: { type?: string } }).cause?.type;
-      if (type === undefined || !REFUSALS.has(type)) throw error;
-      if (Date.now() > deadline) throw new Error(`${what} kept failing: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-}
+// The retry of clean refusals, shared with the other tests that produce (test/support/wait.ts).
+export { untilAccepted } from '../../../support/wait.ts';
 
 /** A real broker's entry as a BrokerLogSink line (the incident stage copies them the same way). */
 export { copyIntoSink } from '../../../../local/incident/real-kafka-stage.ts';

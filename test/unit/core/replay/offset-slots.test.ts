@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeWinning, OffsetSlots } from '../../../../lambdas/core/replay/offset-slots.ts';
+import { decodeWinning, eventLogOffset, eventTimestamp, OffsetSlots } from '../../../../lambdas/core/replay/offset-slots.ts';
 import { encodeOffsetCommitValue } from '../../../../lambdas/core/offsets-records/index.ts';
 
 type Write = { slot: number; value: Uint8Array | null; asText: boolean; padding: number };
@@ -58,5 +58,97 @@ describe('OffsetSlots values', () => {
     from.setValueBytes(second, 0, second.length);
     expect(decodeWinning(to)).toMatchObject({ offset: 41n, leaderEpoch: 3, metadata: 'm', commitTimestamp: 1000n, logOffset: 7n });
     expect(decodeWinning(from)).toMatchObject({ offset: 99n, leaderEpoch: 4, metadata: '' });
+  });
+
+  it('keeps each slot\'s event exactly, 64-bit log offsets and timestamps included, whether written whole or by the hot path (property)', () => {
+    const eventArb = fc.record({
+      slot: fc.nat(9),
+      logBase: fc.oneof(fc.bigInt(0n, 2n ** 63n - 1n), fc.bigInt(0n, 2n ** 33n), fc.constant(-1n)),
+      logDelta: fc.nat(0x7fffffff),
+      timestamp: fc.oneof(fc.bigInt(-(2n ** 53n) + 1n, 2n ** 53n - 1n), fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n)),
+      recordType: fc.constantFrom(0, 1),
+      value: fc.option(fc.uint8Array({ maxLength: 60 }), { nil: null }),
+      hotPath: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(eventArb, { maxLength: 60 }), (events) => {
+        const table = new OffsetSlots();
+        const slots = Array.from({ length: 10 }, (_, i) => table.create(`key-${i}`, 'g', 't', i));
+        const model = new Map<number, (typeof events)[number]>();
+        for (const event of events) {
+          const slot = slots[event.slot]!;
+          const ms = Number(event.timestamp);
+          const exact = Number.isSafeInteger(ms) ? null : event.timestamp;
+          if (event.hotPath && event.logBase >= 0n) {
+            const high = Number(BigInt.asIntN(32, event.logBase >> 32n));
+            const low = Number(BigInt.asIntN(32, event.logBase));
+            if (event.value === null) {
+              slot.recordType = event.recordType;
+              table.tombstone(slot.payload, high, low, event.logDelta, ms, exact);
+            } else {
+              const section = Buffer.concat([Buffer.from([1, 2, 3]), event.value]);
+              table.commit(slot.payload, new DataView(section.buffer, section.byteOffset, section.length), 3, event.value.length, event.recordType, high, low, event.logDelta, ms, exact);
+            }
+          } else {
+            slot.take({
+              value: event.value === null ? null : Buffer.from(event.value).toString('latin1'),
+              recordType: event.recordType,
+              logBase: event.logBase,
+              logDelta: event.logDelta,
+              timestampMs: ms,
+              timestampExact: exact,
+            });
+          }
+          model.set(event.slot, event);
+        }
+        slots.forEach((slot, i) => {
+          const event = model.get(i);
+          if (event === undefined) {
+            expect(slot.hasEvent).toBe(false);
+            expect(slot.live).toBe(false);
+            return;
+          }
+          expect(slot.recordType).toBe(event.recordType);
+          expect(slot.logBase).toBe(event.logBase);
+          expect(slot.hasEvent).toBe(event.logBase >= 0n);
+          expect(eventLogOffset(slot)).toBe(event.logBase + BigInt(event.logDelta));
+          expect(eventTimestamp(slot)).toBe(event.timestamp);
+          expect(slot.valueBytes()).toEqual(event.value === null ? null : Buffer.from(event.value));
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('orders two slots\' events by log offset exactly and copies one onto another whole, beyond 2^53 too (property)', () => {
+    const eventArb = fc.record({
+      logBase: fc.oneof(fc.bigInt(0n, 2n ** 63n - 1n), fc.bigInt(2n ** 52n - 5n, 2n ** 52n + 5n), fc.bigInt(0n, 1000n)),
+      logDelta: fc.oneof(fc.nat(0x7fffffff), fc.nat(3)),
+      timestamp: fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n),
+      value: fc.option(fc.uint8Array({ maxLength: 60 }), { nil: null }),
+    });
+    fc.assert(
+      fc.property(eventArb, eventArb, (a, b) => {
+        const [slotA, slotB] = [a, b].map((event) => {
+          const slot = new OffsetSlots().create('k', 'g', 't', 0);
+          const ms = Number(event.timestamp);
+          slot.take({
+            value: event.value === null ? null : Buffer.from(event.value).toString('latin1'),
+            recordType: 1,
+            logBase: event.logBase,
+            logDelta: event.logDelta,
+            timestampMs: ms,
+            timestampExact: Number.isSafeInteger(ms) ? null : event.timestamp,
+          });
+          return slot;
+        }) as [ReturnType<OffsetSlots['create']>, ReturnType<OffsetSlots['create']>];
+        expect(slotA.isLaterThan(slotB)).toBe(a.logBase + BigInt(a.logDelta) > b.logBase + BigInt(b.logDelta));
+        slotA.take(slotB);
+        expect(eventLogOffset(slotA)).toBe(b.logBase + BigInt(b.logDelta));
+        expect(eventTimestamp(slotA)).toBe(b.timestamp);
+        expect(slotA.valueBytes()).toEqual(b.value === null ? null : Buffer.from(b.value));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

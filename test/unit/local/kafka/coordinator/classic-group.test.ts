@@ -180,6 +180,89 @@ describe('classic group state machine', () => {
     expect(shard.describe('g').members.map((m) => m.groupInstanceId)).toEqual(['pod-1']);
   });
 
+  /** A Stable group of two static members (pod-1 leads), each synced with its assignment. */
+  async function stableStaticPair(): Promise<{ leader: JoinResult; follower: JoinResult }> {
+    const first = shard.join('g', joinRequest({ groupInstanceId: 'pod-1', clientId: 'c1' }));
+    const second = shard.join('g', joinRequest({ groupInstanceId: 'pod-2', clientId: 'c2' }));
+    await vi.advanceTimersByTimeAsync(150);
+    const [leader, follower] = await Promise.all([first, second]);
+    expect(leader.leader).toBe(leader.memberId);
+    const syncs = [
+      shard.sync('g', { memberId: follower.memberId, groupInstanceId: 'pod-2', generationId: 1, protocolType: null, protocolName: null, assignments: [] }),
+      shard.sync('g', {
+        memberId: leader.memberId, groupInstanceId: 'pod-1', generationId: 1, protocolType: null, protocolName: null,
+        assignments: [{ memberId: leader.memberId, assignment: assignment('orders', [0]) }, { memberId: follower.memberId, assignment: assignment('orders', [1]) }],
+      }),
+    ];
+    expect((await Promise.all(syncs)).map((r) => r.errorCode)).toEqual([0, 0]);
+    return { leader, follower };
+  }
+
+  it('replaces a static member that rejoins a Stable group without a rebalance: same generation, its assignment kept', async () => {
+    const { leader, follower } = await stableStaticPair();
+    const written = log.records().length;
+    const rejoined = await shard.join('g', joinRequest({ groupInstanceId: 'pod-2', clientId: 'c2', supportsSkippingAssignment: true }));
+    expect(rejoined).toMatchObject({ errorCode: 0, generationId: 1, protocolName: 'range', leader: leader.memberId, members: [], skipAssignment: false });
+    expect(rejoined.memberId).not.toBe(follower.memberId);
+    expect(shard.describe('g').state).toBe('Stable');
+    // The other member is not asked to rejoin; the old incarnation is fenced.
+    expect(shard.heartbeat('g', leader.memberId, 1, 'pod-1')).toBe(ErrorCode.NONE);
+    expect(shard.heartbeat('g', follower.memberId, 1, 'pod-2')).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    const sync = await shard.sync('g', { memberId: rejoined.memberId, groupInstanceId: 'pod-2', generationId: 1, protocolType: null, protocolName: null, assignments: [] });
+    expect(sync.errorCode).toBe(0);
+    expect(sync.assignment.equals(assignment('orders', [1]))).toBe(true);
+    // The replacement is stored: one GroupMetadata record naming the new member id, same generation.
+    const records = log.records().slice(written);
+    expect(records).toHaveLength(1);
+    const stored = records[0]!;
+    expect(stored.kind === 'group' && stored.value?.generation).toBe(1);
+    expect(stored.kind === 'group' && stored.value?.members.map((m) => m.memberId).sort()).toEqual([leader.memberId, rejoined.memberId].sort());
+  });
+
+  it('a replaced static leader keeps leading: v9+ is told to skip the assignment, older versions are named the previous leader', async () => {
+    const { leader } = await stableStaticPair();
+    const v9 = await shard.join('g', joinRequest({ groupInstanceId: 'pod-1', clientId: 'c1', supportsSkippingAssignment: true }));
+    expect(v9).toMatchObject({ errorCode: 0, generationId: 1, leader: v9.memberId, skipAssignment: true });
+    expect(v9.members).toHaveLength(2);
+    const older = await shard.join('g', joinRequest({ groupInstanceId: 'pod-1', clientId: 'c1' }));
+    expect(older).toMatchObject({ errorCode: 0, generationId: 1, leader: v9.memberId, members: [] });
+    expect(older.memberId).not.toBe(v9.memberId);
+    expect(leader.memberId).not.toBe(v9.memberId);
+    expect(shard.describe('g').state).toBe('Stable');
+    // The newest incarnation leads: the group's join answers name it to the other member.
+    expect(shard.heartbeat('g', older.memberId, 1, 'pod-1')).toBe(ErrorCode.NONE);
+    const stored = log.records().at(-1)!;
+    expect(stored.kind === 'group' && stored.value?.leader).toBe(older.memberId);
+  });
+
+  it('rebalances when the rejoining static member changes the selected protocol', async () => {
+    const { leader } = await stableStaticPair();
+    const pending = shard.join('g', joinRequest({ groupInstanceId: 'pod-2', clientId: 'c2', protocols: [{ name: 'roundrobin', metadata: subscription(['orders']) }, { name: 'range', metadata: subscription(['orders']) }] }));
+    expect(shard.describe('g').state).toBe('Stable');
+    expect(shard.heartbeat('g', leader.memberId, 1, 'pod-1')).toBe(ErrorCode.NONE);
+    // pod-1 still lists only 'range', so the selection stays and nobody rebalances.
+    const rejoined = await pending;
+    expect(rejoined).toMatchObject({ errorCode: 0, generationId: 1, protocolName: 'range' });
+
+    // Now both prefer 'roundrobin': the next generation's protocol changes, so the group rebalances.
+    const switching = shard.join('g', joinRequest({ groupInstanceId: 'pod-1', clientId: 'c1', protocols: [{ name: 'roundrobin', metadata: subscription(['orders']) }, { name: 'range', metadata: subscription(['orders']) }] }));
+    expect(shard.describe('g').state).toBe('PreparingRebalance');
+    const follower = shard.join('g', joinRequest({ memberId: rejoined.memberId, groupInstanceId: 'pod-2', clientId: 'c2', protocols: [{ name: 'roundrobin', metadata: subscription(['orders']) }] }));
+    const [a, b] = await Promise.all([switching, follower]);
+    expect([a.generationId, b.generationId]).toEqual([2, 2]);
+    expect(a.protocolName).toBe('roundrobin');
+  });
+
+  it('keeps the old static member when storing its replacement fails, and tells the newcomer', async () => {
+    const { follower } = await stableStaticPair();
+    log.failWrites = true;
+    const refused = await shard.join('g', joinRequest({ groupInstanceId: 'pod-2', clientId: 'c2' }));
+    expect(refused).toMatchObject({ errorCode: ErrorCode.NOT_COORDINATOR, memberId: '', generationId: 1 });
+    log.failWrites = false;
+    expect(shard.heartbeat('g', follower.memberId, 1, 'pod-2')).toBe(ErrorCode.NONE);
+    expect(shard.describe('g').members.map((m) => m.memberId)).toContain(follower.memberId);
+  });
+
   it('drops members that do not rejoin within the rebalance timeout', async () => {
     const a = await joinAlone('a');
     await shard.sync('g', { memberId: a.memberId, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] });

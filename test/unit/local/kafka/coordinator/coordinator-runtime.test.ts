@@ -119,9 +119,16 @@ describe('coordinator runtime on a cluster model', () => {
     const [groupId] = groupsOnPartition(3, 1);
     const { leader, shard } = shardFor(groupId!);
     shard.commitOffsets(groupId!, standalone, [{ topic: 'orders', partition: 1, offset: 9n, leaderEpoch: -1, metadata: '' }]);
+    const failedEpoch = cluster.partition(CONSUMER_OFFSETS, 3)!.leaderEpoch;
     plugin.faults.failCoordinator(3);
     plugin.faults.healCoordinator(3);
     expect(shardFor(groupId!).shard.fetchOffsets(groupId!, null, false)[0]?.offset).toBe(9n);
+    // Kafka loads a shard only at a higher leader epoch: the heal re-elects the same leader.
+    expect(cluster.partition(CONSUMER_OFFSETS, 3)).toMatchObject({ leader, leaderEpoch: failedEpoch + 1 });
+    expect(plugin.groups.status().find((s) => s.partition === 3)).toMatchObject({ brokerId: leader, epoch: failedEpoch + 1, status: 'ACTIVE' });
+    const texts = logs.lines(leader).map((l) => l.text);
+    expect(texts.some((t) => t.includes(`Finished loading of metadata from __consumer_offsets-3 with epoch ${failedEpoch + 1} `))).toBe(true);
+    expect(texts.some((t) => t.includes('Finished unloading metadata for __consumer_offsets-3'))).toBe(false);
 
     plugin.faults.failCoordinator(3);
     const target = [1, 2, 3].find((b) => b !== leader)!;
@@ -157,8 +164,11 @@ describe('coordinator runtime on a cluster model', () => {
     const [groupId] = groupsOnPartition(5, 1);
     const { leader, shard } = shardFor(groupId!);
     shard.commitOffsets(groupId!, standalone, [{ topic: 'orders', partition: 0, offset: 3n, leaderEpoch: -1, metadata: '' }]);
+    const epochBefore = cluster.partition(CONSUMER_OFFSETS, 5)!.leaderEpoch;
     plugin.faults.loadCoordinator!(5, 60);
     expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS });
+    expect(plugin.groups.status().find((s) => s.partition === 5)).toMatchObject({ epoch: epochBefore + 1, status: 'LOADING' });
+    expect(logs.lines(leader).some((l) => l.text.includes(`Scheduling loading of metadata from __consumer_offsets-5 with epoch ${epochBefore + 1}`))).toBe(true);
     await until(() => plugin.groups.lookup(leader, groupId!).ok, 'the timed load to finish');
     expect(shardFor(groupId!).shard.fetchOffsets(groupId!, null, false)).toMatchObject([{ offset: 3n }]);
 

@@ -71,7 +71,7 @@ describe('coordinator handlers through the wire codec', () => {
     for (const api of COORDINATOR_APIS) {
       expect(registry.get(api.apiKey)).toMatchObject({ minVersion: api.minVersion, maxVersion: api.maxVersion });
     }
-    expect(registry.get(ApiKey.OffsetFetch)).toMatchObject({ minVersion: 1, maxVersion: 8 });
+    expect(registry.get(ApiKey.OffsetFetch)).toMatchObject({ minVersion: 1, maxVersion: 9 });
   });
 
   it('FindCoordinator names the leader at v0-3 and answers batched keys at v4, for groups and transactions', async () => {
@@ -198,6 +198,34 @@ describe('coordinator handlers through the wire codec', () => {
     plugin.faults.loadCoordinator!(partitionForGroup('ff', OFFSETS_PARTITIONS), 60_000);
     expect(await call(ApiKey.Heartbeat, 0, { groupId: 'ff', generationId: 1, memberId: 'm' }, leader)).toMatchObject({ errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS });
     expect(await call(ApiKey.ListGroups, 3, {}, leader)).toMatchObject({ errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS });
+  });
+
+  it('ListGroups while one of the broker\'s shards loads: 4.x answers only COORDINATOR_LOAD_IN_PROGRESS, 3.9 adds the loaded shards\' groups', async () => {
+    // Partitions 0 and 3 of __consumer_offsets are both led by broker 1 (replicas [1, 2, 3]).
+    const groupOn = (partition: number): string => {
+      for (let i = 0; ; i++) if (partitionForGroup(`lg-${i}`, OFFSETS_PARTITIONS) === partition) return `lg-${i}`;
+    };
+    const [loading, loaded] = [groupOn(0), groupOn(3)];
+    expect([leaderOf(loading), leaderOf(loaded)]).toEqual([1, 1]);
+    const commit = (groupId: string) =>
+      call(ApiKey.OffsetCommit, 7, { groupId, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: '' }] }] }, 1);
+    const listed = async () => {
+      const answer = await call(ApiKey.ListGroups, 4, { statesFilter: [] }, 1);
+      return { errorCode: answer['errorCode'], groups: (answer['groups'] as ProtocolValue[]).map((g) => g['groupId']).sort() };
+    };
+    await commit(loading);
+    await commit(loaded);
+    expect(await listed()).toEqual({ errorCode: 0, groups: [loading, loaded].sort() });
+    plugin.faults.loadCoordinator!(0, 60_000);
+    expect(await listed()).toEqual({ errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] });
+
+    plugin.stop?.();
+    plugin = installCoordinator(
+      { cluster, registry: (registry = new ApiRegistry()), logs, offsetsPartitions: OFFSETS_PARTITIONS, transactionPartitions: 2, offsetCommitValueVersion: 3, loadFailure: 'offsets-lost' },
+      { retentionCheckIntervalMs: 0, initialRebalanceDelayMs: 0 },
+    );
+    plugin.faults.loadCoordinator!(0, 60_000);
+    expect(await listed()).toEqual({ errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [loaded] });
   });
 
   it('transactions over the wire: InitProducerId, AddPartitionsToTxn v0-3, AddOffsetsToTxn, TxnOffsetCommit, EndTxn', async () => {

@@ -55,8 +55,13 @@ describe('offset store', () => {
     const store = new OffsetStore();
     store.commit('g', { ...stored(1n, 0n), partition: 0, commitTimestamp: 1_000n });
     store.commit('g', { ...stored(2n, 1n), partition: 1, commitTimestamp: 1_000n, expireTimestamp: 100_000n });
-    expect(store.expired('g', 61_000n, 60_000n).map((o) => o.partition)).toEqual([0]);
-    expect(store.expired('g', 100_000n, 60_000n).map((o) => o.partition)).toEqual([0, 1]);
+    const sinceCommit = (commitTimestamp: bigint): bigint => commitTimestamp;
+    expect(store.expired('g', 60_999n, 60_000n, sinceCommit)).toEqual([]);
+    expect(store.expired('g', 61_000n, 60_000n, sinceCommit).map((o) => o.partition)).toEqual([0]);
+    expect(store.expired('g', 100_000n, 60_000n, sinceCommit).map((o) => o.partition)).toEqual([0, 1]);
+    // Counted from another moment (the group turned Empty at 50 s), and a kept topic never expires.
+    expect(store.expired('g', 109_999n, 60_000n, () => 50_000n).map((o) => o.partition)).toEqual([1]);
+    expect(store.expired('g', 110_000n, 60_000n, () => 50_000n, (topic) => topic === 't').map((o) => o.partition)).toEqual([]);
   });
 });
 
@@ -84,7 +89,7 @@ describe('group shard offsets', () => {
     expect(shard.fetchOffsets('g', [{ topic: 'orders', partitions: [2] }], false)).toEqual([
       { topic: 'orders', partition: 2, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: 0 },
     ]);
-    expect(shard.list()).toEqual([{ groupId: 'g', protocolType: '', state: 'Empty' }]);
+    expect(shard.list()).toEqual([{ groupId: 'g', protocolType: '', state: 'Empty', groupType: 'classic' }]);
     const records = log.records();
     expect(records).toHaveLength(2);
     expect(records[0]).toMatchObject({ kind: 'offset', group: 'g', topic: 'orders', partition: 0, value: { offset: 14n, metadata: 'm', expireTimestamp: -1n } });
@@ -185,19 +190,60 @@ describe('group shard offsets', () => {
     expect(shard.list()).toEqual([]);
   });
 
-  it('removes an Empty group that has no offsets at the next check, as Kafka\'s cleanup does', async () => {
-    const joining = shard.join('quiet', {
+  async function consumerJoins(topics: string[]): Promise<string> {
+    const joining = shard.join('g', {
       memberId: '', groupInstanceId: null, clientId: 'c', clientHost: '/127.0.0.1', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000,
-      protocolType: 'consumer', protocols: [{ name: 'range', metadata: encodeConsumerSubscription({ topics: ['t'] }, 0) }], requireKnownMemberId: false,
+      protocolType: 'consumer', protocols: [{ name: 'range', metadata: encodeConsumerSubscription({ topics }, 0) }], requireKnownMemberId: false,
     });
     await vi.advanceTimersByTimeAsync(150);
     const joined = await joining;
-    await shard.sync('quiet', { memberId: joined.memberId, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] });
-    shard.leave('quiet', [{ memberId: joined.memberId, groupInstanceId: null }]);
-    expect(shard.list()).toEqual([{ groupId: 'quiet', protocolType: 'consumer', state: 'Empty' }]);
+    await shard.sync('g', { memberId: joined.memberId, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] });
+    return joined.memberId;
+  }
+
+  it('keeps a consumer group\'s offsets while it has members and counts their retention from when it turned Empty', async () => {
+    const memberId = await consumerJoins(['t']);
+    shard.commitOffsets('g', { memberId, generationId: 1, groupInstanceId: null }, [offset('t', 0, 1n), offset('old', 0, 9n)]);
+    const keepAlive = async (ms: number) => {
+      for (let waited = 0; waited < ms; waited += 5_000) {
+        await vi.advanceTimersByTimeAsync(5_000);
+        expect(shard.heartbeat('g', memberId, 1, null)).toBe(ErrorCode.NONE);
+      }
+    };
+    await keepAlive(120_000);
+    // Stable: only the topic it no longer subscribes to expires, by its commit time.
+    expect(shard.expireOffsets()).toBe(1);
+    expect(shard.fetchOffsets('g', null, false).map((o) => o.topic)).toEqual(['t']);
+    shard.leave('g', [{ memberId, groupInstanceId: null }]);
+    expect(shard.describe('g').state).toBe('Empty');
+    // Committed two minutes ago, but Empty only now: the retention (60 s) starts here.
     expect(shard.expireOffsets()).toBe(0);
-    expect(log.records().at(-1)).toEqual({ kind: 'group', group: 'quiet', value: null });
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(shard.expireOffsets()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(shard.expireOffsets()).toBe(1);
+    expect(log.records().slice(-2)).toEqual([
+      { kind: 'offset', group: 'g', topic: 't', partition: 0, value: null },
+      { kind: 'group', group: 'g', value: null },
+    ]);
     expect(shard.list()).toEqual([]);
+  });
+
+  it('counts from the commit when the group\'s Empty moment is unknown, and removes an Empty group without offsets', async () => {
+    const reloaded = new GroupShard(0, 1, log, testShardEnvironment());
+    log.appendRecords([
+      { kind: 'offset', group: 'old-format', topic: 't', partition: 0, value: { offset: 5n, leaderEpoch: -1, metadata: '', commitTimestamp: BigInt(Date.now()), expireTimestamp: -1n } },
+      { kind: 'group', group: 'old-format', value: { protocolType: 'consumer', generation: 3, protocol: null, leader: null, currentStateTimestamp: -1n, members: [] } },
+      { kind: 'group', group: 'no-offsets', value: { protocolType: 'consumer', generation: 2, protocol: null, leader: null, currentStateTimestamp: BigInt(Date.now()), members: [] } },
+    ], BigInt(Date.now()));
+    await vi.advanceTimersByTimeAsync(30_000);
+    reloaded.load();
+    expect(reloaded.expireOffsets()).toBe(0);
+    expect(reloaded.list().map((g) => g.groupId)).toEqual(['old-format']);
+    expect(log.records().at(-1)).toEqual({ kind: 'group', group: 'no-offsets', value: null });
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(reloaded.expireOffsets()).toBe(1);
+    reloaded.unload();
   });
 
   it('reloads to the same state by replaying its own log', async () => {

@@ -1,0 +1,117 @@
+/**
+ * The steps every incident suite on real brokers takes, each named for what it does to the
+ * cluster: start the brokers, produce to each partition, let a group consume and commit, kill a
+ * shard's leader until the next one's load fails, read what a recovered group gets. The suites
+ * keep only their story; producing to each partition is test/support/produce.ts's.
+ */
+import type { Kafka } from 'kafkajs';
+import { aggregateFindings } from '../../../../lambdas/aws/broker-log-lines.ts';
+import { partitionForGroup } from '../../../../lambdas/core/hash.ts';
+import type { KafkaPort } from '../../../../lambdas/core/ports.ts';
+import type { LogFinding, RecoveryRequest } from '../../../../lambdas/core/workflow/documents.ts';
+import type { RealBrokerLogEntry } from '../../../../local/real-kafka/broker-log-file.ts';
+import { startRealKafka, type RealKafka } from '../../../../local/real-kafka/real-kafka.ts';
+import { committedOffsets } from '../../../support/committed-offsets.ts';
+import { waitFor } from '../../../support/wait.ts';
+import { clientFor, liveBootstrap } from './support.ts';
+
+/** Three nodes whose leadership stays where a failure leaves it: no preferred-leader election moves a shard back. */
+export function startThreeBrokers(version: string, offsetsPartitions: number): Promise<RealKafka> {
+  return startRealKafka({ version, brokers: 3, offsetsPartitions, overrides: { 'auto.leader.rebalance.enable': false } });
+}
+
+/**
+ * A kafkajs consumer of `group` reads `topic` from the beginning, committing after each message,
+ * until OffsetFetch answers `perPartition` for every partition; then it leaves.
+ */
+export async function consumeAndCommit(kafka: Kafka, group: string, topic: string, perPartition: number): Promise<void> {
+  const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 500 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ autoCommitThreshold: 1, eachMessage: async () => undefined });
+    await waitFor('the group to commit every message', async () => {
+      // A coordinator still loading answers with an error: ask again.
+      const offsets = await committedOffsets(kafka, group, topic).catch(() => ({}));
+      const values = Object.values(offsets);
+      return values.length > 0 && values.every((offset) => offset === String(perPartition)) ? true : undefined;
+    }, 60_000);
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/**
+ * Kills the broker that leads `__consumer_offsets-<partition>`: another replica takes the shard
+ * over, and its load fails. Kafka's own line, naming the broker now failing.
+ */
+export async function killShardLeaderUntilLoadFails(real: RealKafka, partition: number): Promise<RealBrokerLogEntry> {
+  const admin = clientFor(liveBootstrap(real)).admin();
+  await admin.connect();
+  let leader: number;
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
+    leader = metadata.topics[0]!.partitions.find((p) => p.partitionId === partition)!.leader;
+  } finally {
+    await admin.disconnect();
+  }
+  await real.killBroker(leader);
+  return real.waitForLog(new RegExp(`Failed to load metadata from __consumer_offsets-${partition}\\b`), { timeoutMs: 60_000 });
+}
+
+/**
+ * What a consumer of `group` reads of `topic` until it has `count` messages. It starts from the
+ * beginning where the group has no offset, so a missing or short seed shows as a replay.
+ */
+export async function readAsConsumer(kafka: Kafka, group: string, topic: string, count: number): Promise<string[]> {
+  const received: string[] = [];
+  const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 500 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value!.toString()) });
+    await waitFor(`${group} to read ${count} messages`, () => (received.length >= count ? true : undefined), 60_000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return received;
+}
+
+/** The offsets `group` has committed on `topic`, as [partition, offset]; empty when it has none. */
+export async function storedOffsets(port: KafkaPort, group: string, topic: string): Promise<Array<[number, bigint]>> {
+  return (await port.fetchCommittedOffsets(group, [topic])).filter((e) => e.offset >= 0n).map((e) => [e.partition, e.offset]);
+}
+
+/** A group named `<group>-<infix>-<n>` whose shard is led by a live broker other than `failingBroker`. */
+export async function targetOnHealthyShard(port: KafkaPort, real: RealKafka, options: { group: string; infix: string; failingBroker: number; offsetsPartitions: number }): Promise<string> {
+  const leaders = new Map((await port.metadata(['__consumer_offsets'])).topics[0]!.partitions.map((p) => [p.partition, p.leader]));
+  const healthy = (name: string): boolean => {
+    const leader = leaders.get(partitionForGroup(name, options.offsetsPartitions)) ?? -1;
+    return leader !== options.failingBroker && real.brokers.some((b) => b.running && b.id === leader);
+  };
+  const found = Array.from({ length: 50 }, (_, i) => `${options.group}-${options.infix}-${i}`).find(healthy);
+  if (found === undefined) throw new Error(`no ${options.group}-${options.infix}-<n> up to 49 has a shard on a healthy broker`);
+  return found;
+}
+
+/** What Diagnose's log search finds in every broker's lines, served as CloudWatch Logs streams `<clusterName>-Broker-<id>`. */
+export function brokerLogFindings(real: RealKafka, clusterName: string): LogFinding[] {
+  return aggregateFindings(real.logEntries().map((entry) => ({ logStreamName: `${clusterName}-Broker-${entry.brokerId}`, timestamp: Date.parse(entry.time), message: entry.text })));
+}
+
+/** A request as the CLI makes it for `groups` on the cluster `clusterName`, every broker line so far inside its window. */
+export function cliRequest(clusterName: string, groups: string[], executionName: string): RecoveryRequest {
+  return {
+    clusterArn: `arn:aws:kafka:eu-west-1:123456789012:cluster/${clusterName}/0a1b2c3d-real`,
+    region: 'eu-west-1',
+    groups,
+    window: { since: 0, until: Date.now() + 60_000 },
+    targetNames: {},
+    overwriteExistingTargetOffsets: false,
+    restoreInPlace: false,
+    authMode: 'iam',
+    executionArn: `arn:aws:states:eu-west-1:123456789012:execution:runbook:${executionName}`,
+    trigger: { source: 'cli', alarmName: null, alarmTime: null },
+    comment: null,
+  };
+}
