@@ -21,7 +21,8 @@ import { PartitionShardLog } from '../../../../local/kafka/coordinator/partition
 import { startLocalCluster, type LocalCluster } from '../../../../local/kafka/index.ts';
 import { appendAsAdminClient, staleAssignment } from '../real-kafka/kip848-stale-assignment.ts';
 import { confluentKafkaPython, confluentKafkaUnavailable, NOT_RUN_MARK } from '../real-kafka/support.ts';
-import { eventually, killChildren, watchProcess } from './helpers.ts';
+import { killChildren, watchProcess } from './helpers.ts';
+import { waitFor } from '../../../support/wait.ts';
 
 const OFFSETS_PARTITIONS = 6;
 const TOPIC = 'payments';
@@ -113,7 +114,7 @@ suite(title, () => {
       const leader = local.cluster.partition(CONSUMER_OFFSETS, partition)!.leader;
       const to = local.cluster.partition(CONSUMER_OFFSETS, partition)!.replicas.find((b) => b !== leader)!;
       local.faults.moveLeader(partition, to);
-      const failure = await eventually(() => lines.find((l) => l.text.includes(`Failed to load metadata from __consumer_offsets-${partition} `)));
+      const failure = await waitFor('the load-failure line', () => lines.find((l) => l.text.includes(`Failed to load metadata from __consumer_offsets-${partition} `)), 15_000);
       const conflict = `Cannot set the epoch of ${stale.topicId}-${stale.partition} to ${stale.memberEpoch} because the partition is still owned at epoch ${stale.ownerEpoch}`;
       const record =
         `CoordinatorRecord(key=ConsumerGroupCurrentMemberAssignmentKey(groupId='${group}', memberId='${stale.memberId}'), ` +

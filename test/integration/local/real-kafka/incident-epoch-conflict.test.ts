@@ -18,8 +18,6 @@
  * nothing lost and nothing replayed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +35,9 @@ import { createTopic } from '../../kafka/helpers.ts';
 import { appendAsAdminClient, staleAssignment, type StaleAssignment } from './kip848-stale-assignment.ts';
 import { clientFor, confluentKafkaPython, describeRealKafka, liveBootstrap, untilAccepted } from './support.ts';
 import { messageValues, produceToEachPartition } from '../../../support/produce.ts';
-import { brokerLogFindings, cliRequest, killShardLeaderUntilLoadFails, startThreeBrokers, storedOffsets, targetOnHealthyShard } from './incident-scene.ts';
+import { cliRequest } from '../../../support/cli-request.ts';
+import { brokerLogFindings, killShardLeaderUntilLoadFails, startThreeBrokers, storedOffsets, targetOnHealthyShard } from './incident-scene.ts';
+import { tempDirForSuite } from '../../../support/temp-dir.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.vulnerable41;
 const OFFSETS_PARTITIONS = 6;
@@ -63,7 +63,7 @@ describeRealKafka(
     let appendedAt: bigint;
     let members: string[];
     let consumers: ChildProcess | null = null;
-    const dir = mkdtempSync(join(tmpdir(), 'kip848-incident-'));
+    const dir = tempDirForSuite('kip848-incident-');
 
     beforeAll(async () => {
       real = await startThreeBrokers(VERSION, OFFSETS_PARTITIONS);
@@ -95,7 +95,6 @@ describeRealKafka(
       await stopConsumers();
       await port?.close();
       await real?.stop();
-      rmSync(dir, { recursive: true, force: true });
     });
 
     async function stopConsumers(): Promise<void> {
