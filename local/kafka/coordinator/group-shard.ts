@@ -158,6 +158,8 @@ export class GroupShard {
       if (group.deleted) {
         group.close();
         this.consumerGroups.delete(groupId);
+      } else {
+        group.onLoaded();
       }
     }
     for (const [groupId, value] of result.groups) if (!this.consumerGroups.has(groupId)) this.groupFor(groupId).restore(value);
@@ -233,6 +235,10 @@ export class GroupShard {
   }
 
   async join(groupId: string, request: JoinRequest): Promise<JoinResult> {
+    // Kafka lets classic members join a consumer group (KIP-848's upgrade path); this cluster does not.
+    if (this.consumerGroups.has(groupId)) {
+      return { errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: request.memberId, members: [] };
+    }
     const created = !this.groups.has(groupId);
     const group = this.groupFor(groupId);
     // A failed write here fails the generation's own write later, which answers NOT_COORDINATOR.
@@ -314,12 +320,17 @@ export class GroupShard {
 
   /** TxnOffsetCommit: written in the producer's transactional batch, applied on its COMMIT marker. */
   commitTransactionalOffsets(groupId: string, producer: ProducerIdentity, member: CommitMember, offsets: OffsetToCommit[]): PartitionResult[] {
+    const consumer = this.consumerGroups.get(groupId);
     const existing = this.groups.get(groupId);
-    if (existing !== undefined && (member.generationId >= 0 || member.memberId !== '')) {
+    if (consumer !== undefined) {
+      // A consumer group checks every transactional commit's member epoch (an empty group takes -1).
+      const error = consumer.validateMemberEpoch(member.memberId, member.generationId);
+      if (error !== ErrorCode.NONE) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: error }));
+    } else if (existing !== undefined && (member.generationId >= 0 || member.memberId !== '')) {
       const error = existing.validateMemberCommit(member.memberId, member.generationId, member.groupInstanceId);
       if (error !== ErrorCode.NONE) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: error }));
     }
-    if (existing === undefined) this.groups.set(groupId, new ClassicGroup(groupId, this.groupEnvironment(groupId)));
+    if (existing === undefined && consumer === undefined) this.groups.set(groupId, new ClassicGroup(groupId, this.groupEnvironment(groupId)));
     const now = BigInt(this.env.now());
     // TxnOffsetCommit carries no retention time, so no expire timestamp; pending until the COMMIT marker.
     const stored = this.writeOffsets(groupId, offsets, now, -1n, producer);
@@ -362,10 +373,13 @@ export class GroupShard {
     topics: { topic: string; partitions: number[] }[],
     subscribedTopics: (group: ClassicGroup) => Set<string> | null,
   ): { errorCode: number; partitions: PartitionResult[] } {
+    const consumer = this.consumerGroups.get(groupId);
     const group = this.groups.get(groupId);
-    if (group === undefined || group.state === 'Dead') return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
-    const subscribed = group.state === 'Empty' ? null : subscribedTopics(group);
-    if (group.state !== 'Empty' && subscribed === null) return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
+    if (consumer === undefined && (group === undefined || group.state === 'Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
+    // A consumer group always knows its members' subscriptions; an empty one protects no topic.
+    const empty = consumer !== undefined ? consumer.members.size === 0 : group!.state === 'Empty';
+    const subscribed = empty ? null : consumer !== undefined ? consumer.subscribedTopicNames() : subscribedTopics(group!);
+    if (!empty && subscribed === null) return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
     const results: PartitionResult[] = [];
     const tombstones: CoordinatorRecord[] = [];
     for (const { topic, partitions } of topics) {

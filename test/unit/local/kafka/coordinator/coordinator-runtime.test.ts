@@ -5,6 +5,7 @@ import { Cluster, CONSUMER_OFFSETS, TRANSACTION_STATE } from '../../../../../loc
 import { installCoordinator } from '../../../../../local/kafka/coordinator/index.ts';
 import { ErrorCode } from '../../../../../local/kafka/protocol/error-codes.ts';
 import { ApiRegistry } from '../../../../../local/kafka/server/registry.ts';
+import { waitFor } from '../../../../support/wait.ts';
 
 const OFFSETS_PARTITIONS = 6;
 const standalone = { memberId: '', generationId: -1, groupInstanceId: null };
@@ -14,15 +15,6 @@ function groupsOnPartition(partition: number, count: number): string[] {
   const found: string[] = [];
   for (let i = 0; found.length < count; i++) if (partitionForGroup(`group-${i}`, OFFSETS_PARTITIONS) === partition) found.push(`group-${i}`);
   return found;
-}
-
-/** Waits for `condition` on real timers, each wait with its own bound, failing with what it waited for. */
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('coordinator runtime on a cluster model', () => {
@@ -169,13 +161,13 @@ describe('coordinator runtime on a cluster model', () => {
     expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS });
     expect(plugin.groups.status().find((s) => s.partition === 5)).toMatchObject({ epoch: epochBefore + 1, status: 'LOADING' });
     expect(logs.lines(leader).some((l) => l.text.includes(`Scheduling loading of metadata from __consumer_offsets-5 with epoch ${epochBefore + 1}`))).toBe(true);
-    await until(() => plugin.groups.lookup(leader, groupId!).ok, 'the timed load to finish');
+    await waitFor('the timed load to finish', () => plugin.groups.lookup(leader, groupId!).ok || undefined, 10_000);
     expect(shardFor(groupId!).shard.fetchOffsets(groupId!, null, false)).toMatchObject([{ offset: 3n }]);
 
     // A reload on the broker where the shard failed fails again: reloading is no cure.
     plugin.faults.failCoordinator(5);
     plugin.faults.loadCoordinator!(5, 10);
-    await until(() => plugin.groups.status().find((s) => s.partition === 5)?.status !== 'LOADING', 'the reload to finish');
+    await waitFor('the reload to finish', () => plugin.groups.status().find((s) => s.partition === 5)?.status !== 'LOADING' || undefined, 10_000);
     expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.NOT_COORDINATOR });
   });
 
