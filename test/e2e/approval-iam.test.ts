@@ -10,10 +10,10 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import type { ApprovalDecision, ReportOutput } from '../../lambdas/core/workflow/documents.ts';
 import { STATE } from '../../lib/recovery-state-machine.ts';
-import type { LocalExecution, TestPrincipal } from '../../local/stepfunctions/index.ts';
+import type { TestPrincipal } from '../../local/stepfunctions/index.ts';
 import { createLocalRunbook } from '../../local/stepfunctions/index.ts';
 import { BUILT_CLI } from '../support/build-cli.ts';
-import { approvalMailParts, OFFSETS_PARTITIONS, produce, startIncident, waitFor, type Incident } from './incident.ts';
+import { approvalMail, approvalMailParts, consumeAndLeave, OFFSETS_PARTITIONS, produce, startIncident, storedDocument, submitOnLink, type Incident } from './incident.ts';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
 
 const ANN: TestPrincipal = { accessKeyId: 'AKIALOCALANN0000001', secretAccessKey: 'ann-secret-'.repeat(4), principalArn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_KafkaOnCall_0a1b/ann@example.com' };
@@ -26,13 +26,7 @@ beforeAll(async () => {
   incident = await startIncident({ config: { approvalMode: 'both', approvalsRequired: 2 }, approvers: [ANN, BO] });
   await produce(incident.producer, ['a', 'b', 'c']);
   // A group with commits on a shard that then fails.
-  const consumer = incident.kafka.consumer({ groupId: GROUP, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: 'orders', fromBeginning: true });
-  let seen = 0;
-  await consumer.run({ autoCommitThreshold: 1, eachMessage: async () => void (seen += 1) });
-  await waitFor('the group to consume and commit', () => (seen >= 3 ? true : undefined));
-  await consumer.disconnect();
+  await consumeAndLeave(incident.kafka, GROUP, 3);
   await incident.local.faults.failCoordinator(partitionForGroup(GROUP, OFFSETS_PARTITIONS), { group: GROUP });
 }, 60_000);
 
@@ -54,14 +48,10 @@ function cli(principal: TestPrincipal, args: string[]): Promise<{ code: number |
   });
 }
 
-async function approvalMail(execution: LocalExecution) {
-  return incident.aws.sns.waitForMessage((m) => m.message.includes(`Execution: ${execution.executionArn}\n`), { timeoutMs: 45_000 });
-}
-
 describe('IAM approvals through the local runbook', () => {
   it('waits for a second, different approver; records both verified caller ARNs in approval.json and the report', async () => {
     const execution = incident.runbook.start({ groups: [GROUP] }, { name: 'two-approvers' });
-    const mail = await approvalMail(execution);
+    const mail = await approvalMail(incident.aws, execution);
     expect(mail.message).not.toContain(execution.taskToken);
     const { approve, link } = approvalMailParts(mail);
     expect(approve, mail.message).not.toBeNull();
@@ -74,7 +64,7 @@ describe('IAM approvals through the local runbook', () => {
     expect(again.code, again.stderr).toBe(3); // refused: the same principal twice does not count
     expect(again.stderr).toContain('the same principal twice does not count');
     // The link cannot approve when two IAM approvers are required.
-    const viaLink = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&approver=Mallory' });
+    const viaLink = await submitOnLink(link, { decision: 'approve', approver: 'Mallory' });
     expect(viaLink.status).toBe(403);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(execution.states.at(-1)).toBe(STATE.awaitApproval);
@@ -87,7 +77,7 @@ describe('IAM approvals through the local runbook', () => {
     const report = (outcome as { output: ReportOutput }).output;
     expect(report.outcome).toBe('RECOVERED');
     const name = execution.executionArn.split(':');
-    const approval = JSON.parse(incident.aws.s3.readText(incident.runbook.artifactsBucket, `executions/${name[6]}/${name[7]}/approval.json`)!) as ApprovalDecision;
+    const approval = storedDocument<ApprovalDecision>(incident.aws, { bucket: incident.runbook.artifactsBucket, key: `executions/${name[6]}/${name[7]}/approval.json` });
     expect(approval).toMatchObject({ channel: 'iam', approvedBy: `${ANN.principalArn} and ${BO.principalArn}` });
     expect(approval.approvers!.map((a) => a.principalArn)).toEqual([ANN.principalArn, BO.principalArn]);
     const reportMail = incident.aws.sns.messages.find((m) => m.message.startsWith('Coordinator recovery report') && m.message.includes(execution.executionArn));
@@ -118,7 +108,7 @@ describe('IAM approvals through the local runbook', () => {
     // More throttles than the SDK's own three attempts: the handler fails, the state retries it.
     incident.aws.sns.injectThrottling(3);
     const execution = incident.runbook.start({ groups: [GROUP] }, { name: 'throttled-publish' });
-    const mail = await approvalMail(execution);
+    const mail = await approvalMail(incident.aws, execution);
     expect(execution.invocations.filter((i) => i.state === STATE.awaitApproval).map((i) => i.error?.name ?? 'ok')).toEqual(['RetryableError', 'ok']);
     const { reject } = approvalMailParts(mail);
     const rejected = await cli(BO, ['reject', ...reject!.slice(0, -1), 'not today']);
@@ -131,15 +121,15 @@ describe('IAM approvals through the local runbook', () => {
     const iamOnly = await createLocalRunbook({ aws: incident.aws, config: { approvalMode: 'iam' }, approvers: [ANN] });
     try {
       const execution = iamOnly.start({ groups: [GROUP] }, { name: 'iam-mode' });
-      const mail = await approvalMail(execution);
+      const mail = await approvalMail(incident.aws, execution);
       const { link, approve, reject } = approvalMailParts(mail);
       const page = await fetch(link);
       const html = await page.text();
       expect(page.status).toBe(200);
       expect(html).not.toContain('<form');
       expect(html).toContain(`coordinator-recovery approve ${approve!.join(' ')}`);
-      for (const decision of ['approve', 'reject']) {
-        const post = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `decision=${decision}&approver=Mallory` });
+      for (const decision of ['approve', 'reject'] as const) {
+        const post = await submitOnLink(link, { decision, approver: 'Mallory' });
         expect(post.status).toBe(403);
         expect(await post.text()).toContain('recovery:approvalMode is iam');
       }

@@ -6,31 +6,25 @@
  * the runbook; the runbook recovers the group after the link approval.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Consumer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
-import type { DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput } from '../../lambdas/core/workflow/documents.ts';
+import type { DiagnoseOutput, ReportOutput } from '../../lambdas/core/workflow/documents.ts';
 import type { CanaryOutput } from '../../lambdas/handlers/shard-canary.ts';
 import { runDefinition, type LocalExecution } from '../../local/stepfunctions/index.ts';
-import { OFFSETS_PARTITIONS, produce, startConsumer, startIncident, waitFor, type Incident } from './incident.ts';
+import { approvalMail, approvalMailParts, consumeAndLeave, invocationOutput, OFFSETS_PARTITIONS, plannedTarget, produce, readUntilAll, startIncident, submitOnLink, type Incident } from './incident.ts';
 
 const GROUP = 'billing';
 const EARLY = Array.from({ length: 20 }, (_, i) => `early-${i}`);
 const LATE = Array.from({ length: 8 }, (_, i) => `late-${i}`);
 
 let incident: Incident;
-const consumers: Consumer[] = [];
 
 beforeAll(async () => {
   incident = await startIncident();
   await produce(incident.producer, EARLY);
-  const before = await startConsumer(incident.kafka, GROUP);
-  consumers.push(before.consumer);
-  await waitFor('billing to consume the early messages', () => (before.values.length >= EARLY.length ? true : undefined));
-  await before.consumer.disconnect();
+  await consumeAndLeave(incident.kafka, GROUP, EARLY.length);
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
   await incident?.stop();
 });
 
@@ -146,25 +140,18 @@ describe('the shard canary detects a FAILED shard and its alarm starts the runbo
     expect(execution!.executionArn).toMatch(new RegExp(`:alarm-${now.toISOString().slice(0, 13)}$`));
 
     // The approver approves by the link in the mail; the runbook seeds, verifies and reports.
-    const ended = execution!.done.then((o) => {
-      throw new Error(`the run ended before asking for approval: ${JSON.stringify(o)}; states ${execution!.states.join(' > ')}`);
-    });
-    const mail = await Promise.race([aws.sns.waitForMessage((m) => (m.subject ?? '').startsWith('Approve') && m.message.includes(execution!.executionArn), { timeoutMs: 45_000 }), ended]);
-    const link = /(http:\/\/127\.0\.0\.1:\d+\/\?\S+)/.exec(mail.message)?.[1];
-    expect(link, mail.message).toBeDefined();
-    const decision = await fetch(link!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&approver=oncall&comment=canary' });
+    const { link } = approvalMailParts(await approvalMail(aws, execution!));
+    const decision = await submitOnLink(link, { decision: 'approve', approver: 'oncall', comment: 'canary' });
     expect(decision.status).toBe(200);
     const outcome = await execution!.done;
     expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
     expect((outcome as { output: ReportOutput }).output.outcome).toBe('RECOVERED');
 
-    const diagnose = execution!.invocations.find((i) => i.state === 'Diagnose')!;
-    expect((diagnose.output as DiagnoseOutput).request.trigger).toMatchObject({ source: 'alarm', alarmName });
-    expect((diagnose.output as DiagnoseOutput).failedShards).toEqual([failedShard]);
-    const plan = execution!.invocations.find((i) => i.state === 'PlanTarget')!.output as PlanTargetOutput;
+    const diagnose = invocationOutput<DiagnoseOutput>(execution!, 'Diagnose');
+    expect(diagnose.request.trigger).toMatchObject({ source: 'alarm', alarmName });
+    expect(diagnose.failedShards).toEqual([failedShard]);
     // The state carries counts; the target's name is in the stored plan.
-    const stored = JSON.parse(incident.aws.s3.readText(plan.plan.bucket, plan.plan.key)!) as RecoveryPlan;
-    const target = stored.groups.find((g) => g.sourceGroup === GROUP)!.targetGroup;
+    const target = plannedTarget(incident.aws, execution!, GROUP);
 
     // The run's own metrics: records scanned on the failed shard, one RECOVERED run, one group.
     const documents = runbook.metrics.slice(seen) as EmfDocument[];
@@ -173,9 +160,7 @@ describe('the shard canary detects a FAILED shard and its alarm starts the runbo
     expect(documents.find((d) => 'GroupsRecovered' in d)).toMatchObject({ GroupsRecovered: 1, ClusterName: 'orders-local' });
 
     // The target group's consumers resume exactly where billing stopped: the late messages, no replay.
-    const after = await startConsumer(incident.kafka, target);
-    consumers.push(after.consumer);
-    await waitFor(`${target} to consume what billing had not`, () => (LATE.every((v) => after.values.includes(v)) ? true : undefined));
-    expect([...after.values].sort()).toEqual([...LATE].sort());
+    const values = await readUntilAll(incident.kafka, target, LATE);
+    expect([...values].sort()).toEqual([...LATE].sort());
   }, 120_000);
 });

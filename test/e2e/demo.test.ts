@@ -7,29 +7,12 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
-import type { ApprovalAnswer, DemoEvent, DemoReporter } from '../../local/demo/events.ts';
+import { RecordingReporter } from '../support/recording-reporter.ts';
 import { OFFSETS_PARTITIONS } from '../../local/incident/environment.ts';
 import { GROUP, runDemo } from '../../local/demo/scenario.ts';
 import { TerminalReporter } from '../../local/demo/terminal-reporter.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-class RecordingReporter implements DemoReporter {
-  readonly events: DemoEvent[] = [];
-  questions = 0;
-  constructor(private readonly answer?: ApprovalAnswer) {}
-  event(event: DemoEvent): void {
-    this.events.push(event);
-  }
-  async confirm(): Promise<ApprovalAnswer> {
-    this.questions++;
-    if (!this.answer) throw new Error('the --yes run asked for approval');
-    return this.answer;
-  }
-  of<T extends DemoEvent['type']>(type: T): Array<Extract<DemoEvent, { type: T }>> {
-    return this.events.filter((e): e is Extract<DemoEvent, { type: T }> => e.type === type);
-  }
-}
 
 const OPTIONS = { assumeYes: false, json: false, keep: false, kafka: { kind: 'local' }, rehearsal: null, lambdaTimeoutSeconds: null } as const;
 

@@ -1,16 +1,21 @@
 /**
  * The end-to-end scene on the incident environment the demo also plays on
  * (`local/incident/environment.ts`): topic `orders` with 3 partitions and a connected producer.
- * Also the application's and the approver's side: consumers that commit, OffsetFetch, reading
- * the approval mail.
+ * Also the application's, the approver's and the operator's side: consumers that commit and
+ * resume, OffsetFetch, the approval mail and its link, what the run's steps answered and stored.
  */
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
-import type { PublishedMessage } from '../../local/aws/index.ts';
+import type { ArtifactRef, PlanTargetOutput, RecoveryPlan } from '../../lambdas/core/workflow/documents.ts';
+import type { AwsStandins, PublishedMessage } from '../../local/aws/index.ts';
+import { isApprovalRequest } from '../../local/demo/scenario.ts';
 import { OFFSETS_PARTITIONS, startIncidentEnvironment, type IncidentEnvironment, type IncidentEnvironmentOptions } from '../../local/incident/environment.ts';
+import type { LocalExecution } from '../../local/stepfunctions/index.ts';
+import { consumeAll } from '../integration/kafka/helpers.ts';
+import { committedOffsets as committedOffsetsOn } from '../support/committed-offsets.ts';
+import { waitFor } from '../support/wait.ts';
 
-// Bounded polling, the same as the toolkit integration tests use.
-export { waitFor } from '../integration/kafka/helpers.ts';
+export { waitFor };
 export { OFFSETS_PARTITIONS };
 
 export const TOPIC = 'orders';
@@ -62,16 +67,30 @@ export async function startConsumer(kafka: Kafka, groupId: string): Promise<{ co
   return { consumer, values };
 }
 
-/** Committed offsets of a group on TOPIC, partition -> offset ("-1" when none). */
-export async function committedOffsets(kafka: Kafka, groupId: string): Promise<Record<number, string>> {
-  const admin = kafka.admin();
-  await admin.connect();
+/** Before the incident: `groupId` consumes the first `count` messages of TOPIC, committing each, and leaves. */
+export async function consumeAndLeave(kafka: Kafka, groupId: string, count: number): Promise<void> {
+  const consumer = await consumeAll(kafka, groupId, TOPIC, count);
+  await consumer.disconnect();
+}
+
+/**
+ * After the recovery: a consumer of `groupId` reads until every value of `expected` has arrived,
+ * then leaves; answers everything it read. It starts from the beginning where the group has no
+ * offset, so a missing or short seed shows as old messages read before the expected ones.
+ */
+export async function readUntilAll(kafka: Kafka, groupId: string, expected: readonly string[]): Promise<string[]> {
+  const { consumer, values } = await startConsumer(kafka, groupId);
   try {
-    const [topic] = await admin.fetchOffsets({ groupId, topics: [TOPIC] });
-    return Object.fromEntries((topic?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    await waitFor(`${groupId} to read ${expected.length} expected messages`, () => (expected.every((v) => values.includes(v)) ? true : undefined));
   } finally {
-    await admin.disconnect();
+    await consumer.disconnect();
   }
+  return [...values];
+}
+
+/** Committed offsets of a group on TOPIC, partition -> offset ("-1" when none). */
+export function committedOffsets(kafka: Kafka, groupId: string): Promise<Record<number, string>> {
+  return committedOffsetsOn(kafka, groupId, TOPIC);
 }
 
 /** A group name whose coordinator shard differs from `avoid`'s, so one failure does not hit both. */
@@ -80,6 +99,45 @@ export function groupOnAnotherShard(prefix: string, avoid: string): string {
     const name = `${prefix}-${i}`;
     if (partitionForGroup(name, OFFSETS_PARTITIONS) !== partitionForGroup(avoid, OFFSETS_PARTITIONS)) return name;
   }
+}
+
+/**
+ * The approval mail of `execution`, matched as the demo matches it (isApprovalRequest). If the run
+ * ends first, fails at once with its outcome and every step it took.
+ */
+export function approvalMail(aws: AwsStandins, execution: LocalExecution, timeoutMs = 45_000): Promise<PublishedMessage> {
+  const endedFirst = execution.done.then((outcome) => {
+    const steps = execution.invocations.map((i) => `${i.state}${i.error ? ` (${i.error.name}: ${i.error.cause})` : ''}`);
+    throw new Error(`the run ended before asking for approval: ${JSON.stringify(outcome)}; steps: ${steps.join(', ')}`);
+  });
+  return Promise.race([aws.sns.waitForMessage((m) => isApprovalRequest(m, execution.executionArn), { timeoutMs }), endedFirst]);
+}
+
+/** The approval page's form, submitted to the signed link as a browser would. */
+export function submitOnLink(link: string, form: { decision: 'approve' | 'reject'; approver: string; comment?: string }): Promise<Response> {
+  return fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+}
+
+/** The output of the first successful invocation of `state`; fails naming every step the run took. */
+export function invocationOutput<T>(execution: LocalExecution, state: string): T {
+  const invocation = execution.invocations.find((i) => i.state === state && i.output !== undefined);
+  if (!invocation) throw new Error(`${state} was not invoked successfully; invocations: ${execution.invocations.map((i) => `${i.state}${i.error ? ` (${i.error.name})` : ''}`).join(', ')}`);
+  return invocation.output as T;
+}
+
+/** A document a step stored in the artifacts bucket (the state carries only its reference). */
+export function storedDocument<T>(aws: AwsStandins, ref: Pick<ArtifactRef, 'bucket' | 'key'>): T {
+  const text = aws.s3.readText(ref.bucket, ref.key);
+  if (text === undefined) throw new Error(`nothing stored at s3://${ref.bucket}/${ref.key}`);
+  return JSON.parse(text) as T;
+}
+
+/** The target group PlanTarget chose for `sourceGroup`, read from the plan it stored. */
+export function plannedTarget(aws: AwsStandins, execution: LocalExecution, sourceGroup: string): string {
+  const plan = storedDocument<RecoveryPlan>(aws, invocationOutput<PlanTargetOutput>(execution, 'PlanTarget').plan);
+  const group = plan.groups.find((g) => g.sourceGroup === sourceGroup);
+  if (!group) throw new Error(`the plan has no group ${sourceGroup}`);
+  return group.targetGroup;
 }
 
 /** The signed link from the approval mail, and the signed-CLI commands' arguments when the stack offers them. */

@@ -6,8 +6,8 @@
  * of the shard and the scan must continue from its checkpoint whatever the machine's speed.
  */
 import { describe, expect, it } from 'vitest';
-import type { DemoEvent, DemoReporter } from '../../local/demo/events.ts';
 import { runRehearsal } from '../../local/demo/rehearsal.ts';
+import { RecordingReporter } from '../support/recording-reporter.ts';
 
 const GROUPS = 300;
 // About 12 MiB of commits: two Fetches of the shard at least.
@@ -16,19 +16,9 @@ const COMMITS = 150_000;
 const LAMBDA_TIMEOUT_SECONDS = 6;
 const SHARD_FETCH_DELAY_MS = 3500;
 
-class Recorder implements DemoReporter {
-  readonly events: DemoEvent[] = [];
-  event(event: DemoEvent): void {
-    this.events.push(event);
-  }
-  async confirm(): Promise<never> {
-    throw new Error('--yes never asks');
-  }
-}
-
 describe(`npm run demo -- --yes --groups ${GROUPS} --commits ${COMMITS} --lambda-timeout ${LAMBDA_TIMEOUT_SECONDS}, the failed broker slow`, () => {
   it('recovers every group of the failed shard, each target equal to what was committed, the shard read about once, every state small', async () => {
-    const reporter = new Recorder();
+    const reporter = new RecordingReporter();
     const result = await runRehearsal(
       { assumeYes: true, json: true, keep: false, kafka: { kind: 'local' }, rehearsal: { groups: GROUPS, commits: COMMITS }, lambdaTimeoutSeconds: LAMBDA_TIMEOUT_SECONDS, shardFetchDelayMs: SHARD_FETCH_DELAY_MS },
       reporter,
@@ -44,6 +34,6 @@ describe(`npm run demo -- --yes --groups ${GROUPS} --commits ${COMMITS} --lambda
     // Every state, at every transition, measured by the runner: counts and keys only, far below Step Functions' 256 KiB.
     expect(result.maxStatePayloadBytes).toBeGreaterThan(0);
     expect(result.maxStatePayloadBytes).toBeLessThan(32 * 1024);
-    expect(reporter.events.find((e) => e.type === 'rehearsal-checked')).toMatchObject({ groups: GROUPS, groupsVerified: GROUPS });
+    expect(reporter.of('rehearsal-checked')[0]).toMatchObject({ groups: GROUPS, groupsVerified: GROUPS });
   }, 300_000);
 });

@@ -7,11 +7,9 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import type { Consumer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
 import type { DiagnoseOutput, PlanTargetOutput, RecoveryPlan, ReportOutput, SeedOffsetsOutput, SeedResultDocument } from '../../lambdas/core/workflow/documents.ts';
-import type { LocalExecution } from '../../local/stepfunctions/index.ts';
-import { committedOffsets, OFFSETS_PARTITIONS, produce, startConsumer, startIncident, waitFor, type Incident } from './incident.ts';
+import { approvalMail, committedOffsets, consumeAndLeave, invocationOutput, OFFSETS_PARTITIONS, produce, readUntilAll, startIncident, storedDocument, type Incident } from './incident.ts';
 
 const GROUP = 'billing';
 const EARLY = Array.from({ length: 30 }, (_, i) => `early-${i}`);
@@ -19,15 +17,12 @@ const LATE = Array.from({ length: 10 }, (_, i) => `late-${i}`);
 
 let incident: Incident;
 let shard: number;
-const consumers: Consumer[] = [];
 
 beforeAll(async () => {
   // Restoring in place writes to the source group, so the stack must be allowed to write to it.
   incident = await startIncident({ kafkaVersion: '3.9', config: { targetGroupPattern: 'billing*' } });
   await produce(incident.producer, EARLY);
-  const before = await startConsumer(incident.kafka, GROUP);
-  await waitFor('billing to consume the early messages', () => (before.values.length >= EARLY.length ? true : undefined));
-  await before.consumer.disconnect();
+  await consumeAndLeave(incident.kafka, GROUP, EARLY.length);
   shard = partitionForGroup(GROUP, OFFSETS_PARTITIONS);
   await incident.local.faults.failCoordinator(shard);
   expect(Object.values(await committedOffsets(incident.kafka, GROUP))).toEqual(['-1', '-1', '-1']);
@@ -35,15 +30,8 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
   await incident?.stop();
 });
-
-function invocationOutput<T>(execution: LocalExecution, state: string): T {
-  const invocation = execution.invocations.find((i) => i.state === state && i.output !== undefined);
-  if (!invocation) throw new Error(`${state} was not invoked successfully; invocations: ${execution.invocations.map((i) => `${i.state}${i.error ? ` (${i.error.name})` : ''}`).join(', ')}`);
-  return invocation.output as T;
-}
 
 it('an input that asks for both a target name and restoreInPlace fails Diagnose naming the field', async () => {
   const execution = incident.runbook.start({ groups: [GROUP], restoreInPlace: true, targetNames: { [GROUP]: 'billing-recovered-1' } }, { name: 'contradictory-run' });
@@ -55,13 +43,7 @@ it('an input that asks for both a target name and restoreInPlace fails Diagnose 
 
 it('diagnoses OFFSETS_LOST_ON_LOAD, restores billing in place after approval, and billing resumes exactly', async () => {
   const execution = incident.runbook.start({ groups: [GROUP], restoreInPlace: true, comment: 'INC-39' }, { name: 'in-place-run' });
-  const mail = await Promise.race([
-    incident.aws.sns.waitForMessage((m) => m.message.includes(execution.executionArn) && (m.subject ?? '').startsWith('Approve offset recovery'), { timeoutMs: 45_000 }),
-    execution.done.then((outcome) => {
-      const steps = execution.invocations.map((i) => `${i.state}${i.error ? ` (${i.error.name}: ${i.error.cause})` : ''}`);
-      throw new Error(`the run ended before asking for approval: ${JSON.stringify(outcome)}; steps: ${steps.join(', ')}`);
-    }),
-  ]);
+  const mail = await approvalMail(incident.aws, execution);
   expect(mail.subject).toBe(`Approve offset recovery: 1 group(s) -> ${GROUP} (in place)`);
   expect(mail.message).toContain(`Group ${GROUP}, restored in place (the same group)`);
   const diagnosis = invocationOutput<DiagnoseOutput>(execution, 'Diagnose');
@@ -80,21 +62,18 @@ it('diagnoses OFFSETS_LOST_ON_LOAD, restores billing in place after approval, an
   expect(outcome.status, JSON.stringify(outcome)).toBe('SUCCEEDED');
   expect((outcome as { output: ReportOutput }).output.outcome).toBe('RECOVERED');
 
-  const planOutput = invocationOutput<PlanTargetOutput>(execution, 'PlanTarget');
-  const plan = JSON.parse(incident.aws.s3.readText(planOutput.plan.bucket, planOutput.plan.key)!) as RecoveryPlan;
+  const plan = storedDocument<RecoveryPlan>(incident.aws, invocationOutput<PlanTargetOutput>(execution, 'PlanTarget').plan);
   expect(plan.groups).toEqual([expect.objectContaining({ sourceGroup: GROUP, targetGroup: GROUP, restore: 'IN_PLACE', blocked: false })]);
   const seed = invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets');
   expect(seed.groups).toEqual({ seeded: 1, partial: 0, failed: 0, skippedBlocked: 0 });
   // Counts in the state, every group's result in seed-result.json.
-  const seeded = JSON.parse(incident.aws.s3.readText(seed.fullResult.bucket, seed.fullResult.key)!) as SeedResultDocument;
+  const seeded = storedDocument<SeedResultDocument>(incident.aws, seed.fullResult);
   expect(seeded.groups).toEqual([expect.objectContaining({ targetGroup: GROUP, status: 'SEEDED', committed: 3 })]);
   const report = await incident.aws.sns.waitForMessage((m) => m.subject === 'Coordinator recovery: RECOVERED');
   expect(report.message).toContain(`${GROUP} (restored in place): 3 partition(s)`);
   expect(report.message).toContain(`next: restart the consumers of ${GROUP} unchanged`);
 
   // billing's consumers restart as they were (fromBeginning): a lost offset would replay the early messages.
-  const after = await startConsumer(incident.kafka, GROUP);
-  consumers.push(after.consumer);
-  await waitFor('billing to consume what it had not', () => (LATE.every((v) => after.values.includes(v)) ? true : undefined));
-  expect([...after.values].sort()).toEqual([...LATE].sort());
+  const values = await readUntilAll(incident.kafka, GROUP, LATE);
+  expect([...values].sort()).toEqual([...LATE].sort());
 }, 90_000);

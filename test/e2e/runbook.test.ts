@@ -7,13 +7,28 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import type { Consumer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
-import type { BlastRadiusOutput, DiagnoseOutput, PlanTargetOutput, RecoveryPlan, RecoveryReport, ReportOutput, SeedOffsetsOutput, SeedResultDocument, VerifyOutput } from '../../lambdas/core/workflow/documents.ts';
+import type { BlastRadiusOutput, DiagnoseOutput, PlanTargetOutput, RecoveryPlan, RecoveryReport, ReportOutput, SeedOffsetsOutput, SeedResultDocument, VerifyOutput, VerifyResultDocument } from '../../lambdas/core/workflow/documents.ts';
 import { suggestedName } from '../../lambdas/core/workflow/planning.ts';
 import { STATE } from '../../lib/recovery-state-machine.ts';
-import type { LocalExecution, LocalRunbook } from '../../local/stepfunctions/index.ts';
-import { approvalMailParts, committedOffsets, groupOnAnotherShard, OFFSETS_PARTITIONS, produce, startConsumer, startIncident, storedTaskToken, waitFor, type Incident } from './incident.ts';
+import type { LocalRunbook } from '../../local/stepfunctions/index.ts';
+import {
+  approvalMail,
+  approvalMailParts,
+  committedOffsets,
+  consumeAndLeave,
+  groupOnAnotherShard,
+  invocationOutput,
+  OFFSETS_PARTITIONS,
+  plannedTarget,
+  produce,
+  readUntilAll,
+  startIncident,
+  storedDocument,
+  storedTaskToken,
+  submitOnLink,
+  type Incident,
+} from './incident.ts';
 
 const GROUP = 'billing';
 /** A second group on billing's shard, with commits before the failure (the per-group failure test). */
@@ -24,7 +39,6 @@ const LATE = Array.from({ length: 10 }, (_, i) => `late-${i}`);
 let incident: Incident;
 let runbook: LocalRunbook;
 let failedShard: number;
-const consumers: Consumer[] = [];
 
 beforeAll(async () => {
   incident = await startIncident();
@@ -32,9 +46,7 @@ beforeAll(async () => {
 
   // Before the incident: billing consumed everything there was and committed it.
   await produce(incident.producer, EARLY);
-  const before = await startConsumer(incident.kafka, GROUP);
-  await waitFor('billing to consume the early messages', () => (before.values.length >= EARLY.length ? true : undefined));
-  await before.consumer.disconnect();
+  await consumeAndLeave(incident.kafka, GROUP, EARLY.length);
   const committed = await committedOffsets(incident.kafka, GROUP);
   const ends = incident.local.cluster.topic('orders')!.partitions.map((p) => String(p.log.logEndOffset));
   expect(Object.values(committed)).toEqual(ends);
@@ -42,34 +54,14 @@ beforeAll(async () => {
   // The incident: the shard fails; what arrives afterwards is what billing has not consumed.
   failedShard = partitionForGroup(GROUP, OFFSETS_PARTITIONS);
   SECOND = Array.from({ length: 10_000 }, (_, i) => `audit-${i}`).find((g) => partitionForGroup(g, OFFSETS_PARTITIONS) === failedShard)!;
-  const second = await startConsumer(incident.kafka, SECOND);
-  await waitFor('the second group to consume the early messages', () => (second.values.length >= EARLY.length ? true : undefined));
-  await second.consumer.disconnect();
+  await consumeAndLeave(incident.kafka, SECOND, EARLY.length);
   await incident.local.faults.failCoordinator(failedShard, { group: GROUP });
   await produce(incident.producer, LATE);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
   await incident?.stop();
 });
-
-function invocationOutput<T>(execution: LocalExecution, state: string): T {
-  const invocation = execution.invocations.find((i) => i.state === state && i.output !== undefined);
-  if (!invocation) throw new Error(`${state} was not invoked successfully; invocations: ${execution.invocations.map((i) => `${i.state}${i.error ? ` (${i.error.name})` : ''}`).join(', ')}`);
-  return invocation.output as T;
-}
-
-async function approvalMail(execution: LocalExecution) {
-  return incident.aws.sns.waitForMessage((m) => m.message.includes(`Execution: ${execution.executionArn}\n`), { timeoutMs: 45_000 });
-}
-
-async function plannedTarget(execution: LocalExecution): Promise<string> {
-  await approvalMail(execution);
-  const plan = invocationOutput<PlanTargetOutput>(execution, 'PlanTarget');
-  const stored = JSON.parse(incident.aws.s3.readText(plan.plan.bucket, plan.plan.key)!) as RecoveryPlan;
-  return stored.groups.find((g) => g.sourceGroup === GROUP)!.targetGroup;
-}
 
 async function expectNoOffsets(groupId: string): Promise<void> {
   expect(Object.values(await committedOffsets(incident.kafka, groupId)).every((offset) => offset === '-1')).toBe(true);
@@ -77,18 +69,16 @@ async function expectNoOffsets(groupId: string): Promise<void> {
 
 /** A consumer on `groupId` reads exactly what billing had not consumed when its shard failed. */
 async function expectResumesWhereBillingStopped(groupId: string): Promise<void> {
-  const after = await startConsumer(incident.kafka, groupId);
-  consumers.push(after.consumer);
-  await waitFor(`${groupId} to consume what billing had not`, () => (LATE.every((v) => after.values.includes(v)) ? true : undefined));
+  const values = await readUntilAll(incident.kafka, groupId, LATE);
   // Per partition the old messages come first (fromBeginning), so a replay would show before the late ones.
-  expect(after.values.filter((v) => v.startsWith('early-'))).toEqual([]);
-  expect([...after.values].sort()).toEqual([...LATE].sort());
+  expect(values.filter((v) => v.startsWith('early-'))).toEqual([]);
+  expect([...values].sort()).toEqual([...LATE].sort());
 }
 
 describe('the coordinator recovery runbook, run locally end to end', () => {
   it('ends with nothing written when an operator rejects with the task token kept in the bucket', async () => {
     const execution = runbook.start({ groups: [GROUP], comment: 'INC-1 rehearsal' }, { name: 'rejected-run' });
-    const mail = await approvalMail(execution);
+    const mail = await approvalMail(incident.aws, execution);
     expect(mail.topicArn).toBe(runbook.approvalTopicArn);
     // The token never travels by mail; it lives where RequestApproval stored it.
     expect(mail.message).not.toContain(execution.taskToken);
@@ -104,13 +94,13 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect(outcome).toEqual({ status: 'FAILED', error: 'ApprovalRejected', cause: 'Rejected by bob: wrong window' });
     expect(execution.states.slice(-3)).toEqual([STATE.notifyFailure, STATE.failureKind, STATE.notApproved]);
     expect(execution.invocations.map((i) => i.state)).not.toContain('SeedOffsets');
-    await expectNoOffsets(await plannedTarget(execution));
+    await expectNoOffsets(plannedTarget(incident.aws, execution, GROUP));
     const notice = await incident.aws.sns.waitForMessage((m) => m.message.includes('rejected by the approver') && m.message.includes(execution.executionArn));
     expect(notice.message).toContain('Rejected by bob: wrong window');
     // The audit trail: the plan that was shown, and why the run ended without a report.
     const prefix = `executions/${runbook.stateMachineArn.split(':').at(-1)}/rejected-run/`;
     expect(incident.aws.s3.keys(runbook.artifactsBucket).filter((k) => k.startsWith(prefix))).toEqual(expect.arrayContaining([`${prefix}plan.json`, `${prefix}failure.json`]));
-    expect(JSON.parse(incident.aws.s3.readText(runbook.artifactsBucket, `${prefix}failure.json`)!)).toMatchObject({
+    expect(storedDocument(incident.aws, { bucket: runbook.artifactsBucket, key: `${prefix}failure.json` })).toMatchObject({
       state: STATE.awaitApproval,
       error: 'ApprovalRejected',
       reason: 'Rejected by bob: wrong window',
@@ -120,14 +110,14 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
 
   it('diagnoses, maps, reads, plans, waits for the link approval, seeds, verifies and reports; the target group resumes where billing stopped', async () => {
     const execution = runbook.start({ groups: [GROUP], comment: 'INC-1' }, { name: 'approved-run' });
-    const { link } = approvalMailParts(await approvalMail(execution));
+    const { link } = approvalMailParts(await approvalMail(incident.aws, execution));
 
     // The approver opens the link (GET changes nothing), then submits the form.
     const page = await fetch(link);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(GROUP);
     expect(execution.invocations.map((i) => i.state)).not.toContain('SeedOffsets');
-    const decision = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&approver=alice&comment=go' });
+    const decision = await submitOnLink(link, { decision: 'approve', approver: 'alice', comment: 'go' });
     expect(decision.status).toBe(200);
     expect(await decision.text()).toContain('Approved');
 
@@ -153,26 +143,25 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect(execution.payload.maxBytes).toBeGreaterThan(0);
     expect(execution.payload.maxBytes).toBeLessThan(32 * 1024);
 
-    const planOutput = invocationOutput<PlanTargetOutput>(execution, 'PlanTarget');
-    const plan = JSON.parse(incident.aws.s3.readText(planOutput.plan.bucket, planOutput.plan.key)!) as RecoveryPlan;
+    const plan = storedDocument<RecoveryPlan>(incident.aws, invocationOutput<PlanTargetOutput>(execution, 'PlanTarget').plan);
     const groupPlan = plan.groups.find((g) => g.sourceGroup === GROUP)!;
     expect(groupPlan.blocked).toBe(false);
     expect(partitionForGroup(groupPlan.targetGroup, OFFSETS_PARTITIONS)).not.toBe(failedShard);
     const seed = invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets');
     expect(seed.ok).toBe(true);
     expect(seed.groups).toEqual({ seeded: 1, partial: 0, failed: 0, skippedBlocked: 0 });
-    const seeded = JSON.parse(incident.aws.s3.readText(seed.fullResult.bucket, seed.fullResult.key)!) as SeedResultDocument;
+    const seeded = storedDocument<SeedResultDocument>(incident.aws, seed.fullResult);
     expect(seeded.groups).toEqual([expect.objectContaining({ sourceGroup: GROUP, targetGroup: groupPlan.targetGroup, status: 'SEEDED', committed: 3 })]);
     const verified = invocationOutput<VerifyOutput>(execution, 'Verify');
     expect(verified).toMatchObject({ ok: true, groups: { verified: 1, failed: 0 } });
-    expect(JSON.parse(incident.aws.s3.readText(verified.fullResult.bucket, verified.fullResult.key)!)).toMatchObject({ ok: true, groups: [{ targetGroup: groupPlan.targetGroup, ok: true, matched: 3 }] });
+    expect(storedDocument<VerifyResultDocument>(incident.aws, verified.fullResult)).toMatchObject({ ok: true, groups: [{ targetGroup: groupPlan.targetGroup, ok: true, matched: 3 }] });
 
     const report = await incident.aws.sns.waitForMessage((m) => m.subject === 'Coordinator recovery: RECOVERED');
     expect(report.message).toContain(groupPlan.targetGroup);
     const prefix = `executions/${runbook.stateMachineArn.split(':').at(-1)}/approved-run/`;
     const stored = incident.aws.s3.keys(runbook.artifactsBucket).filter((k) => k.startsWith(prefix));
     expect(stored).toEqual(expect.arrayContaining([`${prefix}plan.json`, `${prefix}approval.json`, `${prefix}result.json`]));
-    expect(JSON.parse(incident.aws.s3.readText(runbook.artifactsBucket, `${prefix}approval.json`)!)).toMatchObject({ approvedBy: 'alice', channel: 'link' });
+    expect(storedDocument(incident.aws, { bucket: runbook.artifactsBucket, key: `${prefix}approval.json` })).toMatchObject({ approvedBy: 'alice', channel: 'link' });
 
     // The restarted consumers: fromBeginning would replay everything if the seed were missing.
     await expectResumesWhereBillingStopped(groupPlan.targetGroup);
@@ -180,7 +169,8 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
 
   it('an approval that never comes ends the run at the timeout, notified, with nothing written', async () => {
     const execution = runbook.start({ groups: [GROUP] }, { name: 'unanswered-run', approvalTimeoutMs: 300 });
-    const target = await plannedTarget(execution);
+    await approvalMail(incident.aws, execution);
+    const target = plannedTarget(incident.aws, execution, GROUP);
     const outcome = await execution.done;
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
     expect(execution.states.at(-1)).toBe(STATE.notApproved);
@@ -201,8 +191,8 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
 
   it('an operator\'s send-task-success with the stored token and the README\'s output works too, into a fresh target', async () => {
     const execution = runbook.start({ groups: [GROUP] }, { name: 'cli-approved-run' });
-    const mail = await approvalMail(execution);
-    const target = await plannedTarget(execution);
+    const mail = await approvalMail(incident.aws, execution);
+    const target = plannedTarget(incident.aws, execution, GROUP);
     // The suggestion skips groups that already hold offsets (the earlier run's target).
     expect(Object.values(await committedOffsets(incident.kafka, target)).every((offset) => offset === '-1')).toBe(true);
     const planSha256 = /sha256 ([0-9a-f]{64})/.exec(mail.message)?.[1];
@@ -216,7 +206,7 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     expect((outcome as { output: ReportOutput }).output.outcome).toBe('RECOVERED');
     const seed = invocationOutput<SeedOffsetsOutput>(execution, 'SeedOffsets');
     expect(seed.groups).toEqual({ seeded: 1, partial: 0, failed: 0, skippedBlocked: 0 });
-    const seeded = JSON.parse(incident.aws.s3.readText(seed.fullResult.bucket, seed.fullResult.key)!) as SeedResultDocument;
+    const seeded = storedDocument<SeedResultDocument>(incident.aws, seed.fullResult);
     expect(seeded.groups[0]).toMatchObject({ targetGroup: target, status: 'SEEDED' });
     await expectResumesWhereBillingStopped(target);
   }, 60_000);
@@ -226,10 +216,10 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
     const stop = incident.aws.s3.damageWrites(runbook.artifactsBucket, (key) => key.includes('/partial-run/groups/') && key.endsWith(`/${SECOND}.json`));
     try {
       const execution = runbook.start({ groups: [GROUP, SECOND], comment: 'INC-3' }, { name: 'partial-run' });
-      const mail = await approvalMail(execution);
+      const mail = await approvalMail(incident.aws, execution);
       // The approver is told before deciding that a group is missing from the plan.
       expect(mail.message).toContain(`1 group(s) could not be read and are not in this plan (${SECOND})`);
-      const decision = await fetch(approvalMailParts(mail).link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&approver=dana' });
+      const decision = await submitOnLink(approvalMailParts(mail).link, { decision: 'approve', approver: 'dana' });
       expect(decision.status).toBe(200);
       const outcome = await execution.done;
       // The run goes on to the report and ends red, with the report's summary as the cause.
@@ -242,7 +232,7 @@ describe('the coordinator recovery runbook, run locally end to end', () => {
       expect(reads.map((i) => i.error?.name ?? 'ok').sort()).toEqual(['RecoveryError.CORRUPT_DATA', 'ok']);
       const report = invocationOutput<ReportOutput>(execution, STATE.report);
       expect(report.outcome).toBe('PARTIALLY_RECOVERED');
-      const stored = JSON.parse(incident.aws.s3.readText(report.result.bucket, report.result.key)!) as RecoveryReport;
+      const stored = storedDocument<RecoveryReport>(incident.aws, report.result);
       expect(stored.unreadGroups).toEqual([{ groupId: SECOND, partition: failedShard, error: 'RecoveryError.CORRUPT_DATA', cause: expect.stringContaining('is not valid JSON') }]);
       expect(stored.groups).toEqual([expect.objectContaining({ sourceGroup: GROUP, seeded: 'SEEDED', verified: true })]);
       const notice = await incident.aws.sns.waitForMessage((m) => m.subject === 'Coordinator recovery: PARTIALLY_RECOVERED' && m.message.includes(execution.executionArn));

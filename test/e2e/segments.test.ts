@@ -17,6 +17,8 @@ import { OFFSETS_PARTITIONS, CLUSTER_NAME } from '../../local/incident/environme
 import { startLocalCluster, type LocalCluster } from '../../local/kafka/index.ts';
 import { ApiKey } from '../../local/kafka/protocol/api-keys.ts';
 import { createLocalRunbook, type LocalExecution, type LocalRunbook } from '../../local/stepfunctions/index.ts';
+import { waitFor } from '../support/wait.ts';
+import { storedDocument } from './incident.ts';
 
 // About 28 MiB of commits: three segments of about 9.3 MiB, each more than one 8 MiB Fetch.
 const SEGMENT_BYTES = 10 * 1024 * 1024;
@@ -63,14 +65,6 @@ function outputOf<T>(execution: LocalExecution, state: string): T[] {
   return execution.invocations.filter((i) => i.state === state && i.output !== undefined).map((i) => i.output as T);
 }
 
-async function until(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('a big failed shard, scanned by the Distributed Map in segments', () => {
   it('splits it into 3 segments, continues each past its deadline, and merges exactly what one pass reads', async () => {
     await local.faults.failCoordinator(partition);
@@ -79,7 +73,7 @@ describe('a big failed shard, scanned by the Distributed Map in segments', () =>
     const slow = local.faults.slowResponses({ apiKey: ApiKey.Fetch, delayMs: FETCH_DELAY_MS });
     const execution = runbook.start({ lookbackMinutes: 60 }, { name: 'segmented-run' });
     try {
-      await until('the shard to be merged', () => outputOf(execution, STATE.mergeSegments).length > 0 || execution.invocations.some((i) => i.error !== undefined), 150_000);
+      await waitFor('the shard to be merged', () => outputOf(execution, STATE.mergeSegments).length > 0 || execution.invocations.some((i) => i.error !== undefined) || undefined, 150_000);
     } finally {
       local.faults.clearNetworkFault(slow.id);
       // Nothing after the merge matters here (the workload's topics do not exist): stop the run.
@@ -101,7 +95,7 @@ describe('a big failed shard, scanned by the Distributed Map in segments', () =>
     // Counts in the state; the groups themselves are in the shard's stored scan result.
     expect(merged).toMatchObject({ status: 'DONE', partition, segments: 3, affectedGroupCount: expected.groups().length });
     const detail = (merged!.detail as { artifact: { bucket: string; key: string } }).artifact;
-    expect((JSON.parse(aws.s3.readText(detail.bucket, detail.key)!) as { groups: { groupId: string }[] }).groups.map((g) => g.groupId)).toEqual(expected.groups());
+    expect(storedDocument<{ groups: { groupId: string }[] }>(aws, detail).groups.map((g) => g.groupId)).toEqual(expected.groups());
     expect(merged!.continuations).toBe(continued.length);
     // Each record of the window counts once; the bytes read from the broker include the batches
     // across the segment borders, which both neighbouring segments fetch.
@@ -110,7 +104,7 @@ describe('a big failed shard, scanned by the Distributed Map in segments', () =>
     expect(merged!.bytesRead).toBeLessThanOrEqual(expected.scan.bytes * 1.2);
 
     for (const group of groups) {
-      const stored = JSON.parse(aws.s3.readText(runbook.artifactsBucket, `${merged!.groupResults}${encodeURIComponent(group)}.json`)!) as GroupOffsetsResult;
+      const stored = storedDocument<GroupOffsetsResult>(aws, { bucket: runbook.artifactsBucket, key: `${merged!.groupResults}${encodeURIComponent(group)}.json` });
       expect(stored.offsets, group).toEqual(expected.groupOffsets(group).offsets);
       expect(stored.groupMetadata, group).toEqual(expected.groupOffsets(group).groupMetadata);
     }

@@ -168,6 +168,19 @@ export class ConsumerGroup {
     return 'Stable';
   }
 
+  /**
+   * After a load, as Kafka's onLoaded: every member gets a fresh session timeout (one that never
+   * heartbeats to this coordinator is fenced), a member still revoking its rebalance timeout.
+   */
+  onLoaded(): void {
+    for (const member of this.members.values()) {
+      this.scheduleSessionTimeout(member.memberId);
+      if (member.assignment.state === MemberState.UNREVOKED_PARTITIONS) {
+        this.scheduleRebalanceTimeout(member.memberId, member.assignment.memberEpoch, member.metadata.rebalanceTimeoutMs);
+      }
+    }
+  }
+
   /** Stops the group's timers (the shard unloads). */
   close(): void {
     for (const cancel of [...this.sessionTimers.values(), ...this.rebalanceTimers.values()]) cancel();
@@ -300,10 +313,26 @@ export class ConsumerGroup {
         `ServerAssignor ${request.serverAssignor} is not supported. Supported assignors: ${CONSUMER_GROUP_ASSIGNORS.join(', ')}.`,
       );
     }
-    if (request.memberEpoch === LEAVE_EPOCH || request.memberEpoch === STATIC_LEAVE_EPOCH) return this.leave(request.memberId, request.memberEpoch);
+    if (request.memberEpoch === STATIC_LEAVE_EPOCH) return this.staticLeave(request.memberId, request.instanceId!);
+    if (request.memberEpoch === LEAVE_EPOCH) return this.leave(request.memberId, request.memberEpoch);
 
     const memberId = request.memberId === '' ? this.env.newMemberId() : request.memberId;
-    const existing = this.members.get(memberId);
+    let existing = this.members.get(memberId);
+    if (request.instanceId !== null) {
+      const holder = this.staticMember(request.instanceId);
+      if (request.memberEpoch === 0 && holder !== undefined && holder.memberId !== memberId) {
+        if (holder.assignment.memberEpoch !== STATIC_LEAVE_EPOCH) {
+          return heartbeatError(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${holder.memberId} with instance id ${request.instanceId} is not released yet.`, memberId);
+        }
+        if (!this.replaceStaticMember(holder, memberId)) return heartbeatError(ErrorCode.NOT_COORDINATOR, null, memberId);
+        existing = this.members.get(memberId);
+      } else if (request.memberEpoch !== 0) {
+        if (holder === undefined) return heartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${request.instanceId} is unknown.`, memberId);
+        if (holder.memberId !== memberId) {
+          return heartbeatError(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${request.instanceId} was fenced by member ${holder.memberId}.`, memberId);
+        }
+      }
+    }
     if (request.memberEpoch !== 0) {
       if (existing === undefined) return heartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${this.groupId}.`, memberId);
       const fenced = this.epochProblem(existing, request.memberEpoch, request.ownedTopicPartitions);
@@ -399,6 +428,7 @@ export class ConsumerGroup {
     if (request.rackId === '') return "RackId can't be empty.";
     if (request.memberEpoch > 0 || request.memberEpoch === LEAVE_EPOCH || request.memberEpoch === STATIC_LEAVE_EPOCH) {
       if (request.memberId === '') return "MemberId can't be empty.";
+      if (request.memberEpoch === STATIC_LEAVE_EPOCH && request.instanceId === null) return "InstanceId can't be null.";
       return null;
     }
     if (request.memberEpoch !== 0) return 'MemberEpoch is invalid.';
@@ -545,7 +575,8 @@ export class ConsumerGroup {
     }
     const step = (state: CurrentMemberAssignment['state'], epoch: number, partitions: TopicAssignment, pending: TopicAssignment): CurrentMemberAssignment => ({
       memberEpoch: epoch,
-      previousMemberEpoch: epoch === current.memberEpoch ? current.previousMemberEpoch : current.memberEpoch,
+      // Kafka's updateMemberEpoch: the previous epoch is the one the member had, even when unchanged.
+      previousMemberEpoch: current.memberEpoch,
       state,
       assignedPartitions: partitions,
       partitionsPendingRevocation: pending,
@@ -567,6 +598,53 @@ export class ConsumerGroup {
     this.env.info?.(`[GroupId ${this.groupId}] Member ${memberId} left the consumer group.`);
     if (!this.fence(memberId)) return heartbeatError(ErrorCode.NOT_COORDINATOR, null, memberId);
     return { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: epoch, heartbeatIntervalMs: 0, assignment: null };
+  }
+
+  private staticMember(instanceId: string): ConsumerMember | undefined {
+    for (const m of this.members.values()) if (m.metadata.instanceId === instanceId) return m;
+    return undefined;
+  }
+
+  /**
+   * A static member's temporary leave (epoch -2): it keeps its partitions, held at epoch -2, and no
+   * rebalance starts; a member rejoining with its instance id within the session timeout takes them.
+   */
+  private staticLeave(memberId: string, instanceId: string): HeartbeatResponse {
+    const member = this.staticMember(instanceId);
+    if (member === undefined) return heartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${instanceId} is unknown.`, memberId);
+    if (member.memberId !== memberId) {
+      return heartbeatError(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${instanceId} was fenced by member ${member.memberId}.`, memberId);
+    }
+    this.env.info?.(`[GroupId ${this.groupId}] Static Member ${memberId} with instance id ${instanceId} temporarily left the consumer group.`);
+    const record: ConsumerGroupRecord = {
+      type: 8,
+      group: this.groupId,
+      memberId,
+      value: { ...member.assignment, memberEpoch: STATIC_LEAVE_EPOCH, partitionsPendingRevocation: new Map() },
+    };
+    if (!this.env.write([record])) return heartbeatError(ErrorCode.NOT_COORDINATOR, null, memberId);
+    this.replay(record);
+    this.cancelRebalanceTimeout(memberId);
+    return { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: STATIC_LEAVE_EPOCH, heartbeatIntervalMs: 0, assignment: null };
+  }
+
+  /** The member that left with -2 is replaced by the new one, which inherits its assignment at epoch 0. */
+  private replaceStaticMember(old: ConsumerMember, memberId: string): boolean {
+    const target = this.targets.get(old.memberId);
+    const records: ConsumerGroupRecord[] = [
+      { type: 8, group: this.groupId, memberId: old.memberId, value: null },
+      { type: 7, group: this.groupId, memberId: old.memberId, value: null },
+      { type: 5, group: this.groupId, memberId: old.memberId, value: null },
+      { type: 5, group: this.groupId, memberId, value: old.metadata },
+      ...(target === undefined ? [] : [{ type: 7 as const, group: this.groupId, memberId, value: { partitions: target } }]),
+      { type: 8, group: this.groupId, memberId, value: { ...old.assignment, memberEpoch: 0, previousMemberEpoch: 0 } },
+    ];
+    if (!this.env.write(records)) return false;
+    for (const r of records) this.replay(r);
+    this.sessionTimers.get(old.memberId)?.();
+    this.sessionTimers.delete(old.memberId);
+    this.cancelRebalanceTimeout(old.memberId);
+    return true;
   }
 
   /** Removes a member: tombstones of its assignment, target and metadata, then a new group epoch. */
@@ -669,6 +747,11 @@ export class ConsumerGroup {
     const member = this.members.get(memberId);
     if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
     return memberEpoch === member.assignment.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+  }
+
+  /** The topic names the members subscribe to, by name or through a resolved expression (OffsetDelete). */
+  subscribedTopicNames(): Set<string> {
+    return new Set([...this.members.values()].flatMap((m) => this.topicsOf(m.metadata)));
   }
 
   /** Removes every record of the group (DeleteGroups of an Empty group): tombstones in Kafka's order. */

@@ -3,10 +3,9 @@
  * @aws-sdk/client-kafka, DescribeClusterV2) and records the answer; the stack synthesized with
  * that answer fails on a mismatch with recovery:brokerLogGroupName and says what to set.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaClient } from '@aws-sdk/client-kafka';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
@@ -15,10 +14,11 @@ import { RecoveryStack } from '../../../lib/recovery-stack.ts';
 import { startAwsStandins, type AwsStandins } from '../../../local/aws/index.ts';
 import { BrokerLogSink } from '../../../local/kafka/broker-log.ts';
 import { recordInContextFile, reportedBrokerLogGroup } from '../../../scripts/check-broker-logs.ts';
+import { tempDirForSuite } from '../../support/temp-dir.ts';
 
 const standins: AwsStandins[] = [];
 const clients: KafkaClient[] = [];
-let dir: string;
+const dir = tempDirForSuite('broker-log-check-');
 
 async function askCluster(options: { brokerLogs?: boolean } = {}): Promise<{ aws: AwsStandins; answer: Awaited<ReturnType<typeof reportedBrokerLogGroup>> }> {
   const aws = await startAwsStandins({ cluster: { brokers: [], logs: new BrokerLogSink() }, clusterName: 'orders-prod', region: 'eu-west-1', ...options });
@@ -28,13 +28,9 @@ async function askCluster(options: { brokerLogs?: boolean } = {}): Promise<{ aws
   return { aws, answer: await reportedBrokerLogGroup(kafka, aws.clusterArn) };
 }
 
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'broker-log-check-'));
-});
 afterAll(async () => {
   for (const client of clients) client.destroy();
   await Promise.all(standins.map((s) => s.stop()));
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the broker log group check', () => {

@@ -10,6 +10,7 @@ import { buildOffsetsSegment, DEFAULT_SHAPE } from '../../../bench/offsets-workl
 import type { LocalCluster } from '../../../local/kafka/index.ts';
 import { ApiKey } from '../../../local/kafka/protocol/api-keys.ts';
 import { BUILT_CLI } from '../../support/build-cli.ts';
+import { waitFor } from '../../support/wait.ts';
 import { startCluster } from '../kafka/helpers.ts';
 
 const PARTITION = 3;
@@ -32,14 +33,6 @@ function start(argv: string[]): Running {
   return { child, stderr: () => err, exited };
 }
 
-async function waitUntil(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 beforeAll(async () => {
   cluster = await startCluster();
   bootstrap = cluster.bootstrapServers.join(',');
@@ -57,7 +50,7 @@ afterAll(async () => {
 /** Starts a scan with progress lines (--debug) and waits until it is reading. */
 async function scanUnderway(): Promise<Running> {
   const run = start(['groups', '--partition', String(PARTITION), '--bootstrap', bootstrap, '--debug']);
-  await waitUntil('the scan to report progress', () => /scanning __consumer_offsets-3: offset [1-9]/.test(run.stderr())).catch((error: Error) => {
+  await waitFor('the scan to report progress', () => /scanning __consumer_offsets-3: offset [1-9]/.test(run.stderr()) || undefined).catch((error: Error) => {
     throw new Error(`${error.message}; stderr so far:\n${run.stderr().slice(-2000)}`);
   });
   return run;
@@ -111,7 +104,7 @@ describe('Ctrl-C while connecting', () => {
   it('stops within a second and exits 130', async () => {
     const port = (silent.address() as { port: number }).port;
     const run = start(['coordinator', 'billing', '--bootstrap', `127.0.0.1:${port}`]);
-    await waitUntil('the CLI to connect', () => sockets.length > 0);
+    await waitFor('the CLI to connect', () => sockets.length > 0 || undefined);
     const signalledAt = Date.now();
     run.child.kill('SIGINT');
     const { code, at } = await run.exited;

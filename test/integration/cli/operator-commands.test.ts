@@ -4,8 +4,7 @@
  * reads back what seed wrote.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import { CONSUMER_OFFSETS, type LocalCluster } from '../../../local/kafka/index.
 import { PYTHON, runProcess } from '../local/kafka/helpers.ts';
 import { OFFSETS_PARTITIONS, consumeAll, produce, realClient, startCluster, waitFor } from '../kafka/helpers.ts';
 import { runCliInProcess, type CliRun } from '../../support/run-cli.ts';
+import { tempDirForSuite } from '../../support/temp-dir.ts';
 
 const PY = fileURLToPath(new URL('./kafka_python_offsets.py', import.meta.url));
 const TOPIC = 'payments';
@@ -25,7 +25,7 @@ const COMMITTED = { 0: 4, 1: 7, 2: 9 } as const;
 
 let cluster: LocalCluster;
 let bootstrap: string;
-let dir: string;
+const dir = tempDirForSuite('operator-commands-');
 
 function cli(argv: string[], options: { stdin?: Readable; interactive?: boolean } = {}): Promise<CliRun> {
   return runCliInProcess([...argv, '--bootstrap', bootstrap], { ...options, env: { USER: 'it-operator' } });
@@ -63,14 +63,12 @@ beforeAll(async () => {
   bootstrap = cluster.bootstrapServers.join(',');
   cluster.cluster.createTopic(TOPIC, { partitions: 3 });
   await produce(realClient(cluster), TOPIC, 3, 10);
-  dir = mkdtempSync(join(tmpdir(), 'operator-commands-'));
   await python('commit', SOURCE, Object.entries(COMMITTED).map(([p, o]) => `${p}:${o}`).join(','));
   await python('commit', OTHER, '0:1');
 }, 90_000);
 
 afterAll(async () => {
   await cluster?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('export', () => {

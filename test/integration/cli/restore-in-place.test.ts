@@ -5,8 +5,7 @@
  * empty restores the offsets into the group itself; kafka-python members of the same group then
  * resume exactly where they had committed, nothing replayed, nothing skipped.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +20,7 @@ import { killChildren, PYTHON, runProcess, watchProcess } from '../local/kafka/h
 import { OFFSETS_PARTITIONS, createTopic, realClient, waitFor } from '../kafka/helpers.ts';
 import { messageValues, produceToEachPartition, type PerPartition } from '../../support/produce.ts';
 import { runCliInProcess, type CliRun } from '../../support/run-cli.ts';
+import { tempDirForSuite } from '../../support/temp-dir.ts';
 
 const PY = fileURLToPath(new URL('./kafka_python_group.py', import.meta.url));
 const TOPIC = 'payments';
@@ -32,7 +32,7 @@ const DURING = 4;
 let cluster: LocalCluster;
 let bootstrap: string;
 let port: KafkaPort;
-let dir: string;
+const dir = tempDirForSuite('restore-in-place-');
 const shard = partitionForGroup(GROUP, OFFSETS_PARTITIONS);
 
 function cli(argv: string[]): Promise<CliRun> {
@@ -55,7 +55,6 @@ async function consumeWithKafkaPython(count: number): Promise<string[]> {
 beforeAll(async () => {
   cluster = await startLocalCluster({ brokers: 3, offsetsPartitions: OFFSETS_PARTITIONS, kafkaVersion: '3.9' });
   bootstrap = cluster.bootstrapServers.join(',');
-  dir = mkdtempSync(join(tmpdir(), 'restore-in-place-'));
   await createTopic(realClient(cluster), TOPIC, PARTITIONS);
   await produceToEachPartition(realClient(cluster), TOPIC, batch(0, BEFORE));
   expect((await consumeWithKafkaPython(PARTITIONS * BEFORE)).sort()).toEqual(messageValues(batch(0, BEFORE)).sort());
@@ -67,7 +66,6 @@ afterAll(async () => {
   killChildren();
   await port?.close();
   await cluster?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('diagnose on a 3.x incident', () => {

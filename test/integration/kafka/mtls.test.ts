@@ -5,14 +5,14 @@
  * server with certificates made by openssl for this test; it records who connected and hangs up.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaPort } from '../../../lambdas/kafka/index.ts';
+import { tempDirForSuite } from '../../support/temp-dir.ts';
 
-let dir: string;
+const dir = tempDirForSuite('recovery-mtls-');
 let server: tls.Server;
 let port: number;
 const pem = (name: string): string => readFileSync(join(dir, name), 'utf8');
@@ -31,7 +31,6 @@ function issue(name: string, subject: string, extensions: string): void {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'recovery-mtls-'));
   openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=test private CA');
   issue('broker', '/CN=b-1.test', 'subjectAltName=IP:127.0.0.1\n');
   issue('client', '/CN=coordinator-recovery', 'extendedKeyUsage=clientAuth\n');
@@ -46,7 +45,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('TLS client authentication', () => {

@@ -16,6 +16,7 @@ import type { RecoveryRequest } from '../../../lambdas/core/workflow/documents.t
 import { planTargets } from '../../../lambdas/core/workflow/planning.ts';
 import { createKafkaPort } from '../../../lambdas/kafka/index.ts';
 import { startLocalCluster, type LocalCluster } from '../../../local/kafka/index.ts';
+import { cliRequest } from '../../support/cli-request.ts';
 import { OFFSETS_PARTITIONS, consumeAll, createTopic, produce, realClient } from './helpers.ts';
 
 const TOPIC = 'payments';
@@ -23,19 +24,7 @@ const GROUP = 'payments-service';
 const OTHER = 'audit-service';
 
 function request(groups: string[]): RecoveryRequest {
-  return {
-    clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/0a1b2c3d-local',
-    region: 'eu-west-1',
-    groups,
-    window: { since: 0, until: Date.now() + 60_000 },
-    targetNames: {},
-    overwriteExistingTargetOffsets: false,
-    restoreInPlace: false,
-    authMode: 'iam',
-    executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:runbook:lost',
-    trigger: { source: 'cli', alarmName: null, alarmTime: null },
-    comment: null,
-  };
+  return cliRequest('payments', groups, 'lost');
 }
 
 describe('offsets lost on load (local cluster, Kafka 3.9 profile)', () => {

@@ -1,17 +1,16 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../bin/cli/run.ts';
 import { partitionForGroup } from '../../../lambdas/core/hash.ts';
 import { InMemoryKafka } from '../../support/in-memory-kafka.ts';
 import { groupMetadata, offsetCommit, offsetTombstone } from '../../support/offsets-records.ts';
 import { fakeIo } from './fake-io.ts';
+import { tempDirForSuite } from '../../support/temp-dir.ts';
 
 const PARTITIONS = 10;
-const dir = mkdtempSync(join(tmpdir(), 'cli-checkpoint-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForSuite('cli-checkpoint-');
 
 /** Groups that share one __consumer_offsets partition, as neighbours of a failed shard do. */
 function groupsOn(partition: number, count: number): string[] {

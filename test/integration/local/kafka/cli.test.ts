@@ -1,23 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killChildren, runProcess } from './helpers.ts';
+import { tempDirForSuite } from '../../../support/temp-dir.ts';
 
 const cli = fileURLToPath(new URL('../../../../local/kafka/cli.ts', import.meta.url));
 const tsxArgs = ['--import', 'tsx', cli];
 
 describe('npm run local CLI', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'local-kafka-cli-'));
+  const dir = tempDirForSuite('local-kafka-cli-');
   const env = { ...process.env, LOCAL_KAFKA_STATE: join(dir, 'state.json') };
   let up: ChildProcess | undefined;
 
   afterAll(() => {
     up?.kill('SIGKILL');
     killChildren();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const run = (...args: string[]) => runProcess(process.execPath, [...tsxArgs, ...args], { env, timeoutMs: 30_000 });

@@ -4,7 +4,8 @@ import { partitionForGroup } from '../../../../lambdas/core/hash.ts';
 import { CONSUMER_OFFSETS } from '../../../../local/kafka/cluster/cluster.ts';
 import { startLocalCluster, type LocalCluster } from '../../../../local/kafka/index.ts';
 import { dumpOffsetsPartition, offsetsFromDump } from './coordinator-test-helpers.ts';
-import { eventually, killChildren, runProcess } from './helpers.ts';
+import { waitFor } from '../../../support/wait.ts';
+import { killChildren, runProcess } from './helpers.ts';
 
 const OFFSETS_PARTITIONS = 5;
 const GROUP = 'restart-readers';
@@ -59,7 +60,7 @@ describe('group coordinator across a broker stop and start', () => {
       await local.faults.startBroker(before);
     }
     // Back as a follower; the periodic preferred election hands the shard back to it.
-    await eventually(() => (local.cluster.partition(CONSUMER_OFFSETS, partition)!.leader === before ? true : undefined));
+    await waitFor('the restarted broker to lead the shard again', () => (local.cluster.partition(CONSUMER_OFFSETS, partition)!.leader === before ? true : undefined), 15_000);
     const after = { ...expected, 'jobs-0': String(local.cluster.partition('jobs', 0)!.log.logEndOffset) };
     expect(await committed()).toEqual(after);
     expect(offsetsFromDump(await dumpOffsetsPartition(bootstrap, partition), GROUP)).toEqual(after);

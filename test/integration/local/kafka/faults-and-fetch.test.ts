@@ -5,7 +5,8 @@ import { startLocalCluster, type LocalCluster } from '../../../../local/kafka/in
 import { ApiKey } from '../../../../local/kafka/protocol/api-keys.ts';
 import { decodeResponse, encodeRequest } from '../../../../local/kafka/protocol/codec.ts';
 import { ErrorCode } from '../../../../local/kafka/protocol/error-codes.ts';
-import { eventually, RawClient } from './helpers.ts';
+import { waitFor } from '../../../support/wait.ts';
+import { RawClient } from './helpers.ts';
 
 type Body = Record<string, unknown>;
 
@@ -171,7 +172,7 @@ describe('fetch semantics and faults', () => {
     const log = local.cluster.partition('quiet', 0)!.log;
     const pending = call(leader, ApiKey.Fetch, 11, fetchBody('quiet', 0, 0n, { maxWaitMs: 25_000 }));
     // Append only once the fetch is parked on the log, so the test is about the wake-up, whatever the machine's speed.
-    await eventually(() => (log.appendListenerCount > 0 ? true : undefined));
+    await waitFor('the Fetch to wait on the log', () => (log.appendListenerCount > 0 ? true : undefined), 15_000);
     log.append(encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.from('wake'), timestamp: 1 }] }));
     // Unwoken, the poll would run out its 25 s and answer empty; the record proves the append ended it.
     const woke = firstPartition(await pending);

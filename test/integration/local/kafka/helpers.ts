@@ -156,15 +156,4 @@ export class RawClient {
   }
 }
 
-/** Polls `check` until it returns a value other than undefined, or throws after the timeout. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met before the timeout');
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 export const PYTHON = '/usr/bin/python3';

@@ -4,6 +4,7 @@ import { partitionForGroup } from '../../../../lambdas/core/hash.ts';
 import { decodeRecordBatches } from '../../../../lambdas/core/record-batch/index.ts';
 import { CONSUMER_OFFSETS } from '../../../../local/kafka/cluster/cluster.ts';
 import { startLocalCluster, type LocalCluster } from '../../../../local/kafka/index.ts';
+import { committedOffsets } from '../../../support/committed-offsets.ts';
 import { dumpOffsetsPartition, offsetsFromDump } from './coordinator-test-helpers.ts';
 import { killChildren, runProcess } from './helpers.ts';
 
@@ -46,10 +47,7 @@ describe('kafkajs transactions with offsets against the transaction and group co
     return out;
   }
 
-  async function committed(): Promise<Record<number, string>> {
-    const [topic] = await admin.fetchOffsets({ groupId: GROUP, topics: ['source'] });
-    return Object.fromEntries(topic!.partitions.map((p) => [p.partition, p.offset]));
-  }
+  const committed = (): Promise<Record<number, string>> => committedOffsets(kafka, GROUP, 'source');
 
   it('an aborted transaction leaves no offset; a committed one lands, with markers on every partition', async () => {
     const aborted = await producer.transaction();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
 import { startLocalCluster, type LocalCluster } from '../../../../local/kafka/index.ts';
-import { eventually } from './helpers.ts';
+import { waitFor } from '../../../support/wait.ts';
 
 describe('kafkajs against the local cluster', () => {
   let local: LocalCluster;
@@ -45,7 +45,7 @@ describe('kafkajs against the local cluster', () => {
     await producer.send({ topic: 'produced', acks: 0, messages: [{ key: 'd', value: '4', timestamp: '4000' }] });
     await producer.disconnect();
     // acks=0 has no answer to wait for: wait for the record to land in the log instead.
-    await eventually(() => (local.cluster.partition('produced', 0)!.log.logEndOffset === 4 ? true : undefined));
+    await waitFor('the 4 produced messages in the log', () => (local.cluster.partition('produced', 0)!.log.logEndOffset === 4 ? true : undefined), 15_000);
     expect(await admin.fetchTopicOffsets('produced')).toEqual([{ partition: 0, offset: '4', high: '4', low: '0' }]);
     expect(await admin.fetchTopicOffsetsByTimestamp('produced', 2500)).toEqual([{ partition: 0, offset: '2' }]);
     // past the newest record kafkajs falls back to the latest offset

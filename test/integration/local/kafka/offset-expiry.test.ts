@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { createKafkaPort } from '../../../../lambdas/kafka/index.ts';
 import { startLocalCluster, type LocalCluster } from '../../../../local/kafka/index.ts';
-import { eventually } from './helpers.ts';
+import { committedOffsets } from '../../../support/committed-offsets.ts';
+import { waitFor } from '../../../support/wait.ts';
 
 const RETENTION_MS = 1_500;
 
@@ -31,8 +32,7 @@ describe('offset expiry with kafkajs', () => {
     await local?.stop();
   });
 
-  const committed = async (groupId: string): Promise<string | undefined> =>
-    (await admin.fetchOffsets({ groupId, topics: ['events'] }))[0]?.partitions[0]?.offset;
+  const committed = async (groupId: string): Promise<string | undefined> => (await committedOffsets(kafka, groupId, 'events'))[0];
 
   it('keeps a consumer group\'s offsets while it has members, then expires them a retention after it turned Empty', async () => {
     consumer = kafka.consumer({ groupId: 'readers', sessionTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
@@ -40,11 +40,11 @@ describe('offset expiry with kafkajs', () => {
     await consumer.subscribe({ topic: 'events', fromBeginning: true });
     let seen = 0;
     await consumer.run({ autoCommit: false, eachMessage: async () => void (seen += 1) });
-    await eventually(() => (seen === 3 ? true : undefined));
+    await waitFor('the 3 messages to be read', () => (seen === 3 ? true : undefined), 15_000);
     await consumer.commitOffsets([{ topic: 'events', partition: 0, offset: '3' }]);
     const committedAt = Date.now();
     // Past the retention with a member in the group: a real broker keeps them, and so does this one.
-    await eventually(() => (Date.now() - committedAt > RETENTION_MS * 2 ? true : undefined), 10_000);
+    await waitFor('twice the retention to pass', () => (Date.now() - committedAt > RETENTION_MS * 2 ? true : undefined), 10_000);
     expect(await committed('readers')).toBe('3');
 
     // Taken before the LeaveGroup, so a correct expiry is never earlier than emptyAt + retention.
@@ -53,7 +53,7 @@ describe('offset expiry with kafkajs', () => {
     consumer = undefined;
     // Committed long before the retention, yet the group only just turned Empty: still there.
     expect(await committed('readers')).toBe('3');
-    await eventually(async () => ((await committed('readers')) === '-1' ? true : undefined), 10_000);
+    await waitFor("readers' offsets to expire", async () => ((await committed('readers')) === '-1' ? true : undefined), 10_000);
     expect(Date.now() - emptyAt).toBeGreaterThanOrEqual(RETENTION_MS);
     expect((await admin.listGroups()).groups.map((g) => g.groupId)).not.toContain('readers');
   }, 30_000);
@@ -65,7 +65,7 @@ describe('offset expiry with kafkajs', () => {
       const results = await port.commitOffsets('tool', [{ topic: 'events', partition: 0, offset: 2n }]);
       expect(results.map((r) => r.errorName)).toEqual([null]);
       expect(await committed('tool')).toBe('2');
-      await eventually(async () => ((await committed('tool')) === '-1' ? true : undefined), 10_000);
+      await waitFor("tool's offsets to expire", async () => ((await committed('tool')) === '-1' ? true : undefined), 10_000);
       expect(Date.now() - committedAt).toBeGreaterThanOrEqual(RETENTION_MS);
     } finally {
       await port.close();

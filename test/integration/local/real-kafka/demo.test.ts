@@ -5,24 +5,11 @@
  * new group resuming with nothing lost or replayed.
  */
 import { expect, it } from 'vitest';
-import type { ApprovalAnswer, DemoEvent, DemoReporter } from '../../../../local/demo/events.ts';
 import { parseDemoArgs, type DemoOptions } from '../../../../local/demo/options.ts';
 import { GROUP, runDemo } from '../../../../local/demo/scenario.ts';
 import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
+import { RecordingReporter } from '../../../support/recording-reporter.ts';
 import { describeRealKafka } from './support.ts';
-
-class RecordingReporter implements DemoReporter {
-  readonly events: DemoEvent[] = [];
-  event(event: DemoEvent): void {
-    this.events.push(event);
-  }
-  async confirm(): Promise<ApprovalAnswer> {
-    throw new Error('the --yes run asked for approval');
-  }
-  of<T extends DemoEvent['type']>(type: T): Array<Extract<DemoEvent, { type: T }>> {
-    return this.events.filter((e): e is Extract<DemoEvent, { type: T }> => e.type === type);
-  }
-}
 
 describeRealKafka(REAL_KAFKA_RELEASES.newest, 'npm run demo -- --kafka real', () => {
   it('plays the incident on real brokers and the target group resumes exactly', async () => {

@@ -25,9 +25,9 @@ import { runCliInProcess } from '../../../support/run-cli.ts';
 import { createTopic } from '../../kafka/helpers.ts';
 import { clientFor, copyIntoSink, describeRealKafka, liveBootstrap, untilAccepted } from './support.ts';
 import { messageValues, produceToEachPartition } from '../../../support/produce.ts';
+import { cliRequest } from '../../../support/cli-request.ts';
 import {
   brokerLogFindings,
-  cliRequest,
   consumeAndCommit,
   killShardLeaderUntilLoadFails,
   readAsConsumer,
@@ -38,7 +38,7 @@ import {
 import { startAwsStandins } from '../../../../local/aws/index.ts';
 import { BrokerLogSink } from '../../../../local/kafka/index.ts';
 import { createLocalRunbook } from '../../../../local/stepfunctions/index.ts';
-import { approvalMailParts } from '../../../e2e/incident.ts';
+import { approvalMail, approvalMailParts, submitOnLink } from '../../../e2e/incident.ts';
 import { appendUnreplayableCommit } from '../../../../local/real-kafka/unreplayable-record.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.newest;
@@ -146,10 +146,10 @@ describeRealKafka(VERSION, 'the FAILED shard incident on real brokers', () => {
         // A target the plan accepts: its shard is led by a broker that is up and not failing.
         const target = await targetOnHealthyShard(port, real, { group: GROUP, infix: 'recovered-sfn', failingBroker, offsetsPartitions: OFFSETS_PARTITIONS });
         const execution = runbook.start({ groups: [GROUP], targetNames: { [GROUP]: target }, comment: 'real brokers' }, { name: 'real-brokers' });
-        const mail = await aws.sns.waitForMessage((m) => m.message.includes(`Execution: ${execution.executionArn}\n`), { timeoutMs: 120_000 });
+        const mail = await approvalMail(aws, execution, 120_000);
         expect(await storedOffsets(port, target, TOPIC)).toEqual([]);
         const { link } = approvalMailParts(mail);
-        const decision = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&approver=oracle&comment=real' });
+        const decision = await submitOnLink(link, { decision: 'approve', approver: 'oracle', comment: 'real' });
         expect(decision.status).toBe(200);
         const outcome = await execution.done;
         const steps = execution.invocations.filter((i) => ['PlanTarget', 'SeedOffsets', 'Verify'].includes(i.state)).map((i) => ({ state: i.state, output: i.output, error: i.error }));

@@ -29,7 +29,8 @@ import { expectSameBehaviour } from './conformance-assertions.ts';
 import { KCAT_GROUP, playScenario, SCENARIO_TOPIC } from './conformance-scenario.ts';
 import { clientFor, describeRealKafka, untilAccepted } from './support.ts';
 import { messageValues, produceToEachPartition } from '../../../support/produce.ts';
-import { brokerLogFindings, cliRequest, consumeAndCommit, readAsConsumer } from './incident-scene.ts';
+import { cliRequest } from '../../../support/cli-request.ts';
+import { brokerLogFindings, consumeAndCommit, readAsConsumer } from './incident-scene.ts';
 import { appendUnreplayableCommit } from '../../../../local/real-kafka/unreplayable-record.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.classic39;

@@ -8,7 +8,7 @@ import type { Kafka } from 'kafkajs';
 import { aggregateFindings } from '../../../../lambdas/aws/broker-log-lines.ts';
 import { partitionForGroup } from '../../../../lambdas/core/hash.ts';
 import type { KafkaPort } from '../../../../lambdas/core/ports.ts';
-import type { LogFinding, RecoveryRequest } from '../../../../lambdas/core/workflow/documents.ts';
+import type { LogFinding } from '../../../../lambdas/core/workflow/documents.ts';
 import type { RealBrokerLogEntry } from '../../../../local/real-kafka/broker-log-file.ts';
 import { startRealKafka, type RealKafka } from '../../../../local/real-kafka/real-kafka.ts';
 import { committedOffsets } from '../../../support/committed-offsets.ts';
@@ -97,21 +97,4 @@ export async function targetOnHealthyShard(port: KafkaPort, real: RealKafka, opt
 /** What Diagnose's log search finds in every broker's lines, served as CloudWatch Logs streams `<clusterName>-Broker-<id>`. */
 export function brokerLogFindings(real: RealKafka, clusterName: string): LogFinding[] {
   return aggregateFindings(real.logEntries().map((entry) => ({ logStreamName: `${clusterName}-Broker-${entry.brokerId}`, timestamp: Date.parse(entry.time), message: entry.text })));
-}
-
-/** A request as the CLI makes it for `groups` on the cluster `clusterName`, every broker line so far inside its window. */
-export function cliRequest(clusterName: string, groups: string[], executionName: string): RecoveryRequest {
-  return {
-    clusterArn: `arn:aws:kafka:eu-west-1:123456789012:cluster/${clusterName}/0a1b2c3d-real`,
-    region: 'eu-west-1',
-    groups,
-    window: { since: 0, until: Date.now() + 60_000 },
-    targetNames: {},
-    overwriteExistingTargetOffsets: false,
-    restoreInPlace: false,
-    authMode: 'iam',
-    executionArn: `arn:aws:states:eu-west-1:123456789012:execution:runbook:${executionName}`,
-    trigger: { source: 'cli', alarmName: null, alarmTime: null },
-    comment: null,
-  };
 }

@@ -5,6 +5,7 @@ import { Cluster, CONSUMER_OFFSETS, TRANSACTION_STATE } from '../../../../../loc
 import { installCoordinator } from '../../../../../local/kafka/coordinator/index.ts';
 import { ErrorCode } from '../../../../../local/kafka/protocol/error-codes.ts';
 import { ApiRegistry } from '../../../../../local/kafka/server/registry.ts';
+import { waitFor } from '../../../../support/wait.ts';
 
 const OFFSETS_PARTITIONS = 6;
 const standalone = { memberId: '', generationId: -1, groupInstanceId: null };
@@ -14,15 +15,6 @@ function groupsOnPartition(partition: number, count: number): string[] {
   const found: string[] = [];
   for (let i = 0; found.length < count; i++) if (partitionForGroup(`group-${i}`, OFFSETS_PARTITIONS) === partition) found.push(`group-${i}`);
   return found;
-}
-
-/** Waits for `condition` on real timers, each wait with its own bound, failing with what it waited for. */
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('coordinator runtime on a cluster model', () => {
@@ -96,7 +88,7 @@ describe('coordinator runtime on a cluster model', () => {
     expect(errors[0]).toMatch(
       new RegExp(
         `^\\[\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3}\\] ERROR Replaying record .* from __consumer_offsets-4 at offset ${recordOffset} .*failed due to: ` +
-          `Cannot set the epoch of orders-2 to ${epoch} because the partition is still owned at epoch ${epoch + 1}\\. \\(org\\.apache\\.kafka\\.coordinator\\.common\\.runtime\\.CoordinatorLoaderImpl\\)$`,
+          `Cannot set the epoch of orders-2 to ${epoch} because the partition is still owned at epoch ${epoch + 1}\\. \\(kafka\\.coordinator\\.group\\.CoordinatorLoaderImpl\\)$`,
       ),
     );
     expect(errors[1]).toMatch(
@@ -169,13 +161,13 @@ describe('coordinator runtime on a cluster model', () => {
     expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS });
     expect(plugin.groups.status().find((s) => s.partition === 5)).toMatchObject({ epoch: epochBefore + 1, status: 'LOADING' });
     expect(logs.lines(leader).some((l) => l.text.includes(`Scheduling loading of metadata from __consumer_offsets-5 with epoch ${epochBefore + 1}`))).toBe(true);
-    await until(() => plugin.groups.lookup(leader, groupId!).ok, 'the timed load to finish');
+    await waitFor('the timed load to finish', () => plugin.groups.lookup(leader, groupId!).ok || undefined, 10_000);
     expect(shardFor(groupId!).shard.fetchOffsets(groupId!, null, false)).toMatchObject([{ offset: 3n }]);
 
     // A reload on the broker where the shard failed fails again: reloading is no cure.
     plugin.faults.failCoordinator(5);
     plugin.faults.loadCoordinator!(5, 10);
-    await until(() => plugin.groups.status().find((s) => s.partition === 5)?.status !== 'LOADING', 'the reload to finish');
+    await waitFor('the reload to finish', () => plugin.groups.status().find((s) => s.partition === 5)?.status !== 'LOADING' || undefined, 10_000);
     expect(plugin.groups.lookup(leader, groupId!)).toEqual({ ok: false, errorCode: ErrorCode.NOT_COORDINATOR });
   });
 
@@ -191,10 +183,12 @@ describe('coordinator runtime on a cluster model', () => {
     const lines = logs.lines(leader).map((l) => l.text).filter((t) => t.includes(`group ${groupId}`) || t.includes(`Group ${groupId}`));
     const prefix = `INFO \\[GroupCoordinator id=${leader} topic=__consumer_offsets partition=1\\] `;
     expect(lines.map((l) => l.replace(/^\[[^\]]+\] /, ''))).toEqual([
+      expect.stringMatching(new RegExp(`^${prefix}Dynamic member with unknown member id joins group ${groupId} in state Empty\\. Created a new member id c-.* and added the member to the group\\.`)),
       expect.stringMatching(new RegExp(`^${prefix}Preparing to rebalance group ${groupId} in state PreparingRebalance with old generation 0 \\(reason: Adding new member c-`)),
       expect.stringMatching(new RegExp(`^${prefix}Stabilized group ${groupId} generation 1 with 1 members\\.`)),
       expect.stringMatching(new RegExp(`^${prefix}Assignment received from leader c-.* for group ${groupId} for generation 1\\. The group has 1 members, 0 of which are static\\.`)),
-      expect.stringMatching(new RegExp(`^${prefix}Preparing to rebalance group ${groupId} in state PreparingRebalance with old generation 1 \\(reason: Removing member c-.* on LeaveGroup\\)`)),
+      expect.stringMatching(new RegExp(`^${prefix}\\[Group ${groupId}\\] Member c-.* has left group through explicit \`LeaveGroup\` request; client reason: not provided`)),
+      expect.stringMatching(new RegExp(`^${prefix}Preparing to rebalance group ${groupId} in state PreparingRebalance with old generation 1 \\(reason: explicit \`LeaveGroup\` request for \\(c-.*\\) members\\.\\)\\.`)),
       expect.stringMatching(new RegExp(`^${prefix}Group ${groupId} with generation 2 is now empty\\.`)),
     ]);
   });
