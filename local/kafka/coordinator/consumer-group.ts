@@ -656,12 +656,13 @@ export class ConsumerGroup {
       { type: 7, group: this.groupId, memberId, value: null },
       { type: 5, group: this.groupId, memberId, value: null },
     ];
+    // The last member of a regular expression takes its resolution along.
     const regex = member.metadata.subscribedTopicRegex ?? '';
-    if (hasRegex(member.metadata) && ![...this.members.values()].some((m) => m.memberId !== memberId && m.metadata.subscribedTopicRegex === regex) && this.regexes.has(regex)) {
-      records.push({ type: 16, group: this.groupId, regex, value: null });
-    }
+    const dropsRegex =
+      hasRegex(member.metadata) && this.regexes.has(regex) && ![...this.members.values()].some((m) => m.memberId !== memberId && m.metadata.subscribedTopicRegex === regex);
+    if (dropsRegex) records.push({ type: 16, group: this.groupId, regex, value: null });
     const regexes = new Map(this.regexes);
-    if (records.at(-1)?.type === 16) regexes.delete(regex!);
+    if (dropsRegex) regexes.delete(regex);
     const subscribed = this.subscribedTopics(new Map([[memberId, null]]), regexes);
     if (this.env.subscriptionMetadata === 'record' && JSON.stringify(subscribed) !== JSON.stringify(this.subscribedMetadata)) {
       records.push({ type: 4, group: this.groupId, value: { topics: subscribed } });
