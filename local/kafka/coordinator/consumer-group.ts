@@ -750,6 +750,11 @@ export class ConsumerGroup {
     return memberEpoch === member.assignment.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
   }
 
+  /** The server assignor the group uses now (ConsumerGroupDescribe's AssignorName). */
+  assignorName(): AssignorName {
+    return this.assignorFor(new Map([...this.members].map(([id, m]) => [id, m.metadata])));
+  }
+
   /** The topic names the members subscribe to, by name or through a resolved expression (OffsetDelete). */
   subscribedTopicNames(): Set<string> {
     return new Set([...this.members.values()].flatMap((m) => this.topicsOf(m.metadata)));
