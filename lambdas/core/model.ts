@@ -40,7 +40,12 @@ export interface ScanStats {
   endOffset: Int64String; // the log end captured when the scan started
   nextOffset: Int64String; // where a resumed scan would continue
   complete: boolean;
+  /** Data records at offsets in [startOffset, endOffset): each counted once however the scan was split or resumed. */
   records: number;
+  /**
+   * Bytes of the batches read from the broker (and `batches` their count): a batch across a
+   * segment border is read by both segments, so a split scan's sum can exceed one pass's.
+   */
   bytes: number;
   batches: number;
   skipped: Record<string, number>; // reason -> count (unknown types, corrupt records, ...)

@@ -97,11 +97,11 @@ describe('a big failed shard, scanned by the Distributed Map in segments', () =>
     const detail = (merged!.detail as { artifact: { bucket: string; key: string } }).artifact;
     expect(storedDocument<{ groups: { groupId: string }[] }>(aws, detail).groups.map((g) => g.groupId)).toEqual(expected.groups());
     expect(merged!.continuations).toBe(continued.length);
-    // The shard's window was read about once (records and bytes count what each resume re-read).
-    for (const [read, once] of [[merged!.records, expected.scan.records], [merged!.bytesRead, expected.scan.bytes]] as const) {
-      expect(read).toBeGreaterThanOrEqual(once);
-      expect(read).toBeLessThanOrEqual(once * 1.2);
-    }
+    // Each record of the window counts once; the bytes read from the broker include the batches
+    // across the segment borders, which both neighbouring segments fetch.
+    expect(merged!.records).toBe(expected.scan.records);
+    expect(merged!.bytesRead).toBeGreaterThanOrEqual(expected.scan.bytes);
+    expect(merged!.bytesRead).toBeLessThanOrEqual(expected.scan.bytes * 1.2);
 
     for (const group of groups) {
       const stored = storedDocument<GroupOffsetsResult>(aws, { bucket: runbook.artifactsBucket, key: `${merged!.groupResults}${encodeURIComponent(group)}.json` });

@@ -291,7 +291,9 @@ export class OffsetsLogReplay {
     for (let i = 0; i < count; i++) {
       const delta = batch.offsetDeltaAt(i);
       if (delta < firstNewDelta) {
+        // Counted where it was replayed (the previous range's replay, or before a checkpoint).
         counts.alreadyApplied++;
+        counts.records--;
         continue;
       }
       if (delta >= endDelta) {

@@ -71,9 +71,12 @@ export interface UnreadableRange {
 export interface ReplayCounts {
   batches: number;
   controlBatches: number;
-  /** Data records looked at (control records excluded). */
+  /**
+   * Data records replayed (control records excluded): those of this replay's range only, so the
+   * counts of consecutive ranges, or of a replay and its continuation, add up to one pass's.
+   */
   records: number;
-  /** Records below startOffset or the offset already replayed (a re-fetched batch). */
+  /** Records below startOffset or the offset already replayed (a re-fetched batch); not in `records`. */
   alreadyApplied: number;
   /** One-group replays: records of other groups, skipped without decoding. */
   otherGroups: number;

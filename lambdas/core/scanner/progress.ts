@@ -1,9 +1,9 @@
 /** What a running scan reports, through `onProgress`, while it works through a partition. */
 export interface ScanProgress {
   partition: number;
-  /** Data records handed to the sink so far (control records excluded). */
+  /** Data records so far at offsets inside the scanned range (control records excluded). */
   records: number;
-  /** Bytes of complete batches consumed so far. */
+  /** Bytes of the complete batches read so far (a batch reaching outside the range counts whole). */
   bytes: number;
   batches: number;
   /** The next log offset the scan will read. */

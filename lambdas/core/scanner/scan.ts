@@ -9,7 +9,7 @@ import type { ScanPosition, ScanStats, UnreadRange } from '../model.ts';
 import { CONSUMER_OFFSETS_TOPIC } from '../ports.ts';
 import type { AbortedTransaction, FetchResult, KafkaPort } from '../ports.ts';
 import { decodeRecordBatches } from '../record-batch/index.ts';
-import type { DecodeResult, RecordBatch } from '../record-batch/index.ts';
+import type { DataBatch, DecodeResult, RecordBatch } from '../record-batch/index.ts';
 import { ProgressThrottle } from './progress.ts';
 import type { ProgressListener, ScanProgress } from './progress.ts';
 import { DEFAULT_RETRY, backoffDelayMs, classifyFailure, sleep, validateRetryPolicy } from './retry.ts';
@@ -200,7 +200,7 @@ class PartitionScan {
         this.counts.batches++;
         this.counts.bytes += entry.byteLength;
         if (entry.isControl) this.counts.controlBatches++;
-        else this.counts.records += entry.recordCount;
+        else this.counts.records += recordsWithin(entry, this.next, this.end);
         this.advanceTo(entry.lastOffset + 1n);
         return;
       case 'unsupported-compression':
@@ -442,6 +442,24 @@ class PartitionScan {
     if (this.options.resumeFrom) stats.resumedFrom = this.options.resumeFrom.nextOffset;
     return stats;
   }
+}
+
+/**
+ * The records of `batch` at offsets in [from, end): a Fetch returns whole batches, so the batch
+ * that holds a segment's first offset was delivered whole to the segment before it too, and each
+ * of its records must count in one segment only (the counts of a split scan add up to one pass's).
+ */
+function recordsWithin(batch: DataBatch, from: bigint, end: bigint): number {
+  if (batch.baseOffset >= from && batch.lastOffset < end) return batch.recordCount;
+  // Deltas fit a number: lastOffsetDelta is an int32.
+  const low = batch.baseOffset >= from ? 0 : Number(from - batch.baseOffset);
+  const high = batch.lastOffset < end ? Infinity : Number(end - batch.baseOffset);
+  let count = 0;
+  for (let i = 0; i < batch.recordCount; i++) {
+    const delta = batch.offsetDeltaAt(i);
+    if (delta >= low && delta < high) count++;
+  }
+  return count;
 }
 
 function validatePartition(partition: unknown): number {

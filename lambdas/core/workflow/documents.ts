@@ -388,9 +388,9 @@ export interface BlastRadiusOutput {
   continuations: number;
   /** Segments the window was scanned in (absent: one whole-window scan). */
   segments?: number;
-  /** Bytes of the shard read over every invocation (a resume re-reads at most one fetch). */
+  /** Bytes of the shard's batches read from the broker over every invocation (a batch across a segment border is read by both segments). */
   bytesRead: number;
-  /** Records of the shard read over every invocation. */
+  /** Records of the shard's window, each counted once whatever the segments and continuations. */
   records: number;
   /** How many groups the scan stored for ReadOffsets (one object each under `groupResults`). */
   groupCount: number;

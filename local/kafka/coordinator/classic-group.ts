@@ -1,5 +1,6 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { GroupMetadataRecordValue } from './coordinator-records.ts';
+import type { GroupLogEvent, MemberDescription, RebalanceReason } from './group-log-lines.ts';
 
 /**
  * A classic (pre KIP-848) consumer group: the JoinGroup/SyncGroup/Heartbeat/LeaveGroup state
@@ -24,6 +25,8 @@ export interface JoinRequest {
   protocols: GroupProtocol[];
   /** JoinGroup v4+: a member without an id first gets MEMBER_ID_REQUIRED and its new id. */
   requireKnownMemberId: boolean;
+  /** JoinGroup v8+: why the client joins (KIP-800), quoted in the broker log */
+  reason?: string | null;
   /** JoinGroup v9+ (KIP-814): a leader may be told to skip the assignment it need not redo. */
   supportsSkippingAssignment?: boolean;
 }
@@ -77,8 +80,8 @@ export interface GroupEnvironment {
   initialRebalanceDelayMs: number;
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
-  /** the broker-log line Kafka's coordinator prints at each rebalance step */
-  info?: (message: string) => void;
+  /** what Kafka's coordinator logs at each rebalance step (worded per release by group-log-lines.ts) */
+  log?: (event: GroupLogEvent) => void;
 }
 
 interface Member extends MemberSummary {
@@ -227,6 +230,7 @@ export class ClassicGroup {
 
     const pendingExpiry = this.pendingMembers.get(request.memberId);
     if (pendingExpiry !== undefined) {
+      this.env.log?.({ kind: 'pending-member-joins', group: this.groupId, memberId: request.memberId, state: this.stateValue });
       pendingExpiry();
       this.pendingMembers.delete(request.memberId);
       return this.addMemberAndRebalance(request, request.memberId);
@@ -301,7 +305,7 @@ export class ClassicGroup {
   }
 
   /** LeaveGroup for one member; a static member may be named by its instance id alone. */
-  leave(memberId: string, groupInstanceId: string | null): { errorCode: number; memberId: string } {
+  leave(memberId: string, groupInstanceId: string | null, clientReason: string | null = null): { errorCode: number; memberId: string } {
     if (this.stateValue === 'Dead') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, memberId };
     let id = memberId;
     if (groupInstanceId !== null) {
@@ -319,7 +323,9 @@ export class ClassicGroup {
     }
     const member = this.members.get(id);
     if (member === undefined) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, memberId };
-    this.removeMember(member, `Removing member ${id} on LeaveGroup`);
+    this.env.log?.({ kind: 'member-leaving', group: this.groupId, memberId: id, clientReason });
+    this.removeMember(member, { kind: 'member-left', memberIds: [id], clientReason });
+    this.env.log?.({ kind: 'member-left', group: this.groupId, member: describeMember(member), clientReason });
     return { errorCode: ErrorCode.NONE, memberId: id };
   }
 
@@ -378,9 +384,10 @@ export class ClassicGroup {
       const previous = previousId === undefined ? undefined : this.members.get(previousId);
       const newMemberId = this.env.newMemberId(request.groupInstanceId);
       if (previous !== undefined) {
-        this.env.info?.(
-          `Static member with groupInstanceId=${request.groupInstanceId} and unknown member id joins group ${this.groupId} in ${this.stateValue} state. Replacing previously mapped member ${previous.memberId} with this groupInstanceId.`,
-        );
+        this.env.log?.({
+          kind: 'text',
+          message: `Static member with groupInstanceId=${request.groupInstanceId} and unknown member id joins group ${this.groupId} in ${this.stateValue} state. Replacing previously mapped member ${previous.memberId} with this groupInstanceId.`,
+        });
         return this.replaceStaticMember(previous, newMemberId, request);
       }
       return this.addMemberAndRebalance(request, newMemberId);
@@ -392,6 +399,7 @@ export class ClassicGroup {
         this.tryCompleteJoin();
       });
       this.pendingMembers.set(memberId, cancel);
+      this.env.log?.({ kind: 'unknown-member-joins', group: this.groupId, memberId, state: this.stateValue });
       return Promise.resolve(this.joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
     }
     return this.addMemberAndRebalance(request, memberId);
@@ -418,10 +426,10 @@ export class ClassicGroup {
       switch (this.stateValue) {
         case 'Stable': {
           if (this.selectProtocol() !== this.protocolName) {
-            this.prepareRebalance(`Group's selectedProtocol will change because static member ${newMemberId} with instance id ${groupInstanceId} joined with change of protocol`);
+            this.prepareRebalance({ kind: 'other', text: `Group's selectedProtocol will change because static member ${newMemberId} with instance id ${groupInstanceId} joined with change of protocol` });
             return;
           }
-          this.env.info?.('Static member which joins during Stable stage and doesn\'t affect the selected protocol will not trigger a rebalance.');
+          this.env.log?.({ kind: 'text', message: 'Static member which joins during Stable stage and doesn\'t affect the selected protocol will not trigger a rebalance.' });
           member.joinCallback = null;
           const errorCode = this.env.persist(this.snapshot());
           if (errorCode !== ErrorCode.NONE) {
@@ -443,7 +451,7 @@ export class ClassicGroup {
         }
         case 'CompletingRebalance':
           // The leader may already be assigning to the old id: the group rebalances.
-          this.prepareRebalance(`Updating metadata for static member ${newMemberId} with instance id ${groupInstanceId}`);
+          this.prepareRebalance({ kind: 'other', text: `Updating metadata for static member ${newMemberId} with instance id ${groupInstanceId}` });
           return;
         default:
           this.tryCompleteJoin();
@@ -489,7 +497,7 @@ export class ClassicGroup {
         this.extendInitialDelay();
         this.tryCompleteJoin();
       } else {
-        this.prepareRebalance(`Adding new member ${memberId} with group instance id ${request.groupInstanceId ?? 'null'}`);
+        this.prepareRebalance({ kind: 'member-added', memberId, groupInstanceId: request.groupInstanceId, clientReason: request.reason ?? null });
       }
     });
   }
@@ -502,11 +510,11 @@ export class ClassicGroup {
       member.sessionTimeoutMs = request.sessionTimeoutMs;
       member.joinCallback = resolve;
       if (this.stateValue === 'PreparingRebalance') this.tryCompleteJoin();
-      else this.prepareRebalance(`Updating metadata for member ${member.memberId} during ${this.stateValue}`);
+      else this.prepareRebalance({ kind: 'other', text: `Updating metadata for member ${member.memberId} during ${this.stateValue}` });
     });
   }
 
-  private prepareRebalance(reason: string): void {
+  private prepareRebalance(reason: RebalanceReason): void {
     if (this.stateValue === 'CompletingRebalance') {
       for (const member of this.members.values()) {
         member.assignment = EMPTY;
@@ -517,9 +525,7 @@ export class ClassicGroup {
     this.cancelSyncTimer?.();
     this.cancelSyncTimer = null;
     const wasEmpty = this.stateValue === 'Empty';
-    this.env.info?.(
-      `Preparing to rebalance group ${this.groupId} in state PreparingRebalance with old generation ${this.generation} (reason: ${reason}).`,
-    );
+    this.env.log?.({ kind: 'preparing-rebalance', group: this.groupId, oldGeneration: this.generation, reason });
     this.setState('PreparingRebalance');
     this.cancelJoinTimer?.();
     if (wasEmpty && this.env.initialRebalanceDelayMs > 0) {
@@ -582,7 +588,7 @@ export class ClassicGroup {
       this.protocolName = null;
       this.leaderId = null;
       this.setState('Empty');
-      this.env.info?.(`Group ${this.groupId} with generation ${this.generation} is now empty.`);
+      this.env.log?.({ kind: 'now-empty', group: this.groupId, generation: this.generation });
       this.env.persist(this.snapshot());
       return;
     }
@@ -591,7 +597,7 @@ export class ClassicGroup {
       this.leaderId = this.members.keys().next().value ?? null;
     }
     this.setState('CompletingRebalance');
-    this.env.info?.(`Stabilized group ${this.groupId} generation ${this.generation} with ${this.members.size} members.`);
+    this.env.log?.({ kind: 'stabilized', group: this.groupId, generation: this.generation, members: this.members.size });
     for (const member of this.members.values()) {
       const callback = member.joinCallback;
       member.joinCallback = null;
@@ -604,15 +610,13 @@ export class ClassicGroup {
       if (this.stateValue !== 'CompletingRebalance' || this.generation !== generation) return;
       // Members that never sent SyncGroup are gone; the rest rebalance without them.
       for (const member of [...this.members.values()]) if (member.syncCallback === null) this.dropMember(member);
-      this.prepareRebalance('Removing members that did not send SyncGroup within the rebalance timeout');
+      this.prepareRebalance({ kind: 'other', text: 'Removing members that did not send SyncGroup within the rebalance timeout' });
     });
   }
 
   private completeSync(assignments: { memberId: string; assignment: Buffer }[]): void {
     const staticCount = [...this.members.values()].filter((m) => m.groupInstanceId !== null).length;
-    this.env.info?.(
-      `Assignment received from leader ${this.leaderId ?? ''} for group ${this.groupId} for generation ${this.generation}. The group has ${this.members.size} members, ${staticCount} of which are static.`,
-    );
+    this.env.log?.({ kind: 'assignment-received', group: this.groupId, leader: this.leaderId ?? '', generation: this.generation, members: this.members.size, staticMembers: staticCount });
     const byMember = new Map(assignments.map((a) => [a.memberId, a.assignment]));
     for (const member of this.members.values()) member.assignment = byMember.get(member.memberId) ?? EMPTY;
     const errorCode = this.env.persist(this.snapshot());
@@ -622,7 +626,7 @@ export class ClassicGroup {
         member.syncCallback?.(this.syncFailure(errorCode));
         member.syncCallback = null;
       }
-      this.prepareRebalance(`Error ${errorCode} when storing group assignment during SyncGroup`);
+      this.prepareRebalance({ kind: 'other', text: `Error ${errorCode} when storing group assignment during SyncGroup` });
       return;
     }
     this.cancelSyncTimer?.();
@@ -635,7 +639,7 @@ export class ClassicGroup {
     }
   }
 
-  private removeMember(member: Member, reason: string): void {
+  private removeMember(member: Member, reason: RebalanceReason): void {
     this.dropMember(member);
     switch (this.stateValue) {
       case 'Stable':
@@ -675,8 +679,8 @@ export class ClassicGroup {
         this.scheduleSessionExpiry(member);
         return;
       }
-      this.env.info?.(`Member ${member.memberId} in group ${this.groupId} has failed, removing it from the group.`);
-      this.removeMember(member, `removing member ${member.memberId} on heartbeat expiration`);
+      this.env.log?.({ kind: 'member-failed', group: this.groupId, memberId: member.memberId });
+      this.removeMember(member, { kind: 'session-expired', memberId: member.memberId });
     });
   }
 
@@ -792,6 +796,18 @@ export class ClassicGroup {
       })),
     };
   }
+}
+
+function describeMember(m: Member): MemberDescription {
+  return {
+    memberId: m.memberId,
+    groupInstanceId: m.groupInstanceId,
+    clientId: m.clientId,
+    clientHost: m.clientHost,
+    sessionTimeoutMs: m.sessionTimeoutMs,
+    rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+    protocols: m.protocols.map((p) => p.name),
+  };
 }
 
 function sameProtocols(a: GroupProtocol[], b: GroupProtocol[]): boolean {

@@ -168,6 +168,19 @@ export class ConsumerGroup {
     return 'Stable';
   }
 
+  /**
+   * After a load, as Kafka's onLoaded: every member gets a fresh session timeout (one that never
+   * heartbeats to this coordinator is fenced), a member still revoking its rebalance timeout.
+   */
+  onLoaded(): void {
+    for (const member of this.members.values()) {
+      this.scheduleSessionTimeout(member.memberId);
+      if (member.assignment.state === MemberState.UNREVOKED_PARTITIONS) {
+        this.scheduleRebalanceTimeout(member.memberId, member.assignment.memberEpoch, member.metadata.rebalanceTimeoutMs);
+      }
+    }
+  }
+
   /** Stops the group's timers (the shard unloads). */
   close(): void {
     for (const cancel of [...this.sessionTimers.values(), ...this.rebalanceTimers.values()]) cancel();
@@ -545,7 +558,8 @@ export class ConsumerGroup {
     }
     const step = (state: CurrentMemberAssignment['state'], epoch: number, partitions: TopicAssignment, pending: TopicAssignment): CurrentMemberAssignment => ({
       memberEpoch: epoch,
-      previousMemberEpoch: epoch === current.memberEpoch ? current.previousMemberEpoch : current.memberEpoch,
+      // Kafka's updateMemberEpoch: the previous epoch is the one the member had, even when unchanged.
+      previousMemberEpoch: current.memberEpoch,
       state,
       assignedPartitions: partitions,
       partitionsPendingRevocation: pending,
@@ -669,6 +683,11 @@ export class ConsumerGroup {
     const member = this.members.get(memberId);
     if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
     return memberEpoch === member.assignment.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+  }
+
+  /** The topic names the members subscribe to, by name or through a resolved expression (OffsetDelete). */
+  subscribedTopicNames(): Set<string> {
+    return new Set([...this.members.values()].flatMap((m) => this.topicsOf(m.metadata)));
   }
 
   /** Removes every record of the group (DeleteGroups of an Empty group): tombstones in Kafka's order. */

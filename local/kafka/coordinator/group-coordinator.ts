@@ -8,12 +8,12 @@ import type { ShardLog } from './coordinator-records.ts';
 import { ConsumerRecordReplayFailure, GroupShard, type ShardEnvironment } from './group-shard.ts';
 import type { ConsumerGroupProfile } from '../plugin.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { consumerReplayFailureLines, coordinatorLogLines, LOADER_LOGGER, RUNTIME_LOGGER, type FailureMode } from './log-lines.ts';
+import { loadFinishedLines, loadScheduledLine, renderGroupLogLine, type LogWording } from './group-log-lines.ts';
+import { consumerReplayFailureLines, coordinatorLogLines, RUNTIME_LOGGER, type FailureMode } from './log-lines.ts';
 import { PartitionShardLog } from './partition-shard-log.ts';
 import { liveCommits, replayShard, type ReplayedOffsetCommit } from './replay.ts';
 import type { OffsetCommitValueVersion } from './record-codec.ts';
 
-const GROUP_LOGGER = 'org.apache.kafka.coordinator.group.GroupMetadataManager';
 /** Kafka's offsets.retention.check.interval.ms default, 10 minutes. */
 export const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 600_000;
 
@@ -56,6 +56,8 @@ export interface GroupCoordinatorOptions {
   loadFailure?: 'shard-failed' | 'offsets-lost';
   /** write an empty GroupMetadata record when JoinGroup creates a group (Kafka 4.x) */
   recordGroupCreation?: boolean;
+  /** how the groups' lines read in the broker log: 'runtime' (4.x, default) or 'classic' (3.x) */
+  logWording?: LogWording;
   /**
    * ListGroups while a shard of the broker loads: 'groups-and-error' (3.x's GroupCoordinator,
    * default): COORDINATOR_LOAD_IN_PROGRESS with the loaded shards' groups; 'error-only' (4.x's
@@ -99,6 +101,7 @@ export class GroupCoordinator {
   private unsubscribe: (() => void) | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private readonly retentionCheckIntervalMs: number;
+  private readonly logWording: LogWording;
 
   constructor(options: GroupCoordinatorOptions) {
     this.cluster = options.cluster;
@@ -109,6 +112,7 @@ export class GroupCoordinator {
     this.listGroupsWhileLoading = options.listGroupsWhileLoading ?? 'groups-and-error';
     this.compression = options.offsetsTopicCompression ?? { codec: 'none' };
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? DEFAULT_RETENTION_CHECK_INTERVAL_MS;
+    this.logWording = options.logWording ?? 'runtime';
     this.shardEnv = {
       now: () => Date.now(),
       schedule: (delayMs, action) => this.schedule(delayMs, action),
@@ -120,6 +124,7 @@ export class GroupCoordinator {
       maxMetadataBytes: 4096,
       expireTimestampOnEveryCommit: options.offsetCommitValueVersion === 1,
       recordGroupCreation: options.recordGroupCreation ?? false,
+      expiryTombstonesOnlyGenerations: this.logWording === 'classic',
       ...(options.consumerGroups === undefined
         ? {}
         : {
@@ -230,16 +235,14 @@ export class GroupCoordinator {
   private loadAfter(slot: ShardSlot, p: PartitionState, durationMs: number): void {
     slot.status = 'LOADING';
     slot.epoch = p.leaderEpoch;
-    this.logs.forBroker(slot.brokerId).info(
-      `[GroupCoordinator id=${slot.brokerId}] Scheduling loading of metadata from ${CONSUMER_OFFSETS}-${slot.partition} with epoch ${slot.epoch}`,
-      RUNTIME_LOGGER,
-    );
+    const scheduled = loadScheduledLine(this.logWording, { brokerId: slot.brokerId, partition: slot.partition }, slot.epoch);
+    this.logs.forBroker(slot.brokerId).info(scheduled.message, scheduled.logger);
     slot.cancelLoading = this.schedule(durationMs, () => {
       slot.cancelLoading = null;
       const current = this.cluster.partition(CONSUMER_OFFSETS, slot.partition);
       if (this.slots.get(slot.partition) !== slot || current === undefined) return;
       this.slots.delete(slot.partition);
-      this.loadShard(current);
+      this.loadShard(current, true);
     });
   }
 
@@ -286,17 +289,25 @@ export class GroupCoordinator {
     if (p !== undefined) this.loadShard(p);
   }
 
-  private loadShard(p: PartitionState): void {
+  /** Loads the shard by replay; `scheduleLogged` when a timed load already printed its first line. */
+  private loadShard(p: PartitionState, scheduleLogged = false): void {
     const started = Date.now();
     const log: ShardLog = new PartitionShardLog(p.log, this.offsetCommitValueVersion, () => p.leaderEpoch, this.compression);
     const logger = this.logs.forBroker(p.leader);
-    const prefix = `[GroupCoordinator id=${p.leader} topic=${CONSUMER_OFFSETS} partition=${p.partition}] `;
+    const identity = { brokerId: p.leader, partition: p.partition };
     const shard = new GroupShard(p.partition, p.leaderEpoch, log, {
       ...this.shardEnv,
-      info: (message) => logger.info(prefix + message, GROUP_LOGGER),
+      log: (event) => {
+        const line = renderGroupLogLine(event, this.logWording, identity);
+        if (line !== null) logger.info(line.message, line.logger);
+      },
     });
     const slot: ShardSlot = { partition: p.partition, brokerId: p.leader, epoch: p.leaderEpoch, status: 'ACTIVE', shard, cancelLoading: null };
     this.slots.set(p.partition, slot);
+    if (!scheduleLogged) {
+      const scheduled = loadScheduledLine(this.logWording, identity, p.leaderEpoch);
+      logger.info(scheduled.message, scheduled.logger);
+    }
     let result: ReturnType<GroupShard['load']>;
     try {
       result = shard.load();
@@ -308,28 +319,38 @@ export class GroupCoordinator {
     const failure = this.failures.get(p.partition);
     if (failure !== undefined && failure.brokerId === p.leader) {
       if (this.stillConflicting(shard, failure)) {
-        this.markFailed(slot, { ...failure });
+        this.markFailed(slot, { ...failure }, false);
         return;
       }
       this.failures.delete(p.partition);
     }
-    if (result.records > 0) {
-      this.logs.forBroker(p.leader).info(
-        `[GroupCoordinator id=${p.leader}] Finished loading of metadata from ${CONSUMER_OFFSETS}-${p.partition} with epoch ${p.leaderEpoch} in ${Date.now() - started}ms where 0ms was spent in the scheduler. Loaded ${result.records} records which total to ${p.log.sizeInBytes} bytes from ${CONSUMER_OFFSETS}-${p.partition}`,
-        LOADER_LOGGER,
-      );
-    }
+    const memberRecords = result.groupRecords.flatMap(({ group, value }) =>
+      value.members.map((m) => ({
+        group,
+        generation: value.generation,
+        member: { memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, sessionTimeoutMs: m.sessionTimeout, rebalanceTimeoutMs: m.rebalanceTimeout, protocols: value.protocol === null ? [] : [value.protocol] },
+      })),
+    );
+    const finished = loadFinishedLines(this.logWording, identity, {
+      epoch: p.leaderEpoch,
+      elapsedMs: Date.now() - started,
+      records: result.records,
+      bytes: p.log.sizeInBytes,
+      groups: shard.groupSummaries(),
+      memberRecords,
+    });
+    for (const line of finished) logger.info(line.message, line.logger);
   }
 
-  private markFailed(slot: ShardSlot, failure: ShardFailure): void {
+  private markFailed(slot: ShardSlot, failure: ShardFailure, loadLogged = true): void {
     this.unloadSlot(slot, true);
     slot.status = 'FAILED';
     const logger = this.logs.forBroker(slot.brokerId);
     // A failure is a load that went wrong, so the broker log shows the load starting first.
-    logger.info(
-      `[GroupCoordinator id=${slot.brokerId}] Scheduling loading of metadata from ${CONSUMER_OFFSETS}-${slot.partition} with epoch ${slot.epoch}`,
-      RUNTIME_LOGGER,
-    );
+    if (loadLogged) {
+      const scheduled = loadScheduledLine(this.logWording, { brokerId: slot.brokerId, partition: slot.partition }, slot.epoch);
+      logger.info(scheduled.message, scheduled.logger);
+    }
     const lines = coordinatorLogLines({ mode: failure.mode, brokerId: slot.brokerId, partition: slot.partition, epoch: slot.epoch, conflict: failure.conflict });
     for (const line of lines) logger.error(line.message, line.logger);
     // The classic coordinator's `finally` still marks the partition owned: it serves, empty.
@@ -344,10 +365,6 @@ export class GroupCoordinator {
   private markReplayFailed(slot: ShardSlot, failure: ConsumerRecordReplayFailure): void {
     slot.status = 'FAILED';
     const logger = this.logs.forBroker(slot.brokerId);
-    logger.info(
-      `[GroupCoordinator id=${slot.brokerId}] Scheduling loading of metadata from ${CONSUMER_OFFSETS}-${slot.partition} with epoch ${slot.epoch}`,
-      RUNTIME_LOGGER,
-    );
     const lines = consumerReplayFailureLines({ brokerId: slot.brokerId, partition: slot.partition, epoch: slot.epoch, record: failure.record, position: failure.position, message: failure.message });
     for (const line of lines) logger.error(line.message, line.logger);
   }

@@ -1,6 +1,7 @@
 import { ClassicGroup, type GroupEnvironment, type JoinRequest, type JoinResult, type MemberSummary, type SyncRequest, type SyncResult } from './classic-group.ts';
 import type { CoordinatorRecord, ProducerIdentity, ShardLog } from './coordinator-records.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import type { GroupLogEvent } from './group-log-lines.ts';
 import { OffsetStore, type StoredOffset } from './offset-store.ts';
 import { replayShard, type ReplayPosition, type ReplayResult } from './replay.ts';
 import { ConsumerGroup, ReplayStateError, type ClusterTopic, type HeartbeatRequest, type HeartbeatResponse } from './consumer-group.ts';
@@ -28,8 +29,13 @@ export interface ShardEnvironment {
    * plus the retention; later ones only when the request asked for a retention.
    */
   expireTimestampOnEveryCommit?: boolean;
-  /** where the shard's groups print their rebalance lines (the leader's broker log) */
-  info?: (message: string) => void;
+  /** what the shard's groups tell the broker log (the leader's), worded per release by the coordinator */
+  log?: (event: GroupLogEvent) => void;
+  /**
+   * 3.x's classic coordinator writes no GroupMetadata tombstone when expiry empties a group that
+   * never had a generation ("only using Kafka for offset storage"); 4.x writes one.
+   */
+  expiryTombstonesOnlyGenerations?: boolean;
   /**
    * Kafka 4.x's coordinator writes an empty GroupMetadata record (no protocol type, generation 0)
    * when a JoinGroup creates a classic group, so the group exists even if that join goes no further;
@@ -152,6 +158,8 @@ export class GroupShard {
       if (group.deleted) {
         group.close();
         this.consumerGroups.delete(groupId);
+      } else {
+        group.onLoaded();
       }
     }
     for (const [groupId, value] of result.groups) if (!this.consumerGroups.has(groupId)) this.groupFor(groupId).restore(value);
@@ -219,7 +227,7 @@ export class GroupShard {
         subscriptionMetadata: settings.subscriptionMetadata,
         partitionEpochRules: settings.partitionEpochRules,
         write: (records) => this.write(records.map((record) => ({ kind: 'consumer', record })), BigInt(this.env.now())) !== null,
-        ...(this.env.info === undefined ? {} : { info: this.env.info }),
+        ...(this.env.log === undefined ? {} : { info: (message: string) => this.env.log?.({ kind: 'text', message }) }),
       });
       this.consumerGroups.set(groupId, group);
     }
@@ -227,6 +235,10 @@ export class GroupShard {
   }
 
   async join(groupId: string, request: JoinRequest): Promise<JoinResult> {
+    // Kafka lets classic members join a consumer group (KIP-848's upgrade path); this cluster does not.
+    if (this.consumerGroups.has(groupId)) {
+      return { errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: request.memberId, members: [] };
+    }
     const created = !this.groups.has(groupId);
     const group = this.groupFor(groupId);
     // A failed write here fails the generation's own write later, which answers NOT_COORDINATOR.
@@ -250,10 +262,10 @@ export class GroupShard {
     return group === undefined ? ErrorCode.UNKNOWN_MEMBER_ID : group.heartbeat(memberId, generationId, groupInstanceId);
   }
 
-  leave(groupId: string, members: { memberId: string; groupInstanceId: string | null }[]): { errorCode: number; memberId: string }[] {
+  leave(groupId: string, members: { memberId: string; groupInstanceId: string | null; reason?: string | null }[]): { errorCode: number; memberId: string }[] {
     const group = this.groups.get(groupId);
     return members.map((m) =>
-      group === undefined ? { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, memberId: m.memberId } : group.leave(m.memberId, m.groupInstanceId),
+      group === undefined ? { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, memberId: m.memberId } : group.leave(m.memberId, m.groupInstanceId, m.reason ?? null),
     );
   }
 
@@ -269,7 +281,10 @@ export class GroupShard {
     const groupError =
       group === undefined ? ErrorCode.ILLEGAL_GENERATION : group.validateMemberCommit(member.memberId, member.generationId, member.groupInstanceId);
     if (groupError !== ErrorCode.NONE) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: groupError }));
-    if (existing === undefined && group !== undefined) this.groups.set(groupId, group);
+    if (existing === undefined && group !== undefined) {
+      this.groups.set(groupId, group);
+      this.env.log?.({ kind: 'simple-group-created', group: groupId });
+    }
     const now = BigInt(this.env.now());
     const accepted: OffsetToCommit[] = [];
     const results = offsets.map((o) => {
@@ -305,12 +320,17 @@ export class GroupShard {
 
   /** TxnOffsetCommit: written in the producer's transactional batch, applied on its COMMIT marker. */
   commitTransactionalOffsets(groupId: string, producer: ProducerIdentity, member: CommitMember, offsets: OffsetToCommit[]): PartitionResult[] {
+    const consumer = this.consumerGroups.get(groupId);
     const existing = this.groups.get(groupId);
-    if (existing !== undefined && (member.generationId >= 0 || member.memberId !== '')) {
+    if (consumer !== undefined) {
+      // A consumer group checks every transactional commit's member epoch (an empty group takes -1).
+      const error = consumer.validateMemberEpoch(member.memberId, member.generationId);
+      if (error !== ErrorCode.NONE) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: error }));
+    } else if (existing !== undefined && (member.generationId >= 0 || member.memberId !== '')) {
       const error = existing.validateMemberCommit(member.memberId, member.generationId, member.groupInstanceId);
       if (error !== ErrorCode.NONE) return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: error }));
     }
-    if (existing === undefined) this.groups.set(groupId, new ClassicGroup(groupId, this.groupEnvironment(groupId)));
+    if (existing === undefined && consumer === undefined) this.groups.set(groupId, new ClassicGroup(groupId, this.groupEnvironment(groupId)));
     const now = BigInt(this.env.now());
     // TxnOffsetCommit carries no retention time, so no expire timestamp; pending until the COMMIT marker.
     const stored = this.writeOffsets(groupId, offsets, now, -1n, producer);
@@ -353,10 +373,13 @@ export class GroupShard {
     topics: { topic: string; partitions: number[] }[],
     subscribedTopics: (group: ClassicGroup) => Set<string> | null,
   ): { errorCode: number; partitions: PartitionResult[] } {
+    const consumer = this.consumerGroups.get(groupId);
     const group = this.groups.get(groupId);
-    if (group === undefined || group.state === 'Dead') return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
-    const subscribed = group.state === 'Empty' ? null : subscribedTopics(group);
-    if (group.state !== 'Empty' && subscribed === null) return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
+    if (consumer === undefined && (group === undefined || group.state === 'Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
+    // A consumer group always knows its members' subscriptions; an empty one protects no topic.
+    const empty = consumer !== undefined ? consumer.members.size === 0 : group!.state === 'Empty';
+    const subscribed = empty ? null : consumer !== undefined ? consumer.subscribedTopicNames() : subscribedTopics(group!);
+    if (!empty && subscribed === null) return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
     const results: PartitionResult[] = [];
     const tombstones: CoordinatorRecord[] = [];
     for (const { topic, partitions } of topics) {
@@ -375,7 +398,26 @@ export class GroupShard {
       if (this.write(tombstones, BigInt(this.env.now())) === null) return { errorCode: ErrorCode.NOT_COORDINATOR, partitions: [] };
       for (const t of tombstones) if (t.kind === 'offset') this.offsets.remove(groupId, t.topic, t.partition);
     }
+    const deleted = tombstones.flatMap((t) => (t.kind === 'offset' ? [`${t.topic}-${t.partition}`] : []));
+    this.env.log?.({ kind: 'offsets-deleted', group: groupId, partitions: deleted });
     return { errorCode: ErrorCode.NONE, partitions: results };
+  }
+
+  /** DeleteGroups for this shard's groups of a request: an error code per group, one log line for those deleted. */
+  deleteGroups(groupIds: string[]): number[] {
+    const deleted: string[] = [];
+    let offsets = 0;
+    const codes = groupIds.map((groupId) => {
+      const count = this.offsets.list(groupId).length;
+      const errorCode = this.deleteGroup(groupId);
+      if (errorCode === ErrorCode.NONE) {
+        deleted.push(groupId);
+        offsets += count;
+      }
+      return errorCode;
+    });
+    if (deleted.length > 0) this.env.log?.({ kind: 'groups-deleted', groups: deleted, offsets });
+    return codes;
   }
 
   /** DeleteGroups for one group: only an Empty group goes, with tombstones for its offsets and metadata. */
@@ -439,6 +481,11 @@ export class GroupShard {
     return [...classic, ...consumer];
   }
 
+  /** Every group the shard serves, with its generation and member count (the load's log lines). */
+  groupSummaries(): Array<{ group: string; generation: number; members: number }> {
+    return [...this.groups.values()].filter((g) => g.state !== 'Dead').map((g) => ({ group: g.groupId, generation: g.generationId, members: g.memberCount }));
+  }
+
   hasGroup(groupId: string): boolean {
     return this.groups.has(groupId) || this.consumerGroups.has(groupId);
   }
@@ -450,8 +497,9 @@ export class GroupShard {
   /**
    * Offset retention, by Kafka's rules (`ClassicGroup.offsetExpirationCondition`): see
    * `ClassicGroup.offsetRetentionStart`. Expired offsets get tombstones; an Empty group left with
-   * no offsets and no open transaction is removed (its metadata tombstoned too), as Kafka's
-   * periodic cleanup does. Answers the number of offsets expired.
+   * no offsets and no open transaction is removed (its metadata tombstoned too, except on 3.x for
+   * a group that never had a generation), as Kafka's periodic cleanup does. Answers the number of
+   * offsets expired.
    */
   expireOffsets(decodeSubscription: (metadata: Buffer) => string[] = subscriptionTopics): number {
     const now = BigInt(this.env.now());
@@ -466,10 +514,11 @@ export class GroupShard {
         group.state === 'Empty' && stale.length === this.offsets.list(group.groupId).length && !this.offsets.hasPendingForGroup(group.groupId);
       if (stale.length === 0 && !emptied) continue;
       const records: CoordinatorRecord[] = stale.map((o) => ({ kind: 'offset', group: group.groupId, topic: o.topic, partition: o.partition, value: null }));
-      if (emptied) records.push({ kind: 'group', group: group.groupId, value: null });
-      if (this.write(records, now) === null) return expired;
+      if (emptied && (this.env.expiryTombstonesOnlyGenerations !== true || group.generationId > 0)) records.push({ kind: 'group', group: group.groupId, value: null });
+      if (records.length > 0 && this.write(records, now) === null) return expired;
       for (const o of stale) this.offsets.remove(group.groupId, o.topic, o.partition);
       if (emptied) {
+        this.env.log?.({ kind: 'group-expired', group: group.groupId, generation: group.generationId });
         group.markDead();
         this.groups.delete(group.groupId);
       }
@@ -500,7 +549,7 @@ export class GroupShard {
       initialRebalanceDelayMs: this.env.initialRebalanceDelayMs,
       minSessionTimeoutMs: this.env.minSessionTimeoutMs,
       maxSessionTimeoutMs: this.env.maxSessionTimeoutMs,
-      ...(this.env.info === undefined ? {} : { info: this.env.info }),
+      ...(this.env.log === undefined ? {} : { log: this.env.log }),
       persist: (value) =>
         this.write([{ kind: 'group', group: groupId, value }], BigInt(this.env.now())) === null
           ? ErrorCode.NOT_COORDINATOR

@@ -69,6 +69,7 @@ export function installCoordinator(env: CoordinatorEnv, tuning: CoordinatorTunin
     offsetCommitValueVersion: env.offsetCommitValueVersion,
     loadFailure: env.loadFailure ?? 'shard-failed',
     recordGroupCreation: env.loadFailure !== 'offsets-lost',
+    logWording: env.loadFailure === 'offsets-lost' ? 'classic' : 'runtime',
     listGroupsWhileLoading: env.loadFailure === 'offsets-lost' ? 'groups-and-error' : 'error-only',
     ...(env.consumerGroups === undefined ? {} : { consumerGroups: env.consumerGroups }),
     ...(env.offsetsTopicCompression ? { offsetsTopicCompression: env.offsetsTopicCompression } : {}),

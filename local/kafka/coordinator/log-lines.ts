@@ -23,7 +23,12 @@ export interface CoordinatorLogLine {
   logger: string;
 }
 
-export const LOADER_LOGGER = 'org.apache.kafka.coordinator.common.runtime.CoordinatorLoaderImpl';
+/**
+ * The loader of 4.0 and 4.1 (the profiles' releases) is core's `kafka.coordinator.group` class, as
+ * the real 4.1.1 broker's "Replaying record" line shows; 4.4.0 ships it in coordinator-common
+ * (`org.apache.kafka.coordinator.common.runtime`), a release no profile plays.
+ */
+export const LOADER_LOGGER = 'kafka.coordinator.group.CoordinatorLoaderImpl';
 export const RUNTIME_LOGGER = 'org.apache.kafka.coordinator.common.runtime.CoordinatorRuntime';
 export const LEGACY_LOGGER = 'kafka.coordinator.group.GroupMetadataManager';
 

@@ -20,6 +20,8 @@ export interface ReplayResult {
   offsets: OffsetStore;
   /** The latest GroupMetadata value of every group not deleted by a tombstone. */
   groups: Map<string, GroupMetadataRecordValue>;
+  /** every GroupMetadata value read, in log order (3.x's loader logs each one's members) */
+  groupRecords: Array<{ group: string; value: GroupMetadataRecordValue }>;
   records: number;
   skipped: number;
 }
@@ -45,6 +47,7 @@ export type ConsumerRecordReplayer = (record: ConsumerGroupRecord, position: Rep
 export function replayShard(batches: Iterable<LoggedBatch>, consumerRecords?: ConsumerRecordReplayer): ReplayResult {
   const offsets = new OffsetStore();
   const groups = new Map<string, GroupMetadataRecordValue>();
+  const groupRecords: Array<{ group: string; value: GroupMetadataRecordValue }> = [];
   let records = 0;
   let skipped = 0;
   for (const batch of batches) {
@@ -64,7 +67,10 @@ export function replayShard(batches: Iterable<LoggedBatch>, consumerRecords?: Co
       }
       if (record.kind === 'group') {
         if (record.value === null) groups.delete(record.group);
-        else groups.set(record.group, record.value);
+        else {
+          groups.set(record.group, record.value);
+          groupRecords.push({ group: record.group, value: record.value });
+        }
         continue;
       }
       const { group, topic, partition, value } = record;
@@ -88,7 +94,7 @@ export function replayShard(batches: Iterable<LoggedBatch>, consumerRecords?: Co
       else offsets.commit(group, stored);
     }
   }
-  return { offsets, groups, records, skipped };
+  return { offsets, groups, groupRecords, records, skipped };
 }
 
 /** The record behind every offset the store holds, oldest first (what a failed load can quote). */

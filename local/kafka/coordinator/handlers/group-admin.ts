@@ -1,5 +1,6 @@
 import { ApiKey } from '../../protocol/api-keys.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
+import type { GroupShard } from '../group-shard.ts';
 import { strings, type CoordinatorApi } from './services.ts';
 
 /**
@@ -78,10 +79,16 @@ export const deleteGroupsApi: CoordinatorApi = {
   minVersion: 0,
   maxVersion: 2,
   handle(ctx, request, { groups }) {
-    const results = strings(request['groupsNames']).map((groupId) => {
+    const names = strings(request['groupsNames']);
+    const codes = new Map<string, number>();
+    // Each shard deletes its groups of the request together (one log line per shard, as Kafka's).
+    const byShard = new Map<GroupShard, string[]>();
+    for (const groupId of names) {
       const found = groups.lookup(ctx.brokerId, groupId);
-      return { groupId, errorCode: found.ok ? found.slot.shard.deleteGroup(groupId) : found.errorCode };
-    });
-    return { throttleTimeMs: 0, results };
+      if (!found.ok) codes.set(groupId, found.errorCode);
+      else byShard.set(found.slot.shard, [...(byShard.get(found.slot.shard) ?? []), groupId]);
+    }
+    for (const [shard, ids] of byShard) shard.deleteGroups(ids).forEach((code, i) => codes.set(ids[i]!, code));
+    return { throttleTimeMs: 0, results: names.map((groupId) => ({ groupId, errorCode: codes.get(groupId)! })) };
   },
 };

@@ -39,6 +39,7 @@ export const joinGroupApi: CoordinatorApi = {
       protocolType: str(request['protocolType']),
       protocols: list(request['protocols']).map((p) => ({ name: str(p['name']), metadata: buffer(p['metadata']) })),
       requireKnownMemberId: ctx.apiVersion >= 4,
+      reason: nullableStr(request['reason']),
       supportsSkippingAssignment: ctx.apiVersion >= 9,
     });
     return {
@@ -103,7 +104,7 @@ export const leaveGroupApi: CoordinatorApi = {
     // v0-2 name one member; v3+ a batch, each with its own error.
     const members =
       ctx.apiVersion >= 3
-        ? list(request['members']).map((m) => ({ memberId: str(m['memberId']), groupInstanceId: nullableStr(m['groupInstanceId']) }))
+        ? list(request['members']).map((m) => ({ memberId: str(m['memberId']), groupInstanceId: nullableStr(m['groupInstanceId']), reason: nullableStr(m['reason']) }))
         : [{ memberId: str(request['memberId']), groupInstanceId: null }];
     const found = namedGroupShard(groups, ctx, groupId);
     if (!found.ok) return { throttleTimeMs: 0, errorCode: found.errorCode, members: [] };

@@ -23,8 +23,6 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { partitionForGroup } from '../../../../lambdas/core/hash.ts';
-import { decodeOffsetsRecord } from '../../../../lambdas/core/offsets-records/index.ts';
-import { scanOffsetsPartition } from '../../../../lambdas/core/scanner/index.ts';
 import { diagnoseCoordinators } from '../../../../lambdas/core/workflow/diagnosis.ts';
 import type { RecoveryRequest } from '../../../../lambdas/core/workflow/documents.ts';
 import { createKafkaPort } from '../../../../lambdas/kafka/index.ts';
@@ -34,6 +32,7 @@ import type { RealBrokerLogEntry } from '../../../../local/real-kafka/broker-log
 import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
 import { runCliInProcess, type CliRun } from '../../../support/run-cli.ts';
 import { createTopic } from '../../kafka/helpers.ts';
+import { appendAsAdminClient, staleAssignment, type StaleAssignment } from './kip848-stale-assignment.ts';
 import { clientFor, confluentKafkaPython, describeRealKafka, liveBootstrap, untilAccepted } from './support.ts';
 import { messageValues, produceToEachPartition } from '../../../support/produce.ts';
 import { cliRequest } from '../../../support/cli-request.ts';
@@ -47,21 +46,9 @@ const GROUP = 'payments-kip848';
 const PARTITIONS = 3;
 const BEFORE = 10; // per partition, consumed and committed before the failure
 const DURING = 5; // per partition, produced while the group is stuck
-const CURRENT_MEMBER_ASSIGNMENT = 8;
 const COMMITTED = { partitions: PARTITIONS, prefix: 'payment', from: 0, count: BEFORE };
 const ARRIVED_DURING = { partitions: PARTITIONS, prefix: 'payment', from: BEFORE, count: DURING };
 
-interface StaleAssignment {
-  key: Buffer;
-  value: Buffer;
-  logOffset: bigint;
-  memberId: string;
-  memberEpoch: number;
-  topicId: string;
-  partition: number;
-  ownerEpoch: number;
-  ownerMemberId: string;
-}
 
 describeRealKafka(
   VERSION,
@@ -91,8 +78,8 @@ describeRealKafka(
 
         failedPartition = partitionForGroup(GROUP, OFFSETS_PARTITIONS);
         port = createKafkaPort({ brokers: real.bootstrapServers, clientId: 'kip848-recovery' });
-        stale = await staleAssignment(port, failedPartition);
-        appendedAt = await untilAccepted('appending the stale assignment', () => appendRecord(real.bootstrapServers, failedPartition, stale.key, stale.value));
+        stale = await staleAssignment(port, failedPartition, GROUP);
+        appendedAt = await untilAccepted('appending the stale assignment', () => appendAsAdminClient(real.bootstrapServers, failedPartition, stale.key, stale.value));
         await port.close();
         // The leader dies, the members still in the group; another replica takes the shard over and replays it.
         failureLine = await killShardLeaderUntilLoadFails(real, failedPartition);
@@ -213,68 +200,6 @@ describeRealKafka(
   },
   { needsConfluentKafka: true },
 );
-
-/**
- * The first CurrentMemberAssignment record of a member that assigned it a partition which,
- * by the end of the log, another member owns: the record a load racing the cleaner replays
- * after the new owner's.
- */
-async function staleAssignment(port: KafkaPort, partition: number): Promise<StaleAssignment> {
-  type Assignment = { key: Buffer; value: Buffer; logOffset: bigint; memberId: string; memberEpoch: number; partitions: Array<{ topicId: string; partition: number }> };
-  const records: Assignment[] = [];
-  await scanOffsetsPartition(port, { partition }, {
-    apply(batch) {
-      if (batch.kind !== 'records' || batch.isControl) return;
-      for (let i = 0; i < batch.recordCount; i++) {
-        const key = batch.keyAt(i);
-        const value = batch.valueAt(i);
-        if (key === null || value === null || key.readInt16BE(0) !== CURRENT_MEMBER_ASSIGNMENT) continue;
-        const record = decodeOffsetsRecord(key, value, { decodeGroupRecordValues: true });
-        if (record.kind !== 'group-record' || record.group !== GROUP || record.value === undefined) continue;
-        const assigned = record.value['assignedPartitions'] as Array<{ topicId: string; partitions: number[] }>;
-        records.push({
-          key: Buffer.from(key),
-          value: Buffer.from(value),
-          logOffset: batch.offsetAt(i),
-          memberId: record.key['memberId'] ?? '',
-          memberEpoch: record.value['memberEpoch'] as number,
-          partitions: assigned.flatMap((t) => t.partitions.map((p) => ({ topicId: t.topicId, partition: p }))),
-        });
-      }
-    },
-  });
-  const owners = new Map<string, Assignment>();
-  for (const record of records) {
-    for (const [key, owner] of owners) if (owner.memberId === record.memberId) owners.delete(key);
-    for (const p of record.partitions) owners.set(`${p.topicId}-${p.partition}`, record);
-  }
-  for (const record of records) {
-    for (const p of record.partitions) {
-      const owner = owners.get(`${p.topicId}-${p.partition}`);
-      if (owner !== undefined && owner.memberId !== record.memberId) {
-        return { key: record.key, value: record.value, logOffset: record.logOffset, memberId: record.memberId, memberEpoch: record.memberEpoch, topicId: javaUuid(p.topicId), partition: p.partition, ownerEpoch: owner.memberEpoch, ownerMemberId: owner.memberId };
-      }
-    }
-  }
-  throw new Error(`no partition of ${GROUP} moved between members (${records.length} assignment records)`);
-}
-
-/** Kafka prints a Uuid as URL-safe base64 without padding. */
-function javaUuid(id: string): string {
-  return Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url');
-}
-
-async function appendRecord(bootstrap: string[], partition: number, key: Buffer, value: Buffer): Promise<bigint> {
-  const producer = clientFor(bootstrap, '__admin_client').producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    const [result] = await producer.send({ topic: '__consumer_offsets', acks: -1, messages: [{ partition, key, value }] });
-    if (!result || result.errorCode !== 0) throw new Error(`the broker refused the record: ${JSON.stringify(result)}`);
-    return BigInt(result.baseOffset ?? '-1');
-  } finally {
-    await producer.disconnect();
-  }
-}
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -55,6 +55,8 @@ describe('scanShard', () => {
           const outcome = await scanShard(kafka, request, { ...FAST, stop: stop.signal, ...(checkpoint ? { checkpoint } : {}) });
           if (outcome.status === 'done') {
             expect(everything(outcome.shard)).toEqual(everything(whole));
+            // The replay's own counts too: records re-fetched after a checkpoint count once.
+            expect(outcome.shard.replay.stats()).toEqual(whole.replay.stats());
             break;
           }
           expect(outcome.reason).toBe('stopped');
@@ -127,6 +129,10 @@ describe('segment scans', () => {
         const found = (shard: ShardScan) => ({ perGroup: shard.groups().map((g) => shard.groupResult(g)), offsets: GROUPS.map((g) => shard.groupOffsets(g).offsets) });
         expect(found(merged)).toEqual(found(whole));
         expect(merged.scan).toMatchObject({ startOffset: whole.scan.startOffset, endOffset: whole.scan.endOffset, complete: true });
+        // A batch across a segment border is fetched by both segments; its records count once.
+        expect(merged.scan.records).toBe(whole.scan.records);
+        expect(merged.replay.stats().records).toBe(whole.replay.stats().records);
+        expect(merged.scan.bytes).toBeGreaterThanOrEqual(whole.scan.bytes);
       }),
       { numRuns: 60 },
     );

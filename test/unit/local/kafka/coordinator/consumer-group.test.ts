@@ -4,7 +4,7 @@ import type { HeartbeatRequest } from '../../../../../local/kafka/coordinator/co
 import { ConsumerRecordReplayFailure, GroupShard, type ConsumerGroupSettings } from '../../../../../local/kafka/coordinator/group-shard.ts';
 import { consumerReplayFailureLines } from '../../../../../local/kafka/coordinator/log-lines.ts';
 import { ErrorCode } from '../../../../../local/kafka/protocol/error-codes.ts';
-import { capturedRecord, KAFKA_4_1_1_BY_NAME } from '../../../../support/kip848-records.ts';
+import { capturedRecord, KAFKA_4_1_1_BY_NAME, KAFKA_4_1_1_BY_REGEX } from '../../../../support/kip848-records.ts';
 import { MemoryShardLog, testShardEnvironment } from './helpers.ts';
 
 const TOPIC_ID = '8a4c1463-8a8e-4413-930d-c0687f00cd93';
@@ -71,6 +71,27 @@ describe('KIP-848 consumer groups in a 4.x shard', () => {
     expect(shard.list()).toEqual([{ groupId: 'g848', protocolType: 'consumer', state: 'Stable', groupType: 'consumer' }]);
   });
 
+  it('resolves a regular expression subscription off the request path, in the record order 4.1.1 writes, and drops it with the last member', () => {
+    const regexShard = new GroupShard(0, 0, log, testShardEnvironment({ consumerGroups: settings({ topics: () => new Map([['tre848', { topicId: TOPIC_ID, partitions: 3 }], ['other', { topicId: '00000000-0000-0000-0000-0000000000aa', partitions: 1 }]]) }) }));
+    const memberId = 'vW4tWZbfT1KEsYVF7NiEuQ';
+    const first = regexShard.consumerGroupHeartbeat('gre848', join(memberId, { subscribedTopicNames: [], subscribedTopicRegex: KAFKA_4_1_1_BY_REGEX.regex }))!;
+    expect(first).toMatchObject({ errorCode: 0, memberEpoch: 1 });
+    expect(partitionsOf(first.assignment)).toEqual([]);
+    vi.advanceTimersByTime(0);
+    const second = regexShard.consumerGroupHeartbeat('gre848', beat(memberId, 1, []))!;
+    expect(second.memberEpoch).toBe(2);
+    expect(partitionsOf(second.assignment)).toEqual([0, 1, 2]);
+    regexShard.commitOffsets('gre848', { memberId, generationId: 2, groupInstanceId: null }, [0, 1, 2].map((partition) => ({ topic: 'tre848', partition, offset: 10n, leaderEpoch: 0, metadata: '' })));
+    regexShard.consumerGroupHeartbeat('gre848', beat(memberId, -1, null));
+    const ours = log.records().map((r) => (r.kind === 'consumer' ? [r.record.type, r.record.value === null] : [1, r.kind === 'offset' && r.value === null]));
+    expect(ours).toEqual(KAFKA_4_1_1_BY_REGEX.records.map(([type, , value]) => [type, value === null]));
+    // The member record and the resolved expression, byte for byte but for the resolution's version and time.
+    const bytes = log.records().map((r) => (r.kind === 'consumer' ? encodeConsumerGroupRecord(r.record) : null));
+    expect(bytes[0]!.value!.toString('hex')).toBe(KAFKA_4_1_1_BY_REGEX.records[0]![2]);
+    expect(bytes[5]!.key.toString('hex')).toBe(KAFKA_4_1_1_BY_REGEX.records[5]![1]);
+    regexShard.unload();
+  });
+
   it('decodes every record a real 4.1.1 broker wrote for a consumer group back to the same bytes', () => {
     for (const captured of KAFKA_4_1_1_BY_NAME.records.filter(([type]) => type !== 1)) {
       const { key, value } = capturedRecord(captured);
@@ -88,6 +109,8 @@ describe('KIP-848 consumer groups in a 4.x shard', () => {
     expect(partitionsOf(b.assignment)).toEqual([]);
     const aRevoking = shard.consumerGroupHeartbeat('g', beat('a', 1, null))!;
     expect(aRevoking.memberEpoch).toBe(1);
+    // Kafka's updateMemberEpoch: the previous epoch is the current one even when it does not move.
+    expect(shard.consumerGroup('g')!.members.get('a')!.assignment).toMatchObject({ memberEpoch: 1, previousMemberEpoch: 1, state: MemberState.UNREVOKED_PARTITIONS });
     const kept = partitionsOf(aRevoking.assignment);
     expect(kept).toHaveLength(2);
     const moved = [0, 1, 2].filter((p) => !kept.includes(p));
@@ -113,6 +136,21 @@ describe('KIP-848 consumer groups in a 4.x shard', () => {
     expect(shard.validateOffsetFetch('g', 'a', 0)).toBe(ErrorCode.STALE_MEMBER_EPOCH);
     expect(shard.validateOffsetFetch('g', 'a', 1)).toBe(ErrorCode.NONE);
     expect(shard.fetchOffsets('g', [{ topic: 't848', partitions: [0] }], false)[0]!.offset).toBe(7n);
+  });
+
+  it('keeps transactional commits and OffsetDelete on the consumer group (member epochs, subscribed topics), with no classic twin', () => {
+    shard.consumerGroupHeartbeat('g', join('a'));
+    const offsets = [{ topic: 't848', partition: 0, offset: 3n, leaderEpoch: 0, metadata: '' }];
+    const producer = { producerId: 7n, producerEpoch: 0 };
+    expect(shard.commitTransactionalOffsets('g', producer, { memberId: 'a', generationId: 0, groupInstanceId: null }, offsets)[0]!.errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+    expect(shard.commitTransactionalOffsets('g', producer, { memberId: 'a', generationId: 1, groupInstanceId: null }, offsets)[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(shard.completeTransaction(producer, true, 0)).toBe(ErrorCode.NONE);
+    expect(shard.list()).toEqual([{ groupId: 'g', protocolType: 'consumer', state: 'Stable', groupType: 'consumer' }]);
+    const subscribed = shard.deleteOffsets('g', [{ topic: 't848', partitions: [0] }, { topic: 'elsewhere', partitions: [0] }], () => null);
+    expect(subscribed).toEqual({ errorCode: 0, partitions: [{ topic: 't848', partition: 0, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC }, { topic: 'elsewhere', partition: 0, errorCode: 0 }] });
+    shard.consumerGroupHeartbeat('g', beat('a', -1, null));
+    expect(shard.deleteOffsets('g', [{ topic: 't848', partitions: [0] }], () => null).partitions).toEqual([{ topic: 't848', partition: 0, errorCode: 0 }]);
+    expect(shard.fetchOffsets('g', [{ topic: 't848', partitions: [0] }], false)[0]!.offset).toBe(-1n);
   });
 
   it('writes the tombstones of 8, 7, 5 and a new group epoch when a member leaves, and when its session expires', () => {
@@ -148,6 +186,11 @@ describe('KIP-848 consumer groups in a 4.x shard', () => {
     const again = reloaded.consumerGroup('g')!;
     expect({ epoch: again.groupEpoch, assignmentEpoch: again.assignmentEpoch, members: [...again.members.values()].map((m) => [m.memberId, m.assignment.memberEpoch, m.assignment.state, partitionsOf(m.assignment.assignedPartitions), partitionsOf(m.assignment.partitionsPendingRevocation)]) }).toEqual(expected);
     expect(again.members.get('a')!.assignment.state).toBe(MemberState.UNREVOKED_PARTITIONS);
+    // Members that never heartbeat to the new coordinator are fenced after a session timeout.
+    shard.unload();
+    vi.advanceTimersByTime(45_001);
+    expect(again.members.size).toBe(0);
+    expect(reloaded.list()).toEqual([{ groupId: 'g', protocolType: 'consumer', state: 'Empty', groupType: 'consumer' }]);
     reloaded.unload();
   });
 
@@ -200,6 +243,15 @@ describe('KIP-848 consumer groups in a 4.x shard', () => {
     lenient.unload();
     expect(() => new GroupShard(0, 1, newer, testShardEnvironment({ consumerGroups: settings() })).load()).toThrow(ConsumerRecordReplayFailure);
     expect(() => new GroupShard(0, 1, log, testShardEnvironment({ consumerGroups: settings({ partitionEpochRules: 'lenient' }) })).load()).toThrow(/still owned at epoch 2/);
+  });
+
+  it('refuses a classic JoinGroup into a consumer group (no KIP-848 upgrade path here) and a heartbeat into a classic group with members', async () => {
+    shard.consumerGroupHeartbeat('g', join('a'));
+    const joined = await shard.join('g', { memberId: '', groupInstanceId: null, clientId: 'c', clientHost: '/127.0.0.1', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], requireKnownMemberId: false });
+    expect(joined.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    // The classic member waits in the delayed initial rebalance: the group has a member.
+    void shard.join('classic', { memberId: '', groupInstanceId: null, clientId: 'c', clientHost: '/127.0.0.1', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], requireKnownMemberId: false });
+    expect(shard.consumerGroupHeartbeat('classic', join('b'))).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: 'Group classic is not a consumer group.' });
   });
 
   it('is not served by a 3.x shard, whose classic loader skips the records', () => {

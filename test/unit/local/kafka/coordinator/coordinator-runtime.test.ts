@@ -88,7 +88,7 @@ describe('coordinator runtime on a cluster model', () => {
     expect(errors[0]).toMatch(
       new RegExp(
         `^\\[\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3}\\] ERROR Replaying record .* from __consumer_offsets-4 at offset ${recordOffset} .*failed due to: ` +
-          `Cannot set the epoch of orders-2 to ${epoch} because the partition is still owned at epoch ${epoch + 1}\\. \\(org\\.apache\\.kafka\\.coordinator\\.common\\.runtime\\.CoordinatorLoaderImpl\\)$`,
+          `Cannot set the epoch of orders-2 to ${epoch} because the partition is still owned at epoch ${epoch + 1}\\. \\(kafka\\.coordinator\\.group\\.CoordinatorLoaderImpl\\)$`,
       ),
     );
     expect(errors[1]).toMatch(
@@ -186,7 +186,8 @@ describe('coordinator runtime on a cluster model', () => {
       expect.stringMatching(new RegExp(`^${prefix}Preparing to rebalance group ${groupId} in state PreparingRebalance with old generation 0 \\(reason: Adding new member c-`)),
       expect.stringMatching(new RegExp(`^${prefix}Stabilized group ${groupId} generation 1 with 1 members\\.`)),
       expect.stringMatching(new RegExp(`^${prefix}Assignment received from leader c-.* for group ${groupId} for generation 1\\. The group has 1 members, 0 of which are static\\.`)),
-      expect.stringMatching(new RegExp(`^${prefix}Preparing to rebalance group ${groupId} in state PreparingRebalance with old generation 1 \\(reason: Removing member c-.* on LeaveGroup\\)`)),
+      expect.stringMatching(new RegExp(`^${prefix}\\[Group ${groupId}\\] Member c-.* has left group through explicit \`LeaveGroup\` request; client reason: not provided`)),
+      expect.stringMatching(new RegExp(`^${prefix}Preparing to rebalance group ${groupId} in state PreparingRebalance with old generation 1 \\(reason: explicit \`LeaveGroup\` request for \\(c-.*\\) members\\.\\)\\.`)),
       expect.stringMatching(new RegExp(`^${prefix}Group ${groupId} with generation 2 is now empty\\.`)),
     ]);
   });
