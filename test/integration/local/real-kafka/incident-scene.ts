@@ -1,8 +1,9 @@
 /**
- * The steps every incident suite on real brokers takes, each named for what it does to the
- * cluster: start the brokers, produce to each partition, let a group consume and commit, kill a
- * shard's leader until the next one's load fails, find a target on a healthy shard. The suites
- * keep only their story; producing to each partition is test/support/produce.ts's.
+ * The steps the incident suites on real brokers share, each named for what it does to the
+ * cluster: start the brokers, let a group consume and commit, kill a shard's leader until the
+ * next one's load fails, read a group's stored offsets, find a target on a healthy shard, read
+ * the brokers' lines as Diagnose does. The suites keep only their story; what is not particular
+ * to real brokers (producing, reading, the CLI) is in test/support.
  */
 import type { Kafka } from 'kafkajs';
 import { aggregateFindings } from '../../../../lambdas/aws/broker-log-lines.ts';
