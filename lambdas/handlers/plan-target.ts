@@ -5,6 +5,7 @@
  * plan names instead of failing the run.
  */
 import { randomUUID } from 'node:crypto';
+import { mapLimited } from '../core/concurrency.ts';
 import type { GroupRecovery, PlanTargetOutput, ReadOffsetsOutput, RecoveryRequest, UnreadGroup } from '../core/workflow/documents.ts';
 import { planTargets, summarizePlan } from '../core/workflow/planning.ts';
 import { parsePlanTargetInput } from '../core/workflow/step-inputs.ts';
@@ -15,16 +16,6 @@ import { artifactStore, defineStep, withKafka, type HandlerDeps } from './runtim
 
 /** Parallel GetObjects while gathering the groups' recoveries. */
 const READ_CONCURRENCY = 16;
-
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 function parseJson(text: string | undefined): unknown {
   if (text === undefined) return null;

@@ -402,6 +402,7 @@ export class ClassicGroup {
       this.env.log?.({ kind: 'unknown-member-joins', group: this.groupId, memberId, state: this.stateValue });
       return Promise.resolve(this.joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
     }
+    this.env.log?.({ kind: 'unknown-member-added', group: this.groupId, memberId, state: this.stateValue });
     return this.addMemberAndRebalance(request, memberId);
   }
 

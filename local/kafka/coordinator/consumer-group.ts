@@ -313,10 +313,26 @@ export class ConsumerGroup {
         `ServerAssignor ${request.serverAssignor} is not supported. Supported assignors: ${CONSUMER_GROUP_ASSIGNORS.join(', ')}.`,
       );
     }
-    if (request.memberEpoch === LEAVE_EPOCH || request.memberEpoch === STATIC_LEAVE_EPOCH) return this.leave(request.memberId, request.memberEpoch);
+    if (request.memberEpoch === STATIC_LEAVE_EPOCH) return this.staticLeave(request.memberId, request.instanceId!);
+    if (request.memberEpoch === LEAVE_EPOCH) return this.leave(request.memberId, request.memberEpoch);
 
     const memberId = request.memberId === '' ? this.env.newMemberId() : request.memberId;
-    const existing = this.members.get(memberId);
+    let existing = this.members.get(memberId);
+    if (request.instanceId !== null) {
+      const holder = this.staticMember(request.instanceId);
+      if (request.memberEpoch === 0 && holder !== undefined && holder.memberId !== memberId) {
+        if (holder.assignment.memberEpoch !== STATIC_LEAVE_EPOCH) {
+          return heartbeatError(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${holder.memberId} with instance id ${request.instanceId} is not released yet.`, memberId);
+        }
+        if (!this.replaceStaticMember(holder, memberId)) return heartbeatError(ErrorCode.NOT_COORDINATOR, null, memberId);
+        existing = this.members.get(memberId);
+      } else if (request.memberEpoch !== 0) {
+        if (holder === undefined) return heartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${request.instanceId} is unknown.`, memberId);
+        if (holder.memberId !== memberId) {
+          return heartbeatError(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${request.instanceId} was fenced by member ${holder.memberId}.`, memberId);
+        }
+      }
+    }
     if (request.memberEpoch !== 0) {
       if (existing === undefined) return heartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${this.groupId}.`, memberId);
       const fenced = this.epochProblem(existing, request.memberEpoch, request.ownedTopicPartitions);
@@ -412,6 +428,7 @@ export class ConsumerGroup {
     if (request.rackId === '') return "RackId can't be empty.";
     if (request.memberEpoch > 0 || request.memberEpoch === LEAVE_EPOCH || request.memberEpoch === STATIC_LEAVE_EPOCH) {
       if (request.memberId === '') return "MemberId can't be empty.";
+      if (request.memberEpoch === STATIC_LEAVE_EPOCH && request.instanceId === null) return "InstanceId can't be null.";
       return null;
     }
     if (request.memberEpoch !== 0) return 'MemberEpoch is invalid.';
@@ -581,6 +598,53 @@ export class ConsumerGroup {
     this.env.info?.(`[GroupId ${this.groupId}] Member ${memberId} left the consumer group.`);
     if (!this.fence(memberId)) return heartbeatError(ErrorCode.NOT_COORDINATOR, null, memberId);
     return { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: epoch, heartbeatIntervalMs: 0, assignment: null };
+  }
+
+  private staticMember(instanceId: string): ConsumerMember | undefined {
+    for (const m of this.members.values()) if (m.metadata.instanceId === instanceId) return m;
+    return undefined;
+  }
+
+  /**
+   * A static member's temporary leave (epoch -2): it keeps its partitions, held at epoch -2, and no
+   * rebalance starts; a member rejoining with its instance id within the session timeout takes them.
+   */
+  private staticLeave(memberId: string, instanceId: string): HeartbeatResponse {
+    const member = this.staticMember(instanceId);
+    if (member === undefined) return heartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${instanceId} is unknown.`, memberId);
+    if (member.memberId !== memberId) {
+      return heartbeatError(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${instanceId} was fenced by member ${member.memberId}.`, memberId);
+    }
+    this.env.info?.(`[GroupId ${this.groupId}] Static Member ${memberId} with instance id ${instanceId} temporarily left the consumer group.`);
+    const record: ConsumerGroupRecord = {
+      type: 8,
+      group: this.groupId,
+      memberId,
+      value: { ...member.assignment, memberEpoch: STATIC_LEAVE_EPOCH, partitionsPendingRevocation: new Map() },
+    };
+    if (!this.env.write([record])) return heartbeatError(ErrorCode.NOT_COORDINATOR, null, memberId);
+    this.replay(record);
+    this.cancelRebalanceTimeout(memberId);
+    return { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: STATIC_LEAVE_EPOCH, heartbeatIntervalMs: 0, assignment: null };
+  }
+
+  /** The member that left with -2 is replaced by the new one, which inherits its assignment at epoch 0. */
+  private replaceStaticMember(old: ConsumerMember, memberId: string): boolean {
+    const target = this.targets.get(old.memberId);
+    const records: ConsumerGroupRecord[] = [
+      { type: 8, group: this.groupId, memberId: old.memberId, value: null },
+      { type: 7, group: this.groupId, memberId: old.memberId, value: null },
+      { type: 5, group: this.groupId, memberId: old.memberId, value: null },
+      { type: 5, group: this.groupId, memberId, value: old.metadata },
+      ...(target === undefined ? [] : [{ type: 7 as const, group: this.groupId, memberId, value: { partitions: target } }]),
+      { type: 8, group: this.groupId, memberId, value: { ...old.assignment, memberEpoch: 0, previousMemberEpoch: 0 } },
+    ];
+    if (!this.env.write(records)) return false;
+    for (const r of records) this.replay(r);
+    this.sessionTimers.get(old.memberId)?.();
+    this.sessionTimers.delete(old.memberId);
+    this.cancelRebalanceTimeout(old.memberId);
+    return true;
   }
 
   /** Removes a member: tombstones of its assignment, target and metadata, then a new group epoch. */

@@ -32,6 +32,8 @@ export interface MemberDescription {
 export type GroupLogEvent =
   | { kind: 'unknown-member-joins'; group: string; memberId: string; state: string }
   | { kind: 'pending-member-joins'; group: string; memberId: string; state: string }
+  /** JoinGroup before v4 (no MEMBER_ID_REQUIRED): a dynamic member is added at its first join */
+  | { kind: 'unknown-member-added'; group: string; memberId: string; state: string }
   | { kind: 'preparing-rebalance'; group: string; oldGeneration: number; reason: RebalanceReason }
   | { kind: 'stabilized'; group: string; generation: number; members: number }
   | { kind: 'assignment-received'; group: string; leader: string; generation: number; members: number; staticMembers: number }
@@ -105,6 +107,8 @@ function runtimeLine(event: GroupLogEvent): { message: string; logger: string } 
       return { logger: manager, message: `Dynamic member with unknown member id joins group ${event.group} in ${event.state} state. Created a new member id ${event.memberId} and requesting the member to rejoin with this id.` };
     case 'pending-member-joins':
       return { logger: manager, message: `Pending dynamic member with id ${event.memberId} joins group ${event.group} in ${event.state} state. Adding to the group now.` };
+    case 'unknown-member-added':
+      return { logger: manager, message: `Dynamic member with unknown member id joins group ${event.group} in state ${event.state}. Created a new member id ${event.memberId} and added the member to the group.` };
     case 'preparing-rebalance':
       return { logger: manager, message: `Preparing to rebalance group ${event.group} in state PreparingRebalance with old generation ${event.oldGeneration} (reason: ${runtimeReason(event.reason)}).` };
     case 'stabilized':
@@ -134,6 +138,9 @@ function classicLine(event: GroupLogEvent, partition: string): string | null {
   switch (event.kind) {
     case 'unknown-member-joins':
       return `Dynamic member with unknown member id joins group ${event.group} in ${event.state} state. Created a new member id ${event.memberId} and request the member to rejoin with this id.`;
+    case 'unknown-member-added':
+      // sic: 3.9.2 capitalizes "Member" in this line only.
+      return `Dynamic Member with unknown member id joins group ${event.group} in ${event.state} state. Created a new member id ${event.memberId} for this member and add to the group.`;
     case 'preparing-rebalance':
       return `Preparing to rebalance group ${event.group} in state PreparingRebalance with old generation ${event.oldGeneration} (${partition}) (reason: ${classicReason(event.reason)})`;
     case 'stabilized':

@@ -149,6 +149,12 @@ export async function playGroupScenarios(side: ScenarioSide, offsetsPartitions: 
   try {
     await admin.createTopics({ topics: [{ topic: ORDERS, numPartitions: 2, replicationFactor: 1 }, { topic: AUDIT, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
     await untilCoordinatorsServe(broker, Object.values(GROUPS));
+    // With a 1 s retention check, an Empty group without offsets goes at the next check on either
+    // side, even between a member's MEMBER_ID_REQUIRED and its second JoinGroup; an offset first
+    // keeps the groups that members join from that race.
+    answers.guardCommit = partitionErrors(await requestOnce(broker, ApiKey.OffsetCommit, 3, commitBody(GROUPS.deletable, 3, -1, [[ORDERS, 0, 0n]])));
+    // Offset 0, the (empty) topic's end: a kafkajs member would reset an offset out of range and commit it.
+    answers.busyCommit = partitionErrors(await requestOnce(broker, ApiKey.OffsetCommit, 3, commitBody(GROUPS.busy, 3, -1, [[ORDERS, 1, 0n]])));
     // Joined first, so that its session (the 6 s minimum) runs out while the other scenarios play.
     const silentMember = await joinSilently(broker, GROUPS.silent);
     memberIds.push(silentMember);
@@ -201,7 +207,8 @@ export async function playGroupScenarios(side: ScenarioSide, offsetsPartitions: 
     await committed.commit();
     answers.txCommitted = await untilStable(broker, GROUPS.transactional);
     const aborted = await producer.transaction();
-    await aborted.sendOffsets({ consumerGroupId: GROUPS.transactional, topics: [{ topic: ORDERS, partitions: [{ partition: 0, offset: '3' }] }] });
+    // The coordinator may still be completing the first transaction (CONCURRENT_TRANSACTIONS, retriable).
+    await untilNotConcurrent(() => aborted.sendOffsets({ consumerGroupId: GROUPS.transactional, topics: [{ topic: ORDERS, partitions: [{ partition: 0, offset: '3' }] }] }));
     answers.txAbortPendingStable = await fetchOffsetsRaw(broker, GROUPS.transactional, [[ORDERS, [0]]], true);
     await aborted.abort();
     answers.txAborted = await untilStable(broker, GROUPS.transactional);
@@ -268,23 +275,21 @@ async function untilCoordinatorsServe(broker: string, groups: string[]): Promise
 
 const SILENT_SESSION_MS = 6_000;
 
-/** JoinGroup v5 (told MEMBER_ID_REQUIRED, then again with its id) and SyncGroup as leader; then silence. */
+/**
+ * JoinGroup v3 (before MEMBER_ID_REQUIRED: the member is in at its first join, so the group is
+ * never Empty without offsets until its session runs out) and SyncGroup as leader; then silence.
+ */
 async function joinSilently(broker: string, group: string): Promise<string> {
-  const join = (memberId: string) =>
-    requestOnce(broker, ApiKey.JoinGroup, 5, {
-      groupId: group,
-      sessionTimeoutMs: SILENT_SESSION_MS,
-      rebalanceTimeoutMs: SILENT_SESSION_MS,
-      memberId,
-      groupInstanceId: null,
-      protocolType: 'consumer',
-      protocols: [{ name: 'range', metadata: encodeConsumerSubscription({ topics: [ORDERS] }, 0) }],
-    });
-  const first = await join('');
-  if (codeName(first['errorCode']) !== 'MEMBER_ID_REQUIRED') throw new Error(`JoinGroup answered ${codeName(first['errorCode'])}, not MEMBER_ID_REQUIRED`);
-  const memberId = first['memberId'] as string;
-  const joined = await join(memberId);
-  if (joined['errorCode'] !== 0) throw new Error(`JoinGroup with the member id answered ${codeName(joined['errorCode'])}`);
+  const joined = await requestOnce(broker, ApiKey.JoinGroup, 3, {
+    groupId: group,
+    sessionTimeoutMs: SILENT_SESSION_MS,
+    rebalanceTimeoutMs: SILENT_SESSION_MS,
+    memberId: '',
+    protocolType: 'consumer',
+    protocols: [{ name: 'range', metadata: encodeConsumerSubscription({ topics: [ORDERS] }, 0) }],
+  });
+  if (joined['errorCode'] !== 0) throw new Error(`JoinGroup answered ${codeName(joined['errorCode'])}`);
+  const memberId = joined['memberId'] as string;
   const assignment = encodeConsumerAssignment({ assignedPartitions: [{ topic: ORDERS, partitions: [0, 1] }] }, 0);
   const synced = await requestOnce(broker, ApiKey.SyncGroup, 3, { groupId: group, generationId: joined['generationId'], memberId, groupInstanceId: null, assignments: [{ memberId, assignment }] });
   if (synced['errorCode'] !== 0) throw new Error(`SyncGroup answered ${codeName(synced['errorCode'])}`);
@@ -299,6 +304,18 @@ async function untilState(broker: string, group: string, state: string): Promise
     const [g] = described['groups'] as Array<{ groupState: string; members: unknown[] }>;
     if (g?.groupState === state || Date.now() > deadline) return { state: g?.groupState, members: g?.members.length };
     await sleep(250);
+  }
+}
+
+async function untilNotConcurrent(action: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await action();
+    } catch (error) {
+      if ((error as { type?: string }).type !== 'CONCURRENT_TRANSACTIONS' || Date.now() > deadline) throw error;
+      await sleep(100);
+    }
   }
 }
 

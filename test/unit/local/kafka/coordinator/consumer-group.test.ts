@@ -153,6 +153,27 @@ describe('KIP-848 consumer groups in a 4.x shard', () => {
     expect(shard.fetchOffsets('g', [{ topic: 't848', partitions: [0] }], false)[0]!.offset).toBe(-1n);
   });
 
+  it('keeps a static member\'s partitions through a temporary leave (-2) and gives them to its next incarnation without a rebalance', () => {
+    shard.consumerGroupHeartbeat('g', join('a', { instanceId: 'i1' }));
+    shard.consumerGroupHeartbeat('g', join('b'));
+    const kept = partitionsOf(shard.consumerGroupHeartbeat('g', beat('a', 1, null))!.assignment);
+    shard.consumerGroupHeartbeat('g', beat('a', 1, kept));
+    shard.consumerGroupHeartbeat('g', beat('b', 2, []));
+    const group = shard.consumerGroup('g')!;
+    const epoch = group.groupEpoch;
+    expect(shard.consumerGroupHeartbeat('g', join('a2', { instanceId: 'i1' }))!.errorCode).toBe(ErrorCode.UNRELEASED_INSTANCE_ID);
+    expect(shard.consumerGroupHeartbeat('g', { ...beat('a', -2, null), instanceId: 'i1' })).toMatchObject({ errorCode: 0, memberEpoch: -2 });
+    expect(group.groupEpoch).toBe(epoch);
+    // b cannot take a's partitions meanwhile.
+    expect(partitionsOf(shard.consumerGroupHeartbeat('g', beat('b', 2, null))!.assignment ?? group.members.get('b')!.assignment.assignedPartitions)).toHaveLength(1);
+    const back = shard.consumerGroupHeartbeat('g', join('a2', { instanceId: 'i1' }))!;
+    expect(back).toMatchObject({ errorCode: 0, memberId: 'a2', memberEpoch: epoch });
+    expect(partitionsOf(back.assignment)).toEqual(kept);
+    expect(group.groupEpoch).toBe(epoch);
+    expect([...group.members.keys()].sort()).toEqual(['a2', 'b']);
+    expect(shard.consumerGroupHeartbeat('g', { ...beat('a', 2, null), instanceId: 'i1' })!.errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
+  });
+
   it('writes the tombstones of 8, 7, 5 and a new group epoch when a member leaves, and when its session expires', () => {
     shard.consumerGroupHeartbeat('g', join('a'));
     shard.consumerGroupHeartbeat('g', join('b'));

@@ -183,6 +183,7 @@ describe('coordinator runtime on a cluster model', () => {
     const lines = logs.lines(leader).map((l) => l.text).filter((t) => t.includes(`group ${groupId}`) || t.includes(`Group ${groupId}`));
     const prefix = `INFO \\[GroupCoordinator id=${leader} topic=__consumer_offsets partition=1\\] `;
     expect(lines.map((l) => l.replace(/^\[[^\]]+\] /, ''))).toEqual([
+      expect.stringMatching(new RegExp(`^${prefix}Dynamic member with unknown member id joins group ${groupId} in state Empty\\. Created a new member id c-.* and added the member to the group\\.`)),
       expect.stringMatching(new RegExp(`^${prefix}Preparing to rebalance group ${groupId} in state PreparingRebalance with old generation 0 \\(reason: Adding new member c-`)),
       expect.stringMatching(new RegExp(`^${prefix}Stabilized group ${groupId} generation 1 with 1 members\\.`)),
       expect.stringMatching(new RegExp(`^${prefix}Assignment received from leader c-.* for group ${groupId} for generation 1\\. The group has 1 members, 0 of which are static\\.`)),

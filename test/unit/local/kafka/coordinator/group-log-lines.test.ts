@@ -144,6 +144,26 @@ describe('group log lines as the release prints them', () => {
 
   it.each([
     ['runtime', (p: number, m: string) => [
+      `[GroupCoordinator id=1 topic=__consumer_offsets partition=${p}] Dynamic member with unknown member id joins group ${GROUP} in state Empty. Created a new member id ${m} and added the member to the group.`,
+      `[GroupCoordinator id=1 topic=__consumer_offsets partition=${p}] Preparing to rebalance group ${GROUP} in state PreparingRebalance with old generation 0 (reason: Adding new member ${m} with group instance id null; client reason: not provided).`,
+    ]],
+    ['classic', (p: number, m: string) => [
+      `[GroupCoordinator 1]: Dynamic Member with unknown member id joins group ${GROUP} in Empty state. Created a new member id ${m} for this member and add to the group.`,
+      `[GroupCoordinator 1]: Preparing to rebalance group ${GROUP} in state PreparingRebalance with old generation 0 (__consumer_offsets-${p}) (reason: Adding new member ${m} with group instance id None; client reason: not provided)`,
+    ]],
+  ] as const)('%s: a member joining with JoinGroup v3 (no MEMBER_ID_REQUIRED)', async (wording, expected) => {
+    const { logs, plugin, shardOf } = start(wording);
+    stop = () => plugin.stop?.();
+    const before = logs.lines(1).length;
+    const joined = await shardOf(GROUP).join(GROUP, {
+      memberId: '', groupInstanceId: null, clientId: 'conformance-raw', clientHost: '/127.0.0.1', sessionTimeoutMs: 6_000, rebalanceTimeoutMs: 6_000,
+      protocolType: 'consumer', protocols: [{ name: 'range', metadata: encodeConsumerSubscription({ topics: ['orders'] }) }], requireKnownMemberId: false,
+    });
+    expect(logs.lines(1).slice(before, before + 2).map((l) => l.message)).toEqual(expected(partitionForGroup(GROUP, OFFSETS_PARTITIONS), joined.memberId));
+  });
+
+  it.each([
+    ['runtime', (p: number, m: string) => [
       `[GroupCoordinator id=1 topic=__consumer_offsets partition=${p}] Member ${m} in group ${GROUP} has failed, removing it from the group.`,
       `[GroupCoordinator id=1 topic=__consumer_offsets partition=${p}] Preparing to rebalance group ${GROUP} in state PreparingRebalance with old generation 1 (reason: removing member ${m} on heartbeat expiration.).`,
       `[GroupCoordinator id=1 topic=__consumer_offsets partition=${p}] Group ${GROUP} with generation 2 is now empty.`,
