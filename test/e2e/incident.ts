@@ -4,7 +4,7 @@
  * Also the application's, the approver's and the operator's side: consumers that commit and
  * resume, OffsetFetch, the approval mail and its link, what the run's steps answered and stored.
  */
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { partitionForGroup } from '../../lambdas/core/hash.ts';
 import type { ArtifactRef, PlanTargetOutput, RecoveryPlan } from '../../lambdas/core/workflow/documents.ts';
 import type { AwsStandins, PublishedMessage } from '../../local/aws/index.ts';
@@ -13,9 +13,8 @@ import { OFFSETS_PARTITIONS, startIncidentEnvironment, type IncidentEnvironment,
 import type { LocalExecution } from '../../local/stepfunctions/index.ts';
 import { consumeAll } from '../integration/kafka/helpers.ts';
 import { committedOffsets as committedOffsetsOn } from '../support/committed-offsets.ts';
-import { waitFor } from '../support/wait.ts';
+import { readUntilAll as readTopicUntilAll } from '../support/consume.ts';
 
-export { waitFor };
 export { OFFSETS_PARTITIONS };
 
 export const TOPIC = 'orders';
@@ -48,44 +47,15 @@ export async function produce(producer: Producer, values: string[]): Promise<voi
   await producer.send({ topic: TOPIC, messages: values.map((value, i) => ({ key: `k${i}`, value })) });
 }
 
-/**
- * A consumer in `groupId` that collects every message value it gets, committing after each
- * one (kafkajs's own JoinGroup / SyncGroup / OffsetCommit path). Disconnect it when done.
- */
-export async function startConsumer(kafka: Kafka, groupId: string): Promise<{ consumer: Consumer; values: string[] }> {
-  // A short fetch wait lets disconnect() return at once instead of after kafkajs's 5 s long poll.
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100, retry: { retries: 5, initialRetryTime: 50 } });
-  const values: string[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-  await consumer.run({
-    autoCommitThreshold: 1,
-    eachMessage: async ({ message }) => {
-      values.push(message.value?.toString() ?? '');
-    },
-  });
-  return { consumer, values };
-}
-
 /** Before the incident: `groupId` consumes the first `count` messages of TOPIC, committing each, and leaves. */
 export async function consumeAndLeave(kafka: Kafka, groupId: string, count: number): Promise<void> {
   const consumer = await consumeAll(kafka, groupId, TOPIC, count);
   await consumer.disconnect();
 }
 
-/**
- * After the recovery: a consumer of `groupId` reads until every value of `expected` has arrived,
- * then leaves; answers everything it read. It starts from the beginning where the group has no
- * offset, so a missing or short seed shows as old messages read before the expected ones.
- */
-export async function readUntilAll(kafka: Kafka, groupId: string, expected: readonly string[]): Promise<string[]> {
-  const { consumer, values } = await startConsumer(kafka, groupId);
-  try {
-    await waitFor(`${groupId} to read ${expected.length} expected messages`, () => (expected.every((v) => values.includes(v)) ? true : undefined));
-  } finally {
-    await consumer.disconnect();
-  }
-  return [...values];
+/** After the recovery: what a consumer of `groupId` reads of TOPIC until every value of `expected` has arrived (test/support's readUntilAll). */
+export function readUntilAll(kafka: Kafka, groupId: string, expected: readonly string[]): Promise<string[]> {
+  return readTopicUntilAll(kafka, groupId, TOPIC, expected);
 }
 
 /** Committed offsets of a group on TOPIC, partition -> offset ("-1" when none). */

@@ -656,12 +656,13 @@ export class ConsumerGroup {
       { type: 7, group: this.groupId, memberId, value: null },
       { type: 5, group: this.groupId, memberId, value: null },
     ];
+    // The last member of a regular expression takes its resolution along.
     const regex = member.metadata.subscribedTopicRegex ?? '';
-    if (hasRegex(member.metadata) && ![...this.members.values()].some((m) => m.memberId !== memberId && m.metadata.subscribedTopicRegex === regex) && this.regexes.has(regex)) {
-      records.push({ type: 16, group: this.groupId, regex, value: null });
-    }
+    const dropsRegex =
+      hasRegex(member.metadata) && this.regexes.has(regex) && ![...this.members.values()].some((m) => m.memberId !== memberId && m.metadata.subscribedTopicRegex === regex);
+    if (dropsRegex) records.push({ type: 16, group: this.groupId, regex, value: null });
     const regexes = new Map(this.regexes);
-    if (records.at(-1)?.type === 16) regexes.delete(regex!);
+    if (dropsRegex) regexes.delete(regex);
     const subscribed = this.subscribedTopics(new Map([[memberId, null]]), regexes);
     if (this.env.subscriptionMetadata === 'record' && JSON.stringify(subscribed) !== JSON.stringify(this.subscribedMetadata)) {
       records.push({ type: 4, group: this.groupId, value: { topics: subscribed } });
@@ -747,6 +748,11 @@ export class ConsumerGroup {
     const member = this.members.get(memberId);
     if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
     return memberEpoch === member.assignment.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+  }
+
+  /** The server assignor the group uses now (ConsumerGroupDescribe's AssignorName). */
+  assignorName(): AssignorName {
+    return this.assignorFor(new Map([...this.members].map(([id, m]) => [id, m.metadata])));
   }
 
   /** The topic names the members subscribe to, by name or through a resolved expression (OffsetDelete). */

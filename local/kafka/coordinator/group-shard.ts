@@ -524,6 +524,31 @@ export class GroupShard {
       }
       expired += stale.length;
     }
+    return expired + this.expireConsumerGroupOffsets(now);
+  }
+
+  /**
+   * A consumer group's offsets expire a retention after their commit unless a member subscribes
+   * to their topic (Kafka's condition for consumer groups); an empty group left without offsets
+   * is deleted with its records' tombstones.
+   */
+  private expireConsumerGroupOffsets(now: bigint): number {
+    let expired = 0;
+    for (const group of [...this.consumerGroups.values()]) {
+      const subscribed = group.subscribedTopicNames();
+      const stale = this.offsets.expired(group.groupId, now, BigInt(this.env.offsetsRetentionMs), (commitTimestamp) => commitTimestamp, (topic) => subscribed.has(topic));
+      const emptied = group.members.size === 0 && stale.length === this.offsets.list(group.groupId).length && !this.offsets.hasPendingForGroup(group.groupId);
+      if (stale.length === 0 && !emptied) continue;
+      const records: CoordinatorRecord[] = stale.map((o) => ({ kind: 'offset', group: group.groupId, topic: o.topic, partition: o.partition, value: null }));
+      if (emptied) for (const record of group.deletionRecords()) records.push({ kind: 'consumer', record });
+      if (this.write(records, now) === null) return expired;
+      for (const o of stale) this.offsets.remove(group.groupId, o.topic, o.partition);
+      if (emptied) {
+        group.close();
+        this.consumerGroups.delete(group.groupId);
+      }
+      expired += stale.length;
+    }
     return expired;
   }
 

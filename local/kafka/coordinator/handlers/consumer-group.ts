@@ -99,7 +99,7 @@ export const consumerGroupDescribeApi: CoordinatorApi = {
         groupState: group.state,
         groupEpoch: group.groupEpoch,
         assignmentEpoch: group.assignmentEpoch,
-        assignorName: 'uniform',
+        assignorName: group.assignorName(),
         members: [...group.members.values()].map((m) => ({
           memberId: m.memberId,
           instanceId: m.metadata.instanceId,

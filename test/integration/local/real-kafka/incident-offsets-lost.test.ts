@@ -23,6 +23,7 @@ import type { RealBrokerLogEntry } from '../../../../local/real-kafka/broker-log
 import { startRealKafka, type RealKafka } from '../../../../local/real-kafka/real-kafka.ts';
 import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
 import { killChildren } from '../kafka/helpers.ts';
+import { readUntilAll } from '../../../support/consume.ts';
 import { waitFor } from '../../../support/wait.ts';
 import { createTopic } from '../../kafka/helpers.ts';
 import { expectSameBehaviour } from './conformance-assertions.ts';
@@ -30,7 +31,7 @@ import { KCAT_GROUP, playScenario, SCENARIO_TOPIC } from './conformance-scenario
 import { clientFor, describeRealKafka, untilAccepted } from './support.ts';
 import { messageValues, produceToEachPartition } from '../../../support/produce.ts';
 import { cliRequest } from '../../../support/cli-request.ts';
-import { brokerLogFindings, consumeAndCommit, readAsConsumer } from './incident-scene.ts';
+import { brokerLogFindings, consumeAndCommit } from './incident-scene.ts';
 import { appendUnreplayableCommit } from '../../../../local/real-kafka/unreplayable-record.ts';
 
 const VERSION = REAL_KAFKA_RELEASES.classic39;
@@ -122,7 +123,7 @@ describeRealKafka(VERSION, 'offsets lost on load on real brokers', () => {
     expect((await verifyPlan(port, plan)).ok).toBe(true);
 
     // What arrived after the last commit, nothing before it.
-    const received = await readAsConsumer(kafka, target.targetGroup, TOPIC, PARTITIONS * DURING);
+    const received = await readUntilAll(kafka, target.targetGroup, TOPIC, messageValues(ARRIVED_AFTER));
     expect([...received].sort()).toEqual(messageValues(ARRIVED_AFTER).sort());
   }, 120_000);
 

@@ -1,8 +1,9 @@
 /**
- * The steps every incident suite on real brokers takes, each named for what it does to the
- * cluster: start the brokers, produce to each partition, let a group consume and commit, kill a
- * shard's leader until the next one's load fails, read what a recovered group gets. The suites
- * keep only their story; producing to each partition is test/support/produce.ts's.
+ * The steps the incident suites on real brokers share, each named for what it does to the
+ * cluster: start the brokers, let a group consume and commit, kill a shard's leader until the
+ * next one's load fails, read a group's stored offsets, find a target on a healthy shard, read
+ * the brokers' lines as Diagnose does. The suites keep only their story; what is not particular
+ * to real brokers (producing, reading, the CLI) is in test/support.
  */
 import type { Kafka } from 'kafkajs';
 import { aggregateFindings } from '../../../../lambdas/aws/broker-log-lines.ts';
@@ -57,24 +58,6 @@ export async function killShardLeaderUntilLoadFails(real: RealKafka, partition: 
   }
   await real.killBroker(leader);
   return real.waitForLog(new RegExp(`Failed to load metadata from __consumer_offsets-${partition}\\b`), { timeoutMs: 60_000 });
-}
-
-/**
- * What a consumer of `group` reads of `topic` until it has `count` messages. It starts from the
- * beginning where the group has no offset, so a missing or short seed shows as a replay.
- */
-export async function readAsConsumer(kafka: Kafka, group: string, topic: string, count: number): Promise<string[]> {
-  const received: string[] = [];
-  const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 500 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value!.toString()) });
-    await waitFor(`${group} to read ${count} messages`, () => (received.length >= count ? true : undefined), 60_000);
-  } finally {
-    await consumer.disconnect();
-  }
-  return received;
 }
 
 /** The offsets `group` has committed on `topic`, as [partition, offset]; empty when it has none. */

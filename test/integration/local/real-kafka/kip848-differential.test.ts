@@ -24,7 +24,9 @@ import { startLocalCluster } from '../../../../local/kafka/index.ts';
 import { startRealKafka } from '../../../../local/real-kafka/real-kafka.ts';
 import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
 import { killChildren, runProcess } from '../kafka/helpers.ts';
-import { clientFor, confluentKafkaPython, describeRealKafka, untilAccepted } from './support.ts';
+import { produceToEachPartition } from '../../../support/produce.ts';
+import { createTopic } from '../../kafka/helpers.ts';
+import { clientFor, confluentKafkaPython, describeRealKafka } from './support.ts';
 
 const OFFSETS_PARTITIONS = 6;
 const TOPIC = 'kip848-diff';
@@ -79,19 +81,8 @@ function normalizeValue(recordType: number, v: Row): Row {
 
 async function transcript(bootstrap: string[], scenario: Scenario): Promise<Transcript> {
   const kafka = clientFor(bootstrap, 'kip848-diff');
-  const admin = kafka.admin();
-  await admin.connect();
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
-    for (let p = 0; p < PARTITIONS; p++) {
-      await untilAccepted('producing', () => producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ partition: p, value: `m-${p}-${i}` })) }));
-    }
-  } finally {
-    await producer.disconnect();
-    await admin.disconnect();
-  }
+  await createTopic(kafka, TOPIC, PARTITIONS, 1);
+  await produceToEachPartition(kafka, TOPIC, { partitions: PARTITIONS, prefix: 'm', from: 0, count: 5 });
   const script = fileURLToPath(new URL(`../kafka/${scenario.script}`, import.meta.url));
   const run = await runProcess(confluentKafkaPython(), [script, bootstrap.join(','), GROUP, TOPIC, String(PARTITIONS)], { timeoutMs: 90_000 });
   if (run.code !== 0 || !run.stdout.includes(scenario.done) || run.stdout.includes('"error"')) throw new Error(`the scenario failed (${run.code}): ${run.stdout} ${run.stderr.slice(-2000)}`);

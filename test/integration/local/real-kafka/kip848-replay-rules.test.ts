@@ -19,7 +19,9 @@ import { startRealKafka } from '../../../../local/real-kafka/real-kafka.ts';
 import { REAL_KAFKA_RELEASES } from '../../../../local/real-kafka/releases.ts';
 import { killChildren, runProcess } from '../kafka/helpers.ts';
 import { appendAsAdminClient, staleAssignment } from './kip848-stale-assignment.ts';
-import { clientFor, confluentKafkaPython, describeRealKafka, untilAccepted } from './support.ts';
+import { produceToEachPartition } from '../../../support/produce.ts';
+import { createTopic } from '../../kafka/helpers.ts';
+import { clientFor, confluentKafkaPython, describeRealKafka } from './support.ts';
 
 const OFFSETS_PARTITIONS = 6;
 const TOPIC = 'kip848-rules';
@@ -44,19 +46,8 @@ interface Cluster {
 
 async function play(cluster: Cluster): Promise<Outcome> {
   const kafka = clientFor(cluster.bootstrap, 'kip848-rules');
-  const admin = kafka.admin();
-  await admin.connect();
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
-    for (let p = 0; p < PARTITIONS; p++) {
-      await untilAccepted('producing', () => producer.send({ topic: TOPIC, acks: -1, messages: [{ partition: p, value: `m-${p}` }] }));
-    }
-  } finally {
-    await producer.disconnect();
-    await admin.disconnect();
-  }
+  await createTopic(kafka, TOPIC, PARTITIONS, 1);
+  await produceToEachPartition(kafka, TOPIC, { partitions: PARTITIONS, prefix: 'm', from: 0, count: 1 });
   const script = fileURLToPath(new URL('./kip848-consumers.py', import.meta.url));
   const runs = await Promise.all(
     [OLDER, NEWER].map((group) => runProcess(confluentKafkaPython(), [script, cluster.bootstrap.join(','), group, TOPIC, String(PARTITIONS)], { timeoutMs: 60_000 })),

@@ -46,6 +46,10 @@ describe('KIP-848 APIs through the wire codec (4.1 profile)', () => {
     expect(listed['groups']).toEqual([{ groupId: 'cg', protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' }]);
     const onlyClassic = await h.call(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ['classic'] }, h.leaderOf('cg'));
     expect(onlyClassic['groups']).toEqual([]);
+    // A member asking for the range assignor: the group's only member decides.
+    await h.call(ApiKey.ConsumerGroupHeartbeat, 1, { ...joinBody('cr', 'm-r', ['orders']), serverAssignor: 'range' }, h.leaderOf('cr'));
+    const ranged = await h.call(ApiKey.ConsumerGroupDescribe, 1, { groupIds: ['cr'], includeAuthorizedOperations: false }, h.leaderOf('cr'));
+    expect(ranged['groups']).toMatchObject([{ groupId: 'cr', assignorName: 'range' }]);
   });
 
   it('OffsetCommit v9 and OffsetFetch v9 check the member epoch', async () => {

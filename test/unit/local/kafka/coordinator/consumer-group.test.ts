@@ -174,6 +174,23 @@ describe('KIP-848 consumer groups in a 4.x shard', () => {
     expect(shard.consumerGroupHeartbeat('g', { ...beat('a', 2, null), instanceId: 'i1' })!.errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
   });
 
+  it('expires a consumer group\'s offsets a retention after their commit unless a member subscribes to the topic, then deletes the empty group', () => {
+    shard.consumerGroupHeartbeat('g', join('a'));
+    shard.commitOffsets('g', { memberId: 'a', generationId: 1, groupInstanceId: null }, [{ topic: 't848', partition: 0, offset: 4n, leaderEpoch: 0, metadata: '' }]);
+    vi.advanceTimersByTime(30_000);
+    shard.consumerGroupHeartbeat('g', beat('a', 1, null));
+    vi.advanceTimersByTime(31_000);
+    // Subscribed: kept past the retention (60 s in the test environment).
+    expect(shard.expireOffsets()).toBe(0);
+    shard.consumerGroupHeartbeat('g', beat('a', -1, null));
+    const before = log.records().length;
+    expect(shard.expireOffsets()).toBe(1);
+    const written = log.records().slice(before).map((r) => (r.kind === 'consumer' ? [r.record.type, r.record.value === null] : [r.kind, r.kind === 'offset' && r.value === null]));
+    expect(written).toEqual([['offset', true], [6, true], [3, true]]);
+    expect(shard.list()).toEqual([]);
+    expect(shard.consumerGroup('g')).toBeUndefined();
+  });
+
   it('writes the tombstones of 8, 7, 5 and a new group epoch when a member leaves, and when its session expires', () => {
     shard.consumerGroupHeartbeat('g', join('a'));
     shard.consumerGroupHeartbeat('g', join('b'));

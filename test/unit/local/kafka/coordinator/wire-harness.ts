@@ -1,6 +1,8 @@
 import { BrokerLogSink } from '../../../../../local/kafka/broker-log.ts';
 import { Cluster, CONSUMER_OFFSETS, TRANSACTION_STATE } from '../../../../../local/kafka/cluster/cluster.ts';
 import { installCoordinator } from '../../../../../local/kafka/coordinator/index.ts';
+import { FetchSessions } from '../../../../../local/kafka/handlers/fetch-sessions.ts';
+import { findCoordinatorApi } from '../../../../../local/kafka/handlers/find-coordinator.ts';
 import type { CoordinatorEnv } from '../../../../../local/kafka/plugin.ts';
 import { decodeRequestBody, decodeRequestHeader, decodeResponse, encodeRequest, encodeResponse } from '../../../../../local/kafka/protocol/codec.ts';
 import type { RequestContext } from '../../../../../local/kafka/server/context.ts';
@@ -15,19 +17,29 @@ import { partitionForGroup } from '../../../../../lambdas/core/hash.ts';
 export interface WireHarness {
   cluster: Cluster;
   logs: BrokerLogSink;
+  registry: ApiRegistry;
   plugin: ReturnType<typeof installCoordinator>;
   call(apiKey: number, version: number, body: ProtocolValue, brokerId?: number, clientId?: string): Promise<ProtocolValue>;
   leaderOf(groupId: string): number;
   stop(): void;
 }
 
-export function wireHarness(offsetsPartitions: number, env: Partial<CoordinatorEnv> = {}): WireHarness {
+export interface WireHarnessOptions {
+  /** Application topics to create, with their partition counts. */
+  topics?: Record<string, number>;
+  /** Also serve the data plane's FindCoordinator, through which clients reach the coordinator. */
+  findCoordinator?: boolean;
+}
+
+export function wireHarness(offsetsPartitions: number, env: Partial<CoordinatorEnv> = {}, options: WireHarnessOptions = {}): WireHarness {
   const logs = new BrokerLogSink();
   const cluster = new Cluster({ brokerIds: [1, 2, 3], logs });
   [1, 2, 3].forEach((id) => cluster.brokerStarted(id, 9000 + id));
   cluster.createTopic(CONSUMER_OFFSETS, { partitions: offsetsPartitions, replicationFactor: 3 });
   cluster.createTopic(TRANSACTION_STATE, { partitions: 2, replicationFactor: 3 });
+  for (const [topic, partitions] of Object.entries(options.topics ?? {})) cluster.createTopic(topic, { partitions, replicationFactor: 3 });
   const registry = new ApiRegistry();
+  if (options.findCoordinator) registry.registerAll([findCoordinatorApi], { registry, fetchSessions: new FetchSessions(), brokerConfigs: () => ({}) });
   const plugin = installCoordinator(
     { cluster, registry, logs, offsetsPartitions, transactionPartitions: 2, offsetCommitValueVersion: { plain: 4 }, ...env },
     { retentionCheckIntervalMs: 0, initialRebalanceDelayMs: 0 },
@@ -36,6 +48,7 @@ export function wireHarness(offsetsPartitions: number, env: Partial<CoordinatorE
   return {
     cluster,
     logs,
+    registry,
     plugin,
     async call(apiKey, version, body, brokerId = 1, clientId = 'wire-test') {
       const frame = encodeRequest({ apiKey, apiVersion: version, correlationId: ++correlationId, clientId }, body);
