@@ -12,36 +12,13 @@ import os
 import sys
 import time
 
-from confluent_kafka import Consumer
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'support'))
+from kip848_client import at_end, consumer, fail  # noqa: E402
 
 bootstrap, group, topic, partitions = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 
 
-def consumer():
-    return Consumer({
-        'bootstrap.servers': bootstrap,
-        'group.id': group,
-        'group.protocol': 'consumer',
-        'auto.offset.reset': 'earliest',
-        'enable.auto.commit': False,
-    })
-
-
-def at_end(members):
-    held = {}
-    for m in members:
-        for tp in m.position(m.assignment()):
-            high = m.get_watermark_offsets(tp, timeout=5)[1]
-            held[tp.partition] = tp.offset == high
-    return len(held) == partitions and all(held.values())
-
-
-def fail(message):
-    print(json.dumps({'error': message}), flush=True)
-    os._exit(1)
-
-
-first, second = consumer(), consumer()
+first, second = consumer(bootstrap, group), consumer(bootstrap, group)
 first.subscribe([topic])
 deadline = time.time() + 30
 while len(first.assignment()) < partitions:
@@ -50,7 +27,7 @@ while len(first.assignment()) < partitions:
     first.poll(0.1)
 second.subscribe([topic])
 deadline = time.time() + 30
-while not (first.assignment() and second.assignment() and at_end([first, second])):
+while not (first.assignment() and second.assignment() and at_end([first, second], partitions)):
     if time.time() > deadline:
         fail('the consumers did not share the partitions and reach the end in 30 s')
     first.poll(0.05)

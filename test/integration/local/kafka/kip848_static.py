@@ -11,27 +11,10 @@ import os
 import sys
 import time
 
-from confluent_kafka import Consumer
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'support'))
+from kip848_client import consumer, fail  # noqa: E402
 
 bootstrap, group, topic, partitions = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-
-
-def consumer(instance=None):
-    config = {
-        'bootstrap.servers': bootstrap,
-        'group.id': group,
-        'group.protocol': 'consumer',
-        'auto.offset.reset': 'earliest',
-        'enable.auto.commit': False,
-    }
-    if instance is not None:
-        config['group.instance.id'] = instance
-    return Consumer(config)
-
-
-def fail(message):
-    print(json.dumps({'error': message}), flush=True)
-    os._exit(1)
 
 
 def until(condition, members, what):
@@ -43,14 +26,14 @@ def until(condition, members, what):
             m.poll(0.05)
 
 
-static, dynamic = consumer('static-1'), consumer()
+static, dynamic = consumer(bootstrap, group, 'static-1'), consumer(bootstrap, group)
 static.subscribe([topic])
 until(lambda: len(static.assignment()) == partitions, [static], 'the static member did not get every partition')
 dynamic.subscribe([topic])
 until(lambda: static.assignment() and dynamic.assignment() and len(static.assignment()) + len(dynamic.assignment()) == partitions, [static, dynamic], 'the members did not share the partitions')
 before = sorted(tp.partition for tp in static.assignment())
 static.close()
-again = consumer('static-1')
+again = consumer(bootstrap, group, 'static-1')
 again.subscribe([topic])
 until(lambda: len(again.assignment()) == len(before), [again, dynamic], 'the static member did not get its partitions back')
 after = sorted(tp.partition for tp in again.assignment())

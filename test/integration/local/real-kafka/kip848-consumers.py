@@ -14,42 +14,23 @@ import sys
 import threading
 import time
 
-from confluent_kafka import Consumer
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'support'))
+from kip848_client import at_end, consumer, fail  # noqa: E402
 
 bootstrap, group, topic, partitions = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 
 
-def consumer():
-    return Consumer({
-        'bootstrap.servers': bootstrap,
-        'group.id': group,
-        'group.protocol': 'consumer',
-        'auto.offset.reset': 'earliest',
-        'enable.auto.commit': False,
-    })
-
-
-def at_end(members):
-    held = {}
-    for m in members:
-        for tp in m.position(m.assignment()):
-            high = m.get_watermark_offsets(tp, timeout=5)[1]
-            held[tp.partition] = tp.offset == high
-    return len(held) == partitions and all(held.values())
-
-
-members = [consumer(), consumer()]
+members = [consumer(bootstrap, group), consumer(bootstrap, group)]
 members[0].subscribe([topic])
 deadline = time.time() + 45
 while time.time() < deadline and len(members[0].assignment()) < partitions:
     members[0].poll(0.2)
 members[1].subscribe([topic])
-while time.time() < deadline and not (all(m.assignment() for m in members) and at_end(members)):
+while time.time() < deadline and not (all(m.assignment() for m in members) and at_end(members, partitions)):
     for m in members:
         m.poll(0.1)
 if time.time() >= deadline:
-    print(json.dumps({'error': 'the consumers did not reach the end of every partition in 45 s'}), flush=True)
-    os._exit(1)
+    fail('the consumers did not reach the end of every partition in 45 s')
 committed = {}
 for m in members:
     for tp in m.commit(asynchronous=False) or []:

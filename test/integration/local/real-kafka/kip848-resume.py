@@ -6,13 +6,15 @@ commits, leaves the group and prints the values as one JSON list. auto.offset.re
 so a partition without a committed offset fails loudly instead of silently restarting.
 """
 import json
+import os
 import sys
 import time
 
-from confluent_kafka import Consumer
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'support'))
+from kip848_client import consumer  # noqa: E402
 
 bootstrap, group, topic, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-c = Consumer({'bootstrap.servers': bootstrap, 'group.id': group, 'group.protocol': 'consumer', 'auto.offset.reset': 'error', 'enable.auto.commit': False})
+c = consumer(bootstrap, group, offset_reset='error')
 c.subscribe([topic])
 values = []
 errors = []
