@@ -71,12 +71,6 @@ export function coordinatorLogLines(input: FailureLineInput): CoordinatorLogLine
   return lines;
 }
 
-/**
- * Kafka 4.0 and 4.1 run the coordinator loader from the broker's core module, so its lines carry
- * this logger name (the real 4.1.1 failure the suite captured shows it).
- */
-export const CORE_LOADER_LOGGER = 'kafka.coordinator.group.CoordinatorLoaderImpl';
-
 export interface ReplayFailureInput {
   brokerId: number;
   partition: number;
@@ -131,7 +125,7 @@ export function consumerReplayFailureLines(input: ReplayFailureInput): Coordinat
     `Replaying record ${coordinatorRecordString(input.record)} from ${tp} at offset ${input.position.logOffset} ` +
     `with producer id ${input.position.producerId} and producer epoch ${input.position.producerEpoch} failed due to: ${input.message}.`;
   return [
-    { message: replaying, logger: CORE_LOADER_LOGGER },
+    { message: replaying, logger: LOADER_LOGGER },
     {
       message: `[GroupCoordinator id=${input.brokerId}] Failed to load metadata from ${tp} with epoch ${input.epoch} due to java.lang.RuntimeException: ${replaying}`,
       logger: RUNTIME_LOGGER,
