@@ -1,3 +1,4 @@
+import { RECORD_TYPE_NAMES } from '../../../lambdas/core/offsets-records/index.ts';
 import type { ReplayedOffsetCommit, ReplayPosition } from './replay.ts';
 import { javaUuidString, type ConsumerGroupRecord } from './consumer-group-records.ts';
 
@@ -87,19 +88,9 @@ function topicPartitionsString(assignment: ReadonlyMap<string, ReadonlySet<numbe
   return `[${entries.join(', ')}]`;
 }
 
-const RECORD_NAMES: Record<ConsumerGroupRecord['type'], string> = {
-  3: 'ConsumerGroupMetadata',
-  4: 'ConsumerGroupPartitionMetadata',
-  5: 'ConsumerGroupMemberMetadata',
-  6: 'ConsumerGroupTargetAssignmentMetadata',
-  7: 'ConsumerGroupTargetAssignmentMember',
-  8: 'ConsumerGroupCurrentMemberAssignment',
-  16: 'ConsumerGroupRegularExpression',
-};
-
 /** `CoordinatorRecord(key=..., value=ApiMessageAndVersion(... at version 0))`, as the loader quotes it. */
 export function coordinatorRecordString(record: ConsumerGroupRecord): string {
-  const name = RECORD_NAMES[record.type];
+  const name = RECORD_TYPE_NAMES.get(record.type)!;
   const keyFields = [`groupId='${record.group}'`];
   if (record.type === 5 || record.type === 7 || record.type === 8) keyFields.push(`memberId='${record.memberId}'`);
   if (record.type === 16) keyFields.push(`regularExpression='${record.regex}'`);
